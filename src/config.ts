@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+/**
+ * The service's configuration, read from the environment. The names are a contract with operators and scripts.
+ * A bad value stops start-up with one line naming the variable and what is wrong.
+ */
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const portSchema = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+const envSchema = z.object({
+  PORT: portSchema.default(3000),
+  HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .optional(),
+  DESKBRIDGE_DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
+  DESKBRIDGE_SECRET_KEY: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || decodeSecretKey(value) !== null, {
+      message: 'must be 32 bytes written as 64 hex characters or as base64',
+    }),
+  LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
+  DESKBRIDGE_INVITATION_TTL_HOURS: z.coerce
+    .number({ error: 'must be a number' })
+    .positive('must be more than 0')
+    .max(24 * 365, 'must be at most a year (8760)')
+    .default(72),
+  DESKBRIDGE_NODE_TIMEOUT_MS: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(100, 'must be at least 100')
+    .max(60_000, 'must be at most 60000 (a minute)')
+    .default(5000),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  secretKey: Buffer | null;
+  logLevel: (typeof logLevels)[number];
+  invitationTtlMs: number;
+  nodeTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "not set", as in most operators' .env files.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    const given = present[name];
+    const shown = given === undefined || name === 'DESKBRIDGE_SECRET_KEY' ? '' : ` (got "${given}")`;
+    throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${shown}.`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    dataDir: e.DESKBRIDGE_DATA_DIR,
+    secretKey: e.DESKBRIDGE_SECRET_KEY ? decodeSecretKey(e.DESKBRIDGE_SECRET_KEY) : null,
+    logLevel: e.LOG_LEVEL,
+    invitationTtlMs: e.DESKBRIDGE_INVITATION_TTL_HOURS * 3_600_000,
+    nodeTimeoutMs: e.DESKBRIDGE_NODE_TIMEOUT_MS,
+  };
+}
+
+export function decodeSecretKey(value: string): Buffer | null {
+  const trimmed = value.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return Buffer.from(trimmed, 'hex');
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) {
+    const bytes = Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64');
+    if (bytes.length === 32) return bytes;
+  }
+  return null;
+}
