@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { modes, type Mode } from './connection.ts';
 import { DomainError } from './errors.ts';
@@ -148,4 +148,14 @@ export function secretMatchesHash(secret: string, hash: string): boolean {
 
 function sign(body: string, key: Buffer): string {
   return createHmac('sha256', key).update(`${PREFIX}.${body}`).digest('base64url');
+}
+
+/**
+ * The key both sides sign node requests with. Each side derives it from the one-time secret and the two connection
+ * ids, so the key itself never travels.
+ */
+export function deriveConnectionKey(secret: string, initiatorConnectionId: string, acceptorConnectionId: string): Buffer {
+  return Buffer.from(
+    hkdfSync('sha256', Buffer.from(secret, 'utf8'), `${initiatorConnectionId}:${acceptorConnectionId}`, 'deskbridge/connection-key/v1', 32),
+  );
 }

@@ -1,0 +1,22 @@
+import type { Logger } from 'pino';
+import type { Db } from '../../db/client.ts';
+import type { HelpdeskDirectory } from '../domain/helpdesk.ts';
+import type { RemoteNodes } from '../domain/remote.ts';
+import type { SecretBox } from '../secrets.ts';
+
+/** What every use-case may use. main.ts builds it once; tests build it with fakes only where the real thing is out of reach. */
+export interface AppDeps {
+  db: Db;
+  secrets: SecretBox;
+  /** The current time; tests pass a controllable clock. */
+  clock: () => Date;
+  /** This node's public base URL (no trailing slash). */
+  publicUrl: string;
+  invitationTtlMs: number;
+  helpdesks: HelpdeskDirectory;
+  remote: RemoteNodes;
+  logger: Logger;
+}
+
+/** Who asked: recorded in the audit log. `cli:alice`, `slack:T123/U456`, `teams:<tenant>/<user>`, `node:<url>`. */
+export type Actor = string;

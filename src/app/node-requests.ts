@@ -1,0 +1,96 @@
+import { and, eq, lt } from 'drizzle-orm';
+import { z } from 'zod';
+import { connections, inbox, nodeRequestIds } from '../../db/schema.ts';
+import type { Status } from '../domain/connection.ts';
+import { DomainError } from '../domain/errors.ts';
+import { PROTOCOL_VERSION } from '../domain/remote.ts';
+import { SIGNATURE_WINDOW_MS, verifySignature } from '../domain/request-signing.ts';
+import type { AppDeps } from './deps.ts';
+import type { ConnectionRow } from './store/connections.ts';
+
+export interface SignedRequest {
+  connectionId: string;
+  method: string;
+  /** Path with query string, exactly as sent. */
+  path: string;
+  body: Buffer;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * Authenticates a request from the other node of a connection: a valid signature under the connection key, a fresh
+ * timestamp, and an idempotency key not seen before (a replay is refused with 409). Records the key.
+ */
+export function authenticateNodeRequest(deps: AppDeps, request: SignedRequest): ConnectionRow {
+  const row = deps.db.select().from(connections).where(eq(connections.id, request.connectionId)).get();
+  // The same answer for "no such connection" and "bad signature", so the endpoint reveals nothing to a stranger.
+  if (!row || row.keyEnc === null) throw new DomainError('unauthorized', 'The request signature does not match this connection\'s key.');
+  const key = Buffer.from(deps.secrets.open(row.keyEnc), 'base64');
+  const now = deps.clock().getTime();
+  const { idempotencyKey } = verifySignature(key, request, now);
+  deps.db.transaction((tx) => {
+    tx.delete(nodeRequestIds).where(lt(nodeRequestIds.at, new Date(now - 2 * SIGNATURE_WINDOW_MS))).run();
+    const seen = tx
+      .select({ at: nodeRequestIds.at })
+      .from(nodeRequestIds)
+      .where(and(eq(nodeRequestIds.connectionId, row.id), eq(nodeRequestIds.requestId, idempotencyKey)))
+      .get();
+    if (seen) throw new DomainError('conflict', 'This request was already received (its idempotency key was used before).');
+    tx.insert(nodeRequestIds).values({ connectionId: row.id, requestId: idempotencyKey, at: new Date(now) }).run();
+  });
+  return row;
+}
+
+export interface ConnectionHealth {
+  status: Status;
+  protocol: number;
+  entitiesUnderSync: number;
+  lastSync: { entityKey: string; at: string } | null;
+}
+
+export function connectionHealth(row: ConnectionRow): ConnectionHealth {
+  return {
+    status: row.status,
+    protocol: PROTOCOL_VERSION,
+    entitiesUnderSync: row.entitiesUnderSync,
+    lastSync: row.lastSyncEntity && row.lastSyncAt ? { entityKey: row.lastSyncEntity, at: row.lastSyncAt.toISOString() } : null,
+  };
+}
+
+export const messageBatchSchema = z.object({
+  messages: z
+    .array(
+      z.object({
+        idempotencyKey: z.string().min(1).max(200),
+        kind: z.enum(['replica', 'ack']),
+        entityKey: z.string().max(200).nullable().default(null),
+        payload: z.unknown(),
+      }),
+    )
+    .max(500),
+});
+
+/** Stores a batch of sync messages in the inbox before acknowledging it; a message seen before is acknowledged again, not stored twice. */
+export function receiveMessages(deps: AppDeps, row: ConnectionRow, batch: z.infer<typeof messageBatchSchema>) {
+  const now = deps.clock();
+  const accepted: string[] = [];
+  const duplicates: string[] = [];
+  deps.db.transaction((tx) => {
+    for (const message of batch.messages) {
+      const result = tx
+        .insert(inbox)
+        .values({
+          connectionId: row.id,
+          idempotencyKey: message.idempotencyKey,
+          kind: message.kind,
+          entityKey: message.entityKey,
+          payload: message.payload ?? null,
+          receivedAt: now,
+        })
+        .onConflictDoNothing()
+        .run();
+      (result.changes === 1 ? accepted : duplicates).push(message.idempotencyKey);
+    }
+  });
+  return { accepted, duplicates };
+}
