@@ -137,7 +137,13 @@ function checkCodeForAcceptor(deps: AppDeps, instanceRow: Parameters<typeof toIn
   const existing = deps.db
     .select({ id: connections.id, name: connections.name })
     .from(connections)
-    .where(and(eq(connections.remoteConnectionId, payload.connectionId), eq(connections.remoteUrl, payload.initiatorUrl)))
+    .where(
+      and(
+        eq(connections.instanceId, instanceRow.id),
+        eq(connections.remoteConnectionId, payload.connectionId),
+        eq(connections.remoteUrl, payload.initiatorUrl),
+      ),
+    )
     .get();
   if (existing) {
     throw new DomainError('invitation_used', `This invitation has already been accepted: it is connection "${existing.name}".`);

@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { loadConfig, type Config } from '../../src/config.ts';
+import type { HelpdeskDirectory } from '../../src/domain/helpdesk.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startService, type RunningService } from '../../src/service.ts';
+import { fixedHelpdesks } from './helpdesks.ts';
+
+export function tempDir(prefix = 'deskbridge-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** A clock the test moves by hand. */
+export class TestClock {
+  #now: number;
+  constructor(start = Date.parse('2026-11-21T09:00:00Z')) {
+    this.#now = start;
+  }
+  now = (): Date => new Date(this.#now);
+  advance(ms: number): void {
+    this.#now += ms;
+  }
+}
+
+export interface TestNode extends RunningService {
+  name: string;
+  dataDir: string;
+  config: Config;
+  clock: TestClock;
+  logs: string[];
+  instanceUrl(slug: string): string;
+  stop(): Promise<void>;
+}
+
+/** A DeskBridge node: its own server on 127.0.0.1 and its own data dir, with logs captured. */
+export async function startTestNode(
+  name: string,
+  options: { clock?: TestClock; helpdesks?: HelpdeskDirectory; env?: Record<string, string> } = {},
+): Promise<TestNode> {
+  const dataDir = tempDir(`deskbridge-${name}-`);
+  const port = await freePort();
+  const config = loadConfig({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DESKBRIDGE_DATA_DIR: dataDir,
+    DESKBRIDGE_NODE_TIMEOUT_MS: '1500',
+    LOG_LEVEL: 'debug',
+    ...options.env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const clock = options.clock ?? new TestClock();
+  const service = await startService({
+    config,
+    logger: createLogger('debug', sink),
+    helpdesks: options.helpdesks ?? fixedHelpdesks(),
+    clock: clock.now,
+  });
+  return {
+    ...service,
+    name,
+    dataDir,
+    config,
+    clock,
+    logs,
+    instanceUrl: (slug) => `${config.publicUrl}/i/${slug}`,
+    async stop() {
+      await service.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

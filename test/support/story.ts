@@ -1,0 +1,56 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { registerInstance } from '../../src/app/instances.ts';
+import type { AppDeps } from '../../src/app/deps.ts';
+import type { Platform } from '../../src/domain/instance.ts';
+import { startTestNode, TestClock, type TestNode } from './nodes.ts';
+
+export const API_KEYS = { acme: 'acme-fd-key-8f2d1c0e', globex: 'globex-xurrent-token-77aa', initech: 'initech-fs-key-3b9e' };
+
+export async function registerTestInstance(
+  deps: AppDeps,
+  slug: string,
+  platform: Platform,
+  extra: { public?: boolean; license?: 'evaluation' | 'paid' | 'expired' } = {},
+) {
+  const apiKey = (API_KEYS as Record<string, string>)[slug] ?? `${slug}-secret-key`;
+  return registerInstance(deps, {
+    platform,
+    baseUrl: `https://${slug}.example.test`,
+    credentials: platform === 'xurrent' ? { kind: 'token', token: apiKey, account: `${slug}-it` } : { kind: 'apiKey', apiKey },
+    name: slug[0]!.toUpperCase() + slug.slice(1),
+    slug,
+    actor: 'test:admin',
+    ...extra,
+  });
+}
+
+/** Two nodes: A serves "acme" (Freshdesk), B serves "globex" (Xurrent). */
+export async function twoNodes(): Promise<{ a: TestNode; b: TestNode; stop(): Promise<void> }> {
+  const clock = new TestClock();
+  const a = await startTestNode('a', { clock: new TestClock(clock.now().getTime()) });
+  const b = await startTestNode('b', { clock: new TestClock(clock.now().getTime()) });
+  await registerTestInstance(a.deps, 'acme', 'freshdesk');
+  await registerTestInstance(b.deps, 'globex', 'xurrent');
+  return {
+    a,
+    b,
+    async stop() {
+      await a.stop();
+      await b.stop();
+    },
+  };
+}
+
+/** Every row of every table, read from the SQLite file: what "nothing changed" is checked against. */
+export function snapshot(node: { dataDir: string }): Record<string, unknown[]> {
+  const db = new Database(join(node.dataDir, 'deskbridge.db'), { readonly: true });
+  try {
+    const tables = db
+      .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' and name <> 'node_request_ids'")
+      .all() as { name: string }[];
+    return Object.fromEntries(tables.map(({ name }) => [name, db.prepare(`select * from "${name}"`).all()]));
+  } finally {
+    db.close();
+  }
+}
