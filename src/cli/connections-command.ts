@@ -1,0 +1,143 @@
+import { acceptInvitation } from '../app/accept-invitation.ts';
+import {
+  activateConnection,
+  deactivateConnection,
+  deleteConnection,
+  listConnections,
+  updateConnection,
+  type ConnectionListItem,
+} from '../app/connection-lifecycle.ts';
+import type { AppDeps } from '../app/deps.ts';
+import { initiateConnection } from '../app/initiate-connection.ts';
+import { modes, type Mode } from '../domain/connection.ts';
+import { optionalFlag, parseFlags, requireFlag } from './args.ts';
+import { formatDate, printJson, printTable, UsageError, type CliIo } from './output.ts';
+
+export const connectionsUsage = `deskbridge connections initiate --instance SLUG (--destination INSTANCE_URL | --private) --mode basic|script
+                               --local-name SHORT --remote-name SHORT --name NAME [--description TEXT] [--project ID]
+deskbridge connections accept --instance SLUG --code CODE [--project ID]
+deskbridge connections list [--instance SLUG]
+deskbridge connections edit <connection> [--name NAME] [--description TEXT]
+deskbridge connections deactivate|activate <connection> [--instance SLUG]
+deskbridge connections delete <connection> --yes [--instance SLUG]`;
+
+export async function runConnectionsCommand(deps: AppDeps, args: string[], io: CliIo, actor: string): Promise<void> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'initiate': {
+      const { values } = parseFlags(rest, {
+        instance: { type: 'string' },
+        destination: { type: 'string' },
+        private: { type: 'boolean' },
+        mode: { type: 'string' },
+        'local-name': { type: 'string' },
+        'remote-name': { type: 'string' },
+        name: { type: 'string' },
+        description: { type: 'string' },
+        project: { type: 'string' },
+      });
+      const destination = optionalFlag(values, 'destination');
+      if (!destination && !values.private) throw new UsageError('Give --destination INSTANCE_URL, or --private when the partner has no URL.');
+      if (destination && values.private) throw new UsageError('Give either --destination or --private, not both.');
+      const mode = requireFlag(values, 'mode');
+      if (!(modes as readonly string[]).includes(mode)) throw new UsageError('--mode must be basic or script.');
+      const result = await initiateConnection(deps, {
+        instance: requireFlag(values, 'instance'),
+        destinationUrl: destination ?? null,
+        mode: mode as Mode,
+        localShortName: requireFlag(values, 'local-name'),
+        remoteShortName: requireFlag(values, 'remote-name'),
+        name: requireFlag(values, 'name'),
+        description: optionalFlag(values, 'description') ?? '',
+        incomingProjectId: optionalFlag(values, 'project'),
+        actor,
+      });
+      if (values.json) {
+        printJson(io, { connection: result.connection, code: result.code, expiresAt: result.expiresAt.toISOString() });
+      } else {
+        io.stdout.write(
+          `Connection "${result.connection.name}" is pending (${result.connection.id}).\n` +
+            `Send this invitation code to the partner's admin; it expires ${formatDate(result.expiresAt)}:\n\n${result.code}\n`,
+        );
+      }
+      return;
+    }
+    case 'accept': {
+      const { values } = parseFlags(rest, { instance: { type: 'string' }, code: { type: 'string' }, project: { type: 'string' } });
+      const connection = await acceptInvitation(deps, {
+        instance: requireFlag(values, 'instance'),
+        code: requireFlag(values, 'code'),
+        incomingProjectId: optionalFlag(values, 'project'),
+        actor,
+      });
+      if (values.json) printJson(io, connection);
+      else io.stdout.write(`Connection "${connection.name}" is active (${connection.id}).\n`);
+      return;
+    }
+    case 'list': {
+      const { values } = parseFlags(rest, { instance: { type: 'string' } });
+      const all = listConnections(deps, { instance: optionalFlag(values, 'instance') });
+      if (values.json) printJson(io, all);
+      else printConnections(io, all);
+      return;
+    }
+    case 'edit': {
+      const { values, positionals } = parseFlags(rest, {
+        instance: { type: 'string' },
+        name: { type: 'string' },
+        description: { type: 'string' },
+        mode: { type: 'string' },
+      });
+      const connection = updateConnection(deps, {
+        connection: requirePositional(positionals, 'edit'),
+        instance: optionalFlag(values, 'instance'),
+        name: optionalFlag(values, 'name'),
+        description: typeof values.description === 'string' ? values.description : undefined,
+        mode: optionalFlag(values, 'mode') as Mode | undefined,
+        actor,
+      });
+      if (values.json) printJson(io, connection);
+      else io.stdout.write(`Updated "${connection.name}".\n`);
+      return;
+    }
+    case 'deactivate':
+    case 'activate':
+    case 'delete': {
+      const { values, positionals } = parseFlags(rest, { instance: { type: 'string' }, yes: { type: 'boolean' } });
+      const ref = { connection: requirePositional(positionals, sub), instance: optionalFlag(values, 'instance'), actor };
+      if (sub === 'delete' && !values.yes) {
+        throw new UsageError('Deleting a connection cannot be undone; run it again with --yes to confirm.');
+      }
+      const connection =
+        sub === 'deactivate' ? deactivateConnection(deps, ref) : sub === 'activate' ? activateConnection(deps, ref) : deleteConnection(deps, ref);
+      if (values.json) printJson(io, connection);
+      else io.stdout.write(sub === 'delete' ? `Deleted "${connection.name}".\n` : `Connection "${connection.name}" is ${connection.status}.\n`);
+      return;
+    }
+    default:
+      throw new UsageError(sub ? `Unknown connections command "${sub}".` : 'Say what to do with connections.');
+  }
+}
+
+function requirePositional(positionals: string[], sub: string): string {
+  const ref = positionals[0];
+  if (!ref) throw new UsageError(`Name the connection (its id or name): deskbridge connections ${sub} <connection>.`);
+  return ref;
+}
+
+function printConnections(io: CliIo, all: ConnectionListItem[]): void {
+  printTable(
+    io,
+    ['ID', 'INSTANCE', 'CONNECTION', 'MODE', 'STATUS', 'ENTITIES', 'LAST SYNC', 'REMOTE'],
+    all.map((c) => [
+      c.id,
+      c.instanceSlug,
+      c.description ? `${c.name} (${c.description})` : c.name,
+      c.mode,
+      c.status,
+      String(c.entitiesUnderSync),
+      c.lastSync ? `${c.lastSync.entityKey} ${formatDate(c.lastSync.at)}` : '-',
+      c.remoteUrl ?? (c.remoteIsPrivate ? '(private)' : '-'),
+    ]),
+  );
+}

@@ -1,0 +1,100 @@
+import { getInstance, listIncomingProjects, listInstances, registerInstance, removeInstance, type InstanceView } from '../app/instances.ts';
+import type { AppDeps } from '../app/deps.ts';
+import { effectiveLicense, platforms, type Credentials, type Platform } from '../domain/instance.ts';
+import { optionalFlag, parseFlags, requireFlag } from './args.ts';
+import { formatDate, printJson, printTable, UsageError, type CliIo } from './output.ts';
+
+export const instancesUsage = `deskbridge instances add --platform freshdesk|freshservice|xurrent --url HELPDESK_URL --name NAME
+                          [--api-key KEY | --token TOKEN --account ACCOUNT] [--slug SLUG] [--private]
+                          [--license evaluation|paid|expired] [--evaluation-days N]
+                          (the key or token may also come from HELPDESK_API_KEY / HELPDESK_TOKEN)
+deskbridge instances list
+deskbridge instances projects <instance>
+deskbridge instances remove <instance>`;
+
+export async function runInstancesCommand(deps: AppDeps, args: string[], io: CliIo, actor: string): Promise<void> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'add': {
+      const { values } = parseFlags(rest, {
+        platform: { type: 'string' },
+        url: { type: 'string' },
+        name: { type: 'string' },
+        'api-key': { type: 'string' },
+        token: { type: 'string' },
+        account: { type: 'string' },
+        slug: { type: 'string' },
+        private: { type: 'boolean' },
+        license: { type: 'string' },
+        'evaluation-days': { type: 'string' },
+      });
+      const platform = requireFlag(values, 'platform');
+      if (!(platforms as readonly string[]).includes(platform)) throw new UsageError(`--platform must be one of ${platforms.join(', ')}.`);
+      const credentials: Credentials =
+        platform === 'xurrent'
+          ? { kind: 'token', token: optionalFlag(values, 'token') ?? process.env.HELPDESK_TOKEN ?? '', account: optionalFlag(values, 'account') ?? '' }
+          : { kind: 'apiKey', apiKey: optionalFlag(values, 'api-key') ?? process.env.HELPDESK_API_KEY ?? '' };
+      const days = optionalFlag(values, 'evaluation-days');
+      const instance = await registerInstance(deps, {
+        platform: platform as Platform,
+        baseUrl: requireFlag(values, 'url'),
+        name: requireFlag(values, 'name'),
+        credentials,
+        slug: optionalFlag(values, 'slug'),
+        public: !values.private,
+        license: optionalFlag(values, 'license') as 'evaluation' | 'paid' | 'expired' | undefined,
+        evaluationDays: days === undefined ? undefined : Number(days),
+        actor,
+      });
+      if (values.json) printJson(io, instance);
+      else io.stdout.write(`Registered ${instance.name} (${instance.platform}) as ${instance.slug}. Partners reach it at ${instance.url}\n`);
+      return;
+    }
+    case 'list': {
+      const { values } = parseFlags(rest, {});
+      const all = listInstances(deps);
+      if (values.json) printJson(io, all);
+      else printInstances(deps, io, all);
+      return;
+    }
+    case 'projects': {
+      const { values, positionals } = parseFlags(rest, {});
+      const ref = positionals[0];
+      if (!ref) throw new UsageError('Name the instance: deskbridge instances projects <instance>.');
+      const projects = await listIncomingProjects(deps, getInstance(deps, ref).slug);
+      if (values.json) printJson(io, projects);
+      else printTable(io, ['ID', 'NAME'], projects.map((p) => [p.id, p.name]));
+      return;
+    }
+    case 'remove': {
+      const { values, positionals } = parseFlags(rest, {});
+      const ref = positionals[0];
+      if (!ref) throw new UsageError('Name the instance: deskbridge instances remove <instance>.');
+      const removed = removeInstance(deps, { instance: ref, actor });
+      if (values.json) printJson(io, removed);
+      else io.stdout.write(`Removed ${removed.slug}.\n`);
+      return;
+    }
+    default:
+      throw new UsageError(sub ? `Unknown instances command "${sub}".` : 'Say what to do with instances.');
+  }
+}
+
+function printInstances(deps: AppDeps, io: CliIo, all: InstanceView[]): void {
+  const now = deps.clock();
+  printTable(
+    io,
+    ['SLUG', 'NAME', 'PLATFORM', 'PUBLIC', 'LICENSE', 'URL'],
+    all.map((i) => {
+      const license = effectiveLicense(i.license, now);
+      return [
+        i.slug,
+        i.name,
+        i.platform,
+        i.public ? 'yes' : 'no',
+        license === 'evaluation' ? `evaluation until ${formatDate(i.license.until).slice(0, 10)}` : license,
+        i.url,
+      ];
+    }),
+  );
+}
