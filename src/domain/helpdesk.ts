@@ -1,3 +1,4 @@
+import type { Entity, HubAttachment, HubComment, HubOption, HubUser } from './entity.ts';
 import type { Credentials, Platform, Project } from './instance.ts';
 
 /** Where a helpdesk is and how to sign in: what a connector needs to talk to it. */
@@ -16,4 +17,111 @@ export interface HelpdeskDirectory {
   listProjects(target: HelpdeskTarget): Promise<Project[]>;
   /** Checks the credentials; throws a DomainError a person can act on when they do not work. */
   verifyCredentials(target: HelpdeskTarget): Promise<void>;
+}
+
+/** A status or priority table of one platform: the helpdesk's codes and the names people use for them. */
+export interface CodeMap {
+  /** The option for a helpdesk code; an unknown code (a custom status) still yields an option named after it. */
+  fromCode(code: string | number): HubOption;
+  /** The option whose name matches (case, spaces and underscores ignored), or null. */
+  fromName(name: string): HubOption | null;
+  /** The helpdesk code for an option: its id when set, otherwise its name looked up; a DomainError when unknown. */
+  toCode(option: HubOption | string | number): string | number;
+  all(): HubOption[];
+}
+
+/** What a connector writes when it creates or updates an entity; absent fields are left as they are. */
+export interface EntityWrite {
+  summary?: string;
+  /** HTML for Freshdesk/Freshservice; on Xurrent the description is the first note, so it is only used on create. */
+  description?: string;
+  status?: HubOption | null;
+  priority?: HubOption | null;
+  type?: string | null;
+  labels?: string[];
+  /** The requester on create (by email, else id). */
+  reporter?: HubUser | null;
+  assignee?: HubUser | null;
+  customFields?: Record<string, unknown>;
+  /** Platform fields by their `nativeFields` names (`group_id`, `serviceInstanceId`, ...). */
+  native?: Record<string, unknown>;
+}
+
+export interface CommentWrite {
+  /** HTML for Freshdesk/Freshservice, text for Xurrent. */
+  body: string;
+  internal: boolean;
+  attachments?: AttachmentUpload[];
+}
+
+export interface AttachmentUpload {
+  filename: string;
+  mimetype: string;
+  data: Uint8Array;
+}
+
+export interface AttachmentContent {
+  filename: string;
+  mimetype: string;
+  data: Uint8Array;
+}
+
+/** One entity that changed after the cursor; fetch it with getEntity for the full picture. */
+export interface ChangedEntity {
+  id: string;
+  updated: string;
+}
+
+export interface ChangeBatch {
+  /** Oldest change first. */
+  changes: ChangedEntity[];
+  /** Pass it to the next listChanged call; it remembers where this batch ended. */
+  cursor: string;
+  /**
+   * True when the helpdesk capped the result (Freshdesk/Freshservice search returns at most 300 tickets): call again
+   * with the new cursor to continue.
+   */
+  truncated: boolean;
+}
+
+export interface ListChangedOptions {
+  /**
+   * A trigger in the platform's own syntax: Freshdesk/Freshservice filter queries (`status:2 AND priority:>3`),
+   * Xurrent request filters (`status=assigned,in_progress&team=12`).
+   */
+  query?: string | null;
+}
+
+/** One helpdesk instance, seen through its REST API: what the sync engine reads and writes. */
+export interface Helpdesk {
+  readonly platform: Platform;
+  readonly statuses: CodeMap;
+  readonly priorities: CodeMap;
+  verifyCredentials(): Promise<void>;
+  listProjects(): Promise<Project[]>;
+  /** The entity with its comments and attachments. */
+  getEntity(id: string): Promise<Entity>;
+  /**
+   * Entities changed since the cursor (a value returned by an earlier call, or an ISO-8601 time to start from, or
+   * null for "the last 30 days").
+   */
+  listChanged(cursor: string | null, options?: ListChangedOptions): Promise<ChangeBatch>;
+  createEntity(write: EntityWrite): Promise<Entity>;
+  updateEntity(id: string, write: EntityWrite): Promise<Entity>;
+  addComment(entityId: string, comment: CommentWrite): Promise<HubComment>;
+  uploadAttachment(entityId: string, file: AttachmentUpload): Promise<HubAttachment>;
+  /** The bytes of an attachment; an expired URL is refreshed by re-reading the entity. */
+  downloadAttachment(entityId: string, attachment: HubAttachment): Promise<AttachmentContent>;
+}
+
+/** A helpdesk told us an entity changed (a webhook); the sync engine fetches the entity itself. */
+export interface ChangeNotice {
+  instanceSlug: string;
+  platform: Platform;
+  entityId: string;
+  /** The helpdesk's event name (`request.note-added`) or the template's (`ticket_updated`); null when not given. */
+  event: string | null;
+  /** A delivery id when the helpdesk sends one (Xurrent `X-4me-Delivery`), for de-duplication. */
+  deliveryId: string | null;
+  receivedAt: string;
 }

@@ -1,0 +1,30 @@
+import {
+  type FreshworksFlavor,
+  type FreshworksSimulator,
+  type FreshworksSimulatorOptions,
+  startFreshworksSimulator,
+} from '../freshworks/simulator-core.ts';
+
+/** Freshdesk v2 as the simulator plays it: unwrapped bodies, `/search/tickets` with `{total, results}`, 20 MB per ticket. */
+export const freshdeskFlavor: FreshworksFlavor = {
+  platform: 'freshdesk',
+  wrap: false,
+  defaultAttachmentCapBytes: 20 * 1024 * 1024,
+  defaultRateLimitPerMinute: 200,
+  searchPath: '/api/v2/search/tickets',
+  searchEnvelope: (total, tickets) => ({ total, results: tickets }),
+  extraFields: { company_id: 'int', product_id: 'int' },
+  extraDefaults: (t) => ({ company_id: t.fields.company_id ?? null, product_id: t.fields.product_id ?? null }),
+  requiredOnCreate: [],
+  validSources: [1, 2, 3, 7, 9, 10],
+  listOmitsDescription: true,
+  tagsOnlyWithInclude: false,
+  workspaces: false,
+};
+
+export type FreshdeskSimulator = FreshworksSimulator;
+export type FreshdeskSimulatorOptions = FreshworksSimulatorOptions;
+
+export function startFreshdeskSimulator(options: FreshdeskSimulatorOptions = {}): Promise<FreshdeskSimulator> {
+  return startFreshworksSimulator(freshdeskFlavor, options);
+}

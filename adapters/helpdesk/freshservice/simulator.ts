@@ -1,0 +1,51 @@
+import {
+  type FreshworksFlavor,
+  type FreshworksSimulator,
+  type FreshworksSimulatorOptions,
+  startFreshworksSimulator,
+} from '../freshworks/simulator-core.ts';
+
+/**
+ * Freshservice v2 as the simulator plays it: wrapped bodies (`{"ticket": ...}`), `/tickets/filter` with
+ * `{tickets, total}`, workspaces, 15 MB per ticket (the docs' figure; configurable).
+ */
+export const freshserviceFlavor: FreshworksFlavor = {
+  platform: 'freshservice',
+  wrap: true,
+  defaultAttachmentCapBytes: 15 * 1024 * 1024,
+  defaultRateLimitPerMinute: 200,
+  searchPath: '/api/v2/tickets/filter',
+  searchEnvelope: (total, tickets) => ({ tickets, total }),
+  extraFields: {
+    requested_for_id: 'int',
+    department_id: 'int',
+    category: 'string',
+    sub_category: 'string',
+    item_category: 'string',
+    urgency: 'int',
+    impact: 'int',
+    workspace_id: 'int',
+  },
+  extraDefaults: (t) => ({
+    requested_for_id: t.fields.requested_for_id ?? t.fields.requester_id ?? null,
+    department_id: t.fields.department_id ?? null,
+    category: t.fields.category ?? null,
+    sub_category: t.fields.sub_category ?? null,
+    item_category: t.fields.item_category ?? null,
+    urgency: t.fields.urgency ?? 1,
+    impact: t.fields.impact ?? 1,
+    workspace_id: t.fields.workspace_id ?? null,
+  }),
+  requiredOnCreate: ['subject', 'description'],
+  validSources: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+  listOmitsDescription: false,
+  tagsOnlyWithInclude: true,
+  workspaces: true,
+};
+
+export type FreshserviceSimulator = FreshworksSimulator;
+export type FreshserviceSimulatorOptions = FreshworksSimulatorOptions;
+
+export function startFreshserviceSimulator(options: FreshserviceSimulatorOptions = {}): Promise<FreshserviceSimulator> {
+  return startFreshworksSimulator(freshserviceFlavor, options);
+}

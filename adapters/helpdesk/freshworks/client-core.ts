@@ -1,0 +1,341 @@
+import { z } from 'zod';
+import type { Entity, HubAttachment, HubComment } from '../../../src/domain/entity.ts';
+import { DomainError } from '../../../src/domain/errors.ts';
+import type {
+  AttachmentContent,
+  AttachmentUpload,
+  ChangeBatch,
+  ChangedEntity,
+  CommentWrite,
+  EntityWrite,
+  Helpdesk,
+  HelpdeskTarget,
+  ListChangedOptions,
+} from '../../../src/domain/helpdesk.ts';
+import type { Platform, Project } from '../../../src/domain/instance.ts';
+import { advanceCursor, decodeCursor } from '../change-cursor.ts';
+import type { CodeTable } from '../code-table.ts';
+import type { FieldError } from '../helpdesk-errors.ts';
+import { parseLinkHeader } from '../link-header.ts';
+import { type ConnectorOptions, HelpdeskTransport, numberHeader, type RequestSpec } from '../transport.ts';
+import { formatUtcSeconds, toHubTime } from '../timestamps.ts';
+import { MAX_QUERY_LENGTH } from './filter-query.ts';
+import {
+  type FreshworksAttachment,
+  freshworksConversationSchema,
+  type FreshworksConversation,
+  freshworksTicketSchema,
+  type FreshworksTicket,
+  wrapped,
+} from './schemas.ts';
+
+/** What tells the Freshdesk and Freshservice connectors apart. */
+export interface FreshworksClientFlavor {
+  platform: Extract<Platform, 'freshdesk' | 'freshservice'>;
+  label: string;
+  wrap: boolean;
+  statuses: CodeTable<number>;
+  priorities: CodeTable<number>;
+  /** `/search/tickets` (Freshdesk) or `/tickets/filter` (Freshservice), and the key the tickets come under. */
+  searchPath: string;
+  searchResultsKey: 'results' | 'tickets';
+  /** Query parameters that make the ticket list cover everything we sync. */
+  listParams: Record<string, string>;
+  /** Includes on a single-ticket read. */
+  ticketIncludes: string;
+  verifyPath: string;
+  listProjects(client: FreshworksClient): Promise<Project[]>;
+  nativeFields: readonly string[];
+  /** Fields a new ticket must carry (Freshservice: status and priority). */
+  createDefaults: Record<string, unknown>;
+}
+
+const SEARCH_PAGE_SIZE = 30;
+const SEARCH_MAX_PAGES = 10;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function readFreshworksFailure(_status: number, body: unknown): { message: string | null; fieldErrors: FieldError[] } {
+  if (typeof body !== 'object' || body === null) return { message: typeof body === 'string' && body ? body : null, fieldErrors: [] };
+  const record = body as { description?: unknown; message?: unknown; errors?: unknown };
+  const fieldErrors: FieldError[] = [];
+  if (Array.isArray(record.errors)) {
+    for (const e of record.errors) {
+      if (typeof e === 'object' && e !== null) {
+        const item = e as { field?: unknown; message?: unknown; code?: unknown };
+        fieldErrors.push({ field: String(item.field ?? ''), message: String(item.message ?? ''), ...(item.code ? { code: String(item.code) } : {}) });
+      }
+    }
+  }
+  const message = typeof record.message === 'string' ? record.message : typeof record.description === 'string' ? record.description : null;
+  return { message, fieldErrors };
+}
+
+export function freshworksApiRoot(baseUrl: string): string {
+  const trimmed = baseUrl.replace(/\/+$/, '');
+  return trimmed.endsWith('/api/v2') ? trimmed : `${trimmed}/api/v2`;
+}
+
+/** The Freshdesk and Freshservice REST connector: the two APIs share auth, paging, errors, search and multipart. */
+export class FreshworksClient implements Helpdesk {
+  readonly platform: Platform;
+  readonly statuses: CodeTable<number>;
+  readonly priorities: CodeTable<number>;
+  readonly transport: HelpdeskTransport;
+
+  constructor(
+    private readonly flavor: FreshworksClientFlavor,
+    target: HelpdeskTarget,
+    options: ConnectorOptions = {},
+  ) {
+    if (target.credentials.kind !== 'apiKey') {
+      throw new DomainError('invalid_input', `${flavor.label} signs in with an API key; this instance has a token instead.`);
+    }
+    this.platform = flavor.platform;
+    this.statuses = flavor.statuses;
+    this.priorities = flavor.priorities;
+    this.transport = new HelpdeskTransport(
+      {
+        label: flavor.label,
+        apiRoot: freshworksApiRoot(target.baseUrl),
+        authHeaders: { authorization: `Basic ${Buffer.from(`${target.credentials.apiKey}:X`).toString('base64')}` },
+        quotaWindowMs: 60_000,
+        readQuota: (headers) => ({
+          limit: numberHeader(headers, 'x-ratelimit-total'),
+          remaining: numberHeader(headers, 'x-ratelimit-remaining'),
+          resetAt: null,
+        }),
+        readFailure: readFreshworksFailure,
+      },
+      options,
+    );
+  }
+
+  async verifyCredentials(): Promise<void> {
+    await this.transport.send({ method: 'GET', path: this.flavor.verifyPath, what: 'the signed-in agent' });
+  }
+
+  listProjects(): Promise<Project[]> {
+    return this.flavor.listProjects(this);
+  }
+
+  /** Follows Link rel="next" until the last page. */
+  async collect<T>(spec: RequestSpec, schema: z.ZodType<T[]>): Promise<T[]> {
+    const items: T[] = [];
+    let next: string | undefined = this.transport.url(spec.path, spec.query);
+    while (next) {
+      const { data, headers }: { data: T[]; headers: Headers } = await this.transport.json({ ...spec, path: next, query: {} }, schema);
+      items.push(...data);
+      next = parseLinkHeader(headers.get('link')).next;
+    }
+    return items;
+  }
+
+  private ticketSchema() {
+    return wrapped(this.flavor.wrap, 'ticket', freshworksTicketSchema);
+  }
+
+  async getEntity(id: string): Promise<Entity> {
+    const ticketId = this.ticketId(id);
+    const { data: ticket } = await this.transport.json(
+      { method: 'GET', path: `/tickets/${ticketId}`, query: { include: this.flavor.ticketIncludes }, what: `ticket ${ticketId}` },
+      this.ticketSchema(),
+    );
+    return this.toEntity(ticket, await this.conversations(ticketId));
+  }
+
+  private conversations(ticketId: number): Promise<FreshworksConversation[]> {
+    return this.collect(
+      { method: 'GET', path: `/tickets/${ticketId}/conversations`, query: { per_page: 100 }, what: `the conversations of ticket ${ticketId}` },
+      wrapped(this.flavor.wrap, 'conversations', z.array(freshworksConversationSchema)),
+    );
+  }
+
+  async listChanged(cursor: string | null, options: ListChangedOptions = {}): Promise<ChangeBatch> {
+    const state = decodeCursor(cursor, () => new Date(this.transport.clock.now() - 30 * DAY_MS).toISOString());
+    const sinceMs = Date.parse(state.since);
+    let found: ChangedEntity[];
+    let truncated = false;
+    if (options.query) {
+      // The filter API compares dates by day, so ask from the cursor's day and drop the earlier ones afterwards.
+      const query = `(${options.query}) AND updated_at:>'${state.since.slice(0, 10)}'`;
+      if (query.length > MAX_QUERY_LENGTH) {
+        throw new DomainError('invalid_input', `The trigger query is too long for ${this.flavor.label}: keep it under ${MAX_QUERY_LENGTH - 40} characters.`);
+      }
+      found = [];
+      const key = this.flavor.searchResultsKey;
+      const pageSchema = z.array(freshworksTicketSchema.pick({ id: true, updated_at: true }));
+      const schema = z
+        .looseObject({ total: z.number(), results: pageSchema.optional(), tickets: pageSchema.optional() })
+        .refine((body) => body[key] !== undefined, { message: `missing "${key}"` })
+        .transform((body) => ({ total: body.total, results: body[key] ?? [] }));
+      for (let page = 1; page <= SEARCH_MAX_PAGES; page++) {
+        const { data } = await this.transport.json(
+          { method: 'GET', path: this.flavor.searchPath, query: { query: `"${query}"`, page }, what: 'the trigger query' },
+          schema,
+        );
+        const { results } = data;
+        found.push(...results.map((t) => ({ id: String(t.id), updated: toHubTime(t.updated_at) ?? t.updated_at })));
+        if (results.length < SEARCH_PAGE_SIZE || page * SEARCH_PAGE_SIZE >= data.total) break;
+        if (page === SEARCH_MAX_PAGES) truncated = data.total > SEARCH_MAX_PAGES * SEARCH_PAGE_SIZE;
+      }
+    } else {
+      const tickets = await this.collect(
+        {
+          method: 'GET',
+          path: '/tickets',
+          query: { updated_since: formatUtcSeconds(sinceMs), per_page: 100, ...this.flavor.listParams },
+          what: 'the changed tickets',
+        },
+        wrapped(this.flavor.wrap, 'tickets', z.array(freshworksTicketSchema.pick({ id: true, updated_at: true }))),
+      );
+      found = tickets.map((t) => ({ id: String(t.id), updated: toHubTime(t.updated_at) ?? t.updated_at }));
+    }
+    return { ...advanceCursor(state, found), truncated };
+  }
+
+  async createEntity(write: EntityWrite): Promise<Entity> {
+    const body = { ...this.flavor.createDefaults, ...this.ticketBody(write, true) };
+    const { data } = await this.transport.json({ method: 'POST', path: '/tickets', json: body, what: 'the new ticket' }, this.ticketSchema());
+    return this.toEntity(data, []);
+  }
+
+  async updateEntity(id: string, write: EntityWrite): Promise<Entity> {
+    const ticketId = this.ticketId(id);
+    const { data } = await this.transport.json(
+      { method: 'PUT', path: `/tickets/${ticketId}`, json: this.ticketBody(write, false), what: `ticket ${ticketId}` },
+      this.ticketSchema(),
+    );
+    return this.toEntity(data, await this.conversations(ticketId));
+  }
+
+  async addComment(entityId: string, comment: CommentWrite): Promise<HubComment> {
+    const ticketId = this.ticketId(entityId);
+    const fields = { body: comment.body, private: comment.internal };
+    const spec: RequestSpec =
+      comment.attachments && comment.attachments.length > 0
+        ? { method: 'POST', path: `/tickets/${ticketId}/notes`, form: toForm(fields, comment.attachments), what: `a note on ticket ${ticketId}` }
+        : { method: 'POST', path: `/tickets/${ticketId}/notes`, json: fields, what: `a note on ticket ${ticketId}` };
+    const { data } = await this.transport.json(spec, wrapped(this.flavor.wrap, 'conversation', freshworksConversationSchema));
+    return this.toComment(data);
+  }
+
+  async uploadAttachment(entityId: string, file: AttachmentUpload): Promise<HubAttachment> {
+    const ticketId = this.ticketId(entityId);
+    const { data } = await this.transport.json(
+      { method: 'PUT', path: `/tickets/${ticketId}`, form: toForm({}, [file]), idempotent: false, what: `the attachment ${file.filename} on ticket ${ticketId}` },
+      this.ticketSchema(),
+    );
+    const added = (data.attachments ?? []).filter((a) => a.name === file.filename).sort((a, b) => b.id - a.id)[0];
+    if (!added) throw new DomainError('helpdesk_unavailable', `${this.flavor.label} accepted ${file.filename} but does not list it on ticket ${ticketId}.`);
+    return this.toAttachment(added);
+  }
+
+  async downloadAttachment(entityId: string, attachment: HubAttachment): Promise<AttachmentContent> {
+    const first = attachment.url ? await this.fetchAttachment(attachment.url) : null;
+    if (first) return { filename: attachment.filename, mimetype: attachment.mimetype, data: first };
+    // Attachment URLs expire; a fresh read of the ticket hands out new ones.
+    const entity = await this.getEntity(entityId);
+    const fresh = entity.attachments.find((a) => a.id === attachment.id);
+    const data = fresh?.url ? await this.fetchAttachment(fresh.url) : null;
+    if (!data) {
+      throw new DomainError('helpdesk_not_found', `${this.flavor.label} no longer has the attachment ${attachment.filename} on ticket ${entityId}.`);
+    }
+    return { filename: fresh!.filename, mimetype: fresh!.mimetype, data };
+  }
+
+  private async fetchAttachment(url: string): Promise<Uint8Array | null> {
+    const response = await this.transport.send({ method: 'GET', path: url, anonymous: true, passStatuses: [400, 403, 404, 410], what: 'an attachment' });
+    return response.status === 200 ? response.bytes : null;
+  }
+
+  private ticketId(id: string): number {
+    const number = Number(id.replace(/^#/, ''));
+    if (!Number.isInteger(number) || number <= 0) throw new DomainError('invalid_input', `"${id}" is not a ${this.flavor.label} ticket number.`);
+    return number;
+  }
+
+  private ticketBody(write: EntityWrite, creating: boolean): Record<string, unknown> {
+    const body: Record<string, unknown> = {};
+    if (write.summary !== undefined) body.subject = write.summary;
+    if (write.description !== undefined) body.description = write.description;
+    if (write.status) body.status = this.statuses.toCode(write.status);
+    if (write.priority) body.priority = this.priorities.toCode(write.priority);
+    if (write.type !== undefined) body.type = write.type;
+    if (write.labels !== undefined) body.tags = write.labels;
+    if (write.customFields !== undefined) body.custom_fields = write.customFields;
+    if (write.assignee !== undefined) body.responder_id = write.assignee?.id ? Number(write.assignee.id) : null;
+    if (creating && write.reporter) {
+      if (write.reporter.email) body.email = write.reporter.email;
+      else if (write.reporter.id) body.requester_id = Number(write.reporter.id);
+    }
+    for (const [name, value] of Object.entries(write.native ?? {})) {
+      if (this.flavor.nativeFields.includes(name) && value !== undefined) body[name] = value;
+    }
+    return body;
+  }
+
+  private toAttachment(a: FreshworksAttachment): HubAttachment {
+    return {
+      id: String(a.id),
+      filename: a.name,
+      mimetype: a.content_type ?? 'application/octet-stream',
+      filesize: a.size ?? a.file_size ?? 0,
+      created: toHubTime(a.created_at),
+      url: a.attachment_url ?? null,
+    };
+  }
+
+  private toComment(c: FreshworksConversation): HubComment {
+    return {
+      id: String(c.id),
+      body: c.body ?? '',
+      author: { id: c.user_id === null || c.user_id === undefined ? null : String(c.user_id), email: null, displayName: c.from_email ?? null },
+      internal: c.private,
+      created: toHubTime(c.created_at) ?? c.created_at,
+      updated: toHubTime(c.updated_at),
+    };
+  }
+
+  private toEntity(t: FreshworksTicket, conversations: FreshworksConversation[]): Entity {
+    const raw = t as Record<string, unknown>;
+    const native: Record<string, unknown> = {};
+    for (const name of this.flavor.nativeFields) if (name in raw) native[name] = raw[name];
+    if (t.requester?.email) native.email = t.requester.email;
+    const attachments = [...(t.attachments ?? []), ...conversations.flatMap((c) => c.attachments ?? [])].map((a) => this.toAttachment(a));
+    return {
+      platform: this.platform,
+      id: String(t.id),
+      key: `#${t.id}`,
+      summary: t.subject ?? '',
+      description: t.description ?? '',
+      status: this.statuses.fromCode(t.status),
+      priority: this.priorities.fromCode(t.priority),
+      type: t.type ?? null,
+      labels: t.tags ?? [],
+      reporter:
+        t.requester_id === null || t.requester_id === undefined
+          ? null
+          : { id: String(t.requester_id), email: t.requester?.email ?? null, displayName: t.requester?.name ?? null },
+      assignee: t.responder_id === null || t.responder_id === undefined ? null : { id: String(t.responder_id), email: null, displayName: null },
+      comments: conversations.map((c) => this.toComment(c)).sort((a, b) => a.created.localeCompare(b.created)),
+      attachments,
+      customFields: { ...(t.custom_fields ?? {}) },
+      created: toHubTime(t.created_at) ?? t.created_at,
+      updated: toHubTime(t.updated_at) ?? t.updated_at,
+      native,
+    };
+  }
+}
+
+/** multipart/form-data the Freshworks way: `name[]` for arrays, `custom_fields[name]` for custom fields. */
+export function toForm(fields: Record<string, unknown>, files: AttachmentUpload[]): FormData {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) for (const item of value) form.append(`${name}[]`, String(item));
+    else if (typeof value === 'object') for (const [key, inner] of Object.entries(value)) form.append(`${name}[${key}]`, String(inner));
+    else form.append(name, String(value));
+  }
+  for (const file of files) form.append('attachments[]', new Blob([file.data], { type: file.mimetype }), file.filename);
+  return form;
+}
