@@ -226,5 +226,6 @@ export function completeInvitation(deps: AppDeps, handshake: z.infer<typeof hand
     });
   });
   deps.logger.info({ connectionId: connection.id, acceptor: handshake.acceptor.url ?? 'private' }, 'invitation completed');
+  deps.events?.emit({ type: 'connection.accepted', connectionId: connection.id, acceptorName: handshake.acceptor.name, acceptorUrl: handshake.acceptor.url, at: now });
   return { initiatorConnectionId: connection.id, initiatorName: instance.name, acceptedAt: now.toISOString() };
 }

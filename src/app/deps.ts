@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.ts';
 import type { HelpdeskDirectory } from '../domain/helpdesk.ts';
 import type { RemoteNodes } from '../domain/remote.ts';
 import type { SecretBox } from '../secrets.ts';
+import type { AppEvents } from './events.ts';
 
 /** What every use-case may use. main.ts builds it once; tests build it with fakes only where the real thing is out of reach. */
 export interface AppDeps {
@@ -16,6 +17,8 @@ export interface AppDeps {
   helpdesks: HelpdeskDirectory;
   remote: RemoteNodes;
   logger: Logger;
+  /** Announces committed changes (an invitation accepted) to chat adapters; absent where nobody listens. */
+  events?: AppEvents;
 }
 
 /** Who asked: recorded in the audit log. `cli:alice`, `slack:T123/U456`, `teams:<tenant>/<user>`, `node:<url>`. */

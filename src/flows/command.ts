@@ -1,0 +1,63 @@
+import type { ChatActor } from '../app/chat-actor.ts';
+import type { AppDeps } from '../app/deps.ts';
+import { DomainError } from '../domain/errors.ts';
+import { reply, type FlowResult } from '../ui/replies.ts';
+import { startAcceptByCode } from './accept-wizard.ts';
+import { adminsFlow } from './admins.ts';
+import { askDeleteConnectionFlow, changeConnectionStatusFlow, connectionStatusFlow, listConnectionsFlow } from './connections.ts';
+import { helpMessage } from './help.ts';
+import { startInitiate } from './initiate-wizard.ts';
+import { startSetup } from './setup.ts';
+
+/** Subcommands that open a form: the adapter must open it with the trigger it got, before it expires. */
+export const formSubcommands = ['setup', 'connect', 'accept'] as const;
+
+export interface ParsedCommand {
+  sub: string;
+  args: string[];
+  rest: string;
+}
+
+export function parseCommand(text: string): ParsedCommand {
+  const trimmed = text.trim();
+  const [sub = 'help', ...args] = trimmed.split(/\s+/).filter(Boolean);
+  return { sub: sub.toLowerCase(), args, rest: trimmed.slice(sub.length).trim() };
+}
+
+export interface CommandContext {
+  /** A user named in the text (a mention), resolved by the adapter. */
+  mentionedUserId: string | null;
+  mention(userId: string): string;
+}
+
+/** `/bridge <subcommand> ...` (Slack) or `@DeskBridge <subcommand> ...` (Teams). */
+export async function runCommand(deps: AppDeps, actor: ChatActor, command: ParsedCommand, ctx: CommandContext): Promise<FlowResult> {
+  const connection = () => {
+    if (!command.rest) throw new DomainError('invalid_input', `Name the connection: \`/bridge ${command.sub} <connection name or id>\`.`);
+    return command.rest;
+  };
+  switch (command.sub) {
+    case 'help':
+      return reply({ kind: 'private-message', message: helpMessage() });
+    case 'setup':
+      return startSetup(deps, actor);
+    case 'connect':
+      return startInitiate(deps, actor);
+    case 'accept':
+      return startAcceptByCode(deps, actor, command.args[0] ?? null);
+    case 'list':
+      return listConnectionsFlow(deps, actor);
+    case 'status':
+      return connectionStatusFlow(deps, actor, connection());
+    case 'deactivate':
+      return changeConnectionStatusFlow(deps, actor, connection(), 'deactivated');
+    case 'activate':
+      return changeConnectionStatusFlow(deps, actor, connection(), 'active');
+    case 'delete':
+      return askDeleteConnectionFlow(deps, actor, connection());
+    case 'admins':
+      return adminsFlow(deps, actor, { verb: (command.args[0] ?? 'list').toLowerCase(), userId: ctx.mentionedUserId, mention: ctx.mention });
+    default:
+      return reply({ kind: 'private-message', message: helpMessage(`I don't know \`${command.sub.slice(0, 40)}\`.`) });
+  }
+}

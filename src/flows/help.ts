@@ -1,0 +1,31 @@
+import type { Message } from '../ui/model.ts';
+
+export const commandName = '/bridge';
+
+/** The subcommands, as `/bridge help` lists them; also the manifest's usage hint. */
+export const subcommands: { usage: string; summary: string }[] = [
+  { usage: 'help', summary: 'This list.' },
+  { usage: 'setup', summary: "Register this workspace's helpdesk (Freshdesk, Freshservice or Xurrent)." },
+  { usage: 'connect', summary: 'Initiate a connection with a partner instance.' },
+  { usage: 'accept [code]', summary: 'Accept an invitation code from a partner.' },
+  { usage: 'list', summary: 'The connections of this workspace.' },
+  { usage: 'status <connection>', summary: 'Status and recent events of a connection.' },
+  { usage: 'deactivate <connection>', summary: 'Pause a connection; changes queue until it is activated.' },
+  { usage: 'activate <connection>', summary: 'Resume a paused connection.' },
+  { usage: 'delete <connection>', summary: 'Delete a connection (asks for confirmation).' },
+  { usage: 'admins add|remove|list [@user]', summary: 'Manage who besides workspace admins administers DeskBridge here.' },
+];
+
+export function helpMessage(prefix?: string): Message {
+  const lines = subcommands.map((s) => `\`${commandName} ${s.usage}\` ${s.summary}`);
+  return {
+    kind: 'message',
+    text: `${prefix ? `${prefix} ` : ''}DeskBridge commands`,
+    items: [
+      ...(prefix ? [{ kind: 'markdown' as const, text: prefix }] : []),
+      { kind: 'heading', text: 'DeskBridge' },
+      { kind: 'markdown', text: lines.join('\n') },
+      { kind: 'note', text: 'Only DeskBridge admins (workspace admins and owners, and users added with `admins add`) can change anything.' },
+    ],
+  };
+}
