@@ -4,6 +4,7 @@ import { DomainError } from '../../src/domain/errors.ts';
 import { type BackoffPolicy, backoffDelay, defaultBackoff } from './backoff.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type FieldError, helpdeskError, unreachableError } from './helpdesk-errors.ts';
+import { parseLinkHeader } from './link-header.ts';
 import { type QuotaReading, RateBudget } from './rate-budget.ts';
 
 /** Knobs every connector takes; tests inject a manual clock, a fast backoff and short timeouts. */
@@ -158,6 +159,18 @@ export class HelpdeskTransport {
   async json<T>(spec: RequestSpec, schema: z.ZodType<T>): Promise<{ data: T; headers: Headers; status: number }> {
     const response = await this.send(spec);
     return { data: this.parse(response, schema, spec.what), headers: response.headers, status: response.status };
+  }
+
+  /** Reads every page of a list by following Link rel="next" as an opaque URL until the last page. */
+  async collect<T>(spec: RequestSpec, schema: z.ZodType<T[]>): Promise<T[]> {
+    const items: T[] = [];
+    let next: string | undefined = this.url(spec.path, spec.query);
+    while (next) {
+      const page: { data: T[]; headers: Headers } = await this.json({ ...spec, path: next, query: {} }, schema);
+      items.push(...page.data);
+      next = parseLinkHeader(page.headers.get('link')).next;
+    }
+    return items;
   }
 
   parse<T>(response: RawResponse, schema: z.ZodType<T>, what?: string): T {

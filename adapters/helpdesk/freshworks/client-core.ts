@@ -16,7 +16,6 @@ import type { Platform, Project } from '../../../src/domain/instance.ts';
 import { advanceCursor, decodeCursor } from '../change-cursor.ts';
 import type { CodeTable } from '../code-table.ts';
 import type { FieldError } from '../helpdesk-errors.ts';
-import { parseLinkHeader } from '../link-header.ts';
 import { type ConnectorOptions, HelpdeskTransport, numberHeader, type RequestSpec } from '../transport.ts';
 import { formatUtcSeconds, toHubTime } from '../timestamps.ts';
 import { MAX_QUERY_LENGTH } from './filter-query.ts';
@@ -118,16 +117,8 @@ export class FreshworksClient implements Helpdesk {
     return this.flavor.listProjects(this);
   }
 
-  /** Follows Link rel="next" until the last page. */
-  async collect<T>(spec: RequestSpec, schema: z.ZodType<T[]>): Promise<T[]> {
-    const items: T[] = [];
-    let next: string | undefined = this.transport.url(spec.path, spec.query);
-    while (next) {
-      const { data, headers }: { data: T[]; headers: Headers } = await this.transport.json({ ...spec, path: next, query: {} }, schema);
-      items.push(...data);
-      next = parseLinkHeader(headers.get('link')).next;
-    }
-    return items;
+  collect<T>(spec: RequestSpec, schema: z.ZodType<T[]>): Promise<T[]> {
+    return this.transport.collect(spec, schema);
   }
 
   private ticketSchema() {

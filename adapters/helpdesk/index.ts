@@ -1,0 +1,27 @@
+import type { Helpdesk, HelpdeskDirectory, HelpdeskTarget } from '../../src/domain/helpdesk.ts';
+import { createFreshdeskClient } from './freshdesk/client.ts';
+import { createFreshserviceClient } from './freshservice/client.ts';
+import type { ConnectorOptions } from './transport.ts';
+import { createXurrentClient } from './xurrent/client.ts';
+
+export type { ConnectorOptions } from './transport.ts';
+
+/** The connector for a helpdesk instance. One per instance: it holds that instance's rate-limit budget. */
+export function createHelpdesk(target: HelpdeskTarget, options?: ConnectorOptions): Helpdesk {
+  switch (target.platform) {
+    case 'freshdesk':
+      return createFreshdeskClient(target, options);
+    case 'freshservice':
+      return createFreshserviceClient(target, options);
+    case 'xurrent':
+      return createXurrentClient(target, options);
+  }
+}
+
+/** The helpdesk operations the use-cases need (registering an instance, picking the incoming project). */
+export function connectorDirectory(options?: ConnectorOptions): HelpdeskDirectory {
+  return {
+    listProjects: (target) => createHelpdesk(target, options).listProjects(),
+    verifyCredentials: (target) => createHelpdesk(target, options).verifyCredentials(),
+  };
+}

@@ -1,0 +1,221 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { DomainError } from '../../src/domain/errors.ts';
+import type { ChangeNotice } from '../../src/domain/helpdesk.ts';
+import type { Platform } from '../../src/domain/instance.ts';
+import type { JsonRoute, RequestContext } from '../../src/http/router.ts';
+import { JwtError, parseJwtAlgorithm, verifyJwt } from './jwt.ts';
+
+/**
+ * Webhook receivers (`POST /webhooks/{instance-slug}`). Freshdesk and Freshservice automation webhooks are not signed,
+ * so the rule must send the instance's secret in this header; Xurrent webhooks are JWT-signed by a webhook policy, or
+ * carry the secret as a `secret` query parameter. A notice only says "this entity changed": the sync engine reads the
+ * entity through the API, so nothing in the body is trusted beyond the id.
+ */
+export const WEBHOOK_SECRET_HEADER = 'x-deskbridge-secret';
+
+/** The template to put in a Freshdesk/Freshservice "Trigger Webhook" action. */
+export const FRESHWORKS_WEBHOOK_TEMPLATE = '{"ticket_id":"{{ticket.id}}","triggered_event":"{{triggered_event}}"}';
+
+export interface XurrentWebhookPolicy {
+  /** The policy's `jwt_alg` (rs256, es512, ...). */
+  algorithm: string;
+  /** The policy's public key (PEM), downloaded when the policy was created; for HS256 the shared secret. */
+  key: string;
+  /** The policy's `jwt_audience`. */
+  audience?: string | null;
+  /** Accepted `iss` values (the account URL in its .xurrent.com and .4me.com forms); any when empty. */
+  issuers?: string[] | null;
+}
+
+export type ParsedWebhook =
+  | { kind: 'verify-handshake'; callbackUrl: string; webhookId: string | null }
+  | { kind: 'change'; entityId: string; event: string | null; deliveryId: string | null }
+  | { kind: 'ignored'; reason: string };
+
+export interface WebhookInput {
+  platform: Platform;
+  headers: IncomingHttpHeaders;
+  rawBody: Buffer;
+  /** Freshdesk/Freshservice: the per-instance secret header value; Xurrent without a policy: the `secret` parameter. */
+  secret: string | null;
+  xurrentPolicy?: XurrentWebhookPolicy | null;
+  query?: URLSearchParams;
+  nowMs?: number;
+}
+
+function sameSecret(given: string | undefined | null, expected: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function parseBody(rawBody: Buffer, headers: IncomingHttpHeaders): Record<string, unknown> {
+  const text = rawBody.toString('utf8');
+  if ((headerValue(headers, 'content-type') ?? '').includes('application/x-www-form-urlencoded')) {
+    return Object.fromEntries(new URLSearchParams(text));
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new DomainError('invalid_input', 'The webhook body is not a JSON object.');
+}
+
+function entityIdFrom(value: unknown): string | null {
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim().replace(/^#/, '') : '';
+  return /^\d+$/.test(text) && text !== '0' ? text : null;
+}
+
+/** Checks a webhook's secret or signature and says what it announces; throws DomainError('unauthorized') if forged. */
+export function verifyAndParseWebhook(input: WebhookInput): ParsedWebhook {
+  if (input.platform === 'xurrent') return parseXurrent(input);
+  if (!input.secret) {
+    throw new DomainError('unauthorized', `This instance has no webhook secret, so its webhooks cannot be trusted. Set one and send it in the ${WEBHOOK_SECRET_HEADER} header from the automation rule.`);
+  }
+  if (!sameSecret(headerValue(input.headers, WEBHOOK_SECRET_HEADER), input.secret)) {
+    throw new DomainError('unauthorized', `The webhook did not carry this instance's secret in the ${WEBHOOK_SECRET_HEADER} header.`);
+  }
+  const body = parseBody(input.rawBody, input.headers);
+  const nested = typeof body.ticket === 'object' && body.ticket !== null ? (body.ticket as Record<string, unknown>).id : undefined;
+  const entityId = entityIdFrom(body.ticket_id) ?? entityIdFrom(nested) ?? entityIdFrom(body.id);
+  if (!entityId) {
+    throw new DomainError('invalid_input', `The webhook body does not name a ticket; use the template ${FRESHWORKS_WEBHOOK_TEMPLATE}.`);
+  }
+  const event = typeof body.triggered_event === 'string' ? body.triggered_event : typeof body.event === 'string' ? body.event : null;
+  return { kind: 'change', entityId, event, deliveryId: null };
+}
+
+function parseXurrent(input: WebhookInput): ParsedWebhook {
+  let body = parseBody(input.rawBody, input.headers);
+  if (input.xurrentPolicy) {
+    if (typeof body.jwt !== 'string') throw new DomainError('unauthorized', 'The Xurrent webhook is not signed, but this instance expects a JWT from its webhook policy.');
+    let claims: Record<string, unknown>;
+    try {
+      claims = verifyJwt(body.jwt, {
+        algorithm: parseJwtAlgorithm(input.xurrentPolicy.algorithm),
+        key: input.xurrentPolicy.key,
+        audience: input.xurrentPolicy.audience ?? null,
+        issuers: input.xurrentPolicy.issuers ?? null,
+        nowMs: input.nowMs ?? Date.now(),
+      });
+    } catch (error) {
+      if (error instanceof JwtError) throw new DomainError('unauthorized', `The Xurrent webhook signature is not valid: ${error.message}.`);
+      throw error;
+    }
+    if (typeof claims.data !== 'object' || claims.data === null) throw new DomainError('invalid_input', 'The Xurrent webhook JWT has no data claim.');
+    body = claims.data as Record<string, unknown>;
+    if (claims.sub !== undefined && body.webhook_id !== undefined && String(claims.sub) !== String(body.webhook_id)) {
+      throw new DomainError('unauthorized', 'The Xurrent webhook JWT was issued for another webhook.');
+    }
+  } else if (input.secret) {
+    const given = input.query?.get('secret') ?? headerValue(input.headers, WEBHOOK_SECRET_HEADER);
+    if (!sameSecret(given, input.secret)) throw new DomainError('unauthorized', "The Xurrent webhook did not carry this instance's secret (the secret parameter of its URI).");
+  } else {
+    throw new DomainError('unauthorized', 'This instance has neither a Xurrent webhook policy nor a webhook secret, so its webhooks cannot be trusted. Configure one.');
+  }
+  const event = typeof body.event === 'string' ? body.event : null;
+  const webhookId = body.webhook_id === undefined || body.webhook_id === null ? null : String(body.webhook_id);
+  if (event === 'webhook.verify') {
+    const payload = (body.payload ?? {}) as Record<string, unknown>;
+    if (typeof payload.callback !== 'string') throw new DomainError('invalid_input', 'The Xurrent verification message has no callback URL.');
+    return { kind: 'verify-handshake', callbackUrl: payload.callback, webhookId };
+  }
+  if (!event?.startsWith('request.')) return { kind: 'ignored', reason: `event ${event ?? '(none)'} is not about a request` };
+  const entityId = entityIdFrom(body.object_id);
+  if (!entityId) throw new DomainError('invalid_input', 'The Xurrent webhook message has no object_id.');
+  return { kind: 'change', entityId, event, deliveryId: headerValue(input.headers, 'x-4me-delivery') ?? null };
+}
+
+/** What the webhook routes need to know about an instance. */
+export interface WebhookInstance {
+  platform: Platform;
+  webhookSecret: string | null;
+  xurrentPolicy?: XurrentWebhookPolicy | null;
+  /** The instance's API base URL: a verification callback must point at the same site. */
+  baseUrl?: string | null;
+}
+
+export interface WebhookRouteDeps {
+  findInstanceBySlug(slug: string): Promise<WebhookInstance | null>;
+  intake(notice: ChangeNotice): Promise<void>;
+  /** Confirms a Xurrent webhook by calling its callback; the default GETs it. */
+  confirmCallback?(url: string): Promise<void>;
+  now?(): number;
+}
+
+/** The site part of a host (`wdc.xurrent.com` -> `xurrent.com`); IP addresses and single labels stay whole. */
+function site(hostname: string): string {
+  if (/^[\d.]+$/.test(hostname) || hostname.includes(':') || !hostname.includes('.')) return hostname;
+  return hostname.split('.').slice(-2).join('.');
+}
+
+/** A forged verification message must not make us call arbitrary URLs: the callback must be on the helpdesk's site. */
+export function callbackAllowed(callbackUrl: string, baseUrl: string | null | undefined): boolean {
+  let callback: URL;
+  try {
+    callback = new URL(callbackUrl);
+  } catch {
+    return false;
+  }
+  if (callback.protocol !== 'https:' && callback.protocol !== 'http:') return false;
+  if (!baseUrl) return callback.protocol === 'https:' && /(^|\.)(xurrent|4me)(-[a-z]+)?\.(com|qa)$/.test(callback.hostname);
+  const base = new URL(baseUrl);
+  if (callback.protocol === 'http:' && base.protocol !== 'http:') return false;
+  return site(callback.hostname) === site(base.hostname);
+}
+
+async function defaultConfirm(url: string): Promise<void> {
+  const response = await fetch(url, { method: 'GET', signal: AbortSignal.timeout(5000) });
+  await response.arrayBuffer();
+  if (!response.ok) throw new DomainError('remote_error', `Xurrent refused the webhook verification (HTTP ${response.status}); register the webhook again.`);
+}
+
+export function webhookRoutes(deps: WebhookRouteDeps): JsonRoute[] {
+  const now = deps.now ?? Date.now;
+  return [
+    {
+      method: 'POST',
+      path: '/webhooks/:slug',
+      async handle(ctx: RequestContext) {
+        const slug = ctx.params.slug ?? '';
+        const instance = await deps.findInstanceBySlug(slug);
+        if (!instance) throw new DomainError('not_found', `No helpdesk instance "${slug}" receives webhooks here; check the URL in the helpdesk's webhook.`);
+        const parsed = verifyAndParseWebhook({
+          platform: instance.platform,
+          headers: ctx.headers,
+          rawBody: ctx.rawBody,
+          secret: instance.webhookSecret,
+          xurrentPolicy: instance.xurrentPolicy ?? null,
+          query: ctx.query,
+          nowMs: now(),
+        });
+        if (parsed.kind === 'verify-handshake') {
+          if (!callbackAllowed(parsed.callbackUrl, instance.baseUrl)) {
+            throw new DomainError('forbidden', 'The verification callback does not point at the helpdesk of this instance, so it was not called.');
+          }
+          await (deps.confirmCallback ?? defaultConfirm)(parsed.callbackUrl);
+          return { status: 200, body: { status: 'verified' } };
+        }
+        if (parsed.kind === 'ignored') return { status: 200, body: { status: 'ignored', reason: parsed.reason } };
+        await deps.intake({
+          instanceSlug: slug,
+          platform: instance.platform,
+          entityId: parsed.entityId,
+          event: parsed.event,
+          deliveryId: parsed.deliveryId,
+          receivedAt: new Date(now()).toISOString(),
+        });
+        return { status: 202, body: { status: 'accepted' } };
+      },
+    },
+  ];
+}

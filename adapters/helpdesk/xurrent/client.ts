@@ -1,0 +1,311 @@
+import { z } from 'zod';
+import type { Entity, HubAttachment, HubComment } from '../../../src/domain/entity.ts';
+import { DomainError } from '../../../src/domain/errors.ts';
+import type {
+  AttachmentContent,
+  AttachmentUpload,
+  ChangeBatch,
+  CommentWrite,
+  EntityWrite,
+  Helpdesk,
+  HelpdeskTarget,
+  ListChangedOptions,
+} from '../../../src/domain/helpdesk.ts';
+import type { Platform, Project } from '../../../src/domain/instance.ts';
+import { advanceCursor, decodeCursor } from '../change-cursor.ts';
+import type { FieldError } from '../helpdesk-errors.ts';
+import { type ConnectorOptions, HelpdeskTransport, numberHeader } from '../transport.ts';
+import { toHubTime } from '../timestamps.ts';
+import { xurrentCategories, xurrentPriorities, xurrentStatuses } from './codes.ts';
+import {
+  type XurrentAttachment,
+  xurrentNoteSchema,
+  type XurrentNote,
+  xurrentRequestSchema,
+  type XurrentRequest,
+  xurrentStorageSchema,
+} from './schemas.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const LABEL = 'Xurrent';
+
+/** The hub's native names and the request fields they are written to. */
+const nativeWrites: Record<string, string> = {
+  serviceInstanceId: 'service_instance_id',
+  teamId: 'team_id',
+  memberId: 'member_id',
+  requested_for: 'requested_for_id',
+  requested_by: 'requested_by_id',
+  template: 'template_id',
+  category: 'category',
+  impact: 'impact',
+};
+
+function readXurrentFailure(_status: number, body: unknown): { message: string | null; fieldErrors: FieldError[] } {
+  if (typeof body !== 'object' || body === null) return { message: typeof body === 'string' && body ? body : null, fieldErrors: [] };
+  const record = body as { message?: unknown; errors?: unknown };
+  const fieldErrors: FieldError[] = [];
+  // Xurrent lists validation errors as [field, message] pairs.
+  if (Array.isArray(record.errors)) {
+    for (const pair of record.errors) {
+      if (Array.isArray(pair)) fieldErrors.push({ field: String(pair[0] ?? ''), message: String(pair[1] ?? '') });
+      else if (typeof pair === 'string') fieldErrors.push({ field: '', message: pair });
+    }
+  }
+  return { message: typeof record.message === 'string' ? record.message : null, fieldErrors };
+}
+
+export function xurrentApiRoot(baseUrl: string): string {
+  const trimmed = baseUrl.replace(/\/+$/, '');
+  return trimmed.endsWith('/v1') ? trimmed : `${trimmed}/v1`;
+}
+
+/** The Xurrent (4me) REST v1 connector. */
+export class XurrentClient implements Helpdesk {
+  readonly platform: Platform = 'xurrent';
+  readonly statuses = xurrentStatuses;
+  readonly priorities = xurrentPriorities;
+  readonly transport: HelpdeskTransport;
+  private readonly authHeaders: Record<string, string>;
+
+  constructor(target: HelpdeskTarget, options: ConnectorOptions = {}) {
+    if (target.credentials.kind !== 'token') {
+      throw new DomainError('invalid_input', 'Xurrent signs in with a personal access token and an account id; this instance has an API key instead.');
+    }
+    this.authHeaders = { authorization: `Bearer ${target.credentials.token}`, 'x-xurrent-account': target.credentials.account };
+    this.transport = new HelpdeskTransport(
+      {
+        label: LABEL,
+        apiRoot: xurrentApiRoot(target.baseUrl),
+        authHeaders: this.authHeaders,
+        quotaWindowMs: null,
+        readQuota: (headers) => {
+          const reset = numberHeader(headers, 'x-ratelimit-reset');
+          return { limit: numberHeader(headers, 'x-ratelimit-limit'), remaining: numberHeader(headers, 'x-ratelimit-remaining'), resetAt: reset === null ? null : reset * 1000 };
+        },
+        readFailure: readXurrentFailure,
+      },
+      options,
+    );
+  }
+
+  async verifyCredentials(): Promise<void> {
+    await this.transport.send({ method: 'GET', path: '/me', what: 'the signed-in person' });
+  }
+
+  async listProjects(): Promise<Project[]> {
+    const services = await this.transport.collect(
+      { method: 'GET', path: '/services', query: { per_page: 100 }, what: 'the services' },
+      z.array(z.looseObject({ id: z.number(), name: z.string() })),
+    );
+    return services.map((s) => ({ id: String(s.id), name: s.name }));
+  }
+
+  async getEntity(id: string): Promise<Entity> {
+    const requestId = this.requestId(id);
+    const { data } = await this.transport.json({ method: 'GET', path: `/requests/${requestId}`, what: `request ${requestId}` }, xurrentRequestSchema);
+    return this.toEntity(data, await this.notes(requestId));
+  }
+
+  private notes(requestId: number): Promise<XurrentNote[]> {
+    return this.transport.collect(
+      { method: 'GET', path: `/requests/${requestId}/notes`, query: { per_page: 100 }, what: `the notes of request ${requestId}` },
+      z.array(xurrentNoteSchema),
+    );
+  }
+
+  async listChanged(cursor: string | null, options: ListChangedOptions = {}): Promise<ChangeBatch> {
+    const state = decodeCursor(cursor, () => new Date(this.transport.clock.now() - 30 * DAY_MS).toISOString());
+    // A trigger is a set of Xurrent filters (`status=assigned,in_progress&team=12`); the time window is ours.
+    const query: Record<string, string> = Object.fromEntries(new URLSearchParams(options.query ?? ''));
+    Object.assign(query, { updated_at: `>=${state.since}`, sort: 'updated_at', per_page: '100', fields: 'updated_at' });
+    const requests = await this.transport.collect(
+      { method: 'GET', path: '/requests', query, what: options.query ? 'the trigger query' : 'the changed requests' },
+      z.array(z.looseObject({ id: z.number(), updated_at: z.string() })),
+    );
+    const found = requests.map((r) => ({ id: String(r.id), updated: toHubTime(r.updated_at) ?? r.updated_at }));
+    return { ...advanceCursor(state, found), truncated: false };
+  }
+
+  async createEntity(write: EntityWrite): Promise<Entity> {
+    const body = this.requestBody(write);
+    if (write.description) body.note = write.description;
+    if (!body.requested_for_id && write.reporter?.id) body.requested_for_id = Number(write.reporter.id);
+    const { data } = await this.transport.json({ method: 'POST', path: '/requests', json: body, what: 'the new request' }, xurrentRequestSchema);
+    const entity = this.toEntity(data, []);
+    return { ...entity, description: write.description ?? '' };
+  }
+
+  async updateEntity(id: string, write: EntityWrite): Promise<Entity> {
+    const requestId = this.requestId(id);
+    // The description is the first note and notes cannot be edited, so a new description is not written back.
+    const { data } = await this.transport.json(
+      { method: 'PATCH', path: `/requests/${requestId}`, json: this.requestBody(write), what: `request ${requestId}` },
+      xurrentRequestSchema,
+    );
+    return this.toEntity(data, await this.notes(requestId));
+  }
+
+  async addComment(entityId: string, comment: CommentWrite): Promise<HubComment> {
+    const requestId = this.requestId(entityId);
+    const attachments = [];
+    for (const file of comment.attachments ?? []) attachments.push(await this.store(file));
+    const note = await this.postNote(requestId, { text: comment.body, internal: comment.internal, ...(attachments.length > 0 ? { attachments } : {}) });
+    return this.toComment(note);
+  }
+
+  async uploadAttachment(entityId: string, file: AttachmentUpload): Promise<HubAttachment> {
+    const requestId = this.requestId(entityId);
+    const stored = await this.store(file);
+    // Xurrent keeps attachments on notes; an internal note carries the file.
+    const note = await this.postNote(requestId, { text: `Attachment: ${file.filename}`, internal: true, attachments: [stored] });
+    const attachment = (note.attachments ?? []).find((a) => a.key === stored.key);
+    if (!attachment) throw new DomainError('helpdesk_unavailable', `Xurrent accepted ${file.filename} but does not show it on request ${requestId}.`);
+    return this.toAttachment(attachment, toHubTime(note.created_at), file.mimetype);
+  }
+
+  async downloadAttachment(entityId: string, attachment: HubAttachment): Promise<AttachmentContent> {
+    const first = attachment.url ? await this.fetchAttachment(attachment.url) : null;
+    if (first) return { filename: attachment.filename, mimetype: attachment.mimetype, data: first };
+    // Attachment URIs are signed and expire; a fresh read of the request signs new ones.
+    const entity = await this.getEntity(entityId);
+    const fresh = entity.attachments.find((a) => a.id === attachment.id);
+    const data = fresh?.url ? await this.fetchAttachment(fresh.url) : null;
+    if (!data) throw new DomainError('helpdesk_not_found', `Xurrent no longer has the attachment ${attachment.filename} on request ${entityId}.`);
+    return { filename: fresh!.filename, mimetype: attachment.mimetype, data };
+  }
+
+  private async fetchAttachment(url: string): Promise<Uint8Array | null> {
+    const response = await this.transport.send({ method: 'GET', path: url, anonymous: true, passStatuses: [400, 403, 404, 410], what: 'an attachment' });
+    return response.status === 200 ? response.bytes : null;
+  }
+
+  private async postNote(requestId: number, body: Record<string, unknown>): Promise<XurrentNote> {
+    const { data } = await this.transport.json({ method: 'POST', path: `/requests/${requestId}/notes`, json: body, what: `a note on request ${requestId}` }, xurrentNoteSchema);
+    return data;
+  }
+
+  /** Xurrent's three-step upload: ask where to store, post the file there, then refer to it by key. */
+  private async store(file: AttachmentUpload): Promise<{ key: string; filesize: number }> {
+    const { data: storage } = await this.transport.json({ method: 'GET', path: '/attachments/storage', what: 'the attachment storage' }, xurrentStorageSchema);
+    if (file.data.length > storage.size_limit) {
+      throw new DomainError('helpdesk_validation', `${file.filename} is ${file.data.length} bytes; Xurrent accepts attachments up to ${storage.size_limit} bytes.`);
+    }
+    const extension = file.filename.includes('.') ? file.filename.split('.').pop()!.toLowerCase() : '';
+    const allowed = storage.allowed_extensions ?? [];
+    if (allowed.length > 0 && !allowed.includes(extension)) {
+      throw new DomainError('helpdesk_validation', `Xurrent does not accept .${extension || '(none)'} files (${file.filename}); allowed: ${allowed.join(', ')}.`);
+    }
+    const fields = storage[storage.provider] ?? {};
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) form.append(name, String(value));
+    form.append('Content-Type', file.mimetype);
+    // The file part must come last.
+    form.append('file', new Blob([file.data], { type: file.mimetype }), file.filename);
+    const local = storage.provider === 'local';
+    const response = await this.transport.send({ method: 'POST', path: storage.upload_uri, form, anonymous: !local, idempotent: false, what: `the upload of ${file.filename}` });
+    let key: string | undefined;
+    if (local) key = this.transport.parse(response, z.object({ key: z.string() }), `the upload of ${file.filename}`).key;
+    else key = /<Key>([^<]+)<\/Key>/.exec(Buffer.from(response.bytes).toString('utf8'))?.[1];
+    if (!key) throw new DomainError('helpdesk_unavailable', `Xurrent's attachment storage did not return a key for ${file.filename}.`);
+    return { key, filesize: file.data.length };
+  }
+
+  private requestId(id: string): number {
+    const number = Number(id);
+    if (!Number.isInteger(number) || number <= 0) throw new DomainError('invalid_input', `"${id}" is not a Xurrent request id.`);
+    return number;
+  }
+
+  private requestBody(write: EntityWrite): Record<string, unknown> {
+    const body: Record<string, unknown> = {};
+    if (write.summary !== undefined) body.subject = write.summary;
+    if (write.status) body.status = this.statuses.toCode(write.status);
+    if (write.priority) body.impact = this.priorities.toCode(write.priority);
+    if (write.type) {
+      const category = write.type.toLowerCase();
+      if ((xurrentCategories as readonly string[]).includes(category)) body.category = category;
+    }
+    if (write.assignee !== undefined) body.member_id = write.assignee?.id ? Number(write.assignee.id) : null;
+    if (write.customFields) body.custom_fields = Object.entries(write.customFields).map(([id, value]) => ({ id, value }));
+    for (const [name, value] of Object.entries(write.native ?? {})) {
+      const field = nativeWrites[name];
+      if (field && value !== undefined) body[field] = value;
+    }
+    // Completing a request needs a reason; "solved" is what an agent picks by default.
+    if (body.status === 'completed' && body.completion_reason === undefined) body.completion_reason = 'solved';
+    return body;
+  }
+
+  private toAttachment(a: XurrentAttachment, created: string | null, mimetype?: string): HubAttachment {
+    return {
+      id: a.key,
+      filename: a.name,
+      mimetype: mimetype ?? guessMimetype(a.name),
+      filesize: a.size ?? 0,
+      created,
+      url: a.uri ?? null,
+    };
+  }
+
+  private toComment(n: XurrentNote): HubComment {
+    return {
+      id: String(n.id),
+      body: n.text ?? '',
+      author: n.person ? { id: String(n.person.id), email: null, displayName: n.person.name ?? null } : null,
+      internal: n.internal,
+      created: toHubTime(n.created_at) ?? n.created_at,
+      updated: null,
+    };
+  }
+
+  private toEntity(r: XurrentRequest, notes: XurrentNote[]): Entity {
+    const ordered = [...notes].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at) || a.id - b.id);
+    const [first, ...rest] = ordered;
+    const attachments = new Map<string, HubAttachment>();
+    for (const a of r.attachments ?? []) attachments.set(a.key, this.toAttachment(a, null));
+    for (const note of ordered) for (const a of note.attachments ?? []) attachments.set(a.key, this.toAttachment(a, toHubTime(note.created_at)));
+    const person = (p: { id: number; name?: string | null } | null | undefined) => (p ? { id: String(p.id), email: null, displayName: p.name ?? null } : null);
+    return {
+      platform: 'xurrent',
+      id: String(r.id),
+      key: String(r.id),
+      summary: r.subject ?? '',
+      // Xurrent has no description field: the first note is the description.
+      description: first?.text ?? '',
+      status: this.statuses.fromCode(r.status),
+      priority: r.impact ? this.priorities.fromCode(r.impact) : null,
+      type: r.category ?? null,
+      labels: [],
+      reporter: person(r.requested_for),
+      assignee: person(r.member),
+      comments: rest.map((n) => this.toComment(n)),
+      attachments: [...attachments.values()],
+      customFields: Object.fromEntries((r.custom_fields ?? []).map((c) => [c.id, c.value])),
+      created: toHubTime(r.created_at) ?? r.created_at,
+      updated: toHubTime(r.updated_at) ?? r.updated_at,
+      native: {
+        serviceId: r.service_instance?.service?.id ?? null,
+        serviceInstanceId: r.service_instance?.id ?? null,
+        category: r.category ?? null,
+        team: r.team?.name ?? null,
+        teamId: r.team?.id ?? null,
+        memberId: r.member?.id ?? null,
+        requested_for: r.requested_for?.id ?? null,
+        requested_by: r.requested_by?.id ?? null,
+        template: r.template?.id ?? null,
+        impact: r.impact ?? null,
+      },
+    };
+  }
+}
+
+function guessMimetype(name: string): string {
+  const extension = name.split('.').pop()?.toLowerCase();
+  const known: Record<string, string> = { txt: 'text/plain', pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', csv: 'text/csv', json: 'application/json', zip: 'application/zip' };
+  return (extension && known[extension]) || 'application/octet-stream';
+}
+
+export function createXurrentClient(target: HelpdeskTarget, options?: ConnectorOptions): XurrentClient {
+  return new XurrentClient(target, options);
+}

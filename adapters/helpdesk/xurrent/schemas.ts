@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/** The Xurrent payloads the connector reads, validated at the boundary; unknown fields pass through. */
+const ref = z.looseObject({ id: z.number(), name: z.string().nullable().optional() });
+
+export const xurrentAttachmentSchema = z.looseObject({
+  name: z.string(),
+  key: z.string(),
+  uri: z.string().nullable().optional(),
+  inline: z.boolean().optional(),
+  size: z.number().nullable().optional(),
+});
+
+export const xurrentRequestSchema = z.looseObject({
+  id: z.number(),
+  subject: z.string().nullable(),
+  category: z.string().nullable().optional(),
+  impact: z.string().nullable().optional(),
+  status: z.string(),
+  team: ref.nullable().optional(),
+  member: ref.nullable().optional(),
+  service_instance: ref.extend({ service: ref.nullable().optional() }).nullable().optional(),
+  requested_by: ref.nullable().optional(),
+  requested_for: ref.nullable().optional(),
+  template: ref.nullable().optional(),
+  custom_fields: z.array(z.looseObject({ id: z.string(), value: z.unknown() })).nullable().optional(),
+  attachments: z.array(xurrentAttachmentSchema).nullable().optional(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+export const xurrentNoteSchema = z.looseObject({
+  id: z.number(),
+  text: z.string().nullable(),
+  internal: z.boolean(),
+  person: ref.nullable().optional(),
+  created_at: z.string(),
+  attachments: z.array(xurrentAttachmentSchema).nullable().optional(),
+});
+
+export const xurrentStorageSchema = z.looseObject({
+  size_limit: z.number(),
+  allowed_extensions: z.array(z.string()).nullable().optional(),
+  provider: z.enum(['s3', 'local']),
+  upload_uri: z.string(),
+  s3: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  local: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+});
+
+export type XurrentRequest = z.infer<typeof xurrentRequestSchema>;
+export type XurrentNote = z.infer<typeof xurrentNoteSchema>;
+export type XurrentAttachment = z.infer<typeof xurrentAttachmentSchema>;
