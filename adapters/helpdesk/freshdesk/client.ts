@@ -15,6 +15,7 @@ export const freshdeskClientFlavor: FreshworksClientFlavor = {
   searchPath: '/search/tickets',
   searchResultsKey: 'results',
   listParams: { order_by: 'updated_at', order_type: 'asc' },
+  searchParams: {},
   ticketIncludes: 'requester',
   verifyPath: '/agents/me',
   // Incoming tickets land in a group.

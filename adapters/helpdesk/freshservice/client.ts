@@ -16,6 +16,7 @@ export const freshserviceClientFlavor: FreshworksClientFlavor = {
   searchResultsKey: 'tickets',
   // Without workspace_id only the primary workspace is listed; 0 means every workspace the agent can see.
   listParams: { workspace_id: '0' },
+  searchParams: { workspace_id: '0' },
   ticketIncludes: 'requester,tags',
   verifyPath: '/tickets?per_page=1',
   // Incoming tickets land in a workspace.

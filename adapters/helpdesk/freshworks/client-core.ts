@@ -38,8 +38,9 @@ export interface FreshworksClientFlavor {
   /** `/search/tickets` (Freshdesk) or `/tickets/filter` (Freshservice), and the key the tickets come under. */
   searchPath: string;
   searchResultsKey: 'results' | 'tickets';
-  /** Query parameters that make the ticket list cover everything we sync. */
+  /** Query parameters that make the ticket list, and the filter, cover everything we sync. */
   listParams: Record<string, string>;
+  searchParams: Record<string, string>;
   /** Includes on a single-ticket read. */
   ticketIncludes: string;
   verifyPath: string;
@@ -161,7 +162,7 @@ export class FreshworksClient implements Helpdesk {
         .transform((body) => ({ total: body.total, results: body[key] ?? [] }));
       for (let page = 1; page <= SEARCH_MAX_PAGES; page++) {
         const { data } = await this.transport.json(
-          { method: 'GET', path: this.flavor.searchPath, query: { query: `"${query}"`, page }, what: 'the trigger query' },
+          { method: 'GET', path: this.flavor.searchPath, query: { query: `"${query}"`, page, ...this.flavor.searchParams }, what: 'the trigger query' },
           schema,
         );
         const { results } = data;
