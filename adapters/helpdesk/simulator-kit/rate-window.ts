@@ -50,7 +50,8 @@ export class FixedWindowQuota {
   take(): QuotaDecision {
     const now = this.now();
     if (this.windowStart === null || now >= this.windowStart + this.windowMs) {
-      this.windowStart = now;
+      // Windows start on a whole second, so X-RateLimit-Reset (epoch seconds) is exact.
+      this.windowStart = Math.floor(now / 1000) * 1000;
       this.used = 0;
     }
     const resetAt = this.windowStart + this.windowMs;
