@@ -37,7 +37,40 @@ const envSchema = z.object({
     .min(100, 'must be at least 100')
     .max(60_000, 'must be at most 60000 (a minute)')
     .default(5000),
+  SLACK_SIGNING_SECRET: z.string().min(8, 'must be the signing secret from the Slack app settings').optional(),
+  SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'must be a bot token (xoxb-...)').optional(),
+  SLACK_CLIENT_ID: z.string().regex(/^\d+\.\d+$/, 'must be the client id from the Slack app settings (digits.digits)').optional(),
+  SLACK_CLIENT_SECRET: z.string().min(8, 'must be the client secret from the Slack app settings').optional(),
+  SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'must be an app-level token (xapp-...)').optional(),
+  SLACK_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
 });
+
+/** Values that are fine alone but not together: the first problem, with the variable it is about. */
+function slackProblem(e: z.infer<typeof envSchema>): { name: string; message: string } | null {
+  const anySlack = e.SLACK_SIGNING_SECRET || e.SLACK_BOT_TOKEN || e.SLACK_CLIENT_ID || e.SLACK_CLIENT_SECRET || e.SLACK_APP_TOKEN;
+  if (!anySlack) return null;
+  if (!e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) return { name: 'SLACK_SIGNING_SECRET', message: 'is required to serve Slack over HTTP' };
+  if (Boolean(e.SLACK_CLIENT_ID) !== Boolean(e.SLACK_CLIENT_SECRET)) {
+    return e.SLACK_CLIENT_ID ? { name: 'SLACK_CLIENT_SECRET', message: 'is required with SLACK_CLIENT_ID' } : { name: 'SLACK_CLIENT_ID', message: 'is required with SLACK_CLIENT_SECRET' };
+  }
+  if (e.SLACK_BOT_TOKEN && e.SLACK_CLIENT_ID) return { name: 'SLACK_BOT_TOKEN', message: 'cannot be combined with SLACK_CLIENT_ID: use a single-workspace token or OAuth installs' };
+  if (!e.SLACK_BOT_TOKEN && !e.SLACK_CLIENT_ID) return { name: 'SLACK_BOT_TOKEN', message: 'or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are required for Slack' };
+  if (e.SLACK_APP_TOKEN && !e.SLACK_BOT_TOKEN) return { name: 'SLACK_BOT_TOKEN', message: 'is required with SLACK_APP_TOKEN (Socket Mode serves one workspace)' };
+  return null;
+}
+
+/** How this node talks to Slack; null when Slack is not configured. */
+export interface SlackConfig {
+  signingSecret: string | null;
+  /** Single-workspace mode. */
+  botToken: string | null;
+  /** OAuth multi-workspace installs. */
+  oauth: { clientId: string; clientSecret: string } | null;
+  /** Socket Mode, for development without a public URL. */
+  appToken: string | null;
+  /** Web API base URL ending in `/api/`; a local fake in tests. */
+  apiUrl: string | null;
+}
 
 export interface Config {
   port: number;
@@ -48,6 +81,7 @@ export interface Config {
   logLevel: (typeof logLevels)[number];
   invitationTtlMs: number;
   nodeTimeoutMs: number;
+  slack: SlackConfig | null;
 }
 
 export class ConfigError extends Error {
@@ -62,10 +96,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
     const given = present[name];
-    const shown = given === undefined || name === 'DESKBRIDGE_SECRET_KEY' ? '' : ` (got "${given}")`;
+    const shown = given === undefined || name === 'DESKBRIDGE_SECRET_KEY' || /SECRET|TOKEN/.test(name) ? '' : ` (got "${given}")`;
     throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${shown}.`);
   }
   const e = parsed.data;
+  const slackIssue = slackProblem(e);
+  if (slackIssue) throw new ConfigError(`Invalid configuration: ${slackIssue.name} ${slackIssue.message}.`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -75,6 +111,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     invitationTtlMs: e.DESKBRIDGE_INVITATION_TTL_HOURS * 3_600_000,
     nodeTimeoutMs: e.DESKBRIDGE_NODE_TIMEOUT_MS,
+    slack:
+      e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN
+        ? {
+            signingSecret: e.SLACK_SIGNING_SECRET ?? null,
+            botToken: e.SLACK_BOT_TOKEN ?? null,
+            oauth: e.SLACK_CLIENT_ID && e.SLACK_CLIENT_SECRET ? { clientId: e.SLACK_CLIENT_ID, clientSecret: e.SLACK_CLIENT_SECRET } : null,
+            appToken: e.SLACK_APP_TOKEN ?? null,
+            apiUrl: e.SLACK_API_URL ? `${e.SLACK_API_URL.replace(/\/+$/, '')}/` : null,
+          }
+        : null,
   };
 }
 

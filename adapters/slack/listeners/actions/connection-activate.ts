@@ -1,0 +1,15 @@
+import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { changeConnectionStatusFlow } from '../../../../src/flows/connections.ts';
+import type { SlackContext } from '../../context.ts';
+import { clickActor, clickSurface } from '../../interaction.ts';
+import { answer } from '../../perform.ts';
+
+export function connectionActivate(ctx: SlackContext) {
+  return async ({ ack, body, client, respond }: AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction>): Promise<void> => {
+    await ack();
+    const { payload, actor } = await clickActor(ctx, client, body);
+    await answer(ctx, clickSurface(payload, client, actor, respond), () =>
+      changeConnectionStatusFlow(ctx.deps, actor, payload.actions[0]!.value ?? '', 'active'),
+    );
+  };
+}

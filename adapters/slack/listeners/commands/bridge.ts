@@ -1,0 +1,21 @@
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { parseCommand, runCommand } from '../../../../src/flows/command.ts';
+import type { SlackContext } from '../../context.ts';
+import { commandPayload } from '../../payloads.ts';
+import { answer } from '../../perform.ts';
+
+const mentionPattern = /<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/;
+
+/** `/bridge ...`: acknowledged first, so Slack's 3 seconds are never spent on our work. */
+export function bridgeCommand(ctx: SlackContext) {
+  return async ({ ack, body, client, respond }: AllMiddlewareArgs & SlackCommandMiddlewareArgs): Promise<void> => {
+    await ack();
+    const command = commandPayload.parse(body);
+    const actor = await ctx.actors.resolve(client, { id: command.user_id, teamId: command.team_id, name: command.user_name });
+    const parsed = parseCommand(command.text);
+    const mentionedUserId = mentionPattern.exec(command.text)?.[1] ?? null;
+    await answer(ctx, { kind: 'command', client, actor, triggerId: command.trigger_id, respond }, () =>
+      runCommand(ctx.deps, actor, parsed, { mentionedUserId, mention: (userId) => `<@${userId}>` }),
+    );
+  };
+}

@@ -1,0 +1,81 @@
+import type { ActionsBlock, Button, ContextBlock, HeaderBlock, KnownBlock, RichTextBlock, SectionBlock } from '@slack/types';
+import type { Action, Content, Table } from '../../../src/ui/model.ts';
+import { mrkdwn, plain, slackLimits, truncate } from './text.ts';
+
+/** Read-only neutral content -> Block Kit, shared by messages, modals and the Home tab. */
+export function contentBlocks(item: Content): KnownBlock[] {
+  switch (item.kind) {
+    case 'markdown':
+      return [{ type: 'section', text: mrkdwn(item.text) }];
+    case 'heading':
+      return [{ type: 'header', text: plain(item.text, slackLimits.header) } satisfies HeaderBlock];
+    case 'note':
+      return [{ type: 'context', elements: [mrkdwn(item.text, slackLimits.contextText)] } satisfies ContextBlock];
+    case 'code':
+      return [codeBlock(item.text)];
+    case 'facts':
+      return chunk(item.facts, slackLimits.sectionFields).map(
+        (facts): SectionBlock => ({ type: 'section', fields: facts.map((f) => mrkdwn(`*${f.label}*\n${f.value}`, slackLimits.sectionField)) }),
+      );
+    case 'actions':
+      return item.actions.length > 0 ? [actionsBlock(item.actions)] : [];
+    case 'table':
+      return tableBlocks(item.table);
+  }
+}
+
+/**
+ * A code the reader copies: a preformatted section while it fits the section limit, otherwise rich text, which has
+ * no such limit.
+ */
+function codeBlock(code: string): KnownBlock {
+  if (code.length + 6 <= slackLimits.sectionText) return { type: 'section', text: { type: 'mrkdwn', text: '```' + code + '```', verbatim: true } };
+  return {
+    type: 'rich_text',
+    elements: [{ type: 'rich_text_preformatted', elements: [{ type: 'text', text: code }] }],
+  } satisfies RichTextBlock;
+}
+
+export function actionsBlock(actions: Action[]): ActionsBlock {
+  return { type: 'actions', elements: actions.slice(0, slackLimits.actionsElements).map(button) };
+}
+
+export function button(action: Action): Button {
+  return {
+    type: 'button',
+    action_id: truncate(action.id, slackLimits.id),
+    text: plain(action.label, slackLimits.buttonText),
+    ...(action.value !== undefined ? { value: truncate(action.value, slackLimits.buttonValue) } : {}),
+    ...(action.style ? { style: action.style } : {}),
+    ...(action.confirm
+      ? {
+          confirm: {
+            title: plain(action.confirm.title, slackLimits.confirmTitle),
+            text: plain(action.confirm.text, slackLimits.confirmText),
+            confirm: plain(action.confirm.confirm, slackLimits.confirmButton),
+            deny: plain(action.confirm.deny, slackLimits.confirmButton),
+          },
+        }
+      : {}),
+  };
+}
+
+/** Block Kit has no table for every surface: each row is a section of label/value fields, then its buttons. */
+function tableBlocks(table: Table): KnownBlock[] {
+  if (table.rows.length === 0) return [{ type: 'section', text: mrkdwn(table.empty) }];
+  const blocks: KnownBlock[] = [];
+  for (const row of table.rows) {
+    blocks.push({
+      type: 'section',
+      fields: row.cells.slice(0, slackLimits.sectionFields).map((cell, i) => mrkdwn(`*${table.columns[i]?.label ?? ''}*\n${cell}`, slackLimits.sectionField)),
+    });
+    if (row.actions && row.actions.length > 0) blocks.push(actionsBlock(row.actions));
+  }
+  return blocks;
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

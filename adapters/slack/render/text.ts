@@ -1,0 +1,56 @@
+import type { MrkdwnElement, PlainTextElement } from '@slack/types';
+
+/** Slack's documented Block Kit limits that the renderers respect (reference §1.3). */
+export const slackLimits = {
+  messageBlocks: 50,
+  viewBlocks: 100,
+  sectionText: 3000,
+  sectionField: 2000,
+  sectionFields: 10,
+  header: 150,
+  contextText: 2000,
+  buttonText: 75,
+  buttonValue: 2000,
+  optionText: 75,
+  optionValue: 75,
+  optionDescription: 75,
+  staticSelectOptions: 100,
+  radioOptions: 10,
+  inputLabel: 2000,
+  inputHint: 2000,
+  placeholder: 150,
+  viewTitle: 24,
+  viewButton: 24,
+  privateMetadata: 3000,
+  id: 255,
+  actionsElements: 25,
+  confirmTitle: 100,
+  confirmText: 300,
+  confirmButton: 30,
+  messageText: 40_000,
+} as const;
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * Slack mrkdwn treats &, < and > as control characters (links, mentions, `<!channel>`): escape them so names typed by
+ * users render as text. Our own user mentions (`<@U123>`) are kept.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, '<@$1>');
+}
+
+/** Neutral markdown uses `**bold**` nowhere; single `*bold*` and `_italic_` are already Slack's. */
+export function mrkdwn(text: string, max: number = slackLimits.sectionText): MrkdwnElement {
+  return { type: 'mrkdwn', text: truncate(escapeMrkdwn(text) || ' ', max) };
+}
+
+export function plain(text: string, max: number): PlainTextElement {
+  return { type: 'plain_text', text: truncate(text || ' ', max), emoji: true };
+}
