@@ -1,12 +1,14 @@
 import { addAdmin, listAddedAdmins, removeAdmin } from '../app/chat-admins.ts';
 import type { ChatActor } from '../app/chat-actor.ts';
 import type { AppDeps } from '../app/deps.ts';
+import { requireAdmin } from '../app/chat-authorization.ts';
 import { DomainError } from '../domain/errors.ts';
 import { reply, type FlowResult } from '../ui/replies.ts';
 import { notice } from './outcome.ts';
 
 /** `admins add|remove|list [user]`; the user is already resolved to an id by the adapter (a mention). */
 export function adminsFlow(deps: AppDeps, actor: ChatActor, input: { verb: string; userId: string | null; mention: (userId: string) => string }): FlowResult {
+  requireAdmin(deps, actor, 'manage DeskBridge admins');
   if (input.verb === 'list') {
     const added = listAddedAdmins(deps, actor);
     const text = added.length

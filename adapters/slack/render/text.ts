@@ -43,7 +43,7 @@ export function escapeMrkdwn(text: string): string {
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, '<@$1>');
+    .replace(/&lt;@([UW][A-Z0-9_]+)&gt;/g, '<@$1>');
 }
 
 /** Neutral markdown uses `**bold**` nowhere; single `*bold*` and `_italic_` are already Slack's. */

@@ -4,7 +4,7 @@ import type { SlackContext } from '../../context.ts';
 import { commandPayload } from '../../payloads.ts';
 import { answer } from '../../perform.ts';
 
-const mentionPattern = /<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/;
+const mentionPattern = /<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>/;
 
 /** `/bridge ...`: acknowledged first, so Slack's 3 seconds are never spent on our work. */
 export function bridgeCommand(ctx: SlackContext) {
