@@ -18,6 +18,7 @@ export const freshdeskClientFlavor: FreshworksClientFlavor = {
   searchParams: {},
   ticketIncludes: 'requester',
   verifyPath: '/agents/me',
+  verifySchema: z.looseObject({ id: z.number() }),
   // Incoming tickets land in a group.
   listProjects: async (client) => {
     const groups = await client.collect(

@@ -19,6 +19,7 @@ export const freshserviceClientFlavor: FreshworksClientFlavor = {
   searchParams: { workspace_id: '0' },
   ticketIncludes: 'requester,tags',
   verifyPath: '/tickets?per_page=1',
+  verifySchema: z.looseObject({ tickets: z.array(z.unknown()) }),
   // Incoming tickets land in a workspace.
   listProjects: async (client) => {
     const workspaces = await client.collect(

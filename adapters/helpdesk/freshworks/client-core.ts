@@ -43,7 +43,9 @@ export interface FreshworksClientFlavor {
   searchParams: Record<string, string>;
   /** Includes on a single-ticket read. */
   ticketIncludes: string;
+  /** A cheap read that needs valid credentials, and the shape of its answer (so a wrong URL is noticed too). */
   verifyPath: string;
+  verifySchema: z.ZodType<unknown>;
   listProjects(client: FreshworksClient): Promise<Project[]>;
   nativeFields: readonly string[];
   /** Fields a new ticket must carry (Freshservice: status and priority). */
@@ -111,7 +113,7 @@ export class FreshworksClient implements Helpdesk {
   }
 
   async verifyCredentials(): Promise<void> {
-    await this.transport.send({ method: 'GET', path: this.flavor.verifyPath, what: 'the signed-in agent' });
+    await this.transport.json({ method: 'GET', path: this.flavor.verifyPath, what: 'a credentials check' }, this.flavor.verifySchema);
   }
 
   listProjects(): Promise<Project[]> {

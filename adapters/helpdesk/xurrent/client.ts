@@ -90,7 +90,7 @@ export class XurrentClient implements Helpdesk {
   }
 
   async verifyCredentials(): Promise<void> {
-    await this.transport.send({ method: 'GET', path: '/me', what: 'the signed-in person' });
+    await this.transport.json({ method: 'GET', path: '/me', what: 'a credentials check' }, z.looseObject({ id: z.number() }));
   }
 
   async listProjects(): Promise<Project[]> {

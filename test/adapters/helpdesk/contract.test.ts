@@ -197,3 +197,18 @@ describe.each(harnesses)('$platform connector against its simulator', (harness) 
     });
   });
 });
+
+describe.each(harnesses)('$platform connector pointed at something that is not its API', (harness) => {
+  it('says the URL looks wrong instead of accepting the credentials', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>Welcome</html>'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const credentials = harness.platform === 'xurrent' ? { kind: 'token' as const, token: 't', account: 'a' } : { kind: 'apiKey' as const, apiKey: 'k' };
+      await expectDomainError(createHelpdesk({ platform: harness.platform, baseUrl: `http://127.0.0.1:${port}`, credentials }).verifyCredentials(), 'helpdesk_unavailable', /instance URL/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
