@@ -73,7 +73,7 @@ export function connectionStatusFlow(deps: AppDeps, actor: ChatActor, ref: strin
   const instance = requireWorkspaceInstance(deps, actor);
   const c = getConnection(deps, { connection: ref, instance: instance.slug });
   const events = listStatusEvents(deps, c.id).slice(-5).reverse();
-  return reply({ kind: 'private-message', message: statusMessage(c, events.map((e) => `${formatDate(e.at)}: ${e.from ?? 'new'} -> ${e.to}. ${e.reason}`)) });
+  return reply({ kind: 'private-message', message: statusMessage(c, events.map((e) => `${formatDate(e.at)}: ${e.from ?? 'new'} → ${e.to}. ${e.reason}`)) });
 }
 
 function statusMessage(c: Connection, events: string[]): Message {
