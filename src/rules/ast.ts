@@ -1,0 +1,91 @@
+/**
+ * The syntax tree of a sync script. Every node carries the line and column (1-based) where it starts, so runtime
+ * errors can point at the source. Literal values are already converted to runtime values by the parser.
+ */
+import type { Value } from './values.ts';
+
+export interface Pos {
+  line: number;
+  col: number;
+}
+
+export interface TypeRef extends Pos {
+  /** Simple name of the type (`String`, `List`, `int`); generics and package prefixes are dropped. */
+  name: string;
+  /** Full dotted name as written, for messages. */
+  full: string;
+}
+
+export interface Param {
+  name: string;
+  type: TypeRef | null;
+  init: Expr | null;
+}
+
+export type Expr =
+  | (Pos & { k: 'lit'; v: Value })
+  | (Pos & { k: 'gstr'; parts: (string | Expr)[] })
+  | (Pos & { k: 'name'; name: string })
+  | (Pos & { k: 'list'; items: Expr[] })
+  | (Pos & { k: 'map'; entries: { key: Expr; value: Expr }[] })
+  | (Pos & { k: 'range'; from: Expr; to: Expr; exclusive: boolean })
+  | (Pos & { k: 'prop'; obj: Expr; name: string | Expr; safe: boolean; spread: boolean })
+  | (Pos & { k: 'index'; obj: Expr; index: Expr })
+  | (Pos & { k: 'call'; name: string; args: Expr[] })
+  | (Pos & { k: 'callValue'; callee: Expr; args: Expr[] })
+  | (Pos & { k: 'mcall'; obj: Expr; name: string; args: Expr[]; safe: boolean; spread: boolean })
+  | (Pos & { k: 'closure'; params: Param[]; implicitIt: boolean; body: Stmt[] })
+  | (Pos & { k: 'unary'; op: '-' | '+' | '!' | '~'; e: Expr })
+  | (Pos & { k: 'incdec'; op: '++' | '--'; prefix: boolean; target: Expr })
+  | (Pos & { k: 'bin'; op: string; l: Expr; r: Expr })
+  | (Pos & { k: 'and'; l: Expr; r: Expr })
+  | (Pos & { k: 'or'; l: Expr; r: Expr })
+  | (Pos & { k: 'tern'; c: Expr; t: Expr; f: Expr })
+  | (Pos & { k: 'elvis'; l: Expr; r: Expr })
+  | (Pos & { k: 'assign'; op: string; target: Expr; value: Expr })
+  | (Pos & { k: 'as'; e: Expr; type: TypeRef })
+  | (Pos & { k: 'instanceof'; e: Expr; type: TypeRef })
+  | (Pos & { k: 'new'; type: TypeRef; args: Expr[] })
+  | (Pos & { k: 'classRef'; type: TypeRef });
+
+export type Stmt =
+  | (Pos & { k: 'expr'; e: Expr })
+  | (Pos & { k: 'decl'; type: TypeRef | null; name: string; init: Expr | null })
+  | (Pos & { k: 'multiDecl'; names: string[]; init: Expr })
+  | (Pos & { k: 'if'; c: Expr; t: Stmt; f: Stmt | null })
+  | (Pos & { k: 'forIn'; name: string; iter: Expr; body: Stmt })
+  | (Pos & { k: 'for'; init: Stmt[]; cond: Expr | null; update: Expr[]; body: Stmt })
+  | (Pos & { k: 'while'; c: Expr; body: Stmt })
+  | (Pos & { k: 'switch'; disc: Expr; cases: SwitchCase[] })
+  | (Pos & { k: 'return'; e: Expr | null })
+  | (Pos & { k: 'break' })
+  | (Pos & { k: 'continue' })
+  | (Pos & { k: 'throw'; e: Expr })
+  | (Pos & { k: 'try'; body: Stmt[]; catches: CatchClause[]; fin: Stmt[] | null })
+  /** `scopeless` blocks hold several declarations from one line (`def a = 1, b = 2`) in the enclosing scope. */
+  | (Pos & { k: 'block'; body: Stmt[]; scopeless?: boolean })
+  | (Pos & { k: 'assert'; e: Expr; msg: Expr | null; text: string })
+  | (Pos & { k: 'empty' });
+
+export interface SwitchCase extends Pos {
+  /** null for `default:`. */
+  test: Expr | null;
+  body: Stmt[];
+}
+
+export interface CatchClause extends Pos {
+  types: TypeRef[];
+  name: string;
+  body: Stmt[];
+}
+
+export interface MethodDef extends Pos {
+  name: string;
+  params: Param[];
+  body: Stmt[];
+}
+
+export interface Program {
+  body: Stmt[];
+  methods: MethodDef[];
+}

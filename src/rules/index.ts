@@ -1,0 +1,236 @@
+/**
+ * Sync rules: Exalate-style Groovy scripts, run by our own sandboxed interpreter (no JVM, no JS eval).
+ *
+ * API
+ * - `checkScript(source)` -> `ScriptProblem[]` (empty when the script parses and compiles; each problem has
+ *   line, column, kind, a one-line `summary` and the source line with a caret in `snippet`).
+ * - `compileScript(source)` -> `CompiledScript`; throws a DomainError ('script_error', or 'limit_exceeded' when the
+ *   script is nested too deeply) with details { line, column, kind, summary, snippet }.
+ * - `runOutgoing({ script, entity, platform?, previous?, ... })` -> the Replica (JSON) the outgoing script built.
+ * - `runIncoming({ script, entity | null, replica, previous?, firstSync, platform, lookups?, ... })` -> a new
+ *   Entity (the input entity is never mutated; comments and attachments with an empty id are to be created).
+ * - `ScriptCache` / `defaultScriptCache`: parsed scripts cached per rule version ("Parsed scripts are cached per
+ *   rule version in the service"): key by `${versionId}:${direction}`, or omit the key to key by source hash.
+ * - `defaultScripts(platform)`: the Basic-mode scripts (not editable), also the Script-mode starting point.
+ * Runtime errors are DomainErrors: 'script_error' (details.kind: missing_property, missing_method, null_pointer,
+ * unknown_status, thrown, debug, forbidden, ...) or 'limit_exceeded' (steps, time, string_size, collection_size,
+ * call_depth, nesting), always with details.line and details.column.
+ */
+import type { Entity, Replica } from '../domain/entity.ts';
+import { DomainError } from '../domain/errors.ts';
+import type { Platform } from '../domain/instance.ts';
+import { faultToDomainError, ScriptFault } from './faults.ts';
+import { makeHelpers, type LogSink, type NodeLookups } from './helpers.ts';
+import { compileProgram, execute, type CompiledProgram } from './interpreter.ts';
+import { blankEntity, entityFromRecord, entityRecord, entityType, replicaFromRecord, replicaRecord } from './model.ts';
+import { parseProgram } from './parser.ts';
+import { defaultLimits, newRunState, withRun, type ScriptLimits } from './runtime.ts';
+import type { Value } from './values.ts';
+
+export { defaultScripts, type DefaultScripts } from './defaults/index.ts';
+export { defaultLimits, type ScriptLimits } from './runtime.ts';
+export type { NodeLookups, LogLevel, LogSink } from './helpers.ts';
+export { blankEntity } from './model.ts';
+
+export type Direction = 'outgoing' | 'incoming';
+
+export interface CompiledScript {
+  readonly source: string;
+  readonly program: CompiledProgram;
+}
+
+export interface ScriptProblem {
+  line: number;
+  column: number;
+  kind: string;
+  message: string;
+  summary: string;
+  snippet: string;
+}
+
+export interface RunOptions {
+  limits?: Partial<ScriptLimits>;
+  /** Where println/print output goes (the CLI prints it; the service ignores it). */
+  print?: (text: string) => void;
+  log?: LogSink;
+  /** The clock `new Date()` reads; tests fix it. */
+  now?: () => number;
+}
+
+function internalError(e: unknown): DomainError {
+  const message = e instanceof Error ? e.message : String(e);
+  return new DomainError('script_error', `Script error: internal interpreter error (${message})`, { line: 0, column: 0, kind: 'internal', summary: message });
+}
+
+function toDomainError(e: unknown, source: string): DomainError {
+  if (e instanceof DomainError) return e;
+  if (e instanceof ScriptFault) return faultToDomainError(e, source);
+  // A native stack overflow can only come from something the depth counters did not see; it still ends cleanly.
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    return new DomainError('limit_exceeded', 'Script stopped: calls or values are nested too deeply', { line: 0, column: 0, kind: 'call_depth', summary: 'calls or values are nested too deeply' });
+  }
+  return internalError(e);
+}
+
+export function compileScript(source: string): CompiledScript {
+  try {
+    return { source, program: compileProgram(parseProgram(source)) };
+  } catch (e) {
+    throw toDomainError(e, source);
+  }
+}
+
+/** Parses and compiles; returns the problems (at most one: the first error) with line and column. */
+export function checkScript(source: string): ScriptProblem[] {
+  try {
+    compileScript(source);
+    return [];
+  } catch (e) {
+    const d = e instanceof DomainError ? e : toDomainError(e, source);
+    const details = (d.details ?? {}) as { line?: number; column?: number; kind?: string; summary?: string; snippet?: string };
+    return [
+      {
+        line: details.line ?? 0,
+        column: details.column ?? 0,
+        kind: details.kind ?? 'syntax',
+        message: d.message,
+        summary: details.summary ?? d.message,
+        snippet: details.snippet ?? '',
+      },
+    ];
+  }
+}
+
+/** A small LRU of compiled scripts. The stored source is compared on every hit, so a reused key never runs stale code. */
+export class ScriptCache {
+  private readonly entries = new Map<string, CompiledScript>();
+  constructor(private readonly maxEntries = 256) {}
+
+  get(source: string, key: string = sourceKey(source)): CompiledScript {
+    const hit = this.entries.get(key);
+    if (hit && hit.source === source) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit;
+    }
+    const compiled = compileScript(source);
+    this.entries.set(key, compiled);
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+    return compiled;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/** FNV-1a (64-bit) of the source plus its length: a cache key, not a security hash. */
+export function sourceKey(source: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < source.length; i++) {
+    h ^= BigInt(source.charCodeAt(i));
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return `src:${source.length}:${h.toString(16)}`;
+}
+
+export const defaultScriptCache = new ScriptCache();
+
+function compiled(script: string | CompiledScript): CompiledScript {
+  return typeof script === 'string' ? defaultScriptCache.get(script) : script;
+}
+
+function runCompiled(script: CompiledScript, globals: Map<string, Value>, options: RunOptions): void {
+  const limits = { ...defaultLimits, ...options.limits };
+  const state = newRunState(limits, globals, options.print ?? (() => {}), options.now ?? (() => Date.now()));
+  try {
+    withRun(state, () => execute(script.program));
+  } catch (e) {
+    throw toDomainError(e, script.source);
+  }
+}
+
+/** Runs a script with no sync context (println only): the corpus tests and `rules run` without an entity use it. */
+export function runPlain(script: string | CompiledScript, options: RunOptions = {}): void {
+  runCompiled(compiled(script), new Map(), options);
+}
+
+export interface OutgoingInput extends RunOptions {
+  script: string | CompiledScript;
+  entity: Entity;
+  platform?: Platform;
+  /** The replica sent last time, or null/absent on the first sync. */
+  previous?: Replica | null;
+  lookups?: NodeLookups;
+}
+
+export function runOutgoing(input: OutgoingInput): Replica {
+  const script = compiled(input.script);
+  const platform = input.platform ?? input.entity.platform;
+  const helpers = makeHelpers(platform, input.lookups ?? {}, input.log ?? (() => {}));
+  const replica = replicaRecord(null);
+  let result: Replica | null = null;
+  const globals = new Map<string, Value>(helpers.globals);
+  try {
+    const entity = entityRecord({ ...input.entity, platform }, entityType(platform, helpers.options));
+    globals.set('entity', entity);
+    globals.set('issue', entity);
+    globals.set('replica', replica);
+    globals.set('previous', input.previous ? replicaRecord(input.previous) : null);
+    globals.set('firstSync', !input.previous);
+  } catch (e) {
+    throw toDomainError(e, script.source);
+  }
+  runCompiled(script, globals, input);
+  try {
+    result = replicaFromRecord(replica);
+  } catch (e) {
+    throw toDomainError(e, script.source);
+  }
+  return result;
+}
+
+export interface IncomingInput extends RunOptions {
+  script: string | CompiledScript;
+  /** The local entity, or null when this sync creates it (then firstSync must be true). */
+  entity: Entity | null;
+  replica: Replica;
+  previous?: Replica | null;
+  firstSync: boolean;
+  platform: Platform;
+  lookups?: NodeLookups;
+}
+
+export function runIncoming(input: IncomingInput): Entity {
+  const script = compiled(input.script);
+  if (input.entity === null && !input.firstSync) {
+    throw new DomainError('invalid_input', 'runIncoming needs the local entity unless this is the first sync (firstSync: true)');
+  }
+  const platform = input.platform;
+  const helpers = makeHelpers(platform, input.lookups ?? {}, input.log ?? (() => {}));
+  const globals = new Map<string, Value>(helpers.globals);
+  let entity;
+  try {
+    entity = entityRecord(input.entity ? { ...input.entity, platform } : blankEntity(platform), entityType(platform, helpers.options));
+    globals.set('entity', entity);
+    globals.set('issue', entity);
+    globals.set('replica', replicaRecord(input.replica));
+    globals.set('previous', input.previous ? replicaRecord(input.previous) : null);
+    globals.set('firstSync', input.firstSync);
+  } catch (e) {
+    throw toDomainError(e, script.source);
+  }
+  runCompiled(script, globals, input);
+  try {
+    return entityFromRecord(entity, platform);
+  } catch (e) {
+    throw toDomainError(e, script.source);
+  }
+}

@@ -1,0 +1,1266 @@
+/**
+ * Compiles the syntax tree into JS closures once per script (names resolved to frame slots, literals and
+ * operators chosen ahead of time), then runs them as often as needed. Control flow (break, continue, return)
+ * travels through a flag on the run state rather than JS exceptions, so loops and returns cost almost nothing.
+ */
+import type { Expr, MethodDef, Param, Pos, Program, Stmt, TypeRef } from './ast.ts';
+import { ScriptException, ScriptFault } from './faults.ts';
+import { callMethod, getIndex, getProp, setIndex, setProp } from './methods/index.ts';
+import { constructObject } from './model.ts';
+import { GDecimal, GLong, longOf, decimalAdd, decimalSub } from './numbers.ts';
+import {
+  asType,
+  bitOp,
+  castAssign,
+  compare,
+  divide,
+  findMatcher,
+  fullMatch,
+  inOperator,
+  instanceOf,
+  leftShift,
+  minus,
+  mod,
+  multiply,
+  negate,
+  pattern,
+  plus,
+  power,
+  spaceship,
+  toList,
+} from './ops.ts';
+import {
+  at,
+  checkpoint,
+  checkSize,
+  checkString,
+  CTL_BREAK,
+  CTL_CONTINUE,
+  CTL_NONE,
+  CTL_RETURN,
+  enterCall,
+  forbidden,
+  R,
+  scriptError,
+  suggest,
+  type ScriptMethodImpl,
+} from './runtime.ts';
+import { forbiddenGlobalMessage, forbiddenGlobals, forbiddenMemberMessage, forbiddenMembers, newableClasses, newableNames } from './sandbox.ts';
+import {
+  GClassRef,
+  GClosure,
+  GEntry,
+  GException,
+  GMap,
+  GRange,
+  GSet,
+  groovyEquals,
+  groovyToString,
+  truthy,
+  typeName,
+  type Value,
+} from './values.ts';
+
+export interface Frame {
+  v: Value[];
+  up: Frame | null;
+}
+
+type Ev = (f: Frame) => Value;
+type Ex = (f: Frame) => void;
+
+interface VarInfo {
+  slot: number;
+  type: string | null;
+}
+
+class FnScope {
+  slots = 0;
+  readonly blocks: Map<string, VarInfo>[] = [new Map()];
+  loops = 0;
+  switches = 0;
+  constructor(readonly parent: FnScope | null) {}
+}
+
+/** Class names a script may mention (for `as`, `instanceof`, case labels and static helpers like String.format). */
+const classNames: ReadonlyMap<string, string> = new Map([
+  ['String', 'java.lang.String'],
+  ['Integer', 'java.lang.Integer'],
+  ['Long', 'java.lang.Long'],
+  ['BigDecimal', 'java.math.BigDecimal'],
+  ['Boolean', 'java.lang.Boolean'],
+  ['Number', 'java.lang.Number'],
+  ['Object', 'java.lang.Object'],
+  ['List', 'java.util.List'],
+  ['ArrayList', 'java.util.ArrayList'],
+  ['Map', 'java.util.Map'],
+  ['HashMap', 'java.util.HashMap'],
+  ['LinkedHashMap', 'java.util.LinkedHashMap'],
+  ['Set', 'java.util.Set'],
+  ['HashSet', 'java.util.HashSet'],
+  ['Collection', 'java.util.Collection'],
+  ['Date', 'java.util.Date'],
+  ['Closure', 'groovy.lang.Closure'],
+  ['Exception', 'java.lang.Exception'],
+  ['RuntimeException', 'java.lang.RuntimeException'],
+  ['IssueTrackerException', 'com.exalate.api.exception.IssueTrackerException'],
+  ['Math', 'java.lang.Math'],
+  ['RoundingMode', 'java.math.RoundingMode'],
+]);
+
+/** Exception classes and their parents, for `catch (SomeException e)`. */
+const exceptionParents: Record<string, string> = {
+  NumberFormatException: 'IllegalArgumentException',
+  PatternSyntaxException: 'IllegalArgumentException',
+  IllegalArgumentException: 'RuntimeException',
+  IllegalStateException: 'RuntimeException',
+  NullPointerException: 'RuntimeException',
+  MissingPropertyException: 'GroovyRuntimeException',
+  MissingMethodException: 'GroovyRuntimeException',
+  GroovyRuntimeException: 'RuntimeException',
+  GroovyCastException: 'ClassCastException',
+  ClassCastException: 'RuntimeException',
+  IndexOutOfBoundsException: 'RuntimeException',
+  ArrayIndexOutOfBoundsException: 'IndexOutOfBoundsException',
+  StringIndexOutOfBoundsException: 'IndexOutOfBoundsException',
+  ArithmeticException: 'RuntimeException',
+  NoSuchElementException: 'RuntimeException',
+  UnsupportedOperationException: 'RuntimeException',
+  IllegalFormatConversionException: 'IllegalArgumentException',
+  MissingFormatArgumentException: 'IllegalArgumentException',
+  ParseException: 'Exception',
+  RuntimeException: 'Exception',
+  IssueTrackerException: 'Exception',
+  Exception: 'Throwable',
+  AssertionError: 'Error',
+  Error: 'Throwable',
+};
+
+function exceptionMatches(javaType: string, wanted: string): boolean {
+  let t: string | undefined = javaType;
+  while (t) {
+    if (t === wanted) return true;
+    t = exceptionParents[t];
+  }
+  return false;
+}
+
+function compileFault(message: string, pos: Pos, kind: 'syntax' | 'forbidden' = 'syntax', suggestions: string[] = []): ScriptFault {
+  return new ScriptFault(message, kind, pos.line, pos.col, suggestions);
+}
+
+function makeFrame(slots: number, up: Frame | null): Frame {
+  const v = new Array<Value>(slots);
+  for (let i = 0; i < slots; i++) v[i] = null;
+  return { v, up };
+}
+
+export function callClosure(c: GClosure, args: Value[]): Value {
+  return c.call(args);
+}
+
+/** Invokes what a call expression names: a closure value or a closure-holding map entry. */
+function callValue(callee: Value, args: Value[], name: string): Value {
+  if (callee instanceof GClosure) return callee.call(args);
+  if (callee === null) throw scriptError(`Cannot call ${name}(): it is null`, 'null_pointer', 'NullPointerException');
+  throw scriptError(`Cannot call ${name}(): it is a ${typeName(callee)}, not a closure`, 'missing_method', 'MissingMethodException');
+}
+
+const builtinFunctions = ['println', 'print', 'sprintf', 'printf'];
+
+export interface CompiledProgram {
+  readonly body: Ex;
+  readonly slots: number;
+  readonly methods: Map<string, ScriptMethodImpl>;
+  /** Names of script methods, for "did you mean" on calls. */
+  readonly methodNames: readonly string[];
+}
+
+class Compiler {
+  private fn = new FnScope(null);
+  private readonly methodDefs = new Map<string, MethodDef>();
+  private readonly methods = new Map<string, ScriptMethodImpl>();
+
+  compile(program: Program): CompiledProgram {
+    for (const m of program.methods) {
+      if (this.methodDefs.has(m.name)) throw compileFault(`the method ${m.name}() is defined twice`, m);
+      this.methodDefs.set(m.name, m);
+    }
+    for (const m of program.methods) this.methods.set(m.name, this.compileMethod(m));
+    const top = this.fn;
+    const body = this.statements(program.body, true);
+    return { body, slots: top.slots, methods: this.methods, methodNames: [...this.methodDefs.keys()] };
+  }
+
+  private compileMethod(m: MethodDef): ScriptMethodImpl {
+    const saved = this.fn;
+    const scope = new FnScope(null);
+    this.fn = scope;
+    try {
+      const params = this.declareParams(m.params, m);
+      const body = this.statements(m.body, true);
+      const minArgs = m.params.filter((p) => p.init === null).length;
+      const invoke = this.invoker(scope, params, body, () => null, m.name, false);
+      return { name: m.name, minArgs, maxArgs: m.params.length, invoke: (args) => invoke(null, args) };
+    } finally {
+      this.fn = saved;
+    }
+  }
+
+  private declareParams(params: Param[], pos: Pos): { slot: number; type: string | null; init: Ev | null }[] {
+    const out: { slot: number; type: string | null; init: Ev | null }[] = [];
+    for (const p of params) {
+      const init = p.init ? this.expr(p.init) : null;
+      const info = this.declare(p.name, p.type, pos);
+      out.push({ slot: info.slot, type: info.type, init });
+    }
+    return out;
+  }
+
+  /** Builds the function that binds arguments into a fresh frame and runs a closure or method body. */
+  private invoker(
+    scope: FnScope,
+    params: { slot: number; type: string | null; init: Ev | null }[],
+    body: Ex,
+    _unused: () => null,
+    name: string,
+    implicitIt: boolean,
+  ): (env: Frame | null, args: Value[]) => Value {
+    const n = params.length;
+    const required = params.filter((p) => p.init === null).length;
+    const first = params[0];
+    return (env, args) => {
+      enterCall();
+      if (++R.steps >= R.checkpoint) checkpoint();
+      const frame = makeFrame(scope.slots, env);
+      if (args.length === 1 && n > 1 && Array.isArray(args[0]) && !implicitIt) args = args[0] as Value[];
+      if (implicitIt) {
+        if (args.length > 1) {
+          R.depth--;
+          throw scriptError(`the closure takes one parameter (it) but was called with ${args.length} arguments`, 'missing_method', 'MissingMethodException');
+        }
+        frame.v[(first as { slot: number }).slot] = args.length > 0 ? (args[0] as Value) : null;
+      } else {
+        if (args.length > n || args.length < required) {
+          R.depth--;
+          throw scriptError(
+            `${name}() takes ${required === n ? n : `${required} to ${n}`} argument${n === 1 ? '' : 's'} but was called with ${args.length}`,
+            'missing_method',
+            'MissingMethodException',
+          );
+        }
+        for (let i = 0; i < n; i++) {
+          const p = params[i] as { slot: number; type: string | null; init: Ev | null };
+          let v: Value = i < args.length ? (args[i] as Value) : p.init ? p.init(frame) : null;
+          if (p.type !== null) v = castAssign(v, p.type);
+          frame.v[p.slot] = v;
+        }
+      }
+      const line = R.line;
+      const col = R.col;
+      try {
+        body(frame);
+      } finally {
+        R.depth--;
+      }
+      R.line = line;
+      R.col = col;
+      if (R.ctl === CTL_RETURN) {
+        R.ctl = CTL_NONE;
+        const r = R.ret;
+        R.ret = null;
+        return r;
+      }
+      return null;
+    };
+  }
+
+  private declare(name: string, type: TypeRef | null, pos: Pos): VarInfo {
+    const blocks = this.fn.blocks;
+    for (const b of blocks) {
+      if (b.has(name)) throw compileFault(`the variable '${name}' is already declared in this scope`, pos);
+    }
+    if (forbiddenGlobals.has(name) && name !== 'args') throw compileFault(forbiddenGlobalMessage(name), pos, 'forbidden');
+    const info: VarInfo = { slot: this.fn.slots++, type: type && type.name !== 'def' && type.name !== 'Object' ? type.name : null };
+    (blocks[blocks.length - 1] as Map<string, VarInfo>).set(name, info);
+    return info;
+  }
+
+  private resolve(name: string): { depth: number; info: VarInfo } | null {
+    let depth = 0;
+    for (let s: FnScope | null = this.fn; s; s = s.parent, depth++) {
+      for (let i = s.blocks.length - 1; i >= 0; i--) {
+        const info = (s.blocks[i] as Map<string, VarInfo>).get(name);
+        if (info) return { depth, info };
+      }
+    }
+    return null;
+  }
+
+  private visibleNames(): string[] {
+    const out: string[] = [];
+    for (let s: FnScope | null = this.fn; s; s = s.parent) for (const b of s.blocks) out.push(...b.keys());
+    return out;
+  }
+
+  private withBlock<T>(body: () => T): T {
+    this.fn.blocks.push(new Map());
+    try {
+      return body();
+    } finally {
+      this.fn.blocks.pop();
+    }
+  }
+
+  private statements(stmts: Stmt[], tail: boolean): Ex {
+    const compiled: Ex[] = [];
+    const pos: Pos[] = [];
+    stmts.forEach((s, i) => {
+      compiled.push(this.stmt(s, tail && i === stmts.length - 1));
+      pos.push({ line: s.line, col: s.col });
+    });
+    const n = compiled.length;
+    if (n === 0) return () => {};
+    if (n === 1) {
+      const s0 = compiled[0] as Ex;
+      const p0 = pos[0] as Pos;
+      return (f) => {
+        R.line = p0.line;
+        R.col = p0.col;
+        if (++R.steps >= R.checkpoint) checkpoint();
+        s0(f);
+      };
+    }
+    return (f) => {
+      for (let i = 0; i < n; i++) {
+        const p = pos[i] as Pos;
+        R.line = p.line;
+        R.col = p.col;
+        if (++R.steps >= R.checkpoint) checkpoint();
+        (compiled[i] as Ex)(f);
+        if (R.ctl !== CTL_NONE) return;
+      }
+    };
+  }
+
+  private loopBody(s: Stmt): Ex {
+    this.fn.loops++;
+    try {
+      return this.stmt(s, false);
+    } finally {
+      this.fn.loops--;
+    }
+  }
+
+  private stmt(s: Stmt, tail: boolean): Ex {
+    switch (s.k) {
+      case 'expr': {
+        const e = this.expr(s.e);
+        if (tail) {
+          return (f) => {
+            R.ret = e(f);
+            R.ctl = CTL_RETURN;
+          };
+        }
+        return (f) => {
+          e(f);
+        };
+      }
+      case 'decl': {
+        const init = s.init ? this.expr(s.init) : null;
+        const info = this.declare(s.name, s.type, s);
+        const slot = info.slot;
+        const type = info.type;
+        const store: Ex =
+          init === null
+            ? (f) => {
+                f.v[slot] = type === 'int' || type === 'long' ? (type === 'int' ? 0 : new GLong(0n)) : type === 'boolean' ? false : null;
+              }
+            : type === null
+              ? (f) => {
+                  f.v[slot] = init(f);
+                }
+              : (f) => {
+                  f.v[slot] = castAssign(init(f), type);
+                };
+        if (!tail) return store;
+        return (f) => {
+          store(f);
+          R.ret = f.v[slot] as Value;
+          R.ctl = CTL_RETURN;
+        };
+      }
+      case 'multiDecl': {
+        const init = this.expr(s.init);
+        const slots = s.names.map((n) => this.declare(n, null, s).slot);
+        return (f) => {
+          const v = init(f);
+          const list = toList(v);
+          if (!list) throw scriptError(`cannot destructure a ${typeName(v)}: def (a, b) = needs a list`, 'type_error', 'ClassCastException');
+          slots.forEach((slot, i) => {
+            f.v[slot] = i < list.length ? (list[i] as Value) : null;
+          });
+        };
+      }
+      case 'if': {
+        const c = this.expr(s.c);
+        const t = this.withBlock(() => this.stmt(s.t, tail));
+        const e = s.f ? this.withBlock(() => this.stmt(s.f as Stmt, tail)) : null;
+        if (e === null) {
+          return (f) => {
+            if (truthy(c(f))) t(f);
+          };
+        }
+        return (f) => {
+          if (truthy(c(f))) t(f);
+          else e(f);
+        };
+      }
+      case 'block': {
+        if (s.scopeless) return this.statements(s.body, tail);
+        return this.withBlock(() => this.statements(s.body, tail));
+      }
+      case 'while': {
+        const c = this.expr(s.c);
+        const body = this.withBlock(() => this.loopBody(s.body));
+        return (f) => {
+          while (truthy(c(f))) {
+            if (++R.steps >= R.checkpoint) checkpoint();
+            body(f);
+            if (R.ctl !== CTL_NONE) {
+              if (R.ctl === CTL_BREAK) {
+                R.ctl = CTL_NONE;
+                break;
+              }
+              if (R.ctl === CTL_CONTINUE) R.ctl = CTL_NONE;
+              else return;
+            }
+          }
+        };
+      }
+      case 'for':
+        return this.withBlock(() => {
+          const init = s.init.map((x) => this.stmt(x, false));
+          const cond = s.cond ? this.expr(s.cond) : null;
+          const update = s.update.map((x) => this.expr(x));
+          const body = this.withBlock(() => this.loopBody(s.body));
+          return (f: Frame) => {
+            for (const i of init) i(f);
+            for (;;) {
+              if (cond && !truthy(cond(f))) break;
+              if (++R.steps >= R.checkpoint) checkpoint();
+              body(f);
+              if (R.ctl !== CTL_NONE) {
+                if (R.ctl === CTL_BREAK) {
+                  R.ctl = CTL_NONE;
+                  break;
+                }
+                if (R.ctl === CTL_CONTINUE) R.ctl = CTL_NONE;
+                else return;
+              }
+              for (const u of update) u(f);
+            }
+          };
+        });
+      case 'forIn':
+        return this.withBlock(() => {
+          const iter = this.expr(s.iter);
+          const slot = this.declare(s.name, null, s).slot;
+          const body = this.withBlock(() => this.loopBody(s.body));
+          // Returns true when the loop must stop (break or return).
+          const step = (f: Frame, v: Value): boolean => {
+            f.v[slot] = v;
+            if (++R.steps >= R.checkpoint) checkpoint();
+            body(f);
+            if (R.ctl !== CTL_NONE) {
+              if (R.ctl === CTL_CONTINUE) {
+                R.ctl = CTL_NONE;
+                return false;
+              }
+              if (R.ctl === CTL_BREAK) R.ctl = CTL_NONE;
+              return true;
+            }
+            return false;
+          };
+          return (f: Frame) => {
+            const v = iter(f);
+            if (v === null) return;
+            if (Array.isArray(v)) {
+              for (let i = 0; i < v.length; i++) if (step(f, v[i] as Value)) return;
+            } else if (v instanceof GRange) {
+              const { first, step: d, size } = v.bounds();
+              for (let i = 0, x = first; i < size; i++, x += d) if (step(f, x)) return;
+            } else if (v instanceof GSet) {
+              for (const x of v.toList()) if (step(f, x)) return;
+            } else if (v instanceof GMap) {
+              for (const [k, x] of [...v.m]) if (step(f, new GEntry(k as Value, x, v))) return;
+            } else if (typeof v === 'string') {
+              for (const ch of v) if (step(f, ch)) return;
+            } else {
+              step(f, v);
+            }
+          };
+        });
+      case 'switch':
+        return this.switchStatement(s);
+      case 'return': {
+        const e = s.e ? this.expr(s.e) : null;
+        return (f) => {
+          R.ret = e ? e(f) : null;
+          R.ctl = CTL_RETURN;
+        };
+      }
+      case 'break':
+        if (this.fn.loops === 0 && this.fn.switches === 0) throw compileFault('break is only allowed inside a loop or a switch (use return to leave a closure)', s);
+        return () => {
+          R.ctl = CTL_BREAK;
+        };
+      case 'continue':
+        if (this.fn.loops === 0) throw compileFault('continue is only allowed inside a loop (use return to skip to the next element in each { })', s);
+        return () => {
+          R.ctl = CTL_CONTINUE;
+        };
+      case 'throw': {
+        const e = this.expr(s.e);
+        return (f) => {
+          const v = e(f);
+          at(s);
+          if (v instanceof GException) throw new ScriptException(v.message ?? v.type, 'thrown', v.type, s.line, s.col);
+          throw scriptError(`only exceptions can be thrown, not a ${typeName(v)}: use throw new Exception("...")`, 'type_error', 'GroovyCastException');
+        };
+      }
+      case 'try':
+        return this.tryStatement(s, tail);
+      case 'assert': {
+        const e = this.expr(s.e);
+        const msg = s.msg ? this.expr(s.msg) : null;
+        return (f) => {
+          if (truthy(e(f))) return;
+          const extra = msg ? `. ${groovyToString(msg(f))}` : '';
+          at(s);
+          throw scriptError(`Assertion failed: assert ${s.text}${extra}`, 'assertion', 'AssertionError');
+        };
+      }
+      case 'empty':
+        return () => {};
+    }
+  }
+
+  private switchStatement(s: Extract<Stmt, { k: 'switch' }>): Ex {
+    const disc = this.expr(s.disc);
+    return this.withBlock(() => {
+      this.fn.switches++;
+      try {
+        const tests = s.cases.map((c) => (c.test ? this.expr(c.test) : null));
+        const bodies = s.cases.map((c) => this.statements(c.body, false));
+        const defaultIndex = s.cases.findIndex((c) => c.test === null);
+        const n = bodies.length;
+        return (f: Frame) => {
+          const v = disc(f);
+          let start = -1;
+          for (let i = 0; i < n; i++) {
+            const t = tests[i];
+            if (t && isCaseMatch(t(f), v)) {
+              start = i;
+              break;
+            }
+          }
+          if (start < 0) start = defaultIndex;
+          if (start < 0) return;
+          for (let i = start; i < n; i++) {
+            (bodies[i] as Ex)(f);
+            if (R.ctl !== CTL_NONE) {
+              if (R.ctl === CTL_BREAK) R.ctl = CTL_NONE;
+              return;
+            }
+          }
+        };
+      } finally {
+        this.fn.switches--;
+      }
+    });
+  }
+
+  private tryStatement(s: Extract<Stmt, { k: 'try' }>, tail: boolean): Ex {
+    const body = this.withBlock(() => this.statements(s.body, tail));
+    const catches = s.catches.map((c) =>
+      this.withBlock(() => {
+        const slot = this.declare(c.name, null, c).slot;
+        const types = c.types.length === 0 ? ['Exception'] : c.types.map((t) => t.name);
+        return { slot, types, body: this.statements(c.body, tail) };
+      }),
+    );
+    const fin = s.fin ? this.withBlock(() => this.statements(s.fin as Stmt[], false)) : null;
+    return (f) => {
+      try {
+        body(f);
+      } catch (err) {
+        // Only script-level exceptions can be caught; sandbox and limit faults always end the run.
+        if (!(err instanceof ScriptException)) throw err;
+        const handler = catches.find((c) => c.types.some((t) => exceptionMatches(err.javaType, t)));
+        if (!handler) throw err;
+        R.ctl = CTL_NONE;
+        f.v[handler.slot] = new GException(err.javaType, err.message);
+        handler.body(f);
+      } finally {
+        if (fin) {
+          const ctl = R.ctl;
+          const ret = R.ret;
+          R.ctl = CTL_NONE;
+          fin(f);
+          if (R.ctl === CTL_NONE) {
+            R.ctl = ctl;
+            R.ret = ret;
+          }
+        }
+      }
+    };
+  }
+
+  private args(args: Expr[]): (f: Frame) => Value[] {
+    const evs = args.map((a) => this.expr(a));
+    const n = evs.length;
+    if (n === 0) return () => [];
+    if (n === 1) {
+      const a0 = evs[0] as Ev;
+      return (f) => [a0(f)];
+    }
+    return (f) => {
+      const out = new Array<Value>(n);
+      for (let i = 0; i < n; i++) out[i] = (evs[i] as Ev)(f);
+      return out;
+    };
+  }
+
+  private checkMember(name: string, pos: Pos): void {
+    if (forbiddenMembers.has(name)) throw compileFault(forbiddenMemberMessage(name), pos, 'forbidden');
+  }
+
+  expr(e: Expr): Ev {
+    switch (e.k) {
+      case 'lit': {
+        const v = e.v;
+        return () => v;
+      }
+      case 'gstr': {
+        const parts = e.parts.map((p) => (typeof p === 'string' ? p : this.expr(p)));
+        return (f) => {
+          let s = '';
+          for (const p of parts) s += typeof p === 'string' ? p : groovyToString(p(f));
+          return checkString(s);
+        };
+      }
+      case 'name':
+        return this.nameRead(e);
+      case 'classRef':
+        return this.classRef(e.type.name, e);
+      case 'list': {
+        const items = e.items.map((x) => this.expr(x));
+        const n = items.length;
+        return (f) => {
+          const out = new Array<Value>(n);
+          for (let i = 0; i < n; i++) out[i] = (items[i] as Ev)(f);
+          return out;
+        };
+      }
+      case 'map': {
+        const entries = e.entries.map((x) => ({ k: this.expr(x.key), v: this.expr(x.value) }));
+        return (f) => {
+          const m = new GMap();
+          for (const x of entries) m.set(x.k(f), x.v(f));
+          return m;
+        };
+      }
+      case 'range': {
+        const from = this.expr(e.from);
+        const to = this.expr(e.to);
+        const exclusive = e.exclusive;
+        return (f) => makeRange(from(f), to(f), exclusive, e);
+      }
+      case 'prop':
+        return this.propRead(e);
+      case 'index': {
+        const obj = this.expr(e.obj);
+        const index = this.expr(e.index);
+        return (f) => {
+          const o = obj(f);
+          const i = index(f);
+          at(e);
+          return getIndex(o, i);
+        };
+      }
+      case 'call':
+        return this.namedCall(e);
+      case 'callValue': {
+        const callee = this.expr(e.callee);
+        const args = this.args(e.args);
+        return (f) => {
+          const c = callee(f);
+          const a = args(f);
+          at(e);
+          return callValue(c, a, 'the value');
+        };
+      }
+      case 'mcall':
+        return this.methodCall(e);
+      case 'closure':
+        return this.closure(e);
+      case 'unary': {
+        const x = this.expr(e.e);
+        switch (e.op) {
+          case '!':
+            return (f) => !truthy(x(f));
+          case '-':
+            return (f) => {
+              const v = x(f);
+              if (typeof v === 'number') return -v | 0;
+              at(e);
+              return negate(v);
+            };
+          case '+':
+            return x;
+          default:
+            return (f) => {
+              const v = x(f);
+              at(e);
+              if (typeof v === 'number') return ~v;
+              if (typeof v === 'string') return pattern(v);
+              throw scriptError(`~ needs a string (a regex) or an integer, not a ${typeName(v)}`, 'type_error', 'MissingMethodException');
+            };
+        }
+      }
+      case 'incdec':
+        return this.incdec(e);
+      case 'bin':
+        return this.binary(e);
+      case 'and': {
+        const l = this.expr(e.l);
+        const r = this.expr(e.r);
+        return (f) => truthy(l(f)) && truthy(r(f));
+      }
+      case 'or': {
+        const l = this.expr(e.l);
+        const r = this.expr(e.r);
+        return (f) => truthy(l(f)) || truthy(r(f));
+      }
+      case 'tern': {
+        const c = this.expr(e.c);
+        const t = this.expr(e.t);
+        const fl = this.expr(e.f);
+        return (f) => (truthy(c(f)) ? t(f) : fl(f));
+      }
+      case 'elvis': {
+        const l = this.expr(e.l);
+        const r = this.expr(e.r);
+        return (f) => {
+          const v = l(f);
+          return truthy(v) ? v : r(f);
+        };
+      }
+      case 'assign':
+        return this.assign(e);
+      case 'as': {
+        const x = this.expr(e.e);
+        const type = e.type.name;
+        return (f) => {
+          const v = x(f);
+          at(e);
+          return asType(v, type);
+        };
+      }
+      case 'instanceof': {
+        const x = this.expr(e.e);
+        const type = e.type.name;
+        return (f) => instanceOf(x(f), type);
+      }
+      case 'new': {
+        const kind = newableClasses.get(e.type.full) ?? newableClasses.get(e.type.name);
+        if (!kind) throw compileFault(`new ${e.type.full}(...) is not allowed in sync rules; only ${newableNames} can be created`, e, 'forbidden');
+        const args = this.args(e.args);
+        return (f) => {
+          const a = args(f);
+          at(e);
+          return constructObject(kind, a);
+        };
+      }
+    }
+  }
+
+  private classRef(name: string, pos: Pos): Ev {
+    const full = classNames.get(name);
+    if (!full) throw compileFault(`unknown class ${name}`, pos);
+    const ref = new GClassRef(name, full);
+    return () => ref;
+  }
+
+  private nameRead(e: Extract<Expr, { k: 'name' }>): Ev {
+    const r = this.resolve(e.name);
+    if (r) return slotReader(r.depth, r.info.slot);
+    const name = e.name;
+    if (classNames.has(name)) return this.classRef(name, e);
+    const visible = this.visibleNames();
+    const methodNames = [...this.methodDefs.keys()];
+    return () => {
+      const v = R.globals.get(name);
+      if (v !== undefined) return v;
+      at(e);
+      if (forbiddenGlobals.has(name)) throw forbidden(forbiddenGlobalMessage(name));
+      throw scriptError(`No such property: ${name}`, 'missing_property', 'MissingPropertyException', suggest(name, [...visible, ...R.globals.keys(), ...methodNames]));
+    };
+  }
+
+  private propRead(e: Extract<Expr, { k: 'prop' }>): Ev {
+    const obj = this.expr(e.obj);
+    const { safe, spread } = e;
+    if (typeof e.name !== 'string') {
+      const nameEv = this.expr(e.name);
+      return (f) => {
+        const o = obj(f);
+        const name = groovyToString(nameEv(f));
+        at(e);
+        if (forbiddenMembers.has(name)) throw forbidden(forbiddenMemberMessage(name));
+        if (safe && o === null) return null;
+        return spread ? spreadProp(o, name) : getProp(o, name);
+      };
+    }
+    const name = e.name;
+    this.checkMember(name, e);
+    if (spread) {
+      return (f) => {
+        const o = obj(f);
+        at(e);
+        return spreadProp(o, name);
+      };
+    }
+    return (f) => {
+      const o = obj(f);
+      if (safe && o === null) return null;
+      at(e);
+      return getProp(o, name);
+    };
+  }
+
+  private namedCall(e: Extract<Expr, { k: 'call' }>): Ev {
+    const name = e.name;
+    const args = this.args(e.args);
+    const local = this.resolve(name);
+    if (local) {
+      const read = slotReader(local.depth, local.info.slot);
+      return (f) => {
+        const c = read(f);
+        const a = args(f);
+        at(e);
+        return callValue(c, a, name);
+      };
+    }
+    if (this.methodDefs.has(name)) {
+      const methods = this.methods;
+      return (f) => {
+        const a = args(f);
+        at(e);
+        const m = methods.get(name) as ScriptMethodImpl;
+        return m.invoke(a);
+      };
+    }
+    if (name === 'println' || name === 'print') {
+      const nl = name === 'println' ? '\n' : '';
+      return (f) => {
+        const a = args(f);
+        at(e);
+        if (a.length > 1) throw scriptError(`${name}() takes one argument; use ${name}("\${a} \${b}") to print several values`, 'missing_method', 'MissingMethodException');
+        const text = a.length === 0 ? '' : groovyToString(a[0] as Value);
+        checkString(text);
+        R.print(text + nl);
+        return null;
+      };
+    }
+    if (name === 'sprintf' || name === 'printf') {
+      return (f) => {
+        const a = args(f);
+        at(e);
+        const text = callMethod(new GClassRef('String', 'java.lang.String'), 'format', a);
+        if (name === 'printf') {
+          R.print(text as string);
+          return null;
+        }
+        return text;
+      };
+    }
+    if (forbiddenGlobals.has(name) || forbiddenMembers.has(name)) throw compileFault(forbiddenGlobalMessage(name), e, 'forbidden');
+    const visible = this.visibleNames();
+    const methodNames = [...this.methodDefs.keys()];
+    return (f) => {
+      const a = args(f);
+      at(e);
+      const g = R.globals.get(name);
+      if (g !== undefined) return callValue(g, a, name);
+      throw scriptError(`No such method: ${name}()`, 'missing_method', 'MissingMethodException', suggest(name, [...methodNames, ...builtinFunctions, ...visible, ...R.globals.keys()]));
+    };
+  }
+
+  private methodCall(e: Extract<Expr, { k: 'mcall' }>): Ev {
+    this.checkMember(e.name, e);
+    const obj = this.expr(e.obj);
+    const args = this.args(e.args);
+    const { name, safe, spread } = e;
+    if (spread) {
+      return (f) => {
+        const o = obj(f);
+        const a = args(f);
+        at(e);
+        if (o === null) return null;
+        const list = toList(o);
+        if (!list) throw scriptError(`*. needs a list, not a ${typeName(o)}`, 'type_error', 'MissingMethodException');
+        return list.map((x) => (x === null ? null : callMethod(x, name, a)));
+      };
+    }
+    return (f) => {
+      const o = obj(f);
+      if (safe && o === null) return null;
+      const a = args(f);
+      at(e);
+      return callMethod(o, name, a);
+    };
+  }
+
+  private closure(e: Extract<Expr, { k: 'closure' }>): Ev {
+    const saved = this.fn;
+    const scope = new FnScope(saved);
+    this.fn = scope;
+    try {
+      const params = e.implicitIt
+        ? [{ slot: (this.fn.slots++, (scope.blocks[0] as Map<string, VarInfo>).set('it', { slot: 0, type: null }), 0), type: null, init: null }]
+        : this.declareParams(e.params, e);
+      const body = this.statements(e.body, true);
+      const invoke = this.invoker(scope, params, body, () => null, 'the closure', e.implicitIt);
+      const arity = e.implicitIt ? 1 : e.params.length;
+      const implicitIt = e.implicitIt;
+      return (f) => new GClosure(arity, implicitIt, (args) => invoke(f, args));
+    } finally {
+      this.fn = saved;
+    }
+  }
+
+  /** A reader and a writer for an assignable expression; objects and indexes are evaluated once. */
+  private lvalue(target: Expr, pos: Pos): { prepare: (f: Frame) => unknown; read: (f: Frame, ref: unknown) => Value; write: (f: Frame, ref: unknown, v: Value) => void } {
+    switch (target.k) {
+      case 'name': {
+        const r = this.resolve(target.name);
+        if (r) {
+          const { depth } = r;
+          const { slot, type } = r.info;
+          const read = slotReader(depth, slot);
+          return {
+            prepare: () => null,
+            read: (f) => read(f),
+            write: (f, _ref, v) => {
+              let fr = f;
+              for (let d = depth; d > 0; d--) fr = fr.up as Frame;
+              fr.v[slot] = type === null ? v : castAssign(v, type);
+            },
+          };
+        }
+        const name = target.name;
+        if (forbiddenGlobals.has(name)) throw compileFault(forbiddenGlobalMessage(name), target, 'forbidden');
+        const readName = this.nameRead(target);
+        return {
+          prepare: () => null,
+          read: (f) => readName(f),
+          write: (_f, _ref, v) => {
+            if (R.protectedGlobals.has(name)) {
+              at(pos);
+              throw scriptError(`${name} cannot be replaced; set its properties instead (for example ${name}.summary = ...)`, 'type_error', 'ReadOnlyPropertyException');
+            }
+            R.globals.set(name, v);
+          },
+        };
+      }
+      case 'prop': {
+        if (typeof target.name !== 'string') {
+          const obj = this.expr(target.obj);
+          const nameEv = this.expr(target.name);
+          return {
+            prepare: (f) => {
+              const name = groovyToString(nameEv(f));
+              if (forbiddenMembers.has(name)) {
+                at(target);
+                throw forbidden(forbiddenMemberMessage(name));
+              }
+              return [obj(f), name];
+            },
+            read: (_f, ref) => {
+              at(target);
+              return getProp((ref as [Value, string])[0], (ref as [Value, string])[1]);
+            },
+            write: (_f, ref, v) => {
+              at(target);
+              setProp((ref as [Value, string])[0], (ref as [Value, string])[1], v);
+            },
+          };
+        }
+        const name = target.name;
+        this.checkMember(name, target);
+        const obj = this.expr(target.obj);
+        return {
+          prepare: (f) => obj(f),
+          read: (_f, ref) => {
+            at(target);
+            return getProp(ref as Value, name);
+          },
+          write: (_f, ref, v) => {
+            at(target);
+            setProp(ref as Value, name, v);
+          },
+        };
+      }
+      case 'index': {
+        const obj = this.expr(target.obj);
+        const index = this.expr(target.index);
+        return {
+          prepare: (f) => [obj(f), index(f)],
+          read: (_f, ref) => {
+            at(target);
+            return getIndex((ref as [Value, Value])[0], (ref as [Value, Value])[1]);
+          },
+          write: (_f, ref, v) => {
+            at(target);
+            setIndex((ref as [Value, Value])[0], (ref as [Value, Value])[1], v);
+          },
+        };
+      }
+      default:
+        throw compileFault('cannot assign to this expression', pos);
+    }
+  }
+
+  private assign(e: Extract<Expr, { k: 'assign' }>): Ev {
+    const value = this.expr(e.value);
+    // Fast path: plain assignment to a local without a declared type.
+    if (e.op === '=' && e.target.k === 'name') {
+      const r = this.resolve(e.target.name);
+      if (r && r.depth === 0 && r.info.type === null) {
+        const slot = r.info.slot;
+        return (f) => (f.v[slot] = value(f));
+      }
+    }
+    if (e.op === '=' && e.target.k === 'prop' && typeof e.target.name === 'string') {
+      const name = e.target.name;
+      this.checkMember(name, e.target);
+      const obj = this.expr(e.target.obj);
+      const target = e.target;
+      return (f) => {
+        const o = obj(f);
+        const v = value(f);
+        at(target);
+        setProp(o, name, v);
+        return v;
+      };
+    }
+    const lv = this.lvalue(e.target, e);
+    if (e.op === '=') {
+      return (f) => {
+        const ref = lv.prepare(f);
+        const v = value(f);
+        lv.write(f, ref, v);
+        return v;
+      };
+    }
+    const op = binaryFunction(e.op.slice(0, -1));
+    return (f) => {
+      const ref = lv.prepare(f);
+      const old = lv.read(f, ref);
+      const v = value(f);
+      at(e);
+      const result = op(old, v);
+      lv.write(f, ref, result);
+      return result;
+    };
+  }
+
+  private incdec(e: Extract<Expr, { k: 'incdec' }>): Ev {
+    const lv = this.lvalue(e.target, e);
+    const delta = e.op === '++' ? 1 : -1;
+    const prefix = e.prefix;
+    return (f) => {
+      const ref = lv.prepare(f);
+      const old = lv.read(f, ref);
+      at(e);
+      let nv: Value;
+      if (typeof old === 'number') nv = (old + delta) | 0;
+      else if (old instanceof GLong) nv = longOf(old.v + BigInt(delta));
+      else if (old instanceof GDecimal) nv = delta > 0 ? decimalAdd(old, new GDecimal(1n, 0)) : decimalSub(old, new GDecimal(1n, 0));
+      else if (old === null) throw scriptError(`Cannot ${e.op} null`, 'null_pointer', 'NullPointerException');
+      else throw scriptError(`${e.op} needs a number, not a ${typeName(old)}`, 'type_error', 'MissingMethodException');
+      lv.write(f, ref, nv);
+      return prefix ? nv : old;
+    };
+  }
+
+  private binary(e: Extract<Expr, { k: 'bin' }>): Ev {
+    const l = this.expr(e.l);
+    const r = this.expr(e.r);
+    switch (e.op) {
+      case '+':
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          if (typeof a === 'number' && typeof b === 'number') return (a + b) | 0;
+          if (typeof a === 'string') return checkString(a + (typeof b === 'string' ? b : groovyToString(b)));
+          at(e);
+          return plus(a, b);
+        };
+      case '-':
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          if (typeof a === 'number' && typeof b === 'number') return (a - b) | 0;
+          at(e);
+          return minus(a, b);
+        };
+      case '*':
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          if (typeof a === 'number' && typeof b === 'number') return Math.imul(a, b);
+          at(e);
+          return multiply(a, b);
+        };
+      case '==':
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          return a === b || groovyEquals(a, b);
+        };
+      case '!=':
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          return !(a === b || groovyEquals(a, b));
+        };
+      case '<':
+      case '<=':
+      case '>':
+      case '>=': {
+        const op = e.op;
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          if (typeof a === 'number' && typeof b === 'number') return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : a >= b;
+          at(e);
+          return compare(op, a, b);
+        };
+      }
+      case 'in':
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          at(e);
+          return inOperator(a, b, callClosure);
+        };
+      default: {
+        const fn = binaryFunction(e.op);
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          at(e);
+          return fn(a, b);
+        };
+      }
+    }
+  }
+}
+
+function binaryFunction(op: string): (a: Value, b: Value) => Value {
+  switch (op) {
+    case '+':
+      return plus;
+    case '-':
+      return minus;
+    case '*':
+      return multiply;
+    case '/':
+      return divide;
+    case '%':
+      return mod;
+    case '**':
+      return power;
+    case '<=>':
+      return spaceship;
+    case '=~':
+      return findMatcher;
+    case '==~':
+      return fullMatch;
+    case '<<':
+      return leftShift;
+    case '>>':
+    case '>>>':
+    case '&':
+    case '|':
+    case '^':
+      return (a, b) => bitOp(op, a, b);
+    case '==':
+    case '!=':
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      return (a, b) => compare(op, a, b);
+    default:
+      throw new Error(`unknown operator ${op}`);
+  }
+}
+
+function slotReader(depth: number, slot: number): Ev {
+  switch (depth) {
+    case 0:
+      return (f) => f.v[slot] as Value;
+    case 1:
+      return (f) => (f.up as Frame).v[slot] as Value;
+    case 2:
+      return (f) => ((f.up as Frame).up as Frame).v[slot] as Value;
+    default:
+      return (f) => {
+        let fr = f;
+        for (let d = depth; d > 0; d--) fr = fr.up as Frame;
+        return fr.v[slot] as Value;
+      };
+  }
+}
+
+function isCaseMatch(caseValue: Value, v: Value): boolean {
+  return inOperator(v, caseValue, callClosure);
+}
+
+function spreadProp(o: Value, name: string): Value {
+  if (o === null) return null;
+  const list = toList(o);
+  if (!list) throw scriptError(`*. needs a list, not a ${typeName(o)}`, 'type_error', 'MissingPropertyException');
+  return list.map((x) => (x === null ? null : getProp(x, name)));
+}
+
+function makeRange(from: Value, to: Value, exclusive: boolean, pos: Pos): GRange {
+  const a = from instanceof GLong ? Number(from.v) : from;
+  const b = to instanceof GLong ? Number(to.v) : to;
+  if (typeof a !== 'number' || typeof b !== 'number' || !Number.isSafeInteger(a) || !Number.isSafeInteger(b)) {
+    at(pos);
+    throw scriptError(`ranges need integer bounds, not ${typeName(from)}..${typeName(to)}`, 'type_error', 'IllegalArgumentException');
+  }
+  return new GRange(a, b, exclusive);
+}
+
+export function compileProgram(program: Program): CompiledProgram {
+  return new Compiler().compile(program);
+}
+
+/** Runs a compiled program with the current run state (see runtime.withRun); returns the script's last value. */
+export function execute(program: CompiledProgram): Value {
+  R.methods = program.methods;
+  const frame = makeFrame(program.slots, null);
+  program.body(frame);
+  const result = R.ctl === CTL_RETURN ? R.ret : null;
+  R.ctl = CTL_NONE;
+  R.ret = null;
+  return result;
+}
+
+export { checkSize };
