@@ -519,7 +519,7 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
         customFields = [...merged].map(([id, v]) => ({ id, value: v }));
       }
     }
-    f.status ??= f.member_id ? 'assigned' : 'assigned';
+    f.status ??= 'assigned';
     f.category ??= 'other';
     if (f.status === 'completed' && !f.completion_reason) errors.push(['completion_reason', "can't be blank"]);
     const noteKeys = checkAttachments('note_attachments', input.note_attachments, errors);
