@@ -1,0 +1,85 @@
+import type { HomeView, KnownBlock, ModalView } from '@slack/types';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { renderForm } from '../../../adapters/slack/render/form.ts';
+import { renderHome, renderMessage } from '../../../adapters/slack/render/message.ts';
+import { connectionsTable } from '../../../src/flows/connections.ts';
+import { helpMessage } from '../../../src/flows/help.ts';
+import { invitationMessage } from '../../../src/flows/invitation-message.ts';
+import type { Connection } from '../../../src/domain/connection.ts';
+import { checkMessage, checkView } from '../../support/block-kit.ts';
+
+function connection(i: number, overrides: Partial<Connection> = {}): Connection {
+  return {
+    id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    instanceId: 'i',
+    role: 'initiator',
+    name: 'N'.repeat(255),
+    description: 'D'.repeat(1000),
+    localShortName: 'L',
+    remoteShortName: 'R',
+    mode: 'script',
+    status: 'active',
+    remoteUrl: null,
+    remoteConnectionId: null,
+    remotePlatform: null,
+    remoteIsPrivate: false,
+    incomingProject: null,
+    entitiesUnderSync: 12,
+    lastSync: { entityKey: 'TICKET-1', at: new Date(0) },
+    createdAt: new Date(0),
+    ...overrides,
+  };
+}
+
+describe('Slack renderers stay within Block Kit limits', () => {
+  it('return @slack/types types', () => {
+    expectTypeOf(renderForm).returns.toEqualTypeOf<ModalView>();
+    expectTypeOf(renderHome).returns.toEqualTypeOf<HomeView>();
+    expectTypeOf(renderMessage).returns.toEqualTypeOf<{ text: string; blocks: KnownBlock[] }>();
+  });
+
+  it('an invitation with the longest name and description and its code passes the check', () => {
+    const message = renderMessage(
+      invitationMessage({
+        inviter: 'A'.repeat(200),
+        instanceName: 'I'.repeat(100),
+        connectionName: 'N'.repeat(255),
+        description: 'D'.repeat(1000),
+        mode: 'script',
+        expiresAt: new Date(0),
+        code: `DB1.${'x'.repeat(3500)}.sig`,
+        connectionId: connection(1).id,
+      }),
+    );
+    expect(checkMessage(message)).toEqual([]);
+    // A code too long for a section is still shown whole, as preformatted rich text.
+    expect(JSON.stringify(message.blocks)).toContain('x'.repeat(3500));
+  });
+
+  it('a Home tab with many long connections keeps to 100 blocks, and a list message to 50', () => {
+    const many = Array.from({ length: 60 }, (_, i) => connection(i));
+    const home = renderHome({ kind: 'home', items: [{ kind: 'heading', text: 'Connections' }, { kind: 'table', table: connectionsTable(many.slice(0, 25), { rowActions: true }) }] });
+    expect(checkView(home)).toEqual([]);
+    const list = renderMessage({ kind: 'message', text: 'list', items: [{ kind: 'table', table: connectionsTable(many.slice(0, 20), { rowActions: false }) }] });
+    expect(checkMessage(list)).toEqual([]);
+    expect(checkMessage(renderMessage(helpMessage('x'.repeat(5000))))).toEqual([]);
+  });
+
+  it('escapes Slack control characters typed by users, keeping our own mentions', () => {
+    const message = renderMessage({ kind: 'message', text: 't', items: [{ kind: 'markdown', text: 'Name <!channel> & <@U123>' }] });
+    expect(JSON.stringify(message.blocks)).toContain('Name &lt;!channel&gt; &amp; <@U123>');
+  });
+
+  it('the checker itself catches what Slack would refuse', () => {
+    expect(checkView({ type: 'modal', title: { type: 'plain_text', text: 'x'.repeat(25) }, blocks: [{ type: 'input', block_id: 'a', label: { type: 'plain_text', text: 'l' }, element: { type: 'plain_text_input', action_id: 'a' } }] })).toEqual([
+      'view.title.text: 25 characters, at most 24',
+      'view: has input blocks but no submit',
+    ]);
+    expect(checkMessage({ text: 't', blocks: [{ type: 'section', block_id: 'x' }, { type: 'section', block_id: 'x', text: { type: 'mrkdwn', text: 'y'.repeat(3001) } }] })).toEqual([
+      'message.blocks[0]: a section needs text or fields',
+      'message.blocks[1].block_id: "x" is not unique',
+      'message.blocks[1].text.text: 3001 characters, at most 3000',
+    ]);
+    expect(checkMessage({ text: 't', blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) })).toEqual(['message.blocks: 51 blocks, at most 50']);
+  });
+});

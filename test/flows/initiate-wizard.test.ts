@@ -1,0 +1,63 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { linkWorkspace } from '../../src/app/chat-workspaces.ts';
+import type { AppDeps } from '../../src/app/deps.ts';
+import { previousInitiateStep, startInitiate, submitInitiateStep } from '../../src/flows/initiate-wizard.ts';
+import { isField, type Form } from '../../src/ui/model.ts';
+import type { FlowResult } from '../../src/ui/replies.ts';
+import { registerTestInstance } from '../support/story.ts';
+import { actor, flowDeps } from './support.ts';
+
+function form(result: FlowResult): Form {
+  if (result.reply.kind !== 'open-form' && result.reply.kind !== 'show-form') throw new Error(`expected a form, got ${JSON.stringify(result.reply)}`);
+  return result.reply.form;
+}
+
+function valuesOf(f: Form): Record<string, string | undefined> {
+  return Object.fromEntries(f.items.filter(isField).map((field) => [field.id, 'value' in field ? field.value : undefined]));
+}
+
+describe('the initiate wizard flow (chat-neutral)', () => {
+  let deps: AppDeps;
+  let close: () => void;
+  beforeEach(async () => {
+    ({ deps, close } = flowDeps());
+    await registerTestInstance(deps, 'globex', 'xurrent');
+    linkWorkspace(deps, { platform: 'slack', tenantId: 'T_ACME', instance: 'globex', actor: 'test' });
+  });
+  afterEach(() => close());
+
+  it('keeps every step as typed across Previous and Next, and initiates on the last step', async () => {
+    const alice = actor();
+    const first = form(startInitiate(deps, alice));
+    const stateId = first.stateId!;
+    const step = (s: string, values: Record<string, string | undefined>) => submitInitiateStep(deps, alice, { step: s, stateId, values });
+
+    const mode = form(await step('initiate.destination', { noUrl: 'true' }));
+    expect(mode.id).toBe('initiate.mode');
+    const info = form(await step('initiate.mode', { mode: 'script' }));
+    const typed = { localShortName: 'Globex', remoteShortName: 'Partner', name: 'Globex private', description: 'notes' };
+    const back = form(await previousInitiateStep(deps, alice, { step: 'initiate.info', stateId, values: typed }));
+    expect(back.id).toBe('initiate.mode');
+    expect(valuesOf(back)['mode']).toBe('script');
+    const destination = form(await previousInitiateStep(deps, alice, { step: 'initiate.mode', stateId, values: { mode: 'script' } }));
+    expect(destination.items.find((i) => isField(i) && i.id === 'noUrl')).toMatchObject({ checked: true });
+    form(await step('initiate.destination', { noUrl: 'true' }));
+    const again = form(await step('initiate.mode', { mode: 'script' }));
+    expect(again.id).toBe(info.id);
+    expect(valuesOf(again)).toEqual(typed);
+    const code = form(await step('initiate.info', typed));
+    expect(code.id).toBe('initiate.code');
+    expect(code.items.find((i) => i.kind === 'code')).toMatchObject({ text: expect.stringMatching(/^DB1\./) });
+
+    const done = await step('initiate.code', { channel: 'C_SHARED' });
+    expect(done.reply).toEqual({ kind: 'close' });
+    expect(done.effects[0]).toMatchObject({ kind: 'post-invitation', channelId: 'C_SHARED' });
+  });
+
+  it("another user's submission of the wizard is refused", async () => {
+    const stateId = form(startInitiate(deps, actor())).stateId!;
+    await expect(submitInitiateStep(deps, actor({ userId: 'U_OTHER' }), { step: 'initiate.destination', stateId, values: { noUrl: 'true' } })).rejects.toThrow(
+      /expired or belongs to someone else/,
+    );
+  });
+});

@@ -1,0 +1,26 @@
+import { rmSync } from 'node:fs';
+import type { AppDeps } from '../../src/app/deps.ts';
+import type { ChatActor } from '../../src/app/chat-actor.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { buildAppDeps } from '../../src/service.ts';
+import { fixedHelpdesks } from '../support/helpdesks.ts';
+import { tempDir, TestClock } from '../support/nodes.ts';
+
+/** Use-case dependencies on a temp data dir, without a server: flows are called directly. */
+export function flowDeps(): { deps: AppDeps; close(): void } {
+  const dir = tempDir('deskbridge-flows-');
+  const config = loadConfig({ DESKBRIDGE_DATA_DIR: dir, PUBLIC_URL: 'http://192.0.2.10:3000' });
+  const deps = buildAppDeps({ config, logger: createLogger('silent'), helpdesks: fixedHelpdesks(), clock: new TestClock().now });
+  return {
+    deps,
+    close() {
+      deps.db.$client.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function actor(overrides: Partial<ChatActor> = {}): ChatActor {
+  return { platform: 'slack', tenantId: 'T_ACME', userId: 'U_ALICE', displayName: 'Alice', isWorkspaceAdmin: true, ...overrides };
+}
