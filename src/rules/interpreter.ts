@@ -280,7 +280,6 @@ class Compiler {
     for (const b of blocks) {
       if (b.has(name)) throw compileFault(`the variable '${name}' is already declared in this scope`, pos);
     }
-    if (forbiddenGlobals.has(name) && name !== 'args') throw compileFault(forbiddenGlobalMessage(name), pos, 'forbidden');
     const info: VarInfo = { slot: this.fn.slots++, type: type && type.name !== 'def' && type.name !== 'Object' ? type.name : null };
     (blocks[blocks.length - 1] as Map<string, VarInfo>).set(name, info);
     return info;
@@ -502,7 +501,7 @@ class Compiler {
           };
         });
       case 'switch':
-        return this.switchStatement(s);
+        return this.switchStatement(s, tail);
       case 'return': {
         const e = s.e ? this.expr(s.e) : null;
         return (f) => {
@@ -546,14 +545,16 @@ class Compiler {
     }
   }
 
-  private switchStatement(s: Extract<Stmt, { k: 'switch' }>): Ex {
+  private switchStatement(s: Extract<Stmt, { k: 'switch' }>, tail: boolean): Ex {
     const disc = this.expr(s.disc);
+    // Groovy places the default branch after all cases, so it never falls through into a later case.
+    const ordered = [...s.cases.filter((c) => c.test !== null), ...s.cases.filter((c) => c.test === null)];
     return this.withBlock(() => {
       this.fn.switches++;
       try {
-        const tests = s.cases.map((c) => (c.test ? this.expr(c.test) : null));
-        const bodies = s.cases.map((c) => this.statements(c.body, false));
-        const defaultIndex = s.cases.findIndex((c) => c.test === null);
+        const tests = ordered.map((c) => (c.test ? this.expr(c.test) : null));
+        const bodies = ordered.map((c) => this.caseBody(c.body, tail));
+        const defaultIndex = ordered.findIndex((c) => c.test === null);
         const n = bodies.length;
         return (f: Frame) => {
           const v = disc(f);
@@ -579,6 +580,17 @@ class Compiler {
         this.fn.switches--;
       }
     });
+  }
+
+  /** In return position Groovy returns the last value of each case: the statement before `break`, or the last one. */
+  private caseBody(body: Stmt[], tail: boolean): Ex {
+    if (!tail || body.length === 0) return this.statements(body, false);
+    const last = body[body.length - 1] as Stmt;
+    if (last.k === 'break') {
+      if (body.length === 1) return this.statements(body, false);
+      return this.statements(body.slice(0, -1), true);
+    }
+    return this.statements(body, true);
   }
 
   private tryStatement(s: Extract<Stmt, { k: 'try' }>, tail: boolean): Ex {

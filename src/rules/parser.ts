@@ -649,7 +649,7 @@ class Parser {
       }
       const key = t.t === 'op' || (t.t === 'kw' && (t.v === 'in' || t.v === 'instanceof' || t.v === 'as')) ? t.v : '';
       const op = binaryOps[key];
-      if (!op || op.bp < minBp || (op.bp === minBp && !op.right)) break;
+      if (!op || op.bp < minBp) break;
       this.next();
       if (key === 'as' || key === 'instanceof') {
         const type = this.typeRef();

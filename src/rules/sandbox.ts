@@ -9,8 +9,8 @@ export const forbiddenMembers: ReadonlySet<string> = new Set([
   'class', 'getClass', 'metaClass', 'getMetaClass', 'setMetaClass', 'invokeMethod', 'getProperty', 'setProperty',
   'properties', 'getProperties', 'metaPropertyValues', 'getMetaPropertyValues', 'respondsTo', 'hasProperty',
   'declaredFields', 'declaredMethods', 'getDeclaredMethods', 'getDeclaredMethod', 'getDeclaredField', 'getMethod',
-  'getMethods', 'getFields', 'methods', 'fields', 'classLoader', 'getClassLoader', 'forName', 'newInstance',
-  'execute', 'evaluate', 'delegate', 'owner', 'thisObject', 'getDelegate', 'setDelegate', 'getOwner',
+  'getMethods', 'getFields', 'classLoader', 'getClassLoader', 'forName', 'newInstance',
+  'execute', 'evaluate', 'getDelegate', 'setDelegate', 'getOwner',
   'getThisObject', 'setResolveStrategy', 'rehydrate', 'dehydrate', 'methodMissing', 'propertyMissing', 'binding',
   'getBinding', 'setBinding', 'mixin', '__proto__', 'constructor', 'prototype',
   '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__',
@@ -25,7 +25,7 @@ export const forbiddenGlobals: ReadonlySet<string> = new Set([
   'InputStream', 'OutputStream', 'FileReader', 'FileWriter', 'Scanner', 'Console', 'SecurityManager', 'Sql',
   'JsonSlurper', 'XmlSlurper', 'httpClient', 'evaluate', 'execute', 'sleep', 'exit', 'binding', 'args', 'context',
   'process', 'require', 'globalThis', 'global', 'eval', 'Function', 'Reflect', 'Object', 'java', 'javax', 'groovy',
-  'sun', 'jdk', 'org', 'store', 'syncHelper', 'this', 'super', 'out', 'getClass', 'metaClass', 'class', 'owner',
+  'sun', 'jdk', 'org', 'store', 'syncHelper', 'this', 'super', 'getClass', 'metaClass', 'class', 'owner',
   'delegate', 'thisObject', '__proto__', 'constructor', 'prototype',
 ]);
 
