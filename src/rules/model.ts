@@ -308,6 +308,9 @@ export function replicaRecord(r: Replica | null): GRecord {
       }
     }
   }
+  // Scripts write replica.customFields.x and replica.customKeys.x without creating the maps, as in Exalate.
+  if (!(f.get('customFields') instanceof GMap)) f.set('customFields', new GMap());
+  if (!(f.get('customKeys') instanceof GMap)) f.set('customKeys', new GMap());
   return new GRecord(replicaType, f);
 }
 
