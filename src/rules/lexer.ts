@@ -48,7 +48,7 @@ class Lexer {
   private col = 1;
   private readonly tokens: Token[] = [];
   /** Open brackets; newlines only end statements at the top level or directly inside braces. */
-  private readonly brackets: string[] = [];
+  private readonly brackets: { op: string; line: number; col: number }[] = [];
   private sawSpace = false;
 
   constructor(
@@ -86,7 +86,7 @@ class Lexer {
 
   private newlineMatters(): boolean {
     const top = this.brackets[this.brackets.length - 1];
-    return top === undefined || top === '{';
+    return top === undefined || top.op === '{';
   }
 
   run(): { tokens: Token[]; end: number } {
@@ -160,13 +160,13 @@ class Lexer {
         }
       }
       if (op === '') this.fail(`unexpected character '${c}'`);
-      if (op === '(' || op === '[' || op === '{') this.brackets.push(op);
+      if (op === '(' || op === '[' || op === '{') this.brackets.push({ op, line, col });
       if (op === ')' || op === ']' || op === '}') {
         if (op === '}' && this.stopAtBrace && this.brackets.length === 0) {
           this.advance();
           return { tokens: this.finish(line, col), end: this.pos };
         }
-        const open = this.brackets.pop();
+        const open = this.brackets.pop()?.op;
         const expected = open === '(' ? ')' : open === '[' ? ']' : open === '{' ? '}' : undefined;
         if (expected !== op) {
           this.fail(expected ? `unexpected '${op}': expected '${expected}'` : `unexpected '${op}' without a matching opening bracket`);
@@ -180,8 +180,8 @@ class Lexer {
     }
     if (this.stopAtBrace) this.fail('unterminated ${...} in string: add }');
     if (this.brackets.length > 0) {
-      const open = this.brackets[this.brackets.length - 1];
-      this.fail(`unexpected end of script: '${open}' is never closed`);
+      const open = this.brackets[this.brackets.length - 1] as { op: string; line: number; col: number };
+      this.fail(`'${open.op}' is never closed (the script ends before its closing bracket)`, open.line, open.col);
     }
     return { tokens: this.finish(this.line, this.col), end: this.pos };
   }
