@@ -70,15 +70,21 @@ function mergeItems(
     const id = idText(field(rc, 'id'));
     if (id) remoteIds.add(id);
   }
-  const result = local.filter((c) => {
+  const result: Value[] = [];
+  const byRemoteId = new Map<string, Value>();
+  for (const c of local) {
     const rid = idText(field(c, 'remoteId'));
-    return rid === null || remoteIds.has(rid);
-  });
+    if (rid === null) result.push(c);
+    else if (remoteIds.has(rid)) {
+      result.push(c);
+      if (!byRemoteId.has(rid)) byRemoteId.set(rid, c);
+    }
+  }
   for (const rc of remote) {
     const rid = idText(field(rc, 'id'));
     const echo = idText(field(rc, 'remoteId'));
     if (echo !== null && localIds.has(echo)) continue;
-    const existing = result.find((c) => rid !== null && idText(field(c, 'remoteId')) === rid);
+    const existing = rid === null ? undefined : byRemoteId.get(rid);
     const incoming = prepare(rc);
     if (existing instanceof GRecord) {
       if (!same(existing, incoming)) {
@@ -93,6 +99,7 @@ function mergeItems(
     incoming.f.set('id', '');
     incoming.f.set('remoteId', rid);
     result.push(incoming);
+    if (rid !== null) byRemoteId.set(rid, incoming);
   }
   return result;
 }
@@ -160,62 +167,94 @@ function stripHtml(args: Value[]): Value {
     .trim();
 }
 
+/** What a run was handed; the helper objects are shared and read it from the run state. */
+interface HostContext {
+  readonly platform: Platform;
+  readonly statuses: readonly NamedCode[];
+  readonly priorities: readonly NamedCode[];
+  readonly userByEmail: ((email: string) => HubUser | null) | undefined;
+  readonly log: LogSink;
+  readonly options: OptionResolver;
+}
+
+function host(): HostContext {
+  return R.host as HostContext;
+}
+
+function lookup(kind: 'status' | 'priority', v: Value): GRecord {
+  const h = host();
+  const options = kind === 'status' ? h.statuses : h.priorities;
+  const wanted = v === null ? null : typeof v === 'number' ? v : groovyToString(v);
+  const found = wanted === null ? null : findOption(options, wanted);
+  if (found) return optionRecord(found);
+  const names = options.map((o) => o.name);
+  throw scriptError(
+    `unknown ${kind} ${wanted === null ? 'null' : `'${wanted}'`} for ${platformLabels[h.platform]}; valid ${kind === 'status' ? 'statuses' : 'priorities'}: ${names.join(', ')}`,
+    kind === 'status' ? 'unknown_status' : 'unknown_priority',
+    'IssueTrackerException',
+    wanted === null ? [] : suggest(String(wanted), names),
+  );
+}
+
+const helper = (name: string, methods: [string, HelperMethod][]): GHelper => new GHelper(name, new Map(methods));
+
+const logMethod =
+  (level: LogLevel): HelperMethod =>
+  (args) => {
+    host().log(level, args.map((a) => groovyToString(a)).join(' '));
+    return null;
+  };
+
+const sharedHelpers: [string, Value][] = [
+  ['commentHelper', helper('commentHelper', [['mergeComments', mergeComments], ['addComment', addComment]])],
+  ['attachmentHelper', helper('attachmentHelper', [['mergeAttachments', mergeAttachments]])],
+  [
+    'nodeHelper',
+    helper('nodeHelper', [
+      ['getStatus', (a) => lookup('status', a[0] ?? null)],
+      ['getPriority', (a) => lookup('priority', a[0] ?? null)],
+      ['getUserByEmail', (a) => {
+        const email = a[0] === null || a[0] === undefined ? '' : groovyToString(a[0]);
+        const user = host().userByEmail?.(email) ?? null;
+        if (!user) return null;
+        return new GRecord(userType, new Map<string, Value>([['id', user.id], ['email', user.email], ['displayName', user.displayName]]));
+      }],
+      ['stripHtml', stripHtml],
+    ]),
+  ],
+  [
+    'debug',
+    helper('debug', [
+      ['error', (a) => {
+        // debug.error stops the sync with the script's own message, as in Exalate; a script cannot catch it.
+        throw new ScriptFault(a.map((x) => groovyToString(x)).join(' '), 'debug', R.line, R.col);
+      }],
+      ['info', logMethod('info')],
+    ]),
+  ],
+  ['log', helper('log', [['debug', logMethod('debug')], ['info', logMethod('info')], ['warn', logMethod('warn')], ['error', logMethod('error')], ['trace', logMethod('debug')]])],
+];
+
+const statusResolver: OptionResolver = {
+  status: (v) => lookup('status', v),
+  priority: (v) => lookup('priority', v),
+};
+
+export const currentOptions = (): OptionResolver => statusResolver;
+
 export interface ScriptHelpers {
-  globals: [string, Value][];
-  options: OptionResolver;
+  globals: readonly [string, Value][];
+  host: unknown;
 }
 
 export function makeHelpers(platform: Platform, lookups: NodeLookups, log: LogSink): ScriptHelpers {
-  const statuses = [...statusTable[platform], ...(lookups.statuses ?? [])];
-  const priorities = [...priorityTable[platform], ...(lookups.priorities ?? [])];
-  const label = platformLabels[platform];
-  const lookup = (kind: 'status' | 'priority', options: readonly NamedCode[], v: Value): GRecord => {
-    const wanted = v === null ? null : typeof v === 'number' ? v : groovyToString(v);
-    const found = wanted === null ? null : findOption(options, wanted);
-    if (found) return optionRecord(found);
-    const names = options.map((o) => o.name);
-    throw scriptError(
-      `unknown ${kind} ${wanted === null ? 'null' : `'${wanted}'`} for ${label}; valid ${kind === 'status' ? 'statuses' : 'priorities'}: ${names.join(', ')}`,
-      kind === 'status' ? 'unknown_status' : 'unknown_priority',
-      'IssueTrackerException',
-      wanted === null ? [] : suggest(String(wanted), names),
-    );
+  const context: HostContext = {
+    platform,
+    statuses: lookups.statuses?.length ? [...statusTable[platform], ...lookups.statuses] : statusTable[platform],
+    priorities: lookups.priorities?.length ? [...priorityTable[platform], ...lookups.priorities] : priorityTable[platform],
+    userByEmail: lookups.userByEmail,
+    log,
+    options: statusResolver,
   };
-  const options: OptionResolver = {
-    status: (v) => lookup('status', statuses, v),
-    priority: (v) => lookup('priority', priorities, v),
-  };
-  const helper = (name: string, methods: [string, HelperMethod][]): GHelper => new GHelper(name, new Map(methods));
-  const logMethod = (level: LogLevel): HelperMethod => (args) => {
-    log(level, args.map((a) => groovyToString(a)).join(' '));
-    return null;
-  };
-  const nodeHelper = helper('nodeHelper', [
-    ['getStatus', (a) => options.status(a[0] ?? null)],
-    ['getPriority', (a) => options.priority(a[0] ?? null)],
-    ['getUserByEmail', (a) => {
-      const email = a[0] === null || a[0] === undefined ? '' : groovyToString(a[0]);
-      const user = lookups.userByEmail?.(email) ?? null;
-      if (!user) return null;
-      return new GRecord(userType, new Map<string, Value>([['id', user.id], ['email', user.email], ['displayName', user.displayName]]));
-    }],
-    ['stripHtml', stripHtml],
-  ]);
-  const debug = helper('debug', [
-    ['error', (a) => {
-      // debug.error stops the sync with the script's own message, as in Exalate; a script cannot catch it.
-      throw new ScriptFault(a.map((x) => groovyToString(x)).join(' '), 'debug', R.line, R.col);
-    }],
-    ['info', logMethod('info')],
-  ]);
-  const globals: [string, Value][] = [
-    ['commentHelper', helper('commentHelper', [['mergeComments', mergeComments], ['addComment', addComment]])],
-    ['attachmentHelper', helper('attachmentHelper', [['mergeAttachments', mergeAttachments]])],
-    ['nodeHelper', nodeHelper],
-    ['debug', debug],
-    ['log', helper('log', [['debug', logMethod('debug')], ['info', logMethod('info')], ['warn', logMethod('warn')], ['error', logMethod('error')], ['trace', logMethod('debug')]])],
-  ];
-  return { globals, options };
+  return { globals: sharedHelpers, host: context };
 }
-
-export { keyValue };

@@ -20,7 +20,7 @@ import type { Entity, Replica } from '../domain/entity.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { Platform } from '../domain/instance.ts';
 import { faultToDomainError, ScriptFault } from './faults.ts';
-import { makeHelpers, type LogSink, type NodeLookups } from './helpers.ts';
+import { currentOptions, makeHelpers, type LogSink, type NodeLookups } from './helpers.ts';
 import { compileProgram, execute, type CompiledProgram } from './interpreter.ts';
 import { blankEntity, entityFromRecord, entityRecord, entityType, replicaFromRecord, replicaRecord } from './model.ts';
 import { parseProgram } from './parser.ts';
@@ -147,9 +147,10 @@ function compiled(script: string | CompiledScript): CompiledScript {
   return typeof script === 'string' ? defaultScriptCache.get(script) : script;
 }
 
-function runCompiled(script: CompiledScript, globals: Map<string, Value>, options: RunOptions): void {
-  const limits = { ...defaultLimits, ...options.limits };
+function runCompiled(script: CompiledScript, globals: Map<string, Value>, options: RunOptions, host: unknown = null): void {
+  const limits = options.limits ? { ...defaultLimits, ...options.limits } : defaultLimits;
   const state = newRunState(limits, globals, options.print ?? (() => {}), options.now ?? (() => Date.now()));
+  state.host = host;
   try {
     withRun(state, () => execute(script.program));
   } catch (e) {
@@ -179,7 +180,7 @@ export function runOutgoing(input: OutgoingInput): Replica {
   let result: Replica | null = null;
   const globals = new Map<string, Value>(helpers.globals);
   try {
-    const entity = entityRecord({ ...input.entity, platform }, entityType(platform, helpers.options));
+    const entity = entityRecord(input.entity.platform === platform ? input.entity : { ...input.entity, platform }, entityType(platform, currentOptions));
     globals.set('entity', entity);
     globals.set('issue', entity);
     globals.set('replica', replica);
@@ -188,7 +189,7 @@ export function runOutgoing(input: OutgoingInput): Replica {
   } catch (e) {
     throw toDomainError(e, script.source);
   }
-  runCompiled(script, globals, input);
+  runCompiled(script, globals, input, helpers.host);
   try {
     result = replicaFromRecord(replica);
   } catch (e) {
@@ -218,7 +219,7 @@ export function runIncoming(input: IncomingInput): Entity {
   const globals = new Map<string, Value>(helpers.globals);
   let entity;
   try {
-    entity = entityRecord(input.entity ? { ...input.entity, platform } : blankEntity(platform), entityType(platform, helpers.options));
+    entity = entityRecord(input.entity ? (input.entity.platform === platform ? input.entity : { ...input.entity, platform }) : blankEntity(platform), entityType(platform, currentOptions));
     globals.set('entity', entity);
     globals.set('issue', entity);
     globals.set('replica', replicaRecord(input.replica));
@@ -227,7 +228,7 @@ export function runIncoming(input: IncomingInput): Entity {
   } catch (e) {
     throw toDomainError(e, script.source);
   }
-  runCompiled(script, globals, input);
+  runCompiled(script, globals, input, helpers.host);
   try {
     return entityFromRecord(entity, platform);
   } catch (e) {

@@ -87,17 +87,22 @@ function stringList(v: Value, what: string): Value[] {
   return list.map((x) => (typeof x === 'string' ? x : x instanceof GRecord && x.f.has('label') ? groovyToString(x.f.get('label') ?? null) : groovyToString(x)));
 }
 
-export function entityType(platform: Platform, options: OptionResolver): RecordType {
-  return {
+const entityTypes = new Map<Platform, RecordType>();
+
+/** The entity record type of a platform; status and priority names are resolved by the run's helpers. */
+export function entityType(platform: Platform, options: () => OptionResolver): RecordType {
+  const cached = entityTypes.get(platform);
+  if (cached) return cached;
+  const type: RecordType = {
     name: 'entity',
     props: [...hubFields, ...nativeFields[platform]],
     open: false,
     coerce: (name, v) => {
       switch (name) {
         case 'status':
-          return v === null || (v instanceof GRecord && v.type === optionType) ? v : options.status(v);
+          return v === null || (v instanceof GRecord && v.type === optionType) ? v : options().status(v);
         case 'priority':
-          return v === null || (v instanceof GRecord && v.type === optionType) ? v : options.priority(v);
+          return v === null || (v instanceof GRecord && v.type === optionType) ? v : options().priority(v);
         case 'summary':
         case 'description':
         case 'key':
@@ -128,6 +133,8 @@ export function entityType(platform: Platform, options: OptionResolver): RecordT
       }
     },
   };
+  entityTypes.set(platform, type);
+  return type;
 }
 
 export const replicaType: RecordType = {
@@ -165,48 +172,108 @@ export function fromJson(v: unknown, depth = 0): Value {
   return null;
 }
 
-/** Script values to JSON. Closures and other live objects cannot travel and are reported with their path. */
-export function toJson(v: Value, path: string, depth = 0): unknown {
-  if (depth > MAX_DEPTH) throw scriptError(`${path} is nested more than ${MAX_DEPTH} levels deep`, 'runtime', 'IllegalStateException');
+class NotSerializable extends Error {}
+
+function setKey(o: Record<string, unknown>, key: string, value: unknown): void {
+  // A key such as "__proto__" must stay an ordinary own property.
+  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
+}
+
+function toJsonFast(v: Value, depth: number): unknown {
   if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return v;
-  if (v instanceof GLong) return Number.isSafeInteger(Number(v.v)) ? Number(v.v) : v.v.toString();
-  if (v instanceof GDecimal) return Number(decimalToString(v));
-  if (Array.isArray(v) || v instanceof GSet || v instanceof GRange) {
-    const list = Array.isArray(v) ? v : v instanceof GSet ? v.toList() : rangeToList(v);
-    return list.map((x, i) => toJson(x, `${path}[${i}]`, depth + 1));
+  if (depth > MAX_DEPTH) throw new NotSerializable();
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = toJsonFast(v[i] as Value, depth + 1);
+    return out;
+  }
+  if (v instanceof GRecord) {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of v.f) setKey(o, k, toJsonFast(x, depth + 1));
+    return o;
   }
   if (v instanceof GMap) {
-    // fromEntries defines own properties, so a key such as "__proto__" stays an ordinary key.
-    return Object.fromEntries([...v.m].map(([k, x]) => {
-      const key = groovyToString(keyValue(k));
-      return [key, toJson(x, `${path}.${key}`, depth + 1)];
-    }));
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of v.m) setKey(o, typeof k === 'string' ? k : groovyToString(keyValue(k)), toJsonFast(x, depth + 1));
+    return o;
   }
-  if (v instanceof GRecord) return Object.fromEntries([...v.f].map(([k, x]) => [k, toJson(x, `${path}.${k}`, depth + 1)]));
-  if (v instanceof GEntry) return Object.fromEntries([[groovyToString(v.key), toJson(v.value, path, depth + 1)]]);
+  if (v instanceof GLong) return Number.isSafeInteger(Number(v.v)) ? Number(v.v) : v.v.toString();
+  if (v instanceof GDecimal) return Number(decimalToString(v));
+  if (v instanceof GSet) return toJsonFast(v.toList(), depth);
+  if (v instanceof GRange) return rangeToList(v);
+  if (v instanceof GEntry) {
+    const o: Record<string, unknown> = {};
+    setKey(o, groovyToString(v.key), toJsonFast(v.value, depth + 1));
+    return o;
+  }
   if (v instanceof GDate) return new Date(v.ms).toISOString();
-  if (v instanceof GClosure) throw scriptError(`${path} holds a closure, which cannot be stored or sent`, 'type_error', 'IllegalArgumentException');
+  if (v instanceof GClosure) throw new NotSerializable();
   return groovyToString(v);
+}
+
+/** Where a value that cannot become JSON sits, for the error message (only computed when there is one). */
+function badPath(v: Value, path: string, depth: number): string | null {
+  if (depth > MAX_DEPTH || v instanceof GClosure) return path;
+  const children: [string, Value][] =
+    Array.isArray(v) ? v.map((x, i) => [`${path}[${i}]`, x]) :
+    v instanceof GSet ? v.toList().map((x, i) => [`${path}[${i}]`, x]) :
+    v instanceof GMap ? [...v.m].map(([k, x]) => [`${path}.${groovyToString(keyValue(k))}`, x]) :
+    v instanceof GRecord ? [...v.f].map(([k, x]) => [`${path}.${k}`, x]) :
+    v instanceof GEntry ? [[path, v.value]] : [];
+  for (const [p, x] of children) {
+    const found = badPath(x, p, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** Script values to JSON. Closures cannot travel and are reported with their path. */
+export function toJson(v: Value, path: string): unknown {
+  try {
+    return toJsonFast(v, 0);
+  } catch (e) {
+    if (!(e instanceof NotSerializable)) throw e;
+    const where = badPath(v, path, 0) ?? path;
+    const deep = !(where && badPathIsClosure(v, where));
+    throw scriptError(deep ? `${where} is nested more than ${MAX_DEPTH} levels deep` : `${where} holds a closure, which cannot be stored or sent`, 'type_error', 'IllegalArgumentException');
+  }
+}
+
+function badPathIsClosure(v: Value, _where: string): boolean {
+  const stack: [Value, number][] = [[v, 0]];
+  while (stack.length > 0) {
+    const [x, d] = stack.pop() as [Value, number];
+    if (x instanceof GClosure) return true;
+    if (d > MAX_DEPTH) continue;
+    if (Array.isArray(x)) for (const y of x) stack.push([y, d + 1]);
+    else if (x instanceof GSet) for (const y of x.toList()) stack.push([y, d + 1]);
+    else if (x instanceof GMap) for (const y of x.m.values()) stack.push([y, d + 1]);
+    else if (x instanceof GRecord) for (const y of x.f.values()) stack.push([y, d + 1]);
+    else if (x instanceof GEntry) stack.push([x.value, d + 1]);
+  }
+  return false;
 }
 
 function userRecord(u: HubUser | null | undefined): Value {
   if (!u) return null;
-  return new GRecord(userType, new Map<string, Value>([['id', u.id ?? null], ['email', u.email ?? null], ['displayName', u.displayName ?? null]]));
+  const f = new Map<string, Value>();
+  f.set('id', u.id ?? null);
+  f.set('email', u.email ?? null);
+  f.set('displayName', u.displayName ?? null);
+  return new GRecord(userType, f);
 }
 
 export function commentRecord(c: HubComment): GRecord {
-  return new GRecord(
-    commentType,
-    new Map<string, Value>([
-      ['id', c.id],
-      ['body', c.body],
-      ['author', userRecord(c.author)],
-      ['internal', c.internal === true],
-      ['created', c.created ?? null],
-      ['updated', c.updated ?? null],
-      ['remoteId', c.remoteId ?? null],
-    ]),
-  );
+  const f = new Map<string, Value>();
+  f.set('id', c.id);
+  f.set('body', c.body);
+  f.set('author', userRecord(c.author));
+  f.set('internal', c.internal === true);
+  f.set('created', c.created ?? null);
+  f.set('updated', c.updated ?? null);
+  f.set('remoteId', c.remoteId ?? null);
+  return new GRecord(commentType, f);
 }
 
 export function attachmentRecord(a: HubAttachment): GRecord {

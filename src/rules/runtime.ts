@@ -59,6 +59,8 @@ export interface RunState {
   methods: Map<string, ScriptMethodImpl>;
   print: (text: string) => void;
   now: () => number;
+  /** What the host handed this run (platform, lookups, log sink); the helpers read it. */
+  host: unknown;
 }
 
 export function newRunState(
@@ -86,6 +88,7 @@ export function newRunState(
     methods: new Map(),
     print,
     now,
+    host: null,
   };
 }
 
