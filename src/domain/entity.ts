@@ -18,7 +18,7 @@ export interface HubOption {
 }
 
 export interface HubComment {
-  /** The helpdesk's id of the note. */
+  /** The helpdesk's id of the note; empty for a note an incoming sync added that the connector has yet to create. */
   id: string;
   body: string;
   author: HubUser | null;
@@ -30,6 +30,7 @@ export interface HubComment {
 }
 
 export interface HubAttachment {
+  /** The helpdesk's id; empty for a file an incoming sync added that the connector has yet to upload. */
   id: string;
   filename: string;
   mimetype: string;

@@ -200,7 +200,7 @@ class Compiler {
       const params = this.declareParams(m.params, m);
       const body = this.statements(m.body, true);
       const minArgs = m.params.filter((p) => p.init === null).length;
-      const invoke = this.invoker(scope, params, body, () => null, m.name, false);
+      const invoke = this.invoker(scope, params, body, m.name, false);
       return { name: m.name, minArgs, maxArgs: m.params.length, invoke: (args) => invoke(null, args) };
     } finally {
       this.fn = saved;
@@ -222,7 +222,6 @@ class Compiler {
     scope: FnScope,
     params: { slot: number; type: string | null; init: Ev | null }[],
     body: Ex,
-    _unused: () => null,
     name: string,
     implicitIt: boolean,
   ): (env: Frame | null, args: Value[]) => Value {
@@ -944,7 +943,7 @@ class Compiler {
         ? [{ slot: (this.fn.slots++, (scope.blocks[0] as Map<string, VarInfo>).set('it', { slot: 0, type: null }), 0), type: null, init: null }]
         : this.declareParams(e.params, e);
       const body = this.statements(e.body, true);
-      const invoke = this.invoker(scope, params, body, () => null, 'the closure', e.implicitIt);
+      const invoke = this.invoker(scope, params, body, 'the closure', e.implicitIt);
       const arity = e.implicitIt ? 1 : e.params.length;
       const implicitIt = e.implicitIt;
       return (f) => new GClosure(arity, implicitIt, (args) => invoke(f, args));
