@@ -12,6 +12,15 @@ const portSchema = z.coerce
   .min(1, 'must be between 1 and 65535')
   .max(65535, 'must be between 1 and 65535');
 
+function syncNumber(min: number, max: number, fallback: number) {
+  return z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+}
+
 const envSchema = z.object({
   PORT: portSchema.default(3000),
   HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
@@ -37,6 +46,14 @@ const envSchema = z.object({
     .min(100, 'must be at least 100')
     .max(60_000, 'must be at most 60000 (a minute)')
     .default(5000),
+  SYNC_INTERVAL_MS: syncNumber(0, 3_600_000, 1000),
+  SYNC_POLL_INTERVAL_MS: syncNumber(100, 86_400_000, 60_000),
+  SYNC_CONCURRENCY: syncNumber(1, 64, 8),
+  SYNC_BATCH_SIZE: syncNumber(1, 500, 100),
+  SYNC_RETRY_BASE_MS: syncNumber(1, 600_000, 1000),
+  SYNC_RETRY_MAX_MS: syncNumber(1, 3_600_000, 300_000),
+  SYNC_ERROR_AFTER_FAILURES: syncNumber(1, 1000, 5),
+  SYNC_ERROR_AFTER_MS: syncNumber(0, 86_400_000, 60_000),
   SLACK_SIGNING_SECRET: z.string().min(8, 'must be the signing secret from the Slack app settings').optional(),
   SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'must be a bot token (xoxb-...)').optional(),
   SLACK_CLIENT_ID: z.string().regex(/^\d+\.\d+$/, 'must be the client id from the Slack app settings (digits.digits)').optional(),
@@ -82,6 +99,21 @@ export interface Config {
   invitationTtlMs: number;
   nodeTimeoutMs: number;
   slack: SlackConfig | null;
+  sync: SyncConfig;
+}
+
+/** The sync engine's pace and patience (SYNC_* variables). */
+export interface SyncConfig {
+  /** Pause between passes when idle; 0 runs no engine in this process. */
+  intervalMs: number;
+  pollIntervalMs: number;
+  concurrency: number;
+  batchSize: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Consecutive failures, lasting at least errorAfterMs, before a connection shows `error`. */
+  errorAfterFailures: number;
+  errorAfterMs: number;
 }
 
 export class ConfigError extends Error {
@@ -111,6 +143,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     invitationTtlMs: e.DESKBRIDGE_INVITATION_TTL_HOURS * 3_600_000,
     nodeTimeoutMs: e.DESKBRIDGE_NODE_TIMEOUT_MS,
+    sync: {
+      intervalMs: e.SYNC_INTERVAL_MS,
+      pollIntervalMs: e.SYNC_POLL_INTERVAL_MS,
+      concurrency: e.SYNC_CONCURRENCY,
+      batchSize: e.SYNC_BATCH_SIZE,
+      retryBaseMs: e.SYNC_RETRY_BASE_MS,
+      retryMaxMs: e.SYNC_RETRY_MAX_MS,
+      errorAfterFailures: e.SYNC_ERROR_AFTER_FAILURES,
+      errorAfterMs: e.SYNC_ERROR_AFTER_MS,
+    },
     slack:
       e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN
         ? {

@@ -12,6 +12,13 @@ import { nodeProtocolRoutes } from './node/routes.ts';
 import { loadOrCreateKeyFile, SecretBox } from './secrets.ts';
 import { AppEvents } from './app/events.ts';
 import { createSlackSurface, type SlackSurface } from '../adapters/slack/app.ts';
+import { createHelpdesk, type ConnectorOptions } from '../adapters/helpdesk/index.ts';
+import { webhookRoutes } from '../adapters/helpdesk/webhooks.ts';
+import type { Helpdesk } from './domain/helpdesk.ts';
+import { helpdeskTarget, type InstanceRow } from './app/store/instances.ts';
+import { webhookInstance } from './app/webhook-secrets.ts';
+import { SyncEngine } from './sync/engine.ts';
+import { nodeSyncTransport } from './node/sync-transport.ts';
 
 export interface ServiceOptions {
   config: Config;
@@ -19,6 +26,36 @@ export interface ServiceOptions {
   helpdesks: HelpdeskDirectory;
   clock?: () => Date;
   remote?: RemoteNodes;
+  /** Options for the helpdesk connectors the sync engine uses (tests: fast backoff). */
+  connectorOptions?: ConnectorOptions;
+}
+
+/** One connector per instance, so all sync work against an instance shares its rate budget. */
+function connectorsPerInstance(secrets: SecretBox, options: ConnectorOptions | undefined): (row: InstanceRow) => Helpdesk {
+  const cache = new Map<string, { baseUrl: string; credentialsEnc: string; helpdesk: Helpdesk }>();
+  return (row) => {
+    const hit = cache.get(row.id);
+    if (hit && hit.baseUrl === row.baseUrl && hit.credentialsEnc === row.credentialsEnc) return hit.helpdesk;
+    const helpdesk = createHelpdesk(helpdeskTarget(row, secrets), options);
+    cache.set(row.id, { baseUrl: row.baseUrl, credentialsEnc: row.credentialsEnc, helpdesk });
+    return helpdesk;
+  };
+}
+
+/** The sync engine over this node's data, sending to other nodes through the node protocol. */
+export function buildSyncEngine(deps: AppDeps, config: Config): SyncEngine {
+  const engine = new SyncEngine(deps, {
+    transport: nodeSyncTransport(new NodeClient({ timeoutMs: config.nodeTimeoutMs })),
+    intervalMs: config.sync.intervalMs,
+    pollIntervalMs: config.sync.pollIntervalMs,
+    concurrency: config.sync.concurrency,
+    batchSize: config.sync.batchSize,
+    retryBaseMs: config.sync.retryBaseMs,
+    retryMaxMs: config.sync.retryMaxMs,
+    health: { failuresBeforeError: config.sync.errorAfterFailures, errorAfterMs: config.sync.errorAfterMs },
+  });
+  deps.kickSync = () => engine.kick();
+  return engine;
 }
 
 /** The use-case dependencies for a data dir: the CLI and the server share this, so both see the same state. */
@@ -38,13 +75,21 @@ export function buildAppDeps(options: ServiceOptions): AppDeps {
     remote: options.remote ?? new NodeClient({ timeoutMs: config.nodeTimeoutMs }),
     logger: options.logger,
     events,
+    helpdeskFor: connectorsPerInstance(secrets, options.connectorOptions),
   };
 }
 
-export function serviceRoutes(deps: AppDeps, slack: SlackSurface | null = null): Route[] {
+export function serviceRoutes(deps: AppDeps, slack: SlackSurface | null = null, sync: SyncEngine | null = null): Route[] {
   return [
     { method: 'GET', path: '/healthz', handle: () => ({ status: 200, body: { status: 'ok' } }) },
     ...nodeProtocolRoutes(deps),
+    ...(sync
+      ? webhookRoutes({
+          findInstanceBySlug: async (slug) => webhookInstance(deps, slug),
+          intake: async (notice) => sync.intake(notice),
+          now: () => deps.clock().getTime(),
+        })
+      : []),
     ...(slack?.routes ?? []),
   ];
 }
@@ -53,6 +98,7 @@ export interface RunningService {
   deps: AppDeps;
   server: Server;
   slack: SlackSurface | null;
+  sync: SyncEngine;
   url: string;
   close(): Promise<void>;
 }
@@ -63,17 +109,21 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const slack = options.config.slack
     ? createSlackSurface({ deps, config: options.config.slack, publicUrl: options.config.publicUrl, logger: options.logger })
     : null;
-  const server = createHttpServer(serviceRoutes(deps, slack), options.logger);
+  const sync = buildSyncEngine(deps, options.config);
+  const server = createHttpServer(serviceRoutes(deps, slack, sync), options.logger);
   await slack?.start();
   const address = await listen(server, options.config.port, options.config.host);
   options.logger.info({ port: address.port, publicUrl: options.config.publicUrl }, 'DeskBridge is listening');
+  sync.start();
   return {
     deps,
     server,
     slack,
+    sync,
     url: `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
     async close() {
       await slack?.stop();
+      await sync.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       deps.db.$client.close();

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Db } from '../../db/client.ts';
-import type { HelpdeskDirectory } from '../domain/helpdesk.ts';
+import type { Helpdesk, HelpdeskDirectory } from '../domain/helpdesk.ts';
+import type { InstanceRow } from './store/instances.ts';
 import type { RemoteNodes } from '../domain/remote.ts';
 import type { SecretBox } from '../secrets.ts';
 import type { AppEvents } from './events.ts';
@@ -19,6 +20,10 @@ export interface AppDeps {
   logger: Logger;
   /** Announces committed changes (an invitation accepted) to chat adapters; absent where nobody listens. */
   events?: AppEvents;
+  /** The connector of an instance: one per instance, so the instance's rate budget is shared (the sync engine, triggers). */
+  helpdeskFor?: (instance: InstanceRow) => Helpdesk;
+  /** Wakes the sync engine when work arrived (a webhook, a message batch); absent where no engine runs. */
+  kickSync?: () => void;
 }
 
 /** Who asked: recorded in the audit log. `cli:alice`, `slack:T123/U456`, `teams:<tenant>/<user>`, `node:<url>`. */

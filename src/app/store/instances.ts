@@ -6,7 +6,7 @@ import type { HelpdeskTarget } from '../../domain/helpdesk.ts';
 import type { Credentials, Instance } from '../../domain/instance.ts';
 import type { SecretBox } from '../../secrets.ts';
 
-type InstanceRow = typeof instances.$inferSelect;
+export type InstanceRow = typeof instances.$inferSelect;
 
 export function toInstance(row: InstanceRow): Instance {
   return {

@@ -1,0 +1,418 @@
+import { and, asc, count, eq, inArray, isNull, lte, or } from 'drizzle-orm';
+import { changeQueue, connections, inbox, instances, outbox, triggers, twinLinks } from '../../db/schema.ts';
+import type { AppDeps } from '../app/deps.ts';
+import { receiveMessages } from '../app/node-requests.ts';
+import type { ConnectionRow } from '../app/store/connections.ts';
+import type { ChangeNotice } from '../domain/helpdesk.ts';
+import { connectionContext, type ConnectionContext } from './context.ts';
+import { noteFailure, noteSuccess, type HealthPolicy } from './health.ts';
+import { applyEntityMessages, type InboxRow } from './incoming.ts';
+import { processChange } from './outgoing.ts';
+import { forEachLimited, isTransient, retryDelayMs } from './retry.ts';
+import { enqueueChange, isBlocked, syncStateOf, updateSyncState } from './store.ts';
+import type { PeerAddress, SyncTransport } from './transport.ts';
+
+export interface SyncEngineOptions {
+  transport: SyncTransport;
+  /** The timer loop's pause between passes when there is nothing to do (0: no timer; tests call the steps). */
+  intervalMs: number;
+  /** How often trigger queries and "changed since" are polled (webhooks make this a safety net). */
+  pollIntervalMs: number;
+  /** Entities worked on at the same time, per step. */
+  concurrency: number;
+  /** Messages per batch to the other node. */
+  batchSize: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  health: HealthPolicy;
+  random?: () => number;
+}
+
+type Progress = number;
+
+/** Connections whose changes are collected (a deactivated one queues them). */
+const collecting = ['active', 'deactivated', 'error'] as const;
+/** Connections that process and exchange messages. */
+const running = ['active', 'error'] as const;
+
+/**
+ * The sync engine: change detection (webhook intake, polling) -> change queue -> outgoing script -> outbox ->
+ * the other node (push, or its pull) -> inbox -> incoming script -> helpdesk, with acks back. Every step is a method,
+ * so tests drive them one by one; the service runs them on a timer.
+ */
+export class SyncEngine {
+  #timer: { stop: boolean; wake: (() => void) | null } | null = null;
+  #loop: Promise<void> | null = null;
+  #busy = false;
+  #kicked = false;
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly options: SyncEngineOptions,
+  ) {}
+
+  private now(): Date {
+    return this.deps.clock();
+  }
+
+  private delay(attempt: number): number {
+    return retryDelayMs(attempt, this.options.retryBaseMs, this.options.retryMaxMs, this.options.random);
+  }
+
+  private connectionsWith(statuses: readonly ConnectionRow['status'][]): ConnectionRow[] {
+    return this.deps.db.select().from(connections).where(inArray(connections.status, [...statuses])).all();
+  }
+
+  private context(cache: Map<string, ConnectionContext>, row: ConnectionRow): ConnectionContext {
+    let ctx = cache.get(row.id);
+    if (!ctx) {
+      ctx = connectionContext(this.deps, row);
+      cache.set(row.id, ctx);
+    }
+    return ctx;
+  }
+
+  private failure(connectionId: string, error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    noteFailure(this.deps, connectionId, reason, this.options.health);
+  }
+
+  // ---- change detection ---------------------------------------------------------------------------------------
+
+  /** A helpdesk webhook: queue the entity for every connection of that instance. */
+  intake(notice: ChangeNotice): void {
+    const instance = this.deps.db.select({ id: instances.id }).from(instances).where(eq(instances.slug, notice.instanceSlug)).get();
+    if (!instance) return;
+    const rows = this.deps.db
+      .select({ id: connections.id })
+      .from(connections)
+      .where(and(eq(connections.instanceId, instance.id), inArray(connections.status, [...collecting])))
+      .all();
+    const at = this.now();
+    this.deps.db.transaction((tx) => {
+      for (const row of rows) enqueueChange(tx, row.id, notice.entityId, 'webhook', at);
+    });
+    this.kick();
+  }
+
+  /** Polls trigger queries (new entities to sync) and "changed since" (entities under sync) when due. */
+  async pollOnce(force = false): Promise<Progress> {
+    let progress = 0;
+    const now = this.now();
+    for (const row of this.connectionsWith(collecting)) {
+      const state = syncStateOf(this.deps.db, row.id, now);
+      const due = force || state.triggerPollDue || !state.lastTriggerPollAt || now.getTime() - state.lastTriggerPollAt.getTime() >= this.options.pollIntervalMs;
+      if (!due) continue;
+      updateSyncState(this.deps.db, row.id, { triggerPollDue: false, lastTriggerPollAt: now });
+      let ctx: ConnectionContext;
+      try {
+        ctx = connectionContext(this.deps, row);
+      } catch (error) {
+        this.deps.logger.warn({ connectionId: row.id, err: (error as Error).message }, 'cannot poll this connection');
+        continue;
+      }
+      try {
+        const active = this.deps.db.select().from(triggers).where(and(eq(triggers.connectionId, row.id), eq(triggers.active, true))).all();
+        for (const trigger of active) {
+          let cursor = trigger.pollCursor;
+          for (let page = 0; page < 20; page++) {
+            const batch = await ctx.helpdesk.listChanged(cursor, trigger.query ? { query: trigger.query } : {});
+            cursor = batch.cursor;
+            const at = this.now();
+            this.deps.db.transaction((tx) => {
+              for (const change of batch.changes) enqueueChange(tx, row.id, change.id, 'trigger', at);
+              tx.update(triggers).set({ pollCursor: cursor }).where(eq(triggers.id, trigger.id)).run();
+            });
+            progress += batch.changes.length;
+            if (!batch.truncated) break;
+          }
+        }
+        const linked = this.deps.db.select({ n: count() }).from(twinLinks).where(eq(twinLinks.connectionId, row.id)).get()?.n ?? 0;
+        if (linked > 0) {
+          const batch = await ctx.helpdesk.listChanged(state.pollCursor);
+          const at = this.now();
+          this.deps.db.transaction((tx) => {
+            for (const change of batch.changes) {
+              const twin = tx.select({ id: twinLinks.localEntityId }).from(twinLinks).where(and(eq(twinLinks.connectionId, row.id), eq(twinLinks.localEntityId, change.id))).get();
+              if (twin) enqueueChange(tx, row.id, change.id, 'poll', at);
+            }
+            updateSyncState(tx, row.id, { pollCursor: batch.cursor });
+          });
+        }
+      } catch (error) {
+        this.deps.logger.warn({ connectionId: row.id, err: (error as Error).message }, 'polling the helpdesk failed');
+        if (isTransient(error)) this.failure(row.id, error);
+      }
+    }
+    return progress;
+  }
+
+  // ---- outgoing -----------------------------------------------------------------------------------------------
+
+  /** Turns queued changes into replicas in the outbox (or drops them when nothing the rules send changed). */
+  async processChanges(): Promise<Progress> {
+    const now = this.now();
+    const live = this.connectionsWith(running);
+    if (live.length === 0) return 0;
+    const rows = this.deps.db
+      .select()
+      .from(changeQueue)
+      .where(and(inArray(changeQueue.connectionId, live.map((c) => c.id)), or(isNull(changeQueue.notBefore), lte(changeQueue.notBefore, now))))
+      .orderBy(asc(changeQueue.id))
+      .limit(this.options.batchSize * 4)
+      .all();
+    const byId = new Map(live.map((c) => [c.id, c]));
+    const contexts = new Map<string, ConnectionContext>();
+    let progress = 0;
+    await forEachLimited(rows, this.options.concurrency, async (row) => {
+      const connection = byId.get(row.connectionId)!;
+      let ok = false;
+      const outcome = await processChange(this.deps, this.context(contexts, connection), row, (error) => this.failure(row.connectionId, error)).catch((error: unknown) => {
+        this.deps.logger.error({ err: error, connectionId: row.connectionId }, 'outgoing sync failed unexpectedly');
+        return 'retry' as const;
+      });
+      if (outcome === 'retry') {
+        const attempts = row.attempts + 1;
+        this.deps.db
+          .update(changeQueue)
+          .set({ attempts, notBefore: new Date(this.now().getTime() + this.delay(attempts)) })
+          .where(eq(changeQueue.id, row.id))
+          .run();
+      } else if (outcome === 'skipped') {
+        ok = true;
+      } else if (outcome === 'sent' || outcome === 'unchanged') {
+        ok = true;
+        progress++;
+        if (row.reason === 'webhook' && outcome === 'sent') this.kick();
+      }
+      if (outcome === 'unselected') updateSyncState(this.deps.db, row.connectionId, { triggerPollDue: true });
+      if (ok && row.attempts > 0) noteSuccess(this.deps, row.connectionId);
+    });
+    return progress;
+  }
+
+  private peer(row: ConnectionRow): PeerAddress | null {
+    if (!row.remoteNodeUrl || !row.remoteConnectionId || !row.keyEnc) return null;
+    return { key: Buffer.from(this.deps.secrets.open(row.keyEnc), 'base64'), nodeUrl: row.remoteNodeUrl, remoteConnectionId: row.remoteConnectionId };
+  }
+
+  /** Posts queued messages in id order, in batches; a failed batch backs off (with jitter) and is sent again whole. */
+  async sendOutbox(): Promise<Progress> {
+    let progress = 0;
+    for (const row of this.connectionsWith(running)) {
+      if (row.remoteIsPrivate) continue; // a private node is never called: it pulls
+      const peer = this.peer(row);
+      if (!peer) continue;
+      for (;;) {
+        const now = this.now();
+        const state = syncStateOf(this.deps.db, row.id, now);
+        if (state.nextSendAt && state.nextSendAt > now) break;
+        const batch = this.deps.db
+          .select()
+          .from(outbox)
+          .where(and(eq(outbox.connectionId, row.id), eq(outbox.status, 'queued')))
+          .orderBy(asc(outbox.id))
+          .limit(this.options.batchSize)
+          .all();
+        if (batch.length === 0) break;
+        try {
+          await this.options.transport.push(
+            peer,
+            batch.map((m) => ({ idempotencyKey: m.idempotencyKey, kind: m.kind, entityKey: m.kind === 'replica' ? ((m.payload as { entityKey?: string | null }).entityKey ?? null) : null, payload: m.payload })),
+          );
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          const attempts = state.failedAttempts + 1;
+          this.deps.db.transaction((tx) => {
+            for (const m of batch) tx.update(outbox).set({ attempts: m.attempts + 1, lastError: reason }).where(eq(outbox.id, m.id)).run();
+            updateSyncState(tx, row.id, { nextSendAt: new Date(now.getTime() + this.delay(attempts)) });
+          });
+          this.failure(row.id, error);
+          this.deps.logger.warn({ connectionId: row.id, attempts, err: reason }, 'sending to the other node failed; will retry');
+          break;
+        }
+        const at = this.now();
+        this.deps.db
+          .update(outbox)
+          .set({ status: 'delivered', deliveredAt: at })
+          .where(inArray(outbox.id, batch.map((m) => m.id)))
+          .run();
+        noteSuccess(this.deps, row.id);
+        progress += batch.length;
+      }
+    }
+    return progress;
+  }
+
+  /** A node the other side cannot call pulls its messages (`GET .../messages?after=`). */
+  async pullRemote(): Promise<Progress> {
+    let progress = 0;
+    for (const row of this.connectionsWith(running)) {
+      if (row.remoteIsPrivate || row.role !== 'acceptor') continue;
+      const peer = this.peer(row);
+      if (!peer) continue;
+      for (;;) {
+        const now = this.now();
+        const state = syncStateOf(this.deps.db, row.id, now);
+        if (state.pullMode === 'push' || (state.nextSendAt && state.nextSendAt > now)) break;
+        let answer;
+        try {
+          answer = await this.options.transport.pull(peer, state.pullAfter);
+        } catch (error) {
+          const attempts = state.failedAttempts + 1;
+          updateSyncState(this.deps.db, row.id, { nextSendAt: new Date(now.getTime() + this.delay(attempts)) });
+          this.failure(row.id, error);
+          break;
+        }
+        if (answer.mode === 'push') {
+          updateSyncState(this.deps.db, row.id, { pullMode: 'push' });
+          break;
+        }
+        const last = answer.messages.at(-1);
+        if (!last) {
+          updateSyncState(this.deps.db, row.id, { pullMode: 'pull' });
+          noteSuccess(this.deps, row.id);
+          break;
+        }
+        receiveMessages(this.deps, row, { messages: answer.messages.map(({ id: _id, ...m }) => m) });
+        updateSyncState(this.deps.db, row.id, { pullMode: 'pull', pullAfter: last.id });
+        noteSuccess(this.deps, row.id);
+        progress += answer.messages.length;
+      }
+    }
+    return progress;
+  }
+
+  // ---- incoming -----------------------------------------------------------------------------------------------
+
+  /** Applies received messages: per remote entity in order, entities side by side; a blocked entity waits alone. */
+  async applyInbox(): Promise<Progress> {
+    const live = this.connectionsWith(running);
+    if (live.length === 0) return 0;
+    const rows = this.deps.db
+      .select()
+      .from(inbox)
+      .where(and(inArray(inbox.connectionId, live.map((c) => c.id)), isNull(inbox.appliedAt)))
+      .orderBy(asc(inbox.id))
+      .limit(2000)
+      .all();
+    const groups = new Map<string, InboxRow[]>();
+    for (const row of rows) {
+      let remoteEntityId = row.remoteEntityId;
+      if (remoteEntityId === null) {
+        const payload = row.payload as { entityId?: unknown } | null;
+        remoteEntityId = typeof payload?.entityId === 'string' ? payload.entityId : '?';
+        this.deps.db.update(inbox).set({ remoteEntityId }).where(eq(inbox.id, row.id)).run();
+      }
+      const key = `${row.connectionId}\u0000${remoteEntityId}`;
+      const list = groups.get(key) ?? [];
+      list.push({ ...row, remoteEntityId });
+      groups.set(key, list);
+    }
+    const now = this.now();
+    const ready = [...groups.values()].filter((list) => {
+      const first = list[0]!;
+      if (first.nextAttemptAt && first.nextAttemptAt > now) return false;
+      // Acks never block; replicas of an entity with an unresolved error wait until it is retried or resolved.
+      return first.kind === 'ack' || !isBlocked(this.deps.db, first.connectionId, 'incoming', first.remoteEntityId!);
+    });
+    const byId = new Map(live.map((c) => [c.id, c]));
+    const contexts = new Map<string, ConnectionContext>();
+    let progress = 0;
+    await forEachLimited(ready, this.options.concurrency, async (list) => {
+      const first = list[0]!;
+      const connection = byId.get(first.connectionId)!;
+      const outcome = await applyEntityMessages(this.deps, this.context(contexts, connection), list, (error) => this.failure(first.connectionId, error)).catch(
+        (error: unknown) => {
+          this.deps.logger.error({ err: error, connectionId: first.connectionId }, 'incoming sync failed unexpectedly');
+          return 'retry' as const;
+        },
+      );
+      if (outcome === 'retry') {
+        const pending = this.deps.db.select().from(inbox).where(and(eq(inbox.connectionId, first.connectionId), eq(inbox.remoteEntityId, first.remoteEntityId!), isNull(inbox.appliedAt))).orderBy(asc(inbox.id)).get();
+        if (pending) {
+          const attempts = pending.attempts + 1;
+          this.deps.db.update(inbox).set({ attempts, nextAttemptAt: new Date(this.now().getTime() + this.delay(attempts)) }).where(eq(inbox.id, pending.id)).run();
+        }
+      } else if (outcome === 'applied') {
+        progress += list.length;
+        if (list.some((r) => r.attempts > 0)) noteSuccess(this.deps, first.connectionId);
+      }
+    });
+    return progress;
+  }
+
+  // ---- running ------------------------------------------------------------------------------------------------
+
+  /** One pass of every step; returns how much moved. */
+  async tick(): Promise<Progress> {
+    let progress = 0;
+    progress += await this.pollOnce();
+    progress += await this.processChanges();
+    progress += await this.sendOutbox();
+    progress += await this.pullRemote();
+    progress += await this.applyInbox();
+    progress += await this.sendOutbox();
+    return progress;
+  }
+
+  /** Runs passes until one moves nothing (what is waiting for a backoff stays waiting). */
+  async runUntilIdle(maxPasses = 200): Promise<number> {
+    let passes = 0;
+    while (passes < maxPasses) {
+      passes++;
+      if ((await this.tick()) === 0) break;
+    }
+    return passes;
+  }
+
+  /** Wakes the timer loop now (new work arrived). */
+  kick(): void {
+    this.#kicked = true;
+    this.#timer?.wake?.();
+  }
+
+  start(): void {
+    if (this.#loop || this.options.intervalMs <= 0) return;
+    const timer: { stop: boolean; wake: (() => void) | null } = { stop: false, wake: null };
+    this.#timer = timer;
+    this.#loop = (async () => {
+      while (!timer.stop) {
+        let progress = 0;
+        this.#kicked = false;
+        this.#busy = true;
+        try {
+          progress = await this.tick();
+        } catch (error) {
+          this.deps.logger.error({ err: error }, 'sync pass failed');
+        } finally {
+          this.#busy = false;
+        }
+        if (timer.stop) break;
+        if (progress > 0 || this.#kicked) continue;
+        await new Promise<void>((resolve) => {
+          const handle = setTimeout(resolve, this.options.intervalMs);
+          timer.wake = () => {
+            clearTimeout(handle);
+            resolve();
+          };
+        });
+        timer.wake = null;
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#timer) return;
+    this.#timer.stop = true;
+    this.#timer.wake?.();
+    await this.#loop;
+    this.#timer = null;
+    this.#loop = null;
+  }
+
+  get busy(): boolean {
+    return this.#busy;
+  }
+}
+

@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq, inArray } from 'drizzle-orm';
+import { inbox, outbox, twinLinks } from '../../db/schema.ts';
+import type { AppDeps } from '../app/deps.ts';
+import type { DbOrTx } from '../app/store/connections.ts';
+import type { Entity, HubAttachment, HubComment } from '../domain/entity.ts';
+import { DomainError } from '../domain/errors.ts';
+import { runIncoming } from '../rules/index.ts';
+import { annotate, LOCAL_ONLY } from './annotate.ts';
+import { replicaHash } from './canonical.ts';
+import { MARKER_FIELD, MARKER_PREFIX, type ConnectionContext } from './context.ts';
+import { createWrite, isEmptyWrite, updateWrite } from './entity-write.ts';
+import { ackPayloadSchema, replicaPayloadSchema, type AckPayload, type ReplicaPayload } from './messages.ts';
+import { buildReplica } from './outgoing.ts';
+import { isTransient } from './retry.ts';
+import { recordEntityError, touchCounters, twinByLocal, twinByRemote, type TwinRow } from './store.ts';
+
+export type InboxRow = typeof inbox.$inferSelect;
+export type ApplyOutcome = 'applied' | 'blocked' | 'retry';
+
+function markApplied(tx: DbOrTx, ids: number[], at: Date): void {
+  if (ids.length > 0) tx.update(inbox).set({ appliedAt: at, state: 'applied' }).where(inArray(inbox.id, ids)).run();
+}
+
+function invalidMessage(error: unknown): DomainError {
+  return new DomainError('invalid_input', `The other node sent a sync message this node cannot read (${error instanceof Error ? error.message : String(error)}); upgrade both nodes to the same version.`);
+}
+
+/**
+ * Applies the pending messages of one remote entity, in order. Consecutive replicas collapse into the newest (each is
+ * the whole state). Stops at the first message that cannot be applied now.
+ */
+export async function applyEntityMessages(deps: AppDeps, ctx: ConnectionContext, rows: InboxRow[], onFailure: (error: unknown) => void): Promise<ApplyOutcome> {
+  let i = 0;
+  while (i < rows.length) {
+    const row = rows[i]!;
+    if (row.kind === 'ack') {
+      applyAck(deps, ctx, row);
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j + 1 < rows.length && rows[j + 1]!.kind === 'replica') j++;
+    const outcome = await applyReplica(deps, ctx, rows[j]!, rows.slice(i, j).map((r) => r.id), onFailure);
+    if (outcome !== 'applied') return outcome;
+    i = j + 1;
+  }
+  return 'applied';
+}
+
+function applyAck(deps: AppDeps, ctx: ConnectionContext, row: InboxRow): void {
+  const parsed = ackPayloadSchema.safeParse(row.payload);
+  const at = deps.clock();
+  deps.db.transaction((tx) => {
+    if (parsed.success) recordAck(tx, ctx.connection.id, parsed.data, at);
+    else deps.logger.warn({ connectionId: ctx.connection.id, inbox: row.id }, 'unreadable ack dropped');
+    markApplied(tx, [row.id], at);
+  });
+}
+
+/** The other side created our entity's twin (or its comments): remember their ids, so nothing is created twice. */
+function recordAck(tx: DbOrTx, connectionId: string, ack: AckPayload, at: Date): void {
+  const twin = twinByLocal(tx, connectionId, ack.remoteEntityId);
+  if (!twin) return;
+  const commentMap = { ...twin.commentMap };
+  for (const [theirs, ours] of ack.comments) commentMap[ours] = theirs;
+  const attachmentMap = { ...twin.attachmentMap };
+  for (const [theirs, ours] of ack.attachments) attachmentMap[ours] = theirs;
+  tx.update(twinLinks)
+    .set({ remoteEntityId: twin.remoteEntityId ?? ack.entityId, commentMap, attachmentMap, updatedAt: at })
+    .where(and(eq(twinLinks.connectionId, connectionId), eq(twinLinks.localEntityId, twin.localEntityId)))
+    .run();
+}
+
+/** After a crash between "the helpdesk created it" and "we recorded it": the entity carrying our marker, if any. */
+async function findByMarker(ctx: ConnectionContext, marker: string, since: Date): Promise<string | null> {
+  const from = new Date(since.getTime() - 120_000).toISOString();
+  if (ctx.instance.platform === 'xurrent') {
+    const batch = await ctx.helpdesk.listChanged(from);
+    for (const change of [...batch.changes].reverse().slice(0, 50)) {
+      const entity = await ctx.helpdesk.getEntity(change.id);
+      if (entity.customFields[MARKER_FIELD] === marker) return entity.id;
+    }
+    return null;
+  }
+  const batch = await ctx.helpdesk.listChanged(from, { query: `tag:'${marker}'` });
+  return batch.changes[0]?.id ?? null;
+}
+
+function commentsToCreate(result: Entity, before: Set<string>): HubComment[] {
+  return result.comments.filter((c) => c.id === '' || !before.has(c.id));
+}
+
+function attachmentsToCreate(result: Entity, before: Set<string>): HubAttachment[] {
+  return result.attachments.filter((a) => a.id === '' || !before.has(a.id));
+}
+
+async function applyReplica(deps: AppDeps, ctx: ConnectionContext, row: InboxRow, superseded: number[], onFailure: (error: unknown) => void): Promise<ApplyOutcome> {
+  const connectionId = ctx.connection.id;
+  const parsed = replicaPayloadSchema.safeParse(row.payload);
+  if (!parsed.success) {
+    recordEntityError(deps.db, { connectionId, direction: 'incoming', entityId: row.remoteEntityId ?? '?', entityKey: row.entityKey, error: invalidMessage(parsed.error), at: deps.clock() });
+    return 'blocked';
+  }
+  const payload: ReplicaPayload = parsed.data;
+  const remoteId = payload.entityId;
+  const replaying = row.state === 'applying';
+  let twin: TwinRow | undefined = twinByRemote(deps.db, connectionId, remoteId) ?? (payload.remoteEntityId ? twinByLocal(deps.db, connectionId, payload.remoteEntityId) : undefined);
+  const hash = replicaHash(payload.replica);
+  if (twin && twin.lastAppliedHash === hash) {
+    deps.db.transaction((tx) => markApplied(tx, [...superseded, row.id], deps.clock()));
+    return 'applied';
+  }
+  const platform = ctx.instance.platform;
+  const helpdesk = ctx.helpdesk;
+  try {
+    let local: Entity | null = null;
+    if (twin) local = await helpdesk.getEntity(twin.localEntityId);
+    else if (replaying && row.applyMarker) {
+      const found = await findByMarker(ctx, row.applyMarker, row.applyStartedAt ?? deps.clock());
+      if (found) local = await helpdesk.getEntity(found);
+    }
+    const commentMap: Record<string, string> = { ...(twin?.commentMap ?? {}) };
+    const attachmentMap: Record<string, string> = { ...(twin?.attachmentMap ?? {}) };
+    const annotated = local ? annotate(local, commentMap, attachmentMap) : null;
+    const result = runIncoming({
+      script: ctx.incoming,
+      entity: annotated,
+      replica: payload.replica,
+      previous: twin?.lastAppliedReplica ?? null,
+      firstSync: !twin,
+      platform,
+    });
+    // Did this side have changes of its own not sent yet? Then the echo below must not swallow them.
+    const pendingLocalChange = local && twin ? buildReplica(ctx, local, twin).hash !== twin.lastSentHash : false;
+
+    const marker = row.applyMarker ?? `${MARKER_PREFIX}${randomUUID().slice(0, 13)}`;
+    if (!replaying) {
+      deps.db.update(inbox).set({ state: 'applying', applyMarker: marker, applyStartedAt: deps.clock(), remoteEntityId: remoteId }).where(eq(inbox.id, row.id)).run();
+    }
+
+    let current: Entity;
+    if (!local) {
+      const reporterEmail = (payload.replica.reporter as { email?: unknown } | null | undefined)?.email;
+      current = await helpdesk.createEntity(createWrite(result, platform, ctx.connection.incomingProjectId, marker, typeof reporterEmail === 'string' ? reporterEmail : null));
+      current = { ...current, comments: [], attachments: current.attachments ?? [] };
+    } else {
+      const write = updateWrite(local, result, platform);
+      current = isEmptyWrite(write) ? local : await helpdesk.updateEntity(local.id, write);
+    }
+
+    const beforeComments = new Set((annotated?.comments ?? []).map((c) => c.id));
+    const localCommentIds = new Set(current.comments.map((c) => c.id));
+    const createdComments: Array<[string, string]> = [];
+    const newComments: HubComment[] = [];
+    for (const comment of commentsToCreate(result, beforeComments)) {
+      // On a replay, a note with the same text that no twin claims is the one the interrupted attempt made.
+      const adopted = replaying
+        ? current.comments.find((c) => !(c.id in commentMap) && c.body === comment.body && !createdComments.some(([id]) => id === c.id))
+        : undefined;
+      const made = adopted ?? (await helpdesk.addComment(current.id, { body: comment.body, internal: comment.internal }));
+      if (!adopted) newComments.push(made);
+      if (comment.remoteId) {
+        commentMap[made.id] = comment.remoteId;
+        createdComments.push([made.id, comment.remoteId]);
+      }
+    }
+
+    const beforeAttachments = new Set((annotated?.attachments ?? []).map((a) => a.id));
+    const createdAttachments: Array<[string, string]> = [];
+    const newAttachments: HubAttachment[] = [];
+    for (const attachment of attachmentsToCreate(result, beforeAttachments)) {
+      const file = payload.files.find((f) => f.id === attachment.remoteId);
+      if (!file || !attachment.remoteId) continue;
+      const adopted = replaying
+        ? current.attachments.find((a) => !(a.id in attachmentMap) && a.filename === file.filename && !createdAttachments.some(([id]) => id === a.id))
+        : undefined;
+      const made = adopted ?? (await helpdesk.uploadAttachment(current.id, { filename: file.filename, mimetype: file.mimetype, data: Buffer.from(file.data, 'base64') }));
+      if (!adopted) newAttachments.push(made);
+      attachmentMap[made.id] = attachment.remoteId;
+      createdAttachments.push([made.id, attachment.remoteId]);
+    }
+
+    let final: Entity;
+    if (newAttachments.length > 0) {
+      // Some helpdesks record an upload as a note of their own (Xurrent): read back, and keep such notes to this side.
+      final = await helpdesk.getEntity(current.id);
+      const known = new Set([...localCommentIds, ...newComments.map((c) => c.id)]);
+      for (const c of final.comments) if (!known.has(c.id) && !(c.id in commentMap)) commentMap[c.id] = LOCAL_ONLY;
+    } else {
+      final = {
+        ...current,
+        comments: [...current.comments.filter((c) => !newComments.some((n) => n.id === c.id)), ...newComments],
+        attachments: [...current.attachments.filter((a) => !newAttachments.some((n) => n.id === a.id)), ...newAttachments],
+      };
+    }
+
+    const at = deps.clock();
+    const linked: TwinRow = {
+      connectionId,
+      localEntityId: final.id,
+      localKey: final.key,
+      remoteEntityId: remoteId,
+      lastSentHash: twin?.lastSentHash ?? null,
+      lastSentReplica: twin?.lastSentReplica ?? null,
+      lastAppliedHash: hash,
+      lastAppliedReplica: payload.replica,
+      commentMap,
+      attachmentMap,
+      updatedAt: at,
+      createdAt: twin?.createdAt ?? at,
+    };
+    // Echo suppression: what this side would send now is what it just received; the webhook of our own write
+    // then builds the same replica and is dropped.
+    if (!pendingLocalChange) {
+      const echo = buildReplica(ctx, final, linked);
+      linked.lastSentHash = echo.hash;
+      linked.lastSentReplica = echo.replica;
+    }
+    const ack: AckPayload = { entityId: final.id, entityKey: final.key, remoteEntityId: remoteId, comments: createdComments, attachments: createdAttachments };
+    deps.db.transaction((tx) => {
+      const existing = twinByLocal(tx, connectionId, final.id);
+      if (existing) {
+        const { connectionId: _c, localEntityId: _l, createdAt: _a, ...changes } = linked;
+        // Keep ids an ack recorded meanwhile.
+        changes.commentMap = { ...existing.commentMap, ...commentMap };
+        changes.attachmentMap = { ...existing.attachmentMap, ...attachmentMap };
+        tx.update(twinLinks).set(changes).where(and(eq(twinLinks.connectionId, connectionId), eq(twinLinks.localEntityId, final.id))).run();
+      } else {
+        tx.insert(twinLinks).values(linked).run();
+      }
+      markApplied(tx, [...superseded, row.id], at);
+      tx.insert(outbox)
+        .values({
+          connectionId,
+          entityId: remoteId,
+          idempotencyKey: `${connectionId}:ack:${row.idempotencyKey}`,
+          kind: 'ack',
+          payload: ack,
+          status: 'queued',
+          nextAttemptAt: at,
+          createdAt: at,
+        })
+        .onConflictDoNothing()
+        .run();
+      touchCounters(tx, connectionId, final.key, at);
+    });
+    twin = linked;
+    return 'applied';
+  } catch (error) {
+    if (isTransient(error)) {
+      onFailure(error);
+      return 'retry';
+    }
+    const domainError = error instanceof DomainError ? error : new DomainError('invalid_input', `Applying the change failed: ${error instanceof Error ? error.message : String(error)}`);
+    recordEntityError(deps.db, { connectionId, direction: 'incoming', entityId: remoteId, entityKey: payload.entityKey, error: domainError, at: deps.clock() });
+    deps.logger.warn({ connectionId, remoteEntity: remoteId, err: domainError.message }, 'incoming sync blocked for an entity');
+    return 'blocked';
+  }
+}
