@@ -148,7 +148,7 @@ async function check(args: string[], io: RulesIo): Promise<number> {
   const problems = checkScript(source);
   const first = problems[0];
   if (!first) {
-    const lines = source.split('\n').length;
+    const lines = source.replace(/\n$/, '').split('\n').length;
     io.stdout.write(`OK: ${file} (${lines} line${lines === 1 ? '' : 's'}) has no syntax errors\n`);
     return 0;
   }
