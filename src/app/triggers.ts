@@ -9,6 +9,7 @@ import { audit } from './store/audit.ts';
 import { requireConnectionRow, type ConnectionRow } from './store/connections.ts';
 import { helpdeskOfInstance } from './store/helpdesks.ts';
 import { validateInput } from './validate.ts';
+import { cursorFrom } from '../sync/store.ts';
 
 export type TriggerRow = typeof triggers.$inferSelect;
 
@@ -93,7 +94,7 @@ export async function addTrigger(deps: AppDeps, input: z.input<typeof addInput>)
     active: data.active,
     notes: data.notes,
     // Start from now: older entities are brought in by a bulk sync, as in Exalate.
-    pollCursor: now.toISOString(),
+    pollCursor: cursorFrom(now),
     createdBy: data.actor,
     updatedAt: now,
     createdAt: now,
@@ -139,7 +140,7 @@ export function setTriggerActive(deps: AppDeps, input: { trigger: string; active
   }
   const now = deps.clock();
   // Reactivated triggers start from now: what changed while inactive was ignored, as a disabled trigger means.
-  const changes = { active: input.active, updatedAt: now, ...(input.active ? { pollCursor: now.toISOString() } : {}) };
+  const changes = { active: input.active, updatedAt: now, ...(input.active ? { pollCursor: cursorFrom(now) } : {}) };
   deps.db.transaction((tx) => {
     tx.update(triggers).set(changes).where(eq(triggers.id, trigger.id)).run();
     audit(tx, { at: now, actor: input.actor, action: input.active ? 'trigger.activate' : 'trigger.deactivate', subjectType: 'connection', subjectId: trigger.connectionId, details: { trigger: trigger.id } });

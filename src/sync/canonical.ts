@@ -18,6 +18,21 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-export function replicaHash(replica: unknown): string {
-  return createHash('sha256').update(canonicalJson(replica)).digest('hex');
+/**
+ * What identifies a replica's content. The twin ids (`remoteId`) of comments and attachments are left out: an ack
+ * adds them without anything having changed for the other side, which knows those pairs already.
+ */
+export function replicaHash(replica: Record<string, unknown>): string {
+  const content: Record<string, unknown> = { ...replica };
+  for (const list of ['comments', 'attachments']) {
+    const items = replica[list];
+    if (Array.isArray(items)) {
+      content[list] = items.map((item) => {
+        if (item === null || typeof item !== 'object') return item;
+        const { remoteId: _remoteId, ...rest } = item as Record<string, unknown>;
+        return rest;
+      });
+    }
+  }
+  return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }

@@ -146,7 +146,8 @@ async function applyReplica(deps: AppDeps, ctx: ConnectionContext, row: InboxRow
       current = { ...current, comments: [], attachments: current.attachments ?? [] };
     } else {
       const write = updateWrite(local, result, platform);
-      current = isEmptyWrite(write) ? local : await helpdesk.updateEntity(local.id, write);
+      // Write responses do not carry everything a read does (Freshworks omits the requester): keep what was not written.
+      current = isEmptyWrite(write) ? local : { ...(await helpdesk.updateEntity(local.id, write)), reporter: local.reporter, ...(write.assignee ? {} : { assignee: local.assignee }) };
     }
 
     const beforeComments = new Set((annotated?.comments ?? []).map((c) => c.id));
@@ -182,7 +183,9 @@ async function applyReplica(deps: AppDeps, ctx: ConnectionContext, row: InboxRow
     }
 
     let final: Entity;
-    if (newAttachments.length > 0) {
+    // A read-back where the write answers are not the whole entity: uploads (Xurrent records them as a note of its
+    // own) and Freshworks creates (the answer has no requester).
+    if (newAttachments.length > 0 || (!local && platform !== 'xurrent')) {
       // Some helpdesks record an upload as a note of their own (Xurrent): read back, and keep such notes to this side.
       final = await helpdesk.getEntity(current.id);
       const known = new Set([...localCommentIds, ...newComments.map((c) => c.id)]);

@@ -28,7 +28,7 @@ export function twinByRemote(db: DbOrTx, connectionId: string, remoteEntityId: s
 export function syncStateOf(db: DbOrTx, connectionId: string, now: Date): SyncStateRow {
   const row = db.select().from(syncState).where(eq(syncState.connectionId, connectionId)).get();
   if (row) return row;
-  db.insert(syncState).values({ connectionId, pollCursor: now.toISOString() }).onConflictDoNothing().run();
+  db.insert(syncState).values({ connectionId, pollCursor: cursorFrom(now) }).onConflictDoNothing().run();
   return db.select().from(syncState).where(eq(syncState.connectionId, connectionId)).get()!;
 }
 
@@ -78,3 +78,8 @@ export function touchCounters(db: DbOrTx, connectionId: string, entityKey: strin
     .run();
 }
 
+
+/** A change cursor starting a little before `at`: helpdesks keep update times to the second, so start on the second before. */
+export function cursorFrom(at: Date): string {
+  return new Date(Math.floor(at.getTime() / 1000) * 1000 - 1000).toISOString();
+}

@@ -1,0 +1,155 @@
+import { rmSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { connectorDirectory, createHelpdesk } from '../../adapters/helpdesk/index.ts';
+import { startFreshdeskSimulator } from '../../adapters/helpdesk/freshdesk/simulator.ts';
+import { startFreshserviceSimulator } from '../../adapters/helpdesk/freshservice/simulator.ts';
+import { startXurrentSimulator } from '../../adapters/helpdesk/xurrent/simulator.ts';
+import { WEBHOOK_SECRET_HEADER } from '../../adapters/helpdesk/webhooks.ts';
+import { acceptInvitation } from '../../src/app/accept-invitation.ts';
+import { initiateConnection } from '../../src/app/initiate-connection.ts';
+import { registerInstance } from '../../src/app/instances.ts';
+import { instanceWebhook } from '../../src/app/webhook-secrets.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import type { Helpdesk } from '../../src/domain/helpdesk.ts';
+import type { Platform } from '../../src/domain/instance.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startService, type RunningService } from '../../src/service.ts';
+import { freePort, tempDir } from './nodes.ts';
+
+/** Fast retries for tests: no real waiting on a throttled or failing simulator. */
+export const fastConnectorOptions = {
+  backoff: { baseMs: 5, maxMs: 40 },
+  maxRetryAfterMs: 2000,
+  timeoutMs: 3000,
+} as const;
+
+export interface SyncNode extends RunningService {
+  name: string;
+  dataDir: string;
+  config: Config;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/** A node with a real clock (signatures), real connectors, and no engine timer: tests drive the engine. */
+export async function startSyncNode(name: string, env: Record<string, string> = {}): Promise<SyncNode> {
+  const dataDir = tempDir(`deskbridge-sync-${name}-`);
+  const port = await freePort();
+  const config = loadConfig({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DESKBRIDGE_DATA_DIR: dataDir,
+    DESKBRIDGE_NODE_TIMEOUT_MS: '2000',
+    SYNC_INTERVAL_MS: '0',
+    SYNC_RETRY_BASE_MS: '20',
+    SYNC_RETRY_MAX_MS: '200',
+    SYNC_ERROR_AFTER_FAILURES: '3',
+    SYNC_ERROR_AFTER_MS: '0',
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const service = await startService({
+    config,
+    logger: createLogger('warn', sink),
+    helpdesks: connectorDirectory(fastConnectorOptions),
+    connectorOptions: fastConnectorOptions,
+  });
+  return {
+    ...service,
+    name,
+    dataDir,
+    config,
+    logs,
+    async stop() {
+      await service.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Simulator =
+  | (Awaited<ReturnType<typeof startFreshdeskSimulator>> & { platform: 'freshdesk' })
+  | (Awaited<ReturnType<typeof startFreshserviceSimulator>> & { platform: 'freshservice' })
+  | (Awaited<ReturnType<typeof startXurrentSimulator>> & { platform: 'xurrent' });
+
+export async function startSimulator(platform: Platform, rateLimitPerMinute = 100_000): Promise<Simulator> {
+  if (platform === 'freshdesk') return { ...(await startFreshdeskSimulator({ rateLimitPerMinute, webhookRetryDelayMs: 5 })), platform };
+  if (platform === 'freshservice') return { ...(await startFreshserviceSimulator({ rateLimitPerMinute, webhookRetryDelayMs: 5 })), platform };
+  return { ...(await startXurrentSimulator({ rateLimitPerMinute, webhookRetryDelayMs: 5 })), platform };
+}
+
+/** A connector of our own onto a simulator: the "agent" who creates and edits tickets in the tests. */
+export function agentOf(sim: Simulator): Helpdesk {
+  const credentials =
+    sim.platform === 'xurrent' ? { kind: 'token' as const, token: sim.token, account: sim.account } : { kind: 'apiKey' as const, apiKey: sim.apiKey };
+  return createHelpdesk({ platform: sim.platform, baseUrl: sim.url, credentials }, fastConnectorOptions);
+}
+
+export async function registerOn(node: SyncNode, slug: string, sim: Simulator, options: { webhooks?: boolean } = {}) {
+  const credentials =
+    sim.platform === 'xurrent' ? { kind: 'token' as const, token: sim.token, account: sim.account } : { kind: 'apiKey' as const, apiKey: sim.apiKey };
+  const instance = await registerInstance(node.deps, {
+    platform: sim.platform,
+    baseUrl: sim.url,
+    credentials,
+    name: slug[0]!.toUpperCase() + slug.slice(1),
+    slug,
+    actor: 'test:admin',
+  });
+  if (options.webhooks !== false) {
+    const hook = instanceWebhook(node.deps, { instance: slug, actor: 'test:admin' });
+    if (sim.platform === 'xurrent') {
+      for (const event of ['request.create', 'request.update', 'request.note-added']) {
+        await sim.webhooks.register({ event, uri: `${hook.url}?secret=${hook.secret}` });
+      }
+    } else {
+      sim.webhooks.add({ url: hook.url, headers: { [WEBHOOK_SECRET_HEADER]: hook.secret } });
+    }
+  }
+  return instance;
+}
+
+/** Initiates on A, accepts on B; returns both connection ids. */
+export async function connect(
+  a: SyncNode,
+  aSlug: string,
+  b: SyncNode,
+  bSlug: string,
+  options: { mode?: 'basic' | 'script'; aProject?: string | null; bProject?: string | null; privateB?: boolean } = {},
+) {
+  const { code, connection } = await initiateConnection(a.deps, {
+    instance: aSlug,
+    destinationUrl: options.privateB ? null : `${b.config.publicUrl}/i/${bSlug}`,
+    mode: options.mode ?? 'script',
+    localShortName: aSlug,
+    remoteShortName: bSlug,
+    name: `${aSlug} to ${bSlug}`,
+    ...(options.aProject ? { incomingProjectId: options.aProject } : {}),
+    actor: 'test:alice',
+  });
+  const accepted = await acceptInvitation(b.deps, { instance: bSlug, code, ...(options.bProject ? { incomingProjectId: options.bProject } : {}), actor: 'test:bob' });
+  return { a: connection.id, b: accepted.id };
+}
+
+/** Runs both engines until a whole round moves nothing, waiting for simulator webhooks in between. */
+export async function settle(nodes: SyncNode[], sims: Simulator[] = [], rounds = 60): Promise<void> {
+  let quiet = 0;
+  for (let i = 0; i < rounds; i++) {
+    await Promise.all(sims.map((s) => s.webhooks.settle()));
+    let moved = 0;
+    for (const node of nodes) moved += await node.sync.tick();
+    if (moved === 0) {
+      quiet++;
+      if (quiet >= 2) return;
+      await new Promise((r) => setTimeout(r, 15));
+    } else quiet = 0;
+  }
+}
