@@ -153,3 +153,19 @@ export async function settle(nodes: SyncNode[], sims: Simulator[] = [], rounds =
     } else quiet = 0;
   }
 }
+
+/** Drives the engines (and lets backoffs pass) until `done` holds; fails after `timeoutMs`. */
+export async function syncUntil(nodes: SyncNode[], sims: Simulator[], done: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    await Promise.all(sims.map((s) => s.webhooks.settle()));
+    for (const node of nodes) await node.sync.tick();
+    if (await done()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('the sync did not reach the expected state in time');
+}
+
+export function rows<T = Record<string, unknown>>(node: SyncNode, sql: string, ...params: unknown[]): T[] {
+  return node.deps.db.$client.prepare(sql).all(...params) as T[];
+}
