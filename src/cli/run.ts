@@ -7,6 +7,7 @@ import { defaultHelpdeskDirectory } from '../helpdesk-directory.ts';
 import { connectionsUsage, runConnectionsCommand } from './connections-command.ts';
 import { instancesUsage, runInstancesCommand } from './instances-command.ts';
 import { UsageError, type CliIo } from './output.ts';
+import { errorsUsage, syncUsage, triggersUsage } from './sync-commands.ts';
 
 const usage = `DeskBridge: connect helpdesks across companies and keep tickets in sync.
 
@@ -16,6 +17,9 @@ ${connectionsUsage}
 deskbridge rules check FILE
 deskbridge rules run --script FILE --entity ENTITY.json [--replica REPLICA.json] [--first-sync]
                      [--direction outgoing|incoming] [--platform freshdesk|freshservice|xurrent]
+${triggersUsage}
+${errorsUsage}
+${syncUsage}
 deskbridge simulator freshdesk|freshservice|xurrent --port N [--seed FILE] [--rate-limit PER_MINUTE]
 
 Add --json to any command for JSON output. The CLI works on the service's data dir (DESKBRIDGE_DATA_DIR,
@@ -33,6 +37,7 @@ export async function runCli(args: string[], io: CliIo, env: Record<string, stri
         io.stdout.write(usage + '\n');
         return 0;
       case 'rules': {
+        if (rest[0] === 'publish') return await withDeps(env, async (deps, actor) => (await import('./sync-commands.ts')).runRulesPublishCommand(deps, rest.slice(1), io, actor));
         const { runRulesCommand } = await import('./rules-command.ts');
         return await runRulesCommand(rest, io);
       }
@@ -55,6 +60,13 @@ export async function runCli(args: string[], io: CliIo, env: Record<string, stri
         }
         return 0;
       }
+      case 'triggers':
+      case 'errors':
+      case 'sync': {
+        const commands = await import('./sync-commands.ts');
+        const run = group === 'triggers' ? commands.runTriggersCommand : group === 'errors' ? commands.runErrorsCommand : commands.runSyncCommand;
+        return await withDeps(env, (deps, actor) => run(deps, rest, io, actor));
+      }
       default:
         throw new UsageError(`Unknown command "${group}".`);
     }
@@ -70,6 +82,19 @@ export async function runCli(args: string[], io: CliIo, env: Record<string, stri
     io.stderr.write(`deskbridge: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
+}
+
+/** The use-case dependencies on the service's data dir, closed afterwards. */
+async function withDeps(env: Record<string, string | undefined>, work: (deps: ReturnType<typeof buildAppDeps>, actor: string) => Promise<void>): Promise<number> {
+  const config = loadConfig(env);
+  const logger = createLogger(env.LOG_LEVEL ?? 'warn', process.stderr);
+  const deps = buildAppDeps({ config, logger, helpdesks: defaultHelpdeskDirectory() });
+  try {
+    await work(deps, `cli:${safeUserName()}`);
+  } finally {
+    deps.db.$client.close();
+  }
+  return 0;
 }
 
 function safeUserName(): string {

@@ -1,0 +1,132 @@
+import { rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { acceptInvitation } from '../../src/app/accept-invitation.ts';
+import { initiateConnection } from '../../src/app/initiate-connection.ts';
+import { registerInstance } from '../../src/app/instances.ts';
+import { addTrigger } from '../../src/app/triggers.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { buildAppDeps } from '../../src/service.ts';
+import { connectorDirectory } from '../../adapters/helpdesk/index.ts';
+import { freePort, tempDir } from '../support/nodes.ts';
+import { runDeskbridge, startServiceProcess, type ServiceProcess } from '../support/processes.ts';
+import { agentOf, startSimulator, type Simulator } from '../support/sync-nodes.ts';
+
+const TICKETS = 300;
+
+interface ProcessNode {
+  env: Record<string, string>;
+  url: string;
+  dataDir: string;
+  service: ServiceProcess | null;
+}
+
+async function processNode(name: string): Promise<ProcessNode> {
+  const port = await freePort();
+  const dataDir = tempDir(`deskbridge-crash-${name}-`);
+  const url = `http://127.0.0.1:${port}`;
+  const env = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: url,
+    DESKBRIDGE_DATA_DIR: dataDir,
+    DESKBRIDGE_SECRET_KEY: 'a'.repeat(64),
+    DESKBRIDGE_NODE_TIMEOUT_MS: '2000',
+    LOG_LEVEL: 'warn',
+    SYNC_INTERVAL_MS: '20',
+    SYNC_POLL_INTERVAL_MS: '3600000',
+    SYNC_RETRY_BASE_MS: '50',
+    SYNC_RETRY_MAX_MS: '400',
+  };
+  return { env, url, dataDir, service: await startServiceProcess(env, `${url}/healthz`) };
+}
+
+/** Use-cases on a node's data dir from the test process (setup only; the node's own process does the syncing). */
+function depsOf(node: ProcessNode) {
+  return buildAppDeps({ config: loadConfig(node.env), logger: createLogger('silent'), helpdesks: connectorDirectory() });
+}
+
+async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 40_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('exactly once across a SIGKILL of the receiving node', () => {
+  let fs: Simulator;
+  let fd: Simulator;
+  let a: ProcessNode;
+  let b: ProcessNode;
+
+  afterAll(async () => {
+    await Promise.all([a?.service?.stop(), b?.service?.stop()]);
+    await Promise.all([fs?.close(), fd?.close()]);
+    for (const node of [a, b]) if (node) rmSync(node.dataDir, { recursive: true, force: true });
+  });
+
+  it(`bulk-syncs ${TICKETS} tickets; the receiver is killed mid-way and restarted; each arrives once with its note`, async () => {
+    [fs, fd] = await Promise.all([startSimulator('freshservice'), startSimulator('freshdesk')]);
+    if (fs.platform === 'xurrent' || fd.platform === 'xurrent') throw new Error('unexpected platform');
+    for (let i = 0; i < TICKETS; i++) {
+      fs.addTicket({
+        subject: `Ticket ${i}`,
+        description: `<p>Body ${i}</p>`,
+        email: `user${i}@initech.example`,
+        conversations: [{ body: `Note for ${i}`, private: false }],
+      });
+    }
+    [a, b] = await Promise.all([processNode('a'), processNode('b')]);
+    const aDeps = depsOf(a);
+    const bDeps = depsOf(b);
+    await registerInstance(aDeps, { platform: 'freshservice', baseUrl: fs.url, credentials: { kind: 'apiKey', apiKey: fs.apiKey }, name: 'Initech', slug: 'initech', actor: 'test' });
+    await registerInstance(bDeps, { platform: 'freshdesk', baseUrl: fd.url, credentials: { kind: 'apiKey', apiKey: fd.apiKey }, name: 'Acme', slug: 'acme', actor: 'test' });
+    const [workspace] = await agentOf(fs).listProjects();
+    const [group] = await agentOf(fd).listProjects();
+    const { code, connection } = await initiateConnection(aDeps, {
+      instance: 'initech', destinationUrl: `${b.url}/i/acme`, mode: 'basic', localShortName: 'Initech', remoteShortName: 'Acme', name: 'Initech to Acme',
+      incomingProjectId: workspace!.id, actor: 'test',
+    });
+    await acceptInvitation(bDeps, { instance: 'acme', code, incomingProjectId: group!.id, actor: 'test' });
+    await addTrigger(aDeps, { connection: connection.id, query: '', actor: 'test' });
+    aDeps.db.$client.close();
+
+    // Slow creates down a little, so the kill lands while some are between "created" and "recorded".
+    fd.faults.add({ kind: 'latency', ms: 15, method: 'POST', times: 100_000 });
+    const bulk = runDeskbridge(['sync', 'bulk', 'Initech to Acme'], a.env);
+    await waitFor('the first tickets on the receiving side', () => fd.platform !== 'xurrent' && fd.ticketCount() >= 60);
+    b.service!.child.kill('SIGKILL');
+    await new Promise((r) => b.service!.child.once('exit', r));
+    const atKill = fd.platform !== 'xurrent' ? fd.ticketCount() : 0;
+    expect(atKill).toBeLessThan(TICKETS);
+    await new Promise((r) => setTimeout(r, 500));
+    b.service = await startServiceProcess(b.env, `${b.url}/healthz`);
+
+    const result = await bulk;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`synced ${TICKETS}/${TICKETS}`));
+    const inboxLeft = () => bDeps.db.$client.prepare('select count(*) as n from inbox where applied_at is null').get() as { n: number };
+    await waitFor('every message applied', () => inboxLeft().n === 0 && fd.platform !== 'xurrent' && fd.ticketCount() >= TICKETS);
+
+    const fdAgent = agentOf(fd);
+    const all = await fdAgent.listChanged(null);
+    const ids = all.changes.map((c) => c.id);
+    expect(ids).toHaveLength(TICKETS);
+    const summaries = new Map<string, number>();
+    let notes = 0;
+    for (const id of ids) {
+      const ticket = await fdAgent.getEntity(id);
+      summaries.set(ticket.summary, (summaries.get(ticket.summary) ?? 0) + 1);
+      expect(ticket.comments.map((c) => c.body), ticket.summary).toEqual([expect.stringContaining(`Note for ${ticket.summary.slice(7)}`)]);
+      notes += ticket.comments.length;
+    }
+    expect(summaries.size).toBe(TICKETS);
+    expect([...summaries.values()].every((n) => n === 1)).toBe(true);
+    expect(notes).toBe(TICKETS);
+    const twins = bDeps.db.$client.prepare('select count(*) as n, count(distinct local_entity_id) as l, count(distinct remote_entity_id) as r from twin_links').get();
+    expect(twins).toEqual({ n: TICKETS, l: TICKETS, r: TICKETS });
+    bDeps.db.$client.close();
+  }, 120_000);
+});
