@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addTrigger } from '../../src/app/triggers.ts';
+import type { Helpdesk } from '../../src/domain/helpdesk.ts';
+import { agentOf, connect, registerOn, rows, settle, startSimulator, startSyncNode, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
+
+describe('a private connection: the private node is never called, it pulls', () => {
+  let a: SyncNode;
+  let b: SyncNode;
+  let fd: Simulator;
+  let fs: Simulator;
+  let fdAgent: Helpdesk;
+  let fsAgent: Helpdesk;
+
+  beforeAll(async () => {
+    [fd, fs] = await Promise.all([startSimulator('freshdesk'), startSimulator('freshservice')]);
+    [a, b] = await Promise.all([startSyncNode('a'), startSyncNode('b')]);
+    await registerOn(a, 'acme', fd);
+    await registerOn(b, 'initech', fs);
+    fdAgent = agentOf(fd);
+    fsAgent = agentOf(fs);
+    const [group] = await fdAgent.listProjects();
+    const [workspace] = await fsAgent.listProjects();
+    const ids = await connect(a, 'acme', b, 'initech', { privateB: true, aProject: group!.id, bProject: workspace!.id });
+    await addTrigger(a.deps, { connection: ids.a, query: '', actor: 'test:alice' });
+    await addTrigger(b.deps, { connection: ids.b, query: '', actor: 'test:bob' });
+    // Were A to call B, it would fail: B's server is gone for the whole test.
+    b.server.closeAllConnections();
+    await new Promise<void>((resolve) => b.server.close(() => resolve()));
+  }, 30_000);
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await Promise.all([fd?.close(), fs?.close()]);
+  });
+
+  it('delivers both ways through GET /messages?after= and marks what was pulled delivered', async () => {
+    const ticket = await fdAgent.createEntity({ summary: 'From the public side', description: 'x', reporter: { id: null, email: 'a@acme.example', displayName: null } });
+    await settle([a, b], [fd, fs]);
+    const [twin] = (await fsAgent.listChanged(null)).changes;
+    expect((await fsAgent.getEntity(twin!.id)).summary).toBe('From the public side');
+
+    // No webhook reaches a private node (its server is down here): it polls what changed.
+    await fsAgent.addComment(twin!.id, { body: 'Answer from the private side', internal: false });
+    await b.sync.pollOnce(true);
+    await settle([a, b], [fd, fs]);
+    expect((await fdAgent.getEntity(ticket.id)).comments.map((c) => c.body)).toEqual([expect.stringContaining('Answer from the private side')]);
+    await settle([a, b], [fd, fs]);
+    expect(rows(a, "select * from outbox where status = 'queued'")).toEqual([]);
+    expect(rows(a, 'select * from sync_state')[0]).toMatchObject({ failed_attempts: 0 });
+    expect(rows(b, 'select pull_mode, pull_after from sync_state')[0]).toMatchObject({ pull_mode: 'pull' });
+  }, 30_000);
+});
