@@ -18,7 +18,8 @@ export class SlackActors {
     let displayName = user.name ?? user.id;
     try {
       const info = await client.users.info({ user: user.id });
-      // A user of another workspace (Slack Connect) is never an admin of ours, whatever their own role.
+      // Roles only count for the workspace the profile belongs to: the actor's tenant is that workspace, so a
+      // partner's admin role makes them an admin of their own instance, never of ours.
       const sameTeam = !info.user?.team_id || info.user.team_id === user.teamId;
       isWorkspaceAdmin = sameTeam && Boolean(info.user?.is_admin || info.user?.is_owner);
       displayName = info.user?.real_name || info.user?.profile?.display_name || info.user?.name || displayName;
