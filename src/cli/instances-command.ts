@@ -1,5 +1,7 @@
 import { getInstance, listIncomingProjects, listInstances, registerInstance, removeInstance, type InstanceView } from '../app/instances.ts';
 import type { AppDeps } from '../app/deps.ts';
+import { instanceWebhook } from '../app/webhook-secrets.ts';
+import { FRESHWORKS_WEBHOOK_TEMPLATE, WEBHOOK_SECRET_HEADER } from '../../adapters/helpdesk/webhooks.ts';
 import { effectiveLicense, platforms, type Credentials, type Platform } from '../domain/instance.ts';
 import { optionalFlag, parseFlags, requireFlag } from './args.ts';
 import { formatDate, printJson, printTable, UsageError, type CliIo } from './output.ts';
@@ -10,6 +12,7 @@ export const instancesUsage = `deskbridge instances add --platform freshdesk|fre
                           (the key or token may also come from HELPDESK_API_KEY / HELPDESK_TOKEN)
 deskbridge instances list
 deskbridge instances projects <instance>
+deskbridge instances webhook <instance>   (the URL, secret and template for the helpdesk's webhook rule)
 deskbridge instances remove <instance>`;
 
 export async function runInstancesCommand(deps: AppDeps, args: string[], io: CliIo, actor: string): Promise<void> {
@@ -64,6 +67,27 @@ export async function runInstancesCommand(deps: AppDeps, args: string[], io: Cli
       const projects = await listIncomingProjects(deps, getInstance(deps, ref).slug);
       if (values.json) printJson(io, projects);
       else printTable(io, ['ID', 'NAME'], projects.map((p) => [p.id, p.name]));
+      return;
+    }
+    case 'webhook': {
+      const { values, positionals } = parseFlags(rest, {});
+      const ref = positionals[0];
+      if (!ref) throw new UsageError('Name the instance: deskbridge instances webhook <instance>.');
+      const instance = getInstance(deps, ref);
+      const setup = instanceWebhook(deps, { instance: instance.slug, actor });
+      if (values.json) {
+        printJson(io, { ...setup, header: WEBHOOK_SECRET_HEADER, template: instance.platform === 'xurrent' ? null : FRESHWORKS_WEBHOOK_TEMPLATE });
+      } else if (instance.platform === 'xurrent') {
+        io.stdout.write(
+          `In Xurrent, create a webhook for request events (request.update, request.note-added) with this URI:\n` +
+            `  ${setup.url}?secret=${setup.secret}\n(or sign it with a webhook policy).\n`,
+        );
+      } else {
+        io.stdout.write(
+          `In ${instance.platform === 'freshdesk' ? 'Freshdesk' : 'Freshservice'}, add an automation rule (ticket created or updated) with a "Trigger webhook" action:\n` +
+            `  POST ${setup.url}\n  header ${WEBHOOK_SECRET_HEADER}: ${setup.secret}\n  content type JSON, body: ${FRESHWORKS_WEBHOOK_TEMPLATE}\n`,
+        );
+      }
       return;
     }
     case 'remove': {

@@ -63,6 +63,15 @@ describe('the deskbridge CLI, two nodes, end to end', () => {
     expect(addB.code, addB.stderr).toBe(0);
     expect(addB.stdout).toContain(`Partners reach it at ${b.url}/i/globex`);
 
+    const webhook = await runDeskbridge(['instances', 'webhook', 'acme', '--json'], a.env);
+    expect(webhook.code, webhook.stderr).toBe(0);
+    const hook = JSON.parse(webhook.stdout) as { url: string; secret: string; header: string; template: string };
+    expect(hook.url).toBe(`${a.url}/webhooks/acme`);
+    const post = (secret: string) =>
+      fetch(hook.url, { method: 'POST', headers: { 'content-type': 'application/json', [hook.header]: secret }, body: '{"ticket_id":"1","triggered_event":"{ticket_action:updated}"}' });
+    expect((await post('not-the-secret')).status).toBe(401);
+    expect((await post(hook.secret)).status).toBe(202);
+
     const projects = await runDeskbridge(['instances', 'projects', 'acme', '--json'], a.env);
     expect(projects.code, projects.stderr).toBe(0);
     const groups = JSON.parse(projects.stdout) as { id: string; name: string }[];
