@@ -403,3 +403,187 @@ export const webhookSecrets = sqliteTable('webhook_secrets', {
   secretEnc: text('secret_enc').notNull(),
   createdAt: createdAt(),
 });
+
+// ---- rules governance -------------------------------------------------------------------------------------------
+
+/** Who may approve rule publishes of an instance: chat users of a workspace that manages it (`approvers add`). */
+export const approvers = sqliteTable(
+  'approvers',
+  {
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    platform: chatPlatform(),
+    tenantId: text('tenant_id').notNull(),
+    userId: text('user_id').notNull(),
+    addedBy: text('added_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.instanceId, t.platform, t.tenantId, t.userId] })],
+);
+
+/** How an instance governs rule publishes: the channel approval cards go to, and whether authors may approve their own. */
+export const approvalSettings = sqliteTable('approval_settings', {
+  instanceId: text('instance_id')
+    .primaryKey()
+    .references(() => instances.id, { onDelete: 'cascade' }),
+  /** The approvers channel (null until `approvers channel #x`). */
+  channelPlatform: text('channel_platform', { enum: ['slack', 'teams'] }),
+  channelTenantId: text('channel_tenant_id'),
+  channelId: text('channel_id'),
+  /** Off by default: the author of a change may not approve it. */
+  selfApproval: integer('self_approval', { mode: 'boolean' }).notNull().default(false),
+  updatedBy: text('updated_by').notNull(),
+  updatedAt: timestamp('updated_at').notNull(),
+});
+
+/** A request to publish one rule version: who asked, the test-run summary, where its card is, and the decision. */
+export const approvalRequests = sqliteTable(
+  'approval_requests',
+  {
+    id: text('id').primaryKey(),
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    ruleVersionId: integer('rule_version_id')
+      .notNull()
+      .references(() => ruleVersions.id, { onDelete: 'cascade' }),
+    /** The published version when it was requested: the card's diff is against it. */
+    baseVersion: integer('base_version').notNull(),
+    requestedBy: text('requested_by').notNull(),
+    /** The requester in chat, to tell them the decision (null when requested outside chat). */
+    requesterPlatform: text('requester_platform', { enum: ['slack', 'teams'] }),
+    requesterTenantId: text('requester_tenant_id'),
+    requesterUserId: text('requester_user_id'),
+    testRun: text('test_run', { mode: 'json' }).$type<Record<string, unknown> | null>(),
+    cardPlatform: text('card_platform', { enum: ['slack', 'teams'] }),
+    cardChannelId: text('card_channel_id'),
+    /** Slack message ts, Teams activity id. */
+    cardMessageRef: text('card_message_ref'),
+    decision: text('decision', { enum: ['approved', 'rejected'] }),
+    decidedBy: text('decided_by'),
+    reason: text('reason'),
+    decidedAt: timestamp('decided_at'),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('approval_requests_version_idx').on(t.ruleVersionId), index('approval_requests_connection_idx').on(t.connectionId)],
+);
+
+/** Test runs of rule scripts (dry runs against real entities), keyed by the scripts they ran, for the approval card. */
+export const ruleTestRuns = sqliteTable(
+  'rule_test_runs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    /** A key of the outgoing and incoming sources: a request finds the test run of exactly its scripts. */
+    scriptsKey: text('scripts_key').notNull(),
+    actor: text('actor').notNull(),
+    summary: text('summary', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [index('rule_test_runs_scripts_idx').on(t.connectionId, t.scriptsKey)],
+);
+
+/** `rules upload <connection>` waits for the user's next file (a script too long for a modal input). */
+export const ruleUploads = sqliteTable(
+  'rule_uploads',
+  {
+    id: text('id').primaryKey(),
+    platform: chatPlatform(),
+    tenantId: text('tenant_id').notNull(),
+    userId: text('user_id').notNull(),
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    expiresAt: timestamp('expires_at').notNull(),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (t) => [index('rule_uploads_user_idx').on(t.platform, t.tenantId, t.userId)],
+);
+
+// ---- poller and status notifications ----------------------------------------------------------------------------
+
+/**
+ * A chat channel that receives a connection's status changes (or those of every connection of the instance: scope
+ * `*`), and optionally a daily digest. Written by `/bridge subscribe`.
+ */
+export const chatSubscriptions = sqliteTable(
+  'chat_subscriptions',
+  {
+    id: text('id').primaryKey(),
+    platform: chatPlatform(),
+    /** The workspace that subscribed (its bot token posts the notices). */
+    tenantId: text('tenant_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    instanceId: text('instance_id')
+      .notNull()
+      .references(() => instances.id, { onDelete: 'cascade' }),
+    /** A connection id, or `*` for every connection of the instance. */
+    scope: text('scope').notNull(),
+    connectionId: text('connection_id').references(() => connections.id, { onDelete: 'cascade' }),
+    digest: integer('digest', { mode: 'boolean' }).notNull().default(false),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('chat_subscriptions_scope_idx').on(t.platform, t.channelId, t.instanceId, t.scope),
+    index('chat_subscriptions_instance_idx').on(t.instanceId),
+  ],
+);
+
+/**
+ * Notices waiting to be posted, one row per (status event or digest, channel); the dedupe key makes a second
+ * fan-out of the same event a no-op. Sent in id order per channel, so a channel told to wait (429) waits alone.
+ */
+export const notificationOutbox = sqliteTable(
+  'notification_outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** `status:<event id>:<platform>:<channel>` or `digest:<day>:<platform>:<channel>`. */
+    dedupeKey: text('dedupe_key').notNull().unique(),
+    kind: text('kind', { enum: ['status', 'digest'] }).notNull(),
+    statusEventId: integer('status_event_id'),
+    platform: chatPlatform(),
+    tenantId: text('tenant_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    /** The neutral message (src/ui/model.ts Message), rendered by the platform's notifier when sent. */
+    message: text('message', { mode: 'json' }).$type<unknown>().notNull(),
+    state: text('state', { enum: ['queued', 'sent', 'failed'] }).notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at').notNull(),
+    lastError: text('last_error'),
+    createdAt: timestamp('created_at').notNull(),
+    sentAt: timestamp('sent_at'),
+  },
+  (t) => [index('notification_outbox_queue_idx').on(t.state, t.platform, t.channelId, t.id)],
+);
+
+/** Named positions of the poller: `notifications` is the last status event fanned out to the outbox. */
+export const pollerCursors = sqliteTable('poller_cursors', {
+  name: text('name').primaryKey(),
+  position: integer('position').notNull(),
+});
+
+/** Who runs the poller when several processes share the data dir: the holder renews before expires_at or loses it. */
+export const pollerLeases = sqliteTable('poller_leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: timestamp('expires_at').notNull(),
+  acquiredAt: timestamp('acquired_at').notNull(),
+});
+
+/** The poller's view of a connection: consecutive failed checks (hysteresis before `error`) and the last problem. */
+export const connectionHealth = sqliteTable('connection_health', {
+  connectionId: text('connection_id')
+    .primaryKey()
+    .references(() => connections.id, { onDelete: 'cascade' }),
+  failedChecks: integer('failed_checks').notNull().default(0),
+  failingSince: timestamp('failing_since'),
+  lastProblem: text('last_problem'),
+  lastCheckAt: timestamp('last_check_at').notNull(),
+  lastOkAt: timestamp('last_ok_at'),
+  /** What the other node said its side is (`active`, `deactivated`, ...), when it answered. */
+  remoteStatus: text('remote_status'),
+});
