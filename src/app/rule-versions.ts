@@ -1,6 +1,6 @@
-import { and, desc, eq, max } from 'drizzle-orm';
+import { and, desc, eq, isNull, max } from 'drizzle-orm';
 import { z } from 'zod';
-import { instances, ruleVersions } from '../../db/schema.ts';
+import { approvalRequests, instances, ruleVersions } from '../../db/schema.ts';
 import { DomainError } from '../domain/errors.ts';
 import { checkScript, defaultScripts } from '../rules/index.ts';
 import type { Actor, AppDeps } from './deps.ts';
@@ -20,7 +20,20 @@ export interface RuleVersionView {
   approver: string | null;
   note: string;
   createdAt: Date;
+  requestedAt: Date | null;
+  decidedAt: Date | null;
   publishedAt: Date | null;
+  /** The first syntax problem of each script (a draft may keep one; it cannot be sent for approval). */
+  problems: RuleProblem[];
+}
+
+export interface RuleProblem {
+  script: 'outgoing' | 'incoming';
+  line: number;
+  column: number;
+  summary: string;
+  /** `The incoming script has an error at line 2, column 17: ...` */
+  message: string;
 }
 
 function view(row: RuleVersionRow): RuleVersionView {
@@ -35,17 +48,38 @@ function view(row: RuleVersionRow): RuleVersionView {
     approver: row.approver,
     note: row.note,
     createdAt: row.createdAt,
+    requestedAt: row.requestedAt,
+    decidedAt: row.decidedAt,
     publishedAt: row.publishedAt,
+    problems: row.status === 'draft' || row.status === 'pending' ? scriptProblems(row.outgoing, row.incoming) : [],
   };
 }
 
-function platformOf(deps: AppDeps, row: ConnectionRow) {
+/** The first problem of each script, with its line and column. */
+export function scriptProblems(outgoing: string, incoming: string): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  for (const [script, source] of [['outgoing', outgoing], ['incoming', incoming]] as const) {
+    const [problem] = checkScript(source);
+    if (problem) {
+      problems.push({
+        script,
+        line: problem.line,
+        column: problem.column,
+        summary: problem.summary,
+        message: `The ${script} script has an error at line ${problem.line}, column ${problem.column}: ${problem.summary}`,
+      });
+    }
+  }
+  return problems;
+}
+
+export function platformOf(deps: AppDeps, row: ConnectionRow) {
   return deps.db.select({ platform: instances.platform }).from(instances).where(eq(instances.id, row.instanceId)).get()!.platform;
 }
 
 /** Script mode only: Basic-mode rules are generated and cannot be edited. */
-function scriptConnection(deps: AppDeps, ref: string): ConnectionRow {
-  const row = requireConnectionRow(deps.db, ref);
+export function scriptConnection(deps: AppDeps, ref: string, instanceId?: string): ConnectionRow {
+  const row = requireConnectionRow(deps.db, ref, instanceId);
   if (row.mode !== 'script') {
     throw new DomainError('mode_not_allowed', `Connection "${row.name}" is in Basic mode: its rules are generated and cannot be edited. Create a Script-mode connection to write your own.`);
   }
@@ -53,16 +87,10 @@ function scriptConnection(deps: AppDeps, ref: string): ConnectionRow {
 }
 
 /** Both scripts must compile; the first problem names the script, line and column. */
-function assertScripts(outgoing: string, incoming: string): void {
-  for (const [name, source] of [['outgoing', outgoing], ['incoming', incoming]] as const) {
-    const [problem] = checkScript(source);
-    if (problem) {
-      throw new DomainError('script_error', `The ${name} script has an error at line ${problem.line}, column ${problem.column}: ${problem.summary}`, {
-        script: name,
-        line: problem.line,
-        column: problem.column,
-      });
-    }
+export function assertScripts(outgoing: string, incoming: string): void {
+  const [problem] = scriptProblems(outgoing, incoming);
+  if (problem) {
+    throw new DomainError('script_error', problem.message, { script: problem.script, field: problem.script, line: problem.line, column: problem.column });
   }
 }
 
@@ -72,6 +100,10 @@ const draftInput = z.object({
   incoming: z.string().max(200_000, 'the incoming script must be at most 200,000 characters'),
   note: z.string().max(1000).default(''),
   actor: z.string().min(1),
+  /** Chat drafts keep a script with a syntax error (shown with its line and column); it blocks the publish request. */
+  allowProblems: z.boolean().default(false),
+  /** The connection must belong to this instance (chat: the actor's workspace instance). */
+  instanceId: z.string().optional(),
 });
 
 /** The version the rules in effect now: Basic mode runs the platform defaults, Script mode the published version. */
@@ -89,8 +121,8 @@ export function getPublishedRules(deps: AppDeps, input: { connection: string }):
 /** Saves new scripts as the next version, a draft by its author; nothing changes for the sync until it is published. */
 export function saveRuleDraft(deps: AppDeps, input: z.input<typeof draftInput>): RuleVersionView {
   const data = validateInput(draftInput, input);
-  const row = scriptConnection(deps, data.connection);
-  assertScripts(data.outgoing, data.incoming);
+  const row = scriptConnection(deps, data.connection, data.instanceId);
+  if (!data.allowProblems) assertScripts(data.outgoing, data.incoming);
   const now = deps.clock();
   publishedRuleVersion(deps.db, row.id, platformOf(deps, row), now);
   const saved = deps.db.transaction((tx) => {
@@ -124,8 +156,10 @@ const publishInput = z.object({
 });
 
 /**
- * Publishes a draft or pending version (an admin's decision: the approver is recorded). The version applies to the
- * next change of each entity; the previously published version is kept in the history.
+ * OPERATOR OVERRIDE: publishes a draft or pending version without an approval in chat. Only the CLI (`deskbridge rules
+ * publish`, run by whoever operates the node and its data dir) and tests use it; chat goes through requestRulePublish
+ * and decidePublish (src/app/approvals.ts). It is recorded in the audit log as `rules.publish.override`. The version
+ * applies to the next change of each entity; the previously published version is kept in the history.
  */
 export function publishRuleVersion(deps: AppDeps, input: z.input<typeof publishInput>): RuleVersionView {
   const data = validateInput(publishInput, input);
@@ -146,16 +180,48 @@ export function publishRuleVersion(deps: AppDeps, input: z.input<typeof publishI
   assertScripts(target.outgoing, target.incoming);
   const now = deps.clock();
   deps.db.transaction((tx) => {
-    tx.update(ruleVersions).set({ status: 'published', approver: data.actor, decidedAt: now, publishedAt: now, updatedAt: now }).where(eq(ruleVersions.id, target.id)).run();
-    audit(tx, { at: now, actor: data.actor, action: 'rules.publish', subjectType: 'connection', subjectId: row.id, details: { version: target.version, author: target.author } });
+    const changed = tx
+      .update(ruleVersions)
+      .set({ status: 'published', approver: data.actor, decidedAt: now, publishedAt: now, updatedAt: now })
+      .where(and(eq(ruleVersions.id, target.id), eq(ruleVersions.status, target.status)))
+      .run();
+    if (changed.changes !== 1) throw new DomainError('conflict', `Version ${target.version} of "${row.name}" was decided meanwhile.`);
+    // A pending request for this version is answered by the override: its card would otherwise wait forever.
+    tx.update(approvalRequests)
+      .set({ decision: 'approved', decidedBy: data.actor, reason: 'operator override', decidedAt: now })
+      .where(and(eq(approvalRequests.ruleVersionId, target.id), isNull(approvalRequests.decision)))
+      .run();
+    audit(tx, {
+      at: now,
+      actor: data.actor,
+      action: 'rules.publish.override',
+      subjectType: 'connection',
+      subjectId: row.id,
+      details: { version: target.version, author: target.author, override: true },
+    });
   });
   deps.logger.info({ connectionId: row.id, version: target.version }, 'rules published');
   return view({ ...target, status: 'published', approver: data.actor, decidedAt: now, publishedAt: now });
 }
 
-export function listRuleVersions(deps: AppDeps, input: { connection: string }): RuleVersionView[] {
-  const row = requireConnectionRow(deps.db, input.connection);
+export function listRuleVersions(deps: AppDeps, input: { connection: string; instanceId?: string }): RuleVersionView[] {
+  const row = requireConnectionRow(deps.db, input.connection, input.instanceId);
   publishedRuleVersion(deps.db, row.id, platformOf(deps, row), deps.clock());
   return deps.db.select().from(ruleVersions).where(eq(ruleVersions.connectionId, row.id)).orderBy(ruleVersions.version).all().map(view);
 }
 
+
+/** The newest version (draft, pending, published or rejected): what the editor opens. */
+export function latestRuleVersion(deps: AppDeps, input: { connection: string; instanceId?: string }): RuleVersionView {
+  const versions = listRuleVersions(deps, input);
+  return versions.at(-1)!;
+}
+
+export function getRuleVersion(deps: AppDeps, input: { connection: string; version: number; instanceId?: string }): RuleVersionView {
+  const row = requireConnectionRow(deps.db, input.connection, input.instanceId);
+  const found = deps.db.select().from(ruleVersions).where(and(eq(ruleVersions.connectionId, row.id), eq(ruleVersions.version, input.version))).get();
+  if (!found) throw new DomainError('not_found', `Connection "${row.name}" has no rules version ${input.version}.`);
+  return view(found);
+}
+
+export { view as ruleVersionView };
