@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 
 /**
@@ -20,6 +21,16 @@ function syncNumber(min: number, max: number, fallback: number) {
     .max(max, `must be at most ${max}`)
     .default(fallback);
 }
+
+/** A node-cron expression (5 fields, or 6 with seconds first). */
+function cronSchema(fallback: string) {
+  return z
+    .string()
+    .refine((value) => cron.validate(value), { message: 'must be a cron expression such as "* * * * *" (minute hour day month weekday)' })
+    .default(fallback);
+}
+
+const booleanSchema = z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' });
 
 const envSchema = z.object({
   PORT: portSchema.default(3000),
@@ -54,6 +65,15 @@ const envSchema = z.object({
   SYNC_RETRY_MAX_MS: syncNumber(1, 3_600_000, 300_000),
   SYNC_ERROR_AFTER_FAILURES: syncNumber(1, 1000, 5),
   SYNC_ERROR_AFTER_MS: syncNumber(0, 86_400_000, 60_000),
+  POLLER_ENABLED: booleanSchema.default('true'),
+  POLLER_HEALTH_CRON: cronSchema('* * * * *'),
+  POLLER_EXPIRY_CRON: cronSchema('*/5 * * * *'),
+  POLLER_TRIGGER_CRON: cronSchema('*/5 * * * *'),
+  POLLER_DIGEST_CRON: cronSchema('0 8 * * *'),
+  POLLER_LEASE_MS: syncNumber(1000, 600_000, 30_000),
+  POLLER_CONCURRENCY: syncNumber(1, 512, 64),
+  POLLER_PRIVATE_SILENCE_MS: syncNumber(10_000, 86_400_000, 600_000),
+  POLLER_SEND_INTERVAL_MS: syncNumber(0, 60_000, 1000),
   SLACK_SIGNING_SECRET: z.string().min(8, 'must be the signing secret from the Slack app settings').optional(),
   SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'must be a bot token (xoxb-...)').optional(),
   SLACK_CLIENT_ID: z.string().regex(/^\d+\.\d+$/, 'must be the client id from the Slack app settings (digits.digits)').optional(),
@@ -100,6 +120,25 @@ export interface Config {
   nodeTimeoutMs: number;
   slack: SlackConfig | null;
   sync: SyncConfig;
+  poller: PollerConfig;
+}
+
+/** The status poller (POLLER_* variables): cron schedules of its jobs, and its patience. */
+export interface PollerConfig {
+  /** False: no lease, no schedules in this process (tests drive the jobs by hand). */
+  enabled: boolean;
+  healthCron: string;
+  expiryCron: string;
+  triggerCron: string;
+  digestCron: string;
+  /** How long a process holds the poller lease without renewing it; another process takes over after that. */
+  leaseMs: number;
+  /** Connections checked at the same time in one health cycle. */
+  concurrency: number;
+  /** A private connection (the other side pulls) is failing when it has not pulled for this long. */
+  privateSilenceMs: number;
+  /** At most one notice per channel per this interval (Slack: about one message per second per channel). */
+  sendIntervalMs: number;
 }
 
 /** The sync engine's pace and patience (SYNC_* variables). */
@@ -152,6 +191,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryMaxMs: e.SYNC_RETRY_MAX_MS,
       errorAfterFailures: e.SYNC_ERROR_AFTER_FAILURES,
       errorAfterMs: e.SYNC_ERROR_AFTER_MS,
+    },
+    poller: {
+      enabled: e.POLLER_ENABLED === 'true' || e.POLLER_ENABLED === '1',
+      healthCron: e.POLLER_HEALTH_CRON,
+      expiryCron: e.POLLER_EXPIRY_CRON,
+      triggerCron: e.POLLER_TRIGGER_CRON,
+      digestCron: e.POLLER_DIGEST_CRON,
+      leaseMs: e.POLLER_LEASE_MS,
+      concurrency: e.POLLER_CONCURRENCY,
+      privateSilenceMs: e.POLLER_PRIVATE_SILENCE_MS,
+      sendIntervalMs: e.POLLER_SEND_INTERVAL_MS,
     },
     slack:
       e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN

@@ -19,6 +19,8 @@ import { helpdeskTarget, type InstanceRow } from './app/store/instances.ts';
 import { webhookInstance } from './app/webhook-secrets.ts';
 import { SyncEngine } from './sync/engine.ts';
 import { nodeSyncTransport } from './node/sync-transport.ts';
+import { Poller } from './poller/poller.ts';
+import { defaultHealthProbe } from './poller/health-check.ts';
 
 export interface ServiceOptions {
   config: Config;
@@ -99,6 +101,8 @@ export interface RunningService {
   server: Server;
   slack: SlackSurface | null;
   sync: SyncEngine;
+  /** The status poller; its jobs run on schedule only when POLLER_ENABLED (tests call them directly). */
+  poller: Poller;
   url: string;
   close(): Promise<void>;
 }
@@ -115,13 +119,22 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const address = await listen(server, options.config.port, options.config.host);
   options.logger.info({ port: address.port, publicUrl: options.config.publicUrl }, 'DeskBridge is listening');
   sync.start();
+  const poller = new Poller(deps, {
+    config: options.config.poller,
+    probe: defaultHealthProbe(deps, new NodeClient({ timeoutMs: options.config.nodeTimeoutMs })),
+    notifiers: slack ? [slack.notifier] : [],
+    sync,
+  });
+  if (options.config.poller.enabled) poller.start();
   return {
     deps,
     server,
     slack,
     sync,
+    poller,
     url: `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
     async close() {
+      await poller.stop();
       await slack?.stop();
       await sync.stop();
       server.closeAllConnections();

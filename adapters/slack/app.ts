@@ -14,7 +14,9 @@ import { boltLogger } from './bolt-logger.ts';
 import type { SlackContext } from './context.ts';
 import { databaseInstallationStore } from './installation-store.ts';
 import { registerListeners } from './listeners/index.ts';
+import { slackNotifier } from './notifier.ts';
 import { performEffects } from './perform.ts';
+import type { Notifier } from '../../src/poller/notifier.ts';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 export const SLACK_INSTALL_PATH = '/slack/install';
@@ -27,6 +29,8 @@ export interface SlackSurface {
   app: App;
   /** Routes for the service's one HTTP server (none in Socket Mode). */
   routes: RawRoute[];
+  /** Posts the poller's status notices to channels. */
+  notifier: Notifier;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -119,6 +123,7 @@ export function createSlackSurface(options: { deps: AppDeps; config: SlackConfig
   return {
     app,
     routes,
+    notifier: slackNotifier({ botTokenOf, apiUrl: config.apiUrl }),
     async start() {
       if (config.appToken) await app.start();
     },

@@ -8,6 +8,7 @@ import { askDeleteConnectionFlow, changeConnectionStatusFlow, connectionStatusFl
 import { helpMessage } from './help.ts';
 import { startInitiate } from './initiate-wizard.ts';
 import { startSetup } from './setup.ts';
+import { digestFlow, subscribeFlow, unsubscribeFlow } from './subscriptions.ts';
 
 /** Subcommands that open a form: the adapter must open it with the trigger it got, before it expires. */
 export const formSubcommands = ['setup', 'connect', 'accept'] as const;
@@ -28,6 +29,8 @@ export interface CommandContext {
   /** A user named in the text (a mention), resolved by the adapter. */
   mentionedUserId: string | null;
   mention(userId: string): string;
+  /** The channel the command was typed in (subscriptions are per channel); absent where there is none. */
+  channelId?: string | null;
 }
 
 /** `/bridge <subcommand> ...` (Slack) or `@DeskBridge <subcommand> ...` (Teams). */
@@ -57,6 +60,12 @@ export async function runCommand(deps: AppDeps, actor: ChatActor, command: Parse
       return askDeleteConnectionFlow(deps, actor, connection());
     case 'admins':
       return adminsFlow(deps, actor, { verb: (command.args[0] ?? 'list').toLowerCase(), userId: ctx.mentionedUserId, mention: ctx.mention });
+    case 'subscribe':
+      return subscribeFlow(deps, actor, { channelId: ctx.channelId, rest: command.rest });
+    case 'unsubscribe':
+      return unsubscribeFlow(deps, actor, { channelId: ctx.channelId, rest: command.rest });
+    case 'digest':
+      return digestFlow(deps, actor, { channelId: ctx.channelId, verb: command.args[0] });
     default:
       return reply({ kind: 'private-message', message: helpMessage(`I don't know \`${command.sub.slice(0, 40)}\`.`) });
   }

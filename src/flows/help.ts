@@ -14,6 +14,9 @@ export const subcommands: { usage: string; summary: string }[] = [
   { usage: 'activate <connection>', summary: 'Resume a paused connection.' },
   { usage: 'delete <connection>', summary: 'Delete a connection (asks for confirmation).' },
   { usage: 'admins add|remove|list [@user]', summary: 'Manage who besides workspace admins administers DeskBridge here.' },
+  { usage: 'subscribe <connection|all> [--digest]', summary: 'Post status changes (and a daily digest) of a connection, or all, to this channel.' },
+  { usage: 'unsubscribe [<connection|all>]', summary: 'Stop posting status changes to this channel.' },
+  { usage: 'digest on|off', summary: "Switch this channel's daily digest." },
 ];
 
 export function helpMessage(prefix?: string): Message {

@@ -59,6 +59,8 @@ export async function startTestNode(
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     DESKBRIDGE_DATA_DIR: dataDir,
     DESKBRIDGE_NODE_TIMEOUT_MS: '1500',
+    // Tests run the poller's jobs by hand; no schedule fires in the middle of one.
+    POLLER_ENABLED: 'false',
     LOG_LEVEL: 'debug',
     ...options.env,
   });

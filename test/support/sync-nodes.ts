@@ -46,6 +46,8 @@ export async function startSyncNode(name: string, env: Record<string, string> = 
     SYNC_RETRY_MAX_MS: '200',
     SYNC_ERROR_AFTER_FAILURES: '3',
     SYNC_ERROR_AFTER_MS: '0',
+    // Tests run the poller's jobs by hand; no schedule fires in the middle of one.
+    POLLER_ENABLED: 'false',
     LOG_LEVEL: 'warn',
     ...env,
   });

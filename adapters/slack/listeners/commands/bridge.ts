@@ -15,7 +15,7 @@ export function bridgeCommand(ctx: SlackContext) {
     const parsed = parseCommand(command.text);
     const mentionedUserId = mentionPattern.exec(command.text)?.[1] ?? null;
     await answer(ctx, { kind: 'command', client, actor, triggerId: command.trigger_id, respond }, () =>
-      runCommand(ctx.deps, actor, parsed, { mentionedUserId, mention: (userId) => `<@${userId}>` }),
+      runCommand(ctx.deps, actor, parsed, { mentionedUserId, mention: (userId) => `<@${userId}>`, channelId: command.channel_id ?? null }),
     );
   };
 }
