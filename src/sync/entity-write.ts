@@ -13,13 +13,19 @@ function nonNull(record: Record<string, unknown>): Record<string, unknown> {
  * What a create writes: every field the incoming script set, the connection's incoming project unless the script
  * chose one, and the crash marker.
  */
-export function createWrite(result: Entity, platform: Platform, incomingProjectId: string | null, marker: string, replicaReporterEmail: string | null): EntityWrite {
+export function createWrite(
+  result: Entity,
+  platform: Platform,
+  incomingProjectId: string | null,
+  marker: string,
+  replicaReporter: { email: string | null; displayName: string | null } | null,
+): EntityWrite {
   const native = nonNull(result.native);
   if (incomingProjectId !== null) {
     if (platform === 'freshdesk' && native.group_id === undefined) native.group_id = Number(incomingProjectId);
     if (platform === 'freshservice' && native.workspace_id === undefined && native.group_id === undefined) native.workspace_id = Number(incomingProjectId);
   }
-  const email = result.reporter?.email ?? replicaReporterEmail;
+  const email = result.reporter?.email ?? replicaReporter?.email ?? null;
   const write: EntityWrite = {
     summary: result.summary,
     description: result.description,
@@ -32,7 +38,10 @@ export function createWrite(result: Entity, platform: Platform, incomingProjectI
     write.customFields = { ...result.customFields, [MARKER_FIELD]: marker };
   } else {
     // The other helpdesk's user ids mean nothing here: the requester is matched by email.
-    write.reporter = { id: null, email: email ?? FALLBACK_REQUESTER, displayName: result.reporter?.displayName ?? null };
+    // The name only matters for a contact the helpdesk does not know yet; sending it lets the connector know the
+    // requester without reading the new ticket back.
+    const displayName = result.reporter?.displayName ?? (email && email === replicaReporter?.email ? replicaReporter.displayName : null);
+    write.reporter = { id: null, email: email ?? FALLBACK_REQUESTER, displayName };
     write.labels = [...result.labels.filter((l) => !l.startsWith(MARKER_PREFIX)), marker];
     if (Object.keys(result.customFields).length > 0) write.customFields = result.customFields;
   }

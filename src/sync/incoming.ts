@@ -141,8 +141,12 @@ async function applyReplica(deps: AppDeps, ctx: ConnectionContext, row: InboxRow
 
     let current: Entity;
     if (!local) {
-      const reporterEmail = (payload.replica.reporter as { email?: unknown } | null | undefined)?.email;
-      current = await helpdesk.createEntity(createWrite(result, platform, ctx.connection.incomingProjectId, marker, typeof reporterEmail === 'string' ? reporterEmail : null));
+      const reporter = payload.replica.reporter as { email?: unknown; displayName?: unknown } | null | undefined;
+      const replicaReporter = {
+        email: typeof reporter?.email === 'string' ? reporter.email : null,
+        displayName: typeof reporter?.displayName === 'string' ? reporter.displayName : null,
+      };
+      current = await helpdesk.createEntity(createWrite(result, platform, ctx.connection.incomingProjectId, marker, replicaReporter));
       current = { ...current, comments: [], attachments: current.attachments ?? [] };
     } else {
       const write = updateWrite(local, result, platform);
@@ -184,8 +188,8 @@ async function applyReplica(deps: AppDeps, ctx: ConnectionContext, row: InboxRow
 
     let final: Entity;
     // A read-back where the write answers are not the whole entity: uploads (Xurrent records them as a note of its
-    // own) and Freshworks creates (the answer has no requester).
-    if (newAttachments.length > 0 || (!local && platform !== 'xurrent')) {
+    // own). A create's answer is completed by the connector from what was written, so it needs none.
+    if (newAttachments.length > 0) {
       // Some helpdesks record an upload as a note of their own (Xurrent): read back, and keep such notes to this side.
       final = await helpdesk.getEntity(current.id);
       const known = new Set([...localCommentIds, ...newComments.map((c) => c.id)]);

@@ -24,6 +24,7 @@ import {
   freshworksConversationSchema,
   type FreshworksConversation,
   freshworksTicketSchema,
+  freshworksTicketWithConversationsSchema,
   type FreshworksTicket,
   wrapped,
 } from './schemas.ts';
@@ -53,6 +54,11 @@ export interface FreshworksClientFlavor {
 }
 
 const SEARCH_PAGE_SIZE = 30;
+/**
+ * A single-ticket read with `include=conversations` embeds at most this many conversations (the reference's
+ * figure for both APIs); a ticket showing that many may have more, so only then are they listed separately.
+ */
+export const EMBEDDED_CONVERSATIONS_CAP = 10;
 const SEARCH_MAX_PAGES = 10;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -128,13 +134,16 @@ export class FreshworksClient implements Helpdesk {
     return wrapped(this.flavor.wrap, 'ticket', freshworksTicketSchema);
   }
 
+  /** One call in the usual case: the ticket with its conversations embedded (a second only past the embed cap). */
   async getEntity(id: string): Promise<Entity> {
     const ticketId = this.ticketId(id);
     const { data: ticket } = await this.transport.json(
-      { method: 'GET', path: `/tickets/${ticketId}`, query: { include: this.flavor.ticketIncludes }, what: `ticket ${ticketId}` },
-      this.ticketSchema(),
+      { method: 'GET', path: `/tickets/${ticketId}`, query: { include: `${this.flavor.ticketIncludes},conversations` }, what: `ticket ${ticketId}` },
+      wrapped(this.flavor.wrap, 'ticket', freshworksTicketWithConversationsSchema),
     );
-    return this.toEntity(ticket, await this.conversations(ticketId));
+    const embedded = ticket.conversations;
+    const conversations = embedded && embedded.length < EMBEDDED_CONVERSATIONS_CAP ? embedded : await this.conversations(ticketId);
+    return this.toEntity(ticket, conversations);
   }
 
   private conversations(ticketId: number): Promise<FreshworksConversation[]> {
@@ -187,10 +196,22 @@ export class FreshworksClient implements Helpdesk {
     return { ...advanceCursor(state, found), truncated };
   }
 
+  /**
+   * The create answer is the ticket minus what a read would add through includes: the requester (its email and name)
+   * and, on Freshservice, the tags. Those are what we sent, so the entity is completed from the write instead of a
+   * read-back (one call saved per created ticket).
+   */
   async createEntity(write: EntityWrite): Promise<Entity> {
     const body = { ...this.flavor.createDefaults, ...this.ticketBody(write, true) };
     const { data } = await this.transport.json({ method: 'POST', path: '/tickets', json: body, what: 'the new ticket' }, this.ticketSchema());
-    return this.toEntity(data, []);
+    const entity = this.toEntity(data, []);
+    const sent = write.reporter;
+    if (!data.requester && sent?.email && entity.reporter) {
+      entity.reporter = { ...entity.reporter, email: sent.email, displayName: sent.displayName ?? null };
+      entity.native.email = sent.email;
+    }
+    if (data.tags === undefined && write.labels !== undefined) entity.labels = [...write.labels];
+    return entity;
   }
 
   async updateEntity(id: string, write: EntityWrite): Promise<Entity> {
@@ -259,8 +280,11 @@ export class FreshworksClient implements Helpdesk {
     if (write.customFields !== undefined) body.custom_fields = write.customFields;
     if (write.assignee !== undefined) body.responder_id = write.assignee?.id ? Number(write.assignee.id) : null;
     if (creating && write.reporter) {
-      if (write.reporter.email) body.email = write.reporter.email;
-      else if (write.reporter.id) body.requester_id = Number(write.reporter.id);
+      if (write.reporter.email) {
+        body.email = write.reporter.email;
+        // Names the contact when the email is new to this helpdesk (an existing contact keeps its own name).
+        if (write.reporter.displayName) body.name = write.reporter.displayName;
+      } else if (write.reporter.id) body.requester_id = Number(write.reporter.id);
     }
     for (const [name, value] of Object.entries(write.native ?? {})) {
       if (this.flavor.nativeFields.includes(name) && value !== undefined) body[name] = value;

@@ -44,6 +44,11 @@ export const freshworksConversationSchema = z.looseObject({
   attachments: z.array(freshworksAttachmentSchema).optional(),
 });
 
+/** A single-ticket read with `include=conversations`. */
+export const freshworksTicketWithConversationsSchema = freshworksTicketSchema.extend({
+  conversations: z.array(freshworksConversationSchema).optional(),
+});
+
 export const freshworksProjectSchema = z.looseObject({ id: z.number(), name: z.string() });
 
 export type FreshworksTicket = z.infer<typeof freshworksTicketSchema>;

@@ -248,9 +248,11 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
 
   const primaryWorkspace = () => workspaces.find((w) => w.primary)?.id ?? workspaces[0]?.id ?? null;
 
-  function contactFor(email: string): Contact {
+  /** The contact with this email; a new one takes the `name` given with the ticket (else the email's local part). */
+  function contactFor(email: string, name?: unknown): Contact {
     for (const contact of contacts.values()) if (contact.email === email) return contact;
-    const contact: Contact = { id: nextContactId++, name: email.split('@')[0] ?? email, email, mobile: null, phone: null };
+    const given = typeof name === 'string' && name.trim() !== '' ? name : null;
+    const contact: Contact = { id: nextContactId++, name: given ?? email.split('@')[0] ?? email, email, mobile: null, phone: null };
     contacts.set(contact.id, contact);
     return contact;
   }
@@ -484,7 +486,7 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
       else if (allFields()[name] === 'date') ticket.fields[name] = value === null ? null : Date.parse(String(value));
       else ticket.fields[name] = value;
     }
-    if (typeof input.email === 'string') ticket.fields.requester_id = contactFor(input.email).id;
+    if (typeof input.email === 'string') ticket.fields.requester_id = contactFor(input.email, input.name).id;
     if (input.status !== undefined) {
       const at = now();
       ticket.stats.status_updated_at = at;

@@ -212,3 +212,51 @@ describe.each(harnesses)('$platform connector pointed at something that is not i
     }
   });
 });
+
+/** The sync's API budget per ticket rests on these: a read is one call, a create needs no read-back. */
+describe.each(harnesses.filter((h) => h.platform !== 'xurrent'))('$platform connector: calls per read and per create', (harness) => {
+  let started: HarnessStart | null = null;
+  afterEach(async () => {
+    await started?.sim.close();
+    started = null;
+  });
+
+  it('reads a ticket with its conversations in one call, and lists them separately only at the embed cap', async () => {
+    started = await harness.start({ clock: manualClock() });
+    const { sim } = started;
+    const client = started.client();
+    const entity = await client.createEntity(harness.newEntity);
+    const bodies: string[] = [];
+    const addNotes = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const body = `Note ${bodies.length + 1}`;
+        bodies.push(body);
+        await client.addComment(entity.id, { body, internal: bodies.length % 2 === 0 });
+      }
+    };
+    await addNotes(9);
+    let before = sim.requests.total;
+    const nine = await client.getEntity(entity.id);
+    expect(sim.requests.total - before).toBe(1);
+    expect(nine.comments.map((c) => c.body)).toEqual(bodies);
+
+    // At the cap the embedded list may be cut short: the conversations endpoint has them all.
+    await addNotes(3);
+    before = sim.requests.total;
+    const twelve = await client.getEntity(entity.id);
+    expect(sim.requests.total - before).toBe(2);
+    expect(twelve.comments.map((c) => c.body)).toEqual(bodies);
+    expect(twelve.comments.map((c) => c.internal)).toEqual(bodies.map((_, i) => (i + 1) % 2 === 0));
+  });
+
+  it('creates in one call and answers with the entity a read shows, requester and tags included', async () => {
+    started = await harness.start({ clock: manualClock() });
+    const { sim } = started;
+    const client = started.client();
+    const before = sim.requests.total;
+    const created = await client.createEntity({ ...harness.newEntity, reporter: { id: null, email: 'new.person@example.com', displayName: 'New Person' } });
+    expect(sim.requests.total - before).toBe(1);
+    expect(created.reporter).toMatchObject({ email: 'new.person@example.com', displayName: 'New Person' });
+    expect(created).toEqual(await client.getEntity(created.id));
+  });
+});

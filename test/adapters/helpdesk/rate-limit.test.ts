@@ -26,7 +26,8 @@ describe.each(harnesses)('$platform rate limiting', (harness) => {
 
     const elapsed = clock.now() - startedAt;
     const calls = h.sim.requests.total;
-    expect(calls).toBeGreaterThanOrEqual(1000);
+    // At least one call per entity read (Freshworks reads a ticket with its conversations in one, Xurrent needs two).
+    expect(calls).toBeGreaterThan(500);
     expect(h.sim.requests.throttled).toBeLessThanOrEqual(1);
     // `calls` requests fit in ceil(calls / limit) windows; waiting means the last window starts that many minutes in.
     const windows = Math.ceil(calls / limit);
