@@ -25,7 +25,22 @@ export type Effect =
   | { kind: 'update-message'; channelId: string; messageRef: string; message: Message }
   /** A direct, private notice to a user of our workspace. */
   | { kind: 'notify-user'; userId: string; message: Message }
-  | { kind: 'refresh-home'; userId: string };
+  | { kind: 'refresh-home'; userId: string }
+  /** Post an approval card to the approvers channel, then tell the flow where it went (to update it on a decision). */
+  | { kind: 'post-approval-card'; channelId: string; requestId: string; message: Message }
+  /** Send a text file to a user of our workspace (a script too long for a modal input). */
+  | { kind: 'send-file'; userId: string; filename: string; content: string; title: string }
+  /**
+   * Post a progress message (to a channel, or to the user's DM when channelId is null) and update it in place with
+   * what `poll` says every `intervalMs`, until it says done (or `timeoutMs` passes).
+   */
+  | { kind: 'track-progress'; channelId: string | null; userId: string; poll: () => Progress; intervalMs: number; timeoutMs: number };
+
+/** One reading of a long-running job, as its progress message shows it. */
+export interface Progress {
+  message: Message;
+  done: boolean;
+}
 
 export interface FlowResult {
   reply: Reply;
