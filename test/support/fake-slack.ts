@@ -27,6 +27,8 @@ export class FakeSlack {
   readonly problems: string[] = [];
   readonly users = new Map<string, FakeUser>();
   readonly channels = new Map<string, { shared_team_ids: string[] }>();
+  /** Answers the next `times` calls to a method with 429 and Retry-After (seconds), as Slack's rate limiter does. */
+  readonly rateLimited = new Map<string, { times: number; retryAfterSec: number; match: (args: Record<string, unknown>) => boolean }>();
   #server: Server | null = null;
   #seq = 0;
   url = '';
@@ -42,6 +44,11 @@ export class FakeSlack {
 
   addUser(user: FakeUser): this {
     this.users.set(user.id, user);
+    return this;
+  }
+
+  rateLimit(method: string, times: number, retryAfterSec: number, match: (args: Record<string, unknown>) => boolean = () => true): this {
+    this.rateLimited.set(method, { times, retryAfterSec, match });
     return this;
   }
 
@@ -77,6 +84,14 @@ export class FakeSlack {
         const auth = req.headers.authorization;
         const token = typeof auth === 'string' ? auth.replace(/^Bearer /, '') : typeof args['token'] === 'string' ? args['token'] : null;
         const method = path.startsWith('/response/') ? 'response_url' : path.replace(/^\/api\//, '');
+        const limit = this.rateLimited.get(method);
+        if (limit && limit.times > 0 && limit.match(args)) {
+          limit.times--;
+          this.calls.push({ method, args, token, result: { ok: false, error: 'ratelimited', status: 429 } });
+          res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(limit.retryAfterSec) });
+          res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+          return;
+        }
         const body = this.#answer(method, args);
         this.calls.push({ method, args, token, result: body });
         this.problems.push(...checkSlackCall(method, args));

@@ -1,0 +1,126 @@
+import { rmSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { acceptInvitation } from '../../src/app/accept-invitation.ts';
+import { listConnections } from '../../src/app/connection-lifecycle.ts';
+import { initiateConnection } from '../../src/app/initiate-connection.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startService, type RunningService } from '../../src/service.ts';
+import type { FakeSlack } from './fake-slack.ts';
+import { fixedHelpdesks } from './helpdesks.ts';
+import { freePort, tempDir, TestClock } from './nodes.ts';
+import { registerTestInstance } from './story.ts';
+
+/** A node that can be stopped and started again on the same data dir and port (a restart), poller driven by hand. */
+export interface RestartableNode {
+  name: string;
+  dataDir: string;
+  port: number;
+  url: string;
+  service: RunningService;
+  config: Config;
+  logs: string[];
+  instanceUrl(slug: string): string;
+  /** Closes the service (the data stays). */
+  stop(): Promise<void>;
+  /** Starts the service again on the same data dir and port. */
+  restart(): Promise<void>;
+  /** Stops it and removes the data dir. */
+  destroy(): Promise<void>;
+}
+
+export async function startRestartableNode(
+  name: string,
+  options: { clock: TestClock; slack?: FakeSlack; env?: Record<string, string> },
+): Promise<RestartableNode> {
+  const dataDir = tempDir(`deskbridge-poller-${name}-`);
+  const port = await freePort();
+  const config = loadConfig({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DESKBRIDGE_DATA_DIR: dataDir,
+    DESKBRIDGE_NODE_TIMEOUT_MS: '1500',
+    // Key from the environment, so a restart opens the same secrets without a key file race.
+    DESKBRIDGE_SECRET_KEY: Buffer.alloc(32, name.charCodeAt(0)).toString('hex'),
+    POLLER_ENABLED: 'false',
+    POLLER_SEND_INTERVAL_MS: '0',
+    LOG_LEVEL: 'debug',
+    ...(options.slack ? { SLACK_SIGNING_SECRET: 'test-signing-secret-0123456789', SLACK_BOT_TOKEN: `xoxb-${name}-test-token`, SLACK_API_URL: options.slack.apiUrl } : {}),
+    ...options.env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const start = () => startService({ config, logger: createLogger('debug', sink), helpdesks: fixedHelpdesks(), clock: options.clock.now });
+  let running: RunningService | null = await start();
+  const node: RestartableNode = {
+    name,
+    dataDir,
+    port,
+    url: config.publicUrl,
+    get service() {
+      if (!running) throw new Error(`node ${name} is stopped`);
+      return running;
+    },
+    config,
+    logs,
+    instanceUrl: (slug) => `${config.publicUrl}/i/${slug}`,
+    async stop() {
+      await running?.close();
+      running = null;
+    },
+    async restart() {
+      if (running) await running.close();
+      running = await start();
+    },
+    async destroy() {
+      await node.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return node;
+}
+
+/**
+ * A (acme, Freshdesk, Slack to a fake Slack) and B (globex, Xurrent), on one controllable clock that starts at the
+ * real time: node requests are signed with the real time, so the clock may only move a few minutes before they fail.
+ */
+export async function pollerPair(slack: FakeSlack) {
+  const clock = new TestClock(Date.now());
+  const a = await startRestartableNode('a', { clock, slack });
+  const b = await startRestartableNode('b', { clock });
+  await registerTestInstance(a.service.deps, 'acme', 'freshdesk');
+  await registerTestInstance(b.service.deps, 'globex', 'xurrent');
+  return {
+    clock,
+    a,
+    b,
+    /** Initiates Acme -> Globex on A; returns the pending connection and its code. */
+    async initiate(name = 'Acme to Globex') {
+      const { connection, code } = await initiateConnection(a.service.deps, {
+        instance: 'acme',
+        destinationUrl: b.instanceUrl('globex'),
+        mode: 'basic',
+        localShortName: 'Acme',
+        remoteShortName: 'Globex',
+        name,
+        incomingProjectId: '1001',
+        actor: 'test:alice',
+      });
+      return { connection, code };
+    },
+    async accept(code: string) {
+      await acceptInvitation(b.service.deps, { instance: 'globex', code, actor: 'test:bob' });
+      return listConnections(a.service.deps);
+    },
+    async destroy() {
+      await a.destroy();
+      await b.destroy();
+    },
+  };
+}
