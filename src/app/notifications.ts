@@ -52,7 +52,8 @@ export function fanOutStatusEvents(deps: AppDeps, compose: ComposeStatusNotice):
         .limit(FAN_OUT_BATCH)
         .all();
       for (const { event, connection } of events) {
-        const subscribers = subscribersOf(deps, connection);
+        // A channel hears about changes from when it subscribed on, not the history before it.
+        const subscribers = subscribersOf(deps, connection).filter((s) => event.at >= s.createdAt);
         if (subscribers.length === 0) continue;
         const message = compose(
           { id: event.id, connectionId: event.connectionId, from: event.fromStatus, to: event.toStatus, reason: event.reason, at: event.at },

@@ -20,6 +20,7 @@ export interface Subscription {
   /** null: every connection of the instance. */
   connection: { id: string; name: string } | null;
   digest: boolean;
+  createdAt: Date;
 }
 
 /** `all`, or a connection's name or id. */
@@ -177,5 +178,6 @@ function toSubscription(s: typeof chatSubscriptions.$inferSelect, name: string |
     instanceId: s.instanceId,
     connection: s.connectionId ? { id: s.connectionId, name: name ?? s.connectionId } : null,
     digest: s.digest,
+    createdAt: s.createdAt,
   };
 }

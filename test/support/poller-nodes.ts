@@ -56,7 +56,17 @@ export async function startRestartableNode(
       done();
     },
   });
-  const start = () => startService({ config, logger: createLogger('debug', sink), helpdesks: fixedHelpdesks(), clock: options.clock.now });
+  let starts = 0;
+  const start = async () => {
+    const service = await startService({ config, logger: createLogger('debug', sink), helpdesks: fixedHelpdesks(), clock: options.clock.now });
+    // Bolt checks the token (auth.test) when the app is built; let that finish, or a quick test's teardown races it.
+    starts++;
+    if (options.slack) {
+      await options.slack.waitFor('auth.test', () => options.slack!.callsTo('auth.test').length >= starts);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return service;
+  };
   let running: RunningService | null = await start();
   const node: RestartableNode = {
     name,
