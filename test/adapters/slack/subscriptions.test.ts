@@ -4,13 +4,14 @@ import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { deactivateConnection } from '../../../src/app/connection-lifecycle.ts';
 import { initiateConnection } from '../../../src/app/initiate-connection.ts';
 import { digestSubscriptions } from '../../../src/app/subscriptions.ts';
+import type { FakeUser } from '../../support/fake-slack.ts';
 import { startSlackNode, type SlackNode } from '../../support/slack-nodes.ts';
 import { registerTestInstance, snapshot } from '../../support/story.ts';
 
-const alice = { id: 'U_ALICE', team_id: 'T_ACME', name: 'Alice Admin', is_admin: true };
-const mallory = { id: 'U_MALLORY', team_id: 'T_ACME', name: 'Mallory Member' };
+const alice: FakeUser = { id: 'U_ALICE', team_id: 'T_ACME', name: 'Alice Admin', is_admin: true };
+const mallory: FakeUser = { id: 'U_MALLORY', team_id: 'T_ACME', name: 'Mallory Member' };
 
-async function answer(node: SlackNode, user: typeof alice, text: string, channelId = 'C_OPS'): Promise<string> {
+async function answer(node: SlackNode, user: FakeUser, text: string, channelId = 'C_OPS'): Promise<string> {
   const count = node.slackApi.callsTo('response_url').length;
   const response = await node.command(user, text, { channelId });
   expect(response.status).toBe(200);
