@@ -23,7 +23,7 @@ export const SLACK_INSTALL_PATH = '/slack/install';
 export const SLACK_OAUTH_REDIRECT_PATH = '/slack/oauth_redirect';
 
 /** The bot scopes the code needs; the manifest declares the same list (a test compares them). */
-export const botScopes = ['commands', 'chat:write', 'chat:write.public', 'channels:read', 'groups:read', 'users:read', 'im:write'];
+export const botScopes = ['commands', 'chat:write', 'chat:write.public', 'channels:read', 'groups:read', 'users:read', 'im:write', 'files:read', 'files:write'];
 
 export interface SlackSurface {
   app: App;

@@ -84,3 +84,19 @@ export function formValues(state: z.infer<typeof viewState> | undefined): FormVa
   }
   return values;
 }
+
+/** `file_shared` (Events API): which file, shared by whom. */
+export const fileSharedEvent = z.object({
+  type: z.literal('file_shared'),
+  file_id: id,
+  user_id: id,
+  channel_id: z.string().optional(),
+});
+
+/** files.info: what DeskBridge needs to download a shared script. */
+export const fileInfo = z.object({
+  id,
+  name: z.string().default('file'),
+  size: z.number().int().nonnegative(),
+  url_private_download: z.string().url(),
+});

@@ -4,6 +4,7 @@ import type { ChatActor } from '../../src/app/chat-actor.ts';
 import { failureMessage } from '../../src/flows/outcome.ts';
 import { homeView } from '../../src/flows/home.ts';
 import { invitationPosted } from '../../src/flows/invitation-message.ts';
+import { approvalCardWasPosted } from '../../src/flows/approval-card.ts';
 import type { Message } from '../../src/ui/model.ts';
 import type { Effect, FlowResult, Reply } from '../../src/ui/replies.ts';
 import type { SlackContext } from './context.ts';
@@ -110,6 +111,10 @@ export async function performEffects(ctx: SlackContext, client: WebClient, actor
         const text = `I could not post the invitation to <#${effect.channelId}>: invite me to that channel (\`/invite @DeskBridge\`) or send the code yourself; it is on the connection's status.`;
         await client.chat.postMessage({ channel: actor.userId, text }).catch(() => {});
       }
+      if (effect.kind === 'post-approval-card') {
+        const text = `I could not post the approval card to <#${effect.channelId}>: invite me to that channel (\`/invite @DeskBridge\`). The request is recorded; an admin can set another channel with \`/bridge approvers channel #channel\`.`;
+        await client.chat.postMessage({ channel: actor.userId, text }).catch(() => {});
+      }
     }
   }
 }
@@ -134,6 +139,15 @@ async function performEffect(ctx: SlackContext, client: WebClient, actor: ChatAc
     case 'notify-user':
       await client.chat.postMessage({ channel: effect.userId, ...renderMessage(effect.message) });
       return;
+    case 'post-approval-card': {
+      const posted = await client.chat.postMessage({ channel: effect.channelId, ...renderMessage(effect.message) });
+      if (posted.ts) approvalCardWasPosted(ctx.deps, actor, { requestId: effect.requestId, channelId: posted.channel ?? effect.channelId, messageRef: posted.ts });
+      return;
+    }
+    case 'send-file':
+      return sendFile(client, effect);
+    case 'track-progress':
+      return trackProgress(ctx, client, effect);
     case 'refresh-home': {
       const viewer = effect.userId === actor.userId ? actor : await ctx.actors.resolve(client, { id: effect.userId, teamId: actor.tenantId });
       await client.views.publish({ user_id: effect.userId, view: renderHome(homeView(ctx.deps, viewer)) });
@@ -151,4 +165,50 @@ async function sharedTeams(client: WebClient, channelId: string): Promise<string
   } catch {
     return [];
   }
+}
+
+/** A text file into the user's DM with the bot: files.uploadV2 (getUploadURLExternal, the upload, completeUploadExternal). */
+async function sendFile(client: WebClient, effect: Extract<Effect, { kind: 'send-file' }>): Promise<void> {
+  const dm = await client.conversations.open({ users: effect.userId });
+  const channelId = dm.channel?.id;
+  if (!channelId) throw new Error('conversations.open returned no channel');
+  await client.filesUploadV2({ channel_id: channelId, filename: effect.filename, title: effect.title, content: effect.content });
+}
+
+/**
+ * A progress message, updated in place until the job says it is done. It runs after the interaction was answered;
+ * the timer does not keep the process alive, and a failed update is logged and retried at the next tick.
+ */
+async function trackProgress(ctx: SlackContext, client: WebClient, effect: Extract<Effect, { kind: 'track-progress' }>): Promise<void> {
+  const first = effect.poll();
+  const posted = await client.chat.postMessage({ channel: effect.channelId ?? effect.userId, ...renderMessage(first.message) });
+  const channel = posted.channel ?? effect.channelId ?? effect.userId;
+  if (!posted.ts || first.done) return;
+  const ts = posted.ts;
+  const until = Date.now() + effect.timeoutMs;
+  let last = JSON.stringify(first.message);
+  const tick = async (): Promise<void> => {
+    let reading;
+    try {
+      reading = effect.poll();
+    } catch (error) {
+      ctx.logger.warn({ err: error }, 'progress poll failed');
+      return;
+    }
+    const rendered = JSON.stringify(reading.message);
+    if (rendered !== last || reading.done) {
+      try {
+        await client.chat.update({ channel, ts, ...renderMessage(reading.message) });
+        last = rendered;
+      } catch (error) {
+        ctx.logger.warn({ err: error }, 'progress update failed');
+        if (!reading.done) return schedule();
+      }
+    }
+    if (!reading.done && Date.now() < until) schedule();
+  };
+  const schedule = () => {
+    setTimeout(() => void tick(), effect.intervalMs).unref();
+  };
+  schedule();
 }

@@ -9,9 +9,13 @@ import { helpMessage } from './help.ts';
 import { startInitiate } from './initiate-wizard.ts';
 import { startSetup } from './setup.ts';
 import { digestFlow, subscribeFlow, unsubscribeFlow } from './subscriptions.ts';
+import { approversFlow } from './approvers.ts';
+import { openRulesEditor, startRulesUpload } from './rules-editor.ts';
+import { syncErrorsFlow } from './sync-errors.ts';
+import { openTriggersFlow } from './trigger-editor.ts';
 
 /** Subcommands that open a form: the adapter must open it with the trigger it got, before it expires. */
-export const formSubcommands = ['setup', 'connect', 'accept'] as const;
+export const formSubcommands = ['setup', 'connect', 'accept', 'rules', 'triggers'] as const;
 
 export interface ParsedCommand {
   sub: string;
@@ -31,6 +35,8 @@ export interface CommandContext {
   mention(userId: string): string;
   /** The channel the command was typed in (subscriptions are per channel); absent where there is none. */
   channelId?: string | null;
+  /** A channel named in the text (`approvers channel #x`), resolved by the adapter. */
+  mentionedChannelId?: string | null;
 }
 
 /** `/bridge <subcommand> ...` (Slack) or `@DeskBridge <subcommand> ...` (Teams). */
@@ -66,6 +72,25 @@ export async function runCommand(deps: AppDeps, actor: ChatActor, command: Parse
       return unsubscribeFlow(deps, actor, { channelId: ctx.channelId, rest: command.rest });
     case 'digest':
       return digestFlow(deps, actor, { channelId: ctx.channelId, verb: command.args[0] });
+    case 'rules':
+      if (command.args[0]?.toLowerCase() === 'upload') {
+        const ref = command.rest.replace(/^upload\s*/i, '');
+        if (!ref) throw new DomainError('invalid_input', 'Name the connection: `/bridge rules upload <connection name or id>`.');
+        return startRulesUpload(deps, actor, ref);
+      }
+      return openRulesEditor(deps, actor, connection());
+    case 'triggers':
+      return openTriggersFlow(deps, actor, connection());
+    case 'errors':
+      return syncErrorsFlow(deps, actor, connection());
+    case 'approvers':
+      return approversFlow(deps, actor, {
+        verb: (command.args[0] ?? 'list').toLowerCase(),
+        arg: command.args[1],
+        userId: ctx.mentionedUserId,
+        channelId: ctx.mentionedChannelId ?? null,
+        mention: ctx.mention,
+      });
     default:
       return reply({ kind: 'private-message', message: helpMessage(`I don't know \`${command.sub.slice(0, 40)}\`.`) });
   }

@@ -8,7 +8,7 @@ import { parseEntityKeys, testRunRules, type TestRun } from '../app/rule-test-ru
 import { openRuleUpload, scriptOfFileName, startRuleUpload } from '../app/rule-uploads.ts';
 import { getPublishedRules, getRuleVersion, latestRuleVersion, listRuleVersions, saveRuleDraft, type RuleVersionView } from '../app/rule-versions.ts';
 import type { Connection } from '../domain/connection.ts';
-import { isDomainError } from '../domain/errors.ts';
+import { DomainError, isDomainError } from '../domain/errors.ts';
 import { unifiedDiff } from '../domain/line-diff.ts';
 import type { Action, Content, Form, FormItem, FormValues, Message } from '../ui/model.ts';
 import { reply, type Effect, type FlowResult } from '../ui/replies.ts';
@@ -33,6 +33,9 @@ export const rulesActions = {
   diff: 'rules.diff',
   rollback: 'rules.rollback',
 } as const;
+
+/** The largest script file accepted (the use-case's limit on a script). */
+export const MAX_SCRIPT_BYTES = 200_000;
 
 /** Slack's plain_text_input max_length (reference §1.3): longer scripts go through files. */
 export const SCRIPT_INPUT_MAX = 3_000;
@@ -340,10 +343,11 @@ export function startRulesUpload(deps: AppDeps, actor: ChatActor, ref: string): 
  * A file the user shared: a script for the connection of their open upload window, saved as a new draft. Null when
  * no window is open (the file is none of our business).
  */
-export function receiveRulesFile(deps: AppDeps, actor: ChatActor, file: { name: string; content: string }): Message | null {
+export function receiveRulesFile(deps: AppDeps, actor: ChatActor, file: { name: string; content: string; size: number }): Message | null {
   const open = openRuleUpload(deps, actor);
   if (!open) return null;
   try {
+    if (file.size > MAX_SCRIPT_BYTES) throw new DomainError('invalid_input', `"${file.name}" is ${file.size} bytes; a script may have at most ${MAX_SCRIPT_BYTES}.`);
     const { connection, instanceId } = adminConnection(deps, actor, open.connectionId, 'upload sync rules');
     const script = scriptOfFileName(file.name);
     const latest = latestRuleVersion(deps, { connection: connection.id, instanceId });

@@ -11,6 +11,10 @@ import { homeActions } from '../../../src/flows/home.ts';
 import { initiateSteps, PREVIOUS_ACTION } from '../../../src/flows/initiate-wizard.ts';
 import { ACCEPT_INVITATION_ACTION } from '../../../src/flows/invitation-message.ts';
 import { SETUP_FORM } from '../../../src/flows/setup.ts';
+import { approvalActions, REJECT_FORM } from '../../../src/flows/approval-card.ts';
+import { RULES_FORM, rulesActions } from '../../../src/flows/rules-editor.ts';
+import { syncErrorActions } from '../../../src/flows/sync-errors.ts';
+import { TRIGGER_FORM, triggerActions } from '../../../src/flows/trigger-editor.ts';
 
 const manifest = JSON.parse(readFileSync(new URL('../../../manifest/slack.json', import.meta.url), 'utf8'));
 
@@ -54,9 +58,10 @@ describe('manifest/slack.json matches the code', () => {
 
   it('enables interactivity at the events URL for every button and modal the code handles', () => {
     expect(manifest.settings.interactivity).toEqual({ is_enabled: true, request_url: expect.stringMatching(/\/slack\/events$/) });
-    const rendered = [PREVIOUS_ACTION, ACCEPT_INVITATION_ACTION, ...Object.values(homeActions), ...Object.values(connectionActions)];
+    const rendered = [PREVIOUS_ACTION, ACCEPT_INVITATION_ACTION, ...Object.values(homeActions), ...Object.values(connectionActions),
+      ...Object.values(rulesActions), ...Object.values(approvalActions), ...Object.values(triggerActions), ...Object.values(syncErrorActions)];
     expect([...code.actions].sort()).toEqual([...rendered].sort());
-    expect([...code.views].sort()).toEqual([SETUP_FORM, ...Object.values(initiateSteps), ...Object.values(acceptSteps)].sort());
+    expect([...code.views].sort()).toEqual([SETUP_FORM, ...Object.values(initiateSteps), ...Object.values(acceptSteps), RULES_FORM, REJECT_FORM, TRIGGER_FORM].sort());
   });
 
   it('asks for the scopes the code uses, with the OAuth redirect it serves', () => {

@@ -4,6 +4,27 @@ import { ACCEPT_INVITATION_ACTION } from '../../../../src/flows/invitation-messa
 import { connectionActions } from '../../../../src/flows/connections.ts';
 import { homeActions } from '../../../../src/flows/home.ts';
 import type { SlackContext } from '../../context.ts';
+import { approvalActions } from '../../../../src/flows/approval-card.ts';
+import { rulesActions } from '../../../../src/flows/rules-editor.ts';
+import { syncErrorActions } from '../../../../src/flows/sync-errors.ts';
+import { triggerActions } from '../../../../src/flows/trigger-editor.ts';
+import { approvalApprove } from './approval-approve.ts';
+import { approvalReject } from './approval-reject.ts';
+import { approvalResync } from './approval-resync.ts';
+import { rulesBack } from './rules-back.ts';
+import { rulesDiff } from './rules-diff.ts';
+import { rulesDownload } from './rules-download.ts';
+import { rulesHistory } from './rules-history.ts';
+import { rulesRequestPublish } from './rules-request-publish.ts';
+import { rulesRollback } from './rules-rollback.ts';
+import { rulesTestRun } from './rules-test-run.ts';
+import { syncErrorResolve } from './sync-error-resolve.ts';
+import { syncErrorRetry } from './sync-error-retry.ts';
+import { triggersAdd } from './triggers-add.ts';
+import { triggersBulk } from './triggers-bulk.ts';
+import { triggersDelete } from './triggers-delete.ts';
+import { triggersEdit } from './triggers-edit.ts';
+import { triggersToggle } from './triggers-toggle.ts';
 import { connectionActivate } from './connection-activate.ts';
 import { connectionDeactivate } from './connection-deactivate.ts';
 import { connectionDeleteCancel } from './connection-delete-cancel.ts';
@@ -25,6 +46,23 @@ export const actionListeners = {
   [connectionActions.activate]: connectionActivate,
   [connectionActions.confirmDelete]: connectionDeleteConfirm,
   [connectionActions.cancelDelete]: connectionDeleteCancel,
+  [rulesActions.testRun]: rulesTestRun,
+  [rulesActions.requestPublish]: rulesRequestPublish,
+  [rulesActions.download]: rulesDownload,
+  [rulesActions.history]: rulesHistory,
+  [rulesActions.back]: rulesBack,
+  [rulesActions.diff]: rulesDiff,
+  [rulesActions.rollback]: rulesRollback,
+  [approvalActions.approve]: approvalApprove,
+  [approvalActions.reject]: approvalReject,
+  [approvalActions.resync]: approvalResync,
+  [triggerActions.add]: triggersAdd,
+  [triggerActions.edit]: triggersEdit,
+  [triggerActions.toggle]: triggersToggle,
+  [triggerActions.remove]: triggersDelete,
+  [triggerActions.bulk]: triggersBulk,
+  [syncErrorActions.retry]: syncErrorRetry,
+  [syncErrorActions.resolve]: syncErrorResolve,
 } as const;
 
 export function registerActions(app: App, ctx: SlackContext): void {

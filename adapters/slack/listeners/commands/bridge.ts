@@ -5,6 +5,8 @@ import { commandPayload } from '../../payloads.ts';
 import { answer } from '../../perform.ts';
 
 const mentionPattern = /<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>/;
+/** With should_escape, `#channel` arrives as `<#C123|name>`. */
+const channelPattern = /<#([CG][A-Z0-9_]+)(?:\|[^>]*)?>/;
 
 /** `/bridge ...`: acknowledged first, so Slack's 3 seconds are never spent on our work. */
 export function bridgeCommand(ctx: SlackContext) {
@@ -15,7 +17,7 @@ export function bridgeCommand(ctx: SlackContext) {
     const parsed = parseCommand(command.text);
     const mentionedUserId = mentionPattern.exec(command.text)?.[1] ?? null;
     await answer(ctx, { kind: 'command', client, actor, triggerId: command.trigger_id, respond }, () =>
-      runCommand(ctx.deps, actor, parsed, { mentionedUserId, mention: (userId) => `<@${userId}>`, channelId: command.channel_id ?? null }),
+      runCommand(ctx.deps, actor, parsed, { mentionedUserId, mention: (userId) => `<@${userId}>`, channelId: command.channel_id ?? null, mentionedChannelId: channelPattern.exec(command.text)?.[1] ?? null }),
     );
   };
 }

@@ -2,7 +2,13 @@ import type { App, ViewSubmitAction } from '@slack/bolt';
 import { acceptSteps } from '../../../../src/flows/accept-wizard.ts';
 import { initiateSteps } from '../../../../src/flows/initiate-wizard.ts';
 import { SETUP_FORM } from '../../../../src/flows/setup.ts';
+import { REJECT_FORM } from '../../../../src/flows/approval-card.ts';
+import { RULES_FORM } from '../../../../src/flows/rules-editor.ts';
+import { TRIGGER_FORM } from '../../../../src/flows/trigger-editor.ts';
 import type { SlackContext } from '../../context.ts';
+import { approvalRejectSubmit } from './approval-reject-submit.ts';
+import { rulesSaveSubmit } from './rules-save-submit.ts';
+import { triggerSubmit } from './trigger-submit.ts';
 import { acceptSubmit } from './accept-submit.ts';
 import { initiateSubmit } from './initiate-submit.ts';
 import { setupSubmit } from './setup-submit.ts';
@@ -14,6 +20,9 @@ export const viewListeners: [string, ViewListener][] = [
   [SETUP_FORM, setupSubmit],
   ...Object.values(initiateSteps).map((step): [string, ViewListener] => [step, initiateSubmit]),
   ...Object.values(acceptSteps).map((step): [string, ViewListener] => [step, acceptSubmit]),
+  [RULES_FORM, rulesSaveSubmit],
+  [REJECT_FORM, approvalRejectSubmit],
+  [TRIGGER_FORM, triggerSubmit],
 ];
 
 export function registerViews(app: App, ctx: SlackContext): void {
