@@ -30,6 +30,8 @@ function cronSchema(fallback: string) {
     .default(fallback);
 }
 
+const guidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
 const booleanSchema = z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' });
 
 const envSchema = z.object({
@@ -80,6 +82,9 @@ const envSchema = z.object({
   SLACK_CLIENT_SECRET: z.string().min(8, 'must be the client secret from the Slack app settings').optional(),
   SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'must be an app-level token (xapp-...)').optional(),
   SLACK_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  MICROSOFT_APP_ID: z.string().regex(guidPattern, 'must be the bot\'s Microsoft Entra application (client) id, a GUID').optional(),
+  MICROSOFT_APP_PASSWORD: z.string().min(8, 'must be the client secret of the bot\'s Entra application').optional(),
+  MICROSOFT_APP_TENANT_ID: z.string().regex(guidPattern, 'must be the Entra tenant id (a GUID) of a single-tenant bot').optional(),
 });
 
 /** Values that are fine alone but not together: the first problem, with the variable it is about. */
@@ -94,6 +99,27 @@ function slackProblem(e: z.infer<typeof envSchema>): { name: string; message: st
   if (!e.SLACK_BOT_TOKEN && !e.SLACK_CLIENT_ID) return { name: 'SLACK_BOT_TOKEN', message: 'or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are required for Slack' };
   if (e.SLACK_APP_TOKEN && !e.SLACK_BOT_TOKEN) return { name: 'SLACK_BOT_TOKEN', message: 'is required with SLACK_APP_TOKEN (Socket Mode serves one workspace)' };
   return null;
+}
+
+/** Teams credentials come as a set: an id without its secret (or the reverse) would silently disable auth. */
+function teamsProblem(e: z.infer<typeof envSchema>): { name: string; message: string } | null {
+  if (!e.MICROSOFT_APP_ID && (e.MICROSOFT_APP_PASSWORD || e.MICROSOFT_APP_TENANT_ID)) {
+    return { name: 'MICROSOFT_APP_ID', message: 'is required with MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID' };
+  }
+  if (e.MICROSOFT_APP_ID && !e.MICROSOFT_APP_PASSWORD) return { name: 'MICROSOFT_APP_PASSWORD', message: 'is required with MICROSOFT_APP_ID' };
+  return null;
+}
+
+/**
+ * How this node talks to Microsoft Teams. Without MICROSOFT_APP_ID it runs in local mode: botbuilder's JWT check is
+ * off, so /api/messages answers only requests from this machine (the Agents Playground, tests).
+ */
+export interface TeamsConfig {
+  /** null: local mode. */
+  appId: string | null;
+  appPassword: string | null;
+  /** Set for a single-tenant bot; a multitenant bot (partners in shared channels) leaves it null. */
+  tenantId: string | null;
 }
 
 /** How this node talks to Slack; null when Slack is not configured. */
@@ -119,6 +145,7 @@ export interface Config {
   invitationTtlMs: number;
   nodeTimeoutMs: number;
   slack: SlackConfig | null;
+  teams: TeamsConfig;
   sync: SyncConfig;
   poller: PollerConfig;
 }
@@ -167,12 +194,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
     const given = present[name];
-    const shown = given === undefined || name === 'DESKBRIDGE_SECRET_KEY' || /SECRET|TOKEN/.test(name) ? '' : ` (got "${given}")`;
+    const shown = given === undefined || name === 'DESKBRIDGE_SECRET_KEY' || /SECRET|TOKEN|PASSWORD/.test(name) ? '' : ` (got "${given}")`;
     throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${shown}.`);
   }
   const e = parsed.data;
   const slackIssue = slackProblem(e);
   if (slackIssue) throw new ConfigError(`Invalid configuration: ${slackIssue.name} ${slackIssue.message}.`);
+  const teamsIssue = teamsProblem(e);
+  if (teamsIssue) throw new ConfigError(`Invalid configuration: ${teamsIssue.name} ${teamsIssue.message}.`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -203,6 +232,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       privateSilenceMs: e.POLLER_PRIVATE_SILENCE_MS,
       sendIntervalMs: e.POLLER_SEND_INTERVAL_MS,
     },
+    teams: { appId: e.MICROSOFT_APP_ID ?? null, appPassword: e.MICROSOFT_APP_PASSWORD ?? null, tenantId: e.MICROSOFT_APP_TENANT_ID ?? null },
     slack:
       e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN
         ? {

@@ -12,6 +12,7 @@ import { nodeProtocolRoutes } from './node/routes.ts';
 import { loadOrCreateKeyFile, SecretBox } from './secrets.ts';
 import { AppEvents } from './app/events.ts';
 import { createSlackSurface, type SlackSurface } from '../adapters/slack/app.ts';
+import { createTeamsSurface, type TeamsSurface } from '../adapters/teams/app.ts';
 import { createHelpdesk, type ConnectorOptions } from '../adapters/helpdesk/index.ts';
 import { webhookRoutes } from '../adapters/helpdesk/webhooks.ts';
 import type { Helpdesk } from './domain/helpdesk.ts';
@@ -81,7 +82,7 @@ export function buildAppDeps(options: ServiceOptions): AppDeps {
   };
 }
 
-export function serviceRoutes(deps: AppDeps, slack: SlackSurface | null = null, sync: SyncEngine | null = null): Route[] {
+export function serviceRoutes(deps: AppDeps, slack: SlackSurface | null = null, sync: SyncEngine | null = null, teams: TeamsSurface | null = null): Route[] {
   return [
     { method: 'GET', path: '/healthz', handle: () => ({ status: 200, body: { status: 'ok' } }) },
     ...nodeProtocolRoutes(deps),
@@ -93,6 +94,7 @@ export function serviceRoutes(deps: AppDeps, slack: SlackSurface | null = null, 
         })
       : []),
     ...(slack?.routes ?? []),
+    ...(teams?.routes ?? []),
   ];
 }
 
@@ -100,6 +102,8 @@ export interface RunningService {
   deps: AppDeps;
   server: Server;
   slack: SlackSurface | null;
+  /** Always mounted: with Teams credentials it checks botbuilder's JWT; without, local mode answers loopback only. */
+  teams: TeamsSurface;
   sync: SyncEngine;
   /** The status poller; its jobs run on schedule only when POLLER_ENABLED (tests call them directly). */
   poller: Poller;
@@ -114,7 +118,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ? createSlackSurface({ deps, config: options.config.slack, publicUrl: options.config.publicUrl, logger: options.logger })
     : null;
   const sync = buildSyncEngine(deps, options.config);
-  const server = createHttpServer(serviceRoutes(deps, slack, sync), options.logger);
+  const teams = createTeamsSurface({ deps, config: options.config.teams, logger: options.logger });
+  const server = createHttpServer(serviceRoutes(deps, slack, sync, teams), options.logger);
   await slack?.start();
   const address = await listen(server, options.config.port, options.config.host);
   options.logger.info({ port: address.port, publicUrl: options.config.publicUrl }, 'DeskBridge is listening');
@@ -122,7 +127,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const poller = new Poller(deps, {
     config: options.config.poller,
     probe: defaultHealthProbe(deps, new NodeClient({ timeoutMs: options.config.nodeTimeoutMs })),
-    notifiers: slack ? [slack.notifier] : [],
+    notifiers: [...(slack ? [slack.notifier] : []), teams.notifier],
     sync,
   });
   if (options.config.poller.enabled) poller.start();
@@ -130,12 +135,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     deps,
     server,
     slack,
+    teams,
     sync,
     poller,
     url: `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
     async close() {
       await poller.stop();
       await slack?.stop();
+      await teams.stop();
       await sync.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

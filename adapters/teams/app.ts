@@ -1,0 +1,83 @@
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
+import type { Logger } from 'pino';
+import type { ChatActor } from '../../src/app/chat-actor.ts';
+import type { AppDeps } from '../../src/app/deps.ts';
+import type { AppEvent } from '../../src/app/events.ts';
+import { findTeamsUser } from '../../src/app/teams-users.ts';
+import type { TeamsConfig } from '../../src/config.ts';
+import { onConnectionAccepted } from '../../src/flows/invitation-message.ts';
+import type { RawRoute } from '../../src/http/router.ts';
+import type { Notifier } from '../../src/poller/notifier.ts';
+import { DeskBridgeBot } from './bot.ts';
+import type { TeamsContext } from './context.ts';
+import { messagesRoute } from './http.ts';
+import { teamsNotifier } from './notifier.ts';
+import { performEffects } from './perform.ts';
+
+/**
+ * The Microsoft Teams surface (botbuilder 4.23, CloudAdapter): everything botbuilder-specific stays in this folder,
+ * so a move to the Microsoft 365 Agents SDK touches nothing else.
+ */
+export interface TeamsSurface {
+  routes: RawRoute[];
+  notifier: Notifier;
+  /** True without MICROSOFT_APP_ID: no JWT check, loopback callers only. */
+  localMode: boolean;
+  /** Resolves when the effects started so far (channel posts after an answer) are done. */
+  settled(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createTeamsSurface(options: { deps: AppDeps; config: TeamsConfig; logger: Logger }): TeamsSurface {
+  const { deps, config } = options;
+  const logger = options.logger.child({ surface: 'teams' });
+  const localMode = config.appId === null;
+  const auth = new ConfigurationBotFrameworkAuthentication(
+    localMode
+      ? {}
+      : {
+          MicrosoftAppId: config.appId ?? '',
+          MicrosoftAppPassword: config.appPassword ?? '',
+          MicrosoftAppType: config.tenantId ? 'SingleTenant' : 'MultiTenant',
+          ...(config.tenantId ? { MicrosoftAppTenantId: config.tenantId } : {}),
+        },
+  );
+  const adapter = new CloudAdapter(auth);
+  adapter.onTurnError = async (turn, error) => {
+    // Never a stack trace in chat; the activity type says where it happened, nothing secret is logged.
+    logger.error({ err: error, activityType: turn.activity.type, name: turn.activity.name }, 'teams turn failed');
+    if (turn.activity.type === 'message') await turn.sendActivity('Sorry, something went wrong on our side.').catch(() => {});
+  };
+  const ctx: TeamsContext = { deps, logger, adapter, appId: config.appId ?? '', background: new Set() };
+  const bot = new DeskBridgeBot(ctx);
+  const unsubscribe = deps.events?.on((event) => reactToAcceptance(ctx, event));
+
+  return {
+    routes: [messagesRoute({ adapter, localMode, logger, run: (turn: TurnContext) => bot.run(turn) })],
+    notifier: teamsNotifier(ctx),
+    localMode,
+    async settled() {
+      while (ctx.background.size > 0) await Promise.allSettled([...ctx.background]);
+    },
+    async stop() {
+      unsubscribe?.();
+      await Promise.allSettled([...ctx.background]);
+    },
+  };
+}
+
+/** The partner accepted (on whichever surface): update our posted invitations and tell the initiating admin. */
+function reactToAcceptance(ctx: TeamsContext, event: AppEvent): void {
+  if (event.type !== 'connection.accepted') return;
+  for (const { tenantId, effect } of onConnectionAccepted(ctx.deps, event).filter((a) => a.platform === 'teams')) {
+    const userId = effect.kind === 'notify-user' || effect.kind === 'refresh-home' ? effect.userId : 'deskbridge';
+    const actor: ChatActor = {
+      platform: 'teams',
+      tenantId,
+      userId,
+      displayName: findTeamsUser(ctx.deps, { tenantId, aadObjectId: userId })?.name ?? userId,
+      isWorkspaceAdmin: false,
+    };
+    performEffects(ctx, actor, [effect]);
+  }
+}

@@ -1,0 +1,14 @@
+import type { CloudAdapter } from 'botbuilder';
+import type { Logger } from 'pino';
+import type { AppDeps } from '../../src/app/deps.ts';
+
+/** What every Teams handler gets. */
+export interface TeamsContext {
+  deps: AppDeps;
+  logger: Logger;
+  adapter: CloudAdapter;
+  /** The bot's Entra app id; empty in local mode (botbuilder then sends unauthenticated, to loopback only). */
+  appId: string;
+  /** Effects run after the invoke is answered; tests wait for them through this. */
+  background: Set<Promise<void>>;
+}

@@ -1,0 +1,61 @@
+import { TeamsInfo, TurnContext } from 'botbuilder';
+import { findTeamsUser, recordTeamsUser } from '../../../src/app/teams-users.ts';
+import { formSubcommands, parseCommand, runCommand } from '../../../src/flows/command.ts';
+import { actorOf, conversationKey, rememberConversation, tenantOf } from '../activity.ts';
+import type { TeamsContext } from '../context.ts';
+import { conversationReply, guardedFlow, messageActivity, performEffects } from '../perform.ts';
+import { failureMessage } from '../../../src/flows/outcome.ts';
+
+/** `@DeskBridge connect` in a channel or chat, or `connect` in the personal chat / from the command list. */
+export async function onCommand(ctx: TeamsContext, turn: TurnContext): Promise<void> {
+  rememberConversation(ctx.deps, turn.activity);
+  const text = commandText(turn);
+  const parsed = parseCommand(text);
+  let actor;
+  try {
+    actor = actorOf(ctx.deps, turn.activity);
+  } catch (error) {
+    await turn.sendActivity(messageActivity(failureMessage(error, ctx.logger)));
+    return;
+  }
+  const mentionedUserId = await mentionedUser(ctx, turn);
+  const result = await guardedFlow(ctx, () =>
+    runCommand(ctx.deps, actor, parsed, {
+      mentionedUserId,
+      mention: (userId) => findTeamsUser(ctx.deps, { tenantId: actor.tenantId, aadObjectId: userId })?.name ?? userId,
+      channelId: conversationKey(turn.activity),
+    }),
+  );
+  const opensForm = (formSubcommands as readonly string[]).includes(parsed.sub);
+  await conversationReply(ctx, turn, actor, result, opensForm ? text : null);
+  performEffects(ctx, actor, result.effects);
+}
+
+/** The text without the bot's mention (and without other mentions' markup, which are resolved from entities). */
+export function commandText(turn: TurnContext): string {
+  const withoutBot = TurnContext.removeRecipientMention(turn.activity) ?? turn.activity.text ?? '';
+  return withoutBot
+    .replace(/<at>[^<]*<\/at>/g, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** A user mentioned in the command (`admins add @Bob`), by AAD object id: Teams' member API gives it for the MRI. */
+async function mentionedUser(ctx: TeamsContext, turn: TurnContext): Promise<string | null> {
+  const botId = turn.activity.recipient?.id;
+  const mention = (turn.activity.entities ?? []).find((e) => e.type === 'mention' && (e as { mentioned?: { id?: string } }).mentioned?.id !== botId) as
+    | { mentioned: { id: string; name?: string } }
+    | undefined;
+  if (!mention?.mentioned?.id) return null;
+  try {
+    const member = await TeamsInfo.getMember(turn, mention.mentioned.id);
+    if (!member.aadObjectId) return null;
+    recordTeamsUser(ctx.deps, { tenantId: member.tenantId ?? tenantOf(turn.activity), aadObjectId: member.aadObjectId, mri: member.id, name: member.name ?? mention.mentioned.name ?? '' });
+    return member.aadObjectId;
+  } catch (error) {
+    ctx.logger.warn({ err: error }, 'teams: could not resolve a mentioned user');
+    return null;
+  }
+}

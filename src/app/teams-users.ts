@@ -1,0 +1,88 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
+import { teamsUsers } from '../../db/schema.ts';
+import type { AppDeps } from './deps.ts';
+import { audit } from './store/audit.ts';
+import { validateInput } from './validate.ts';
+
+/**
+ * Teams users by (tenant, AAD object id), the identity DeskBridge authorizes. Teams activities name users by MRI
+ * (`29:...`, per bot) too; cards' `refresh.userIds` and mentions need it, so every user we hear from is recorded.
+ */
+export interface TeamsUser {
+  tenantId: string;
+  aadObjectId: string;
+  mri: string;
+  name: string;
+  tenantAdmin: boolean;
+}
+
+const userInput = z.object({
+  tenantId: z.string().min(1).max(100),
+  aadObjectId: z.string().min(1).max(100),
+  mri: z.string().min(1).max(300),
+  name: z.string().max(300),
+});
+
+export function recordTeamsUser(deps: AppDeps, input: { tenantId: string; aadObjectId: string; mri: string; name: string }): void {
+  const u = validateInput(userInput, input);
+  const now = deps.clock();
+  const name = u.name || u.aadObjectId;
+  deps.db
+    .insert(teamsUsers)
+    .values({ ...u, name, updatedAt: now, createdAt: now })
+    .onConflictDoUpdate({ target: [teamsUsers.tenantId, teamsUsers.aadObjectId], set: { mri: u.mri, name, updatedAt: now } })
+    .run();
+}
+
+export function findTeamsUser(deps: AppDeps, input: { tenantId: string; aadObjectId: string }): TeamsUser | null {
+  const row = deps.db
+    .select()
+    .from(teamsUsers)
+    .where(and(eq(teamsUsers.tenantId, input.tenantId), eq(teamsUsers.aadObjectId, input.aadObjectId)))
+    .get();
+  return row ? toUser(row) : null;
+}
+
+export function teamsUsersByAad(deps: AppDeps, input: { tenantId: string; aadObjectIds: string[] }): TeamsUser[] {
+  if (input.aadObjectIds.length === 0) return [];
+  return deps.db
+    .select()
+    .from(teamsUsers)
+    .where(and(eq(teamsUsers.tenantId, input.tenantId), inArray(teamsUsers.aadObjectId, input.aadObjectIds)))
+    .all()
+    .map(toUser);
+}
+
+/**
+ * DeskBridge was installed into a team: the installer administers DeskBridge for the tenant if nobody does yet.
+ * Bots cannot read directory roles, and in Teams only team owners (by default) add apps to a team, so the first
+ * installer is the closest thing to Slack's workspace admin; later admins are added with `admins add`. Personal
+ * installs never claim a tenant: any user may install an app for themselves.
+ */
+export function claimTeamsTenant(deps: AppDeps, input: { tenantId: string; aadObjectId: string; mri: string; name: string }): boolean {
+  recordTeamsUser(deps, input);
+  const now = deps.clock();
+  return deps.db.transaction((tx) => {
+    const claimed = tx
+      .select({ aadObjectId: teamsUsers.aadObjectId })
+      .from(teamsUsers)
+      .where(and(eq(teamsUsers.tenantId, input.tenantId), eq(teamsUsers.tenantAdmin, true)))
+      .get();
+    if (claimed) return false;
+    tx.update(teamsUsers)
+      .set({ tenantAdmin: true, updatedAt: now })
+      .where(and(eq(teamsUsers.tenantId, input.tenantId), eq(teamsUsers.aadObjectId, input.aadObjectId)))
+      .run();
+    audit(tx, { at: now, actor: `teams:${input.tenantId}/${input.aadObjectId}`, action: 'teams.tenant.claim', subjectType: 'teams_tenant', subjectId: input.tenantId });
+    return true;
+  });
+}
+
+export function isTeamsTenantAdmin(deps: AppDeps, input: { tenantId: string; aadObjectId: string }): boolean {
+  return findTeamsUser(deps, input)?.tenantAdmin ?? false;
+}
+
+function toUser(row: typeof teamsUsers.$inferSelect): TeamsUser {
+  return { tenantId: row.tenantId, aadObjectId: row.aadObjectId, mri: row.mri, name: row.name, tenantAdmin: row.tenantAdmin };
+}
