@@ -16,6 +16,7 @@ import { failureMessage, notice } from '../../src/flows/outcome.ts';
 import type { Form, FormValues, Message } from '../../src/ui/model.ts';
 import type { Effect, FlowResult, Reply } from '../../src/ui/replies.ts';
 import type { TeamsContext } from './context.ts';
+import { dialogOpeningActions } from './flows/actions.ts';
 import { ADAPTIVE_CARD_CONTENT_TYPE, dialogTitle, formCard, messageCard, type AdaptiveCard, type CardMode } from './render/card.ts';
 
 /**
@@ -29,7 +30,7 @@ import { ADAPTIVE_CARD_CONTENT_TYPE, dialogTitle, formCard, messageCard, type Ad
 const ACTIVITY_MESSAGE_TYPE = 'application/vnd.microsoft.activity.message';
 
 export function messageActivity(message: Message, extra: Partial<Activity> = {}): Partial<Activity> {
-  return { type: 'message', summary: message.text.slice(0, 200), attachments: [CardFactory.adaptiveCard(messageCard(message))], ...extra };
+  return { type: 'message', summary: message.text.slice(0, 200), attachments: [CardFactory.adaptiveCard(messageCard(message, { dialogActions: dialogOpeningActions }))], ...extra };
 }
 
 function cardActivity(card: AdaptiveCard, summary: string): Partial<Activity> {

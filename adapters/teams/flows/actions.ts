@@ -38,3 +38,6 @@ export const actionFlows = new Map<string, ActionFlow>([
   [connectionActions.confirmDelete, (deps, actor, click) => deleteConnectionFlow(deps, actor, click.value)],
   [connectionActions.cancelDelete, () => reply({ kind: 'private-message', message: notice('Nothing was deleted.') })],
 ]);
+
+/** Buttons on messages that open a form: Teams offers them in a dialog as well as in place. */
+export const dialogOpeningActions: ReadonlySet<string> = new Set([ACCEPT_INVITATION_ACTION]);

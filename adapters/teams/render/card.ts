@@ -71,6 +71,8 @@ export function dialogButton(title: string, command: string): Json {
 interface ActionContext {
   mode: CardMode;
   form?: { id: string; stateId?: string; cardId: string };
+  /** Buttons of a message that open a form: offered in a dialog too (task/fetch), next to the in-place one. */
+  dialogActions?: ReadonlySet<string>;
 }
 
 function actionData(action: Action, ctx: ActionContext): CardData {
@@ -83,7 +85,15 @@ function actionData(action: Action, ctx: ActionContext): CardData {
 }
 
 function actionSet(actions: Action[], ctx: ActionContext): Json {
-  return { type: 'ActionSet', actions: actions.map((a) => button(ctx.mode, a.label, actionData(a, ctx), a.style)) };
+  return {
+    type: 'ActionSet',
+    actions: actions.flatMap((a) => [
+      button(ctx.mode, a.label, actionData(a, ctx), a.style),
+      ...(ctx.dialogActions?.has(a.id)
+        ? [{ type: 'Action.Submit', title: truncate(`${plainText(a.label)} in a dialog`, limits.title), data: { msteams: { type: 'task/fetch' }, [DATA_KEY]: actionData(a, ctx) } }]
+        : []),
+    ]),
+  };
 }
 
 function renderContent(item: Content, ctx: ActionContext): Json[] {
@@ -233,9 +243,9 @@ export function formCard(form: Form, options: FormCardOptions): AdaptiveCard {
 }
 
 /** A message (a reply, an invitation, a notice): its buttons are always Universal Actions, answered in place. */
-export function messageCard(message: Message, extra: Json = {}): AdaptiveCard {
-  const ctx: ActionContext = { mode: 'inline' };
-  return card(message.items.flatMap((item) => renderContent(item, ctx)), [], extra);
+export function messageCard(message: Message, options: { dialogActions?: ReadonlySet<string>; extra?: Json } = {}): AdaptiveCard {
+  const ctx: ActionContext = { mode: 'inline', ...(options.dialogActions ? { dialogActions: options.dialogActions } : {}) };
+  return card(message.items.flatMap((item) => renderContent(item, ctx)), [], options.extra ?? {});
 }
 
 /** The title of a form, for a dialog's frame. */

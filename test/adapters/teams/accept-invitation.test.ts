@@ -1,0 +1,116 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
+import { listConnections } from '../../../src/app/connection-lifecycle.ts';
+import { claimTeamsTenant } from '../../../src/app/teams-users.ts';
+import { cardOf } from '../../support/fake-bot-connector.ts';
+import { registerTestInstance } from '../../support/story.ts';
+import {
+  answeredCard,
+  cardText,
+  findAction,
+  findInput,
+  memberOf,
+  personalChat,
+  startTeamsNode,
+  submission,
+  teamsUser,
+  type TeamsNode,
+  type TeamsPlace,
+} from '../../support/teams-nodes.ts';
+import { InPlaceCard, initiateOverTeams } from './driver.ts';
+
+const ACME = 'tenant-acme';
+const INITECH = 'tenant-initech';
+const alice = teamsUser('alice', ACME, 'Alice Admin');
+const bob = teamsUser('bob', INITECH, 'Bob Partner');
+const shared: TeamsPlace = { kind: 'channel', teamId: '19:acme-team@thread.tacv2', channelId: '19:shared-initech@thread.tacv2', name: 'acme-initech', hostTenantId: ACME, channelType: 'shared' };
+const channelId = '19:shared-initech@thread.tacv2';
+
+describe('a partner tenant accepts an invitation posted into a Teams shared channel', () => {
+  let a: TeamsNode;
+  beforeEach(async () => {
+    a = await startTeamsNode('a');
+    await registerTestInstance(a.deps, 'acme', 'freshdesk');
+    await registerTestInstance(a.deps, 'initech', 'freshservice');
+    linkWorkspace(a.deps, { platform: 'teams', tenantId: ACME, instance: 'acme', actor: 'test:setup' });
+    linkWorkspace(a.deps, { platform: 'teams', tenantId: INITECH, instance: 'initech', actor: 'test:setup' });
+    claimTeamsTenant(a.deps, { tenantId: INITECH, aadObjectId: bob.aadObjectId, mri: bob.mri, name: bob.name });
+    a.connector.setMembers(channelId, [memberOf(alice), memberOf(bob)]);
+    await a.installed(alice, shared);
+    // Alice has a personal chat with DeskBridge: that is where she hears of the acceptance.
+    await a.command(alice, personalChat(alice), 'help');
+  });
+  afterEach(async () => {
+    expect(a.connector.problems).toEqual([]);
+    await a.stop();
+  });
+
+  it('in place: Accept (Action.Execute) posts the confirm card for the partner; Confirm activates, the invitation is updated, the initiator told', async () => {
+    const { invitation, code } = await initiateOverTeams(a, alice, shared, { destinationUrl: a.instanceUrl('initech'), name: 'Acme to Initech', channel: channelId });
+    const invitationCard = cardOf(invitation);
+    const accept = findAction(invitationCard, 'action', 'invitation.accept');
+    const before = a.connector.posts(channelId).length;
+    const r = await a.execute(bob, shared, { verb: 'invitation.accept', data: submission(invitationCard, accept) }, invitation.resultId!);
+    expect(r.json).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message' });
+    // The shared invitation stays as it is for everyone; Bob's form is a card of its own, without the code.
+    const formPost = a.connector.posts(channelId)[before]!;
+    const form = InPlaceCard.fromPost(a, bob, shared, formPost);
+    expect(cardText(form.card)).toContain('Acme to Initech');
+    expect(cardText(form.card)).not.toContain(code);
+
+    await form.submit({ incomingProjectId: null });
+    expect(findInput(form.card, 'incomingProjectId')['errorMessage']).toMatch(/Choose where tickets/);
+    await form.submit({ incomingProjectId: '3' });
+    expect(cardText(form.card)).toContain('is active');
+
+    expect(listConnections(a.deps).map((c) => [c.instanceSlug, c.role, c.status])).toEqual([
+      ['acme', 'initiator', 'active'],
+      ['initech', 'acceptor', 'active'],
+    ]);
+    await a.settled();
+    const updated = await a.connector.waitFor((c) => c.method === 'PUT' && c.activityId === invitation.resultId);
+    expect(updated.conversationId).toBe(channelId);
+    const text = cardText(cardOf(updated));
+    expect(text).toContain('Active');
+    expect(text).not.toContain('invitation.accept');
+    expect(text).not.toContain(code);
+    const told = await a.connector.waitFor((c) => c.method === 'POST' && c.conversationId === `a:personal-${alice.aadObjectId}` && cardText(cardOf(c)).includes('accepted your invitation'));
+    expect(told).toBeTruthy();
+  });
+
+  it('as a dialog: "Accept invitation in a dialog" (task/fetch) opens the confirm step; task/submit activates', async () => {
+    const { invitation } = await initiateOverTeams(a, alice, shared, { destinationUrl: a.instanceUrl('initech'), name: 'Acme to Initech', channel: channelId });
+    const invitationCard = cardOf(invitation);
+    const open = findDialogAccept(invitationCard);
+    let r = await a.taskFetch(bob, shared, open, invitation.resultId!);
+    expect(r.json).toMatchObject({ task: { type: 'continue', value: { title: 'Accept invitation' } } });
+    let card = answeredCard(r);
+    expect(findAction(card, 'submit')['type']).toBe('Action.Submit');
+    r = await a.taskSubmit(bob, shared, submission(card, findAction(card, 'submit'), { incomingProjectId: null }), invitation.resultId!);
+    card = answeredCard(r);
+    expect(findInput(card, 'incomingProjectId')['errorMessage']).toMatch(/Choose where tickets/);
+    r = await a.taskSubmit(bob, shared, submission(card, findAction(card, 'submit'), { incomingProjectId: '2' }), invitation.resultId!);
+    card = answeredCard(r);
+    expect(cardText(card)).toContain('is active');
+    expect(listConnections(a.deps).map((c) => c.status)).toEqual(['active', 'active']);
+    await a.settled();
+    await a.connector.waitFor((c) => c.method === 'PUT' && c.activityId === invitation.resultId);
+  });
+});
+
+function findDialogAccept(card: Record<string, unknown>): Record<string, unknown> {
+  const json = JSON.stringify(card);
+  expect(json).toContain('Accept invitation in a dialog');
+  let data: Record<string, unknown> | null = null;
+  const walk = (n: unknown): void => {
+    if (Array.isArray(n)) n.forEach(walk);
+    else if (n && typeof n === 'object') {
+      const o = n as Record<string, unknown>;
+      if (o['type'] === 'Action.Submit' && String(o['title']).includes('in a dialog')) data = o['data'] as Record<string, unknown>;
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(card);
+  if (!data) throw new Error('no dialog accept button');
+  return data;
+}
