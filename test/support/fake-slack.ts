@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkSlackCall } from './block-kit.ts';
 
@@ -27,6 +27,14 @@ export class FakeSlack {
   readonly problems: string[] = [];
   readonly users = new Map<string, FakeUser>();
   readonly channels = new Map<string, { shared_team_ids: string[] }>();
+  /** Files users shared (files.info, and the private download that needs the bot token). */
+  readonly sharedFiles = new Map<string, { id: string; name: string; content: string; user: string }>();
+  /** Files the bot uploaded with files.uploadV2, completed: where they went and what they hold. */
+  readonly uploads: { id: string; filename: string; title: string; channelId: string; content: string }[] = [];
+  /** Upload URLs handed out by files.getUploadURLExternal and the bytes posted to them. */
+  readonly #pendingUploads = new Map<string, { filename: string; length: number; content: string | null }>();
+  /** The token a bot must present to download shared files. */
+  botToken: string | null = null;
   /** Answers the next `times` calls to a method with 429 and Retry-After (seconds), as Slack's rate limiter does. */
   readonly rateLimited = new Map<string, { times: number; retryAfterSec: number; match: (args: Record<string, unknown>) => boolean }>();
   #server: Server | null = null;
@@ -49,6 +57,12 @@ export class FakeSlack {
 
   rateLimit(method: string, times: number, retryAfterSec: number, match: (args: Record<string, unknown>) => boolean = () => true): this {
     this.rateLimited.set(method, { times, retryAfterSec, match });
+    return this;
+  }
+
+  /** A file a user shared: its file_shared event is for the test to send; files.info and the download serve it. */
+  shareFile(file: { id: string; name: string; content: string; user: string }): this {
+    this.sharedFiles.set(file.id, file);
     return this;
   }
 
@@ -80,6 +94,7 @@ export class FakeSlack {
     this.#server = createServer((req, res) => {
       void readBody(req).then((raw) => {
         const path = (req.url ?? '/').split('?')[0]!;
+        if (this.#fileTransfer(path, raw, req, res)) return;
         const args = parseArgs(raw, req.headers['content-type'] ?? '');
         const auth = req.headers.authorization;
         const token = typeof auth === 'string' ? auth.replace(/^Bearer /, '') : typeof args['token'] === 'string' ? args['token'] : null;
@@ -107,6 +122,41 @@ export class FakeSlack {
   async stop(): Promise<void> {
     this.#server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+  }
+
+  /**
+   * The two plain-HTTP legs of Slack files: the upload URL (the bytes of a files.uploadV2, multipart or raw) and a
+   * shared file's private download URL, which needs the bot token.
+   */
+  #fileTransfer(path: string, raw: string, req: IncomingMessage, res: ServerResponse): boolean {
+    const upload = /^\/upload\/([A-Z0-9_]+)$/.exec(path);
+    if (upload) {
+      const pending = this.#pendingUploads.get(upload[1]!);
+      const content = fileContent(raw, String(req.headers['content-type'] ?? ''));
+      this.calls.push({ method: 'file_upload', args: { fileId: upload[1], bytes: Buffer.byteLength(content) }, token: null });
+      if (!pending) {
+        res.writeHead(404).end('no such upload');
+        return true;
+      }
+      pending.content = content;
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${Buffer.byteLength(content)}`);
+      return true;
+    }
+    const download = /^\/download\/([A-Z0-9_]+)\//.exec(path);
+    if (download) {
+      const auth = String(req.headers.authorization ?? '');
+      const file = this.sharedFiles.get(download[1]!);
+      const token = auth.replace(/^Bearer /, '');
+      this.calls.push({ method: 'file_download', args: { fileId: download[1] }, token });
+      if (!file || (this.botToken !== null && token !== this.botToken)) {
+        // Slack answers a download without the right token with its login page, not the file.
+        res.writeHead(403).end('forbidden');
+        return true;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(file.content);
+      return true;
+    }
+    return false;
   }
 
   #answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
@@ -139,6 +189,33 @@ export class FakeSlack {
       }
       case 'response_url':
         return { ok: true };
+      case 'conversations.open':
+        return { ok: true, channel: { id: `D${String(args['users'])}` } };
+      case 'files.getUploadURLExternal': {
+        const fileId = `F_UP${n}`;
+        if (!args['filename'] || !args['length']) return { ok: false, error: 'invalid_arguments' };
+        this.#pendingUploads.set(fileId, { filename: String(args['filename']), length: Number(args['length']), content: null });
+        return { ok: true, file_id: fileId, upload_url: `${this.url}/upload/${fileId}` };
+      }
+      case 'files.completeUploadExternal': {
+        const files = (Array.isArray(args['files']) ? args['files'] : []) as { id: string; title?: string }[];
+        const done: Record<string, unknown>[] = [];
+        for (const f of files) {
+          const pending = this.#pendingUploads.get(f.id);
+          // Slack completes only files whose bytes arrived at their upload URL.
+          if (!pending || pending.content === null) return { ok: false, error: 'file_not_found' };
+          this.uploads.push({ id: f.id, filename: pending.filename, title: f.title ?? pending.filename, channelId: String(args['channel_id'] ?? ''), content: pending.content });
+          this.#pendingUploads.delete(f.id);
+          done.push({ id: f.id, title: f.title ?? pending.filename, name: pending.filename });
+        }
+        return { ok: true, files: done };
+      }
+      case 'files.info': {
+        const file = this.sharedFiles.get(String(args['file']));
+        return file
+          ? { ok: true, file: { id: file.id, name: file.name, size: Buffer.byteLength(file.content), user: file.user, url_private_download: `${this.url}/download/${file.id}/${encodeURIComponent(file.name)}` } }
+          : { ok: false, error: 'file_not_found' };
+      }
       default:
         return { ok: false, error: 'unknown_method' };
     }
@@ -169,4 +246,18 @@ function safeJson(value: string): unknown {
   } catch {
     return value;
   }
+}
+
+/** The file's bytes from an upload request: a multipart part, a form field, or the raw body. */
+function fileContent(raw: string, contentType: string): string {
+  const boundary = /boundary=([^;]+)/.exec(contentType)?.[1];
+  if (boundary) {
+    const part = raw.split(`--${boundary}`).find((p) => p.includes('\r\n\r\n') && !p.startsWith('--'));
+    if (part) return part.slice(part.indexOf('\r\n\r\n') + 4).replace(/\r\n$/, '');
+  }
+  if (contentType.includes('application/x-www-form-urlencoded')) {
+    const params = new URLSearchParams(raw);
+    return params.get('body') ?? params.get('file') ?? raw;
+  }
+  return raw;
 }

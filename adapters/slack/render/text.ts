@@ -36,14 +36,15 @@ export function truncate(text: string, max: number): string {
 
 /**
  * Slack mrkdwn treats &, < and > as control characters (links, mentions, `<!channel>`): escape them so names typed by
- * users render as text. Our own user mentions (`<@U123>`) are kept.
+ * users render as text. Our own user and channel mentions (`<@U123>`, `<#C123>`) are kept.
  */
 export function escapeMrkdwn(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/&lt;@([UW][A-Z0-9_]+)&gt;/g, '<@$1>');
+    .replace(/&lt;@([UW][A-Z0-9_]+)&gt;/g, '<@$1>')
+    .replace(/&lt;#([CG][A-Z0-9_]+)&gt;/g, '<#$1>');
 }
 
 /** Neutral markdown uses `**bold**` nowhere; single `*bold*` and `_italic_` are already Slack's. */
