@@ -8,6 +8,7 @@ import { connectionsUsage, runConnectionsCommand } from './connections-command.t
 import { instancesUsage, runInstancesCommand } from './instances-command.ts';
 import { UsageError, type CliIo } from './output.ts';
 import { errorsUsage, syncUsage, triggersUsage } from './sync-commands.ts';
+import { auditUsage } from './audit-command.ts';
 
 const usage = `DeskBridge: connect helpdesks across companies and keep tickets in sync.
 
@@ -20,6 +21,7 @@ deskbridge rules run --script FILE --entity ENTITY.json [--replica REPLICA.json]
 ${triggersUsage}
 ${errorsUsage}
 ${syncUsage}
+${auditUsage}
 deskbridge simulator freshdesk|freshservice|xurrent --port N [--seed FILE] [--rate-limit PER_MINUTE]
 
 Add --json to any command for JSON output. The CLI works on the service's data dir (DESKBRIDGE_DATA_DIR,
@@ -66,6 +68,10 @@ export async function runCli(args: string[], io: CliIo, env: Record<string, stri
         const commands = await import('./sync-commands.ts');
         const run = group === 'triggers' ? commands.runTriggersCommand : group === 'errors' ? commands.runErrorsCommand : commands.runSyncCommand;
         return await withDeps(env, (deps, actor) => run(deps, rest, io, actor));
+      }
+      case 'audit': {
+        const { runAuditCommand } = await import('./audit-command.ts');
+        return await withDeps(env, (deps) => runAuditCommand(deps, rest, io));
       }
       default:
         throw new UsageError(`Unknown command "${group}".`);

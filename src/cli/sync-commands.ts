@@ -16,7 +16,8 @@ export const errorsUsage = `deskbridge errors list <connection> [--all]
 deskbridge errors retry|resolve <error-id>`;
 
 export const syncUsage = `deskbridge sync bulk <connection> [--force] [--no-wait]
-deskbridge rules publish <connection> --outgoing FILE --incoming FILE [--note TEXT]`;
+deskbridge rules publish <connection> --outgoing FILE --incoming FILE [--note TEXT]
+    (operator override: publishes without an approval in chat; recorded in the audit log as rules.publish.override)`;
 
 function positional(positionals: string[], what: string): string {
   const value = positionals[0];
@@ -93,6 +94,10 @@ export async function runErrorsCommand(deps: AppDeps, args: string[], io: CliIo,
   }
 }
 
+/**
+ * `rules publish`: an OPERATOR OVERRIDE for whoever runs the node (it needs the data dir and the secret key): it
+ * publishes without the chat approval and is audited as `rules.publish.override`. Chat has no such path.
+ */
 export async function runRulesPublishCommand(deps: AppDeps, args: string[], io: CliIo, actor: string): Promise<void> {
   const { values, positionals } = parseFlags(args, { outgoing: { type: 'string' }, incoming: { type: 'string' }, note: { type: 'string' } });
   const connection = positional(positionals, 'connection');
@@ -108,6 +113,7 @@ export async function runRulesPublishCommand(deps: AppDeps, args: string[], io: 
   const published = publishRuleVersion(deps, { connection, version: draft.version, actor });
   if (values.json) return printJson(io, published);
   io.stdout.write(`Rules version ${published.version} of "${connection}" is published; it applies to the next change of each entity.\n`);
+  io.stdout.write('Operator override: published without an approval in chat; recorded in the audit log (rules.publish.override).\n');
 }
 
 /** A bar on a terminal, plain lines otherwise (logs, CI). */
