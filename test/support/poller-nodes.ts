@@ -100,10 +100,10 @@ export async function startRestartableNode(
  * A (acme, Freshdesk, Slack to a fake Slack) and B (globex, Xurrent), on one controllable clock that starts at the
  * real time: node requests are signed with the real time, so the clock may only move a few minutes before they fail.
  */
-export async function pollerPair(slack: FakeSlack) {
+export async function pollerPair(slack: FakeSlack, env: { a?: Record<string, string>; b?: Record<string, string> } = {}) {
   const clock = new TestClock(Date.now());
-  const a = await startRestartableNode('a', { clock, slack });
-  const b = await startRestartableNode('b', { clock });
+  const a = await startRestartableNode('a', { clock, slack, ...(env.a ? { env: env.a } : {}) });
+  const b = await startRestartableNode('b', { clock, ...(env.b ? { env: env.b } : {}) });
   await registerTestInstance(a.service.deps, 'acme', 'freshdesk');
   await registerTestInstance(b.service.deps, 'globex', 'xurrent');
   return {
@@ -111,10 +111,11 @@ export async function pollerPair(slack: FakeSlack) {
     a,
     b,
     /** Initiates Acme -> Globex on A; returns the pending connection and its code. */
-    async initiate(name = 'Acme to Globex') {
+    /** A null destination makes a private connection: the acceptor has no URL and pulls. */
+    async initiate(name = 'Acme to Globex', destination: string | null = 'globex') {
       const { connection, code } = await initiateConnection(a.service.deps, {
         instance: 'acme',
-        destinationUrl: b.instanceUrl('globex'),
+        destinationUrl: destination === null ? null : b.instanceUrl(destination),
         mode: 'basic',
         localShortName: 'Acme',
         remoteShortName: 'Globex',
@@ -124,8 +125,8 @@ export async function pollerPair(slack: FakeSlack) {
       });
       return { connection, code };
     },
-    async accept(code: string) {
-      await acceptInvitation(b.service.deps, { instance: 'globex', code, actor: 'test:bob' });
+    async accept(code: string, instance = 'globex', incomingProjectId?: string) {
+      await acceptInvitation(b.service.deps, { instance, code, actor: 'test:bob', ...(incomingProjectId ? { incomingProjectId } : {}) });
       return listConnections(a.service.deps);
     },
     async destroy() {
