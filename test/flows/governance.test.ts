@@ -97,4 +97,15 @@ describe('rules governance use-cases and flows (chat-neutral)', () => {
     const opened = openRulesEditor(deps, alice, 'Acme to Partner');
     expect(opened.reply).toMatchObject({ kind: 'open-form', form: { id: 'rules.edit' } });
   });
+
+  it('a Basic-mode connection shows its generated rules read-only, saying why', async () => {
+    await initiateConnection(deps, { instance: 'acme', destinationUrl: null, mode: 'basic', localShortName: 'Acme', remoteShortName: 'B', name: 'Acme basic', incomingProjectId: '1001', actor: 'test:alice' });
+    const opened = openRulesEditor(deps, alice, 'Acme basic');
+    if (opened.reply.kind !== 'open-form') throw new Error('expected a form');
+    const form = opened.reply.form;
+    expect(form.submitLabel).toBeUndefined();
+    expect(form.items.some((i) => i.kind === 'text')).toBe(false);
+    expect(JSON.stringify(form.items)).toMatch(/Basic-mode connection: its rules are generated for the two platforms and cannot be edited/);
+    expect(JSON.stringify(form.items)).toContain('replica.summary');
+  });
 });
