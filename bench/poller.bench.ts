@@ -25,8 +25,7 @@ import type { AppDeps } from '../src/app/deps.ts';
 import type { HelpdeskDirectory } from '../src/domain/helpdesk.ts';
 import { verifySignature } from '../src/domain/request-signing.ts';
 import { createLogger } from '../src/logger.ts';
-import { NodeClient } from '../src/node/client.ts';
-import { defaultHealthProbe, runHealthCycle } from '../src/poller/health-check.ts';
+import { defaultHealthProbe, pollerNodeClient, runHealthCycle } from '../src/poller/health-check.ts';
 import { SecretBox } from '../src/secrets.ts';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
@@ -165,7 +164,8 @@ async function main(): Promise<void> {
     },
   };
   const secrets = new SecretBox(Buffer.from(masterKey, 'hex'));
-  const client = new NodeClient({ timeoutMs: Number(process.env.BENCH_TIMEOUT_MS ?? 5000) });
+  // The service's node timeout default (DESKBRIDGE_NODE_TIMEOUT_MS).
+  const client = pollerNodeClient(Number(process.env.BENCH_TIMEOUT_MS ?? 5000));
   const deps: AppDeps = {
     db: openDatabase(databasePath(dataDir)),
     secrets,

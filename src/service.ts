@@ -21,7 +21,7 @@ import { webhookInstance } from './app/webhook-secrets.ts';
 import { SyncEngine } from './sync/engine.ts';
 import { nodeSyncTransport } from './node/sync-transport.ts';
 import { Poller } from './poller/poller.ts';
-import { defaultHealthProbe } from './poller/health-check.ts';
+import { defaultHealthProbe, pollerNodeClient } from './poller/health-check.ts';
 
 export interface ServiceOptions {
   config: Config;
@@ -126,7 +126,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   sync.start();
   const poller = new Poller(deps, {
     config: options.config.poller,
-    probe: defaultHealthProbe(deps, new NodeClient({ timeoutMs: options.config.nodeTimeoutMs })),
+    probe: defaultHealthProbe(deps, pollerNodeClient(options.config.nodeTimeoutMs)),
     notifiers: [...(slack ? [slack.notifier] : []), teams.notifier],
     sync,
   });
