@@ -9,6 +9,7 @@ import { noteFailure, noteSuccess, type HealthPolicy } from './health.ts';
 import { applyEntityMessages, type InboxRow } from './incoming.ts';
 import { processChange } from './outgoing.ts';
 import { forEachLimited, isTransient, retryDelayMs } from './retry.ts';
+import { collecting, running, statementsOf } from './statements.ts';
 import { enqueueChange, isBlocked, syncStateOf, updateSyncState } from './store.ts';
 import type { PeerAddress, SyncTransport } from './transport.ts';
 
@@ -30,10 +31,6 @@ export interface SyncEngineOptions {
 
 type Progress = number;
 
-/** Connections whose changes are collected (a deactivated one queues them). */
-const collecting = ['active', 'deactivated', 'error'] as const;
-/** Connections that process and exchange messages. */
-const running = ['active', 'error'] as const;
 
 /**
  * The sync engine: change detection (webhook intake, polling) -> change queue -> outgoing script -> outbox ->
@@ -45,6 +42,7 @@ export class SyncEngine {
   #loop: Promise<void> | null = null;
   #busy = false;
   #kicked = false;
+  #intakes: Array<{ notice: ChangeNotice; resolve: () => void; reject: (error: unknown) => void }> = [];
 
   constructor(
     private readonly deps: AppDeps,
@@ -59,8 +57,9 @@ export class SyncEngine {
     return retryDelayMs(attempt, this.options.retryBaseMs, this.options.retryMaxMs, this.options.random);
   }
 
-  private connectionsWith(statuses: readonly ConnectionRow['status'][]): ConnectionRow[] {
-    return this.deps.db.select().from(connections).where(inArray(connections.status, [...statuses])).all();
+  private connectionsWith(statuses: typeof collecting | typeof running): ConnectionRow[] {
+    const s = statementsOf(this.deps.db);
+    return (statuses === collecting ? s.connectionsCollecting : s.connectionsRunning).all();
   }
 
   private context(cache: Map<string, ConnectionContext>, row: ConnectionRow): ConnectionContext {
@@ -79,19 +78,36 @@ export class SyncEngine {
 
   // ---- change detection ---------------------------------------------------------------------------------------
 
-  /** A helpdesk webhook: queue the entity for every connection of that instance. */
-  intake(notice: ChangeNotice): void {
-    const instance = this.deps.db.select({ id: instances.id }).from(instances).where(eq(instances.slug, notice.instanceSlug)).get();
-    if (!instance) return;
-    const rows = this.deps.db
-      .select({ id: connections.id })
-      .from(connections)
-      .where(and(eq(connections.instanceId, instance.id), inArray(connections.status, [...collecting])))
-      .all();
-    const at = this.now();
-    this.deps.db.transaction((tx) => {
-      for (const row of rows) enqueueChange(tx, row.id, notice.entityId, 'webhook', at);
+  /**
+   * A helpdesk webhook: queue the entity for every connection of that instance. Notices arriving together are written
+   * in one transaction (one commit instead of one per webhook); each resolves once its row is stored, so a webhook is
+   * answered only when its change is durable. The engine is woken at once rather than at its next timer pass.
+   */
+  intake(notice: ChangeNotice): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#intakes.push({ notice, resolve, reject });
+      if (this.#intakes.length === 1) setImmediate(() => this.flushIntakes());
     });
+  }
+
+  private flushIntakes(): void {
+    const pending = this.#intakes;
+    this.#intakes = [];
+    const s = statementsOf(this.deps.db);
+    const at = this.now();
+    try {
+      this.deps.db.transaction((tx) => {
+        for (const { notice } of pending) {
+          const instance = s.instanceBySlug.get({ slug: notice.instanceSlug });
+          if (!instance) continue;
+          for (const row of s.collectingOfInstance.all({ instanceId: instance.id })) enqueueChange(tx, row.id, notice.entityId, 'webhook', at);
+        }
+      });
+    } catch (error) {
+      for (const { reject } of pending) reject(error);
+      return;
+    }
+    for (const { resolve } of pending) resolve();
     this.kick();
   }
 
@@ -297,17 +313,23 @@ export class SyncEngine {
       .limit(2000)
       .all();
     const groups = new Map<string, InboxRow[]>();
+    const named: Array<{ id: number; remoteEntityId: string }> = [];
     for (const row of rows) {
       let remoteEntityId = row.remoteEntityId;
       if (remoteEntityId === null) {
         const payload = row.payload as { entityId?: unknown } | null;
         remoteEntityId = typeof payload?.entityId === 'string' ? payload.entityId : '?';
-        this.deps.db.update(inbox).set({ remoteEntityId }).where(eq(inbox.id, row.id)).run();
+        named.push({ id: row.id, remoteEntityId });
       }
       const key = `${row.connectionId}\u0000${remoteEntityId}`;
       const list = groups.get(key) ?? [];
       list.push({ ...row, remoteEntityId });
       groups.set(key, list);
+    }
+    if (named.length > 0) {
+      this.deps.db.transaction((tx) => {
+        for (const { id, remoteEntityId } of named) tx.update(inbox).set({ remoteEntityId }).where(eq(inbox.id, id)).run();
+      });
     }
     const now = this.now();
     const ready = [...groups.values()].filter((list) => {

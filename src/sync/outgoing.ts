@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { changeQueue, outbox, triggers, twinLinks } from '../../db/schema.ts';
+import { changeQueue, outbox, twinLinks } from '../../db/schema.ts';
 import type { AppDeps } from '../app/deps.ts';
 import type { Entity } from '../domain/entity.ts';
 import { isDomainError, type DomainError } from '../domain/errors.ts';
@@ -10,6 +10,7 @@ import { replicaHash } from './canonical.ts';
 import type { ConnectionContext } from './context.ts';
 import type { ReplicaPayload } from './messages.ts';
 import { isTransient } from './retry.ts';
+import { statementsOf } from './statements.ts';
 import { isBlocked, recordEntityError, touchCounters, twinByLocal, type TwinRow } from './store.ts';
 
 export type ChangeRow = typeof changeQueue.$inferSelect;
@@ -28,12 +29,9 @@ export function buildReplica(ctx: ConnectionContext, entity: Entity, twin: TwinR
 /** An entity without a twin syncs only when an active trigger selected it (or a bulk sync did). */
 function selectedByTrigger(deps: AppDeps, ctx: ConnectionContext, row: ChangeRow): boolean {
   if (row.reason === 'trigger' || row.reason === 'bulk' || row.reason === 'retry') return true;
-  const active = deps.db
-    .select({ query: triggers.query })
-    .from(triggers)
-    .where(and(eq(triggers.connectionId, ctx.connection.id), eq(triggers.active, true)))
-    .all();
-  return active.some((t) => t.query.trim() === '');
+  return statementsOf(deps.db)
+    .activeTriggers.all({ connectionId: ctx.connection.id })
+    .some((t) => t.query.trim() === '');
 }
 
 /**

@@ -1,35 +1,31 @@
-import { and, count, eq, isNull } from 'drizzle-orm';
-import { changeQueue, connections, syncErrors, syncState, twinLinks } from '../../db/schema.ts';
+import { eq } from 'drizzle-orm';
+import { syncErrors, syncState, twinLinks } from '../../db/schema.ts';
 import type { DbOrTx } from '../app/store/connections.ts';
 import type { DomainError } from '../domain/errors.ts';
+import { statementsOf } from './statements.ts';
 
 export type TwinRow = typeof twinLinks.$inferSelect;
 export type SyncStateRow = typeof syncState.$inferSelect;
 
 /** Queues a local entity for the outgoing pipeline; a second change before it is processed joins the first. */
 export function enqueueChange(db: DbOrTx, connectionId: string, entityId: string, reason: string, at: Date, force = false): void {
-  db.insert(changeQueue)
-    .values({ connectionId, entityId, reason, force, queuedAt: at })
-    .onConflictDoUpdate({
-      target: [changeQueue.connectionId, changeQueue.entityId],
-      set: { queuedAt: at, reason, ...(force ? { force: true } : {}) },
-    })
-    .run();
+  const s = statementsOf(db);
+  (force ? s.enqueueForced : s.enqueue).run({ connectionId, entityId, reason, force, at });
 }
 
 export function twinByLocal(db: DbOrTx, connectionId: string, localEntityId: string): TwinRow | undefined {
-  return db.select().from(twinLinks).where(and(eq(twinLinks.connectionId, connectionId), eq(twinLinks.localEntityId, localEntityId))).get();
+  return statementsOf(db).twinByLocal.get({ connectionId, entityId: localEntityId });
 }
 
 export function twinByRemote(db: DbOrTx, connectionId: string, remoteEntityId: string): TwinRow | undefined {
-  return db.select().from(twinLinks).where(and(eq(twinLinks.connectionId, connectionId), eq(twinLinks.remoteEntityId, remoteEntityId))).get();
+  return statementsOf(db).twinByRemote.get({ connectionId, entityId: remoteEntityId });
 }
 
 export function syncStateOf(db: DbOrTx, connectionId: string, now: Date): SyncStateRow {
-  const row = db.select().from(syncState).where(eq(syncState.connectionId, connectionId)).get();
+  const row = statementsOf(db).syncState.get({ connectionId });
   if (row) return row;
   db.insert(syncState).values({ connectionId, pollCursor: cursorFrom(now) }).onConflictDoNothing().run();
-  return db.select().from(syncState).where(eq(syncState.connectionId, connectionId)).get()!;
+  return statementsOf(db).syncState.get({ connectionId })!;
 }
 
 export function updateSyncState(db: DbOrTx, connectionId: string, changes: Partial<SyncStateRow>): void {
@@ -38,13 +34,7 @@ export function updateSyncState(db: DbOrTx, connectionId: string, changes: Parti
 
 /** True while the entity has an unresolved error in that direction: it waits, the others go on. */
 export function isBlocked(db: DbOrTx, connectionId: string, direction: 'outgoing' | 'incoming', entityId: string): boolean {
-  return (
-    db
-      .select({ id: syncErrors.id })
-      .from(syncErrors)
-      .where(and(eq(syncErrors.connectionId, connectionId), eq(syncErrors.direction, direction), eq(syncErrors.entityId, entityId), isNull(syncErrors.resolvedAt)))
-      .get() !== undefined
-  );
+  return statementsOf(db).blocked.get({ connectionId, direction, entityId }) !== undefined;
 }
 
 /** Records what blocks an entity: the type, the message a person can act on, and the script line when there is one. */
@@ -71,13 +61,11 @@ export function recordEntityError(
 
 /** Entities under sync and the last one synced, on the connection row. */
 export function touchCounters(db: DbOrTx, connectionId: string, entityKey: string | null, at: Date): void {
-  const total = db.select({ n: count() }).from(twinLinks).where(eq(twinLinks.connectionId, connectionId)).get()?.n ?? 0;
-  db.update(connections)
-    .set({ entitiesUnderSync: total, ...(entityKey ? { lastSyncEntity: entityKey, lastSyncAt: at } : {}) })
-    .where(eq(connections.id, connectionId))
-    .run();
+  const s = statementsOf(db);
+  const total = s.twinCount.get({ connectionId })?.n ?? 0;
+  if (entityKey) s.setCounters.run({ connectionId, total, entityKey, atMs: at.getTime() });
+  else s.setCount.run({ connectionId, total });
 }
-
 
 /** A change cursor starting a little before `at`: helpdesks keep update times to the second, so start on the second before. */
 export function cursorFrom(at: Date): string {

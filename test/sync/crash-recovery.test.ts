@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acceptInvitation } from '../../src/app/accept-invitation.ts';
 import { initiateConnection } from '../../src/app/initiate-connection.ts';
@@ -9,10 +10,16 @@ import { createLogger } from '../../src/logger.ts';
 import { buildAppDeps } from '../../src/service.ts';
 import { connectorDirectory } from '../../adapters/helpdesk/index.ts';
 import { freePort, tempDir } from '../support/nodes.ts';
-import { runDeskbridge, startServiceProcess, type ServiceProcess } from '../support/processes.ts';
+import { repoRoot, runDeskbridge, startServiceProcess, type ServiceProcess } from '../support/processes.ts';
 import { agentOf, startSimulator, type Simulator } from '../support/sync-nodes.ts';
 
 const TICKETS = 300;
+
+/**
+ * The service as one process (`node --import tsx src/main.ts`): the `tsx` command would run it in a child of its own,
+ * and a SIGKILL of the wrapper would leave the node itself running (orphaned, still serving the port).
+ */
+const serviceCommand = [process.execPath, '--import', 'tsx', join(repoRoot, 'src', 'main.ts')];
 
 interface ProcessNode {
   env: Record<string, string>;
@@ -38,7 +45,7 @@ async function processNode(name: string): Promise<ProcessNode> {
     SYNC_RETRY_BASE_MS: '50',
     SYNC_RETRY_MAX_MS: '400',
   };
-  return { env, url, dataDir, service: await startServiceProcess(env, `${url}/healthz`) };
+  return { env, url, dataDir, service: await startServiceProcess(env, `${url}/healthz`, serviceCommand) };
 }
 
 /** Use-cases on a node's data dir from the test process (setup only; the node's own process does the syncing). */
@@ -102,7 +109,9 @@ describe('exactly once across a SIGKILL of the receiving node', () => {
     const atKill = 'ticketCount' in fd ? fd.ticketCount() : 0;
     expect(atKill).toBeLessThan(TICKETS);
     await new Promise((r) => setTimeout(r, 500));
-    b.service = await startServiceProcess(b.env, `${b.url}/healthz`);
+    // The port answers no more: the node is really gone (and the restart below is a new process, not the old one).
+    await expect(fetch(`${b.url}/healthz`)).rejects.toThrow();
+    b.service = await startServiceProcess(b.env, `${b.url}/healthz`, serviceCommand);
 
     const result = await bulk;
     expect(result.code, result.stderr).toBe(0);

@@ -89,6 +89,8 @@ export class FreshworksClient implements Helpdesk {
   readonly statuses: CodeTable<number>;
   readonly priorities: CodeTable<number>;
   readonly transport: HelpdeskTransport;
+  /** Built once per connector: zod compiles a schema on its first parse, so a fresh one per call costs every call. */
+  private readonly schemas;
 
   constructor(
     private readonly flavor: FreshworksClientFlavor,
@@ -98,6 +100,13 @@ export class FreshworksClient implements Helpdesk {
     if (target.credentials.kind !== 'apiKey') {
       throw new DomainError('invalid_input', `${flavor.label} signs in with an API key; this instance has a token instead.`);
     }
+    this.schemas = {
+      ticket: wrapped(flavor.wrap, 'ticket', freshworksTicketSchema),
+      ticketWithConversations: wrapped(flavor.wrap, 'ticket', freshworksTicketWithConversationsSchema),
+      conversations: wrapped(flavor.wrap, 'conversations', z.array(freshworksConversationSchema)),
+      conversation: wrapped(flavor.wrap, 'conversation', freshworksConversationSchema),
+      changed: wrapped(flavor.wrap, 'tickets', z.array(freshworksTicketSchema.pick({ id: true, updated_at: true }))),
+    };
     this.platform = flavor.platform;
     this.statuses = flavor.statuses;
     this.priorities = flavor.priorities;
@@ -131,7 +140,7 @@ export class FreshworksClient implements Helpdesk {
   }
 
   private ticketSchema() {
-    return wrapped(this.flavor.wrap, 'ticket', freshworksTicketSchema);
+    return this.schemas.ticket;
   }
 
   /** One call in the usual case: the ticket with its conversations embedded (a second only past the embed cap). */
@@ -139,7 +148,7 @@ export class FreshworksClient implements Helpdesk {
     const ticketId = this.ticketId(id);
     const { data: ticket } = await this.transport.json(
       { method: 'GET', path: `/tickets/${ticketId}`, query: { include: `${this.flavor.ticketIncludes},conversations` }, what: `ticket ${ticketId}` },
-      wrapped(this.flavor.wrap, 'ticket', freshworksTicketWithConversationsSchema),
+      this.schemas.ticketWithConversations,
     );
     const embedded = ticket.conversations;
     const conversations = embedded && embedded.length < EMBEDDED_CONVERSATIONS_CAP ? embedded : await this.conversations(ticketId);
@@ -149,7 +158,7 @@ export class FreshworksClient implements Helpdesk {
   private conversations(ticketId: number): Promise<FreshworksConversation[]> {
     return this.collect(
       { method: 'GET', path: `/tickets/${ticketId}/conversations`, query: { per_page: 100 }, what: `the conversations of ticket ${ticketId}` },
-      wrapped(this.flavor.wrap, 'conversations', z.array(freshworksConversationSchema)),
+      this.schemas.conversations,
     );
   }
 
@@ -189,7 +198,7 @@ export class FreshworksClient implements Helpdesk {
           query: { updated_since: formatUtcSeconds(sinceMs), per_page: 100, ...this.flavor.listParams },
           what: 'the changed tickets',
         },
-        wrapped(this.flavor.wrap, 'tickets', z.array(freshworksTicketSchema.pick({ id: true, updated_at: true }))),
+        this.schemas.changed,
       );
       found = tickets.map((t) => ({ id: String(t.id), updated: toHubTime(t.updated_at) ?? t.updated_at }));
     }
@@ -230,7 +239,7 @@ export class FreshworksClient implements Helpdesk {
       comment.attachments && comment.attachments.length > 0
         ? { method: 'POST', path: `/tickets/${ticketId}/notes`, form: toForm(fields, comment.attachments), what: `a note on ticket ${ticketId}` }
         : { method: 'POST', path: `/tickets/${ticketId}/notes`, json: fields, what: `a note on ticket ${ticketId}` };
-    const { data } = await this.transport.json(spec, wrapped(this.flavor.wrap, 'conversation', freshworksConversationSchema));
+    const { data } = await this.transport.json(spec, this.schemas.conversation);
     return this.toComment(data);
   }
 

@@ -137,7 +137,9 @@ export async function startSimServer(platform: SimPlatform, port = 0): Promise<R
       res.end(payload);
     }
   });
-  server.keepAliveTimeout = 1000;
+  // Like a real API, keep idle connections long enough to be reused: fetch (undici) drops a socket whose keep-alive
+  // hint is within ~1-2 s, so a 1 s hint meant a new TCP connection (and a socket-reset error) on every call.
+  server.keepAliveTimeout = 10_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,0 +1,96 @@
+import { and, count, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { changeQueue, connections, instances, syncErrors, syncState, triggers, twinLinks } from '../../db/schema.ts';
+import type { DbOrTx } from '../app/store/connections.ts';
+
+const p = (name: string) => sql.placeholder(name);
+
+/** Connections whose changes are collected (a deactivated one queues them). */
+export const collecting = ['active', 'deactivated', 'error'] as const;
+/** Connections that process and exchange messages. */
+export const running = ['active', 'error'] as const;
+
+/**
+ * The queries the sync runs for every entity, prepared once per database connection. Building a query with drizzle
+ * and preparing it in SQLite cost more than running it; these run several times per synced entity.
+ */
+function prepare(db: DbOrTx) {
+  return {
+    twinByLocal: db
+      .select()
+      .from(twinLinks)
+      .where(and(eq(twinLinks.connectionId, p('connectionId')), eq(twinLinks.localEntityId, p('entityId'))))
+      .prepare(),
+    twinByRemote: db
+      .select()
+      .from(twinLinks)
+      .where(and(eq(twinLinks.connectionId, p('connectionId')), eq(twinLinks.remoteEntityId, p('entityId'))))
+      .prepare(),
+    syncState: db.select().from(syncState).where(eq(syncState.connectionId, p('connectionId'))).prepare(),
+    blocked: db
+      .select({ id: syncErrors.id })
+      .from(syncErrors)
+      .where(
+        and(
+          eq(syncErrors.connectionId, p('connectionId')),
+          eq(syncErrors.direction, p('direction')),
+          eq(syncErrors.entityId, p('entityId')),
+          isNull(syncErrors.resolvedAt),
+        ),
+      )
+      .prepare(),
+    twinCount: db.select({ n: count() }).from(twinLinks).where(eq(twinLinks.connectionId, p('connectionId'))).prepare(),
+    setCounters: db
+      .update(connections)
+      // Raw placeholders in SET skip the column encoders: `atMs` is the time in ms, as the column stores it.
+      .set({ entitiesUnderSync: sql`${p('total')}`, lastSyncEntity: sql`${p('entityKey')}`, lastSyncAt: sql`${p('atMs')}` })
+      .where(eq(connections.id, p('connectionId')))
+      .prepare(),
+    setCount: db
+      .update(connections)
+      .set({ entitiesUnderSync: sql`${p('total')}` })
+      .where(eq(connections.id, p('connectionId')))
+      .prepare(),
+    enqueue: db
+      .insert(changeQueue)
+      .values({ connectionId: p('connectionId'), entityId: p('entityId'), reason: p('reason'), force: p('force'), queuedAt: p('at') })
+      .onConflictDoUpdate({ target: [changeQueue.connectionId, changeQueue.entityId], set: { queuedAt: sql`excluded.queued_at`, reason: sql`excluded.reason` } })
+      .prepare(),
+    enqueueForced: db
+      .insert(changeQueue)
+      .values({ connectionId: p('connectionId'), entityId: p('entityId'), reason: p('reason'), force: p('force'), queuedAt: p('at') })
+      .onConflictDoUpdate({
+        target: [changeQueue.connectionId, changeQueue.entityId],
+        set: { queuedAt: sql`excluded.queued_at`, reason: sql`excluded.reason`, force: sql`excluded.force` },
+      })
+      .prepare(),
+    connectionsCollecting: db.select().from(connections).where(inArray(connections.status, [...collecting])).prepare(),
+    connectionsRunning: db.select().from(connections).where(inArray(connections.status, [...running])).prepare(),
+    instanceBySlug: db.select({ id: instances.id }).from(instances).where(eq(instances.slug, p('slug'))).prepare(),
+    collectingOfInstance: db
+      .select({ id: connections.id })
+      .from(connections)
+      .where(and(eq(connections.instanceId, p('instanceId')), inArray(connections.status, [...collecting])))
+      .prepare(),
+    activeTriggers: db
+      .select({ query: triggers.query })
+      .from(triggers)
+      .where(and(eq(triggers.connectionId, p('connectionId')), eq(triggers.active, true)))
+      .prepare(),
+  };
+}
+
+export type SyncStatements = ReturnType<typeof prepare>;
+
+// Keyed by the drizzle session, which a database and its transactions share: a statement prepared once runs inside
+// whichever transaction is open on that connection.
+const cache = new WeakMap<object, SyncStatements>();
+
+export function statementsOf(db: DbOrTx): SyncStatements {
+  const key = (db as unknown as { session: object }).session;
+  let found = cache.get(key);
+  if (!found) {
+    found = prepare(db);
+    cache.set(key, found);
+  }
+  return found;
+}
