@@ -18,7 +18,7 @@ export function teamsNotifier(ctx: TeamsContext): Notifier {
         return { kind: 'failed', error: `DeskBridge has no conversation reference for ${channel.channelId}: add it to that channel again.`, permanent: true };
       }
       try {
-        await inConversation(ctx, channel.channelId, (turn) => turn.sendActivity(messageActivity(message)));
+        await inConversation(ctx, channel.channelId, (turn) => turn.sendActivity(messageActivity(ctx, message, channel.channelId)));
         return { kind: 'sent' };
       } catch (error) {
         const e = error as { statusCode?: number; response?: { headers?: { get?(name: string): string | undefined } }; message?: string };

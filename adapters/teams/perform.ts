@@ -8,16 +8,21 @@ import {
   type TurnContext,
 } from 'botbuilder';
 import type { ChatActor } from '../../src/app/chat-actor.ts';
+import { getApprovalRequest } from '../../src/app/approvals.ts';
 import { findPersonalConversation, findTeamsConversation, listTeamsChannels } from '../../src/app/teams-conversations.ts';
 import { recallFormView, rememberFormView } from '../../src/app/teams-form-views.ts';
+import { approverMris, findTeamsUser } from '../../src/app/teams-users.ts';
+import { approvalCardWasPosted } from '../../src/flows/approval-card.ts';
+import type { MentionRenderer } from '../../src/ui/mentions.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import { invitationPosted } from '../../src/flows/invitation-message.ts';
 import { failureMessage, notice } from '../../src/flows/outcome.ts';
 import type { Form, FormValues, Message } from '../../src/ui/model.ts';
 import type { Effect, FlowResult, Reply } from '../../src/ui/replies.ts';
 import type { TeamsContext } from './context.ts';
-import { dialogOpeningActions } from './flows/actions.ts';
+import { APPROVAL_REFRESH, approverOnlyActions, dialogOpeningActions } from './flows/actions.ts';
 import { ADAPTIVE_CARD_CONTENT_TYPE, dialogTitle, formCard, messageCard, type AdaptiveCard, type CardMode } from './render/card.ts';
+import { DATA_KEY, type CardData } from './render/card-data.ts';
 
 /**
  * Carrying out a flow's answer in Teams. Where the interaction came from decides the shape:
@@ -29,8 +34,57 @@ import { ADAPTIVE_CARD_CONTENT_TYPE, dialogTitle, formCard, messageCard, type Ad
 
 const ACTIVITY_MESSAGE_TYPE = 'application/vnd.microsoft.activity.message';
 
-export function messageActivity(message: Message, extra: Partial<Activity> = {}): Partial<Activity> {
-  return { type: 'message', summary: message.text.slice(0, 200), attachments: [CardFactory.adaptiveCard(messageCard(message, { dialogActions: dialogOpeningActions }))], ...extra };
+/** Neutral mentions as Teams shows them: the names of the people and channels DeskBridge has seen. */
+export function mentionsFor(ctx: TeamsContext): MentionRenderer {
+  return (kind, value) => {
+    if (kind === 'channel') return findTeamsConversation(ctx.deps, value)?.name ?? 'the channel';
+    const teams = /^teams:([^/]+)\/(.+)$/.exec(value);
+    if (teams) return findTeamsUser(ctx.deps, { tenantId: teams[1]!, aadObjectId: teams[2]! })?.name ?? teams[2]!;
+    return /^[a-z]+:(?:[^/]+\/)?(.*)$/.exec(value)?.[1] ?? value;
+  };
+}
+
+/** The request an approval card decides, when the message carries its decision buttons. */
+function approvalRequestOf(message: Message): string | null {
+  for (const item of message.items) {
+    if (item.kind !== 'actions') continue;
+    const decision = item.actions.find((a) => approverOnlyActions.has(a.id));
+    if (decision?.value) return decision.value;
+  }
+  return null;
+}
+
+/**
+ * A message as everyone in a conversation sees it. An approval card shows no decision buttons here: its `refresh`
+ * names the approvers (MRIs), whose Teams client asks for their own view with the buttons (approval.refresh).
+ */
+export function sharedMessageCard(ctx: TeamsContext, message: Message, channelId?: string): AdaptiveCard {
+  const mentions = mentionsFor(ctx);
+  const requestId = approvalRequestOf(message);
+  if (!requestId) return messageCard(message, { dialogActions: dialogOpeningActions, mentions });
+  const request = getApprovalRequest(ctx.deps, requestId);
+  const tenantId = findTeamsConversation(ctx.deps, channelId ?? request.card?.channelId ?? '')?.tenantId ?? null;
+  const data: CardData = { kind: 'action', action: APPROVAL_REFRESH, value: requestId };
+  return messageCard(message, {
+    hiddenActions: approverOnlyActions,
+    mentions,
+    extra: {
+      refresh: {
+        action: { type: 'Action.Execute', title: 'Refresh', verb: APPROVAL_REFRESH, data: { [DATA_KEY]: data } },
+        userIds: tenantId ? approverMris(ctx.deps, { instanceId: request.instanceId, tenantId }) : [],
+      },
+    },
+  });
+}
+
+/** The approval card as an approver sees it: the decision buttons (Reject also in a dialog). */
+export function approverCard(ctx: TeamsContext, message: Message): AdaptiveCard {
+  return messageCard(message, { dialogActions: dialogOpeningActions, mentions: mentionsFor(ctx) });
+}
+
+/** A message for a conversation (`channelId`: where it goes, when it is not the card's recorded place). */
+export function messageActivity(ctx: TeamsContext, message: Message, channelId?: string): Partial<Activity> {
+  return { type: 'message', summary: message.text.slice(0, 200), attachments: [CardFactory.adaptiveCard(sharedMessageCard(ctx, message, channelId))] };
 }
 
 function cardActivity(card: AdaptiveCard, summary: string): Partial<Activity> {
@@ -43,13 +97,13 @@ export function renderForm(ctx: TeamsContext, actor: ChatActor, form: Form, mode
   const channels = form.items.some((i) => i.kind === 'channel')
     ? listTeamsChannels(ctx.deps, actor.tenantId).map((c) => ({ id: c.conversationId, name: c.name ?? c.conversationId }))
     : [];
-  return formCard(form, { mode, cardId, channels, ...extra });
+  return formCard(form, { mode, cardId, channels, mentions: mentionsFor(ctx), ...extra });
 }
 
 /** The submitted form again, with the submitted values and the errors next to their inputs. */
 function formWithErrors(ctx: TeamsContext, actor: ChatActor, submitted: Submitted, errors: Record<string, string>, mode: CardMode): AdaptiveCard {
   const form = submitted.cardId ? recallFormView(ctx.deps, { id: submitted.cardId, tenantId: actor.tenantId, userId: actor.userId }) : null;
-  if (!form) return messageCard(notice(`${Object.values(errors).join(' ')} (This form has expired; start again.)`));
+  if (!form) return messageCard(notice(`${Object.values(errors).join(' ')} (This form has expired; start again.)`), { mentions: mentionsFor(ctx) });
   return renderForm(ctx, actor, form, mode, { values: submitted.values, errors });
 }
 
@@ -64,6 +118,11 @@ function homeMessage(reply: Extract<Reply, { kind: 'home' }>): Message {
 
 const doneMessage = notice('Done.');
 
+/** A message only the acting user is looking at (a dialog, their own card): its buttons as they are. */
+function ownMessageCard(ctx: TeamsContext, message: Message): AdaptiveCard {
+  return messageCard(message, { dialogActions: dialogOpeningActions, mentions: mentionsFor(ctx) });
+}
+
 /** The answer to task/fetch or task/submit. */
 export function dialogResponse(ctx: TeamsContext, actor: ChatActor, result: FlowResult, submitted: Submitted | null): TaskModuleResponse {
   const show = (card: AdaptiveCard, title = 'DeskBridge'): TaskModuleResponse => ({
@@ -75,11 +134,11 @@ export function dialogResponse(ctx: TeamsContext, actor: ChatActor, result: Flow
     case 'show-form':
       return show(renderForm(ctx, actor, r.form, 'dialog'), dialogTitle(r.form));
     case 'field-errors':
-      return show(submitted ? formWithErrors(ctx, actor, submitted, r.errors, 'dialog') : messageCard(notice(Object.values(r.errors).join(' '))));
+      return show(submitted ? formWithErrors(ctx, actor, submitted, r.errors, 'dialog') : ownMessageCard(ctx, notice(Object.values(r.errors).join(' '))));
     case 'private-message':
-      return show(messageCard(r.message));
+      return show(ownMessageCard(ctx, r.message));
     case 'home':
-      return show(messageCard(homeMessage(r)));
+      return show(ownMessageCard(ctx, homeMessage(r)));
     case 'close':
     case 'none':
       return { task: { type: 'message', value: 'Done.' } };
@@ -87,7 +146,14 @@ export function dialogResponse(ctx: TeamsContext, actor: ChatActor, result: Flow
 }
 
 /** The answer to an Action.Execute. `submitted.cardId` is null for a click on a message card (shared with others). */
-export async function inPlaceResponse(ctx: TeamsContext, turn: TurnContext, actor: ChatActor, result: FlowResult, submitted: Submitted): Promise<AdaptiveCardInvokeResponse> {
+export async function inPlaceResponse(
+  ctx: TeamsContext,
+  turn: TurnContext,
+  actor: ChatActor,
+  result: FlowResult,
+  submitted: Submitted,
+  at: { channelId: string; messageRef: string },
+): Promise<AdaptiveCardInvokeResponse> {
   const asCard = (card: AdaptiveCard): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: card as never });
   const asMessage = (text: string): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: ACTIVITY_MESSAGE_TYPE, value: text.slice(0, 1000) as never });
   const r = result.reply;
@@ -103,17 +169,22 @@ export async function inPlaceResponse(ctx: TeamsContext, turn: TurnContext, acto
     case 'field-errors':
       return onOwnCard ? asCard(formWithErrors(ctx, actor, submitted, r.errors, 'inline')) : asMessage(Object.values(r.errors).join(' '));
     case 'private-message': {
-      if (onOwnCard) return asCard(messageCard(r.message));
+      if (onOwnCard) return asCard(ownMessageCard(ctx, r.message));
       // A one-line answer (a refusal, a confirmation) is said to the clicker alone; a richer one is posted.
       const single = r.message.items.length === 1 && r.message.items[0]!.kind === 'markdown';
-      if (!single) await turn.sendActivity(messageActivity(r.message));
+      if (!single) await turn.sendActivity(messageActivity(ctx, r.message));
       return asMessage(r.message.text);
     }
     case 'home':
-      return onOwnCard ? asCard(messageCard(homeMessage(r))) : asMessage('DeskBridge');
+      return onOwnCard ? asCard(ownMessageCard(ctx, homeMessage(r))) : asMessage('DeskBridge');
     case 'close':
-    case 'none':
-      return onOwnCard ? asCard(messageCard(doneMessage)) : asMessage('Done.');
+    case 'none': {
+      // A decision on a shared card (an approval) updates that very card: the clicker sees it at once, everyone
+      // else through the update the effects make.
+      const same = result.effects.find((e): e is Extract<Effect, { kind: 'update-message' }> => e.kind === 'update-message' && e.channelId === at.channelId && e.messageRef === at.messageRef);
+      if (same) return asCard(sharedMessageCard(ctx, same.message));
+      return onOwnCard ? asCard(ownMessageCard(ctx, doneMessage)) : asMessage('Done.');
+    }
   }
 }
 
@@ -126,13 +197,13 @@ export async function conversationReply(ctx: TeamsContext, turn: TurnContext, ac
       await turn.sendActivity(cardActivity(renderForm(ctx, actor, r.form, 'inline', dialogCommand ? { dialogCommand } : {}), r.form.title));
       return;
     case 'private-message':
-      await turn.sendActivity(messageActivity(r.message));
+      await turn.sendActivity(messageActivity(ctx, r.message));
       return;
     case 'field-errors':
-      await turn.sendActivity(messageActivity(notice(Object.values(r.errors).join(' '))));
+      await turn.sendActivity(messageActivity(ctx, notice(Object.values(r.errors).join(' '))));
       return;
     case 'home':
-      await turn.sendActivity(messageActivity(homeMessage(r)));
+      await turn.sendActivity(messageActivity(ctx, homeMessage(r)));
       return;
     case 'close':
     case 'none':
@@ -162,6 +233,10 @@ export function performEffects(ctx: TeamsContext, actor: ChatActor, effects: Eff
           const text = 'I could not post the invitation to that channel: add DeskBridge to its team, or send the code yourself; it is on the connection\'s status.';
           await notifyUser(ctx, actor.tenantId, actor.userId, notice(text)).catch(() => {});
         }
+        if (effect.kind === 'post-approval-card') {
+          const text = 'I could not post the approval card to the approvers channel: add DeskBridge to its team. The request is recorded; an admin can set another channel with `approvers channel` in a channel I am in.';
+          await notifyUser(ctx, actor.tenantId, actor.userId, notice(text)).catch(() => {});
+        }
       }
     }
   })();
@@ -186,7 +261,7 @@ async function notifyUser(ctx: TeamsContext, tenantId: string, aadObjectId: stri
     ctx.logger.debug({ tenantId }, 'no personal chat with the user to notify');
     return false;
   }
-  await inConversation(ctx, personal.conversationId, (turn) => turn.sendActivity(messageActivity(message)));
+  await inConversation(ctx, personal.conversationId, (turn) => turn.sendActivity(messageActivity(ctx, message)));
   return true;
 }
 
@@ -194,7 +269,7 @@ async function performEffect(ctx: TeamsContext, actor: ChatActor, effect: Effect
   switch (effect.kind) {
     case 'post-invitation': {
       const posted = await inConversation(ctx, effect.channelId, async (turn) => {
-        const sent = await turn.sendActivity(messageActivity(effect.message));
+        const sent = await turn.sendActivity(messageActivity(ctx, effect.message));
         return { id: sent?.id ?? null, tenants: await memberTenants(turn) };
       });
       if (!posted.id) return;
@@ -202,16 +277,28 @@ async function performEffect(ctx: TeamsContext, actor: ChatActor, effect: Effect
       return;
     }
     case 'update-message':
-      await inConversation(ctx, effect.channelId, (turn) => turn.updateActivity({ ...messageActivity(effect.message), id: effect.messageRef }));
+      await inConversation(ctx, effect.channelId, (turn) => turn.updateActivity({ ...messageActivity(ctx, effect.message, effect.channelId), id: effect.messageRef }));
       return;
+    case 'post-approval-card': {
+      const sent = await inConversation(ctx, effect.channelId, (turn) => turn.sendActivity(messageActivity(ctx, effect.message, effect.channelId)));
+      if (sent?.id) approvalCardWasPosted(ctx.deps, actor, { requestId: effect.requestId, channelId: effect.channelId, messageRef: sent.id });
+      return;
+    }
+    case 'send-file': {
+      // Bots send files in Teams only through a consent card flow; a script is short enough to be shown instead.
+      const shown = effect.content.length > 20_000 ? `${effect.content.slice(0, 20_000)}\n… (truncated: ${effect.content.length} characters)` : effect.content;
+      const message: Message = { kind: 'message', text: effect.title, items: [{ kind: 'heading', text: effect.title }, { kind: 'note', text: effect.filename }, { kind: 'code', text: shown }] };
+      if (!(await notifyUser(ctx, actor.tenantId, effect.userId, message))) throw new Error('no personal chat with the user');
+      return;
+    }
+    case 'track-progress':
+      return trackProgress(ctx, actor, effect);
     case 'notify-user':
       await notifyUser(ctx, actor.tenantId, effect.userId, effect.message);
       return;
     case 'refresh-home':
       // Teams has no App Home here: the dashboard is `@DeskBridge list`.
       return;
-    default:
-      ctx.logger.debug({ effect: effect.kind }, 'teams: effect not carried out on this platform');
   }
 }
 
@@ -229,4 +316,42 @@ async function memberTenants(turn: TurnContext): Promise<string[]> {
     // Members unknown: nobody but our own tenant may accept from this message.
   }
   return [...tenants];
+}
+
+/**
+ * A progress message, updated in place until the job says it is done: in the channel, or in the personal chat of
+ * the user. The timer does not keep the process alive; a failed update is logged and retried at the next tick.
+ */
+async function trackProgress(ctx: TeamsContext, actor: ChatActor, effect: Extract<Effect, { kind: 'track-progress' }>): Promise<void> {
+  const conversationId = effect.channelId ?? findPersonalConversation(ctx.deps, { tenantId: actor.tenantId, aadObjectId: effect.userId })?.conversationId;
+  if (!conversationId) throw new Error('no conversation to post the progress in');
+  const first = effect.poll();
+  const posted = await inConversation(ctx, conversationId, (turn) => turn.sendActivity(messageActivity(ctx, first.message)));
+  if (!posted?.id || first.done) return;
+  const id = posted.id;
+  const until = Date.now() + effect.timeoutMs;
+  let last = JSON.stringify(first.message);
+  const tick = async (): Promise<void> => {
+    let reading;
+    try {
+      reading = effect.poll();
+    } catch (error) {
+      ctx.logger.warn({ err: error }, 'teams: progress poll failed');
+      return;
+    }
+    const rendered = JSON.stringify(reading.message);
+    if (rendered !== last || reading.done) {
+      try {
+        await inConversation(ctx, conversationId, (turn) => turn.updateActivity({ ...messageActivity(ctx, reading.message), id }));
+        last = rendered;
+      } catch (error) {
+        ctx.logger.warn({ err: error }, 'teams: progress update failed');
+      }
+    }
+    if (!reading.done && Date.now() < until) schedule();
+  };
+  const schedule = () => {
+    setTimeout(() => void tick(), effect.intervalMs).unref();
+  };
+  schedule();
 }

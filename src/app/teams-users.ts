@@ -1,6 +1,7 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { teamsUsers } from '../../db/schema.ts';
+import { approvers, teamsUsers } from '../../db/schema.ts';
+import { isApprover } from './approvers.ts';
 import type { AppDeps } from './deps.ts';
 import { audit } from './store/audit.ts';
 import { validateInput } from './validate.ts';
@@ -85,4 +86,26 @@ export function isTeamsTenantAdmin(deps: AppDeps, input: { tenantId: string; aad
 
 function toUser(row: typeof teamsUsers.$inferSelect): TeamsUser {
   return { tenantId: row.tenantId, aadObjectId: row.aadObjectId, mri: row.mri, name: row.name, tenantAdmin: row.tenantAdmin };
+}
+
+/**
+ * The MRIs of an instance's approvers in a tenant, for an approval card's `refresh.userIds` (Teams shows the
+ * buttons' view only to them; at most 60 users get a user-specific view). Approvers we never heard from have no MRI
+ * yet and see the read-only card until they speak to DeskBridge once.
+ */
+export function approverMris(deps: AppDeps, input: { instanceId: string; tenantId: string }): string[] {
+  return deps.db
+    .select({ mri: teamsUsers.mri })
+    .from(approvers)
+    .innerJoin(teamsUsers, and(eq(teamsUsers.tenantId, approvers.tenantId), eq(teamsUsers.aadObjectId, approvers.userId)))
+    .where(and(eq(approvers.instanceId, input.instanceId), eq(approvers.platform, 'teams'), eq(approvers.tenantId, input.tenantId)))
+    .orderBy(asc(approvers.createdAt))
+    .limit(60)
+    .all()
+    .map((r) => r.mri);
+}
+
+/** Whether this Teams actor approves rule publishes of the instance (the check is repeated by the decision itself). */
+export function isTeamsApprover(deps: AppDeps, actor: { tenantId: string; userId: string }, instanceId: string): boolean {
+  return isApprover(deps.db, instanceId, { platform: 'teams', tenantId: actor.tenantId, userId: actor.userId });
 }

@@ -5,9 +5,15 @@ import type { FormValues } from '../../../src/ui/model.ts';
 import { reply, type FlowResult } from '../../../src/ui/replies.ts';
 import { parseCommand, runCommand } from '../../../src/flows/command.ts';
 import { findTeamsUser } from '../../../src/app/teams-users.ts';
+import { getApprovalRequest } from '../../../src/app/approvals.ts';
+import { isTeamsApprover } from '../../../src/app/teams-users.ts';
+import { approvalCard } from '../../../src/flows/approval-card.ts';
+import type { ChatActor } from '../../../src/app/chat-actor.ts';
 import { actorOf, conversationKey, rememberConversation } from '../activity.ts';
 import type { TeamsContext } from '../context.ts';
-import { guardedFlow, inPlaceResponse, performEffects } from '../perform.ts';
+import { APPROVAL_REFRESH, redrawActions } from '../flows/actions.ts';
+import { ADAPTIVE_CARD_CONTENT_TYPE } from '../render/card.ts';
+import { approverCard, guardedFlow, inPlaceResponse, performEffects, sharedMessageCard } from '../perform.ts';
 import { runClick, runSubmit } from './click.ts';
 import { readCardSubmission } from './values.ts';
 
@@ -26,6 +32,8 @@ export async function onCardAction(ctx: TeamsContext, turn: TurnContext, value: 
     return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: failureMessage(error, ctx.logger).text as never };
   }
   const actorNow = actor;
+  const refresh = approvalRefresh(ctx, actorNow, value);
+  if (refresh) return refresh;
   let cardId: string | null = null;
   let submittedValues: FormValues = {};
   const result: FlowResult = await guardedFlow(ctx, () => {
@@ -37,7 +45,8 @@ export async function onCardAction(ctx: TeamsContext, turn: TurnContext, value: 
         cardId = data.card ?? null;
         return runSubmit(ctx, actorNow, data, values);
       case 'action':
-        cardId = data.card ?? null;
+        // A list with row actions (sync errors) is redrawn in place for the clicker, like their own card.
+        cardId = data.card ?? (redrawActions.has(data.action) ? 'redraw' : null);
         return runClick(ctx, turn, actorNow, data, values);
       case 'cancel':
         cardId = data.state ?? 'cancel'; // a form's own card: replaced in place
@@ -50,7 +59,28 @@ export async function onCardAction(ctx: TeamsContext, turn: TurnContext, value: 
         });
     }
   });
-  const response = await inPlaceResponse(ctx, turn, actorNow, result, { cardId, values: submittedValues });
+  const at = { channelId: conversationKey(turn.activity), messageRef: turn.activity.replyToId ?? '' };
+  const response = await inPlaceResponse(ctx, turn, actorNow, result, { cardId, values: submittedValues }, at);
   performEffects(ctx, actorNow, result.effects);
   return response;
+}
+
+/**
+ * An approval card's refresh (Teams asks on behalf of each user in `refresh.userIds`, and on manual refresh): an
+ * approver of the request's instance, checked by tenant and AAD object id now, gets the view with Approve and
+ * Reject; anyone else the card as everyone sees it. Deciding checks the approver again.
+ */
+function approvalRefresh(ctx: TeamsContext, actor: ChatActor, value: AdaptiveCardInvokeValue): AdaptiveCardInvokeResponse | null {
+  const parsed = executeAction.safeParse(value.action);
+  if (!parsed.success || parsed.data.verb !== APPROVAL_REFRESH) return null;
+  try {
+    const { data } = readCardSubmission(parsed.data.data);
+    if (data.kind !== 'action' || !data.value) return null;
+    const request = getApprovalRequest(ctx.deps, data.value);
+    const message = approvalCard(request);
+    const card = request.status === 'pending' && isTeamsApprover(ctx.deps, actor, request.instanceId) ? approverCard(ctx, message) : sharedMessageCard(ctx, message);
+    return { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: card as never };
+  } catch (error) {
+    return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: failureMessage(error, ctx.logger).text as never };
+  }
 }

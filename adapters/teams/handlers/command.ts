@@ -15,15 +15,18 @@ export async function onCommand(ctx: TeamsContext, turn: TurnContext): Promise<v
   try {
     actor = actorOf(ctx.deps, turn.activity);
   } catch (error) {
-    await turn.sendActivity(messageActivity(failureMessage(error, ctx.logger)));
+    await turn.sendActivity(messageActivity(ctx, failureMessage(error, ctx.logger)));
     return;
   }
   const mentionedUserId = await mentionedUser(ctx, turn);
+  const here = turn.activity.conversation.conversationType === 'channel' ? conversationKey(turn.activity) : null;
   const result = await guardedFlow(ctx, () =>
     runCommand(ctx.deps, actor, parsed, {
       mentionedUserId,
       mention: (userId) => findTeamsUser(ctx.deps, { tenantId: actor.tenantId, aadObjectId: userId })?.name ?? userId,
       channelId: conversationKey(turn.activity),
+      // `approvers channel` names a channel by mentioning it; typed in a channel without one, it means this channel.
+      mentionedChannelId: mentionedChannel(turn) ?? here,
     }),
   );
   const opensForm = (formSubcommands as readonly string[]).includes(parsed.sub);
@@ -42,12 +45,28 @@ export function commandText(turn: TurnContext): string {
     .trim();
 }
 
+interface MentionEntity {
+  type: string;
+  mentioned?: { id?: string; name?: string };
+}
+
+/** Teams mentions a channel by its thread id (`19:...`); people have MRIs (`29:...`). */
+function isChannelId(id: string): boolean {
+  return id.startsWith('19:');
+}
+
+function mentionedChannel(turn: TurnContext): string | null {
+  const mention = (turn.activity.entities ?? []).find((e) => e.type === 'mention' && isChannelId((e as MentionEntity).mentioned?.id ?? '')) as MentionEntity | undefined;
+  return mention?.mentioned?.id ?? null;
+}
+
 /** A user mentioned in the command (`admins add @Bob`), by AAD object id: Teams' member API gives it for the MRI. */
 async function mentionedUser(ctx: TeamsContext, turn: TurnContext): Promise<string | null> {
   const botId = turn.activity.recipient?.id;
-  const mention = (turn.activity.entities ?? []).find((e) => e.type === 'mention' && (e as { mentioned?: { id?: string } }).mentioned?.id !== botId) as
-    | { mentioned: { id: string; name?: string } }
-    | undefined;
+  const mention = (turn.activity.entities ?? []).find((e) => {
+    const id = (e as MentionEntity).mentioned?.id;
+    return e.type === 'mention' && id !== undefined && id !== botId && !isChannelId(id);
+  }) as { mentioned: { id: string; name?: string } } | undefined;
   if (!mention?.mentioned?.id) return null;
   try {
     const member = await TeamsInfo.getMember(turn, mention.mentioned.id);

@@ -1,7 +1,8 @@
 import type { Action, Content, Field, Form, FormValues, Message, Table } from '../../../src/ui/model.ts';
 import { isField } from '../../../src/ui/model.ts';
 import { DATA_KEY, verbOf, type CardData } from './card-data.ts';
-import { plainText, teamsMarkdown, truncate } from './text.ts';
+import type { MentionRenderer } from '../../../src/ui/mentions.ts';
+import { plainMentions, plainText, teamsMarkdown, truncate } from './text.ts';
 
 /**
  * The one Teams renderer: neutral view -> Adaptive Card 1.5 JSON (the highest version Teams renders). A form renders
@@ -35,6 +36,8 @@ export interface FormCardOptions {
   channels?: ChannelChoice[];
   /** Inline first steps offer the same command in a dialog (clients with dialogs; a fresh wizard there). */
   dialogCommand?: string;
+  /** How neutral mentions show (names of people and channels DeskBridge knows). */
+  mentions?: MentionRenderer;
 }
 
 function card(body: Json[], actions: Json[] = [], extra: Json = {}): AdaptiveCard {
@@ -73,6 +76,9 @@ interface ActionContext {
   form?: { id: string; stateId?: string; cardId: string };
   /** Buttons of a message that open a form: offered in a dialog too (task/fetch), next to the in-place one. */
   dialogActions?: ReadonlySet<string>;
+  /** Buttons left out of this view (the approval card's decisions, in everyone's view). */
+  hiddenActions?: ReadonlySet<string>;
+  mentions: MentionRenderer;
 }
 
 function actionData(action: Action, ctx: ActionContext): CardData {
@@ -87,7 +93,7 @@ function actionData(action: Action, ctx: ActionContext): CardData {
 function actionSet(actions: Action[], ctx: ActionContext): Json {
   return {
     type: 'ActionSet',
-    actions: actions.flatMap((a) => [
+    actions: actions.filter((a) => !ctx.hiddenActions?.has(a.id)).flatMap((a) => [
       button(ctx.mode, a.label, actionData(a, ctx), a.style),
       ...(ctx.dialogActions?.has(a.id)
         ? [{ type: 'Action.Submit', title: truncate(`${plainText(a.label)} in a dialog`, limits.title), data: { msteams: { type: 'task/fetch' }, [DATA_KEY]: actionData(a, ctx) } }]
@@ -99,31 +105,33 @@ function actionSet(actions: Action[], ctx: ActionContext): Json {
 function renderContent(item: Content, ctx: ActionContext): Json[] {
   switch (item.kind) {
     case 'markdown':
-      return [textBlock(teamsMarkdown(item.text))];
+      return [textBlock(teamsMarkdown(item.text, ctx.mentions))];
     case 'heading':
-      return [textBlock(plainText(item.text), { size: 'Medium', weight: 'Bolder' })];
+      return [textBlock(plainText(item.text, ctx.mentions), { size: 'Medium', weight: 'Bolder' })];
     case 'code':
       return [textBlock(item.text, { fontType: 'Monospace' })];
     case 'note':
-      return [textBlock(teamsMarkdown(item.text), { isSubtle: true, size: 'Small' })];
+      return [textBlock(teamsMarkdown(item.text, ctx.mentions), { isSubtle: true, size: 'Small' })];
     case 'facts':
-      return [{ type: 'FactSet', facts: item.facts.map((f) => ({ title: truncate(plainText(f.label), limits.label), value: truncate(f.value, limits.text) })) }];
-    case 'actions':
-      return item.actions.length > 0 ? [actionSet(item.actions, ctx)] : [];
+      return [{ type: 'FactSet', facts: item.facts.map((f) => ({ title: truncate(plainText(f.label), limits.label), value: truncate(plainText(f.value, ctx.mentions), limits.text) })) }];
+    case 'actions': {
+      const set = actionSet(item.actions, ctx);
+      return (set['actions'] as unknown[]).length > 0 ? [set] : [];
+    }
     case 'table':
       return renderTable(item.table, ctx);
   }
 }
 
 function renderTable(table: Table, ctx: ActionContext): Json[] {
-  if (table.rows.length === 0) return [textBlock(teamsMarkdown(table.empty), { isSubtle: true })];
+  if (table.rows.length === 0) return [textBlock(teamsMarkdown(table.empty, ctx.mentions), { isSubtle: true })];
   const withActions = table.rows.some((r) => (r.actions?.length ?? 0) > 0);
   const cell = (items: Json[]): Json => ({ type: 'TableCell', items });
   const header = { type: 'TableRow', cells: [...table.columns.map((c) => cell([textBlock(plainText(c.label), { weight: 'Bolder' })])), ...(withActions ? [cell([textBlock(' ')])] : [])] };
   const rows = table.rows.slice(0, limits.tableRows).map((r) => ({
     type: 'TableRow',
     cells: [
-      ...r.cells.map((c) => cell([textBlock(teamsMarkdown(c))])),
+      ...r.cells.map((c) => cell([textBlock(teamsMarkdown(c, ctx.mentions))])),
       ...(withActions ? [cell(r.actions?.length ? [actionSet(r.actions, ctx)] : [textBlock(' ')])] : []),
     ],
   }));
@@ -142,7 +150,7 @@ function labelOf(field: Field): string {
   return truncate(plainText(field.label) + (field.optional ? ' (optional)' : ''), limits.label);
 }
 
-function renderField(field: Field, value: string | undefined, error: string | undefined, options: FormCardOptions): Json[] {
+function renderField(field: Field, value: string | undefined, error: string | undefined, options: FormCardOptions, ctx: ActionContext): Json[] {
   const common = { id: field.id, label: labelOf(field), ...(error ? { errorMessage: truncate(error, limits.text) } : {}) };
   let input: Json;
   switch (field.kind) {
@@ -172,7 +180,7 @@ function renderField(field: Field, value: string | undefined, error: string | un
         ...field.options.filter((o) => o.description).map((o) => `**${plainText(o.label)}**: ${o.description}${o.disabledReason ? ` (not available: ${o.disabledReason})` : ''}`),
         ...field.options.filter((o) => o.disabledReason && !o.description).map((o) => `**${plainText(o.label)}**: not available: ${o.disabledReason}`),
       ];
-      return [input, ...(notes.length ? [textBlock(notes.join('\n\n'), { size: 'Small' })] : []), ...hintAndError(field, error)];
+      return [input, ...(notes.length ? [textBlock(notes.join('\n\n'), { size: 'Small' })] : []), ...hintAndError(field, error, ctx)];
     }
     case 'checkbox':
       input = { type: 'Input.Toggle', ...common, title: truncate(plainText(field.label), limits.label), value: value === 'true' ? 'true' : 'false', valueOn: 'true', valueOff: 'false' };
@@ -196,14 +204,14 @@ function renderField(field: Field, value: string | undefined, error: string | un
       break;
     }
   }
-  return [input, ...hintAndError(field, error)];
+  return [input, ...hintAndError(field, error, ctx)];
 }
 
 /** The hint under the input, and the error in the attention colour right below it (Teams shows no error text itself for server-side errors). */
-function hintAndError(field: Field, error: string | undefined): Json[] {
+function hintAndError(field: Field, error: string | undefined, ctx: ActionContext): Json[] {
   return [
-    ...(field.hint ? [textBlock(teamsMarkdown(field.hint), { isSubtle: true, size: 'Small', spacing: 'None' })] : []),
-    ...(error ? [textBlock(teamsMarkdown(error), { color: 'Attention', size: 'Small', spacing: 'None', id: `${field.id}.error` })] : []),
+    ...(field.hint ? [textBlock(teamsMarkdown(field.hint, ctx.mentions), { isSubtle: true, size: 'Small', spacing: 'None' })] : []),
+    ...(error ? [textBlock(teamsMarkdown(error, ctx.mentions), { color: 'Attention', size: 'Small', spacing: 'None', id: `${field.id}.error` })] : []),
   ];
 }
 
@@ -213,7 +221,11 @@ function initialValue(field: Field): string | undefined {
 }
 
 export function formCard(form: Form, options: FormCardOptions): AdaptiveCard {
-  const ctx: ActionContext = { mode: options.mode, form: { id: form.id, cardId: options.cardId, ...(form.stateId ? { stateId: form.stateId } : {}) } };
+  const ctx: ActionContext = {
+    mode: options.mode,
+    form: { id: form.id, cardId: options.cardId, ...(form.stateId ? { stateId: form.stateId } : {}) },
+    mentions: options.mentions ?? plainMentions,
+  };
   const body: Json[] = [];
   // A dialog shows the title in its frame; a card in a conversation needs it in the body.
   if (options.mode === 'inline') body.push(textBlock(plainText(form.title), { size: 'Large', weight: 'Bolder' }));
@@ -223,13 +235,13 @@ export function formCard(form: Form, options: FormCardOptions): AdaptiveCard {
   for (const item of form.items) {
     if (isField(item)) {
       const value = options.values && Object.prototype.hasOwnProperty.call(options.values, item.id) ? options.values[item.id] : initialValue(item);
-      body.push(...renderField(item, value, errors[item.id], options));
+      body.push(...renderField(item, value, errors[item.id], options, ctx));
     } else {
       body.push(...renderContent(item, ctx));
     }
   }
   // An error about no field on this form still has to be seen: at the bottom, by the buttons.
-  for (const [, message] of stray) body.push(textBlock(teamsMarkdown(message), { color: 'Attention' }));
+  for (const [, message] of stray) body.push(textBlock(teamsMarkdown(message, ctx.mentions), { color: 'Attention' }));
 
   const actions: Json[] = [];
   const base = { form: form.id, card: options.cardId, ...(form.stateId ? { state: form.stateId } : {}) };
@@ -243,8 +255,21 @@ export function formCard(form: Form, options: FormCardOptions): AdaptiveCard {
 }
 
 /** A message (a reply, an invitation, a notice): its buttons are always Universal Actions, answered in place. */
-export function messageCard(message: Message, options: { dialogActions?: ReadonlySet<string>; extra?: Json } = {}): AdaptiveCard {
-  const ctx: ActionContext = { mode: 'inline', ...(options.dialogActions ? { dialogActions: options.dialogActions } : {}) };
+export interface MessageCardOptions {
+  dialogActions?: ReadonlySet<string>;
+  hiddenActions?: ReadonlySet<string>;
+  mentions?: MentionRenderer;
+  /** Top-level card properties (an approval card's `refresh`). */
+  extra?: Json;
+}
+
+export function messageCard(message: Message, options: MessageCardOptions = {}): AdaptiveCard {
+  const ctx: ActionContext = {
+    mode: 'inline',
+    mentions: options.mentions ?? plainMentions,
+    ...(options.dialogActions ? { dialogActions: options.dialogActions } : {}),
+    ...(options.hiddenActions ? { hiddenActions: options.hiddenActions } : {}),
+  };
   return card(message.items.flatMap((item) => renderContent(item, ctx)), [], options.extra ?? {});
 }
 
