@@ -1,3 +1,4 @@
+import { channelMention } from '../ui/mentions.ts';
 import { addApprover, listApprovers, removeApprover, setApproversChannel, setSelfApproval } from '../app/approvers.ts';
 import type { ChatActor } from '../app/chat-actor.ts';
 import type { AppDeps } from '../app/deps.ts';
@@ -18,7 +19,7 @@ export function approversFlow(
     case 'list': {
       const { userIds, settings } = listApprovers(deps, actor);
       const who = userIds.length ? userIds.map(input.mention).join(', ') : 'nobody yet (add them with `/bridge approvers add @user`)';
-      const where = settings.channel ? `<#${settings.channel.channelId}>` : 'not set (`/bridge approvers channel #channel`)';
+      const where = settings.channel ? channelMention(settings.channel.channelId) : 'not set (`/bridge approvers channel #channel`)';
       return say(`Approvers: ${who}.\nApproval cards go to: ${where}.\nSelf-approval: ${settings.selfApproval ? 'on (authors may approve their own changes)' : 'off (another approver decides)'}.`);
     }
     case 'add':
@@ -31,7 +32,7 @@ export function approversFlow(
     case 'channel': {
       if (!input.channelId) throw new DomainError('invalid_input', 'Name the channel: `/bridge approvers channel #channel`.');
       setApproversChannel(deps, { actor, channelId: input.channelId });
-      return say(`Approval cards go to <#${input.channelId}> from now on. Invite me there if I am not in it (\`/invite @DeskBridge\`).`);
+      return say(`Approval cards go to ${channelMention(input.channelId)} from now on. Invite me there if I am not in it (\`/invite @DeskBridge\`).`);
     }
     case 'self-approval': {
       const arg = input.arg?.toLowerCase();

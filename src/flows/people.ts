@@ -1,10 +1,6 @@
-/**
- * A person named in the audit form (`slack:T1/U2`, `cli:ops`) as chat shows them: a Slack user as a mention (our
- * renderer keeps `<@U…>`), anyone else by the part after the platform.
- */
+import { userMention } from '../ui/mentions.ts';
+
+/** A person named in the audit form (`slack:T1/U2`, `cli:ops`), as a neutral mention each renderer shows its way. */
 export function personLabel(ref: string): string {
-  const slack = /^slack:[^/]+\/([UW][A-Z0-9_]+)$/.exec(ref);
-  if (slack) return `<@${slack[1]}>`;
-  const other = /^[a-z]+:(.*)$/.exec(ref);
-  return other?.[1] ?? ref;
+  return userMention(ref);
 }

@@ -1,3 +1,4 @@
+import { channelMention } from '../ui/mentions.ts';
 import { approvalSettingsOf } from '../app/approvers.ts';
 import { getApprovalRequest, requestRulePublish, rollbackRules, type ApprovalRequestView } from '../app/approvals.ts';
 import { actorRef, type ChatActor } from '../app/chat-actor.ts';
@@ -222,7 +223,7 @@ export async function testRunFromEditor(deps: AppDeps, actor: ChatActor, input: 
 function publishRequested(deps: AppDeps, actor: ChatActor, connection: Connection, request: ApprovalRequestView, what: string): FlowResult {
   const channel = approvalSettingsOf(deps.db, request.instanceId).channel!;
   const version = getRuleVersion(deps, { connection: connection.id, version: request.version });
-  const banner: Banner = { tone: 'ok', text: `${what} Version ${request.version} is waiting for approval in <#${channel.channelId}>; you will be told the decision.` };
+  const banner: Banner = { tone: 'ok', text: `${what} Version ${request.version} is waiting for approval in ${channelMention(channel.channelId)}; you will be told the decision.` };
   const effects: Effect[] = channel.platform === actor.platform ? [postApprovalCard(request, channel.channelId)] : [];
   return reply({ kind: 'show-form', form: editorForm(connection, version, { banner }) }, effects);
 }

@@ -1,3 +1,4 @@
+import { userMention } from '../../src/ui/mentions.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addApprover, setApproversChannel, setSelfApproval } from '../../src/app/approvers.ts';
 import { decidePublish, requestRulePublish } from '../../src/app/approvals.ts';
@@ -86,7 +87,7 @@ describe('rules governance use-cases and flows (chat-neutral)', () => {
     expect(listRuleVersions(deps, { connection: connectionId }).at(-1)!.status).toBe('pending');
     const approved = approveFromCard(deps, bob, request.id);
     // No card was posted in this test, so only the requester is told.
-    expect(approved.effects).toEqual([{ kind: 'notify-user', userId: 'U_ALICE', message: expect.objectContaining({ text: expect.stringMatching(/was approved by <@U_BOB>/) }) }]);
+    expect(approved.effects).toEqual([{ kind: 'notify-user', userId: 'U_ALICE', message: expect.objectContaining({ text: expect.stringContaining(`was approved by ${userMention('slack:T_ACME/U_BOB')}`) }) }]);
   });
 
   it('the CLI override publishes without a request, audited as an override; the editor is for admins only', () => {

@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { Home, Message } from '../../../src/ui/model.ts';
 import type { HomeView } from '@slack/types';
 import { contentBlocks } from './blocks.ts';
-import { slackLimits, truncate } from './text.ts';
+import { escapeMrkdwn, slackLimits, truncate } from './text.ts';
 
 export interface SlackMessage {
   text: string;
@@ -11,7 +11,7 @@ export interface SlackMessage {
 
 export function renderMessage(message: Message): SlackMessage {
   return {
-    text: truncate(message.text, slackLimits.messageText),
+    text: truncate(escapeMrkdwn(message.text), slackLimits.messageText),
     blocks: message.items.flatMap(contentBlocks).slice(0, slackLimits.messageBlocks),
   };
 }

@@ -1,4 +1,5 @@
 import type { MrkdwnElement, PlainTextElement } from '@slack/types';
+import { renderMentions } from '../../../src/ui/mentions.ts';
 
 /** Slack's documented Block Kit limits that the renderers respect (reference §1.3). */
 export const slackLimits = {
@@ -36,15 +37,15 @@ export function truncate(text: string, max: number): string {
 
 /**
  * Slack mrkdwn treats &, < and > as control characters (links, mentions, `<!channel>`): escape them so names typed by
- * users render as text. Our own user and channel mentions (`<@U123>`, `<#C123>`) are kept.
+ * users render as text, even when they look like a mention. The flows' own neutral mentions become Slack's.
  */
 export function escapeMrkdwn(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/&lt;@([UW][A-Z0-9_]+)&gt;/g, '<@$1>')
-    .replace(/&lt;#([CG][A-Z0-9_]+)&gt;/g, '<#$1>');
+  const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return renderMentions(escaped, (kind, value) => {
+    if (kind === 'channel') return /^[CGD][A-Z0-9_]+$/.test(value) ? `<#${value}>` : 'the channel';
+    const slackUser = /^slack:[^/]+\/([UW][A-Z0-9_]+)$/.exec(value);
+    return slackUser ? `<@${slackUser[1]}>` : (/^[a-z]+:(.*)$/.exec(value)?.[1] ?? value);
+  });
 }
 
 /** Neutral markdown uses `**bold**` nowhere; single `*bold*` and `_italic_` are already Slack's. */

@@ -1,4 +1,5 @@
 import type { HomeView, KnownBlock, ModalView } from '@slack/types';
+import { channelMention, userMention } from '../../../src/ui/mentions.ts';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { renderForm } from '../../../adapters/slack/render/form.ts';
 import { renderHome, renderMessage } from '../../../adapters/slack/render/message.ts';
@@ -65,9 +66,12 @@ describe('Slack renderers stay within Block Kit limits', () => {
     expect(checkMessage(renderMessage(helpMessage('x'.repeat(5000))))).toEqual([]);
   });
 
-  it('escapes Slack control characters typed by users, keeping our own mentions', () => {
-    const message = renderMessage({ kind: 'message', text: 't', items: [{ kind: 'markdown', text: 'Name <!channel> & <@U123>' }] });
-    expect(JSON.stringify(message.blocks)).toContain('Name &lt;!channel&gt; &amp; <@U123>');
+  it('escapes Slack control characters typed by users, even look-alike mentions, and renders our own mentions', () => {
+    const typed = 'Name <!channel> & <@U123>';
+    const ours = `by ${userMention('slack:T1/U456')} in ${channelMention('C789')}, for ${userMention('cli:ops')}`;
+    const message = renderMessage({ kind: 'message', text: typed, items: [{ kind: 'markdown', text: `${typed} ${ours}` }] });
+    expect(JSON.stringify(message.blocks)).toContain('Name &lt;!channel&gt; &amp; &lt;@U123&gt; by <@U456> in <#C789>, for ops');
+    expect(message.text).toBe('Name &lt;!channel&gt; &amp; &lt;@U123&gt;');
   });
 
   it('the checker itself catches what Slack would refuse', () => {

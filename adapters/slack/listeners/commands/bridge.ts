@@ -3,6 +3,7 @@ import { parseCommand, runCommand } from '../../../../src/flows/command.ts';
 import type { SlackContext } from '../../context.ts';
 import { commandPayload } from '../../payloads.ts';
 import { answer } from '../../perform.ts';
+import { userMention } from '../../../../src/ui/mentions.ts';
 
 const mentionPattern = /<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>/;
 /** With should_escape, `#channel` arrives as `<#C123|name>`. */
@@ -17,7 +18,7 @@ export function bridgeCommand(ctx: SlackContext) {
     const parsed = parseCommand(command.text);
     const mentionedUserId = mentionPattern.exec(command.text)?.[1] ?? null;
     await answer(ctx, { kind: 'command', client, actor, triggerId: command.trigger_id, respond }, () =>
-      runCommand(ctx.deps, actor, parsed, { mentionedUserId, mention: (userId) => `<@${userId}>`, channelId: command.channel_id ?? null, mentionedChannelId: channelPattern.exec(command.text)?.[1] ?? null }),
+      runCommand(ctx.deps, actor, parsed, { mentionedUserId, mention: (userId) => userMention(`slack:${actor.tenantId}/${userId}`), channelId: command.channel_id ?? null, mentionedChannelId: channelPattern.exec(command.text)?.[1] ?? null }),
     );
   };
 }
