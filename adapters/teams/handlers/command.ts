@@ -1,6 +1,6 @@
 import { TeamsInfo, TurnContext } from 'botbuilder';
 import { findTeamsUser, recordTeamsUser } from '../../../src/app/teams-users.ts';
-import { formSubcommands, parseCommand, runCommand } from '../../../src/flows/command.ts';
+import { parseCommand, runCommand } from '../../../src/flows/command.ts';
 import { actorOf, conversationKey, rememberConversation, tenantOf } from '../activity.ts';
 import type { TeamsContext } from '../context.ts';
 import { conversationReply, guardedFlow, messageActivity, performEffects } from '../perform.ts';
@@ -29,7 +29,8 @@ export async function onCommand(ctx: TeamsContext, turn: TurnContext): Promise<v
       mentionedChannelId: mentionedChannel(turn) ?? here,
     }),
   );
-  const opensForm = (formSubcommands as readonly string[]).includes(parsed.sub);
+  // A command that opens a form can open it in a dialog too: the dialog's fetch runs the same command afresh.
+  const opensForm = result.reply.kind === 'open-form';
   await conversationReply(ctx, turn, actor, result, opensForm ? text : null);
   performEffects(ctx, actor, result.effects);
 }

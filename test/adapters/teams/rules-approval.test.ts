@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectorDirectory } from '../../../adapters/helpdesk/index.ts';
+import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
+import { listRuleVersions } from '../../../src/app/rule-versions.ts';
+import { listTriggers } from '../../../src/app/triggers.ts';
+import { cardOf, type ConnectorCall } from '../../support/fake-bot-connector.ts';
+import { agentOf, connect, fastConnectorOptions, registerOn, startSimulator, startSyncNode, type Simulator, type SyncNode } from '../../support/sync-nodes.ts';
+import {
+  answeredCard,
+  BOT,
+  cardActions,
+  cardText,
+  findAction,
+  findInput,
+  memberOf,
+  personalChat,
+  startTeamsNode,
+  submission,
+  teamsUser,
+  type TeamsNode,
+  type TeamsPlace,
+  type TeamsTestUser,
+} from '../../support/teams-nodes.ts';
+import { InPlaceCard } from './driver.ts';
+
+type Json = Record<string, unknown>;
+
+const ACME = 'tenant-acme';
+const alice = teamsUser('alice', ACME, 'Alice Admin');
+const bob = teamsUser('bob', ACME, 'Bob Approver');
+const mallory = teamsUser('mallory', ACME, 'Mallory Member');
+const team = '19:acme-team@thread.tacv2';
+const ops: TeamsPlace = { kind: 'channel', teamId: team, channelId: '19:ops@thread.tacv2', name: 'ops', hostTenantId: ACME };
+const approvals: TeamsPlace = { kind: 'channel', teamId: team, channelId: '19:approvals@thread.tacv2', name: 'approvals', hostTenantId: ACME };
+const APPROVALS = '19:approvals@thread.tacv2';
+const CONNECTION = 'acme to initech';
+
+/** `@DeskBridge <text> @user`: Teams sends the mention as an entity with the user's MRI. */
+function mentioning(user: TeamsTestUser): Json {
+  return {
+    entities: [
+      { type: 'mention', text: '<at>DeskBridge</at>', mentioned: BOT },
+      { type: 'mention', text: `<at>${user.name}</at>`, mentioned: { id: user.mri, name: user.name } },
+    ],
+  };
+}
+
+describe('rules, approval and triggers over Teams', () => {
+  let a: TeamsNode;
+  let b: SyncNode;
+  let fd: Simulator;
+  let fs: Simulator;
+  let connectionId: string;
+
+  beforeAll(async () => {
+    [fd, fs] = await Promise.all([startSimulator('freshdesk'), startSimulator('freshservice')]);
+    a = await startTeamsNode('a', { helpdesks: connectorDirectory(fastConnectorOptions), env: { SYNC_INTERVAL_MS: '0', POLLER_ENABLED: 'false', LOG_LEVEL: 'warn' } });
+    b = await startSyncNode('b');
+    const nodeA = a as unknown as SyncNode;
+    await registerOn(nodeA, 'acme', fd);
+    await registerOn(b, 'initech', fs);
+    const [group] = await agentOf(fd).listProjects();
+    const [workspace] = await agentOf(fs).listProjects();
+    const ids = await connect(nodeA, 'acme', b, 'initech', { mode: 'script', aProject: group!.id, bProject: workspace!.id });
+    connectionId = ids.a;
+    linkWorkspace(a.deps, { platform: 'teams', tenantId: ACME, instance: 'acme', actor: 'test:setup' });
+    a.connector.setMembers('*', [memberOf(alice), memberOf(bob), memberOf(mallory)]);
+    await a.installed(alice, ops);
+    await a.command(alice, approvals, 'help');
+    await a.command(alice, personalChat(alice), 'help');
+  }, 30_000);
+
+  afterAll(async () => {
+    expect(a?.connector.problems ?? []).toEqual([]);
+    await Promise.all([a?.stop(), b?.stop()]);
+    await Promise.all([fd?.close(), fs?.close()]);
+  });
+
+  /** The text of the last card DeskBridge posted into a conversation. */
+  async function lastPost(place: TeamsPlace, after: number): Promise<ConnectorCall> {
+    const id = place.kind === 'channel' ? place.channelId : place.conversationId;
+    return a.connector.waitFor((c) => a.connector.calls.indexOf(c) >= after && c.method === 'POST' && c.conversationId === id);
+  }
+
+  async function say(user: TeamsTestUser, place: TeamsPlace, text: string, extra: Json = {}): Promise<string> {
+    const mark = a.connector.calls.length;
+    await a.command(user, place, text, extra);
+    return cardText(cardOf(await lastPost(place, mark)));
+  }
+
+  it('approvers: added by mention (resolved through the members API), the approvals channel is where it is typed; only admins may', async () => {
+    expect(await say(mallory, ops, `approvers add <at>${bob.name}</at>`, mentioning(bob))).toMatch(/Only DeskBridge admins/);
+    expect(await say(alice, ops, `approvers add <at>${bob.name}</at>`, mentioning(bob))).toMatch(/Bob Approver is now an approver/);
+    expect(a.connector.calls.some((c) => c.method === 'GET' && decodeURIComponent(c.path).endsWith(`/members/${bob.mri}`))).toBe(true);
+    expect(await say(alice, approvals, 'approvers channel')).toMatch(/Approval cards go to approvals/);
+    expect(await say(alice, ops, 'approvers list')).toContain('Bob Approver');
+  });
+
+  async function approvalCardPost(after: number): Promise<ConnectorCall> {
+    return a.connector.waitFor((c) => a.connector.calls.indexOf(c) >= after && c.method === 'POST' && c.conversationId === APPROVALS && cardText(cardOf(c)).includes('Rules publish'));
+  }
+
+  function refreshOf(card: Json): { verb: string; data: Json; userIds: string[] } {
+    const refresh = card['refresh'] as { action: { verb: string; data: Json }; userIds: string[] };
+    expect(refresh).toBeTruthy();
+    return { verb: refresh.action.verb, data: refresh.action.data, userIds: refresh.userIds };
+  }
+
+  it('in place: edit -> request publish -> the card shows Approve/Reject only to approvers -> a forged approve is refused -> Bob approves', async () => {
+    const mark = a.connector.calls.length;
+    await a.command(alice, ops, `rules ${CONNECTION}`);
+    const editor = InPlaceCard.fromPost(a, alice, ops, await lastPost(ops, mark));
+    expect(findInput(editor.card, 'outgoing')).toMatchObject({ type: 'Input.Text', isMultiline: true, maxLength: 3000 });
+    expect(findAction(editor.card, 'command')).toMatchObject({ data: { msteams: { type: 'task/fetch' } } });
+    const outgoing = String(findInput(editor.card, 'outgoing')['value']);
+
+    const request = findAction(editor.card, 'action', 'rules.request-publish');
+    const before = a.connector.calls.length;
+    const r = await a.execute(alice, ops, { verb: String(request['verb']), data: submission(editor.card, request, { outgoing: `${outgoing}\n// reviewed in Teams` }) }, editor.replyTo);
+    expect(cardText(answeredCard(r))).toMatch(/waiting for approval in approvals/);
+    await a.settled();
+
+    const posted = await approvalCardPost(before);
+    const shared = cardOf(posted);
+    expect(cardText(shared)).toContain('reviewed in Teams');
+    // Everyone's view: no decision buttons; the refresh names the approvers, whose clients ask for their view.
+    expect(cardActions(shared).map((x) => (x['data'] as Json)['db'])).not.toContainEqual(expect.objectContaining({ action: 'approval.approve' }));
+    const refresh = refreshOf(shared);
+    expect(refresh.userIds).toEqual([bob.mri]);
+
+    const view = async (user: TeamsTestUser) => answeredCard(await a.execute(user, approvals, { verb: refresh.verb, data: refresh.data }, posted.resultId!));
+    expect(cardText(await view(mallory))).not.toContain('approval.approve');
+    const bobs = await view(bob);
+    const approve = findAction(bobs, 'action', 'approval.approve');
+    expect(approve).toMatchObject({ type: 'Action.Execute', style: 'positive' });
+    expect(findAction(bobs, 'action', 'approval.reject')).toBeTruthy();
+
+    // Mallory replays Bob's button: the actor is checked on the invoke itself.
+    const forged = await a.execute(mallory, approvals, { verb: 'approval.approve', data: submission(bobs, approve) }, posted.resultId!);
+    expect(JSON.stringify(forged.json)).toMatch(/approver/i);
+    expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({ status: 'pending' });
+
+    const approved = await a.execute(bob, approvals, { verb: 'approval.approve', data: submission(bobs, approve) }, posted.resultId!);
+    expect(cardText(answeredCard(approved))).toContain('Approved');
+    await a.settled();
+    const updated = await a.connector.waitFor((c) => c.method === 'PUT' && c.activityId === posted.resultId);
+    expect(cardText(cardOf(updated))).toContain('Approved');
+    expect(cardText(cardOf(updated))).toContain('Bob Approver');
+    expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({ status: 'published', approver: `teams:${ACME}/${bob.aadObjectId}` });
+    await a.connector.waitFor((c) => c.method === 'POST' && c.conversationId === `a:personal-${alice.aadObjectId}` && cardText(cardOf(c)).includes('was approved'));
+  });
+
+  it('as a dialog: the editor opens with task/fetch, request publish is a task/submit; Bob rejects with a reason in a dialog', async () => {
+    let r = await a.taskFetch(alice, ops, { msteams: { type: 'task/fetch' }, db: { kind: 'command', command: `rules ${CONNECTION}` } });
+    let card = answeredCard(r);
+    expect(r.json).toMatchObject({ task: { type: 'continue' } });
+    const outgoing = String(findInput(card, 'outgoing')['value']);
+    const before = a.connector.calls.length;
+    r = await a.taskSubmit(alice, ops, submission(card, findAction(card, 'action', 'rules.request-publish'), { outgoing: `${outgoing}\n// second change` }));
+    card = answeredCard(r);
+    expect(cardText(card)).toMatch(/waiting for approval/);
+    await a.settled();
+    const posted = await approvalCardPost(before);
+    const refresh = refreshOf(cardOf(posted));
+    const bobs = answeredCard(await a.execute(bob, approvals, { verb: refresh.verb, data: refresh.data }, posted.resultId!));
+    const rejectInDialog = (() => {
+      const found = cardActions(bobs).find((x) => x['type'] === 'Action.Submit' && String(x['title']).includes('in a dialog'));
+      if (!found) throw new Error('no Reject in a dialog');
+      return found['data'] as Json;
+    })();
+    r = await a.taskFetch(bob, approvals, rejectInDialog, posted.resultId!);
+    card = answeredCard(r);
+    expect(findInput(card, 'reason')).toMatchObject({ type: 'Input.Text', maxLength: 1000 });
+    r = await a.taskSubmit(bob, approvals, submission(card, findAction(card, 'submit'), { reason: 'Keep the comment out of production' }), posted.resultId!);
+    expect(r.json).toEqual({ task: { type: 'message', value: 'Done.' } });
+    await a.settled();
+    const updated = await a.connector.waitFor((c) => c.method === 'PUT' && c.activityId === posted.resultId);
+    expect(cardText(cardOf(updated))).toContain('Keep the comment out of production');
+    expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({ status: 'rejected' });
+  });
+
+  it('triggers, in place then in a dialog: add with a query the helpdesk checks, then deactivate', async () => {
+    const mark = a.connector.calls.length;
+    await a.command(alice, ops, `triggers ${CONNECTION}`);
+    const list = InPlaceCard.fromPost(a, alice, ops, await lastPost(ops, mark));
+    expect(cardText(list.card)).toContain('No triggers yet');
+    const add = findAction(list.card, 'action', 'triggers.add');
+    let r = await a.execute(alice, ops, { verb: String(add['verb']), data: submission(list.card, add) }, list.replyTo);
+    list.card = answeredCard(r);
+    expect(findInput(list.card, 'query')).toMatchObject({ type: 'Input.Text', maxLength: 1000 });
+    await list.submit({ query: 'colour:blue' });
+    expect(findInput(list.card, 'query')['errorMessage']).toMatch(/refused the trigger query "colour:blue"/);
+    await list.submit({ query: 'priority:1', notes: 'Low only' });
+    expect(cardText(list.card)).toContain('priority:1');
+    expect(cardText(list.card)).toContain('✅ The trigger is saved.');
+    expect(listTriggers(a.deps, { connection: connectionId })).toMatchObject([{ query: 'priority:1', active: true }]);
+
+    r = await a.taskFetch(alice, ops, { msteams: { type: 'task/fetch' }, db: { kind: 'command', command: `triggers ${CONNECTION}` } });
+    let card = answeredCard(r);
+    expect(findAction(card, 'cancel')['title']).toBe('Close');
+    r = await a.taskSubmit(alice, ops, submission(card, findAction(card, 'action', 'triggers.toggle')));
+    card = answeredCard(r);
+    expect(cardText(card)).toContain('inactive');
+    expect(listTriggers(a.deps, { connection: connectionId })).toMatchObject([{ active: false }]);
+  });
+});
