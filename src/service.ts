@@ -91,6 +91,7 @@ export function serviceRoutes(deps: AppDeps, slack: SlackSurface | null = null, 
           findInstanceBySlug: async (slug) => webhookInstance(deps, slug),
           intake: async (notice) => sync.intake(notice),
           now: () => deps.clock().getTime(),
+          instanceCacheMs: 1000,
         })
       : []),
     ...(slack?.routes ?? []),

@@ -150,6 +150,11 @@ export interface WebhookRouteDeps {
   /** Confirms a Xurrent webhook by calling its callback; the default GETs it. */
   confirmCallback?(url: string): Promise<void>;
   now?(): number;
+  /**
+   * How long an instance found by slug is reused (0: looked up for every delivery). Each helpdesk write fires a
+   * webhook, so under load the lookup (two queries and a decryption) is paid several times per synced ticket.
+   */
+  instanceCacheMs?: number;
 }
 
 /** The site part of a host (`wdc.xurrent.com` -> `xurrent.com`); IP addresses and single labels stay whole. */
@@ -181,13 +186,26 @@ async function defaultConfirm(url: string): Promise<void> {
 
 export function webhookRoutes(deps: WebhookRouteDeps): JsonRoute[] {
   const now = deps.now ?? Date.now;
+  const cacheMs = deps.instanceCacheMs ?? 0;
+  const found = new Map<string, { instance: WebhookInstance; until: number }>();
+  // Only instances that exist are kept, briefly: a new or removed one is seen within cacheMs (of real time, not the
+  // injected clock, which tests may hold still).
+  const findInstance = async (slug: string): Promise<WebhookInstance | null> => {
+    if (cacheMs <= 0) return deps.findInstanceBySlug(slug);
+    const hit = found.get(slug);
+    if (hit && hit.until > Date.now()) return hit.instance;
+    const instance = await deps.findInstanceBySlug(slug);
+    if (instance) found.set(slug, { instance, until: Date.now() + cacheMs });
+    else found.delete(slug);
+    return instance;
+  };
   return [
     {
       method: 'POST',
       path: '/webhooks/:slug',
       async handle(ctx: RequestContext) {
         const slug = ctx.params.slug ?? '';
-        const instance = await deps.findInstanceBySlug(slug);
+        const instance = await findInstance(slug);
         if (!instance) throw new DomainError('not_found', `No helpdesk instance "${slug}" receives webhooks here; check the URL in the helpdesk's webhook.`);
         const parsed = verifyAndParseWebhook({
           platform: instance.platform,

@@ -6,8 +6,8 @@ import type { ConnectionRow } from '../app/store/connections.ts';
 import type { ChangeNotice } from '../domain/helpdesk.ts';
 import { connectionContext, type ConnectionContext } from './context.ts';
 import { noteFailure, noteSuccess, type HealthPolicy } from './health.ts';
-import { applyEntityMessages, type InboxRow } from './incoming.ts';
-import { processChange } from './outgoing.ts';
+import { ackWrite, applyEntityMessages, type InboxRow } from './incoming.ts';
+import { processChange, type ChangeRow, type PendingWrite, type ProcessedChange } from './outgoing.ts';
 import { forEachLimited, isTransient, retryDelayMs } from './retry.ts';
 import { collecting, running, statementsOf } from './statements.ts';
 import { enqueueChange, isBlocked, syncStateOf, updateSyncState } from './store.ts';
@@ -179,21 +179,27 @@ export class SyncEngine {
       .all();
     const byId = new Map(live.map((c) => [c.id, c]));
     const contexts = new Map<string, ConnectionContext>();
+    const writes: Array<{ row: ChangeRow; write: PendingWrite }> = [];
+    const retry = (row: ChangeRow) => {
+      const attempts = row.attempts + 1;
+      this.deps.db
+        .update(changeQueue)
+        .set({ attempts, notBefore: new Date(this.now().getTime() + this.delay(attempts)) })
+        .where(eq(changeQueue.id, row.id))
+        .run();
+    };
     let progress = 0;
     await forEachLimited(rows, this.options.concurrency, async (row) => {
       const connection = byId.get(row.connectionId)!;
       let ok = false;
-      const outcome = await processChange(this.deps, this.context(contexts, connection), row, (error) => this.failure(row.connectionId, error)).catch((error: unknown) => {
+      const processed = await processChange(this.deps, this.context(contexts, connection), row, (error) => this.failure(row.connectionId, error)).catch((error: unknown) => {
         this.deps.logger.error({ err: error, connectionId: row.connectionId }, 'outgoing sync failed unexpectedly');
-        return 'retry' as const;
+        return { outcome: 'retry' } as ProcessedChange;
       });
+      const { outcome } = processed;
+      if (processed.write) writes.push({ row, write: processed.write });
       if (outcome === 'retry') {
-        const attempts = row.attempts + 1;
-        this.deps.db
-          .update(changeQueue)
-          .set({ attempts, notBefore: new Date(this.now().getTime() + this.delay(attempts)) })
-          .where(eq(changeQueue.id, row.id))
-          .run();
+        retry(row);
       } else if (outcome === 'skipped') {
         ok = true;
       } else if (outcome === 'sent' || outcome === 'unchanged') {
@@ -204,7 +210,34 @@ export class SyncEngine {
       if (outcome === 'unselected') updateSyncState(this.deps.db, row.connectionId, { triggerPollDue: true });
       if (ok && row.attempts > 0) noteSuccess(this.deps, row.connectionId);
     });
+    this.commitAll(writes, (row, error) => {
+      this.deps.logger.error({ err: error, connectionId: row.connectionId }, 'outgoing sync failed unexpectedly');
+      retry(row);
+    });
     return progress;
+  }
+
+  /**
+   * Commits the writes of a pass in one transaction: one commit (and WAL append) instead of one per entity. Should
+   * the batch fail, each is committed alone, so one bad write cannot hold back the others.
+   */
+  private commitAll<T>(writes: Array<{ row: T; write: PendingWrite }>, failed: (row: T, error: unknown) => void): void {
+    if (writes.length === 0) return;
+    try {
+      this.deps.db.transaction((tx) => {
+        for (const { write } of writes) write(tx);
+      });
+      return;
+    } catch {
+      // fall through: one at a time
+    }
+    for (const { row, write } of writes) {
+      try {
+        this.deps.db.transaction((tx) => write(tx));
+      } catch (error) {
+        failed(row, error);
+      }
+    }
   }
 
   private peer(row: ConnectionRow): PeerAddress | null {
@@ -341,7 +374,21 @@ export class SyncEngine {
     const byId = new Map(live.map((c) => [c.id, c]));
     const contexts = new Map<string, ConnectionContext>();
     let progress = 0;
-    await forEachLimited(ready, this.options.concurrency, async (list) => {
+    // Entities with only acks waiting need no helpdesk call: their acks are recorded together, in one commit.
+    const ackWrites: Array<{ row: InboxRow; write: PendingWrite }> = [];
+    const withReplicas: InboxRow[][] = [];
+    for (const list of ready) {
+      if (!list.every((r) => r.kind === 'ack')) {
+        withReplicas.push(list);
+        continue;
+      }
+      const ctx = this.context(contexts, byId.get(list[0]!.connectionId)!);
+      for (const row of list) ackWrites.push({ row, write: ackWrite(this.deps, ctx, row) });
+    }
+    this.commitAll(ackWrites, (row, error) => this.deps.logger.error({ err: error, connectionId: row.connectionId, inbox: row.id }, 'recording an ack failed'));
+    progress += ackWrites.length;
+    for (const { row } of ackWrites) if (row.attempts > 0) noteSuccess(this.deps, row.connectionId);
+    await forEachLimited(withReplicas, this.options.concurrency, async (list) => {
       const first = list[0]!;
       const connection = byId.get(first.connectionId)!;
       const outcome = await applyEntityMessages(this.deps, this.context(contexts, connection), list, (error) => this.failure(first.connectionId, error)).catch(

@@ -49,13 +49,19 @@ export async function applyEntityMessages(deps: AppDeps, ctx: ConnectionContext,
 }
 
 function applyAck(deps: AppDeps, ctx: ConnectionContext, row: InboxRow): void {
+  const write = ackWrite(deps, ctx, row);
+  deps.db.transaction((tx) => write(tx));
+}
+
+/** Recording an ack touches only the database: the engine commits the acks of a pass together. */
+export function ackWrite(deps: AppDeps, ctx: ConnectionContext, row: InboxRow): (tx: DbOrTx) => void {
   const parsed = ackPayloadSchema.safeParse(row.payload);
   const at = deps.clock();
-  deps.db.transaction((tx) => {
+  if (!parsed.success) deps.logger.warn({ connectionId: ctx.connection.id, inbox: row.id }, 'unreadable ack dropped');
+  return (tx) => {
     if (parsed.success) recordAck(tx, ctx.connection.id, parsed.data, at);
-    else deps.logger.warn({ connectionId: ctx.connection.id, inbox: row.id }, 'unreadable ack dropped');
     markApplied(tx, [row.id], at);
-  });
+  };
 }
 
 /** The other side created our entity's twin (or its comments): remember their ids, so nothing is created twice. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { changeQueue, outbox, twinLinks } from '../../db/schema.ts';
 import type { AppDeps } from '../app/deps.ts';
+import type { DbOrTx } from '../app/store/connections.ts';
 import type { Entity } from '../domain/entity.ts';
 import { isDomainError, type DomainError } from '../domain/errors.ts';
 import { runOutgoing } from '../rules/index.ts';
@@ -34,24 +35,34 @@ function selectedByTrigger(deps: AppDeps, ctx: ConnectionContext, row: ChangeRow
     .some((t) => t.query.trim() === '');
 }
 
+/** Database writes a processed change leaves to the engine, which commits those of a pass together (one commit). */
+export type PendingWrite = (tx: DbOrTx) => void;
+
+export interface ProcessedChange {
+  outcome: ChangeOutcome;
+  /** What to commit: the outbox message with the new hash, or the removal of a change that needs nothing sent. */
+  write?: PendingWrite;
+}
+
 /**
  * change row -> entity -> outgoing script -> replica; an unchanged replica is dropped, a changed one goes into the
  * outbox in the same transaction that records its hash and removes the change row.
  */
-export async function processChange(deps: AppDeps, ctx: ConnectionContext, row: ChangeRow, onFailure: (error: unknown) => void): Promise<ChangeOutcome> {
+export async function processChange(deps: AppDeps, ctx: ConnectionContext, row: ChangeRow, onFailure: (error: unknown) => void): Promise<ProcessedChange> {
+  const outcome = (value: ChangeOutcome, write?: PendingWrite): ProcessedChange => (write ? { outcome: value, write } : { outcome: value });
   const connectionId = ctx.connection.id;
   const now = () => deps.clock();
-  const removeRow = () =>
-    deps.db
+  // Only the row as read: a change queued meanwhile moved queuedAt, and stays for the next pass.
+  const removeRow: PendingWrite = (tx) =>
+    tx
       .delete(changeQueue)
       .where(and(eq(changeQueue.id, row.id), eq(changeQueue.queuedAt, row.queuedAt)))
       .run();
-  if (isBlocked(deps.db, connectionId, 'outgoing', row.entityId)) return 'blocked';
+  if (isBlocked(deps.db, connectionId, 'outgoing', row.entityId)) return outcome('blocked');
   let twin = twinByLocal(deps.db, connectionId, row.entityId);
   if (!twin && !selectedByTrigger(deps, ctx, row)) {
     // Whether it matches a trigger query only the helpdesk can say: the trigger poll runs next and picks it up.
-    removeRow();
-    return 'unselected';
+    return outcome('unselected', removeRow);
   }
   let entity: Entity;
   let built: ReturnType<typeof buildReplica>;
@@ -60,8 +71,7 @@ export async function processChange(deps: AppDeps, ctx: ConnectionContext, row: 
     entity = await ctx.helpdesk.getEntity(row.entityId);
     built = buildReplica(ctx, entity, twin);
     if (built.hash === twin?.lastSentHash && !row.force) {
-      removeRow();
-      return 'unchanged';
+      return outcome('unchanged', removeRow);
     }
     const attachmentMap = twin?.attachmentMap ?? {};
     const replicaAttachmentIds = new Set(
@@ -75,19 +85,18 @@ export async function processChange(deps: AppDeps, ctx: ConnectionContext, row: 
     }
   } catch (error) {
     if (isDomainError(error) && error.code === 'helpdesk_not_found') {
-      removeRow();
-      return 'skipped';
+      return outcome('skipped', removeRow);
     }
     if (isTransient(error)) {
       onFailure(error);
-      return 'retry';
+      return outcome('retry');
     }
     deps.db.transaction((tx) => {
       recordEntityError(tx, { connectionId, direction: 'outgoing', entityId: row.entityId, entityKey: twin?.localKey ?? null, error: error as DomainError, at: now() });
       tx.delete(changeQueue).where(eq(changeQueue.id, row.id)).run();
     });
     deps.logger.warn({ connectionId, entity: row.entityId, err: (error as Error).message }, 'outgoing sync blocked for an entity');
-    return 'failed';
+    return outcome('failed');
   }
   const at = now();
   const payload: ReplicaPayload = {
@@ -98,7 +107,7 @@ export async function processChange(deps: AppDeps, ctx: ConnectionContext, row: 
     hash: built.hash,
     files,
   };
-  deps.db.transaction((tx) => {
+  return outcome('sent', (tx) => {
     // Re-read inside the transaction: an ack may have landed while the helpdesk was being read.
     twin = twinByLocal(tx, connectionId, row.entityId);
     const attachmentMap = { ...(twin?.attachmentMap ?? {}) };
@@ -141,5 +150,4 @@ export async function processChange(deps: AppDeps, ctx: ConnectionContext, row: 
       .run();
     touchCounters(tx, connectionId, entity.key, at);
   });
-  return 'sent';
 }
