@@ -32,6 +32,8 @@ export class FakeBotConnector {
   readonly members = new Map<string, ConnectorMember[]>();
   /** Status codes to answer the next posts with (a throttled channel), consumed in order. */
   readonly failNextPosts: number[] = [];
+  /** The Retry-After (seconds) of a 429; botbuilder's HTTP pipeline itself retries a throttled call up to 3 times. */
+  retryAfterSeconds = 3;
   #server: Server | null = null;
   #seq = 0;
   #waiters: { predicate: (c: ConnectorCall) => boolean; resolve: (c: ConnectorCall) => void }[] = [];
@@ -105,7 +107,7 @@ export class FakeBotConnector {
         const failure = this.failNextPosts.shift();
         if (failure) {
           record();
-          res.writeHead(failure, { 'content-type': 'application/json', ...(failure === 429 ? { 'retry-after': '3' } : {}) });
+          res.writeHead(failure, { 'content-type': 'application/json', ...(failure === 429 ? { 'retry-after': String(this.retryAfterSeconds) } : {}) });
           res.end(JSON.stringify({ error: { code: failure === 403 ? 'BotDisabledByAdmin' : 'Throttled', message: 'refused by the fake connector' } }));
           return;
         }
