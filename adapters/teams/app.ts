@@ -13,6 +13,7 @@ import type { TeamsContext } from './context.ts';
 import { messagesRoute } from './http.ts';
 import { teamsNotifier } from './notifier.ts';
 import { performEffects } from './perform.ts';
+import { safeError } from './log.ts';
 
 /**
  * The Microsoft Teams surface (botbuilder 4.23, CloudAdapter): everything botbuilder-specific stays in this folder,
@@ -45,7 +46,7 @@ export function createTeamsSurface(options: { deps: AppDeps; config: TeamsConfig
   const adapter = new CloudAdapter(auth);
   adapter.onTurnError = async (turn, error) => {
     // Never a stack trace in chat; the activity type says where it happened, nothing secret is logged.
-    logger.error({ err: error, activityType: turn.activity.type, name: turn.activity.name }, 'teams turn failed');
+    logger.error({ error: safeError(error), activityType: turn.activity.type, name: turn.activity.name }, 'teams turn failed');
     if (turn.activity.type === 'message') await turn.sendActivity('Sorry, something went wrong on our side.').catch(() => {});
   };
   const ctx: TeamsContext = { deps, logger, adapter, appId: config.appId ?? '', background: new Set() };

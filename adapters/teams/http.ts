@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { RawRoute } from '../../src/http/router.ts';
+import { safeError } from './log.ts';
 
 export const TEAMS_MESSAGES_PATH = '/api/messages';
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -34,7 +35,7 @@ export function messagesRoute(options: { adapter: CloudAdapter; localMode: boole
       try {
         await options.adapter.process({ body: body as Record<string, unknown>, headers: req.headers, method: req.method }, shim, options.run);
       } catch (error) {
-        options.logger.error({ err: error }, 'teams: processing an activity failed');
+        options.logger.error({ error: safeError(error) }, 'teams: processing an activity failed');
         if (!res.headersSent) send(res, 500, { error: 'Internal error.' });
       }
       if (!res.writableEnded) shim.end();

@@ -23,6 +23,7 @@ import type { TeamsContext } from './context.ts';
 import { APPROVAL_REFRESH, approverOnlyActions, dialogOpeningActions } from './flows/actions.ts';
 import { ADAPTIVE_CARD_CONTENT_TYPE, dialogTitle, formCard, messageCard, type AdaptiveCard, type CardMode } from './render/card.ts';
 import { DATA_KEY, type CardData } from './render/card-data.ts';
+import { safeError } from './log.ts';
 
 /**
  * Carrying out a flow's answer in Teams. Where the interaction came from decides the shape:
@@ -228,7 +229,7 @@ export function performEffects(ctx: TeamsContext, actor: ChatActor, effects: Eff
       try {
         await performEffect(ctx, actor, effect);
       } catch (error) {
-        ctx.logger.warn({ err: error, effect: effect.kind }, 'teams effect failed');
+        ctx.logger.warn({ error: safeError(error), effect: effect.kind }, 'teams effect failed');
         if (effect.kind === 'post-invitation') {
           const text = 'I could not post the invitation to that channel: add DeskBridge to its team, or send the code yourself; it is on the connection\'s status.';
           await notifyUser(ctx, actor.tenantId, actor.userId, notice(text)).catch(() => {});
@@ -343,7 +344,7 @@ async function trackProgress(ctx: TeamsContext, actor: ChatActor, effect: Extrac
     try {
       reading = effect.poll();
     } catch (error) {
-      ctx.logger.warn({ err: error }, 'teams: progress poll failed');
+      ctx.logger.warn({ error: safeError(error) }, 'teams: progress poll failed');
       return;
     }
     const rendered = JSON.stringify(reading.message);
@@ -352,7 +353,7 @@ async function trackProgress(ctx: TeamsContext, actor: ChatActor, effect: Extrac
         await inConversation(ctx, conversationId, (turn) => turn.updateActivity({ ...messageActivity(ctx, reading.message), id }));
         last = rendered;
       } catch (error) {
-        ctx.logger.warn({ err: error }, 'teams: progress update failed');
+        ctx.logger.warn({ error: safeError(error) }, 'teams: progress update failed');
       }
     }
     if (!reading.done && Date.now() < until) schedule();

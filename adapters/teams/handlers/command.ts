@@ -5,6 +5,7 @@ import { actorOf, conversationKey, rememberConversation, tenantOf } from '../act
 import type { TeamsContext } from '../context.ts';
 import { conversationReply, guardedFlow, messageActivity, performEffects } from '../perform.ts';
 import { failureMessage } from '../../../src/flows/outcome.ts';
+import { safeError } from '../log.ts';
 
 /** `@DeskBridge connect` in a channel or chat, or `connect` in the personal chat / from the command list. */
 export async function onCommand(ctx: TeamsContext, turn: TurnContext): Promise<void> {
@@ -75,7 +76,7 @@ async function mentionedUser(ctx: TeamsContext, turn: TurnContext): Promise<stri
     recordTeamsUser(ctx.deps, { tenantId: member.tenantId ?? tenantOf(turn.activity), aadObjectId: member.aadObjectId, mri: member.id, name: member.name ?? mention.mentioned.name ?? '' });
     return member.aadObjectId;
   } catch (error) {
-    ctx.logger.warn({ err: error }, 'teams: could not resolve a mentioned user');
+    ctx.logger.warn({ error: safeError(error) }, 'teams: could not resolve a mentioned user');
     return null;
   }
 }
