@@ -78,7 +78,7 @@ function setupForm(): Form {
       { kind: 'select', id: 'platform', label: 'Helpdesk', options: platforms.map((p) => ({ value: p, label: platformLabels[p] })) },
       { kind: 'text', id: 'name', label: 'Name', placeholder: 'Acme Support', maxLength: 100, hint: 'How partners see your instance.' },
       { kind: 'text', id: 'baseUrl', label: 'Helpdesk URL', placeholder: 'https://acme.freshdesk.com', maxLength: 500 },
-      { kind: 'text', id: 'secret', label: 'API key or token', maxLength: 500, hint: 'Freshdesk and Freshservice: an API key. Xurrent: a personal access token. Stored encrypted.' },
+      { kind: 'text', id: 'secret', label: 'API key or token', maxLength: 500, sensitive: true, hint: 'Freshdesk and Freshservice: an API key. Xurrent: a personal access token. Stored encrypted.' },
       { kind: 'text', id: 'account', label: 'Xurrent account id', optional: true, maxLength: 100, hint: 'Only for Xurrent.' },
     ],
   };

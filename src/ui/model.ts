@@ -32,7 +32,15 @@ interface FieldBase {
 }
 
 export type Field =
-  | (FieldBase & { kind: 'text'; value?: string; placeholder?: string; multiline?: boolean; maxLength?: number })
+  | (FieldBase & {
+      kind: 'text';
+      value?: string;
+      placeholder?: string;
+      multiline?: boolean;
+      maxLength?: number;
+      /** A secret (an API key): never shown back, not even with an error next to it (a Teams card may be shared). */
+      sensitive?: boolean;
+    })
   | (FieldBase & { kind: 'select'; options: Option[]; value?: string; placeholder?: string })
   | (FieldBase & { kind: 'choice'; options: Option[]; value?: string })
   | (FieldBase & { kind: 'checkbox'; checked: boolean })
