@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray } from 'drizzle-orm';
-import { inbox, outbox, twinLinks } from '../../db/schema.ts';
+import { and, eq } from 'drizzle-orm';
+import { inbox, twinLinks } from '../../db/schema.ts';
 import type { AppDeps } from '../app/deps.ts';
 import type { DbOrTx } from '../app/store/connections.ts';
 import type { Entity, HubAttachment, HubComment } from '../domain/entity.ts';
@@ -13,14 +13,10 @@ import { createWrite, isEmptyWrite, updateWrite } from './entity-write.ts';
 import { ackPayloadSchema, replicaPayloadSchema, type AckPayload, type ReplicaPayload } from './messages.ts';
 import { buildReplica } from './outgoing.ts';
 import { isTransient } from './retry.ts';
-import { recordEntityError, touchCounters, twinByLocal, twinByRemote, type TwinRow } from './store.ts';
+import { insertTwin, markApplied, queueMessage, recordEntityError, recordTwinIds, touchCounters, twinByLocal, twinByRemote, type TwinRow } from './store.ts';
 
 export type InboxRow = typeof inbox.$inferSelect;
 export type ApplyOutcome = 'applied' | 'blocked' | 'retry';
-
-function markApplied(tx: DbOrTx, ids: number[], at: Date): void {
-  if (ids.length > 0) tx.update(inbox).set({ appliedAt: at, state: 'applied' }).where(inArray(inbox.id, ids)).run();
-}
 
 function invalidMessage(error: unknown): DomainError {
   return new DomainError('invalid_input', `The other node sent a sync message this node cannot read (${error instanceof Error ? error.message : String(error)}); upgrade both nodes to the same version.`);
@@ -72,10 +68,7 @@ function recordAck(tx: DbOrTx, connectionId: string, ack: AckPayload, at: Date):
   for (const [theirs, ours] of ack.comments) commentMap[ours] = theirs;
   const attachmentMap = { ...twin.attachmentMap };
   for (const [theirs, ours] of ack.attachments) attachmentMap[ours] = theirs;
-  tx.update(twinLinks)
-    .set({ remoteEntityId: twin.remoteEntityId ?? ack.entityId, commentMap, attachmentMap, updatedAt: at })
-    .where(and(eq(twinLinks.connectionId, connectionId), eq(twinLinks.localEntityId, twin.localEntityId)))
-    .run();
+  recordTwinIds(tx, { connectionId, localEntityId: twin.localEntityId, remoteEntityId: twin.remoteEntityId ?? ack.entityId, commentMap, attachmentMap }, at);
 }
 
 /** After a crash between "the helpdesk created it" and "we recorded it": the entity carrying our marker, if any. */
@@ -240,22 +233,10 @@ async function applyReplica(deps: AppDeps, ctx: ConnectionContext, row: InboxRow
         changes.attachmentMap = { ...existing.attachmentMap, ...attachmentMap };
         tx.update(twinLinks).set(changes).where(and(eq(twinLinks.connectionId, connectionId), eq(twinLinks.localEntityId, final.id))).run();
       } else {
-        tx.insert(twinLinks).values(linked).run();
+        insertTwin(tx, linked);
       }
       markApplied(tx, [...superseded, row.id], at);
-      tx.insert(outbox)
-        .values({
-          connectionId,
-          entityId: remoteId,
-          idempotencyKey: `${connectionId}:ack:${row.idempotencyKey}`,
-          kind: 'ack',
-          payload: ack,
-          status: 'queued',
-          nextAttemptAt: at,
-          createdAt: at,
-        })
-        .onConflictDoNothing()
-        .run();
+      queueMessage(tx, { connectionId, entityId: remoteId, idempotencyKey: `${connectionId}:ack:${row.idempotencyKey}`, kind: 'ack', payload: ack, at }, true);
       touchCounters(tx, connectionId, final.key, at);
     });
     twin = linked;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
-import { changeQueue, outbox, twinLinks } from '../../db/schema.ts';
+import { eq } from 'drizzle-orm';
+import { changeQueue } from '../../db/schema.ts';
 import type { AppDeps } from '../app/deps.ts';
 import type { DbOrTx } from '../app/store/connections.ts';
 import type { Entity } from '../domain/entity.ts';
@@ -12,7 +12,7 @@ import type { ConnectionContext } from './context.ts';
 import type { ReplicaPayload } from './messages.ts';
 import { isTransient } from './retry.ts';
 import { statementsOf } from './statements.ts';
-import { isBlocked, recordEntityError, touchCounters, twinByLocal, type TwinRow } from './store.ts';
+import { insertTwin, isBlocked, queueMessage, recordEntityError, recordSent, removeChange, touchCounters, twinByLocal, type TwinRow } from './store.ts';
 
 export type ChangeRow = typeof changeQueue.$inferSelect;
 
@@ -53,11 +53,7 @@ export async function processChange(deps: AppDeps, ctx: ConnectionContext, row: 
   const connectionId = ctx.connection.id;
   const now = () => deps.clock();
   // Only the row as read: a change queued meanwhile moved queuedAt, and stays for the next pass.
-  const removeRow: PendingWrite = (tx) =>
-    tx
-      .delete(changeQueue)
-      .where(and(eq(changeQueue.id, row.id), eq(changeQueue.queuedAt, row.queuedAt)))
-      .run();
+  const removeRow: PendingWrite = (tx) => removeChange(tx, row);
   if (isBlocked(deps.db, connectionId, 'outgoing', row.entityId)) return outcome('blocked');
   let twin = twinByLocal(deps.db, connectionId, row.entityId);
   if (!twin && !selectedByTrigger(deps, ctx, row)) {
@@ -112,42 +108,26 @@ export async function processChange(deps: AppDeps, ctx: ConnectionContext, row: 
     twin = twinByLocal(tx, connectionId, row.entityId);
     const attachmentMap = { ...(twin?.attachmentMap ?? {}) };
     for (const f of files) attachmentMap[f.id] ??= AWAITING_ACK;
-    tx.insert(outbox)
-      .values({
-        connectionId,
-        entityId: entity.id,
-        idempotencyKey: `${connectionId}:${randomUUID()}`,
-        kind: 'replica',
-        payload,
-        status: 'queued',
-        nextAttemptAt: at,
-        createdAt: at,
-      })
-      .run();
+    queueMessage(tx, { connectionId, entityId: entity.id, idempotencyKey: `${connectionId}:${randomUUID()}`, kind: 'replica', payload, at });
     if (twin) {
-      tx.update(twinLinks)
-        .set({ lastSentHash: built.hash, lastSentReplica: built.replica, localKey: entity.key, attachmentMap, updatedAt: at })
-        .where(and(eq(twinLinks.connectionId, connectionId), eq(twinLinks.localEntityId, entity.id)))
-        .run();
+      recordSent(tx, { connectionId, localEntityId: entity.id, localKey: entity.key, lastSentHash: built.hash, lastSentReplica: built.replica, attachmentMap }, at);
     } else {
-      tx.insert(twinLinks)
-        .values({
-          connectionId,
-          localEntityId: entity.id,
-          localKey: entity.key,
-          remoteEntityId: null,
-          lastSentHash: built.hash,
-          lastSentReplica: built.replica,
-          commentMap: {},
-          attachmentMap,
-          updatedAt: at,
-          createdAt: at,
-        })
-        .run();
+      insertTwin(tx, {
+        connectionId,
+        localEntityId: entity.id,
+        localKey: entity.key,
+        remoteEntityId: null,
+        lastSentHash: built.hash,
+        lastSentReplica: built.replica,
+        lastAppliedHash: null,
+        lastAppliedReplica: null,
+        commentMap: {},
+        attachmentMap,
+        updatedAt: at,
+        createdAt: at,
+      });
     }
-    tx.delete(changeQueue)
-      .where(and(eq(changeQueue.id, row.id), eq(changeQueue.queuedAt, row.queuedAt)))
-      .run();
+    removeChange(tx, row);
     touchCounters(tx, connectionId, entity.key, at);
   });
 }

@@ -1,8 +1,18 @@
 import { and, count, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { changeQueue, connections, instances, syncErrors, syncState, triggers, twinLinks } from '../../db/schema.ts';
+import { changeQueue, connections, inbox, instances, outbox, syncErrors, syncState, triggers, twinLinks } from '../../db/schema.ts';
 import type { DbOrTx } from '../app/store/connections.ts';
 
 const p = (name: string) => sql.placeholder(name);
+/**
+ * A placeholder bound as is, skipping the column's encoder (drizzle would turn a null JSON value into the text
+ * "null"): callers pass what SQLite stores, through `json` and `ms`.
+ */
+const raw = (name: string) => sql`${sql.placeholder(name)}`;
+
+/** A JSON column's stored text (null stays NULL). */
+export const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+/** A timestamp column's stored milliseconds. */
+export const ms = (value: Date | null | undefined): number | null => (value ? value.getTime() : null);
 
 /** Connections whose changes are collected (a deactivated one queues them). */
 export const collecting = ['active', 'deactivated', 'error'] as const;
@@ -62,6 +72,65 @@ function prepare(db: DbOrTx) {
         target: [changeQueue.connectionId, changeQueue.entityId],
         set: { queuedAt: sql`excluded.queued_at`, reason: sql`excluded.reason`, force: sql`excluded.force` },
       })
+      .prepare(),
+    insertOutbox: db
+      .insert(outbox)
+      .values({
+        connectionId: p('connectionId'),
+        entityId: p('entityId'),
+        idempotencyKey: p('idempotencyKey'),
+        kind: p('kind'),
+        payload: raw('payload'),
+        status: 'queued',
+        nextAttemptAt: raw('atMs'),
+        createdAt: raw('atMs'),
+      })
+      .prepare(),
+    insertOutboxOnce: db
+      .insert(outbox)
+      .values({
+        connectionId: p('connectionId'),
+        entityId: p('entityId'),
+        idempotencyKey: p('idempotencyKey'),
+        kind: p('kind'),
+        payload: raw('payload'),
+        status: 'queued',
+        nextAttemptAt: raw('atMs'),
+        createdAt: raw('atMs'),
+      })
+      .onConflictDoNothing()
+      .prepare(),
+    insertTwin: db
+      .insert(twinLinks)
+      .values({
+        connectionId: p('connectionId'),
+        localEntityId: p('localEntityId'),
+        localKey: p('localKey'),
+        remoteEntityId: p('remoteEntityId'),
+        lastSentHash: p('lastSentHash'),
+        lastSentReplica: raw('lastSentReplica'),
+        lastAppliedHash: p('lastAppliedHash'),
+        lastAppliedReplica: raw('lastAppliedReplica'),
+        commentMap: raw('commentMap'),
+        attachmentMap: raw('attachmentMap'),
+        updatedAt: raw('updatedAtMs'),
+        createdAt: raw('createdAtMs'),
+      })
+      .prepare(),
+    recordSent: db
+      .update(twinLinks)
+      .set({ lastSentHash: raw('lastSentHash'), lastSentReplica: raw('lastSentReplica'), localKey: raw('localKey'), attachmentMap: raw('attachmentMap'), updatedAt: raw('atMs') })
+      .where(and(eq(twinLinks.connectionId, p('connectionId')), eq(twinLinks.localEntityId, p('localEntityId'))))
+      .prepare(),
+    recordAck: db
+      .update(twinLinks)
+      .set({ remoteEntityId: raw('remoteEntityId'), commentMap: raw('commentMap'), attachmentMap: raw('attachmentMap'), updatedAt: raw('atMs') })
+      .where(and(eq(twinLinks.connectionId, p('connectionId')), eq(twinLinks.localEntityId, p('localEntityId'))))
+      .prepare(),
+    markApplied: db.update(inbox).set({ appliedAt: raw('atMs'), state: 'applied' }).where(eq(inbox.id, p('id'))).prepare(),
+    removeChange: db
+      .delete(changeQueue)
+      .where(and(eq(changeQueue.id, p('id')), eq(changeQueue.queuedAt, raw('queuedAtMs'))))
       .prepare(),
     connectionsCollecting: db.select().from(connections).where(inArray(connections.status, [...collecting])).prepare(),
     connectionsRunning: db.select().from(connections).where(inArray(connections.status, [...running])).prepare(),

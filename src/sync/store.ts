@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { syncErrors, syncState, twinLinks } from '../../db/schema.ts';
 import type { DbOrTx } from '../app/store/connections.ts';
 import type { DomainError } from '../domain/errors.ts';
-import { statementsOf } from './statements.ts';
+import { json, ms, statementsOf } from './statements.ts';
 
 export type TwinRow = typeof twinLinks.$inferSelect;
 export type SyncStateRow = typeof syncState.$inferSelect;
@@ -70,4 +70,76 @@ export function touchCounters(db: DbOrTx, connectionId: string, entityKey: strin
 /** A change cursor starting a little before `at`: helpdesks keep update times to the second, so start on the second before. */
 export function cursorFrom(at: Date): string {
   return new Date(Math.floor(at.getTime() / 1000) * 1000 - 1000).toISOString();
+}
+
+/** A message for the other node, queued for the sender; `once` ignores a second one with the same idempotency key. */
+export function queueMessage(
+  db: DbOrTx,
+  message: { connectionId: string; entityId: string; idempotencyKey: string; kind: 'replica' | 'ack'; payload: unknown; at: Date },
+  once = false,
+): void {
+  const s = statementsOf(db);
+  const { at, payload, ...rest } = message;
+  (once ? s.insertOutboxOnce : s.insertOutbox).run({ ...rest, payload: json(payload), atMs: ms(at) });
+}
+
+export function insertTwin(db: DbOrTx, twin: TwinRow): void {
+  statementsOf(db).insertTwin.run({
+    connectionId: twin.connectionId,
+    localEntityId: twin.localEntityId,
+    localKey: twin.localKey,
+    remoteEntityId: twin.remoteEntityId,
+    lastSentHash: twin.lastSentHash,
+    lastSentReplica: json(twin.lastSentReplica),
+    lastAppliedHash: twin.lastAppliedHash,
+    lastAppliedReplica: json(twin.lastAppliedReplica),
+    commentMap: json(twin.commentMap),
+    attachmentMap: json(twin.attachmentMap),
+    updatedAtMs: ms(twin.updatedAt),
+    createdAtMs: ms(twin.createdAt),
+  });
+}
+
+/** What was last sent for a local entity (its hash and replica), with the attachments now awaiting their twins. */
+export function recordSent(
+  db: DbOrTx,
+  twin: { connectionId: string; localEntityId: string; localKey: string | null; lastSentHash: string; lastSentReplica: Record<string, unknown>; attachmentMap: Record<string, string> },
+  at: Date,
+): void {
+  statementsOf(db).recordSent.run({
+    connectionId: twin.connectionId,
+    localEntityId: twin.localEntityId,
+    localKey: twin.localKey,
+    lastSentHash: twin.lastSentHash,
+    lastSentReplica: json(twin.lastSentReplica),
+    attachmentMap: json(twin.attachmentMap),
+    atMs: ms(at),
+  });
+}
+
+/** The other side's ids for our entity, its comments and attachments (from its ack). */
+export function recordTwinIds(
+  db: DbOrTx,
+  twin: { connectionId: string; localEntityId: string; remoteEntityId: string | null; commentMap: Record<string, string>; attachmentMap: Record<string, string> },
+  at: Date,
+): void {
+  statementsOf(db).recordAck.run({
+    connectionId: twin.connectionId,
+    localEntityId: twin.localEntityId,
+    remoteEntityId: twin.remoteEntityId,
+    commentMap: json(twin.commentMap),
+    attachmentMap: json(twin.attachmentMap),
+    atMs: ms(at),
+  });
+}
+
+/** Inbox messages done with. */
+export function markApplied(db: DbOrTx, ids: number[], at: Date): void {
+  const statement = statementsOf(db).markApplied;
+  for (const id of ids) statement.run({ id, atMs: ms(at) });
+}
+
+/** Removes a change row as it was read: one queued again meanwhile (a newer queuedAt) stays for the next pass. */
+export function removeChange(db: DbOrTx, row: { id: number; queuedAt: Date }): void {
+  statementsOf(db).removeChange.run({ id: row.id, queuedAtMs: ms(row.queuedAt) });
 }
