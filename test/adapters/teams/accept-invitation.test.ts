@@ -98,6 +98,53 @@ describe('a partner tenant accepts an invitation posted into a Teams shared chan
   });
 });
 
+describe('a partner tenant whose helpdesk is on another DeskBridge', () => {
+  const GLOBEX = 'tenant-globex';
+  const gina = teamsUser('gina', GLOBEX, 'Gina Globex');
+  const globexShared: TeamsPlace = { kind: 'channel', teamId: '19:acme-team@thread.tacv2', channelId: '19:shared-globex@thread.tacv2', name: 'acme-globex', hostTenantId: ACME, channelType: 'shared' };
+  const nodes: TeamsNode[] = [];
+  afterEach(async () => {
+    for (const node of nodes.splice(0)) {
+      expect(node.connector.problems).toEqual([]);
+      await node.stop();
+    }
+  });
+
+  it('is told to accept there; `accept <code>` on their own DeskBridge (in a dialog) activates both sides and updates the posted card', async () => {
+    const a = await startTeamsNode('a');
+    const b = await startTeamsNode('b');
+    nodes.push(a, b);
+    await registerTestInstance(a.deps, 'acme', 'freshdesk');
+    await registerTestInstance(b.deps, 'globex', 'xurrent');
+    linkWorkspace(a.deps, { platform: 'teams', tenantId: ACME, instance: 'acme', actor: 'test:setup' });
+    linkWorkspace(b.deps, { platform: 'teams', tenantId: GLOBEX, instance: 'globex', actor: 'test:setup' });
+    claimTeamsTenant(b.deps, { tenantId: GLOBEX, aadObjectId: gina.aadObjectId, mri: gina.mri, name: gina.name });
+    a.connector.setMembers('19:shared-globex@thread.tacv2', [memberOf(alice), memberOf(gina)]);
+    await a.installed(alice, globexShared);
+
+    const { invitation, code } = await initiateOverTeams(a, alice, globexShared, { destinationUrl: b.instanceUrl('globex'), mode: 'script', name: 'Acme to Globex', channel: '19:shared-globex@thread.tacv2' });
+    const card = cardOf(invitation);
+    const told = await a.execute(gina, globexShared, { verb: 'invitation.accept', data: submission(card, findAction(card, 'action', 'invitation.accept')) }, invitation.resultId!);
+    expect(JSON.stringify(told.json)).toMatch(/no helpdesk instance on this DeskBridge/);
+
+    // On her own DeskBridge, in her personal chat: the command offers a dialog, whose fetch runs `accept <code>`.
+    const chat = personalChat(gina);
+    await b.command(gina, chat, `accept ${code}`);
+    const offered = cardOf(b.connector.posts(`a:personal-${gina.aadObjectId}`).at(-1)!);
+    let r = await b.taskFetch(gina, chat, findAction(offered, 'command')['data'] as Record<string, unknown>);
+    let form = answeredCard(r);
+    expect(cardText(form)).toContain('Acme to Globex');
+    r = await b.taskSubmit(gina, chat, submission(form, findAction(form, 'submit')));
+    form = answeredCard(r);
+    expect(cardText(form)).toContain('is active');
+    expect(listConnections(a.deps)[0]).toMatchObject({ status: 'active', mode: 'script' });
+    expect(listConnections(b.deps)[0]).toMatchObject({ status: 'active', role: 'acceptor' });
+    await a.settled();
+    const updated = await a.connector.waitFor((c) => c.method === 'PUT' && c.activityId === invitation.resultId);
+    expect(cardText(cardOf(updated))).toContain('Active');
+  });
+});
+
 function findDialogAccept(card: Record<string, unknown>): Record<string, unknown> {
   const json = JSON.stringify(card);
   expect(json).toContain('Accept invitation in a dialog');

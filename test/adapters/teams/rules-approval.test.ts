@@ -3,6 +3,8 @@ import { connectorDirectory } from '../../../adapters/helpdesk/index.ts';
 import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { listRuleVersions } from '../../../src/app/rule-versions.ts';
 import { listTriggers } from '../../../src/app/triggers.ts';
+import { DomainError } from '../../../src/domain/errors.ts';
+import { recordEntityError } from '../../../src/sync/store.ts';
 import { cardOf, type ConnectorCall } from '../../support/fake-bot-connector.ts';
 import { agentOf, connect, fastConnectorOptions, registerOn, startSimulator, startSyncNode, type Simulator, type SyncNode } from '../../support/sync-nodes.ts';
 import {
@@ -202,5 +204,24 @@ describe('rules, approval and triggers over Teams', () => {
     card = answeredCard(r);
     expect(cardText(card)).toContain('inactive');
     expect(listTriggers(a.deps, { connection: connectionId })).toMatchObject([{ active: false }]);
+  });
+
+  it('errors: the blocked entities with Retry and Resolve; a click redraws the list in place for the clicker', async () => {
+    const at = new Date();
+    recordEntityError(a.deps.db, { connectionId, direction: 'outgoing', entityId: '999', entityKey: '#999', error: new DomainError('script_error', 'The outgoing script failed at line 3, column 5', { line: 3, column: 5 }), at });
+    recordEntityError(a.deps.db, { connectionId, direction: 'outgoing', entityId: '998', entityKey: '#998', error: new DomainError('helpdesk_validation', 'Freshdesk refused the update'), at });
+    expect(await say(mallory, ops, `errors ${CONNECTION}`)).toMatch(/Only DeskBridge admins/);
+    const mark = a.connector.calls.length;
+    await a.command(alice, ops, `errors ${CONNECTION}`);
+    const posted = await lastPost(ops, mark);
+    const list = cardOf(posted);
+    expect(cardText(list)).toContain('#999');
+    expect(cardText(list)).toContain('at line 3, column 5');
+    const resolves = (card: Json) => cardActions(card).filter((x) => x['verb'] === 'sync-errors.resolve');
+    expect(resolves(list)).toHaveLength(2);
+    const r = await a.execute(alice, ops, { verb: 'sync-errors.resolve', data: submission(list, resolves(list)[0]!) }, posted.resultId!);
+    const redrawn = answeredCard(r);
+    expect(cardText(redrawn)).toContain('Sync errors of acme to initech');
+    expect(resolves(redrawn)).toHaveLength(1);
   });
 });
