@@ -10,6 +10,7 @@ import type { TeamsContext } from './context.ts';
 import { onCardAction } from './handlers/card-action.ts';
 import { onCommand } from './handlers/command.ts';
 import { onConversationUpdate, onInstallationAdd, onInstallationRemove } from './handlers/conversation-update.ts';
+import { fileAttachment, onFileUpload } from './handlers/file-upload.ts';
 import { onTaskFetch } from './handlers/task-fetch.ts';
 import { onTaskSubmit } from './handlers/task-submit.ts';
 
@@ -17,12 +18,14 @@ import { onTaskSubmit } from './handlers/task-submit.ts';
 export class DeskBridgeBot extends TeamsActivityHandler {
   readonly #ctx: TeamsContext;
 
-  constructor(ctx: TeamsContext) {
+  constructor(ctx: TeamsContext, options: { localMode: boolean }) {
     super();
     this.#ctx = ctx;
     this.onMessage(async (turn, next) => {
+      const file = fileAttachment(turn);
+      if (file) await onFileUpload(ctx, turn, file, { allowHttp: options.localMode });
       // A message without text is a legacy Action.Submit outside a dialog; our cards never send one.
-      if (turn.activity.text) await onCommand(ctx, turn);
+      else if (turn.activity.text) await onCommand(ctx, turn);
       await next();
     });
     this.onConversationUpdate(async (turn, next) => {

@@ -32,6 +32,8 @@ export class FakeBotConnector {
   readonly members = new Map<string, ConnectorMember[]>();
   /** Status codes to answer the next posts with (a throttled channel), consumed in order. */
   readonly failNextPosts: number[] = [];
+  /** Files users "sent" in Teams, served at `files/:name` (what a file.download.info downloadUrl points at). */
+  readonly files = new Map<string, string>();
   /** The Retry-After (seconds) of a 429; botbuilder's HTTP pipeline itself retries a throttled call up to 3 times. */
   retryAfterSeconds = 3;
   #server: Server | null = null;
@@ -59,6 +61,12 @@ export class FakeBotConnector {
   /** Posts (new activities and replies) into a conversation, with their cards. */
   posts(conversationId?: string): ConnectorCall[] {
     return this.calls.filter((c) => c.method === 'POST' && c.activityId === null && c.conversationId !== null && (!conversationId || c.conversationId === conversationId));
+  }
+
+  /** A file a user sends: its download URL, as Teams would put it in the message. */
+  fileUrl(name: string, content: string): string {
+    this.files.set(name, content);
+    return `${this.serviceUrl}files/${encodeURIComponent(name)}`;
   }
 
   waitFor(predicate: (c: ConnectorCall) => boolean, timeoutMs = 5000): Promise<ConnectorCall> {
@@ -97,6 +105,12 @@ export class FakeBotConnector {
       }
     };
 
+    if (req.method === 'GET' && parts[0] === 'files' && parts[1] && this.files.has(parts[1])) {
+      record();
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(this.files.get(parts[1]));
+      return;
+    }
     if (req.method === 'POST' && parts.length === 2 && conversationId === null && parts[1] === 'conversations') {
       call.resultId = `conv-${++this.#seq}`;
       record();

@@ -224,4 +224,27 @@ describe('rules, approval and triggers over Teams', () => {
     expect(cardText(redrawn)).toContain('Sync errors of acme to initech');
     expect(resolves(redrawn)).toHaveLength(1);
   });
+
+  it('rules upload: the next file sent in the personal chat becomes a draft of that script', async () => {
+    const chat = personalChat(alice);
+    expect(await say(alice, chat, `rules upload ${CONNECTION}`)).toMatch(/Send me the script as a file now/);
+    const script = 'replica.summary = entity.summary\n// uploaded from Teams\n';
+    const mark = a.connector.calls.length;
+    await a.post({
+      type: 'message',
+      id: 'file-1',
+      channelId: 'msteams',
+      serviceUrl: a.connector.serviceUrl,
+      from: { id: alice.mri, name: alice.name, aadObjectId: alice.aadObjectId },
+      recipient: BOT,
+      conversation: { id: chat.kind === 'personal' ? chat.conversationId : '', conversationType: 'personal', tenantId: ACME },
+      channelData: { tenant: { id: ACME } },
+      attachments: [
+        { contentType: 'application/vnd.microsoft.teams.file.download.info', name: 'outgoing.groovy', content: { downloadUrl: a.connector.fileUrl('outgoing.groovy', script), fileType: 'groovy', uniqueId: 'f1' } },
+      ],
+    });
+    const answer = cardText(cardOf(await lastPost(chat, mark)));
+    expect(answer).toMatch(/Draft version \d+ of \*\*acme to initech\*\* is saved with your outgoing script/);
+    expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({ status: 'draft', outgoing: script, note: 'Uploaded outgoing.groovy' });
+  });
 });
