@@ -109,6 +109,7 @@ function formWithErrors(ctx: TeamsContext, actor: ChatActor, submitted: Submitte
 }
 
 export interface Submitted {
+  /** The stored form view the submission came from (null: a message card, or a form long gone). */
   cardId: string | null;
   values: FormValues;
 }
@@ -146,19 +147,22 @@ export function dialogResponse(ctx: TeamsContext, actor: ChatActor, result: Flow
   }
 }
 
-/** The answer to an Action.Execute. `submitted.cardId` is null for a click on a message card (shared with others). */
+/**
+ * The answer to an Action.Execute. `ownCard`: the card is the acting user's own (a wizard step, a list they asked
+ * for), so the answer replaces it; otherwise it is shared with the conversation (an invitation, a notice).
+ */
 export async function inPlaceResponse(
   ctx: TeamsContext,
   turn: TurnContext,
   actor: ChatActor,
   result: FlowResult,
-  submitted: Submitted,
+  submitted: Submitted & { ownCard: boolean },
   at: { channelId: string; messageRef: string },
 ): Promise<AdaptiveCardInvokeResponse> {
   const asCard = (card: AdaptiveCard): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: card as never });
   const asMessage = (text: string): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: ACTIVITY_MESSAGE_TYPE, value: text.slice(0, 1000) as never });
   const r = result.reply;
-  const onOwnCard = submitted.cardId !== null;
+  const onOwnCard = submitted.ownCard;
   switch (r.kind) {
     case 'open-form':
     case 'show-form': {

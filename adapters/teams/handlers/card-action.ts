@@ -35,6 +35,7 @@ export async function onCardAction(ctx: TeamsContext, turn: TurnContext, value: 
   const refresh = approvalRefresh(ctx, actorNow, value);
   if (refresh) return refresh;
   let cardId: string | null = null;
+  let ownCard = false;
   let submittedValues: FormValues = {};
   const result: FlowResult = await guardedFlow(ctx, () => {
     const action = executeAction.parse(value.action);
@@ -43,13 +44,15 @@ export async function onCardAction(ctx: TeamsContext, turn: TurnContext, value: 
     switch (data.kind) {
       case 'submit':
         cardId = data.card ?? null;
+        ownCard = true;
         return runSubmit(ctx, actorNow, data, values);
       case 'action':
-        // A list with row actions (sync errors) is redrawn in place for the clicker, like their own card.
-        cardId = data.card ?? (redrawActions.has(data.action) ? 'redraw' : null);
+        // A button on a form is on the user's own card; so is a list with row actions (sync errors), redrawn in place.
+        cardId = data.card ?? null;
+        ownCard = cardId !== null || redrawActions.has(data.action);
         return runClick(ctx, turn, actorNow, data, values);
       case 'cancel':
-        cardId = data.state ?? 'cancel'; // a form's own card: replaced in place
+        ownCard = true;
         return reply({ kind: 'private-message', message: notice('Cancelled.') });
       case 'command':
         return runCommand(ctx.deps, actorNow, parseCommand(data.command), {
@@ -60,7 +63,7 @@ export async function onCardAction(ctx: TeamsContext, turn: TurnContext, value: 
     }
   });
   const at = { channelId: conversationKey(turn.activity), messageRef: turn.activity.replyToId ?? '' };
-  const response = await inPlaceResponse(ctx, turn, actorNow, result, { cardId, values: submittedValues }, at);
+  const response = await inPlaceResponse(ctx, turn, actorNow, result, { cardId, values: submittedValues, ownCard }, at);
   performEffects(ctx, actorNow, result.effects);
   return response;
 }
