@@ -12,7 +12,7 @@ import { DeskBridgeBot } from './bot.ts';
 import type { TeamsContext } from './context.ts';
 import { messagesRoute } from './http.ts';
 import { teamsNotifier } from './notifier.ts';
-import { performEffects } from './perform.ts';
+import { performEffects } from './effects.ts';
 import { safeError } from './log.ts';
 
 /**

@@ -1,7 +1,8 @@
 import type { ChannelRef, Notifier, SendResult } from '../../src/poller/notifier.ts';
 import type { Message } from '../../src/ui/model.ts';
 import type { TeamsContext } from './context.ts';
-import { inConversation, messageActivity } from './perform.ts';
+import { messageActivity } from './cards.ts';
+import { inConversation } from './proactive.ts';
 import { findTeamsConversation } from '../../src/app/teams-conversations.ts';
 
 /**

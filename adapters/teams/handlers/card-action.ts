@@ -13,7 +13,9 @@ import { actorOf, conversationKey, rememberConversation } from '../activity.ts';
 import type { TeamsContext } from '../context.ts';
 import { APPROVAL_REFRESH, redrawActions } from '../flows/actions.ts';
 import { ADAPTIVE_CARD_CONTENT_TYPE } from '../render/card.ts';
-import { approverCard, guardedFlow, inPlaceResponse, performEffects, sharedMessageCard } from '../perform.ts';
+import { approverCard, sharedMessageCard } from '../cards.ts';
+import { performEffects } from '../effects.ts';
+import { guardedFlow, inPlaceResponse } from '../responses.ts';
 import { runClick, runSubmit } from './click.ts';
 import { readCardSubmission } from './values.ts';
 

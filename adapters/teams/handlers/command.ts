@@ -3,7 +3,9 @@ import { findTeamsUser, recordTeamsUser } from '../../../src/app/teams-users.ts'
 import { parseCommand, runCommand } from '../../../src/flows/command.ts';
 import { actorOf, conversationKey, rememberConversation, tenantOf } from '../activity.ts';
 import type { TeamsContext } from '../context.ts';
-import { conversationReply, guardedFlow, messageActivity, performEffects } from '../perform.ts';
+import { messageActivity } from '../cards.ts';
+import { performEffects } from '../effects.ts';
+import { conversationReply, guardedFlow } from '../responses.ts';
 import { failureMessage } from '../../../src/flows/outcome.ts';
 import { safeError } from '../log.ts';
 

@@ -4,7 +4,7 @@ import { MAX_SCRIPT_BYTES, receiveRulesFile } from '../../../src/flows/rules-edi
 import { actorOf } from '../activity.ts';
 import type { TeamsContext } from '../context.ts';
 import { safeError } from '../log.ts';
-import { messageActivity } from '../perform.ts';
+import { messageActivity } from '../cards.ts';
 
 /** What Teams puts in a message for a file the user sent the bot in the personal chat (manifest `supportsFiles`). */
 export const FILE_DOWNLOAD_INFO = 'application/vnd.microsoft.teams.file.download.info';

@@ -5,7 +5,8 @@ import { failureMessage } from '../../../src/flows/outcome.ts';
 import { reply, type FlowResult } from '../../../src/ui/replies.ts';
 import { actorOf, conversationKey, rememberConversation } from '../activity.ts';
 import type { TeamsContext } from '../context.ts';
-import { dialogResponse, guardedFlow, performEffects } from '../perform.ts';
+import { performEffects } from '../effects.ts';
+import { dialogResponse, guardedFlow } from '../responses.ts';
 import { runClick } from './click.ts';
 import { readCardSubmission } from './values.ts';
 

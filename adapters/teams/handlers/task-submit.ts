@@ -4,7 +4,8 @@ import type { FormValues } from '../../../src/ui/model.ts';
 import { reply, type FlowResult } from '../../../src/ui/replies.ts';
 import { actorOf } from '../activity.ts';
 import type { TeamsContext } from '../context.ts';
-import { dialogResponse, guardedFlow, performEffects } from '../perform.ts';
+import { performEffects } from '../effects.ts';
+import { dialogResponse, guardedFlow } from '../responses.ts';
 import { runClick, runSubmit } from './click.ts';
 import { readCardSubmission } from './values.ts';
 

@@ -1,0 +1,139 @@
+import { TeamsInfo, type TurnContext } from 'botbuilder';
+import type { ChatActor } from '../../src/app/chat-actor.ts';
+import { findPersonalConversation } from '../../src/app/teams-conversations.ts';
+import { approvalCardWasPosted } from '../../src/flows/approval-card.ts';
+import { invitationPosted } from '../../src/flows/invitation-message.ts';
+import { notice } from '../../src/flows/outcome.ts';
+import type { Message } from '../../src/ui/model.ts';
+import type { Effect } from '../../src/ui/replies.ts';
+import { messageActivity } from './cards.ts';
+import type { TeamsContext } from './context.ts';
+import { safeError } from './log.ts';
+import { inConversation } from './proactive.ts';
+
+/** Effects go on after the invoke is answered (Teams waits for the answer, not for the channel post). */
+export function performEffects(ctx: TeamsContext, actor: ChatActor, effects: Effect[]): void {
+  if (effects.length === 0) return;
+  const work = (async () => {
+    for (const effect of effects) {
+      try {
+        await performEffect(ctx, actor, effect);
+      } catch (error) {
+        ctx.logger.warn({ error: safeError(error), effect: effect.kind }, 'teams effect failed');
+        if (effect.kind === 'post-invitation') {
+          const text = 'I could not post the invitation to that channel: add DeskBridge to its team, or send the code yourself; it is on the connection\'s status.';
+          await notifyUser(ctx, actor.tenantId, actor.userId, notice(text)).catch(() => {});
+        }
+        if (effect.kind === 'post-approval-card') {
+          const text = 'I could not post the approval card to the approvers channel: add DeskBridge to its team. The request is recorded; an admin can set another channel with `approvers channel` in a channel I am in.';
+          await notifyUser(ctx, actor.tenantId, actor.userId, notice(text)).catch(() => {});
+        }
+      }
+    }
+  })();
+  ctx.background.add(work);
+  void work.finally(() => ctx.background.delete(work));
+}
+
+/** Runs `logic` in a stored conversation (a proactive turn). */
+async function notifyUser(ctx: TeamsContext, tenantId: string, aadObjectId: string, message: Message): Promise<boolean> {
+  const personal = findPersonalConversation(ctx.deps, { tenantId, aadObjectId });
+  if (!personal) {
+    ctx.logger.debug({ tenantId }, 'no personal chat with the user to notify');
+    return false;
+  }
+  await inConversation(ctx, personal.conversationId, (turn) => turn.sendActivity(messageActivity(ctx, message)));
+  return true;
+}
+
+async function performEffect(ctx: TeamsContext, actor: ChatActor, effect: Effect): Promise<void> {
+  switch (effect.kind) {
+    case 'post-invitation': {
+      const posted = await inConversation(ctx, effect.channelId, async (turn) => {
+        const sent = await turn.sendActivity(messageActivity(ctx, effect.message));
+        return { id: sent?.id ?? null, tenants: await memberTenants(turn) };
+      });
+      if (!posted.id) return;
+      invitationPosted(ctx.deps, actor, { connectionId: effect.connectionId, channelId: effect.channelId, messageRef: posted.id, partnerTenantIds: posted.tenants, code: effect.code });
+      return;
+    }
+    case 'update-message':
+      await inConversation(ctx, effect.channelId, (turn) => turn.updateActivity({ ...messageActivity(ctx, effect.message, effect.channelId), id: effect.messageRef }));
+      return;
+    case 'post-approval-card': {
+      const sent = await inConversation(ctx, effect.channelId, (turn) => turn.sendActivity(messageActivity(ctx, effect.message, effect.channelId)));
+      if (sent?.id) approvalCardWasPosted(ctx.deps, actor, { requestId: effect.requestId, channelId: effect.channelId, messageRef: sent.id });
+      return;
+    }
+    case 'send-file': {
+      // Bots send files in Teams only through a consent card flow; a script is short enough to be shown instead.
+      const shown = effect.content.length > 20_000 ? `${effect.content.slice(0, 20_000)}\n… (truncated: ${effect.content.length} characters)` : effect.content;
+      const message: Message = { kind: 'message', text: effect.title, items: [{ kind: 'heading', text: effect.title }, { kind: 'note', text: effect.filename }, { kind: 'code', text: shown }] };
+      if (!(await notifyUser(ctx, actor.tenantId, effect.userId, message))) throw new Error('no personal chat with the user');
+      return;
+    }
+    case 'track-progress':
+      return trackProgress(ctx, actor, effect);
+    case 'notify-user':
+      await notifyUser(ctx, actor.tenantId, effect.userId, effect.message);
+      return;
+    case 'refresh-home':
+      // Teams has no App Home here: the dashboard is `@DeskBridge list`.
+      return;
+  }
+}
+
+/** The tenants of a channel's members: in a shared channel, the partners' next to ours (ours is filtered out later). */
+async function memberTenants(turn: TurnContext): Promise<string[]> {
+  const tenants = new Set<string>();
+  let continuationToken: string | undefined;
+  try {
+    do {
+      const page = await TeamsInfo.getPagedMembers(turn, 500, continuationToken);
+      for (const m of page.members) if (m.tenantId) tenants.add(m.tenantId);
+      continuationToken = page.continuationToken || undefined;
+    } while (continuationToken);
+  } catch {
+    // Members unknown: nobody but our own tenant may accept from this message.
+  }
+  return [...tenants];
+}
+
+/**
+ * A progress message, updated in place until the job says it is done: in the channel, or in the personal chat of
+ * the user. The timer does not keep the process alive; a failed update is logged and retried at the next tick.
+ */
+async function trackProgress(ctx: TeamsContext, actor: ChatActor, effect: Extract<Effect, { kind: 'track-progress' }>): Promise<void> {
+  const conversationId = effect.channelId ?? findPersonalConversation(ctx.deps, { tenantId: actor.tenantId, aadObjectId: effect.userId })?.conversationId;
+  if (!conversationId) throw new Error('no conversation to post the progress in');
+  const first = effect.poll();
+  const posted = await inConversation(ctx, conversationId, (turn) => turn.sendActivity(messageActivity(ctx, first.message)));
+  if (!posted?.id || first.done) return;
+  const id = posted.id;
+  const until = Date.now() + effect.timeoutMs;
+  let last = JSON.stringify(first.message);
+  const tick = async (): Promise<void> => {
+    let reading;
+    try {
+      reading = effect.poll();
+    } catch (error) {
+      ctx.logger.warn({ error: safeError(error) }, 'teams: progress poll failed');
+      return;
+    }
+    const rendered = JSON.stringify(reading.message);
+    if (rendered !== last || reading.done) {
+      try {
+        await inConversation(ctx, conversationId, (turn) => turn.updateActivity({ ...messageActivity(ctx, reading.message), id }));
+        last = rendered;
+      } catch (error) {
+        ctx.logger.warn({ error: safeError(error) }, 'teams: progress update failed');
+      }
+    }
+    if (!reading.done && Date.now() < until) schedule();
+  };
+  const schedule = () => {
+    setTimeout(() => void tick(), effect.intervalMs).unref();
+  };
+  schedule();
+}
+
