@@ -67,6 +67,7 @@ const envSchema = z.object({
   SYNC_RETRY_MAX_MS: syncNumber(1, 3_600_000, 300_000),
   SYNC_ERROR_AFTER_FAILURES: syncNumber(1, 1000, 5),
   SYNC_ERROR_AFTER_MS: syncNumber(0, 86_400_000, 60_000),
+  SYNC_ECHO_SETTLE_MS: syncNumber(0, 60_000, 300),
   POLLER_ENABLED: booleanSchema.default('true'),
   POLLER_HEALTH_CRON: cronSchema('* * * * *'),
   POLLER_EXPIRY_CRON: cronSchema('*/5 * * * *'),
@@ -180,6 +181,8 @@ export interface SyncConfig {
   /** Consecutive failures, lasting at least errorAfterMs, before a connection shows `error`. */
   errorAfterFailures: number;
   errorAfterMs: number;
+  /** After writing to an entity, wait this long before reading it again for the webhooks the writes caused. */
+  echoSettleMs: number;
 }
 
 export class ConfigError extends Error {
@@ -220,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryMaxMs: e.SYNC_RETRY_MAX_MS,
       errorAfterFailures: e.SYNC_ERROR_AFTER_FAILURES,
       errorAfterMs: e.SYNC_ERROR_AFTER_MS,
+      echoSettleMs: e.SYNC_ECHO_SETTLE_MS,
     },
     poller: {
       enabled: e.POLLER_ENABLED === 'true' || e.POLLER_ENABLED === '1',

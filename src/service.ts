@@ -55,6 +55,7 @@ export function buildSyncEngine(deps: AppDeps, config: Config): SyncEngine {
     batchSize: config.sync.batchSize,
     retryBaseMs: config.sync.retryBaseMs,
     retryMaxMs: config.sync.retryMaxMs,
+    echoSettleMs: config.sync.echoSettleMs,
     health: { failuresBeforeError: config.sync.errorAfterFailures, errorAfterMs: config.sync.errorAfterMs },
   });
   deps.kickSync = () => engine.kick();

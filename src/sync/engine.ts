@@ -10,7 +10,7 @@ import { ackWrite, applyEntityMessages, type InboxRow } from './incoming.ts';
 import { processChange, type ChangeRow, type PendingWrite, type ProcessedChange } from './outgoing.ts';
 import { forEachLimited, isTransient, retryDelayMs } from './retry.ts';
 import { collecting, running, statementsOf } from './statements.ts';
-import { enqueueChange, isBlocked, syncStateOf, updateSyncState } from './store.ts';
+import { enqueueChange, enqueueDeferredChange, isBlocked, syncStateOf, updateSyncState } from './store.ts';
 import type { PeerAddress, SyncTransport } from './transport.ts';
 
 export interface SyncEngineOptions {
@@ -25,11 +25,20 @@ export interface SyncEngineOptions {
   batchSize: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /**
+   * After this node writes to an entity, its change rows wait this long, so the webhooks of all those writes (the
+   * create, each note) are read as one change rather than several. Needs the timer loop (intervalMs > 0): when the
+   * steps are driven by hand nothing is held back.
+   */
+  echoSettleMs?: number;
   health: HealthPolicy;
   random?: () => number;
 }
 
 type Progress = number;
+
+/** How long after its own write a webhook is taken for an echo of it, in settle periods. */
+const ECHO_WINDOW_PERIODS = 10;
 
 
 /**
@@ -43,6 +52,9 @@ export class SyncEngine {
   #busy = false;
   #kicked = false;
   #intakes: Array<{ notice: ChangeNotice; resolve: () => void; reject: (error: unknown) => void }> = [];
+  /** connection + local entity -> when this node last wrote to it (for echo settling). */
+  #written = new Map<string, number>();
+  #writtenPrunedAt = 0;
 
   constructor(
     private readonly deps: AppDeps,
@@ -100,7 +112,11 @@ export class SyncEngine {
         for (const { notice } of pending) {
           const instance = s.instanceBySlug.get({ slug: notice.instanceSlug });
           if (!instance) continue;
-          for (const row of s.collectingOfInstance.all({ instanceId: instance.id })) enqueueChange(tx, row.id, notice.entityId, 'webhook', at);
+          for (const row of s.collectingOfInstance.all({ instanceId: instance.id })) {
+            const settleUntil = this.echoSettleUntil(row.id, notice.entityId);
+            if (settleUntil === null) enqueueChange(tx, row.id, notice.entityId, 'webhook', at);
+            else enqueueDeferredChange(tx, row.id, notice.entityId, 'webhook', at, new Date(at.getTime() + settleUntil - Date.now()));
+          }
         }
       });
     } catch (error) {
@@ -189,7 +205,7 @@ export class SyncEngine {
         .run();
     };
     let progress = 0;
-    await forEachLimited(rows, this.options.concurrency, async (row) => {
+    await forEachLimited(this.settled(rows), this.options.concurrency, async (row) => {
       const connection = byId.get(row.connectionId)!;
       let ok = false;
       const processed = await processChange(this.deps, this.context(contexts, connection), row, (error) => this.failure(row.connectionId, error)).catch((error: unknown) => {
@@ -215,6 +231,53 @@ export class SyncEngine {
       retry(row);
     });
     return progress;
+  }
+
+  private get echoSettleMs(): number {
+    return this.options.intervalMs > 0 ? (this.options.echoSettleMs ?? 0) : 0;
+  }
+
+  /** Remembers a write of this node to a local entity: its echoes settle before the entity is read again. */
+  private noteWritten(connectionId: string, localEntityId: string): void {
+    if (this.echoSettleMs <= 0) return;
+    const now = Date.now();
+    this.#written.set(`${connectionId}\u0000${localEntityId}`, now);
+    if (now - this.#writtenPrunedAt >= ECHO_WINDOW_PERIODS * this.echoSettleMs) {
+      this.#writtenPrunedAt = now;
+      for (const [key, at] of this.#written) if (now - at >= ECHO_WINDOW_PERIODS * this.echoSettleMs) this.#written.delete(key);
+    }
+  }
+
+  /**
+   * For a webhook about an entity this node wrote to lately (a few settle periods back): when its change may be read.
+   * The webhooks of our own writes can trail them by more than the settle period on a busy helpdesk, so each one
+   * moves the read out again; null when the entity was not written lately.
+   */
+  private echoSettleUntil(connectionId: string, entityId: string): number | null {
+    const settle = this.echoSettleMs;
+    if (settle <= 0) return null;
+    const at = this.#written.get(`${connectionId}\u0000${entityId}`);
+    const now = Date.now();
+    if (at === undefined || now - at >= ECHO_WINDOW_PERIODS * settle) return null;
+    return now + settle;
+  }
+
+  /** The rows to process now; those of entities this node wrote to a moment ago wait (in the queue) for the rest. */
+  private settled(rows: ChangeRow[]): ChangeRow[] {
+    const settle = this.echoSettleMs;
+    if (settle <= 0 || this.#written.size === 0) return rows;
+    const now = Date.now();
+    const ready: ChangeRow[] = [];
+    for (const row of rows) {
+      const at = this.#written.get(`${row.connectionId}\u0000${row.entityId}`);
+      if (at === undefined || now - at >= settle) {
+        ready.push(row);
+        continue;
+      }
+      const wait = at + settle - now;
+      this.deps.db.update(changeQueue).set({ notBefore: new Date(this.now().getTime() + wait) }).where(eq(changeQueue.id, row.id)).run();
+    }
+    return ready;
   }
 
   /**
@@ -391,7 +454,13 @@ export class SyncEngine {
     await forEachLimited(withReplicas, this.options.concurrency, async (list) => {
       const first = list[0]!;
       const connection = byId.get(first.connectionId)!;
-      const outcome = await applyEntityMessages(this.deps, this.context(contexts, connection), list, (error) => this.failure(first.connectionId, error)).catch(
+      const outcome = await applyEntityMessages(
+        this.deps,
+        this.context(contexts, connection),
+        list,
+        (error) => this.failure(first.connectionId, error),
+        (localEntityId) => this.noteWritten(first.connectionId, localEntityId),
+      ).catch(
         (error: unknown) => {
           this.deps.logger.error({ err: error, connectionId: first.connectionId }, 'incoming sync failed unexpectedly');
           return 'retry' as const;
@@ -441,6 +510,14 @@ export class SyncEngine {
     this.#timer?.wake?.();
   }
 
+  /** The idle pause: the interval, or less when a held-back change (a backoff, an echo settling) comes due sooner. */
+  private idlePause(): number {
+    const now = this.now().getTime();
+    const due = statementsOf(this.deps.db).nextDueChange.get({ nowMs: now })?.at ?? null;
+    if (due === null) return this.options.intervalMs;
+    return Math.max(1, Math.min(this.options.intervalMs, due - now + 1));
+  }
+
   start(): void {
     if (this.#loop || this.options.intervalMs <= 0) return;
     const timer: { stop: boolean; wake: (() => void) | null } = { stop: false, wake: null };
@@ -459,8 +536,9 @@ export class SyncEngine {
         }
         if (timer.stop) break;
         if (progress > 0 || this.#kicked) continue;
+        const pause = this.idlePause();
         await new Promise<void>((resolve) => {
-          const handle = setTimeout(resolve, this.options.intervalMs);
+          const handle = setTimeout(resolve, pause);
           timer.wake = () => {
             clearTimeout(handle);
             resolve();

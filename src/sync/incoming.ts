@@ -26,7 +26,13 @@ function invalidMessage(error: unknown): DomainError {
  * Applies the pending messages of one remote entity, in order. Consecutive replicas collapse into the newest (each is
  * the whole state). Stops at the first message that cannot be applied now.
  */
-export async function applyEntityMessages(deps: AppDeps, ctx: ConnectionContext, rows: InboxRow[], onFailure: (error: unknown) => void): Promise<ApplyOutcome> {
+export async function applyEntityMessages(
+  deps: AppDeps,
+  ctx: ConnectionContext,
+  rows: InboxRow[],
+  onFailure: (error: unknown) => void,
+  onWritten: (localEntityId: string) => void = () => {},
+): Promise<ApplyOutcome> {
   let i = 0;
   while (i < rows.length) {
     const row = rows[i]!;
@@ -37,7 +43,7 @@ export async function applyEntityMessages(deps: AppDeps, ctx: ConnectionContext,
     }
     let j = i;
     while (j + 1 < rows.length && rows[j + 1]!.kind === 'replica') j++;
-    const outcome = await applyReplica(deps, ctx, rows[j]!, rows.slice(i, j).map((r) => r.id), onFailure);
+    const outcome = await applyReplica(deps, ctx, rows[j]!, rows.slice(i, j).map((r) => r.id), onFailure, onWritten);
     if (outcome !== 'applied') return outcome;
     i = j + 1;
   }
@@ -94,7 +100,14 @@ function attachmentsToCreate(result: Entity, before: Set<string>): HubAttachment
   return result.attachments.filter((a) => a.id === '' || !before.has(a.id));
 }
 
-async function applyReplica(deps: AppDeps, ctx: ConnectionContext, row: InboxRow, superseded: number[], onFailure: (error: unknown) => void): Promise<ApplyOutcome> {
+async function applyReplica(
+  deps: AppDeps,
+  ctx: ConnectionContext,
+  row: InboxRow,
+  superseded: number[],
+  onFailure: (error: unknown) => void,
+  onWritten: (localEntityId: string) => void,
+): Promise<ApplyOutcome> {
   const connectionId = ctx.connection.id;
   const parsed = replicaPayloadSchema.safeParse(row.payload);
   if (!parsed.success) {
@@ -240,6 +253,7 @@ async function applyReplica(deps: AppDeps, ctx: ConnectionContext, row: InboxRow
       touchCounters(tx, connectionId, final.key, at);
     });
     twin = linked;
+    if (!local || current !== local || newComments.length > 0 || newAttachments.length > 0) onWritten(final.id);
     return 'applied';
   } catch (error) {
     if (isTransient(error)) {

@@ -65,6 +65,16 @@ function prepare(db: DbOrTx) {
       .values({ connectionId: p('connectionId'), entityId: p('entityId'), reason: p('reason'), force: p('force'), queuedAt: p('at') })
       .onConflictDoUpdate({ target: [changeQueue.connectionId, changeQueue.entityId], set: { queuedAt: sql`excluded.queued_at`, reason: sql`excluded.reason` } })
       .prepare(),
+    // A change of an entity this node has just written: most likely the echo of those writes, so it waits until the
+    // webhooks stop coming (each one pushes notBefore out again).
+    enqueueDeferred: db
+      .insert(changeQueue)
+      .values({ connectionId: p('connectionId'), entityId: p('entityId'), reason: p('reason'), force: false, queuedAt: p('at'), notBefore: p('notBefore') })
+      .onConflictDoUpdate({
+        target: [changeQueue.connectionId, changeQueue.entityId],
+        set: { queuedAt: sql`excluded.queued_at`, reason: sql`excluded.reason`, notBefore: sql`max(coalesce(${changeQueue.notBefore}, 0), excluded.not_before)` },
+      })
+      .prepare(),
     enqueueForced: db
       .insert(changeQueue)
       .values({ connectionId: p('connectionId'), entityId: p('entityId'), reason: p('reason'), force: p('force'), queuedAt: p('at') })
@@ -131,6 +141,11 @@ function prepare(db: DbOrTx) {
     removeChange: db
       .delete(changeQueue)
       .where(and(eq(changeQueue.id, p('id')), eq(changeQueue.queuedAt, raw('queuedAtMs'))))
+      .prepare(),
+    nextDueChange: db
+      .select({ at: sql<number | null>`min(${changeQueue.notBefore})` })
+      .from(changeQueue)
+      .where(sql`${changeQueue.notBefore} > ${p('nowMs')}`)
       .prepare(),
     connectionsCollecting: db.select().from(connections).where(inArray(connections.status, [...collecting])).prepare(),
     connectionsRunning: db.select().from(connections).where(inArray(connections.status, [...running])).prepare(),

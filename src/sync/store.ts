@@ -13,6 +13,11 @@ export function enqueueChange(db: DbOrTx, connectionId: string, entityId: string
   (force ? s.enqueueForced : s.enqueue).run({ connectionId, entityId, reason, force, at });
 }
 
+/** As enqueueChange, but the change is not processed before `notBefore` (a later one may push it further out). */
+export function enqueueDeferredChange(db: DbOrTx, connectionId: string, entityId: string, reason: string, at: Date, notBefore: Date): void {
+  statementsOf(db).enqueueDeferred.run({ connectionId, entityId, reason, at, notBefore });
+}
+
 export function twinByLocal(db: DbOrTx, connectionId: string, localEntityId: string): TwinRow | undefined {
   return statementsOf(db).twinByLocal.get({ connectionId, entityId: localEntityId });
 }
