@@ -23,6 +23,9 @@ import { freePort } from './nodes.ts';
  *                                                          answered with the bot's invoke response body ({ type,
  *                                                          value }: statusCode is not passed on), and the stored
  *                                                          message's card replaced by `value`
+ *   POST /_debug/conversation/:id/installation            "install the app" into a chat or channel: the Playground
+ *                                                          sends the bot installationUpdate (add) from the current
+ *                                                          user, then conversationUpdate (membersAdded)
  *   WS   /_ws_conversation/v1/conversations/stream         what the UI shows: { action: 'createMessage' |
  *                                                          'updateMessage' | 'typing', actionConversationId, message:
  *                                                          { messageId, from, attachments, text? } }
@@ -37,6 +40,7 @@ export interface PlaygroundConfig {
   tenantId: string;
   currentUser: { id: string; name: string; aadObjectId: string };
   personalChat: { id: string };
+  teams: { id: string; name: string; channels: { id: string; name: string }[] }[];
 }
 
 export interface PlaygroundEvent {
@@ -96,6 +100,16 @@ export class Playground {
   async config(): Promise<PlaygroundConfig> {
     const res = await fetch(`${this.url}/_internal/v1/testConfig`);
     return ((await res.json()) as { config: PlaygroundConfig }).config;
+  }
+
+  async install(conversationId: string): Promise<number> {
+    const res = await fetch(`${this.url}/_debug/conversation/${encodeURIComponent(conversationId)}/installation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    await res.text();
+    return res.status;
   }
 
   async send(conversationId: string, from: string, text: string): Promise<number> {

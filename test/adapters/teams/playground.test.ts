@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { listConnections } from '../../../src/app/connection-lifecycle.ts';
-import { claimTeamsTenant } from '../../../src/app/teams-users.ts';
+import { listTeamsChannels } from '../../../src/app/teams-conversations.ts';
+import { isTeamsTenantAdmin } from '../../../src/app/teams-users.ts';
 import { checkAdaptiveCard } from '../../support/adaptive-cards.ts';
 import { startTestNode, type TestNode } from '../../support/nodes.ts';
 import { Playground, type PlaygroundEvent } from '../../support/playground.ts';
@@ -9,6 +10,14 @@ import { registerTestInstance } from '../../support/story.ts';
 import { findAction, findInput, submission } from '../../support/teams-nodes.ts';
 
 type Json = Record<string, unknown>;
+
+async function waitUntil(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 function cardIn(event: PlaygroundEvent): Json | null {
   const attachment = event.message?.attachments?.[0];
@@ -33,12 +42,15 @@ describe('the Microsoft 365 Agents Playground drives the initiate wizard', () =>
     await b.stop();
   });
 
-  it('from "connect" in the personal chat to an invitation code, in place through Action.Execute', async () => {
+  it('installed into the mock team, then from "connect" in the personal chat to an invitation code (in place, Action.Execute), posted proactively into the team channel', async () => {
     const config = await playground.config();
     const user = config.currentUser;
-    // The Playground's mock tenant administers the acme instance (as if its user had installed DeskBridge in a team).
+    // The Playground's mock tenant manages the acme instance; its user installs DeskBridge into the mock team, which
+    // stores the channel's conversation reference and makes them the tenant's DeskBridge admin.
     linkWorkspace(a.deps, { platform: 'teams', tenantId: config.tenantId, instance: 'acme', actor: 'test:setup' });
-    claimTeamsTenant(a.deps, { tenantId: config.tenantId, aadObjectId: user.aadObjectId, mri: user.id, name: user.name });
+    const general = config.teams[0]!.channels[0]!;
+    expect(await playground.install(general.id)).toBe(200);
+    await waitUntil(() => isTeamsTenantAdmin(a.deps, { tenantId: config.tenantId, aadObjectId: user.aadObjectId }) && listTeamsChannels(a.deps, config.tenantId).length > 0);
     const chat = config.personalChat.id;
 
     expect(await playground.send(chat, user.id, 'connect')).toBe(200);
@@ -66,8 +78,13 @@ describe('the Microsoft 365 Agents Playground drives the initiate wizard', () =>
     const code = /DB1\.[A-Za-z0-9_.-]+/.exec(JSON.stringify(card))?.[0];
     expect(code).toBeTruthy();
     expect(listConnections(a.deps)).toMatchObject([{ name: 'Acme to Globex via the Playground', status: 'pending', mode: 'basic' }]);
-    // The Playground keeps the replaced card as the message's content, as Teams does.
-    await step({});
+    // Done, with the team's channel: the invitation is posted there proactively, through the Playground's connector.
+    const channel = findInput(card, 'channel');
+    const choice = (channel['choices'] as { value: string }[])[0]!.value;
+    await step({ channel: choice });
     expect(JSON.stringify(card)).toContain('Done.');
+    const invitation = await playground.waitFor((e) => e.action === 'createMessage' && JSON.stringify(cardIn(e) ?? {}).includes('invites you to connect'));
+    expect(checkAdaptiveCard(cardIn(invitation))).toEqual([]);
+    expect(JSON.stringify(cardIn(invitation))).toContain(code!);
   });
 });
