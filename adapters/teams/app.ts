@@ -44,6 +44,10 @@ export function createTeamsSurface(options: { deps: AppDeps; config: TeamsConfig
         },
   );
   const adapter = new CloudAdapter(auth);
+  logger.info(
+    { localMode, singleTenant: Boolean(config.tenantId) },
+    localMode ? 'Teams in local mode (no MICROSOFT_APP_ID): /api/messages answers this machine only' : 'Teams: /api/messages checks Bot Framework tokens',
+  );
   adapter.onTurnError = async (turn, error) => {
     // Never a stack trace in chat; the activity type says where it happened, nothing secret is logged.
     logger.error({ error: safeError(error), activityType: turn.activity.type, name: turn.activity.name }, 'teams turn failed');
