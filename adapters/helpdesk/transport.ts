@@ -204,18 +204,25 @@ export class HelpdeskTransport {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(spec.json);
     }
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    let response: Response;
+    // A timer cleared once the body is in, rather than AbortSignal.timeout: that one fires (building a TimeoutError and
+    // keeping the request reachable) for every request, long after it finished.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('The operation timed out.', 'TimeoutError')), this.timeoutMs);
     try {
-      response = await this.fetchImpl(url, { method: spec.method, headers, body, signal, redirect: 'follow' });
-    } catch (error) {
-      throw this.describeNetworkError(error);
-    }
-    try {
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      return { status: response.status, headers: response.headers, bytes };
-    } catch (error) {
-      throw this.describeNetworkError(error);
+      let response: Response;
+      try {
+        response = await this.fetchImpl(url, { method: spec.method, headers, body, signal: controller.signal, redirect: 'follow' });
+      } catch (error) {
+        throw this.describeNetworkError(error);
+      }
+      try {
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        return { status: response.status, headers: response.headers, bytes };
+      } catch (error) {
+        throw this.describeNetworkError(error);
+      }
+    } finally {
+      clearTimeout(timer);
     }
   }
 

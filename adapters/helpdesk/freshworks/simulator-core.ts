@@ -480,10 +480,11 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
   }
 
   function applyFields(ticket: StoredTicket, input: Record<string, unknown>): void {
+    const kinds = allFields();
     for (const [name, value] of Object.entries(input)) {
       if (name === 'custom_fields') Object.assign(ticket.custom_fields, value);
       else if (name === 'email' || name === 'phone' || name === 'name') continue;
-      else if (allFields()[name] === 'date') ticket.fields[name] = value === null ? null : Date.parse(String(value));
+      else if (kinds[name] === 'date') ticket.fields[name] = value === null ? null : Date.parse(String(value));
       else ticket.fields[name] = value;
     }
     if (typeof input.email === 'string') ticket.fields.requester_id = contactFor(input.email, input.name).id;
@@ -544,18 +545,23 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
       delivery.attempts += 1;
       // Webhook calls use the account's API quota.
       quota.spend();
+      // A timer cleared when the delivery is done (AbortSignal.timeout would fire for every delivery, later).
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), 10_000);
       try {
         const response = await fetch(hook.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'user-agent': `${flavor.platform === 'freshdesk' ? 'Freshdesk' : 'Freshservice'}-Webhook`, ...hook.headers },
           body: delivery.body,
-          signal: AbortSignal.timeout(10_000),
+          signal: controller.signal,
         });
         delivery.status = response.status;
         await response.arrayBuffer();
         if (response.ok) return;
       } catch {
         delivery.status = null;
+      } finally {
+        clearTimeout(timer);
       }
       await new Promise((resolve) => setTimeout(resolve, options.webhookRetryDelayMs ?? 20));
     }
