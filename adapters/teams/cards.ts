@@ -79,7 +79,7 @@ export function cardActivity(card: AdaptiveCard, summary: string): Partial<Activ
 export function renderForm(ctx: TeamsContext, actor: ChatActor, form: Form, mode: CardMode, extra: { values?: FormValues; errors?: Record<string, string>; dialogCommand?: string } = {}): AdaptiveCard {
   const cardId = rememberFormView(ctx.deps, { tenantId: actor.tenantId, userId: actor.userId, form });
   const channels = form.items.some((i) => i.kind === 'channel')
-    ? listTeamsChannels(ctx.deps, actor.tenantId).map((c) => ({ id: c.conversationId, name: c.name ?? c.conversationId }))
+    ? listTeamsChannels(ctx.deps, actor.tenantId).map((c) => ({ id: c.conversationId, name: `${c.name ?? c.conversationId}${c.channelType === 'shared' ? ' (shared)' : ''}` }))
     : [];
   return formCard(form, { mode, cardId, channels, mentions: mentionsFor(ctx), ...extra });
 }

@@ -92,7 +92,7 @@ describe('the initiate wizard over Teams, through /api/messages', () => {
     r = await a.taskSubmit(alice, shared, submission(card, findAction(card, 'submit'), { incomingProjectId: '1002' }));
     card = answeredCard(r);
     expect(cardText(card)).toContain('DB1.');
-    expect(findInput(card, 'channel')['choices']).toEqual([{ title: 'acme-globex', value: shared.channelId }]);
+    expect(findInput(card, 'channel')['choices']).toEqual([{ title: 'acme-globex (shared)', value: shared.channelId }]);
     expect(listConnections(a.deps)).toMatchObject([{ name: 'Acme to Globex', mode: 'script', status: 'pending' }]);
 
     // Done with a channel: the dialog closes and the invitation is posted there, proactively.
