@@ -197,6 +197,17 @@ describe('rules, approval and triggers over Teams', () => {
     expect(cardText(list.card)).toContain('✅ The trigger is saved.');
     expect(listTriggers(a.deps, { connection: connectionId })).toMatchObject([{ query: 'priority:1', active: true }]);
 
+    // Sync existing matches: the progress is a message in Alice's personal chat, updated in place until done.
+    const fdAgent = agentOf(fd);
+    for (const n of [1, 2]) await fdAgent.createEntity({ summary: `Bulk ${n}`, description: 'x', priority: { id: 1, name: 'Low' }, reporter: { id: null, email: 'a@acme.example', displayName: null } });
+    const bulkMark = a.connector.calls.length;
+    const bulk = findAction(list.card, 'action', 'triggers.bulk');
+    r = await a.execute(alice, ops, { verb: String(bulk['verb']), data: submission(list.card, bulk) }, list.replyTo);
+    list.card = answeredCard(r);
+    expect(cardText(list.card)).toMatch(/Syncing \d+ existing match/);
+    const progress = await a.connector.waitFor((c) => a.connector.calls.indexOf(c) >= bulkMark && c.method === 'POST' && c.conversationId === `a:personal-${alice.aadObjectId}`);
+    expect(cardText(cardOf(progress))).toContain('Sync of existing matches');
+
     r = await a.taskFetch(alice, ops, { msteams: { type: 'task/fetch' }, db: { kind: 'command', command: `triggers ${CONNECTION}` } });
     let card = answeredCard(r);
     expect(findAction(card, 'cancel')['title']).toBe('Close');
