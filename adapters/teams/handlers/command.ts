@@ -1,5 +1,5 @@
 import { TeamsInfo, TurnContext } from 'botbuilder';
-import { findTeamsUser, recordTeamsUser } from '../../../src/app/teams-users.ts';
+import { recordTeamsUser } from '../../../src/app/teams-users.ts';
 import { parseCommand, runCommand } from '../../../src/flows/command.ts';
 import { actorOf, conversationKey, rememberConversation, tenantOf } from '../activity.ts';
 import type { TeamsContext } from '../context.ts';
@@ -8,6 +8,7 @@ import { performEffects } from '../effects.ts';
 import { conversationReply, guardedFlow } from '../responses.ts';
 import { failureMessage } from '../../../src/flows/outcome.ts';
 import { safeError } from '../log.ts';
+import { commandContext } from './command-context.ts';
 
 /** `@DeskBridge connect` in a channel or chat, or `connect` in the personal chat / from the command list. */
 export async function onCommand(ctx: TeamsContext, turn: TurnContext): Promise<void> {
@@ -24,13 +25,8 @@ export async function onCommand(ctx: TeamsContext, turn: TurnContext): Promise<v
   const mentionedUserId = await mentionedUser(ctx, turn);
   const here = turn.activity.conversation.conversationType === 'channel' ? conversationKey(turn.activity) : null;
   const result = await guardedFlow(ctx, () =>
-    runCommand(ctx.deps, actor, parsed, {
-      mentionedUserId,
-      mention: (userId) => findTeamsUser(ctx.deps, { tenantId: actor.tenantId, aadObjectId: userId })?.name ?? userId,
-      channelId: conversationKey(turn.activity),
-      // `approvers channel` names a channel by mentioning it; typed in a channel without one, it means this channel.
-      mentionedChannelId: mentionedChannel(turn) ?? here,
-    }),
+    // `approvers channel` names a channel by mentioning it; typed in a channel without one, it means this channel.
+    runCommand(ctx.deps, actor, parsed, commandContext(ctx, turn, actor, { userId: mentionedUserId, channelId: mentionedChannel(turn) ?? here })),
   );
   // A command that opens a form can open it in a dialog too: the dialog's fetch runs the same command afresh.
   const opensForm = result.reply.kind === 'open-form';

@@ -1,13 +1,13 @@
 import type { TaskModuleRequest, TaskModuleResponse, TurnContext } from 'botbuilder';
 import { parseCommand, runCommand } from '../../../src/flows/command.ts';
-import { findTeamsUser } from '../../../src/app/teams-users.ts';
 import { failureMessage } from '../../../src/flows/outcome.ts';
 import { reply, type FlowResult } from '../../../src/ui/replies.ts';
-import { actorOf, conversationKey, rememberConversation } from '../activity.ts';
+import { actorOf, rememberConversation } from '../activity.ts';
 import type { TeamsContext } from '../context.ts';
 import { performEffects } from '../effects.ts';
 import { dialogResponse, guardedFlow } from '../responses.ts';
 import { runClick } from './click.ts';
+import { commandContext } from './command-context.ts';
 import { readCardSubmission } from './values.ts';
 
 /** A button opened a dialog (task/fetch): run its command (a wizard's first step) or its action. */
@@ -23,11 +23,7 @@ export async function onTaskFetch(ctx: TeamsContext, turn: TurnContext, request:
   const result: FlowResult = await guardedFlow(ctx, () => {
     const { data, values } = readCardSubmission(request.data);
     if (data.kind === 'command') {
-      return runCommand(ctx.deps, actorNow, parseCommand(data.command), {
-        mentionedUserId: null,
-        mention: (userId) => findTeamsUser(ctx.deps, { tenantId: actorNow.tenantId, aadObjectId: userId })?.name ?? userId,
-        channelId: conversationKey(turn.activity),
-      });
+      return runCommand(ctx.deps, actorNow, parseCommand(data.command), commandContext(ctx, turn, actorNow));
     }
     if (data.kind === 'action') return runClick(ctx, turn, actorNow, data, values);
     return reply({ kind: 'close' });
