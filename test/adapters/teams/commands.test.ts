@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findWorkspaceInstance } from '../../../src/app/chat-workspaces.ts';
+import { listTeamsChannels } from '../../../src/app/teams-conversations.ts';
 import { isTeamsTenantAdmin } from '../../../src/app/teams-users.ts';
 import { cardOf } from '../../support/fake-bot-connector.ts';
 import { BAD_API_KEY } from '../../support/helpdesks.ts';
@@ -46,6 +47,13 @@ describe('Teams commands: help, setup, list, admins; who administers a tenant', 
     expect(cardText(cardOf(await say(carl, ops, 'setup')))).toMatch(/Only DeskBridge admins/);
   });
 
+  it('removing DeskBridge from a team forgets that channel: nothing is posted there any more', async () => {
+    await a.installed(alice, ops);
+    expect(listTeamsChannels(a.deps, ACME).map((c) => c.conversationId)).toEqual([ops.kind === 'channel' ? ops.channelId : '']);
+    await a.post({ ...installActivity(a, alice, ops), action: "remove" });
+    expect(listTeamsChannels(a.deps, ACME)).toEqual([]);
+  });
+
   it('setup in place: a rejected key is an error at its input and is never shown back; then the tenant manages the instance', async () => {
     await a.installed(alice, ops);
     const chat = personalChat(alice);
@@ -76,3 +84,18 @@ describe('Teams commands: help, setup, list, admins; who administers a tenant', 
     expect(cardText(cardOf(await say(carl, ops, 'setup')))).toContain('Set up DeskBridge');
   });
 });
+
+/** An installationUpdate activity as Teams sends it into a channel (the removal differs only in its action). */
+function installActivity(node: TeamsNode, user: TeamsTestUser, place: TeamsPlace): Record<string, unknown> {
+  if (place.kind !== 'channel') throw new Error('a channel');
+  return {
+    type: 'installationUpdate',
+    id: 'install-remove',
+    channelId: 'msteams',
+    serviceUrl: node.connector.serviceUrl,
+    from: { id: user.mri, name: user.name, aadObjectId: user.aadObjectId },
+    recipient: BOT,
+    conversation: { id: place.channelId, conversationType: 'channel', isGroup: true, tenantId: place.hostTenantId },
+    channelData: { tenant: { id: user.tenantId }, team: { id: place.teamId }, channel: { id: place.channelId, name: place.name } },
+  };
+}

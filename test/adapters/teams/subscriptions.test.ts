@@ -77,6 +77,15 @@ describe('subscribe in Teams, and the poller\'s notices through stored conversat
     expect(r.json).toMatchObject({ type: 'application/vnd.microsoft.activity.message' });
     await a.connector.waitFor((c) => c.method === 'POST' && c.conversationId === OPS && cardText(cardOf(c)).includes('Recent status changes'));
 
+    // The daily digest, for a channel that asked for it.
+    expect(await say(alice, 'subscribe all --digest')).toMatch(/all connections\*\* \(with the daily digest\)/);
+    expect(a.poller.runDigest()).toBe(1);
+    const digestMark = a.connector.calls.length;
+    await a.poller.deliver();
+    const digest = await a.connector.waitFor((c) => a.connector.calls.indexOf(c) >= digestMark && c.method === 'POST' && c.conversationId === OPS);
+    expect(cardText(cardOf(digest))).toContain('Acme to Initech');
+    expect(await say(alice, 'unsubscribe all')).toMatch(/no longer/i);
+
     expect(await say(alice, 'unsubscribe Acme to Initech')).toMatch(/no longer/i);
     activateConnection(a.deps, { connection: connectionId, actor: 'test:alice' });
     a.clock.advance(1000);
