@@ -50,7 +50,7 @@ describe('Teams commands: help, setup, list, admins; who administers a tenant', 
   it('removing DeskBridge from a team forgets that channel: nothing is posted there any more', async () => {
     await a.installed(alice, ops);
     expect(listTeamsChannels(a.deps, ACME).map((c) => c.conversationId)).toEqual([ops.kind === 'channel' ? ops.channelId : '']);
-    await a.post({ ...installActivity(a, alice, ops), action: "remove" });
+    await a.post({ ...installActivity(a, alice, ops), action: 'remove' });
     expect(listTeamsChannels(a.deps, ACME)).toEqual([]);
   });
 
