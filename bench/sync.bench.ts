@@ -148,6 +148,14 @@ function nodeRole(): Handlers {
       return rows.map(({ id, at }) => ({ id, at }));
     },
     ...cpuMeter(),
+    /** Debug: per entity, when its replica was queued and delivered (sender) or received (receiver). */
+    stages: () =>
+      need()
+        .deps.db.$client.prepare(
+          `select entity_id as id, created_at as queued, delivered_at as delivered from outbox where kind = 'replica'
+           union all select remote_entity_id as id, received_at as queued, apply_started_at as delivered from inbox where kind = 'replica'`,
+        )
+        .all() as Array<{ id: string; queued: number; delivered: number | null }>,
     timing: () => Object.fromEntries(Object.entries(timing).map(([k, v]) => [k, Math.round(v)])),
     async stop() {
       await node?.sync.stop();
@@ -313,6 +321,23 @@ async function main(): Promise<void> {
   line({ metric: 'check', target_tickets: targetTickets, duplicates: targetTickets - twinAt.size, rate_limited_responses: requests.fd.throttled + requests.fs.throttled });
   if (process.env.BENCH_DEBUG) {
     line({ metric: 'debug_step_ms', a: await aPeer.call('timing'), b: await bPeer.call('timing') });
+    type Stage = { id: string; queued: number; delivered: number | null };
+    const sent = new Map((await aPeer.call<Stage[]>('stages')).map((r) => [r.id, r]));
+    const received = new Map((await bPeer.call<Stage[]>('stages')).map((r) => [r.id, r]));
+    const parts: Record<string, number[]> = { webhook_to_outbox: [], outbox_to_received: [], received_to_apply_start: [], apply_start_to_twin: [] };
+    for (const [id, at] of twinAt) {
+      const out = sent.get(id);
+      const inb = received.get(id);
+      if (!out || !inb) continue;
+      parts.webhook_to_outbox!.push(out.queued - changedAt.get(id)!);
+      parts.outbox_to_received!.push(inb.queued - out.queued);
+      parts.received_to_apply_start!.push((inb.delivered ?? at) - inb.queued);
+      parts.apply_start_to_twin!.push(at - (inb.delivered ?? at));
+    }
+    line({
+      metric: 'debug_latency_parts_ms',
+      ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, { p50: percentile(v.sort((x, y) => x - y), 50), p95: percentile(v, 95) }])),
+    });
     if (!single) {
       const cpu = async (p: Peer) => p.call<number>('cpuMs');
       line({ metric: 'debug_cpu_ms', node_a: await cpu(aPeer), node_b: await cpu(bPeer), sim_freshdesk: await cpu(fdPeer), sim_freshservice: await cpu(fsPeer) });

@@ -4,6 +4,7 @@ import { DomainError } from '../../src/domain/errors.ts';
 import { type BackoffPolicy, backoffDelay, defaultBackoff } from './backoff.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type FieldError, helpdeskError, unreachableError } from './helpdesk-errors.ts';
+import { lightRequest } from './http-client.ts';
 import { parseLinkHeader } from './link-header.ts';
 import { type QuotaReading, RateBudget } from './rate-budget.ts';
 
@@ -203,6 +204,15 @@ export class HelpdeskTransport {
     else if (spec.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(spec.json);
+    }
+    // The API's JSON calls go through the keep-alive node:http client (much less CPU per call than fetch); uploads,
+    // attachment downloads (pre-signed, possibly redirected) and an injected fetch (tests) keep fetch.
+    if (this.options.fetch === undefined && !spec.anonymous && typeof body !== 'object') {
+      try {
+        return await lightRequest(url, { method: spec.method, headers, ...(body === undefined ? {} : { body }), timeoutMs: this.timeoutMs });
+      } catch (error) {
+        throw this.describeNetworkError(error);
+      }
     }
     // A timer cleared once the body is in, rather than AbortSignal.timeout: that one fires (building a TimeoutError and
     // keeping the request reachable) for every request, long after it finished.
