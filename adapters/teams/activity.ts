@@ -59,7 +59,9 @@ function kindOf(conversationType: string | undefined): TeamsConversationKind {
 /** Keeps where this activity came from, so the bot can post there later (invitations, notices). */
 export function rememberConversation(deps: AppDeps, activity: Activity): void {
   const a = teamsActivity.parse(activity);
-  const tenantId = a.channelData?.tenant?.id ?? a.conversation.tenantId;
+  // The conversation's own tenant (a shared channel's host), not the speaker's: a partner speaking in a shared
+  // channel must not make it theirs.
+  const tenantId = a.conversation.tenantId ?? a.channelData?.tenant?.id;
   if (!tenantId) return;
   const kind = kindOf(a.conversation.conversationType);
   const conversationId = conversationKey(activity);

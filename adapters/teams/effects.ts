@@ -1,6 +1,7 @@
-import { TeamsInfo, type TurnContext } from 'botbuilder';
+import { TeamsInfo, TurnContext, type ConversationParameters, type ConversationReference } from 'botbuilder';
 import type { ChatActor } from '../../src/app/chat-actor.ts';
-import { findPersonalConversation } from '../../src/app/teams-conversations.ts';
+import { findPersonalConversation, rememberTeamsConversation, tenantServiceUrl, type TeamsConversation } from '../../src/app/teams-conversations.ts';
+import { findTeamsUser } from '../../src/app/teams-users.ts';
 import { approvalCardWasPosted } from '../../src/flows/approval-card.ts';
 import { invitationPosted } from '../../src/flows/invitation-message.ts';
 import { notice } from '../../src/flows/outcome.ts';
@@ -37,13 +38,41 @@ export function performEffects(ctx: TeamsContext, actor: ChatActor, effects: Eff
 
 /** Runs `logic` in a stored conversation (a proactive turn). */
 async function notifyUser(ctx: TeamsContext, tenantId: string, aadObjectId: string, message: Message): Promise<boolean> {
-  const personal = findPersonalConversation(ctx.deps, { tenantId, aadObjectId });
+  const personal = findPersonalConversation(ctx.deps, { tenantId, aadObjectId }) ?? (await openPersonalChat(ctx, tenantId, aadObjectId));
   if (!personal) {
     ctx.logger.debug({ tenantId }, 'no personal chat with the user to notify');
     return false;
   }
   await inConversation(ctx, personal.conversationId, (turn) => turn.sendActivity(messageActivity(ctx, message)));
   return true;
+}
+
+/**
+ * A 1:1 chat with a user who never wrote to DeskBridge personally, created through the Bot Connector (Teams allows
+ * it when the app is installed where the user is), and remembered like any other conversation.
+ */
+async function openPersonalChat(ctx: TeamsContext, tenantId: string, aadObjectId: string): Promise<TeamsConversation | null> {
+  const user = findTeamsUser(ctx.deps, { tenantId, aadObjectId });
+  const serviceUrl = tenantServiceUrl(ctx.deps, tenantId);
+  if (!user || !serviceUrl) return null;
+  const parameters = { isGroup: false, members: [{ id: user.mri, name: user.name }], tenantId, channelData: { tenant: { id: tenantId } } } as ConversationParameters;
+  let created: TeamsConversation | null = null;
+  // The audience is left to botbuilder (undefined: the Bot Framework channel scope), which the type does not admit.
+  await ctx.adapter.createConversationAsync(ctx.appId, 'msteams', serviceUrl, undefined as unknown as string, parameters, async (turn) => {
+    const reference = TurnContext.getConversationReference(turn.activity) as ConversationReference;
+    created = {
+      conversationId: reference.conversation.id,
+      tenantId,
+      kind: 'personal',
+      teamId: null,
+      name: null,
+      channelType: null,
+      userAadObjectId: aadObjectId,
+      reference: JSON.parse(JSON.stringify({ ...reference, conversation: { ...reference.conversation, conversationType: 'personal', tenantId } })) as Record<string, unknown>,
+    };
+  });
+  if (created) rememberTeamsConversation(ctx.deps, created);
+  return created;
 }
 
 async function performEffect(ctx: TeamsContext, actor: ChatActor, effect: Effect): Promise<void> {

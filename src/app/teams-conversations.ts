@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { teamsConversations } from '../../db/schema.ts';
 import type { AppDeps } from './deps.ts';
@@ -39,7 +39,8 @@ export function rememberTeamsConversation(deps: AppDeps, input: TeamsConversatio
   const now = deps.clock();
   const existing = findTeamsConversation(deps, c.conversationId);
   const merged = {
-    tenantId: c.tenantId,
+    // A conversation belongs to the tenant it was first stored for (the host of a shared channel).
+    tenantId: existing?.tenantId ?? c.tenantId,
     kind: c.kind,
     teamId: c.teamId ?? existing?.teamId ?? null,
     name: c.name ?? existing?.name ?? null,
@@ -95,4 +96,16 @@ export function forgetTeamsConversation(deps: AppDeps, conversationId: string): 
 function toConversation(row: typeof teamsConversations.$inferSelect): TeamsConversation {
   const { updatedAt: _u, createdAt: _c, ...rest } = row;
   return rest;
+}
+
+/** The Bot Connector address of a tenant (from its latest stored reference): where a new 1:1 chat is created. */
+export function tenantServiceUrl(deps: AppDeps, tenantId: string): string | null {
+  const row = deps.db
+    .select({ reference: teamsConversations.reference })
+    .from(teamsConversations)
+    .where(eq(teamsConversations.tenantId, tenantId))
+    .orderBy(desc(teamsConversations.updatedAt))
+    .get();
+  const serviceUrl = row?.reference['serviceUrl'];
+  return typeof serviceUrl === 'string' ? serviceUrl : null;
 }

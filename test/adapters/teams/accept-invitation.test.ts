@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { listConnections } from '../../../src/app/connection-lifecycle.ts';
+import { listTeamsChannels } from '../../../src/app/teams-conversations.ts';
 import { claimTeamsTenant } from '../../../src/app/teams-users.ts';
 import { cardOf } from '../../support/fake-bot-connector.ts';
 import { registerTestInstance } from '../../support/story.ts';
@@ -142,6 +143,15 @@ describe('a partner tenant whose helpdesk is on another DeskBridge', () => {
     await a.settled();
     const updated = await a.connector.waitFor((c) => c.method === 'PUT' && c.activityId === invitation.resultId);
     expect(cardText(cardOf(updated))).toContain('Active');
+    // Alice never chatted with DeskBridge personally: a 1:1 chat is created with her to tell her.
+    await a.settled();
+    // Gina spoke in the shared channel too; it stays Acme's channel.
+    expect(listTeamsChannels(a.deps, ACME).map((c) => c.conversationId)).toEqual(['19:shared-globex@thread.tacv2']);
+    expect(listTeamsChannels(a.deps, GLOBEX)).toEqual([]);
+    const created = await a.connector.waitFor((c) => c.method === 'POST' && c.path === '/v3/conversations');
+    expect(created.body).toMatchObject({ isGroup: false, members: [{ id: alice.mri }], tenantId: ACME });
+    const notified = await a.connector.waitFor((c) => c.method === 'POST' && c.conversationId === created.resultId);
+    expect(cardText(cardOf(notified))).toContain('accepted your invitation');
   });
 });
 
