@@ -1,5 +1,5 @@
 import { and, asc, count, eq, inArray, isNull, lte, or } from 'drizzle-orm';
-import { changeQueue, connections, inbox, instances, outbox, triggers, twinLinks } from '../../db/schema.ts';
+import { changeQueue, inbox, outbox, triggers, twinLinks } from '../../db/schema.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { receiveMessages } from '../app/node-requests.ts';
 import type { ConnectionRow } from '../app/store/connections.ts';
@@ -55,6 +55,7 @@ export class SyncEngine {
   /** connection + local entity -> when this node last wrote to it (for echo settling). */
   #written = new Map<string, number>();
   #writtenPrunedAt = 0;
+  #keys = new Map<string, Buffer>();
 
   constructor(
     private readonly deps: AppDeps,
@@ -305,7 +306,13 @@ export class SyncEngine {
 
   private peer(row: ConnectionRow): PeerAddress | null {
     if (!row.remoteNodeUrl || !row.remoteConnectionId || !row.keyEnc) return null;
-    return { key: Buffer.from(this.deps.secrets.open(row.keyEnc), 'base64'), nodeUrl: row.remoteNodeUrl, remoteConnectionId: row.remoteConnectionId };
+    // Opened once per sealed value (a new key is a new sealed value), not on every pass.
+    let key = this.#keys.get(row.keyEnc);
+    if (!key) {
+      key = Buffer.from(this.deps.secrets.open(row.keyEnc), 'base64');
+      this.#keys.set(row.keyEnc, key);
+    }
+    return { key, nodeUrl: row.remoteNodeUrl, remoteConnectionId: row.remoteConnectionId };
   }
 
   /** Posts queued messages in id order, in batches; a failed batch backs off (with jitter) and is sent again whole. */
@@ -319,13 +326,7 @@ export class SyncEngine {
         const now = this.now();
         const state = syncStateOf(this.deps.db, row.id, now);
         if (state.nextSendAt && state.nextSendAt > now) break;
-        const batch = this.deps.db
-          .select()
-          .from(outbox)
-          .where(and(eq(outbox.connectionId, row.id), eq(outbox.status, 'queued')))
-          .orderBy(asc(outbox.id))
-          .limit(this.options.batchSize)
-          .all();
+        const batch = statementsOf(this.deps.db).queuedMessages.all({ connectionId: row.id, limit: this.options.batchSize });
         if (batch.length === 0) break;
         try {
           await this.options.transport.push(
@@ -344,11 +345,10 @@ export class SyncEngine {
           break;
         }
         const at = this.now();
-        this.deps.db
-          .update(outbox)
-          .set({ status: 'delivered', deliveredAt: at })
-          .where(inArray(outbox.id, batch.map((m) => m.id)))
-          .run();
+        const delivered = statementsOf(this.deps.db).markDelivered;
+        this.deps.db.transaction(() => {
+          for (const m of batch) delivered.run({ id: m.id, atMs: at.getTime() });
+        });
         noteSuccess(this.deps, row.id);
         progress += batch.length;
       }

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { connections } from '../../db/schema.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { recordStatusChange } from '../app/store/connections.ts';
+import { statementsOf } from './statements.ts';
 import { syncStateOf, updateSyncState } from './store.ts';
 
 export interface HealthPolicy {
@@ -30,7 +31,7 @@ export function noteFailure(deps: AppDeps, connectionId: string, reason: string,
 export function noteSuccess(deps: AppDeps, connectionId: string): void {
   const now = deps.clock();
   const state = syncStateOf(deps.db, connectionId, now);
-  const row = deps.db.select({ id: connections.id, status: connections.status }).from(connections).where(eq(connections.id, connectionId)).get();
+  const row = statementsOf(deps.db).connectionStatus.get({ connectionId });
   if (state.failedAttempts === 0 && row?.status !== 'error') return;
   deps.db.transaction((tx) => {
     updateSyncState(tx, connectionId, { failingSince: null, failedAttempts: 0, lastFailure: null, nextSendAt: null });

@@ -142,6 +142,15 @@ function prepare(db: DbOrTx) {
       .delete(changeQueue)
       .where(and(eq(changeQueue.id, p('id')), eq(changeQueue.queuedAt, raw('queuedAtMs'))))
       .prepare(),
+    queuedMessages: db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.connectionId, p('connectionId')), eq(outbox.status, 'queued')))
+      .orderBy(outbox.id)
+      .limit(p('limit'))
+      .prepare(),
+    markDelivered: db.update(outbox).set({ status: 'delivered', deliveredAt: raw('atMs') }).where(eq(outbox.id, p('id'))).prepare(),
+    connectionStatus: db.select({ id: connections.id, status: connections.status }).from(connections).where(eq(connections.id, p('connectionId'))).prepare(),
     nextDueChange: db
       .select({ at: sql<number | null>`min(${changeQueue.notBefore})` })
       .from(changeQueue)
