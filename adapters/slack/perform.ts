@@ -6,6 +6,7 @@ import { homeView } from '../../src/flows/home.ts';
 import { invitationPosted } from '../../src/flows/invitation-message.ts';
 import { approvalCardWasPosted } from '../../src/flows/approval-card.ts';
 import type { Message } from '../../src/ui/model.ts';
+import { followProgress } from '../../src/ui/progress.ts';
 import type { Effect, FlowResult, Reply } from '../../src/ui/replies.ts';
 import type { SlackContext } from './context.ts';
 import { withinDeadline } from './deadline.ts';
@@ -183,32 +184,14 @@ async function trackProgress(ctx: SlackContext, client: WebClient, effect: Extra
   const first = effect.poll();
   const posted = await client.chat.postMessage({ channel: effect.channelId ?? effect.userId, ...renderMessage(first.message) });
   const channel = posted.channel ?? effect.channelId ?? effect.userId;
-  if (!posted.ts || first.done) return;
   const ts = posted.ts;
-  const until = Date.now() + effect.timeoutMs;
-  let last = JSON.stringify(first.message);
-  const tick = async (): Promise<void> => {
-    let reading;
-    try {
-      reading = effect.poll();
-    } catch (error) {
-      ctx.logger.warn({ err: error }, 'progress poll failed');
-      return;
-    }
-    const rendered = JSON.stringify(reading.message);
-    if (rendered !== last || reading.done) {
-      try {
-        await client.chat.update({ channel, ts, ...renderMessage(reading.message) });
-        last = rendered;
-      } catch (error) {
-        ctx.logger.warn({ err: error }, 'progress update failed');
-        if (!reading.done) return schedule();
-      }
-    }
-    if (!reading.done && Date.now() < until) schedule();
-  };
-  const schedule = () => {
-    setTimeout(() => void tick(), effect.intervalMs).unref();
-  };
-  schedule();
+  if (!ts || first.done) return;
+  followProgress(
+    effect,
+    first.message,
+    async (message) => {
+      await client.chat.update({ channel, ts, ...renderMessage(message) });
+    },
+    (error, what) => ctx.logger.warn({ err: error }, `progress ${what} failed`),
+  );
 }

@@ -6,6 +6,7 @@ import { approvalCardWasPosted } from '../../src/flows/approval-card.ts';
 import { invitationPosted } from '../../src/flows/invitation-message.ts';
 import { notice } from '../../src/flows/outcome.ts';
 import type { Message } from '../../src/ui/model.ts';
+import { followProgress } from '../../src/ui/progress.ts';
 import type { Effect } from '../../src/ui/replies.ts';
 import { messageActivity } from './cards.ts';
 import type { TeamsContext } from './context.ts';
@@ -137,32 +138,15 @@ async function trackProgress(ctx: TeamsContext, actor: ChatActor, effect: Extrac
   if (!conversationId) throw new Error('no conversation to post the progress in');
   const first = effect.poll();
   const posted = await inConversation(ctx, conversationId, (turn) => turn.sendActivity(messageActivity(ctx, first.message)));
-  if (!posted?.id || first.done) return;
-  const id = posted.id;
-  const until = Date.now() + effect.timeoutMs;
-  let last = JSON.stringify(first.message);
-  const tick = async (): Promise<void> => {
-    let reading;
-    try {
-      reading = effect.poll();
-    } catch (error) {
-      ctx.logger.warn({ error: safeError(error) }, 'teams: progress poll failed');
-      return;
-    }
-    const rendered = JSON.stringify(reading.message);
-    if (rendered !== last || reading.done) {
-      try {
-        await inConversation(ctx, conversationId, (turn) => turn.updateActivity({ ...messageActivity(ctx, reading.message), id }));
-        last = rendered;
-      } catch (error) {
-        ctx.logger.warn({ error: safeError(error) }, 'teams: progress update failed');
-      }
-    }
-    if (!reading.done && Date.now() < until) schedule();
-  };
-  const schedule = () => {
-    setTimeout(() => void tick(), effect.intervalMs).unref();
-  };
-  schedule();
+  const id = posted?.id;
+  if (!id || first.done) return;
+  followProgress(
+    effect,
+    first.message,
+    async (message) => {
+      await inConversation(ctx, conversationId, (turn) => turn.updateActivity({ ...messageActivity(ctx, message), id }));
+    },
+    (error, what) => ctx.logger.warn({ error: safeError(error) }, `teams: progress ${what} failed`),
+  );
 }
 
