@@ -208,11 +208,14 @@ export class HelpdeskTransport {
     // The API's JSON calls go through the keep-alive node:http client (much less CPU per call than fetch); uploads,
     // attachment downloads (pre-signed, possibly redirected) and an injected fetch (tests) keep fetch.
     if (this.options.fetch === undefined && !spec.anonymous && typeof body !== 'object') {
+      let light: RawResponse;
       try {
-        return await lightRequest(url, { method: spec.method, headers, ...(body === undefined ? {} : { body }), timeoutMs: this.timeoutMs });
+        light = await lightRequest(url, { method: spec.method, headers, ...(body === undefined ? {} : { body }), timeoutMs: this.timeoutMs });
       } catch (error) {
         throw this.describeNetworkError(error);
       }
+      // A redirect (say, http:// to https://) is followed the way fetch follows it.
+      if (!(light.status >= 300 && light.status < 400 && light.headers.has('location'))) return light;
     }
     // A timer cleared once the body is in, rather than AbortSignal.timeout: that one fires (building a TimeoutError and
     // keeping the request reachable) for every request, long after it finished.
