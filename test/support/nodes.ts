@@ -47,23 +47,29 @@ export interface TestNode extends RunningService {
 }
 
 /** A DeskBridge node: its own server on 127.0.0.1 and its own data dir, with logs captured. */
+/**
+ * The environment every in-process test node starts from: loopback on its own port and data dir, short node
+ * timeouts, debug logs, and no poller schedule firing in the middle of a test (tests run its jobs by hand).
+ */
+export function loopbackNodeEnv(port: number, dataDir: string): Record<string, string> {
+  return {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DESKBRIDGE_DATA_DIR: dataDir,
+    DESKBRIDGE_NODE_TIMEOUT_MS: '1500',
+    POLLER_ENABLED: 'false',
+    LOG_LEVEL: 'debug',
+  };
+}
+
 export async function startTestNode(
   name: string,
   options: { clock?: TestClock; helpdesks?: HelpdeskDirectory; env?: Record<string, string> } = {},
 ): Promise<TestNode> {
   const dataDir = tempDir(`deskbridge-${name}-`);
   const port = await freePort();
-  const config = loadConfig({
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    DESKBRIDGE_DATA_DIR: dataDir,
-    DESKBRIDGE_NODE_TIMEOUT_MS: '1500',
-    // Tests run the poller's jobs by hand; no schedule fires in the middle of one.
-    POLLER_ENABLED: 'false',
-    LOG_LEVEL: 'debug',
-    ...options.env,
-  });
+  const config = loadConfig({ ...loopbackNodeEnv(port, dataDir), ...options.env });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {

@@ -8,7 +8,7 @@ import { createLogger } from '../../src/logger.ts';
 import { startService, type RunningService } from '../../src/service.ts';
 import type { FakeSlack } from './fake-slack.ts';
 import { fixedHelpdesks } from './helpdesks.ts';
-import { freePort, tempDir, TestClock } from './nodes.ts';
+import { freePort, loopbackNodeEnv, tempDir, TestClock } from './nodes.ts';
 import { registerTestInstance } from './story.ts';
 
 /** A node that can be stopped and started again on the same data dir and port (a restart), poller driven by hand. */
@@ -36,16 +36,10 @@ export async function startRestartableNode(
   const dataDir = tempDir(`deskbridge-poller-${name}-`);
   const port = await freePort();
   const config = loadConfig({
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    DESKBRIDGE_DATA_DIR: dataDir,
-    DESKBRIDGE_NODE_TIMEOUT_MS: '1500',
+    ...loopbackNodeEnv(port, dataDir),
     // Key from the environment, so a restart opens the same secrets without a key file race.
     DESKBRIDGE_SECRET_KEY: Buffer.alloc(32, name.charCodeAt(0)).toString('hex'),
-    POLLER_ENABLED: 'false',
     POLLER_SEND_INTERVAL_MS: '0',
-    LOG_LEVEL: 'debug',
     ...(options.slack ? { SLACK_SIGNING_SECRET: 'test-signing-secret-0123456789', SLACK_BOT_TOKEN: `xoxb-${name}-test-token`, SLACK_API_URL: options.slack.apiUrl } : {}),
     ...options.env,
   });

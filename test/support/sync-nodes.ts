@@ -14,7 +14,7 @@ import type { Helpdesk } from '../../src/domain/helpdesk.ts';
 import type { Platform } from '../../src/domain/instance.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startService, type RunningService } from '../../src/service.ts';
-import { freePort, tempDir } from './nodes.ts';
+import { freePort, loopbackNodeEnv, tempDir } from './nodes.ts';
 
 /** Fast retries for tests: no real waiting on a throttled or failing simulator. */
 export const fastConnectorOptions = {
@@ -36,18 +36,13 @@ export async function startSyncNode(name: string, env: Record<string, string> = 
   const dataDir = tempDir(`deskbridge-sync-${name}-`);
   const port = await freePort();
   const config = loadConfig({
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    DESKBRIDGE_DATA_DIR: dataDir,
+    ...loopbackNodeEnv(port, dataDir),
     DESKBRIDGE_NODE_TIMEOUT_MS: '2000',
     SYNC_INTERVAL_MS: '0',
     SYNC_RETRY_BASE_MS: '20',
     SYNC_RETRY_MAX_MS: '200',
     SYNC_ERROR_AFTER_FAILURES: '3',
     SYNC_ERROR_AFTER_MS: '0',
-    // Tests run the poller's jobs by hand; no schedule fires in the middle of one.
-    POLLER_ENABLED: 'false',
     LOG_LEVEL: 'warn',
     ...env,
   });
