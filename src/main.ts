@@ -2,14 +2,18 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { defaultHelpdeskDirectory } from './helpdesk-directory.ts';
 import { startService } from './service.ts';
+import { isLocalMode, loadLocalSettings, LocalSettingsError, type LocalSettings } from './local/settings.ts';
 
 /** The composition root: configuration, logger, the service on one HTTP server, and a clean shutdown. */
 async function main(): Promise<void> {
   let config;
+  let local: LocalSettings | null = null;
   try {
     config = loadConfig();
+    // No chat credentials: local mode (simulated helpdesks and the Agents Playground; see src/local).
+    if (isLocalMode(config)) local = loadLocalSettings();
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof LocalSettingsError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(1);
     }
@@ -18,13 +22,29 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const service = await startService({ config, logger, helpdesks: defaultHelpdeskDirectory() });
   logger.info({ url: config.publicUrl, dataDir: config.dataDir }, `DeskBridge is running at ${config.publicUrl} (health: ${config.publicUrl}/healthz)`);
-
+  // Signals are handled from here on, so a stop during local mode's start-up still stops its children.
+  let localMode: Promise<{ close(): Promise<void> } | null> = Promise.resolve(null);
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    void service.close().then(() => process.exit(0));
+    void localMode
+      .catch(() => null)
+      .then((local) => local?.close())
+      .then(() => service.close())
+      .then(() => process.exit(0));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+
+  if (local) {
+    logger.info('no Slack or Microsoft credentials: starting LOCAL MODE');
+    const settings = local;
+    localMode = import('./local/local-mode.ts').then(({ startLocalMode }) => startLocalMode({ service, settings, logger, dataDir: config.dataDir }));
+    await localMode.catch(async (error: unknown) => {
+      logger.error({ err: error }, 'local mode did not start');
+      await service.close();
+      process.exit(1);
+    });
+  }
 }
 
 await main();

@@ -14,7 +14,7 @@ describe('npm start', () => {
     dirs.push(dataDir);
     const child = spawn('npm', ['start', '--silent'], {
       cwd: repoRoot,
-      env: { ...process.env, PORT: String(port), DESKBRIDGE_DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+      env: { ...process.env, PORT: String(port), DESKBRIDGE_DATA_DIR: dataDir, LOG_LEVEL: 'info', LOCAL_MODE: 'off' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

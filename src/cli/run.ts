@@ -23,6 +23,7 @@ ${errorsUsage}
 ${syncUsage}
 ${auditUsage}
 deskbridge simulator freshdesk|freshservice|xurrent --port N [--seed FILE] [--rate-limit PER_MINUTE]
+deskbridge local ticket "SUMMARY" [--priority 1-4]   (local mode: a ticket in the simulated Freshdesk)
 
 Add --json to any command for JSON output. The CLI works on the service's data dir (DESKBRIDGE_DATA_DIR,
 default ./data) with the same environment as the service.`;
@@ -46,6 +47,10 @@ export async function runCli(args: string[], io: CliIo, env: Record<string, stri
       case 'simulator': {
         const { runSimulatorCommand } = await import('../../adapters/helpdesk/simulator-command.ts');
         return await runSimulatorCommand(rest, io);
+      }
+      case 'local': {
+        const { runLocalCommand } = await import('../local/ticket-command.ts');
+        return await runLocalCommand(rest, io, env);
       }
       case 'instances':
       case 'connections': {

@@ -38,6 +38,7 @@ import { freePort } from './nodes.ts';
  */
 export interface PlaygroundConfig {
   tenantId: string;
+  bot: { id: string; name: string };
   currentUser: { id: string; name: string; aadObjectId: string };
   personalChat: { id: string };
   teams: { id: string; name: string; channels: { id: string; name: string }[] }[];
@@ -86,6 +87,13 @@ export class Playground {
     return this;
   }
 
+  /** Drives a Playground someone else started (local mode's), at its URL; stop() then only closes the stream. */
+  async attach(url: string): Promise<this> {
+    this.url = url.replace(/\/+$/, '');
+    await this.#openStream(Number(new URL(this.url).port));
+    return this;
+  }
+
   async stop(): Promise<void> {
     this.#socket?.destroy();
     const child = this.#child;
@@ -94,7 +102,7 @@ export class Playground {
       child.kill('SIGTERM');
       await exited;
     }
-    rmSync(this.#dir, { recursive: true, force: true });
+    if (this.#dir) rmSync(this.#dir, { recursive: true, force: true });
   }
 
   async config(): Promise<PlaygroundConfig> {
@@ -112,11 +120,13 @@ export class Playground {
     return res.status;
   }
 
-  async send(conversationId: string, from: string, text: string): Promise<number> {
+  /** In a channel the Playground passes a message to the bot only when it mentions the bot (`mention`). */
+  async send(conversationId: string, from: string, text: string, mention?: { id: string; name: string }): Promise<number> {
+    const mentions = mention ? [{ mentioned: { id: mention.id, name: mention.name }, text: `<at>${mention.name}</at>` }] : undefined;
     const res = await fetch(`${this.url}/_conversation/v1/conversations/${encodeURIComponent(conversationId)}/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ from: { id: from }, text, textFormat: 'plain' }),
+      body: JSON.stringify({ from: { id: from }, text: mention ? `<at>${mention.name}</at> ${text}` : text, textFormat: 'plain', ...(mentions ? { mentions } : {}) }),
     });
     await res.text();
     return res.status;

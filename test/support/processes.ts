@@ -16,7 +16,7 @@ export function runDeskbridge(args: string[], env: Record<string, string>): Prom
     execFile(
       process.execPath,
       [join(repoRoot, 'bin', 'deskbridge.mjs'), ...args],
-      { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, timeout: 30_000 },
+      { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', LOCAL_MODE: 'off', ...env }, timeout: 30_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
@@ -36,7 +36,8 @@ export async function startServiceProcess(env: Record<string, string>, healthUrl
   const args = command.length > 0 ? command : [join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(repoRoot, 'src', 'main.ts')];
   const child = spawn(command.length > 0 ? args[0]! : process.execPath, command.length > 0 ? args.slice(1) : args, {
     cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    // LOCAL_MODE=off: a bare node unless the test asks for local mode (simulators, Playground) itself.
+    env: { ...process.env, LOG_LEVEL: 'info', LOCAL_MODE: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { loadConfig } from '../../src/config.ts';
+import { isLocalMode, loadLocalSettings } from '../../src/local/settings.ts';
+import { freePort, tempDir } from '../support/nodes.ts';
+import { startServiceProcess, type ServiceProcess } from '../support/processes.ts';
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('local mode is decided by the chat credentials', () => {
+  it('runs with none; not with Slack or Microsoft credentials, nor with LOCAL_MODE=off', () => {
+    const none = loadConfig({});
+    expect(isLocalMode(none, {})).toBe(true);
+    expect(isLocalMode(none, { LOCAL_MODE: 'off' })).toBe(false);
+    expect(isLocalMode(loadConfig({ SLACK_SIGNING_SECRET: 'signing-secret-1', SLACK_BOT_TOKEN: 'xoxb-1' }), {})).toBe(false);
+    expect(isLocalMode(loadConfig({ SLACK_APP_TOKEN: 'xapp-1', SLACK_BOT_TOKEN: 'xoxb-1' }), {})).toBe(false);
+    expect(isLocalMode(loadConfig({ MICROSOFT_APP_ID: '11111111-2222-3333-4444-555555555555', MICROSOFT_APP_PASSWORD: 'a-client-secret' }), {})).toBe(false);
+  });
+
+  it('reads its ports and the Playground switch, and names a bad value', () => {
+    expect(loadLocalSettings({})).toEqual({ enabled: true, freshdeskPort: 4101, xurrentPort: 4102, playground: true, playgroundPort: 56150 });
+    expect(loadLocalSettings({ LOCAL_PLAYGROUND: 'false', LOCAL_FRESHDESK_PORT: '5000' })).toMatchObject({ playground: false, freshdeskPort: 5000 });
+    expect(() => loadLocalSettings({ LOCAL_XURRENT_PORT: 'x' })).toThrow('LOCAL_XURRENT_PORT must be a number');
+  });
+});
+
+describe('production mode: with MICROSOFT_APP_* set, `npm start` starts none of local mode', () => {
+  let service: ServiceProcess;
+  let dataDir: string;
+  let ports: { service: number; freshdesk: number; xurrent: number; playground: number };
+
+  beforeAll(async () => {
+    dataDir = tempDir('deskbridge-production-');
+    ports = { service: await freePort(), freshdesk: await freePort(), xurrent: await freePort(), playground: await freePort() };
+    service = await startServiceProcess(
+      {
+        LOCAL_MODE: 'auto',
+        PORT: String(ports.service),
+        HOST: '127.0.0.1',
+        DESKBRIDGE_DATA_DIR: dataDir,
+        LOCAL_FRESHDESK_PORT: String(ports.freshdesk),
+        LOCAL_XURRENT_PORT: String(ports.xurrent),
+        LOCAL_PLAYGROUND_PORT: String(ports.playground),
+        MICROSOFT_APP_ID: '11111111-2222-3333-4444-555555555555',
+        MICROSOFT_APP_PASSWORD: 'a-client-secret',
+        POLLER_ENABLED: 'false',
+      },
+      `http://127.0.0.1:${ports.service}/healthz`,
+    );
+  }, 30_000);
+
+  afterAll(async () => {
+    await service?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('no simulators, no Playground, no instances, and /api/messages refuses an unauthenticated request', async () => {
+    // Give a (wrongly started) local mode the time it needs to open its ports.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(await listening(ports.service)).toBe(true);
+    expect(await listening(ports.freshdesk)).toBe(false);
+    expect(await listening(ports.xurrent)).toBe(false);
+    expect(await listening(ports.playground)).toBe(false);
+    expect(service.output()).not.toContain('LOCAL MODE');
+    expect((await fetch(`http://127.0.0.1:${ports.service}/i/acme`)).status).toBe(404);
+    const response = await fetch(`http://127.0.0.1:${ports.service}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'message', text: 'help', serviceUrl: 'http://127.0.0.1:1', channelId: 'msteams', from: { id: 'x' }, conversation: { id: 'c' }, recipient: { id: 'b' } }),
+    });
+    expect(response.status).toBe(401);
+  });
+});
