@@ -3,29 +3,30 @@ export function localGuide(urls: { serviceUrl: string; freshdeskUrl: string; xur
   const port = new URL(urls.serviceUrl).port;
   const globex = `http://localhost:${port}/i/globex`;
   const open = urls.playgroundUrl
-    ? `Open ${urls.playgroundUrl} (the Microsoft 365 Agents Playground): you are the admin of "acme" there.`
-    : 'The Agents Playground is off (LOCAL_PLAYGROUND=false): drive the same steps with the deskbridge CLI.';
+    ? `Open ${urls.playgroundUrl} (the Microsoft 365 Agents Playground). Its user administers "acme"; DeskBridge is
+installed in "My Team". In the General channel, start each message by mentioning DeskBridge (@Test Bot).`
+    : 'The Agents Playground is off (LOCAL_PLAYGROUND=false): the CLI steps below still work.';
   return `
 DeskBridge is running in LOCAL MODE: no Slack or Microsoft credentials are set, so it runs two simulated helpdesks
-and the Teams endpoint answers this machine only. Nothing here talks to the internet.
+in this process and the Teams endpoint answers this machine only. Nothing here talks to the internet.
 
   acme    simulated Freshdesk  ${urls.freshdeskUrl}   (3 sample tickets)
   globex  simulated Xurrent    ${urls.xurrentUrl}   (service "End-User Support")
 
 ${open}
-  1. In the personal chat, send: connect
-     Destination ${globex}, Script mode, names "Acme" / "Globex", name "Acme to Globex",
-     incoming group "Support"; post the invitation to the team's General channel. Copy the code (DB1.…).
-  2. Accept it as globex (globex's admin has no Teams tenant here, so use the CLI):
+  1. General: "subscribe all" (status notices), "approvers channel", "approvers add @you", "approvers self-approval on".
+  2. Personal chat: "connect". Destination ${globex}, Script mode, remote name "Globex", name "Acme to Globex",
+     an incoming group, then post the invitation to General. Copy the code (DB1.…).
+  3. Accept it as globex (globex's admin has no Teams tenant here, so with the CLI, in another terminal):
        npx deskbridge connections accept --instance globex --code DB1.…
-  3. Rules: send "approvers self-approval on", then "rules Acme to Globex"; edit a script, Request publish,
-     and Approve on the approval card.
-  4. Send "subscribe all" in the General channel for status notices.
-  5. Choose what syncs and create a ticket in the simulated Freshdesk:
-       npx deskbridge triggers add "Acme to Globex" --query "priority:>0"
+       npx deskbridge connections list            # both sides active; note acme's connection id
+  4. General: "rules <acme's connection id>", change the outgoing script, Request publish; on the approval card
+     click Refresh, then Approve.
+  5. Choose what syncs, and create a ticket in the simulated Freshdesk:
+       npx deskbridge triggers add <acme's connection id> --query "priority:>0"
        npx deskbridge local ticket "Printer on fire"
-     It appears in Xurrent at once (webhook): curl -s -H "Authorization: Bearer local-globex-xurrent-token" \\
-       -H "X-4me-Account: globex" ${urls.xurrentUrl}/v1/requests
-  6. The General channel shows the status notices (connection active, errors, recoveries).
+     It reaches Xurrent within a second (webhook):
+       curl -s -H "Authorization: Bearer local-globex-xurrent-token" -H "X-Xurrent-Account: globex" ${urls.xurrentUrl}/v1/requests
+  6. General shows the status notices ("pending → active"; try "npx deskbridge connections deactivate <id>").
 `;
 }

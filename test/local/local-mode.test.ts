@@ -63,7 +63,7 @@ describe('local mode: `npm start` with no chat credentials runs the whole produc
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('says so, registers acme and globex, prints the Playground URL and the guide; initiate in the Playground, accept as globex, a new Freshdesk ticket reaches Xurrent, the channel hears of it', async () => {
+  it('says so, registers acme and globex, prints the Playground URL and the guide; initiate in the Playground, accept as globex, a rule published on approval, a new Freshdesk ticket reaches Xurrent, the channel hears of each status change', async () => {
     const out = service.output();
     expect(out).toContain('LOCAL MODE');
     expect(out).toContain(`Open http://127.0.0.1:${ports.playground}`);
@@ -98,7 +98,7 @@ describe('local mode: `npm start` with no chat credentials runs the whole produc
       expect(checkAdaptiveCard(card)).toEqual([]);
     };
     await step({ destinationUrl: `http://localhost:${ports.service}/i/globex` });
-    await step({ mode: 'basic' });
+    await step({ mode: 'script' });
     await step({ remoteShortName: 'Globex', name: 'Acme to Globex' });
     const project = (findInput(card, 'incomingProjectId')['choices'] as { value: string }[])[0]!.value;
     await step({ incomingProjectId: project });
@@ -115,7 +115,45 @@ describe('local mode: `npm start` with no chat credentials runs the whole produc
     const connections = JSON.parse((await runDeskbridge(['connections', 'list', '--json'], env)).stdout) as { id: string; instanceSlug: string; status: string }[];
     expect(connections.map((c) => [c.instanceSlug, c.status]).sort()).toEqual([['acme', 'active'], ['globex', 'active']]);
 
-    const trigger = await runDeskbridge(['triggers', 'add', connections.find((c) => c.instanceSlug === 'acme')!.id, '--query', 'priority:>0'], env);
+    const acmeId = connections.find((c) => c.instanceSlug === 'acme')!.id;
+
+    // Rules: approvals go to General, Alex approves (self-approval on), edits the outgoing script and requests a publish.
+    const reply = async (text: string, others: { id: string; name: string }[] = []) => {
+      const mark = playground.events.length;
+      expect(await playground.send(general.id, user.id, text, config.bot, others)).toBe(200);
+      return JSON.stringify((await playground.waitFor((e) => playground.events.indexOf(e) >= mark && inGeneral(e))).message);
+    };
+    expect(await reply('approvers channel')).toMatch(/Approval cards go to/);
+    expect(await reply(`approvers add <at>${user.name}</at>`, [{ id: user.id, name: user.name }])).toMatch(/is now an approver/);
+    expect(await reply('approvers self-approval on')).toMatch(/self-approval/i);
+    const mark = playground.events.length;
+    expect(await playground.send(general.id, user.id, `rules ${acmeId}`, config.bot)).toBe(200);
+    const editorEvent = await playground.waitFor((e) => playground.events.indexOf(e) >= mark && inGeneral(e) && cardIn(e) !== null);
+    const editor = cardIn(editorEvent)!;
+    const outgoing = String(findInput(editor, 'outgoing')['value']);
+    const requestPublish = findAction(editor, 'action', 'rules.request-publish');
+    const requested = await playground.execute({
+      conversationId: editorEvent.actionConversationId!,
+      from: user.id,
+      replyToId: String(editorEvent.message!.messageId),
+      verb: String(requestPublish['verb']),
+      data: submission(editor, requestPublish, { outgoing: `${outgoing}\n// reviewed in the Playground` }),
+    });
+    expect(JSON.stringify(requested.body)).toMatch(/waiting for approval/);
+    const approvalEvent = await playground.waitFor((e) => inGeneral(e) && JSON.stringify(cardIn(e) ?? {}).includes('Rules publish'));
+    const shared = cardIn(approvalEvent)!;
+    const refresh = (shared['refresh'] as { action: { verb: string; data: Json } }).action;
+    // A channel post is the root of its thread: the Playground finds it under `<channel>;messageid=<its id>`.
+    const at = { conversationId: `${general.id};messageid=${String(approvalEvent.message!.messageId)}`, from: user.id, replyToId: String(approvalEvent.message!.messageId) };
+    const refreshed = await playground.execute({ ...at, verb: refresh.verb, data: refresh.data });
+    const mine = refreshed.body['value'] as Json;
+    const approve = findAction(mine, 'action', 'approval.approve');
+    const approved = await playground.execute({ ...at, verb: 'approval.approve', data: submission(mine, approve) });
+    expect(JSON.stringify(approved.body)).toContain('Approved');
+    const versions = JSON.parse((await runDeskbridge(['audit', '--connection', acmeId, '--json'], env)).stdout) as { action: string }[];
+    expect(versions.map((v) => v.action)).toContain('rules.approve');
+
+    const trigger = await runDeskbridge(['triggers', 'add', acmeId, '--query', 'priority:>0'], env);
     expect(trigger.stderr).toBe('');
     const ticket = await runDeskbridge(['local', 'ticket', 'Printer on fire'], env);
     expect(ticket.stdout).toMatch(/Created Freshdesk ticket #\d+ "Printer on fire"/);
@@ -127,8 +165,23 @@ describe('local mode: `npm start` with no chat credentials runs the whole produc
     }, 20_000);
     expect(request.subject).toBe('Printer on fire');
 
-    // The poller tells the subscribed channel that the connection became active.
-    const notice = await playground.waitFor((e) => inGeneral(e) && /Acme to Globex/.test(JSON.stringify(e.message)) && /active/i.test(JSON.stringify(e.message)) && !JSON.stringify(e.message).includes('invites you'), 20_000);
-    expect(JSON.stringify(notice.message)).toContain('Acme to Globex');
+    // The poller tells the subscribed channel that the connection became active, and that it was paused.
+    await playground.waitFor((e) => inGeneral(e) && JSON.stringify(e.message).includes('pending → active'), 20_000);
+    expect((await runDeskbridge(['connections', 'deactivate', acmeId], env)).code).toBe(0);
+    await playground.waitFor((e) => inGeneral(e) && JSON.stringify(e.message).includes('active → deactivated'), 20_000);
+  }, 60_000);
+
+  it('restarted on the same data dir, it reuses acme and globex (no second registration) and re-seeds the simulators', async () => {
+    await service.stop();
+    await playground.stop();
+    service = await startServiceProcess(env, `http://127.0.0.1:${ports.service}/healthz`);
+    await waitFor('local mode to be ready again', async () => (service.output().includes('local mode is ready') ? true : null), 40_000);
+    playground = await new Playground().attach(`http://127.0.0.1:${ports.playground}`);
+    expect(service.output()).not.toContain('local mode registered a simulated helpdesk');
+    const listed = JSON.parse((await runDeskbridge(['instances', 'list', '--json'], env)).stdout) as { slug: string }[];
+    expect(listed.map((i) => i.slug).sort()).toEqual(['acme', 'globex']);
+    const res = await fetch(`http://127.0.0.1:${ports.freshdesk}/api/v2/tickets`, { headers: { authorization: `Basic ${Buffer.from('local-acme-freshdesk-key:X').toString('base64')}` } });
+    expect(((await res.json()) as unknown[]).length).toBe(3);
+    expect((await playground.config()).tenantId).toBeTruthy();
   }, 60_000);
 });

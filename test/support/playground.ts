@@ -120,9 +120,12 @@ export class Playground {
     return res.status;
   }
 
-  /** In a channel the Playground passes a message to the bot only when it mentions the bot (`mention`). */
-  async send(conversationId: string, from: string, text: string, mention?: { id: string; name: string }): Promise<number> {
-    const mentions = mention ? [{ mentioned: { id: mention.id, name: mention.name }, text: `<at>${mention.name}</at>` }] : undefined;
+  /**
+   * In a channel the Playground passes a message to the bot only when it mentions the bot: `mention` is the bot
+   * (written before the text), then anyone the text mentions as `<at>Name</at>`.
+   */
+  async send(conversationId: string, from: string, text: string, mention?: { id: string; name: string }, others: { id: string; name: string }[] = []): Promise<number> {
+    const mentions = mention ? [mention, ...others].map((m) => ({ mentioned: { id: m.id, name: m.name }, text: `<at>${m.name}</at>` })) : undefined;
     const res = await fetch(`${this.url}/_conversation/v1/conversations/${encodeURIComponent(conversationId)}/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
