@@ -4,7 +4,7 @@ import { DomainError } from '../../src/domain/errors.ts';
 import { type BackoffPolicy, backoffDelay, defaultBackoff } from './backoff.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type FieldError, helpdeskError, unreachableError } from './helpdesk-errors.ts';
-import { lightRequest } from './http-client.ts';
+import { lightRequest } from '../../src/http/light-client.ts';
 import { parseLinkHeader } from './link-header.ts';
 import { type QuotaReading, RateBudget } from './rate-budget.ts';
 

@@ -1,4 +1,4 @@
-import { and, count, eq, inArray, isNull, lte, max, min } from 'drizzle-orm';
+import { and, count, eq, inArray, isNull, lte, max, min, sql } from 'drizzle-orm';
 import { connectionHealth, connections, invitations, nodeRequestIds, outbox, statusEvents, syncErrors, syncState } from '../../db/schema.ts';
 import type { Status } from '../domain/connection.ts';
 import type { AppDeps } from './deps.ts';
@@ -25,13 +25,14 @@ export const FAILED_CHECKS_BEFORE_ERROR = 2;
 /** Records a health check, and changes the status (with its event, in the same transaction) when the check says so. */
 export function recordHealthCheck(deps: AppDeps, connectionId: string, result: HealthCheckResult): HealthTransition | null {
   const now = deps.clock();
+  const statements = statementsFor(deps.db);
   return deps.db.transaction((tx) => {
-    const row = tx.select({ id: connections.id, status: connections.status }).from(connections).where(eq(connections.id, connectionId)).get();
+    // The prepared reads run on the same SQLite connection, so inside this transaction.
+    const row = statements.status.get({ id: connectionId });
     if (!row) return null;
-    const previous = tx.select().from(connectionHealth).where(eq(connectionHealth.connectionId, connectionId)).get();
+    const previous = statements.health.get({ id: connectionId });
     if (result.ok) {
-      const values = { failedChecks: 0, failingSince: null, lastCheckAt: now, lastOkAt: now, remoteStatus: result.remoteStatus };
-      tx.insert(connectionHealth).values({ connectionId, ...values }).onConflictDoUpdate({ target: connectionHealth.connectionId, set: values }).run();
+      statements.recordOk.run({ id: connectionId, at: now.getTime(), remoteStatus: result.remoteStatus });
       if (row.status !== 'error') return null;
       const reason = previous?.lastProblem
         ? `The health check passes again (it had failed: ${previous.lastProblem}).`
@@ -41,8 +42,14 @@ export function recordHealthCheck(deps: AppDeps, connectionId: string, result: H
     }
     const failedChecks = (previous?.failedChecks ?? 0) + 1;
     const failingSince = previous?.failingSince ?? now;
-    const values = { failedChecks, failingSince, lastProblem: result.problem, lastCheckAt: now, remoteStatus: result.remoteStatus };
-    tx.insert(connectionHealth).values({ connectionId, ...values }).onConflictDoUpdate({ target: connectionHealth.connectionId, set: values }).run();
+    statements.recordFailure.run({
+      id: connectionId,
+      failedChecks,
+      failingSince: failingSince.getTime(),
+      problem: result.problem,
+      at: now.getTime(),
+      remoteStatus: result.remoteStatus,
+    });
     if (row.status !== 'active' || failedChecks < FAILED_CHECKS_BEFORE_ERROR) return null;
     const reason = `${result.problem} (failing since ${failingSince.toISOString()}, ${failedChecks} checks in a row).`;
     recordStatusChange(tx, row, 'error', reason, now);
@@ -94,19 +101,60 @@ export interface SyncFacts {
   lastHeardAt: Date | null;
 }
 
+/**
+ * The health cycle asks these for every connection (10,000 on a large node): prepared once per database, so a cycle
+ * does not rebuild the same SQL thousands of times (that garbage dominated a cycle's memory).
+ */
+const healthStatements = new WeakMap<AppDeps['db'], ReturnType<typeof prepareHealthStatements>>();
+
+function prepareHealthStatements(db: AppDeps['db']) {
+  const id = sql.placeholder('id');
+  return {
+    state: db.select().from(syncState).where(eq(syncState.connectionId, id)).prepare(),
+    queue: db
+      .select({ n: count(), oldest: min(outbox.createdAt) })
+      .from(outbox)
+      .where(and(eq(outbox.connectionId, id), eq(outbox.status, 'queued')))
+      .prepare(),
+    errors: db
+      .select({ n: count() })
+      .from(syncErrors)
+      .where(and(eq(syncErrors.connectionId, id), eq(syncErrors.impact, 'connection'), isNull(syncErrors.resolvedAt)))
+      .prepare(),
+    heard: db.select({ at: max(nodeRequestIds.at) }).from(nodeRequestIds).where(eq(nodeRequestIds.connectionId, id)).prepare(),
+    status: db.select({ id: connections.id, status: connections.status }).from(connections).where(eq(connections.id, id)).prepare(),
+    health: db.select().from(connectionHealth).where(eq(connectionHealth.connectionId, id)).prepare(),
+    // A good check keeps the last problem (the recovery notice names it); a failed one keeps the last good time.
+    recordOk: db.$client.prepare(
+      `insert into connection_health (connection_id, failed_checks, failing_since, last_check_at, last_ok_at, remote_status)
+       values (@id, 0, null, @at, @at, @remoteStatus)
+       on conflict(connection_id) do update set failed_checks = 0, failing_since = null, last_check_at = excluded.last_check_at,
+         last_ok_at = excluded.last_ok_at, remote_status = excluded.remote_status`,
+    ),
+    recordFailure: db.$client.prepare(
+      `insert into connection_health (connection_id, failed_checks, failing_since, last_problem, last_check_at, remote_status)
+       values (@id, @failedChecks, @failingSince, @problem, @at, @remoteStatus)
+       on conflict(connection_id) do update set failed_checks = excluded.failed_checks, failing_since = excluded.failing_since,
+         last_problem = excluded.last_problem, last_check_at = excluded.last_check_at, remote_status = excluded.remote_status`,
+    ),
+  };
+}
+
+function statementsFor(db: AppDeps['db']) {
+  let statements = healthStatements.get(db);
+  if (!statements) {
+    statements = prepareHealthStatements(db);
+    healthStatements.set(db, statements);
+  }
+  return statements;
+}
+
 export function syncFacts(deps: AppDeps, connectionId: string): SyncFacts {
-  const state = deps.db.select().from(syncState).where(eq(syncState.connectionId, connectionId)).get();
-  const queue = deps.db
-    .select({ n: count(), oldest: min(outbox.createdAt) })
-    .from(outbox)
-    .where(and(eq(outbox.connectionId, connectionId), eq(outbox.status, 'queued')))
-    .get();
-  const errors = deps.db
-    .select({ n: count() })
-    .from(syncErrors)
-    .where(and(eq(syncErrors.connectionId, connectionId), eq(syncErrors.impact, 'connection'), isNull(syncErrors.resolvedAt)))
-    .get();
-  const heard = deps.db.select({ at: max(nodeRequestIds.at) }).from(nodeRequestIds).where(eq(nodeRequestIds.connectionId, connectionId)).get();
+  const statements = statementsFor(deps.db);
+  const state = statements.state.get({ id: connectionId });
+  const queue = statements.queue.get({ id: connectionId });
+  const errors = statements.errors.get({ id: connectionId });
+  const heard = statements.heard.get({ id: connectionId });
   return {
     failingSince: state?.failingSince ?? null,
     failedAttempts: state?.failedAttempts ?? 0,

@@ -1,5 +1,3 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { z } from 'zod';
 import { eq } from 'drizzle-orm';
 import { instances } from '../../db/schema.ts';
@@ -10,6 +8,7 @@ import { helpdeskTarget, type InstanceRow } from '../app/store/instances.ts';
 import { statuses } from '../domain/connection.ts';
 import { isDomainError } from '../domain/errors.ts';
 import { NodeClient } from '../node/client.ts';
+import { keepAliveAgents, lightFetch } from '../http/light-client.ts';
 import { forEachLimited } from '../sync/retry.ts';
 
 /** The calls a health check makes; the service uses the node client and the helpdesk directory. */
@@ -22,43 +21,9 @@ export interface HealthProbe {
 
 const remoteHealthSchema = z.object({ status: z.enum(statuses) }).loose();
 
-/**
- * The node client the poller checks other nodes with. Its fetch is a small one over node:http with keep-alive (the
- * status answers are tiny): each request is read whole under its own timer and released at once. With the global
- * fetch, a 10,000-connection cycle kept ~100 MB more resident (undici's per-request state, and each finished request
- * staying reachable from the client's AbortSignal.timeout until it fired).
- */
+/** The node client the poller checks other nodes with: keep-alive over node:http (see src/http/light-client.ts). */
 export function pollerNodeClient(timeoutMs: number): NodeClient {
-  const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 256 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 256 }) };
-  const lightFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> =>
-    new Promise((resolve, reject) => {
-      const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
-      const secure = url.protocol === 'https:';
-      const headers = Object.fromEntries(new Headers(init?.headers).entries());
-      const body = typeof init?.body === 'string' ? init.body : undefined;
-      const request = (secure ? httpsRequest : httpRequest)(
-        url,
-        { method: init?.method ?? 'GET', headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: secure ? agents.https : agents.http },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', reject);
-          response.on('end', () => {
-            clearTimeout(timer);
-            const status = response.statusCode ?? 502;
-            const text = Buffer.concat(chunks);
-            resolve(new Response(text.length > 0 && status !== 204 && status !== 304 ? text : null, { status, headers: { 'content-type': String(response.headers['content-type'] ?? '') } }));
-          });
-        },
-      );
-      const timer = setTimeout(() => request.destroy(Object.assign(new Error('The operation timed out.'), { name: 'TimeoutError' })), timeoutMs);
-      request.on('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      request.end(body);
-    });
-  return new NodeClient({ timeoutMs, fetch: lightFetch as typeof fetch });
+  return new NodeClient({ timeoutMs, fetch: lightFetch(timeoutMs, keepAliveAgents(256)) });
 }
 
 export function defaultHealthProbe(deps: AppDeps, client: NodeClient): HealthProbe {
