@@ -78,3 +78,46 @@ describe('production mode: with MICROSOFT_APP_* set, `npm start` starts none of 
     expect(response.status).toBe(401);
   });
 });
+
+describe('local mode with LOCAL_PLAYGROUND=false: the simulators and instances, no Playground', () => {
+  let service: ServiceProcess;
+  let dataDir: string;
+  let ports: { service: number; freshdesk: number; xurrent: number; playground: number };
+
+  beforeAll(async () => {
+    dataDir = tempDir('deskbridge-no-playground-');
+    ports = { service: await freePort(), freshdesk: await freePort(), xurrent: await freePort(), playground: await freePort() };
+    service = await startServiceProcess(
+      {
+        LOCAL_MODE: 'auto',
+        LOCAL_PLAYGROUND: 'false',
+        PORT: String(ports.service),
+        HOST: '127.0.0.1',
+        DESKBRIDGE_DATA_DIR: dataDir,
+        LOCAL_FRESHDESK_PORT: String(ports.freshdesk),
+        LOCAL_XURRENT_PORT: String(ports.xurrent),
+        LOCAL_PLAYGROUND_PORT: String(ports.playground),
+        POLLER_ENABLED: 'false',
+      },
+      `http://127.0.0.1:${ports.service}/healthz`,
+    );
+    const until = Date.now() + 20_000;
+    while (!service.output().includes('local mode is ready') && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  }, 30_000);
+
+  afterAll(async () => {
+    await service?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves acme and globex on this node, the simulators listen on loopback, the Playground does not run', async () => {
+    expect(service.output()).toContain('LOCAL_PLAYGROUND=false');
+    expect(await listening(ports.freshdesk)).toBe(true);
+    expect(await listening(ports.xurrent)).toBe(true);
+    expect(await listening(ports.playground)).toBe(false);
+    for (const slug of ['acme', 'globex']) {
+      const info = await fetch(`http://127.0.0.1:${ports.service}/i/${slug}`);
+      expect(info.status).toBe(200);
+    }
+  });
+});
