@@ -171,15 +171,21 @@ describe('local mode: `npm start` with no chat credentials runs the whole produc
     await playground.waitFor((e) => inGeneral(e) && JSON.stringify(e.message).includes('active → deactivated'), 20_000);
   }, 60_000);
 
-  it('restarted on the same data dir, it reuses acme and globex (no second registration) and re-seeds the simulators', async () => {
+  it('restarted on the same data dir, it reuses acme and globex (no second registration, acme follows its simulator to a new port) and re-seeds the simulators', async () => {
     await service.stop();
     await playground.stop();
+    // The Freshdesk simulator comes back on another port: acme follows it.
+    ports.freshdesk = await freePort();
+    env.LOCAL_FRESHDESK_PORT = String(ports.freshdesk);
     service = await startServiceProcess(env, `http://127.0.0.1:${ports.service}/healthz`);
     await waitFor('local mode to be ready again', async () => (service.output().includes('local mode is ready') ? true : null), 40_000);
     playground = await new Playground().attach(`http://127.0.0.1:${ports.playground}`);
     expect(service.output()).not.toContain('local mode registered a simulated helpdesk');
-    const listed = JSON.parse((await runDeskbridge(['instances', 'list', '--json'], env)).stdout) as { slug: string }[];
-    expect(listed.map((i) => i.slug).sort()).toEqual(['acme', 'globex']);
+    const listed = JSON.parse((await runDeskbridge(['instances', 'list', '--json'], env)).stdout) as { slug: string; baseUrl: string }[];
+    expect(listed.map((i) => [i.slug, i.baseUrl]).sort()).toEqual([
+      ['acme', `http://127.0.0.1:${ports.freshdesk}`],
+      ['globex', `http://127.0.0.1:${ports.xurrent}`],
+    ]);
     const res = await fetch(`http://127.0.0.1:${ports.freshdesk}/api/v2/tickets`, { headers: { authorization: `Basic ${Buffer.from('local-acme-freshdesk-key:X').toString('base64')}` } });
     expect(((await res.json()) as unknown[]).length).toBe(3);
     expect((await playground.config()).tenantId).toBeTruthy();
