@@ -330,7 +330,7 @@ export function codeForm(stateId: string, state: InitiateState): Form {
         id: 'channel',
         label: 'Post the invitation to a partner channel',
         optional: true,
-        hint: `A channel shared with ${other} (Slack Connect): their admin accepts it there with one click.`,
+        hint: `A channel shared with ${other} (a Slack Connect or Teams shared channel): their admin accepts it there with one click.`,
       },
     ],
   };
