@@ -269,6 +269,11 @@ class Lexer {
       text += c;
       this.advance();
     }
+    this.pushString(text, parts, line, col, start);
+  }
+
+  /** A string with no interpolation is a plain `str`; one with `${...}` or `$name` parts is a `gstr`. */
+  private pushString(text: string, parts: (string | Token[])[], line: number, col: number, start: number): void {
     if (parts.length === 0) {
       this.push('str', text, line, col, start);
     } else {
@@ -370,12 +375,7 @@ class Lexer {
       text += c;
       this.advance();
     }
-    if (parts.length === 0) {
-      this.push('str', text, line, col, start);
-    } else {
-      parts.push(text);
-      this.push('gstr', '', line, col, start, { parts });
-    }
+    this.pushString(text, parts, line, col, start);
   }
 }
 

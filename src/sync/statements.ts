@@ -19,6 +19,18 @@ export const collecting = ['active', 'deactivated', 'error'] as const;
 /** Connections that process and exchange messages. */
 export const running = ['active', 'error'] as const;
 
+/** A queued outbox message, bound from the same parameters whether or not a repeat is ignored. */
+const outboxRow = {
+  connectionId: p('connectionId'),
+  entityId: p('entityId'),
+  idempotencyKey: p('idempotencyKey'),
+  kind: p('kind'),
+  payload: raw('payload'),
+  status: 'queued' as const,
+  nextAttemptAt: raw('atMs'),
+  createdAt: raw('atMs'),
+};
+
 /**
  * The queries the sync runs for every entity, prepared once per database connection. Building a query with drizzle
  * and preparing it in SQLite cost more than running it; these run several times per synced entity.
@@ -83,31 +95,10 @@ function prepare(db: DbOrTx) {
         set: { queuedAt: sql`excluded.queued_at`, reason: sql`excluded.reason`, force: sql`excluded.force` },
       })
       .prepare(),
-    insertOutbox: db
-      .insert(outbox)
-      .values({
-        connectionId: p('connectionId'),
-        entityId: p('entityId'),
-        idempotencyKey: p('idempotencyKey'),
-        kind: p('kind'),
-        payload: raw('payload'),
-        status: 'queued',
-        nextAttemptAt: raw('atMs'),
-        createdAt: raw('atMs'),
-      })
-      .prepare(),
+    insertOutbox: db.insert(outbox).values(outboxRow).prepare(),
     insertOutboxOnce: db
       .insert(outbox)
-      .values({
-        connectionId: p('connectionId'),
-        entityId: p('entityId'),
-        idempotencyKey: p('idempotencyKey'),
-        kind: p('kind'),
-        payload: raw('payload'),
-        status: 'queued',
-        nextAttemptAt: raw('atMs'),
-        createdAt: raw('atMs'),
-      })
+      .values(outboxRow)
       .onConflictDoNothing()
       .prepare(),
     insertTwin: db
