@@ -1,5 +1,8 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
+import { acceptInvitation } from '../../src/app/accept-invitation.ts';
+import { linkWorkspace } from '../../src/app/chat-workspaces.ts';
+import { initiateConnection } from '../../src/app/initiate-connection.ts';
 import { registerInstance } from '../../src/app/instances.ts';
 import type { AppDeps } from '../../src/app/deps.ts';
 import type { Platform } from '../../src/domain/instance.ts';
@@ -58,4 +61,30 @@ export function snapshot(node: { dataDir: string }): Record<string, unknown[]> {
   } finally {
     db.close();
   }
+}
+
+/**
+ * One node hosting acme (Freshdesk, linked to a chat workspace) and initech (Freshservice), with an active Basic
+ * connection "Acme to Initech" between them through the node protocol. Returns acme's connection id.
+ */
+export async function connectAcmeToInitech(
+  node: { deps: AppDeps; instanceUrl(slug: string): string },
+  workspace: { platform: 'slack' | 'teams'; tenantId: string; actor: string; description?: string },
+): Promise<string> {
+  await registerTestInstance(node.deps, 'acme', 'freshdesk');
+  await registerTestInstance(node.deps, 'initech', 'freshservice');
+  linkWorkspace(node.deps, { platform: workspace.platform, tenantId: workspace.tenantId, instance: 'acme', actor: 'test:setup' });
+  const { code, connection } = await initiateConnection(node.deps, {
+    instance: 'acme',
+    destinationUrl: node.instanceUrl('initech'),
+    mode: 'basic',
+    localShortName: 'Acme',
+    remoteShortName: 'Initech',
+    name: 'Acme to Initech',
+    ...(workspace.description ? { description: workspace.description } : {}),
+    incomingProjectId: '1001',
+    actor: workspace.actor,
+  });
+  await acceptInvitation(node.deps, { instance: 'initech', code, incomingProjectId: '2', actor: 'test:bob' });
+  return connection.id;
 }

@@ -1,11 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acceptInvitation } from '../../../src/app/accept-invitation.ts';
-import { findWorkspaceInstance, linkWorkspace } from '../../../src/app/chat-workspaces.ts';
+import { findWorkspaceInstance } from '../../../src/app/chat-workspaces.ts';
 import { listConnections } from '../../../src/app/connection-lifecycle.ts';
-import { initiateConnection } from '../../../src/app/initiate-connection.ts';
 import { BAD_API_KEY } from '../../support/helpdesks.ts';
 import { startSlackNode, viewText, type SlackNode } from '../../support/slack-nodes.ts';
-import { registerTestInstance } from '../../support/story.ts';
+import { connectAcmeToInitech } from '../../support/story.ts';
 
 const alice = { id: 'U_ALICE', team_id: 'T_ACME', name: 'Alice Admin', is_admin: true };
 const mallory = { id: 'U_MALLORY', team_id: 'T_ACME', name: 'Mallory Member' };
@@ -65,22 +63,7 @@ describe('setup, commands and the App Home', () => {
   describe('with connections', () => {
     let connectionId: string;
     beforeEach(async () => {
-      await registerTestInstance(a.deps, 'acme', 'freshdesk');
-      await registerTestInstance(a.deps, 'initech', 'freshservice');
-      linkWorkspace(a.deps, { platform: 'slack', tenantId: 'T_ACME', instance: 'acme', actor: 'test:setup' });
-      const { code, connection } = await initiateConnection(a.deps, {
-        instance: 'acme',
-        destinationUrl: a.instanceUrl('initech'),
-        mode: 'basic',
-        localShortName: 'Acme',
-        remoteShortName: 'Initech',
-        name: 'Acme to Initech',
-        description: 'Escalations to Initech IT',
-        incomingProjectId: '1001',
-        actor: 'slack:T_ACME/U_ALICE',
-      });
-      await acceptInvitation(a.deps, { instance: 'initech', code, incomingProjectId: '2', actor: 'test:bob' });
-      connectionId = connection.id;
+      connectionId = await connectAcmeToInitech(a, { platform: 'slack', tenantId: 'T_ACME', actor: 'slack:T_ACME/U_ALICE', description: 'Escalations to Initech IT' });
     });
 
     it('list and status answer privately with the connections table and recent status changes', async () => {

@@ -1,12 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acceptInvitation } from '../../../src/app/accept-invitation.ts';
-import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { deactivateConnection } from '../../../src/app/connection-lifecycle.ts';
-import { initiateConnection } from '../../../src/app/initiate-connection.ts';
 import { digestSubscriptions } from '../../../src/app/subscriptions.ts';
 import type { FakeUser } from '../../support/fake-slack.ts';
 import { startSlackNode, type SlackNode } from '../../support/slack-nodes.ts';
-import { registerTestInstance, snapshot } from '../../support/story.ts';
+import { connectAcmeToInitech, snapshot } from '../../support/story.ts';
 
 const alice: FakeUser = { id: 'U_ALICE', team_id: 'T_ACME', name: 'Alice Admin', is_admin: true };
 const mallory: FakeUser = { id: 'U_MALLORY', team_id: 'T_ACME', name: 'Mallory Member' };
@@ -25,21 +22,7 @@ describe('/bridge subscribe, unsubscribe and digest in Slack', () => {
   beforeEach(async () => {
     a = await startSlackNode('a');
     a.slackApi.addUser(alice).addUser(mallory);
-    await registerTestInstance(a.deps, 'acme', 'freshdesk');
-    await registerTestInstance(a.deps, 'initech', 'freshservice');
-    linkWorkspace(a.deps, { platform: 'slack', tenantId: 'T_ACME', instance: 'acme', actor: 'test:setup' });
-    const { code, connection } = await initiateConnection(a.deps, {
-      instance: 'acme',
-      destinationUrl: a.instanceUrl('initech'),
-      mode: 'basic',
-      localShortName: 'Acme',
-      remoteShortName: 'Initech',
-      name: 'Acme to Initech',
-      incomingProjectId: '1001',
-      actor: 'slack:T_ACME/U_ALICE',
-    });
-    await acceptInvitation(a.deps, { instance: 'initech', code, incomingProjectId: '2', actor: 'test:bob' });
-    connectionId = connection.id;
+    connectionId = await connectAcmeToInitech(a, { platform: 'slack', tenantId: 'T_ACME', actor: 'slack:T_ACME/U_ALICE' });
   });
   afterEach(async () => {
     expect(a.slackApi.problems).toEqual([]);

@@ -1,11 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acceptInvitation } from '../../../src/app/accept-invitation.ts';
-import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { activateConnection, deactivateConnection } from '../../../src/app/connection-lifecycle.ts';
-import { initiateConnection } from '../../../src/app/initiate-connection.ts';
 import { notice } from '../../../src/flows/outcome.ts';
 import { cardOf } from '../../support/fake-bot-connector.ts';
-import { registerTestInstance, snapshot } from '../../support/story.ts';
+import { connectAcmeToInitech, snapshot } from '../../support/story.ts';
 import { cardText, findAction, startTeamsNode, submission, teamsUser, type TeamsNode, type TeamsPlace, type TeamsTestUser } from '../../support/teams-nodes.ts';
 
 const ACME = 'tenant-acme';
@@ -19,21 +16,7 @@ describe('subscribe in Teams, and the poller\'s notices through stored conversat
   let connectionId: string;
   beforeEach(async () => {
     a = await startTeamsNode('a', { env: { POLLER_ENABLED: 'false' } });
-    await registerTestInstance(a.deps, 'acme', 'freshdesk');
-    await registerTestInstance(a.deps, 'initech', 'freshservice');
-    linkWorkspace(a.deps, { platform: 'teams', tenantId: ACME, instance: 'acme', actor: 'test:setup' });
-    const { code, connection } = await initiateConnection(a.deps, {
-      instance: 'acme',
-      destinationUrl: a.instanceUrl('initech'),
-      mode: 'basic',
-      localShortName: 'Acme',
-      remoteShortName: 'Initech',
-      name: 'Acme to Initech',
-      incomingProjectId: '1001',
-      actor: `teams:${ACME}/${alice.aadObjectId}`,
-    });
-    await acceptInvitation(a.deps, { instance: 'initech', code, incomingProjectId: '2', actor: 'test:bob' });
-    connectionId = connection.id;
+    connectionId = await connectAcmeToInitech(a, { platform: 'teams', tenantId: ACME, actor: `teams:${ACME}/${alice.aadObjectId}` });
     // Installing DeskBridge into the team stores the channel's reference and makes Alice the tenant's admin.
     await a.installed(alice, ops);
   });
