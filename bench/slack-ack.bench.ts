@@ -91,7 +91,8 @@ function report(target: string, latencies: Record<Kind, number[]>): Record<Kind,
     const p50 = Number(percentile(sorted, 50).toFixed(2));
     const p99 = Number(percentile(sorted, 99).toFixed(2));
     out[kind] = { p50, p99 };
-    console.log(JSON.stringify({ bench: 'slack-ack', target, kind, concurrency: CONCURRENCY, seconds: SECONDS_ARG, requests: sorted.length, p50_ms: p50, p99_ms: p99 }));
+    const perSecond = Math.round(sorted.length / SECONDS_ARG);
+    console.log(JSON.stringify({ bench: 'slack-ack', target, kind, concurrency: CONCURRENCY, seconds: SECONDS_ARG, requests: sorted.length, requests_per_second: perSecond, p50_ms: p50, p99_ms: p99 }));
   }
   return out;
 }
@@ -170,15 +171,16 @@ async function measureBriefly(url: string, submission: string, responseUrl: stri
 }
 
 const workerData = process.env['BENCH_ROLE'] ? (JSON.parse(process.env['BENCH_ROLE']) as { role: string; url: string; submission: string; responseUrl: string }) : null;
-const parentPort = { postMessage: (m: unknown) => process.send!(m) };
+/** Sends to the parent and resolves once the message is written (a child that exits sooner loses it). */
+const parentPort = { postMessage: (m: unknown) => new Promise<void>((resolve) => process.send!(m, () => resolve())) };
 if (!workerData) {
   await main();
 } else if (workerData.role === 'fake') {
   const fake = await new FakeSlack().start();
   fake.addUser(admin);
-  parentPort.postMessage({ apiUrl: fake.apiUrl, responseUrl: `${fake.url}/response/bench` });
+  await parentPort.postMessage({ apiUrl: fake.apiUrl, responseUrl: `${fake.url}/response/bench` });
 } else {
-  parentPort.postMessage(await loadFor(workerData.role === 'warm' ? 1 : SECONDS_ARG));
+  await parentPort.postMessage(await loadFor(workerData.role === 'warm' ? 1 : SECONDS_ARG));
   process.exit(0);
 }
 
