@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import * as schema from './schema.ts';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+/** A database or an open transaction on it. */
+export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export const DB_FILE_NAME = 'deskbridge.db';
 const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), 'migrations');

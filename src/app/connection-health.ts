@@ -1,5 +1,6 @@
 import { and, count, eq, inArray, isNull, lte, max, min, sql } from 'drizzle-orm';
 import { connectionHealth, connections, invitations, nodeRequestIds, outbox, statusEvents, syncErrors, syncState } from '../../db/schema.ts';
+import { preparedPerDatabase } from '../../db/prepared.ts';
 import type { Status } from '../domain/connection.ts';
 import type { AppDeps } from './deps.ts';
 import { recordStatusChange } from './store/connections.ts';
@@ -105,8 +106,6 @@ export interface SyncFacts {
  * The health cycle asks these for every connection (10,000 on a large node): prepared once per database, so a cycle
  * does not rebuild the same SQL thousands of times (that garbage dominated a cycle's memory).
  */
-const healthStatements = new WeakMap<AppDeps['db'], ReturnType<typeof prepareHealthStatements>>();
-
 function prepareHealthStatements(db: AppDeps['db']) {
   const id = sql.placeholder('id');
   return {
@@ -140,14 +139,7 @@ function prepareHealthStatements(db: AppDeps['db']) {
   };
 }
 
-function statementsFor(db: AppDeps['db']) {
-  let statements = healthStatements.get(db);
-  if (!statements) {
-    statements = prepareHealthStatements(db);
-    healthStatements.set(db, statements);
-  }
-  return statements;
-}
+const statementsFor = preparedPerDatabase(prepareHealthStatements);
 
 export function syncFacts(deps: AppDeps, connectionId: string): SyncFacts {
   const statements = statementsFor(deps.db);

@@ -1,6 +1,7 @@
 import { and, count, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { changeQueue, connections, inbox, instances, outbox, syncErrors, syncState, triggers, twinLinks } from '../../db/schema.ts';
-import type { DbOrTx } from '../app/store/connections.ts';
+import type { DbOrTx } from '../../db/client.ts';
+import { preparedPerDatabase } from '../../db/prepared.ts';
 
 const p = (name: string) => sql.placeholder(name);
 /**
@@ -31,10 +32,7 @@ const outboxRow = {
   createdAt: raw('atMs'),
 };
 
-/**
- * The queries the sync runs for every entity, prepared once per database connection. Building a query with drizzle
- * and preparing it in SQLite cost more than running it; these run several times per synced entity.
- */
+/** The queries the sync runs for every entity (several times per synced entity), prepared once per database. */
 function prepare(db: DbOrTx) {
   return {
     twinByLocal: db
@@ -165,16 +163,4 @@ function prepare(db: DbOrTx) {
 
 export type SyncStatements = ReturnType<typeof prepare>;
 
-// Keyed by the drizzle session, which a database and its transactions share: a statement prepared once runs inside
-// whichever transaction is open on that connection.
-const cache = new WeakMap<object, SyncStatements>();
-
-export function statementsOf(db: DbOrTx): SyncStatements {
-  const key = (db as unknown as { session: object }).session;
-  let found = cache.get(key);
-  if (!found) {
-    found = prepare(db);
-    cache.set(key, found);
-  }
-  return found;
-}
+export const statementsOf = preparedPerDatabase(prepare);

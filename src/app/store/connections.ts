@@ -1,12 +1,12 @@
 import { and, eq, or } from 'drizzle-orm';
-import type { Db } from '../../../db/client.ts';
+import type { Db, DbOrTx } from '../../../db/client.ts';
 import { connections, statusEvents } from '../../../db/schema.ts';
 import type { Connection, Status } from '../../domain/connection.ts';
 import { DomainError } from '../../domain/errors.ts';
 
 export type ConnectionRow = typeof connections.$inferSelect;
 /** A drizzle transaction or the database itself: writes that must happen together take the transaction. */
-export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
+export type { DbOrTx };
 
 export function toConnection(row: ConnectionRow): Connection {
   return {
