@@ -1,4 +1,6 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.ts';
+import { preparedPerDatabase } from '../../db/prepared.ts';
 import { chatAdmins } from '../../db/schema.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { ChatActor } from './chat-actor.ts';
@@ -12,14 +14,22 @@ import { findInvitationMessageAt, type InvitationMessage } from './invitation-me
  * Our own admins are authorized against our workspace; a partner is authorized against the invitation record.
  */
 
+const addedAdmin = preparedPerDatabase((db: DbOrTx) =>
+  db
+    .select({ userId: chatAdmins.userId })
+    .from(chatAdmins)
+    .where(
+      and(
+        eq(chatAdmins.platform, sql.placeholder('platform')),
+        eq(chatAdmins.tenantId, sql.placeholder('tenantId')),
+        eq(chatAdmins.userId, sql.placeholder('userId')),
+      ),
+    )
+    .prepare(),
+);
+
 export function isAddedAdmin(deps: AppDeps, ref: WorkspaceRef & { userId: string }): boolean {
-  return (
-    deps.db
-      .select({ userId: chatAdmins.userId })
-      .from(chatAdmins)
-      .where(and(eq(chatAdmins.platform, ref.platform), eq(chatAdmins.tenantId, ref.tenantId), eq(chatAdmins.userId, ref.userId)))
-      .get() !== undefined
-  );
+  return addedAdmin(deps.db).get({ platform: ref.platform, tenantId: ref.tenantId, userId: ref.userId }) !== undefined;
 }
 
 /** Workspace admins and owners, and users added with `admins add`, administer the workspace's instance. */

@@ -1,4 +1,6 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.ts';
+import { preparedPerDatabase } from '../../db/prepared.ts';
 import { chatWorkspaces } from '../../db/schema.ts';
 import { DomainError } from '../domain/errors.ts';
 import { actorRef, type ChatActor, type ChatPlatform } from './chat-actor.ts';
@@ -12,13 +14,18 @@ export interface WorkspaceRef {
   tenantId: string;
 }
 
-/** The instance a chat workspace manages, or null before `setup`. */
-export function findWorkspaceInstance(deps: AppDeps, ref: WorkspaceRef): InstanceView | null {
-  const row = deps.db
+/** Every chat request asks which instance its workspace manages: prepared once. */
+const workspaceOf = preparedPerDatabase((db: DbOrTx) =>
+  db
     .select()
     .from(chatWorkspaces)
-    .where(and(eq(chatWorkspaces.platform, ref.platform), eq(chatWorkspaces.tenantId, ref.tenantId)))
-    .get();
+    .where(and(eq(chatWorkspaces.platform, sql.placeholder('platform')), eq(chatWorkspaces.tenantId, sql.placeholder('tenantId'))))
+    .prepare(),
+);
+
+/** The instance a chat workspace manages, or null before `setup`. */
+export function findWorkspaceInstance(deps: AppDeps, ref: WorkspaceRef): InstanceView | null {
+  const row = workspaceOf(deps.db).get({ platform: ref.platform, tenantId: ref.tenantId });
   return row ? getInstance(deps, row.instanceId) : null;
 }
 

@@ -137,13 +137,13 @@ async function submitDestination(deps: AppDeps, stateId: string, state: Initiate
   const url = (values['destinationUrl'] ?? '').trim();
   state.destinationText = url;
   state.noUrl = values['noUrl'] === 'true';
-  saveWizard(deps, { id: stateId, state });
-  if (!url && !state.noUrl) {
-    return reply({ kind: 'field-errors', errors: { destinationUrl: 'Enter the destination instance URL, or tick "I don\'t have a URL".' } });
-  }
-  if (url && state.noUrl) {
-    return reply({ kind: 'field-errors', errors: { destinationUrl: 'Leave the URL empty when you tick "I don\'t have a URL".' } });
-  }
+  // What was typed is kept whether or not it is accepted (Previous and a corrected retry show it).
+  const problem = (errors: Record<string, string>): FlowResult => {
+    saveWizard(deps, { id: stateId, state });
+    return reply({ kind: 'field-errors', errors });
+  };
+  if (!url && !state.noUrl) return problem({ destinationUrl: 'Enter the destination instance URL, or tick "I don\'t have a URL".' });
+  if (url && state.noUrl) return problem({ destinationUrl: 'Leave the URL empty when you tick "I don\'t have a URL".' });
   try {
     const check = await checkDestination(deps, { instance: state.instance, destinationUrl: state.noUrl ? null : url });
     state.destination = check.destination && { name: check.destination.name, platform: check.destination.platform, url: check.destination.url };
@@ -151,7 +151,7 @@ async function submitDestination(deps: AppDeps, stateId: string, state: Initiate
     if (state.mode && !check.modes.some((m) => m.mode === state.mode && m.available)) state.mode = null;
     if (!state.info.remoteShortName && check.destination) state.info.remoteShortName = check.destination.name;
   } catch (error) {
-    return reply({ kind: 'field-errors', errors: fieldErrors(error, deps.logger, [], 'destinationUrl') });
+    return problem(fieldErrors(error, deps.logger, [], 'destinationUrl'));
   }
   saveWizard(deps, { id: stateId, state });
   return reply({ kind: 'show-form', form: modeForm(stateId, state) });

@@ -1,5 +1,6 @@
-import { eq } from 'drizzle-orm';
-import type { Db } from '../../../db/client.ts';
+import { eq, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../../../db/client.ts';
+import { preparedPerDatabase } from '../../../db/prepared.ts';
 import { instances } from '../../../db/schema.ts';
 import { DomainError } from '../../domain/errors.ts';
 import type { HelpdeskTarget } from '../../domain/helpdesk.ts';
@@ -21,11 +22,15 @@ export function toInstance(row: InstanceRow): Instance {
   };
 }
 
-export function findInstanceRow(db: Db, ref: string): InstanceRow | undefined {
-  return (
-    db.select().from(instances).where(eq(instances.slug, ref)).get() ??
-    db.select().from(instances).where(eq(instances.id, ref)).get()
-  );
+/** Chat requests and node requests look their instance up every time: prepared once. */
+const lookups = preparedPerDatabase((db: DbOrTx) => ({
+  bySlug: db.select().from(instances).where(eq(instances.slug, sql.placeholder('ref'))).prepare(),
+  byId: db.select().from(instances).where(eq(instances.id, sql.placeholder('ref'))).prepare(),
+}));
+
+export function findInstanceRow(db: DbOrTx, ref: string): InstanceRow | undefined {
+  const { bySlug, byId } = lookups(db);
+  return bySlug.get({ ref }) ?? byId.get({ ref });
 }
 
 /** The instance named by slug or id; a DomainError naming the known ones when there is none. */
