@@ -80,15 +80,17 @@ export function createSlackSurface(options: { deps: AppDeps; config: SlackConfig
     return { botToken: installation.bot.token, botId: installation.bot.id, botUserId: installation.bot.userId, teamId: installation.team?.id };
   };
 
+  // DeskBridge keeps its own state; Bolt's conversation store would only cost every request a lookup.
+  const convoStore = false;
   let app: App;
   let receiver: HTTPReceiver | null = null;
   if (config.appToken) {
-    app = new App({ socketMode: true, appToken: config.appToken, token: config.botToken ?? undefined, logger: log, clientOptions });
+    app = new App({ socketMode: true, appToken: config.appToken, token: config.botToken ?? undefined, logger: log, clientOptions, convoStore });
   } else {
     receiver = new HTTPReceiver({ signingSecret: config.signingSecret ?? '', endpoints: SLACK_EVENTS_PATH, logger: log });
     app = config.oauth
-      ? new App({ receiver, authorize, logger: log, clientOptions })
-      : new App({ receiver, token: config.botToken ?? undefined, logger: log, clientOptions });
+      ? new App({ receiver, authorize, logger: log, clientOptions, convoStore })
+      : new App({ receiver, token: config.botToken ?? undefined, logger: log, clientOptions, convoStore });
   }
 
   const ctx: SlackContext = {

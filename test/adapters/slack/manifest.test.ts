@@ -3,6 +3,7 @@ import type { App } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { botScopes, SLACK_EVENTS_PATH, SLACK_OAUTH_REDIRECT_PATH } from '../../../adapters/slack/app.ts';
 import type { SlackContext } from '../../../adapters/slack/context.ts';
+import type { IdPattern } from '../../../adapters/slack/listeners/exact-ids.ts';
 import { registerListeners } from '../../../adapters/slack/listeners/index.ts';
 import { acceptSteps } from '../../../src/flows/accept-wizard.ts';
 import { connectionActions } from '../../../src/flows/connections.ts';
@@ -23,8 +24,8 @@ function handled() {
   const seen = { commands: [] as string[], actions: [] as string[], views: [] as string[], events: [] as string[] };
   const app = {
     command: (name: string) => seen.commands.push(name),
-    action: (id: string) => seen.actions.push(id),
-    view: (c: { callback_id: string }) => seen.views.push(c.callback_id),
+    action: (c: { action_id: IdPattern }) => seen.actions.push(...c.action_id.ids),
+    view: (c: { callback_id: IdPattern }) => seen.views.push(...c.callback_id.ids),
     event: (name: string) => seen.events.push(name),
   } as unknown as App;
   registerListeners(app, {} as SlackContext);

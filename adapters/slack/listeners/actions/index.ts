@@ -1,9 +1,10 @@
-import type { App } from '@slack/bolt';
+import type { App, BlockAction } from '@slack/bolt';
 import { PREVIOUS_ACTION } from '../../../../src/flows/initiate-wizard.ts';
 import { ACCEPT_INVITATION_ACTION } from '../../../../src/flows/invitation-message.ts';
 import { connectionActions } from '../../../../src/flows/connections.ts';
 import { homeActions } from '../../../../src/flows/home.ts';
 import type { SlackContext } from '../../context.ts';
+import { exactIds } from '../exact-ids.ts';
 import { approvalActions } from '../../../../src/flows/approval-card.ts';
 import { rulesActions } from '../../../../src/flows/rules-editor.ts';
 import { syncErrorActions } from '../../../../src/flows/sync-errors.ts';
@@ -65,6 +66,10 @@ export const actionListeners = {
   [syncErrorActions.resolve]: syncErrorResolve,
 } as const;
 
+/** One Bolt listener for every button, routing by action_id to the listener above (see exactIds for why). */
 export function registerActions(app: App, ctx: SlackContext): void {
-  for (const [actionId, listener] of Object.entries(actionListeners)) app.action(actionId, listener(ctx));
+  const byActionId = new Map(Object.entries(actionListeners).map(([actionId, listener]) => [actionId, listener(ctx)]));
+  app.action<BlockAction>({ type: 'block_actions', action_id: exactIds(byActionId.keys()) }, async (args) => {
+    await byActionId.get(args.action.action_id)?.(args);
+  });
 }

@@ -6,6 +6,7 @@ import { REJECT_FORM } from '../../../../src/flows/approval-card.ts';
 import { RULES_FORM } from '../../../../src/flows/rules-editor.ts';
 import { TRIGGER_FORM } from '../../../../src/flows/trigger-editor.ts';
 import type { SlackContext } from '../../context.ts';
+import { exactIds } from '../exact-ids.ts';
 import { approvalRejectSubmit } from './approval-reject-submit.ts';
 import { rulesSaveSubmit } from './rules-save-submit.ts';
 import { triggerSubmit } from './trigger-submit.ts';
@@ -25,6 +26,10 @@ export const viewListeners: [string, ViewListener][] = [
   [TRIGGER_FORM, triggerSubmit],
 ];
 
+/** One Bolt listener for every submission, routing by callback_id to the listener above (see exactIds for why). */
 export function registerViews(app: App, ctx: SlackContext): void {
-  for (const [callbackId, listener] of viewListeners) app.view<ViewSubmitAction>({ callback_id: callbackId, type: 'view_submission' }, listener(ctx));
+  const byCallbackId = new Map(viewListeners.map(([callbackId, listener]) => [callbackId, listener(ctx)]));
+  app.view<ViewSubmitAction>({ type: 'view_submission', callback_id: exactIds(byCallbackId.keys()) }, async (args) => {
+    await byCallbackId.get(args.view.callback_id)?.(args);
+  });
 }
