@@ -4,6 +4,7 @@ import type { AppDeps } from '../../src/app/deps.ts';
 import { previousInitiateStep, startInitiate, submitInitiateStep } from '../../src/flows/initiate-wizard.ts';
 import { isField, type Form } from '../../src/ui/model.ts';
 import type { FlowResult } from '../../src/ui/replies.ts';
+import type { TestClock } from '../support/nodes.ts';
 import { registerTestInstance } from '../support/story.ts';
 import { actor, flowDeps } from './support.ts';
 
@@ -18,9 +19,10 @@ function valuesOf(f: Form): Record<string, string | undefined> {
 
 describe('the initiate wizard flow (chat-neutral)', () => {
   let deps: AppDeps;
+  let clock: TestClock;
   let close: () => void;
   beforeEach(async () => {
-    ({ deps, close } = flowDeps());
+    ({ deps, clock, close } = flowDeps());
     await registerTestInstance(deps, 'globex', 'xurrent');
     linkWorkspace(deps, { platform: 'slack', tenantId: 'T_ACME', instance: 'globex', actor: 'test' });
   });
@@ -59,5 +61,16 @@ describe('the initiate wizard flow (chat-neutral)', () => {
     await expect(submitInitiateStep(deps, actor({ userId: 'U_OTHER' }), { step: 'initiate.destination', stateId, values: { noUrl: 'true' } })).rejects.toThrow(
       /expired or belongs to someone else/,
     );
+  });
+
+  it('a wizard left open a day is gone: its submission is refused, and the next wizard started clears it away', async () => {
+    const stale = form(startInitiate(deps, actor())).stateId!;
+    clock.advance(24 * 3_600_000 + 1);
+    await expect(submitInitiateStep(deps, actor(), { step: 'initiate.destination', stateId: stale, values: { noUrl: 'true' } })).rejects.toThrow(
+      /expired or belongs to someone else/,
+    );
+    const fresh = form(startInitiate(deps, actor())).stateId!;
+    expect(deps.db.$client.prepare('select id from chat_wizards').all()).toEqual([{ id: fresh }]);
+    expect(form(await submitInitiateStep(deps, actor(), { step: 'initiate.destination', stateId: fresh, values: { noUrl: 'true' } })).id).toBe('initiate.mode');
   });
 });

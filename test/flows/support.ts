@@ -8,12 +8,14 @@ import { fixedHelpdesks } from '../support/helpdesks.ts';
 import { tempDir, TestClock } from '../support/nodes.ts';
 
 /** Use-case dependencies on a temp data dir, without a server: flows are called directly. */
-export function flowDeps(): { deps: AppDeps; close(): void } {
+export function flowDeps(): { deps: AppDeps; clock: TestClock; close(): void } {
   const dir = tempDir('deskbridge-flows-');
   const config = loadConfig({ DESKBRIDGE_DATA_DIR: dir, PUBLIC_URL: 'http://192.0.2.10:3000' });
-  const deps = buildAppDeps({ config, logger: createLogger('silent'), helpdesks: fixedHelpdesks(), clock: new TestClock().now });
+  const clock = new TestClock();
+  const deps = buildAppDeps({ config, logger: createLogger('silent'), helpdesks: fixedHelpdesks(), clock: clock.now });
   return {
     deps,
+    clock,
     close() {
       deps.db.$client.close();
       rmSync(dir, { recursive: true, force: true });
