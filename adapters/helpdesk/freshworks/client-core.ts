@@ -13,6 +13,7 @@ import type {
   ListChangedOptions,
 } from '../../../src/domain/helpdesk.ts';
 import type { Platform, Project } from '../../../src/domain/instance.ts';
+import { downloadAttachment } from '../attachment-download.ts';
 import { advanceCursor, decodeCursor } from '../change-cursor.ts';
 import type { CodeTable } from '../code-table.ts';
 import type { FieldError } from '../helpdesk-errors.ts';
@@ -255,21 +256,12 @@ export class FreshworksClient implements Helpdesk {
   }
 
   async downloadAttachment(entityId: string, attachment: HubAttachment): Promise<AttachmentContent> {
-    const first = attachment.url ? await this.fetchAttachment(attachment.url) : null;
-    if (first) return { filename: attachment.filename, mimetype: attachment.mimetype, data: first };
-    // Attachment URLs expire; a fresh read of the ticket hands out new ones.
-    const entity = await this.getEntity(entityId);
-    const fresh = entity.attachments.find((a) => a.id === attachment.id);
-    const data = fresh?.url ? await this.fetchAttachment(fresh.url) : null;
-    if (!data) {
-      throw new DomainError('helpdesk_not_found', `${this.flavor.label} no longer has the attachment ${attachment.filename} on ticket ${entityId}.`);
-    }
-    return { filename: fresh!.filename, mimetype: fresh!.mimetype, data };
-  }
-
-  private async fetchAttachment(url: string): Promise<Uint8Array | null> {
-    const response = await this.transport.send({ method: 'GET', path: url, anonymous: true, passStatuses: [400, 403, 404, 410], what: 'an attachment' });
-    return response.status === 200 ? response.bytes : null;
+    return downloadAttachment({
+      transport: this.transport,
+      attachment,
+      reread: () => this.getEntity(entityId),
+      gone: `${this.flavor.label} no longer has the attachment ${attachment.filename} on ticket ${entityId}.`,
+    });
   }
 
   private ticketId(id: string): number {

@@ -12,6 +12,7 @@ import type {
   ListChangedOptions,
 } from '../../../src/domain/helpdesk.ts';
 import type { Platform, Project } from '../../../src/domain/instance.ts';
+import { downloadAttachment } from '../attachment-download.ts';
 import { advanceCursor, decodeCursor } from '../change-cursor.ts';
 import type { FieldError } from '../helpdesk-errors.ts';
 import { type ConnectorOptions, HelpdeskTransport, numberHeader } from '../transport.ts';
@@ -165,19 +166,12 @@ export class XurrentClient implements Helpdesk {
   }
 
   async downloadAttachment(entityId: string, attachment: HubAttachment): Promise<AttachmentContent> {
-    const first = attachment.url ? await this.fetchAttachment(attachment.url) : null;
-    if (first) return { filename: attachment.filename, mimetype: attachment.mimetype, data: first };
-    // Attachment URIs are signed and expire; a fresh read of the request signs new ones.
-    const entity = await this.getEntity(entityId);
-    const fresh = entity.attachments.find((a) => a.id === attachment.id);
-    const data = fresh?.url ? await this.fetchAttachment(fresh.url) : null;
-    if (!data) throw new DomainError('helpdesk_not_found', `Xurrent no longer has the attachment ${attachment.filename} on request ${entityId}.`);
-    return { filename: fresh!.filename, mimetype: attachment.mimetype, data };
-  }
-
-  private async fetchAttachment(url: string): Promise<Uint8Array | null> {
-    const response = await this.transport.send({ method: 'GET', path: url, anonymous: true, passStatuses: [400, 403, 404, 410], what: 'an attachment' });
-    return response.status === 200 ? response.bytes : null;
+    return downloadAttachment({
+      transport: this.transport,
+      attachment,
+      reread: () => this.getEntity(entityId),
+      gone: `Xurrent no longer has the attachment ${attachment.filename} on request ${entityId}.`,
+    });
   }
 
   private async postNote(requestId: number, body: Record<string, unknown>): Promise<XurrentNote> {
