@@ -171,17 +171,24 @@ export interface PollerConfig {
 
 /** The sync engine's pace and patience (SYNC_* variables). */
 export interface SyncConfig {
-  /** Pause between passes when idle; 0 runs no engine in this process. */
+  /** The timer loop's pause between passes when there is nothing to do; 0 runs no engine (tests call the steps). */
   intervalMs: number;
+  /** How often trigger queries and "changed since" are polled (webhooks make this a safety net). */
   pollIntervalMs: number;
+  /** Entities worked on at the same time, per step. */
   concurrency: number;
+  /** Messages per batch to the other node. */
   batchSize: number;
   retryBaseMs: number;
   retryMaxMs: number;
   /** Consecutive failures, lasting at least errorAfterMs, before a connection shows `error`. */
   errorAfterFailures: number;
   errorAfterMs: number;
-  /** After writing to an entity, wait this long before reading it again for the webhooks the writes caused. */
+  /**
+   * After this node writes to an entity, its change rows wait this long, so the webhooks of all those writes (the
+   * create, each note) are read as one change rather than several. Needs the timer loop (intervalMs > 0): when the
+   * steps are driven by hand nothing is held back.
+   */
   echoSettleMs: number;
 }
 

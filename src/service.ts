@@ -47,16 +47,11 @@ function connectorsPerInstance(secrets: SecretBox, options: ConnectorOptions | u
 
 /** The sync engine over this node's data, sending to other nodes through the node protocol. */
 export function buildSyncEngine(deps: AppDeps, config: Config): SyncEngine {
+  const { errorAfterFailures, errorAfterMs, ...pace } = config.sync;
   const engine = new SyncEngine(deps, {
+    ...pace,
     transport: nodeSyncTransport(new NodeClient({ timeoutMs: config.nodeTimeoutMs })),
-    intervalMs: config.sync.intervalMs,
-    pollIntervalMs: config.sync.pollIntervalMs,
-    concurrency: config.sync.concurrency,
-    batchSize: config.sync.batchSize,
-    retryBaseMs: config.sync.retryBaseMs,
-    retryMaxMs: config.sync.retryMaxMs,
-    echoSettleMs: config.sync.echoSettleMs,
-    health: { failuresBeforeError: config.sync.errorAfterFailures, errorAfterMs: config.sync.errorAfterMs },
+    health: { failuresBeforeError: errorAfterFailures, errorAfterMs },
   });
   deps.kickSync = () => engine.kick();
   return engine;

@@ -4,6 +4,7 @@ import type { AppDeps } from '../app/deps.ts';
 import { receiveMessages } from '../app/node-requests.ts';
 import type { ConnectionRow } from '../app/store/connections.ts';
 import type { ChangeNotice } from '../domain/helpdesk.ts';
+import type { SyncConfig } from '../config.ts';
 import { connectionContext, type ConnectionContext } from './context.ts';
 import { noteFailure, noteSuccess, type HealthPolicy } from './health.ts';
 import { ackWrite, applyEntityMessages, type InboxRow } from './incoming.ts';
@@ -13,24 +14,11 @@ import { collecting, running, statementsOf } from './statements.ts';
 import { enqueueChange, enqueueDeferredChange, isBlocked, syncStateOf, updateSyncState } from './store.ts';
 import type { PeerAddress, SyncTransport } from './transport.ts';
 
-export interface SyncEngineOptions {
+/** The engine's pace and patience come from the SYNC_* configuration (described there). */
+export interface SyncEngineOptions
+  extends Pick<SyncConfig, 'intervalMs' | 'pollIntervalMs' | 'concurrency' | 'batchSize' | 'retryBaseMs' | 'retryMaxMs'>,
+    Partial<Pick<SyncConfig, 'echoSettleMs'>> {
   transport: SyncTransport;
-  /** The timer loop's pause between passes when there is nothing to do (0: no timer; tests call the steps). */
-  intervalMs: number;
-  /** How often trigger queries and "changed since" are polled (webhooks make this a safety net). */
-  pollIntervalMs: number;
-  /** Entities worked on at the same time, per step. */
-  concurrency: number;
-  /** Messages per batch to the other node. */
-  batchSize: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  /**
-   * After this node writes to an entity, its change rows wait this long, so the webhooks of all those writes (the
-   * create, each note) are read as one change rather than several. Needs the timer loop (intervalMs > 0): when the
-   * steps are driven by hand nothing is held back.
-   */
-  echoSettleMs?: number;
   health: HealthPolicy;
   random?: () => number;
 }
