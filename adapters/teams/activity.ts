@@ -5,6 +5,9 @@ import type { AppDeps } from '../../src/app/deps.ts';
 import { rememberTeamsConversation, type TeamsConversationKind } from '../../src/app/teams-conversations.ts';
 import { isTeamsTenantAdmin, recordTeamsUser } from '../../src/app/teams-users.ts';
 import { DomainError } from '../../src/domain/errors.ts';
+import { failureMessage } from '../../src/flows/outcome.ts';
+import type { Message } from '../../src/ui/model.ts';
+import type { Logger } from 'pino';
 
 /** The parts of a Teams activity DeskBridge relies on, checked (zod at the boundary). */
 const teamsActivity = z.object({
@@ -48,6 +51,15 @@ export function actorOf(deps: AppDeps, activity: Activity): ChatActor {
   const displayName = a.from.name || aadObjectId;
   recordTeamsUser(deps, { tenantId, aadObjectId, mri: a.from.id, name: displayName });
   return { platform: 'teams', tenantId, userId: aadObjectId, displayName, isWorkspaceAdmin: isTeamsTenantAdmin(deps, { tenantId, aadObjectId }) };
+}
+
+/** Who acts, or the one-line refusal to answer with when Teams did not say who it is. */
+export function actorOrRefusal(deps: AppDeps, logger: Logger, activity: Activity): { actor: ChatActor } | { refusal: Message } {
+  try {
+    return { actor: actorOf(deps, activity) };
+  } catch (error) {
+    return { refusal: failureMessage(error, logger) };
+  }
 }
 
 function kindOf(conversationType: string | undefined): TeamsConversationKind {

@@ -1,9 +1,9 @@
 import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, TurnContext } from 'botbuilder';
-import { failureMessage, notice } from '../../../src/flows/outcome.ts';
+import { notice } from '../../../src/flows/outcome.ts';
 import type { FormValues } from '../../../src/ui/model.ts';
 import { reply, type FlowResult } from '../../../src/ui/replies.ts';
 import { parseCommand, runCommand } from '../../../src/flows/command.ts';
-import { actorOf, conversationKey, rememberConversation } from '../activity.ts';
+import { actorOrRefusal, conversationKey, rememberConversation } from '../activity.ts';
 import type { TeamsContext } from '../context.ts';
 import { redrawActions } from '../flows/actions.ts';
 import { performEffects } from '../effects.ts';
@@ -19,14 +19,10 @@ import { readCardSubmission } from './values.ts';
  */
 export async function onCardAction(ctx: TeamsContext, turn: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
   rememberConversation(ctx.deps, turn.activity);
-  let actor;
-  try {
-    actor = actorOf(ctx.deps, turn.activity);
-  } catch (error) {
-    return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: failureMessage(error, ctx.logger).text as never };
-  }
-  const actorNow = actor;
-  const refresh = approvalRefresh(ctx, actorNow, value);
+  const who = actorOrRefusal(ctx.deps, ctx.logger, turn.activity);
+  if ('refusal' in who) return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: who.refusal.text as never };
+  const { actor } = who;
+  const refresh = approvalRefresh(ctx, actor, value);
   if (refresh) return refresh;
   let cardId: string | null = null;
   let ownCard = false;
@@ -39,21 +35,21 @@ export async function onCardAction(ctx: TeamsContext, turn: TurnContext, value: 
       case 'submit':
         cardId = data.card ?? null;
         ownCard = true;
-        return runSubmit(ctx, actorNow, data, values);
+        return runSubmit(ctx, actor, data, values);
       case 'action':
         // A button on a form is on the user's own card; so is a list with row actions (sync errors), redrawn in place.
         cardId = data.card ?? null;
         ownCard = cardId !== null || redrawActions.has(data.action);
-        return runClick(ctx, turn, actorNow, data, values);
+        return runClick(ctx, turn, actor, data, values);
       case 'cancel':
         ownCard = true;
         return reply({ kind: 'private-message', message: notice('Cancelled.') });
       case 'command':
-        return runCommand(ctx.deps, actorNow, parseCommand(data.command), commandContext(ctx, turn, actorNow));
+        return runCommand(ctx.deps, actor, parseCommand(data.command), commandContext(ctx, turn, actor));
     }
   });
   const at = { channelId: conversationKey(turn.activity), messageRef: turn.activity.replyToId ?? '' };
-  const response = await inPlaceResponse(ctx, turn, actorNow, result, { cardId, values: submittedValues, ownCard }, at);
-  performEffects(ctx, actorNow, result.effects);
+  const response = await inPlaceResponse(ctx, turn, actor, result, { cardId, values: submittedValues, ownCard }, at);
+  performEffects(ctx, actor, result.effects);
   return response;
 }

@@ -1,12 +1,11 @@
 import { TeamsInfo, TurnContext } from 'botbuilder';
 import { recordTeamsUser } from '../../../src/app/teams-users.ts';
 import { parseCommand, runCommand } from '../../../src/flows/command.ts';
-import { actorOf, conversationKey, rememberConversation, tenantOf } from '../activity.ts';
+import { actorOrRefusal, conversationKey, rememberConversation, tenantOf } from '../activity.ts';
 import type { TeamsContext } from '../context.ts';
 import { messageActivity } from '../cards.ts';
 import { performEffects } from '../effects.ts';
 import { conversationReply, guardedFlow } from '../responses.ts';
-import { failureMessage } from '../../../src/flows/outcome.ts';
 import { safeError } from '../log.ts';
 import { commandContext } from './command-context.ts';
 
@@ -15,13 +14,12 @@ export async function onCommand(ctx: TeamsContext, turn: TurnContext): Promise<v
   rememberConversation(ctx.deps, turn.activity);
   const text = commandText(turn);
   const parsed = parseCommand(text);
-  let actor;
-  try {
-    actor = actorOf(ctx.deps, turn.activity);
-  } catch (error) {
-    await turn.sendActivity(messageActivity(ctx, failureMessage(error, ctx.logger)));
+  const who = actorOrRefusal(ctx.deps, ctx.logger, turn.activity);
+  if ('refusal' in who) {
+    await turn.sendActivity(messageActivity(ctx, who.refusal));
     return;
   }
+  const { actor } = who;
   const mentionedUserId = await mentionedUser(ctx, turn);
   const here = turn.activity.conversation.conversationType === 'channel' ? conversationKey(turn.activity) : null;
   const result = await guardedFlow(ctx, () =>
