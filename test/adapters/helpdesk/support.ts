@@ -78,17 +78,29 @@ export interface Harness {
   badTrigger: string;
 }
 
+/** What every started harness offers the same way: the simulator, and targets (and a client) for its own, a read-only and a wrong key. */
+function targetsOf(
+  sim: SimHandle,
+  clock: Clock,
+  target: (key: string) => HelpdeskTarget,
+  keys: { own: string; readOnly: string; wrong: string },
+): Pick<HarnessStart, 'sim' | 'target' | 'client' | 'readOnlyTarget' | 'badTarget'> {
+  return {
+    sim,
+    target: target(keys.own),
+    client: (options) => createHelpdesk(target(keys.own), { ...fastOptions(clock), ...options }),
+    readOnlyTarget: () => target(keys.readOnly),
+    badTarget: () => target(keys.wrong),
+  };
+}
+
 export const freshdeskHarness: Harness = {
   platform: 'freshdesk',
   async start({ clock, rateLimitPerMinute, attachmentCapBytes, attachmentUrlTtlSeconds }) {
     const sim = await startFreshdeskSimulator({ clock, rateLimitPerMinute, attachmentCapBytes, attachmentUrlTtlSeconds, seed: { customFields: ['cf_region'], apiKeys: { 'read-only-key': 'readonly' } } });
     const target = (apiKey: string): HelpdeskTarget => ({ platform: 'freshdesk', baseUrl: sim.url, credentials: { kind: 'apiKey', apiKey } });
     return {
-      sim,
-      target: target(sim.apiKey),
-      client: (options) => createHelpdesk(target(sim.apiKey), { ...fastOptions(clock), ...options }),
-      readOnlyTarget: () => target('read-only-key'),
-      badTarget: () => target('wrong-key'),
+      ...targetsOf(sim, clock, target, { own: sim.apiKey, readOnly: 'read-only-key', wrong: 'wrong-key' }),
       seed: (count, updatedAt) => Array.from({ length: count }, (_, i) => String(sim.addTicket({ subject: `Seeded ${i}`, email: `r${i}@example.com`, created_at: updatedAt, updated_at: updatedAt }))),
       touch: (id) => sim.agentUpdate(Number(id), { priority: 3 }),
     };
@@ -115,11 +127,7 @@ export const freshserviceHarness: Harness = {
     const sim = await startFreshserviceSimulator({ clock, rateLimitPerMinute, attachmentCapBytes, attachmentUrlTtlSeconds, seed: { customFields: ['region'], apiKeys: { 'read-only-key': 'readonly' } } });
     const target = (apiKey: string): HelpdeskTarget => ({ platform: 'freshservice', baseUrl: sim.url, credentials: { kind: 'apiKey', apiKey } });
     return {
-      sim,
-      target: target(sim.apiKey),
-      client: (options) => createHelpdesk(target(sim.apiKey), { ...fastOptions(clock), ...options }),
-      readOnlyTarget: () => target('read-only-key'),
-      badTarget: () => target('wrong-key'),
+      ...targetsOf(sim, clock, target, { own: sim.apiKey, readOnly: 'read-only-key', wrong: 'wrong-key' }),
       seed: (count, updatedAt) =>
         Array.from({ length: count }, (_, i) =>
           // Spread over two workspaces: the connector must see every workspace, not just the primary one.
@@ -156,11 +164,7 @@ export const xurrentHarness: Harness = {
     });
     const target = (token: string, account = sim.account): HelpdeskTarget => ({ platform: 'xurrent', baseUrl: sim.url, credentials: { kind: 'token', token, account } });
     return {
-      sim,
-      target: target(sim.token),
-      client: (options) => createHelpdesk(target(sim.token), { ...fastOptions(clock), ...options }),
-      readOnlyTarget: () => target('read-only-token'),
-      badTarget: () => target('wrong-token'),
+      ...targetsOf(sim, clock, target, { own: sim.token, readOnly: 'read-only-token', wrong: 'wrong-token' }),
       seed: (count, updatedAt) => Array.from({ length: count }, (_, i) => String(sim.addRequest({ subject: `Seeded ${i}`, created_at: updatedAt, updated_at: updatedAt, notes: [{ text: 'seeded' }] }))),
       touch: (id) => sim.agentUpdate(Number(id), { impact: 'high' }),
     };
