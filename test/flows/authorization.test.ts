@@ -5,19 +5,8 @@ import { linkWorkspace } from '../../src/app/chat-workspaces.ts';
 import type { AppDeps } from '../../src/app/deps.ts';
 import { initiateConnection } from '../../src/app/initiate-connection.ts';
 import { markInvitationMessagesAccepted, recordInvitationMessage } from '../../src/app/invitation-messages.ts';
-import { DomainError } from '../../src/domain/errors.ts';
 import { registerTestInstance } from '../support/story.ts';
-import { actor, flowDeps } from './support.ts';
-
-function refusal(action: () => unknown): DomainError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DomainError);
-    return error as DomainError;
-  }
-  throw new Error('expected a refusal');
-}
+import { actor, flowDeps, refusal } from './support.ts';
 
 describe('chat authorization (shared by Slack and Teams)', () => {
   let deps: AppDeps;

@@ -7,27 +7,20 @@ import { linkWorkspace } from '../../src/app/chat-workspaces.ts';
 import type { AppDeps } from '../../src/app/deps.ts';
 import { initiateConnection } from '../../src/app/initiate-connection.ts';
 import { listRuleVersions, publishRuleVersion, saveRuleDraft } from '../../src/app/rule-versions.ts';
-import { DomainError } from '../../src/domain/errors.ts';
 import { approveFromCard } from '../../src/flows/approval-card.ts';
 import { openRulesEditor } from '../../src/flows/rules-editor.ts';
 import { defaultScripts } from '../../src/rules/index.ts';
 import { registerTestInstance } from '../support/story.ts';
-import { actor, flowDeps } from './support.ts';
+import { actor, flowDeps, refusal } from './support.ts';
 
 const alice = actor();
 const bob = actor({ userId: 'U_BOB', displayName: 'Bob', isWorkspaceAdmin: false });
 const partner = actor({ tenantId: 'T_PARTNER', userId: 'U_PAT', displayName: 'Pat', isWorkspaceAdmin: true });
 
 function expectRefused(action: () => unknown, code: string, message: RegExp): void {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DomainError);
-    expect((error as DomainError).code).toBe(code);
-    expect((error as DomainError).message).toMatch(message);
-    return;
-  }
-  throw new Error('expected a refusal');
+  const error = refusal(action);
+  expect(error.code).toBe(code);
+  expect(error.message).toMatch(message);
 }
 
 describe('rules governance use-cases and flows (chat-neutral)', () => {

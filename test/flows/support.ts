@@ -1,7 +1,9 @@
 import { rmSync } from 'node:fs';
+import { expect } from 'vitest';
 import type { AppDeps } from '../../src/app/deps.ts';
 import type { ChatActor } from '../../src/app/chat-actor.ts';
 import { loadConfig } from '../../src/config.ts';
+import { DomainError } from '../../src/domain/errors.ts';
 import { createLogger } from '../../src/logger.ts';
 import { buildAppDeps } from '../../src/service.ts';
 import { fixedHelpdesks } from '../support/helpdesks.ts';
@@ -25,4 +27,15 @@ export function flowDeps(): { deps: AppDeps; clock: TestClock; close(): void } {
 
 export function actor(overrides: Partial<ChatActor> = {}): ChatActor {
   return { platform: 'slack', tenantId: 'T_ACME', userId: 'U_ALICE', displayName: 'Alice', isWorkspaceAdmin: true, ...overrides };
+}
+
+/** Runs `action` and returns the DomainError it throws; fails when it throws none. */
+export function refusal(action: () => unknown): DomainError {
+  try {
+    action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(DomainError);
+    return error as DomainError;
+  }
+  throw new Error('expected a refusal');
 }
