@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { checkAdaptiveCard } from '../support/adaptive-cards.ts';
-import { freePort, tempDir } from '../support/nodes.ts';
+import { freeLocalModePorts, freePort, localModeEnv, tempDir, type LocalModePorts } from '../support/nodes.ts';
 import { Playground, type PlaygroundEvent } from '../support/playground.ts';
 import { runDeskbridge, startServiceProcess, type ServiceProcess } from '../support/processes.ts';
 import { findAction, findInput, submission } from '../support/teams-nodes.ts';
@@ -30,19 +30,13 @@ describe('local mode: `npm start` with no chat credentials runs the whole produc
   let playground: Playground;
   let dataDir: string;
   let env: Record<string, string>;
-  let ports: { service: number; freshdesk: number; xurrent: number; playground: number };
+  let ports: LocalModePorts;
 
   beforeAll(async () => {
     dataDir = tempDir('deskbridge-local-');
-    ports = { service: await freePort(), freshdesk: await freePort(), xurrent: await freePort(), playground: await freePort() };
+    ports = await freeLocalModePorts();
     env = {
-      LOCAL_MODE: 'auto',
-      PORT: String(ports.service),
-      HOST: '127.0.0.1',
-      DESKBRIDGE_DATA_DIR: dataDir,
-      LOCAL_FRESHDESK_PORT: String(ports.freshdesk),
-      LOCAL_XURRENT_PORT: String(ports.xurrent),
-      LOCAL_PLAYGROUND_PORT: String(ports.playground),
+      ...localModeEnv(ports, dataDir),
       SYNC_INTERVAL_MS: '200',
       SYNC_POLL_INTERVAL_MS: '500',
       POLLER_HEALTH_CRON: '* * * * * *',

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { loadConfig } from '../../src/config.ts';
 import { isLocalMode, loadLocalSettings } from '../../src/local/settings.ts';
-import { freePort, tempDir } from '../support/nodes.ts';
+import { freeLocalModePorts, localModeEnv, tempDir, type LocalModePorts } from '../support/nodes.ts';
 import { startServiceProcess, type ServiceProcess } from '../support/processes.ts';
 
 function listening(port: number): Promise<boolean> {
@@ -34,20 +34,14 @@ describe('local mode is decided by the chat credentials', () => {
 describe('production mode: with MICROSOFT_APP_* set, `npm start` starts none of local mode', () => {
   let service: ServiceProcess;
   let dataDir: string;
-  let ports: { service: number; freshdesk: number; xurrent: number; playground: number };
+  let ports: LocalModePorts;
 
   beforeAll(async () => {
     dataDir = tempDir('deskbridge-production-');
-    ports = { service: await freePort(), freshdesk: await freePort(), xurrent: await freePort(), playground: await freePort() };
+    ports = await freeLocalModePorts();
     service = await startServiceProcess(
       {
-        LOCAL_MODE: 'auto',
-        PORT: String(ports.service),
-        HOST: '127.0.0.1',
-        DESKBRIDGE_DATA_DIR: dataDir,
-        LOCAL_FRESHDESK_PORT: String(ports.freshdesk),
-        LOCAL_XURRENT_PORT: String(ports.xurrent),
-        LOCAL_PLAYGROUND_PORT: String(ports.playground),
+        ...localModeEnv(ports, dataDir),
         MICROSOFT_APP_ID: '11111111-2222-3333-4444-555555555555',
         MICROSOFT_APP_PASSWORD: 'a-client-secret',
         POLLER_ENABLED: 'false',
@@ -82,21 +76,15 @@ describe('production mode: with MICROSOFT_APP_* set, `npm start` starts none of 
 describe('local mode with LOCAL_PLAYGROUND=false: the simulators and instances, no Playground', () => {
   let service: ServiceProcess;
   let dataDir: string;
-  let ports: { service: number; freshdesk: number; xurrent: number; playground: number };
+  let ports: LocalModePorts;
 
   beforeAll(async () => {
     dataDir = tempDir('deskbridge-no-playground-');
-    ports = { service: await freePort(), freshdesk: await freePort(), xurrent: await freePort(), playground: await freePort() };
+    ports = await freeLocalModePorts();
     service = await startServiceProcess(
       {
-        LOCAL_MODE: 'auto',
+        ...localModeEnv(ports, dataDir),
         LOCAL_PLAYGROUND: 'false',
-        PORT: String(ports.service),
-        HOST: '127.0.0.1',
-        DESKBRIDGE_DATA_DIR: dataDir,
-        LOCAL_FRESHDESK_PORT: String(ports.freshdesk),
-        LOCAL_XURRENT_PORT: String(ports.xurrent),
-        LOCAL_PLAYGROUND_PORT: String(ports.playground),
         POLLER_ENABLED: 'false',
       },
       `http://127.0.0.1:${ports.service}/healthz`,

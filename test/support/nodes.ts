@@ -63,6 +63,31 @@ export function loopbackNodeEnv(port: number, dataDir: string): Record<string, s
   };
 }
 
+/** The ports `npm start` in local mode listens on: the service's, the two simulators' and the Playground's. */
+export interface LocalModePorts {
+  service: number;
+  freshdesk: number;
+  xurrent: number;
+  playground: number;
+}
+
+export async function freeLocalModePorts(): Promise<LocalModePorts> {
+  return { service: await freePort(), freshdesk: await freePort(), xurrent: await freePort(), playground: await freePort() };
+}
+
+/** The environment of a service process that may start local mode (LOCAL_MODE=auto), on loopback, these ports and this data dir. */
+export function localModeEnv(ports: LocalModePorts, dataDir: string): Record<string, string> {
+  return {
+    LOCAL_MODE: 'auto',
+    PORT: String(ports.service),
+    HOST: '127.0.0.1',
+    DESKBRIDGE_DATA_DIR: dataDir,
+    LOCAL_FRESHDESK_PORT: String(ports.freshdesk),
+    LOCAL_XURRENT_PORT: String(ports.xurrent),
+    LOCAL_PLAYGROUND_PORT: String(ports.playground),
+  };
+}
+
 export async function startTestNode(
   name: string,
   options: { clock?: TestClock; helpdesks?: HelpdeskDirectory; env?: Record<string, string> } = {},
