@@ -114,6 +114,34 @@ export async function registerOn(node: SyncNode, slug: string, sim: Simulator, o
   return instance;
 }
 
+export interface SyncPair {
+  a: SyncNode;
+  b: SyncNode;
+  /** The helpdesk simulator of A's instance, and the agent working in it; likewise for B. */
+  aSim: Simulator;
+  bSim: Simulator;
+  aAgent: Helpdesk;
+  bAgent: Helpdesk;
+}
+
+/**
+ * Two simulators and two sync nodes: A's instance registered on node A, B's on node B (webhooks on), and an agent on
+ * each simulator. Not yet connected. Stops what it started when a registration fails.
+ */
+export async function startSyncPair(aSide: { slug: string; platform: Platform }, bSide: { slug: string; platform: Platform }): Promise<SyncPair> {
+  const [aSim, bSim] = await Promise.all([startSimulator(aSide.platform), startSimulator(bSide.platform)]);
+  const [a, b] = await Promise.all([startSyncNode('a'), startSyncNode('b')]);
+  try {
+    await registerOn(a, aSide.slug, aSim);
+    await registerOn(b, bSide.slug, bSim);
+  } catch (error) {
+    await Promise.all([a.stop(), b.stop()]);
+    await Promise.all([aSim.close(), bSim.close()]);
+    throw error;
+  }
+  return { a, b, aSim, bSim, aAgent: agentOf(aSim), bAgent: agentOf(bSim) };
+}
+
 /** Initiates on A, accepts on B; returns both connection ids. */
 export async function connect(
   a: SyncNode,

@@ -5,7 +5,7 @@ import { listSyncErrors, retrySyncError } from '../../src/app/sync-errors.ts';
 import { addTrigger } from '../../src/app/triggers.ts';
 import type { Helpdesk } from '../../src/domain/helpdesk.ts';
 import { defaultScripts } from '../../src/rules/index.ts';
-import { agentOf, connect, registerOn, rows, settle, startSimulator, startSyncNode, syncUntil, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
+import { connect, rows, settle, startSyncPair, syncUntil, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
 
 /** A (Freshdesk "acme") -> B (Freshservice "initech"), every ticket selected. */
 describe('failures', () => {
@@ -18,12 +18,7 @@ describe('failures', () => {
   let ids: { a: string; b: string };
 
   beforeEach(async () => {
-    [fd, fs] = await Promise.all([startSimulator('freshdesk'), startSimulator('freshservice')]);
-    [a, b] = await Promise.all([startSyncNode('a'), startSyncNode('b')]);
-    await registerOn(a, 'acme', fd);
-    await registerOn(b, 'initech', fs);
-    fdAgent = agentOf(fd);
-    fsAgent = agentOf(fs);
+    ({ a, b, aSim: fd, bSim: fs, aAgent: fdAgent, bAgent: fsAgent } = await startSyncPair({ slug: 'acme', platform: 'freshdesk' }, { slug: 'initech', platform: 'freshservice' }));
     const [group] = await fdAgent.listProjects();
     const [workspace] = await fsAgent.listProjects();
     ids = await connect(a, 'acme', b, 'initech', { aProject: group!.id, bProject: workspace!.id });

@@ -3,7 +3,7 @@ import { addTrigger } from '../../src/app/triggers.ts';
 import { publishRuleVersion, saveRuleDraft } from '../../src/app/rule-versions.ts';
 import { listConnections } from '../../src/app/connection-lifecycle.ts';
 import type { Helpdesk } from '../../src/domain/helpdesk.ts';
-import { agentOf, connect, registerOn, settle, startSimulator, startSyncNode, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
+import { connect, settle, startSyncPair, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
 
 const xurrentIncoming = `if (firstSync) {
     entity.category = "incident"
@@ -35,12 +35,7 @@ describe('Freshdesk <-> Xurrent, two nodes, Script mode', () => {
   let ids: { a: string; b: string };
 
   beforeAll(async () => {
-    [fd, xr] = await Promise.all([startSimulator('freshdesk'), startSimulator('xurrent')]);
-    [a, b] = await Promise.all([startSyncNode('a'), startSyncNode('b')]);
-    await registerOn(a, 'acme', fd);
-    await registerOn(b, 'globex', xr);
-    fdAgent = agentOf(fd);
-    xrAgent = agentOf(xr);
+    ({ a, b, aSim: fd, bSim: xr, aAgent: fdAgent, bAgent: xrAgent } = await startSyncPair({ slug: 'acme', platform: 'freshdesk' }, { slug: 'globex', platform: 'xurrent' }));
     const projects = await fdAgent.listProjects();
     ids = await connect(a, 'acme', b, 'globex', { aProject: projects[0]!.id });
     for (const [node, id, incoming] of [[b, ids.b, xurrentIncoming], [a, ids.a, freshdeskIncoming]] as const) {

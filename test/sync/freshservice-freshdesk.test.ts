@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTrigger } from '../../src/app/triggers.ts';
 import type { Helpdesk } from '../../src/domain/helpdesk.ts';
-import { agentOf, connect, registerOn, settle, startSimulator, startSyncNode, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
+import { connect, settle, startSyncPair, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
 
 describe('Freshservice <-> Freshdesk, Basic mode (the default rules)', () => {
   let a: SyncNode;
@@ -12,12 +12,7 @@ describe('Freshservice <-> Freshdesk, Basic mode (the default rules)', () => {
   let fdAgent: Helpdesk;
 
   beforeAll(async () => {
-    [fs, fd] = await Promise.all([startSimulator('freshservice'), startSimulator('freshdesk')]);
-    [a, b] = await Promise.all([startSyncNode('a'), startSyncNode('b')]);
-    await registerOn(a, 'initech', fs);
-    await registerOn(b, 'acme', fd);
-    fsAgent = agentOf(fs);
-    fdAgent = agentOf(fd);
+    ({ a, b, aSim: fs, bSim: fd, aAgent: fsAgent, bAgent: fdAgent } = await startSyncPair({ slug: 'initech', platform: 'freshservice' }, { slug: 'acme', platform: 'freshdesk' }));
     const [workspace] = await fsAgent.listProjects();
     const [group] = await fdAgent.listProjects();
     const ids = await connect(a, 'initech', b, 'acme', { mode: 'basic', aProject: workspace!.id, bProject: group!.id });

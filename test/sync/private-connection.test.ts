@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTrigger } from '../../src/app/triggers.ts';
 import type { Helpdesk } from '../../src/domain/helpdesk.ts';
-import { agentOf, connect, registerOn, rows, settle, startSimulator, startSyncNode, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
+import { connect, rows, settle, startSyncPair, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
 
 describe('a private connection: the private node is never called, it pulls', () => {
   let a: SyncNode;
@@ -12,12 +12,7 @@ describe('a private connection: the private node is never called, it pulls', () 
   let fsAgent: Helpdesk;
 
   beforeAll(async () => {
-    [fd, fs] = await Promise.all([startSimulator('freshdesk'), startSimulator('freshservice')]);
-    [a, b] = await Promise.all([startSyncNode('a'), startSyncNode('b')]);
-    await registerOn(a, 'acme', fd);
-    await registerOn(b, 'initech', fs);
-    fdAgent = agentOf(fd);
-    fsAgent = agentOf(fs);
+    ({ a, b, aSim: fd, bSim: fs, aAgent: fdAgent, bAgent: fsAgent } = await startSyncPair({ slug: 'acme', platform: 'freshdesk' }, { slug: 'initech', platform: 'freshservice' }));
     const [group] = await fdAgent.listProjects();
     const [workspace] = await fsAgent.listProjects();
     const ids = await connect(a, 'acme', b, 'initech', { privateB: true, aProject: group!.id, bProject: workspace!.id });
