@@ -16,25 +16,14 @@ import { loadConfig } from '../../src/config.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import { fixedHelpdesks } from '../support/helpdesks.ts';
 import { tempDir, TestClock } from '../support/nodes.ts';
-import { registerTestInstance, snapshot, twoNodes } from '../support/story.ts';
+import { initiateAcmeToGlobex, registerTestInstance, snapshot, twoNodes } from '../support/story.ts';
 
 type Nodes = Awaited<ReturnType<typeof twoNodes>>;
 
 const HOUR = 3_600_000;
 
 function initiateFromAcme(nodes: Nodes, overrides: Partial<Parameters<typeof initiateConnection>[1]> = {}) {
-  return initiateConnection(nodes.a.deps, {
-    instance: 'acme',
-    destinationUrl: nodes.b.instanceUrl('globex'),
-    mode: 'script',
-    localShortName: 'Acme',
-    remoteShortName: 'Globex',
-    name: 'Acme to Globex',
-    description: 'Escalations from Acme support to Globex IT',
-    incomingProjectId: '1002',
-    actor: 'test:alice',
-    ...overrides,
-  });
+  return initiateAcmeToGlobex(nodes, { description: 'Escalations from Acme support to Globex IT', incomingProjectId: '1002', ...overrides });
 }
 
 /** Runs `action`, expects a DomainError with `code`, and checks that neither node's database changed. */

@@ -3,11 +3,10 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptInvitation } from '../../src/app/accept-invitation.ts';
-import { initiateConnection } from '../../src/app/initiate-connection.ts';
 import { listConnections } from '../../src/app/connection-lifecycle.ts';
 import { decodeInvitation, deriveConnectionKey } from '../../src/domain/invitation.ts';
 import { signedHeaders } from '../../src/domain/request-signing.ts';
-import { API_KEYS, twoNodes } from '../support/story.ts';
+import { API_KEYS, initiateAcmeToGlobex, twoNodes } from '../support/story.ts';
 
 type Nodes = Awaited<ReturnType<typeof twoNodes>>;
 
@@ -49,16 +48,7 @@ async function send(
 
 beforeAll(async () => {
   nodes = await twoNodes();
-  ({ code } = await initiateConnection(nodes.a.deps, {
-    instance: 'acme',
-    destinationUrl: nodes.b.instanceUrl('globex'),
-    mode: 'script',
-    localShortName: 'Acme',
-    remoteShortName: 'Globex',
-    name: 'Acme to Globex',
-    incomingProjectId: '1001',
-    actor: 'test:alice',
-  }));
+  ({ code } = await initiateAcmeToGlobex(nodes));
   const accepted = await acceptInvitation(nodes.b.deps, { instance: 'globex', code, actor: 'test:bob' });
   aConnectionId = listConnections(nodes.a.deps)[0]!.id;
   key = deriveConnectionKey(decodeInvitation(code).payload.secret, aConnectionId, accepted.id);

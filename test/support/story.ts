@@ -45,6 +45,24 @@ export async function twoNodes(): Promise<{ a: TestNode; b: TestNode; stop(): Pr
   };
 }
 
+/** Initiates the Script connection "Acme to Globex" from acme on A to globex on B, as `twoNodes` serves them; `overrides` change any field. */
+export function initiateAcmeToGlobex(
+  nodes: { a: { deps: AppDeps }; b: { instanceUrl(slug: string): string } },
+  overrides: Partial<Parameters<typeof initiateConnection>[1]> = {},
+) {
+  return initiateConnection(nodes.a.deps, {
+    instance: 'acme',
+    destinationUrl: nodes.b.instanceUrl('globex'),
+    mode: 'script',
+    localShortName: 'Acme',
+    remoteShortName: 'Globex',
+    name: 'Acme to Globex',
+    incomingProjectId: '1001',
+    actor: 'test:alice',
+    ...overrides,
+  });
+}
+
 /** Bookkeeping that background loops keep whatever a test does (seen request ids, the sync engine's cursors and
  * pull-mode probe, the poller's lease): not state a person changed. */
 const backgroundBookkeeping = ['node_request_ids', 'sync_state', 'poller_leases'];
