@@ -29,6 +29,7 @@ import { registerInstance } from '../src/app/instances.ts';
 import { addTrigger } from '../src/app/triggers.ts';
 import { instanceWebhook } from '../src/app/webhook-secrets.ts';
 import { startSimulator, startSyncNode, type Simulator, type SyncNode } from '../test/support/sync-nodes.ts';
+import { machineClock } from '../test/support/nodes.ts';
 
 const TICKETS = Number(process.env.BENCH_TICKETS ?? 1000);
 const RATE = Number(process.env.BENCH_RATE ?? 60);
@@ -67,7 +68,7 @@ function simulatorRole(): Handlers {
   };
   return {
     async start(platform: 'freshdesk' | 'freshservice'): Promise<SimInfo> {
-      const started = await startSimulator(platform, 1_000_000);
+      const started = await startSimulator(platform, machineClock, 1_000_000);
       sim = started;
       const s = need();
       return { platform, url: s.url, apiKey: s.apiKey };
@@ -106,7 +107,7 @@ function nodeRole(): Handlers {
   };
   return {
     async start(name: string, env: Record<string, string>) {
-      node = await startSyncNode(name, env);
+      node = await startSyncNode(name, env, machineClock);
       if (process.env.BENCH_DEBUG) {
         for (const step of STEPS) {
           const original = node.sync[step].bind(node.sync) as () => Promise<number>;

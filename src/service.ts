@@ -50,7 +50,7 @@ export function buildSyncEngine(deps: AppDeps, config: Config): SyncEngine {
   const { errorAfterFailures, errorAfterMs, ...pace } = config.sync;
   const engine = new SyncEngine(deps, {
     ...pace,
-    transport: nodeSyncTransport(new NodeClient({ timeoutMs: config.nodeTimeoutMs })),
+    transport: nodeSyncTransport(new NodeClient({ timeoutMs: config.nodeTimeoutMs, clock: deps.clock })),
     health: { failuresBeforeError: errorAfterFailures, errorAfterMs },
   });
   deps.kickSync = () => engine.kick();
@@ -64,14 +64,15 @@ export function buildAppDeps(options: ServiceOptions): AppDeps {
   const secrets = new SecretBox(config.secretKey ?? loadOrCreateKeyFile(config.dataDir));
   const events = new AppEvents();
   events.reportErrorsTo((error, event) => options.logger.error({ err: error, event: event.type }, 'event listener failed'));
+  const clock = options.clock ?? (() => new Date());
   return {
     db,
     secrets,
-    clock: options.clock ?? (() => new Date()),
+    clock,
     publicUrl: config.publicUrl,
     invitationTtlMs: config.invitationTtlMs,
     helpdesks: options.helpdesks,
-    remote: options.remote ?? new NodeClient({ timeoutMs: config.nodeTimeoutMs }),
+    remote: options.remote ?? new NodeClient({ timeoutMs: config.nodeTimeoutMs, clock }),
     logger: options.logger,
     events,
     helpdeskFor: connectorsPerInstance(secrets, options.connectorOptions),
@@ -123,7 +124,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   sync.start();
   const poller = new Poller(deps, {
     config: options.config.poller,
-    probe: defaultHealthProbe(deps, pollerNodeClient(options.config.nodeTimeoutMs)),
+    probe: defaultHealthProbe(deps, pollerNodeClient(options.config.nodeTimeoutMs, deps.clock)),
     notifiers: [...(slack ? [slack.notifier] : []), teams.notifier],
     sync,
   });

@@ -26,16 +26,20 @@ const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: 
 export interface NodeClientOptions {
   timeoutMs: number;
   fetch?: typeof fetch;
+  /** The node's clock: signatures carry its time, which the other node checks against its own (5-minute window). */
+  clock?: () => Date;
 }
 
 /** Talks to other DeskBridge nodes over HTTP, with a timeout of seconds on every call. */
 export class NodeClient implements RemoteNodes {
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
+  readonly #clock: () => Date;
 
   constructor(options: NodeClientOptions) {
     this.#timeoutMs = options.timeoutMs;
     this.#fetch = options.fetch ?? fetch;
+    this.#clock = options.clock ?? (() => new Date());
   }
 
   async fetchInstanceInfo(instanceUrl: string): Promise<RemoteInstanceInfo> {
@@ -68,7 +72,7 @@ export class NodeClient implements RemoteNodes {
   ): Promise<T> {
     const path = `/v1/connections/${encodeURIComponent(connection.remoteConnectionId)}${pathAfterConnection}`;
     const text = body === undefined ? '' : JSON.stringify(body);
-    const headers = signedHeaders(connection.key, { method, path, body: text, timestamp: Date.now(), idempotencyKey: randomUUID() });
+    const headers = signedHeaders(connection.key, { method, path, body: text, timestamp: this.#clock().getTime(), idempotencyKey: randomUUID() });
     const result = await this.#request(
       `${connection.nodeUrl}${path}`,
       { method, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: text }) },

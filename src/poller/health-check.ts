@@ -22,8 +22,8 @@ export interface HealthProbe {
 const remoteHealthSchema = z.object({ status: z.enum(statuses) }).loose();
 
 /** The node client the poller checks other nodes with: keep-alive over node:http (see src/http/light-client.ts). */
-export function pollerNodeClient(timeoutMs: number): NodeClient {
-  return new NodeClient({ timeoutMs, fetch: lightFetch(timeoutMs, keepAliveAgents(256)) });
+export function pollerNodeClient(timeoutMs: number, clock?: () => Date): NodeClient {
+  return new NodeClient({ timeoutMs, fetch: lightFetch(timeoutMs, keepAliveAgents(256)), ...(clock ? { clock } : {}) });
 }
 
 export function defaultHealthProbe(deps: AppDeps, client: NodeClient): HealthProbe {

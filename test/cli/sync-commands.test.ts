@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.ts';
 import { agentOf, connect, registerOn, startSimulator, startSyncNode, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
+import { TestClock } from '../support/nodes.ts';
 
 function capture() {
   let out = '';
@@ -23,8 +24,9 @@ describe('deskbridge triggers | errors | rules publish | sync bulk', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    [fd, fs] = await Promise.all([startSimulator('freshdesk'), startSimulator('freshservice')]);
-    [a, b] = await Promise.all([startSyncNode('a'), startSyncNode('b')]);
+    const clock = TestClock.ticking();
+    [fd, fs] = await Promise.all([startSimulator('freshdesk', clock), startSimulator('freshservice', clock)]);
+    [a, b] = await Promise.all([startSyncNode('a', {}, clock), startSyncNode('b', {}, clock)]);
     await registerOn(a, 'acme', fd, { webhooks: false });
     await registerOn(b, 'initech', fs, { webhooks: false });
     const [group] = await agentOf(fd).listProjects();

@@ -24,15 +24,47 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A clock the test moves by hand. */
-export class TestClock {
-  #now: number;
-  constructor(start = Date.parse('2026-11-21T09:00:00Z')) {
-    this.#now = start;
+/** The date every test clock starts on, whatever the wall clock says (CI runs the suite today and 400 days ahead). */
+export const TEST_START = Date.parse('2026-11-21T09:00:00Z');
+
+/** What every clock-driven part of a test reads: nodes a Date, helpdesk simulators milliseconds. */
+export interface SharedClock {
+  now(): Date;
+  ms(): number;
+  readonly forSimulator: { now(): number };
+}
+
+/**
+ * The machine's own clock, for tests whose nodes run in processes of their own: there it is the one clock they all
+ * share (and `faketime` moves it for all of them at once).
+ */
+export const machineClock: SharedClock = { now: () => new Date(), ms: () => Date.now(), forSimulator: Date };
+
+/**
+ * The one clock of a test: every node, simulator and clock-driven part of the test reads it, so no expectation
+ * depends on the wall-clock date. It starts on a fixed date and moves only by hand, or, `ticking`, also with the
+ * real time that passes (for engines that wait out backoffs); `advance` moves it either way.
+ */
+export class TestClock implements SharedClock {
+  #base: number;
+  readonly #tickingSince: number | null;
+  constructor(start = TEST_START, options: { ticking?: boolean } = {}) {
+    this.#base = start;
+    this.#tickingSince = options.ticking ? performance.now() : null;
   }
-  now = (): Date => new Date(this.#now);
+  /** A clock that moves with the real time from the fixed start on. */
+  static ticking(start = TEST_START): TestClock {
+    return new TestClock(start, { ticking: true });
+  }
+  /** Milliseconds since 1970 on this clock (the simulators' `clock.now()`). */
+  ms = (): number => this.#base + (this.#tickingSince === null ? 0 : Math.floor(performance.now() - this.#tickingSince));
+  now = (): Date => new Date(this.ms());
+  /** The clock for a helpdesk simulator, which reads milliseconds. */
+  get forSimulator(): { now(): number } {
+    return { now: this.ms };
+  }
   advance(ms: number): void {
-    this.#now += ms;
+    this.#base += ms;
   }
 }
 

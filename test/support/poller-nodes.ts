@@ -91,11 +91,11 @@ export async function startRestartableNode(
 }
 
 /**
- * A (acme, Freshdesk, Slack to a fake Slack) and B (globex, Xurrent), on one controllable clock that starts at the
- * real time: node requests are signed with the real time, so the clock may only move a few minutes before they fail.
+ * A (acme, Freshdesk, Slack to a fake Slack) and B (globex, Xurrent), on one controllable clock: both sign and check
+ * node requests with it, so it may move as far as a test needs.
  */
 export async function pollerPair(slack: FakeSlack, env: { a?: Record<string, string>; b?: Record<string, string> } = {}) {
-  const clock = new TestClock(Date.now());
+  const clock = new TestClock();
   const a = await startRestartableNode('a', { clock, slack, ...(env.a ? { env: env.a } : {}) });
   const b = await startRestartableNode('b', { clock, ...(env.b ? { env: env.b } : {}) });
   await registerTestInstance(a.service.deps, 'acme', 'freshdesk');

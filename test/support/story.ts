@@ -30,9 +30,9 @@ export async function registerTestInstance(
 
 /** Two nodes: A serves "acme" (Freshdesk), B serves "globex" (Xurrent). */
 export async function twoNodes(): Promise<{ a: TestNode; b: TestNode; stop(): Promise<void> }> {
-  const clock = new TestClock();
-  const a = await startTestNode('a', { clock: new TestClock(clock.now().getTime()) });
-  const b = await startTestNode('b', { clock: new TestClock(clock.now().getTime()) });
+  // Two clocks on the same start, so a test can move one side past an expiry while the other stays.
+  const a = await startTestNode('a', { clock: new TestClock() });
+  const b = await startTestNode('b', { clock: new TestClock() });
   await registerTestInstance(a.deps, 'acme', 'freshdesk');
   await registerTestInstance(b.deps, 'globex', 'xurrent');
   return {

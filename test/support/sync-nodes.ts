@@ -14,7 +14,7 @@ import type { Helpdesk } from '../../src/domain/helpdesk.ts';
 import type { Platform } from '../../src/domain/instance.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startService, type RunningService } from '../../src/service.ts';
-import { freePort, loopbackNodeEnv, tempDir } from './nodes.ts';
+import { freePort, loopbackNodeEnv, tempDir, TestClock, type SharedClock } from './nodes.ts';
 
 /** Fast retries for tests: no real waiting on a throttled or failing simulator. */
 export const fastConnectorOptions = {
@@ -27,12 +27,17 @@ export interface SyncNode extends RunningService {
   name: string;
   dataDir: string;
   config: Config;
+  /** The test's clock, shared with the other node and the simulators of the test. */
+  clock: SharedClock;
   logs: string[];
   stop(): Promise<void>;
 }
 
-/** A node with a real clock (signatures), real connectors, and no engine timer: tests drive the engine. */
-export async function startSyncNode(name: string, env: Record<string, string> = {}): Promise<SyncNode> {
+/**
+ * A node with real connectors and no engine timer (tests drive the engine), on the test's clock: a ticking one from
+ * the fixed test start unless the test passes the clock its other nodes and simulators share.
+ */
+export async function startSyncNode(name: string, env: Record<string, string> = {}, clock: SharedClock = TestClock.ticking()): Promise<SyncNode> {
   const dataDir = tempDir(`deskbridge-sync-${name}-`);
   const port = await freePort();
   const config = loadConfig({
@@ -58,12 +63,14 @@ export async function startSyncNode(name: string, env: Record<string, string> = 
     logger: createLogger('warn', sink),
     helpdesks: connectorDirectory(fastConnectorOptions),
     connectorOptions: fastConnectorOptions,
+    clock: clock.now,
   });
   return {
     ...service,
     name,
     dataDir,
     config,
+    clock,
     logs,
     async stop() {
       await service.close();
@@ -77,10 +84,12 @@ export type Simulator =
   | (Awaited<ReturnType<typeof startFreshserviceSimulator>> & { platform: 'freshservice' })
   | (Awaited<ReturnType<typeof startXurrentSimulator>> & { platform: 'xurrent' });
 
-export async function startSimulator(platform: Platform, rateLimitPerMinute = 100_000): Promise<Simulator> {
-  if (platform === 'freshdesk') return { ...(await startFreshdeskSimulator({ rateLimitPerMinute, webhookRetryDelayMs: 5 })), platform };
-  if (platform === 'freshservice') return { ...(await startFreshserviceSimulator({ rateLimitPerMinute, webhookRetryDelayMs: 5 })), platform };
-  return { ...(await startXurrentSimulator({ rateLimitPerMinute, webhookRetryDelayMs: 5 })), platform };
+/** A helpdesk simulator on the test's clock (the one its nodes share). */
+export async function startSimulator(platform: Platform, clock: SharedClock, rateLimitPerMinute = 100_000): Promise<Simulator> {
+  const options = { rateLimitPerMinute, webhookRetryDelayMs: 5, clock: clock.forSimulator };
+  if (platform === 'freshdesk') return { ...(await startFreshdeskSimulator(options)), platform };
+  if (platform === 'freshservice') return { ...(await startFreshserviceSimulator(options)), platform };
+  return { ...(await startXurrentSimulator(options)), platform };
 }
 
 /** A connector of our own onto a simulator: the "agent" who creates and edits tickets in the tests. */
@@ -129,8 +138,9 @@ export interface SyncPair {
  * each simulator. Not yet connected. Stops what it started when a registration fails.
  */
 export async function startSyncPair(aSide: { slug: string; platform: Platform }, bSide: { slug: string; platform: Platform }): Promise<SyncPair> {
-  const [aSim, bSim] = await Promise.all([startSimulator(aSide.platform), startSimulator(bSide.platform)]);
-  const [a, b] = await Promise.all([startSyncNode('a'), startSyncNode('b')]);
+  const clock = TestClock.ticking();
+  const [aSim, bSim] = await Promise.all([startSimulator(aSide.platform, clock), startSimulator(bSide.platform, clock)]);
+  const [a, b] = await Promise.all([startSyncNode('a', {}, clock), startSyncNode('b', {}, clock)]);
   try {
     await registerOn(a, aSide.slug, aSim);
     await registerOn(b, bSide.slug, bSim);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTrigger } from '../../src/app/triggers.ts';
 import { agentOf, connect, registerOn, rows, startSimulator, startSyncNode, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
+import { TestClock } from '../support/nodes.ts';
 
 /**
  * The API budget of a synced ticket (the issue's benchmark target): Freshdesk -> Freshservice, webhooks on both sides,
@@ -15,9 +16,10 @@ describe('API calls per synced ticket', () => {
   let fs: Simulator;
 
   beforeAll(async () => {
-    [fd, fs] = await Promise.all([startSimulator('freshdesk'), startSimulator('freshservice')]);
+    const clock = TestClock.ticking();
+    [fd, fs] = await Promise.all([startSimulator('freshdesk', clock), startSimulator('freshservice', clock)]);
     const env = { SYNC_INTERVAL_MS: '50', SYNC_ECHO_SETTLE_MS: '150' };
-    [a, b] = await Promise.all([startSyncNode('calls-a', env), startSyncNode('calls-b', env)]);
+    [a, b] = await Promise.all([startSyncNode('calls-a', env, clock), startSyncNode('calls-b', env, clock)]);
     await registerOn(a, 'acme', fd);
     await registerOn(b, 'initech', fs);
     const [group] = await agentOf(fd).listProjects();

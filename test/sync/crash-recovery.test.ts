@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { buildAppDeps } from '../../src/service.ts';
 import { connectorDirectory } from '../../adapters/helpdesk/index.ts';
-import { freePort, tempDir } from '../support/nodes.ts';
+import { freePort, machineClock, tempDir } from '../support/nodes.ts';
 import { repoRoot, runDeskbridge, startServiceProcess, type ServiceProcess } from '../support/processes.ts';
 import { agentOf, startSimulator, type Simulator } from '../support/sync-nodes.ts';
 
@@ -75,7 +75,8 @@ describe('exactly once across a SIGKILL of the receiving node', () => {
   });
 
   it(`bulk-syncs ${TICKETS} tickets; the receiver is killed mid-way and restarted; each arrives once with its note`, async () => {
-    [fs, fd] = await Promise.all([startSimulator('freshservice'), startSimulator('freshdesk')]);
+    // The nodes run in processes of their own, on the machine's clock: the simulators share it.
+    [fs, fd] = await Promise.all([startSimulator('freshservice', machineClock), startSimulator('freshdesk', machineClock)]);
     if (fs.platform === 'xurrent' || fd.platform === 'xurrent') throw new Error('unexpected platform');
     for (let i = 0; i < TICKETS; i++) {
       fs.addTicket({

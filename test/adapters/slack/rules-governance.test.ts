@@ -13,11 +13,6 @@ import { startSlackNode, viewText, type OpenModal, type SlackNode } from '../../
 import type { SlackCall } from '../../support/fake-slack.ts';
 import { agentOf, connect, fastConnectorOptions, registerOn, startSimulator, startSyncNode, syncUntil, type Simulator, type SyncNode } from '../../support/sync-nodes.ts';
 
-/** Node A's clock is the real one: it signs node requests to B and reads simulator times. */
-class RealClock extends TestClock {
-  override now = (): Date => new Date();
-}
-
 const alice = { id: 'U_ALICE', team_id: 'T_ACME', name: 'Alice Admin', is_admin: true };
 const bob = { id: 'U_BOB', team_id: 'T_ACME', name: 'Bob Approver' };
 const mallory = { id: 'U_MALLORY', team_id: 'T_ACME', name: 'Mallory Member' };
@@ -36,9 +31,11 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
   let connectionId: string;
 
   beforeAll(async () => {
-    [fd, fs] = await Promise.all([startSimulator('freshdesk'), startSimulator('freshservice')]);
-    a = await startSlackNode('a', { clock: new RealClock(), helpdesks: connectorDirectory(fastConnectorOptions), env: { SYNC_INTERVAL_MS: '0', LOG_LEVEL: 'warn' } });
-    b = await startSyncNode('b');
+    // One clock for both nodes and both helpdesks: node requests are signed and checked with it.
+    const clock = TestClock.ticking();
+    [fd, fs] = await Promise.all([startSimulator('freshdesk', clock), startSimulator('freshservice', clock)]);
+    a = await startSlackNode('a', { clock, helpdesks: connectorDirectory(fastConnectorOptions), env: { SYNC_INTERVAL_MS: '0', LOG_LEVEL: 'warn' } });
+    b = await startSyncNode('b', {}, clock);
     a.slackApi.addUser(alice).addUser(bob).addUser(mallory);
     a.slackApi.botToken = 'xoxb-a-test-token';
     // A SlackNode is a node like any other for the sync helpers.
@@ -301,7 +298,7 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
   }, 30_000);
 
   it('errors: the blocked entities with Retry and Resolve, redrawn in place', async () => {
-    const at = new Date();
+    const at = a.clock.now();
     recordEntityError(a.deps.db, { connectionId, direction: 'outgoing', entityId: '999', entityKey: '#999', error: new DomainError('script_error', 'The outgoing script failed at line 3, column 5', { line: 3, column: 5 }), at });
     recordEntityError(a.deps.db, { connectionId, direction: 'outgoing', entityId: '998', entityKey: '#998', error: new DomainError('helpdesk_validation', 'Freshdesk refused the update'), at });
     expect(await ephemeral(mallory, `errors ${CONNECTION}`)).toMatch(/Only DeskBridge admins/);

@@ -24,6 +24,7 @@ import {
   type TeamsTestUser,
 } from '../../support/teams-nodes.ts';
 import { InPlaceCard } from './driver.ts';
+import { TestClock } from '../../support/nodes.ts';
 
 type Json = Record<string, unknown>;
 
@@ -55,9 +56,11 @@ describe('rules, approval and triggers over Teams', () => {
   let connectionId: string;
 
   beforeAll(async () => {
-    [fd, fs] = await Promise.all([startSimulator('freshdesk'), startSimulator('freshservice')]);
-    a = await startTeamsNode('a', { helpdesks: connectorDirectory(fastConnectorOptions), env: { SYNC_INTERVAL_MS: '0', POLLER_ENABLED: 'false', LOG_LEVEL: 'warn' } });
-    b = await startSyncNode('b');
+    // One clock for both nodes and both helpdesks: invitations expire and node requests are checked by it.
+    const clock = TestClock.ticking();
+    [fd, fs] = await Promise.all([startSimulator('freshdesk', clock), startSimulator('freshservice', clock)]);
+    a = await startTeamsNode('a', { clock, helpdesks: connectorDirectory(fastConnectorOptions), env: { SYNC_INTERVAL_MS: '0', POLLER_ENABLED: 'false', LOG_LEVEL: 'warn' } });
+    b = await startSyncNode('b', {}, clock);
     const nodeA = a as unknown as SyncNode;
     await registerOn(nodeA, 'acme', fd);
     await registerOn(b, 'initech', fs);
@@ -218,7 +221,7 @@ describe('rules, approval and triggers over Teams', () => {
   });
 
   it('errors: the blocked entities with Retry and Resolve; a click redraws the list in place for the clicker', async () => {
-    const at = new Date();
+    const at = a.clock.now();
     recordEntityError(a.deps.db, { connectionId, direction: 'outgoing', entityId: '999', entityKey: '#999', error: new DomainError('script_error', 'The outgoing script failed at line 3, column 5', { line: 3, column: 5 }), at });
     recordEntityError(a.deps.db, { connectionId, direction: 'outgoing', entityId: '998', entityKey: '#998', error: new DomainError('helpdesk_validation', 'Freshdesk refused the update'), at });
     expect(await say(mallory, ops, `errors ${CONNECTION}`)).toMatch(/Only DeskBridge admins/);
