@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
-import { defaultHelpdeskDirectory } from './helpdesk-directory.ts';
+import { connectorDirectory } from '../adapters/helpdesk/index.ts';
 import { startService } from './service.ts';
 import { isLocalMode, loadLocalSettings, LocalSettingsError, type LocalSettings } from './local/settings.ts';
 
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const service = await startService({ config, logger, helpdesks: defaultHelpdeskDirectory() });
+  const service = await startService({ config, logger, helpdesks: connectorDirectory() });
   logger.info({ url: config.publicUrl, dataDir: config.dataDir }, `DeskBridge is running at ${config.publicUrl} (health: ${config.publicUrl}/healthz)`);
   // Signals are handled from here on, so a stop during local mode's start-up still stops its children.
   let localMode: Promise<{ close(): Promise<void> } | null> = Promise.resolve(null);

@@ -1,49 +1,19 @@
 import type { Server } from 'node:http';
-import type { Logger } from 'pino';
-import { databasePath, openDatabase, type Db } from '../db/client.ts';
+import { buildAppDeps, type AppDepsOptions } from './app-deps.ts';
 import type { AppDeps } from './app/deps.ts';
 import type { Config } from './config.ts';
-import type { HelpdeskDirectory } from './domain/helpdesk.ts';
-import type { RemoteNodes } from './domain/remote.ts';
 import type { Route } from './http/router.ts';
 import { createHttpServer, listen } from './http/server.ts';
 import { NodeClient } from './node/client.ts';
 import { nodeProtocolRoutes } from './node/routes.ts';
-import { loadOrCreateKeyFile, SecretBox } from './secrets.ts';
-import { AppEvents } from './app/events.ts';
 import { createSlackSurface, type SlackSurface } from '../adapters/slack/app.ts';
 import { createTeamsSurface, type TeamsSurface } from '../adapters/teams/app.ts';
-import { createHelpdesk, type ConnectorOptions } from '../adapters/helpdesk/index.ts';
 import { webhookRoutes } from '../adapters/helpdesk/webhooks.ts';
-import type { Helpdesk } from './domain/helpdesk.ts';
-import { helpdeskTarget, type InstanceRow } from './app/store/instances.ts';
 import { webhookInstance } from './app/webhook-secrets.ts';
 import { SyncEngine } from './sync/engine.ts';
 import { nodeSyncTransport } from './node/sync-transport.ts';
 import { Poller } from './poller/poller.ts';
 import { defaultHealthProbe, pollerNodeClient } from './poller/health-check.ts';
-
-export interface ServiceOptions {
-  config: Config;
-  logger: Logger;
-  helpdesks: HelpdeskDirectory;
-  clock?: () => Date;
-  remote?: RemoteNodes;
-  /** Options for the helpdesk connectors the sync engine uses (tests: fast backoff). */
-  connectorOptions?: ConnectorOptions;
-}
-
-/** One connector per instance, so all sync work against an instance shares its rate budget. */
-function connectorsPerInstance(secrets: SecretBox, options: ConnectorOptions | undefined): (row: InstanceRow) => Helpdesk {
-  const cache = new Map<string, { baseUrl: string; credentialsEnc: string; helpdesk: Helpdesk }>();
-  return (row) => {
-    const hit = cache.get(row.id);
-    if (hit && hit.baseUrl === row.baseUrl && hit.credentialsEnc === row.credentialsEnc) return hit.helpdesk;
-    const helpdesk = createHelpdesk(helpdeskTarget(row, secrets), options);
-    cache.set(row.id, { baseUrl: row.baseUrl, credentialsEnc: row.credentialsEnc, helpdesk });
-    return helpdesk;
-  };
-}
 
 /** The sync engine over this node's data, sending to other nodes through the node protocol. */
 export function buildSyncEngine(deps: AppDeps, config: Config): SyncEngine {
@@ -55,28 +25,6 @@ export function buildSyncEngine(deps: AppDeps, config: Config): SyncEngine {
   });
   deps.kickSync = () => engine.kick();
   return engine;
-}
-
-/** The use-case dependencies for a data dir: the CLI and the server share this, so both see the same state. */
-export function buildAppDeps(options: ServiceOptions): AppDeps {
-  const { config } = options;
-  const db: Db = openDatabase(databasePath(config.dataDir));
-  const secrets = new SecretBox(config.secretKey ?? loadOrCreateKeyFile(config.dataDir));
-  const events = new AppEvents();
-  events.reportErrorsTo((error, event) => options.logger.error({ err: error, event: event.type }, 'event listener failed'));
-  const clock = options.clock ?? (() => new Date());
-  return {
-    db,
-    secrets,
-    clock,
-    publicUrl: config.publicUrl,
-    invitationTtlMs: config.invitationTtlMs,
-    helpdesks: options.helpdesks,
-    remote: options.remote ?? new NodeClient({ timeoutMs: config.nodeTimeoutMs, clock }),
-    logger: options.logger,
-    events,
-    helpdeskFor: connectorsPerInstance(secrets, options.connectorOptions),
-  };
 }
 
 export function serviceRoutes(deps: AppDeps, slack: SlackSurface | null = null, sync: SyncEngine | null = null, teams: TeamsSurface | null = null): Route[] {
@@ -110,7 +58,7 @@ export interface RunningService {
 }
 
 /** Opens the data dir, mounts every route on one HTTP server and listens. */
-export async function startService(options: ServiceOptions): Promise<RunningService> {
+export async function startService(options: AppDepsOptions): Promise<RunningService> {
   const deps = buildAppDeps(options);
   const slack = options.config.slack
     ? createSlackSurface({ deps, config: options.config.slack, publicUrl: options.config.publicUrl, logger: options.logger })

@@ -3,8 +3,6 @@ import type { AppDeps } from '../app/deps.ts';
 import { optionalFlag, parseFlags } from './args.ts';
 import { formatDate, printJson, printTable, UsageError, type CliIo } from './output.ts';
 
-export const auditUsage = `deskbridge audit [--connection X] [--limit N] [--json]`;
-
 /** The audit log, newest first: who decided or changed what (rules requests, approvals, overrides, triggers, ...). */
 export async function runAuditCommand(deps: AppDeps, args: string[], io: CliIo): Promise<void> {
   const { values, positionals } = parseFlags(args, { connection: { type: 'string' }, limit: { type: 'string' } });

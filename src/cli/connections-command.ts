@@ -13,14 +13,6 @@ import { modes, type Mode } from '../domain/connection.ts';
 import { optionalFlag, parseFlags, requireFlag } from './args.ts';
 import { formatDate, printJson, printTable, UsageError, type CliIo } from './output.ts';
 
-export const connectionsUsage = `deskbridge connections initiate --instance SLUG (--destination INSTANCE_URL | --private) --mode basic|script
-                               --local-name SHORT --remote-name SHORT --name NAME [--description TEXT] [--project ID]
-deskbridge connections accept --instance SLUG --code CODE [--project ID]
-deskbridge connections list [--instance SLUG]
-deskbridge connections edit <connection> [--name NAME] [--description TEXT]
-deskbridge connections deactivate|activate <connection> [--instance SLUG]
-deskbridge connections delete <connection> --yes [--instance SLUG]`;
-
 export async function runConnectionsCommand(deps: AppDeps, args: string[], io: CliIo, actor: string): Promise<void> {
   const [sub, ...rest] = args;
   switch (sub) {

@@ -6,15 +6,6 @@ import { effectiveLicense, platforms, type Credentials, type Platform } from '..
 import { optionalFlag, parseFlags, requireFlag } from './args.ts';
 import { formatDate, printJson, printTable, UsageError, type CliIo } from './output.ts';
 
-export const instancesUsage = `deskbridge instances add --platform freshdesk|freshservice|xurrent --url HELPDESK_URL --name NAME
-                          [--api-key KEY | --token TOKEN --account ACCOUNT] [--slug SLUG] [--private]
-                          [--license evaluation|paid|expired] [--evaluation-days N]
-                          (the key or token may also come from HELPDESK_API_KEY / HELPDESK_TOKEN)
-deskbridge instances list
-deskbridge instances projects <instance>
-deskbridge instances webhook <instance>   (the URL, secret and template for the helpdesk's webhook rule)
-deskbridge instances remove <instance>`;
-
 export async function runInstancesCommand(deps: AppDeps, args: string[], io: CliIo, actor: string): Promise<void> {
   const [sub, ...rest] = args;
   switch (sub) {

@@ -13,15 +13,12 @@ import type { Entity, Replica } from '../domain/entity.ts';
 import { isDomainError } from '../domain/errors.ts';
 import { platforms, type Platform } from '../domain/instance.ts';
 import { blankEntity, checkScript, runIncoming, runOutgoing } from '../rules/index.ts';
+import { usageOf } from './usage.ts';
 
 export interface RulesIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }
-
-export const rulesUsage = `deskbridge rules check FILE
-deskbridge rules run --script FILE --entity ENTITY.json [--replica REPLICA.json] [--first-sync]
-                     [--direction outgoing|incoming] [--platform freshdesk|freshservice|xurrent]`;
 
 class RulesUsageError extends Error {}
 
@@ -208,7 +205,7 @@ export async function runRulesCommand(args: string[], io: RulesIo): Promise<numb
     throw new RulesUsageError(sub === undefined ? 'missing subcommand' : `unknown subcommand "${sub}"`);
   } catch (error) {
     if (error instanceof RulesUsageError) {
-      io.stderr.write(`deskbridge rules: ${error.message}\n\nUsage:\n${rulesUsage}\n`);
+      io.stderr.write(`deskbridge rules: ${error.message}\n\n${usageOf('rules')}\n`);
       return 2;
     }
     if (error instanceof InputError) {

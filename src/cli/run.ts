@@ -1,93 +1,71 @@
-import { userInfo } from 'node:os';
-import { ConfigError, loadConfig } from '../config.ts';
+import type { AppDeps } from '../app/deps.ts';
 import { isDomainError } from '../domain/errors.ts';
-import { createLogger } from '../logger.ts';
-import { buildAppDeps } from '../service.ts';
-import { defaultHelpdeskDirectory } from '../helpdesk-directory.ts';
-import { connectionsUsage, runConnectionsCommand } from './connections-command.ts';
-import { instancesUsage, runInstancesCommand } from './instances-command.ts';
 import { UsageError, type CliIo } from './output.ts';
-import { errorsUsage, syncUsage, triggersUsage } from './sync-commands.ts';
-import { auditUsage } from './audit-command.ts';
+import { fullUsage, isCommandName, usageOf, type CommandName } from './usage.ts';
 
-const usage = `DeskBridge: connect helpdesks across companies and keep tickets in sync.
+type Env = Record<string, string | undefined>;
 
-Usage:
-${instancesUsage}
-${connectionsUsage}
-deskbridge rules check FILE
-deskbridge rules run --script FILE --entity ENTITY.json [--replica REPLICA.json] [--first-sync]
-                     [--direction outgoing|incoming] [--platform freshdesk|freshservice|xurrent]
-${triggersUsage}
-${errorsUsage}
-${syncUsage}
-${auditUsage}
-deskbridge simulator freshdesk|freshservice|xurrent --port N [--seed FILE] [--rate-limit PER_MINUTE]
-deskbridge local ticket "SUMMARY" [--priority 1-4]   (local mode: a ticket in the simulated Freshdesk)
+/**
+ * What each command runs. Every command loads its own modules when it runs, so `--help` loads none of them and
+ * only the commands that work on the data dir open it (and none loads the Slack or Teams surfaces).
+ */
+const commands: Record<CommandName, (args: string[], io: CliIo, env: Env) => Promise<number>> = {
+  instances: (args, io, env) => withDeps(env, async (deps, actor) => (await import('./instances-command.ts')).runInstancesCommand(deps, args, io, actor)),
+  connections: (args, io, env) =>
+    withDeps(env, async (deps, actor) => (await import('./connections-command.ts')).runConnectionsCommand(deps, args, io, actor)),
+  rules: async (args, io, env) => {
+    if (args[0] === 'publish') {
+      return withDeps(env, async (deps, actor) => (await import('./sync-commands.ts')).runRulesPublishCommand(deps, args.slice(1), io, actor));
+    }
+    return (await import('./rules-command.ts')).runRulesCommand(args, io);
+  },
+  triggers: (args, io, env) => withDeps(env, async (deps, actor) => (await import('./sync-commands.ts')).runTriggersCommand(deps, args, io, actor)),
+  errors: (args, io, env) => withDeps(env, async (deps, actor) => (await import('./sync-commands.ts')).runErrorsCommand(deps, args, io, actor)),
+  sync: (args, io, env) => withDeps(env, async (deps, actor) => (await import('./sync-commands.ts')).runSyncCommand(deps, args, io, actor)),
+  audit: (args, io, env) => withDeps(env, async (deps) => (await import('./audit-command.ts')).runAuditCommand(deps, args, io)),
+  simulator: async (args, io) => (await import('./simulator-command.ts')).runSimulatorCommand(args, io),
+  local: async (args, io, env) => (await import('./local-command.ts')).runLocalCommand(args, io, env),
+};
 
-Add --json to any command for JSON output. The CLI works on the service's data dir (DESKBRIDGE_DATA_DIR,
-default ./data) with the same environment as the service.`;
+const helpFlags = new Set(['--help', '-h']);
+
+/** `--help` or `-h` among a command's arguments (before a `--` that ends the flags). */
+function asksForHelp(args: string[]): boolean {
+  for (const arg of args) {
+    if (arg === '--') return false;
+    if (helpFlags.has(arg)) return true;
+  }
+  return false;
+}
 
 /** Runs one CLI command; returns the exit code (0 ok, 1 refused or failed, 2 usage). */
-export async function runCli(args: string[], io: CliIo, env: Record<string, string | undefined> = process.env): Promise<number> {
+export async function runCli(args: string[], io: CliIo, env: Env = process.env): Promise<number> {
   const [group, ...rest] = args;
+  if (group === undefined || helpFlags.has(group)) {
+    io.stdout.write(`${fullUsage}\n`);
+    return 0;
+  }
+  if (group === 'help') {
+    const [topic] = rest;
+    if (topic === undefined) {
+      io.stdout.write(`${fullUsage}\n`);
+      return 0;
+    }
+    if (!isCommandName(topic)) return usageProblem(io, `There is no command "${topic}".`, fullUsage);
+    io.stdout.write(`${usageOf(topic)}\n`);
+    return 0;
+  }
+  if (!isCommandName(group)) return usageProblem(io, `Unknown command "${group}".`, fullUsage);
+  if (asksForHelp(rest)) {
+    io.stdout.write(`${usageOf(group)}\n`);
+    return 0;
+  }
   try {
-    switch (group) {
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        io.stdout.write(usage + '\n');
-        return 0;
-      case 'rules': {
-        if (rest[0] === 'publish') return await withDeps(env, async (deps, actor) => (await import('./sync-commands.ts')).runRulesPublishCommand(deps, rest.slice(1), io, actor));
-        const { runRulesCommand } = await import('./rules-command.ts');
-        return await runRulesCommand(rest, io);
-      }
-      case 'simulator': {
-        const { runSimulatorCommand } = await import('../../adapters/helpdesk/simulator-command.ts');
-        return await runSimulatorCommand(rest, io);
-      }
-      case 'local': {
-        const { runLocalCommand } = await import('../local/ticket-command.ts');
-        return await runLocalCommand(rest, io, env);
-      }
-      case 'instances':
-      case 'connections': {
-        const config = loadConfig(env);
-        // The CLI's own log lines go to stderr, so stdout stays clean for tables and JSON.
-        const logger = createLogger(env.LOG_LEVEL ?? 'warn', process.stderr);
-        const deps = buildAppDeps({ config, logger, helpdesks: defaultHelpdeskDirectory() });
-        const actor = `cli:${safeUserName()}`;
-        try {
-          if (group === 'instances') await runInstancesCommand(deps, rest, io, actor);
-          else await runConnectionsCommand(deps, rest, io, actor);
-        } finally {
-          deps.db.$client.close();
-        }
-        return 0;
-      }
-      case 'triggers':
-      case 'errors':
-      case 'sync': {
-        const commands = await import('./sync-commands.ts');
-        const run = group === 'triggers' ? commands.runTriggersCommand : group === 'errors' ? commands.runErrorsCommand : commands.runSyncCommand;
-        return await withDeps(env, (deps, actor) => run(deps, rest, io, actor));
-      }
-      case 'audit': {
-        const { runAuditCommand } = await import('./audit-command.ts');
-        return await withDeps(env, (deps) => runAuditCommand(deps, rest, io));
-      }
-      default:
-        throw new UsageError(`Unknown command "${group}".`);
-    }
+    return await commands[group](rest, io, env);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`deskbridge: ${error.message}\n\n${usage}\n`);
-      return 2;
-    }
-    if (isDomainError(error) || error instanceof ConfigError) {
-      io.stderr.write(`deskbridge: ${error.message}\n`);
+    if (error instanceof UsageError) return usageProblem(io, error.message, usageOf(group));
+    if (isDomainError(error) || (await isConfigError(error))) {
+      io.stderr.write(`deskbridge: ${(error as Error).message}\n`);
       return 1;
     }
     io.stderr.write(`deskbridge: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -95,23 +73,39 @@ export async function runCli(args: string[], io: CliIo, env: Record<string, stri
   }
 }
 
+function usageProblem(io: CliIo, message: string, usage: string): number {
+  io.stderr.write(`deskbridge: ${message}\n\n${usage}\n`);
+  return 2;
+}
+
+async function isConfigError(error: unknown): Promise<boolean> {
+  const { ConfigError } = await import('../config.ts');
+  return error instanceof ConfigError;
+}
+
 /** The use-case dependencies on the service's data dir, closed afterwards. */
-async function withDeps(env: Record<string, string | undefined>, work: (deps: ReturnType<typeof buildAppDeps>, actor: string) => Promise<void>): Promise<number> {
+async function withDeps(env: Env, work: (deps: AppDeps, actor: string) => Promise<void>): Promise<number> {
+  const [{ loadConfig }, { createLogger }, { buildAppDeps }, { connectorDirectory }, { userInfo }] = await Promise.all([
+    import('../config.ts'),
+    import('../logger.ts'),
+    import('../app-deps.ts'),
+    import('../../adapters/helpdesk/index.ts'),
+    import('node:os'),
+  ]);
   const config = loadConfig(env);
+  // The CLI's own log lines go to stderr, so stdout stays clean for tables and JSON.
   const logger = createLogger(env.LOG_LEVEL ?? 'warn', process.stderr);
-  const deps = buildAppDeps({ config, logger, helpdesks: defaultHelpdeskDirectory() });
+  const deps = buildAppDeps({ config, logger, helpdesks: connectorDirectory() });
+  let actor = 'cli:unknown';
   try {
-    await work(deps, `cli:${safeUserName()}`);
+    actor = `cli:${userInfo().username}`;
+  } catch {
+    // no user name on this system
+  }
+  try {
+    await work(deps, actor);
   } finally {
     deps.db.$client.close();
   }
   return 0;
-}
-
-function safeUserName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
 }

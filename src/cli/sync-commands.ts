@@ -7,18 +7,6 @@ import { readFileSync } from 'node:fs';
 import { optionalFlag, parseFlags, requireFlag } from './args.ts';
 import { formatDate, printJson, printTable, UsageError, type CliIo } from './output.ts';
 
-export const triggersUsage = `deskbridge triggers add <connection> --query QUERY [--entity-type TYPE] [--notes TEXT] [--inactive]
-deskbridge triggers list <connection>
-deskbridge triggers edit <trigger-id> [--query QUERY] [--notes TEXT]
-deskbridge triggers activate|deactivate|delete <trigger-id>`;
-
-export const errorsUsage = `deskbridge errors list <connection> [--all]
-deskbridge errors retry|resolve <error-id>`;
-
-export const syncUsage = `deskbridge sync bulk <connection> [--force] [--no-wait]
-deskbridge rules publish <connection> --outgoing FILE --incoming FILE [--note TEXT]
-    (operator override: publishes without an approval in chat; recorded in the audit log as rules.publish.override)`;
-
 function positional(positionals: string[], what: string): string {
   const value = positionals[0];
   if (!value) throw new UsageError(`Give the ${what}.`);

@@ -10,7 +10,7 @@ import {
   updateConnection,
 } from '../../src/app/connection-lifecycle.ts';
 import { initiateConnection, checkDestination } from '../../src/app/initiate-connection.ts';
-import { buildAppDeps } from '../../src/service.ts';
+import { buildAppDeps } from '../../src/app-deps.ts';
 import { createLogger } from '../../src/logger.ts';
 import { loadConfig } from '../../src/config.ts';
 import { DomainError } from '../../src/domain/errors.ts';

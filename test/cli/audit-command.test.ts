@@ -9,7 +9,7 @@ import { runCli } from '../../src/cli/run.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { defaultScripts } from '../../src/rules/index.ts';
-import { buildAppDeps } from '../../src/service.ts';
+import { buildAppDeps } from '../../src/app-deps.ts';
 import { fixedHelpdesks } from '../support/helpdesks.ts';
 import { tempDir } from '../support/nodes.ts';
 import { registerTestInstance } from '../support/story.ts';

@@ -5,7 +5,7 @@ import type { ChatActor } from '../../src/app/chat-actor.ts';
 import { loadConfig } from '../../src/config.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import { createLogger } from '../../src/logger.ts';
-import { buildAppDeps } from '../../src/service.ts';
+import { buildAppDeps } from '../../src/app-deps.ts';
 import { fixedHelpdesks } from '../support/helpdesks.ts';
 import { tempDir, TestClock } from '../support/nodes.ts';
 

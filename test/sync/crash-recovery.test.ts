@@ -7,7 +7,7 @@ import { registerInstance } from '../../src/app/instances.ts';
 import { addTrigger } from '../../src/app/triggers.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { buildAppDeps } from '../../src/service.ts';
+import { buildAppDeps } from '../../src/app-deps.ts';
 import { connectorDirectory } from '../../adapters/helpdesk/index.ts';
 import { freePort, machineClock, tempDir } from '../support/nodes.ts';
 import { repoRoot, runDeskbridge, startServiceProcess, type ServiceProcess } from '../support/processes.ts';

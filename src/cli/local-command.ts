@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { LOCAL_CREDENTIALS, loadLocalSettings } from './settings.ts';
+import { LOCAL_CREDENTIALS, loadLocalSettings } from '../local/settings.ts';
+import { usageOf } from './usage.ts';
 
 const created = z.object({ id: z.number(), subject: z.string() });
 
@@ -10,7 +11,7 @@ const created = z.object({ id: z.number(), subject: z.string() });
 export async function runLocalCommand(args: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }, env: Record<string, string | undefined>): Promise<number> {
   const [sub, summary, ...rest] = args;
   if (sub !== 'ticket' || !summary) {
-    io.stderr.write('usage: deskbridge local ticket "SUMMARY" [--priority 1-4]\n');
+    io.stderr.write(`${usageOf('local')}\n`);
     return 2;
   }
   let priority = 2;

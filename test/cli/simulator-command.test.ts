@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runSimulatorCommand } from '../../../adapters/helpdesk/simulator-command.ts';
-import { createHelpdesk } from '../../../adapters/helpdesk/index.ts';
+import { runSimulatorCommand } from '../../src/cli/simulator-command.ts';
+import { createHelpdesk } from '../../adapters/helpdesk/index.ts';
 
 function streams() {
   const stdout = new PassThrough();

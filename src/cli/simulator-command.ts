@@ -1,9 +1,10 @@
-import { platforms } from '../../src/domain/instance.ts';
-import { startFreshdeskSimulator } from './freshdesk/simulator.ts';
-import { startFreshserviceSimulator } from './freshservice/simulator.ts';
-import { startXurrentSimulator } from './xurrent/simulator.ts';
+import { startFreshdeskSimulator } from '../../adapters/helpdesk/freshdesk/simulator.ts';
+import { startFreshserviceSimulator } from '../../adapters/helpdesk/freshservice/simulator.ts';
+import { startXurrentSimulator } from '../../adapters/helpdesk/xurrent/simulator.ts';
+import { platforms } from '../domain/instance.ts';
+import { usageOf } from './usage.ts';
 
-const usage = 'usage: deskbridge simulator freshdesk|freshservice|xurrent [--port N] [--seed FILE] [--rate-limit PER_MINUTE]\n';
+const usage = `${usageOf('simulator')}\n`;
 
 interface SimulatorIo {
   stdout: NodeJS.WritableStream;

@@ -1,0 +1,59 @@
+/**
+ * The usage text of every `deskbridge` command, in one place. This module imports nothing, so `deskbridge --help`
+ * and `deskbridge <command> --help` answer without loading any of the service.
+ */
+
+export const commandUsage = {
+  instances: `deskbridge instances add --platform freshdesk|freshservice|xurrent --url HELPDESK_URL --name NAME
+                          [--api-key KEY | --token TOKEN --account ACCOUNT] [--slug SLUG] [--private]
+                          [--license evaluation|paid|expired] [--evaluation-days N]
+                          (the key or token may also come from HELPDESK_API_KEY / HELPDESK_TOKEN)
+deskbridge instances list
+deskbridge instances projects <instance>
+deskbridge instances webhook <instance>   (the URL, secret and template for the helpdesk's webhook rule)
+deskbridge instances remove <instance>`,
+  connections: `deskbridge connections initiate --instance SLUG (--destination INSTANCE_URL | --private) --mode basic|script
+                               --local-name SHORT --remote-name SHORT --name NAME [--description TEXT] [--project ID]
+deskbridge connections accept --instance SLUG --code CODE [--project ID]
+deskbridge connections list [--instance SLUG]
+deskbridge connections edit <connection> [--name NAME] [--description TEXT]
+deskbridge connections deactivate|activate <connection> [--instance SLUG]
+deskbridge connections delete <connection> --yes [--instance SLUG]`,
+  rules: `deskbridge rules check FILE
+deskbridge rules run --script FILE --entity ENTITY.json [--replica REPLICA.json] [--first-sync]
+                     [--direction outgoing|incoming] [--platform freshdesk|freshservice|xurrent]
+deskbridge rules publish <connection> --outgoing FILE --incoming FILE [--note TEXT]
+    (operator override: publishes without an approval in chat; recorded in the audit log as rules.publish.override)`,
+  triggers: `deskbridge triggers add <connection> --query QUERY [--entity-type TYPE] [--notes TEXT] [--inactive]
+deskbridge triggers list <connection>
+deskbridge triggers edit <trigger-id> [--query QUERY] [--notes TEXT]
+deskbridge triggers activate|deactivate|delete <trigger-id>`,
+  errors: `deskbridge errors list <connection> [--all]
+deskbridge errors retry|resolve <error-id>`,
+  sync: `deskbridge sync bulk <connection> [--force] [--no-wait]`,
+  audit: `deskbridge audit [--connection X] [--limit N] [--json]`,
+  simulator: `deskbridge simulator freshdesk|freshservice|xurrent [--port N] [--seed FILE] [--rate-limit PER_MINUTE]`,
+  local: `deskbridge local ticket "SUMMARY" [--priority 1-4]   (local mode: a ticket in the simulated Freshdesk)`,
+} as const;
+
+export type CommandName = keyof typeof commandUsage;
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(commandUsage, name);
+}
+
+const footer = `Add --json to any command for JSON output. The CLI works on the service's data dir (DESKBRIDGE_DATA_DIR,
+default ./data) with the same environment as the service.
+"deskbridge help <command>" or "deskbridge <command> --help" shows one command.`;
+
+export const fullUsage = `DeskBridge: connect helpdesks across companies and keep tickets in sync.
+
+Usage:
+${Object.values(commandUsage).join('\n')}
+
+${footer}`;
+
+/** One command's usage, as `deskbridge <command> --help` prints it. */
+export function usageOf(command: CommandName): string {
+  return `Usage:\n${commandUsage[command]}`;
+}
