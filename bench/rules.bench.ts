@@ -8,7 +8,7 @@ import { compileScript, defaultScripts, runIncoming, runOutgoing } from '../src/
 import { sampleEntity } from '../test/rules/support/entities.ts';
 
 function emit(record: Record<string, unknown>): void {
-  process.stdout.write(JSON.stringify(record) + '\n');
+  process.stdout.write(`${JSON.stringify(record)}\n`);
 }
 
 function syncPairs(platformOut: 'freshdesk' | 'freshservice' | 'xurrent', platformIn: 'freshdesk' | 'freshservice' | 'xurrent'): void {
@@ -62,10 +62,10 @@ function ruleOf200Lines(): string {
 
 function parseTime(): void {
   const source = ruleOf200Lines();
-  for (let i = 0; i < 50; i++) compileScript(source + `\n// ${i}`);
+  for (let i = 0; i < 50; i++) compileScript(`${source}\n// ${i}`);
   const runs = 200;
   const start = performance.now();
-  for (let i = 0; i < runs; i++) compileScript(source + `\n// run ${i}`);
+  for (let i = 0; i < runs; i++) compileScript(`${source}\n// run ${i}`);
   const ms = (performance.now() - start) / runs;
   emit({ bench: 'rules.parse_200_line_rule', lines: source.split('\n').length, millisecondsPerParse: Number(ms.toFixed(3)) });
 }

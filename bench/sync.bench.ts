@@ -258,7 +258,7 @@ async function main(): Promise<void> {
     SYNC_POLL_INTERVAL_MS: '3600000',
     LOG_LEVEL: 'silent',
   };
-  const [a, b] = await Promise.all([aPeer.call<{ publicUrl: string }>('start', 'bench-a', env), bPeer.call<{ publicUrl: string }>('start', 'bench-b', env)]);
+  const [_a, b] = await Promise.all([aPeer.call<{ publicUrl: string }>('start', 'bench-a', env), bPeer.call<{ publicUrl: string }>('start', 'bench-b', env)]);
   for (const [node, sim, simPeer, slug] of [
     [aPeer, fd, fdPeer, 'acme'],
     [bPeer, fs, fsPeer, 'initech'],
@@ -307,7 +307,7 @@ async function main(): Promise<void> {
   const requests = { fd: await fdPeer.call<{ total: number; throttled: number }>('requests'), fs: await fsPeer.call<{ total: number; throttled: number }>('requests') };
   const calls = { source: requests.fd.total - baseline.fd, target: requests.fs.total - baseline.fs };
   const seconds = (finished - started) / 1000;
-  const line = (o: Record<string, unknown>) => process.stdout.write(JSON.stringify(o) + '\n');
+  const line = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(o)}\n`);
   line({
     metric: 'throughput',
     tickets: twinAt.size,

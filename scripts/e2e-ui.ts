@@ -114,10 +114,10 @@ async function next(page: Page, card: Locator, name: string, button = 'Next'): P
   await shot(page, name);
 }
 
-async function dump(card: Locator): Promise<void> {
+async function _dump(card: Locator): Promise<void> {
   if (!process.env.E2E_DUMP) return;
   process.stdout.write(await card.evaluate((el) => [...el.querySelectorAll('input,textarea,select,button,[role=button],[role=radio],[role=combobox],[role=option]')].map((e) => `${e.tagName} ${e.getAttribute('type') ?? ''} role=${e.getAttribute('role') ?? ''} ${e.getAttribute('aria-label') ?? ''} ${e.getAttribute('value') ?? ''} ${(e.textContent ?? '').slice(0, 40)}`).join('\n')));
-  process.stdout.write('\n' + (await card.innerText()) + '\n');
+  process.stdout.write(`\n${await card.innerText()}\n`);
 }
 
 /** Types a message in the compose box and sends it. */

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger } from './logger.ts';
 import { connectorDirectory } from '../adapters/helpdesk/index.ts';
 import { startService } from './service.ts';
@@ -6,7 +6,7 @@ import { isLocalMode, loadLocalSettings, LocalSettingsError, type LocalSettings 
 
 /** The composition root: configuration, logger, the service on one HTTP server, and a clean shutdown. */
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   let local: LocalSettings | null = null;
   try {
     config = loadConfig();

@@ -5,7 +5,9 @@ import { freePort, tempDir } from './support/nodes.ts';
 import { repoRoot } from './support/processes.ts';
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 describe('npm start', () => {
   it('serves GET /healthz and shuts down cleanly on SIGTERM', async () => {

@@ -47,11 +47,11 @@ async function guardedFlow(ctx: SlackContext, flow: () => Promise<FlowResult> | 
 }
 
 export async function perform(ctx: SlackContext, surface: Surface, result: FlowResult): Promise<void> {
-  await performReply(ctx, surface, result.reply);
+  await performReply(surface, result.reply);
   await performEffects(ctx, surface.client, surface.actor, result.effects);
 }
 
-async function performReply(ctx: SlackContext, surface: Surface, reply: Reply): Promise<void> {
+async function performReply(surface: Surface, reply: Reply): Promise<void> {
   const { client } = surface;
   switch (reply.kind) {
     case 'open-form':

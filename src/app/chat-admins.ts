@@ -5,7 +5,6 @@ import { actorRef, type ChatActor } from './chat-actor.ts';
 import { isAddedAdmin, requireAdmin } from './chat-authorization.ts';
 import type { AppDeps } from './deps.ts';
 import { audit } from './store/audit.ts';
-import type { WorkspaceRef } from './chat-workspaces.ts';
 
 export function listAddedAdmins(deps: AppDeps, actor: ChatActor): string[] {
   requireAdmin(deps, actor, 'list the DeskBridge admins');

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { approvalRequests, instances, ruleVersions } from '../../db/schema.ts';
 import { DomainError } from '../domain/errors.ts';
 import { checkScript, defaultScripts } from '../rules/index.ts';
-import type { Actor, AppDeps } from './deps.ts';
+import type { AppDeps } from './deps.ts';
 import { audit } from './store/audit.ts';
 import { requireConnectionRow, type ConnectionRow } from './store/connections.ts';
 import { publishedRuleVersion, type RuleVersionRow } from './store/rule-versions.ts';

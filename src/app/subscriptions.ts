@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { chatSubscriptions, connections } from '../../db/schema.ts';
 import { DomainError } from '../domain/errors.ts';
 import { chatPlatforms, type ChatPlatform } from './chat-actor.ts';
-import type { Actor, AppDeps } from './deps.ts';
+import type { AppDeps } from './deps.ts';
 import { audit } from './store/audit.ts';
 import { requireConnectionRow } from './store/connections.ts';
 import { requireInstanceRow } from './store/instances.ts';

@@ -177,7 +177,7 @@ async function run(args: string[], io: RulesIo): Promise<number> {
   if (direction === 'outgoing') {
     if (!entity) throw new InputError('an outgoing run needs an entity (the entity file holds null)');
     const replica = runOutgoing({ script: source, entity, platform, previous: null, print, log });
-    io.stdout.write(JSON.stringify(replica, null, 2) + '\n');
+    io.stdout.write(`${JSON.stringify(replica, null, 2)}\n`);
     return 0;
   }
   if (typeof replicaPath !== 'string') throw new RulesUsageError('an incoming run needs --replica REPLICA.json');
@@ -193,7 +193,7 @@ async function run(args: string[], io: RulesIo): Promise<number> {
     print,
     log,
   });
-  io.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   return 0;
 }
 

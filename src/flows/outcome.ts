@@ -48,5 +48,5 @@ export function fieldErrors(error: unknown, logger: Logger, formFields: string[]
 }
 
 export function formatDate(date: Date): string {
-  return date.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  return `${date.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
 }

@@ -362,7 +362,7 @@ export function receiveRulesFile(deps: AppDeps, actor: ChatActor, file: { name: 
       allowProblems: true,
     });
     const problems = draft.problems.map((p) => `:warning: ${p.message}`);
-    const text = `Draft version ${draft.version} of *${connection.name}* is saved with your ${script} script (${file.content.length} characters).${problems.length ? '' : ' Open `/bridge rules ' + connection.name + '` to test run it and request publish.'}`;
+    const text = `Draft version ${draft.version} of *${connection.name}* is saved with your ${script} script (${file.content.length} characters).${problems.length ? '' : ` Open \`/bridge rules ${connection.name}\` to test run it and request publish.`}`;
     return { kind: 'message', text, items: [{ kind: 'markdown', text }, ...problems.map((p): Content => ({ kind: 'markdown', text: p }))] };
   } catch (error) {
     return failureMessage(error, deps.logger);

@@ -9,7 +9,7 @@ import { findOption, priorityTable, statusTable, type NamedCode } from '../domai
 import { ScriptFault } from './faults.ts';
 import { commentType, attachmentType, optionRecord, userType, type OptionResolver, constructObject } from './model.ts';
 import { R, scriptError, suggest } from './runtime.ts';
-import { GClosure, GHelper, GMap, GRecord, groovyToString, keyValue, type HelperMethod, type Value } from './values.ts';
+import { GClosure, GHelper, GMap, GRecord, groovyToString, type HelperMethod, type Value } from './values.ts';
 
 export interface NodeLookups {
   /** Extra statuses of this helpdesk (Freshdesk custom statuses, codes 6 and up), added to the platform's. */

@@ -25,7 +25,7 @@ import { compileProgram, execute, type CompiledProgram } from './interpreter.ts'
 import { blankEntity, entityFromRecord, entityRecord, entityType, replicaFromRecord, replicaRecord } from './model.ts';
 import { parseProgram } from './parser.ts';
 import { defaultLimits, newRunState, withRun, type ScriptLimits } from './runtime.ts';
-import type { Value } from './values.ts';
+import type { GRecord, Value } from './values.ts';
 
 export { defaultScripts, type DefaultScripts } from './defaults/index.ts';
 export { defaultLimits, type ScriptLimits } from './runtime.ts';
@@ -217,7 +217,7 @@ export function runIncoming(input: IncomingInput): Entity {
   const platform = input.platform;
   const helpers = makeHelpers(platform, input.lookups ?? {}, input.log ?? (() => {}));
   const globals = new Map<string, Value>(helpers.globals);
-  let entity;
+  let entity: GRecord;
   try {
     entity = entityRecord(input.entity ? (input.entity.platform === platform ? input.entity : { ...input.entity, platform }) : blankEntity(platform), entityType(platform, currentOptions));
     globals.set('entity', entity);

@@ -939,9 +939,13 @@ class Compiler {
     const scope = new FnScope(saved);
     this.fn = scope;
     try {
-      const params = e.implicitIt
-        ? [{ slot: (this.fn.slots++, (scope.blocks[0] as Map<string, VarInfo>).set('it', { slot: 0, type: null }), 0), type: null, init: null }]
-        : this.declareParams(e.params, e);
+      let params: ReturnType<typeof this.declareParams>;
+      if (e.implicitIt) {
+        // A closure without parameters has one, `it`, in slot 0.
+        this.fn.slots++;
+        (scope.blocks[0] as Map<string, VarInfo>).set('it', { slot: 0, type: null });
+        params = [{ slot: 0, type: null, init: null }];
+      } else params = this.declareParams(e.params, e);
       const body = this.statements(e.body, true);
       const invoke = this.invoker(scope, params, body, 'the closure', e.implicitIt);
       const arity = e.implicitIt ? 1 : e.params.length;

@@ -178,6 +178,7 @@ class Lexer {
       this.advance(op.length);
       this.push('op', op, line, col, start);
     }
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the message shows Groovy's own ${...} syntax.
     if (this.stopAtBrace) this.fail('unterminated ${...} in string: add }');
     if (this.brackets.length > 0) {
       const open = this.brackets[this.brackets.length - 1] as { op: string; line: number; col: number };
@@ -201,7 +202,7 @@ class Lexer {
       while (end < src.length && /[0-9a-fA-F_]/.test(src.charAt(end))) end++;
       const hex = src.slice(this.pos + 2, end).replace(/_/g, '');
       if (hex === '') this.fail('hexadecimal number without digits');
-      text = BigInt('0x' + hex).toString();
+      text = BigInt(`0x${hex}`).toString();
     } else {
       while (end < src.length && /[0-9_]/.test(src.charAt(end))) end++;
       if (src.charAt(end) === '.' && /[0-9]/.test(src.charAt(end + 1))) {
@@ -312,6 +313,7 @@ class Lexer {
     const src = this.src;
     const next = this.peek(1);
     if (next === '{') {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the message shows Groovy's own ${...} syntax.
       if (this.depth >= MAX_INTERPOLATION_DEPTH) this.fail('strings are nested too deeply inside ${...}');
       this.advance(2);
       const inner = new Lexer(src, this.depth + 1, true);

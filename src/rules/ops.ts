@@ -23,7 +23,7 @@ import {
   type GNumber,
 } from './numbers.ts';
 import { javaRegex } from './regex.ts';
-import { charge, checkSize, checkString, checkStringLength, scriptError, typeError } from './runtime.ts';
+import { charge, checkSize, checkString, checkStringLength, scriptError, } from './runtime.ts';
 import {
   GClassRef,
   GClosure,
@@ -96,9 +96,9 @@ export function plus(a: Value, b: Value): Value {
     checkSize(out.size);
     return out;
   }
-  if (a === null && typeof b === 'string') return checkString('null' + b);
+  if (a === null && typeof b === 'string') return checkString(`null${b}`);
   if (a instanceof GDate && typeof b === 'number') return new GDate(a.ms + b * 86_400_000);
-  if (a === null) throw scriptError('Cannot execute null+' + groovyToString(b), 'null_pointer', 'NullPointerException');
+  if (a === null) throw scriptError(`Cannot execute null+${groovyToString(b)}`, 'null_pointer', 'NullPointerException');
   noOperator('plus', a, b);
 }
 
@@ -129,7 +129,7 @@ export function minus(a: Value, b: Value): Value {
     return out;
   }
   if (a instanceof GDate && typeof b === 'number') return new GDate(a.ms - b * 86_400_000);
-  if (a === null) throw scriptError('Cannot execute null-' + groovyToString(b), 'null_pointer', 'NullPointerException');
+  if (a === null) throw scriptError(`Cannot execute null-${groovyToString(b)}`, 'null_pointer', 'NullPointerException');
   noOperator('minus', a, b);
 }
 
@@ -137,7 +137,7 @@ export function multiply(a: Value, b: Value): Value {
   if (isNumber(a) && isNumber(b)) return arithmetic(a, b, Math.imul, (x, y) => x * y, decimalMul);
   if (typeof a === 'string' && isNumber(b)) {
     const n = toInt(b);
-    if (n < 0) throw scriptError('count is negative: ' + n, 'runtime', 'IllegalArgumentException');
+    if (n < 0) throw scriptError(`count is negative: ${n}`, 'runtime', 'IllegalArgumentException');
     checkStringLength(a.length * n);
     return a.repeat(n);
   }
@@ -149,7 +149,7 @@ export function multiply(a: Value, b: Value): Value {
     for (let i = 0; i < n; i++) out.push(...base);
     return out;
   }
-  if (a === null) throw scriptError('Cannot execute null*' + groovyToString(b), 'null_pointer', 'NullPointerException');
+  if (a === null) throw scriptError(`Cannot execute null*${groovyToString(b)}`, 'null_pointer', 'NullPointerException');
   noOperator('multiply', a, b);
 }
 

@@ -173,14 +173,12 @@ class Parser {
         case 'import':
           return this.importLine();
         case 'package':
-          this.fail('package declarations are not allowed in sync rules');
-        // falls through (fail never returns)
+          return this.fail('package declarations are not allowed in sync rules');
         case 'class':
         case 'interface':
         case 'enum':
         case 'trait':
-          this.fail(`${t.v} definitions are not supported in sync rules: use maps, closures and top-level methods`);
-        // falls through
+          return this.fail(`${t.v} definitions are not supported in sync rules: use maps, closures and top-level methods`);
         case 'if':
           return this.ifStatement();
         case 'for':
@@ -191,8 +189,7 @@ class Parser {
           return { k: 'while', c, body: this.body(), ...at };
         }
         case 'do':
-          this.fail('do/while loops are not supported: use while (...) { }');
-        // falls through
+          return this.fail('do/while loops are not supported: use while (...) { }');
         case 'switch':
           return this.switchStatement();
         case 'try':
@@ -358,7 +355,7 @@ class Parser {
     while (this.isOp('.') && this.peek(1).t === 'id') {
       this.next();
       name = this.next().v;
-      full += '.' + name;
+      full += `.${name}`;
     }
     if (this.isOp('<')) this.typeArgs();
     while (this.isOp('[') && this.isOp(']', this.peek(1))) {
@@ -737,8 +734,7 @@ class Parser {
         }
         case '.&':
         case '.@':
-          this.fail(`'${t.v}' (method pointers and direct field access) is not supported in sync rules`);
-        // falls through
+          return this.fail(`'${t.v}' (method pointers and direct field access) is not supported in sync rules`);
         case '[': {
           this.next();
           this.skipNl();
@@ -843,10 +839,9 @@ class Parser {
           }
           case 'this':
           case 'super':
-            this.fail(`'${t.v}' is not available in sync rules: use entity, replica and the helpers`);
+            return this.fail(`'${t.v}' is not available in sync rules: use entity, replica and the helpers`);
         }
-        this.fail(`unexpected keyword '${t.v}'`);
-      // falls through
+        return this.fail(`unexpected keyword '${t.v}'`);
       case 'op':
         if (t.v === '(') return this.parenthesized();
         if (t.v === '[') return this.listOrMap();

@@ -133,7 +133,7 @@ function checkBacktracking(p: string, original: string): void {
   for (let i = 0; i < p.length; i++) {
     const c = p.charAt(i);
     if (c === '\\') {
-      noteFirst('\\' + p.charAt(i + 1));
+      noteFirst(`\\${p.charAt(i + 1)}`);
       i++;
       if (isRepeat(i + 1)) markRepeat();
       continue;

@@ -217,29 +217,29 @@ export function hashKey(v: Value, depth = 0): string {
   if (v === null) return 'n';
   switch (typeof v) {
     case 'string':
-      return 's' + v;
+      return `s${v}`;
     case 'number':
-      return 'd' + v;
+      return `d${v}`;
     case 'boolean':
       return v ? 'T' : 'F';
   }
-  if (v instanceof GLong) return 'd' + v.v.toString();
-  if (v instanceof GDecimal) return 'd' + canonicalDecimal(v);
-  if (Array.isArray(v)) return 'L[' + v.map((x) => hashKey(x, depth + 1)).join(',') + ']';
-  if (v instanceof GRange) return 'L[' + rangeToList(v).map((x) => hashKey(x, depth + 1)).join(',') + ']';
+  if (v instanceof GLong) return `d${v.v.toString()}`;
+  if (v instanceof GDecimal) return `d${canonicalDecimal(v)}`;
+  if (Array.isArray(v)) return `L[${v.map((x) => hashKey(x, depth + 1)).join(',')}]`;
+  if (v instanceof GRange) return `L[${rangeToList(v).map((x) => hashKey(x, depth + 1)).join(',')}]`;
   if (v instanceof GMap) {
     const parts: string[] = [];
-    for (const [k, x] of v.m) parts.push(hashKey(keyValue(k), depth + 1) + ':' + hashKey(x, depth + 1));
-    return 'M[' + parts.join(',') + ']';
+    for (const [k, x] of v.m) parts.push(`${hashKey(keyValue(k), depth + 1)}:${hashKey(x, depth + 1)}`);
+    return `M[${parts.join(',')}]`;
   }
   if (v instanceof GRecord) {
     const parts: string[] = [];
-    for (const [k, x] of v.f) parts.push(k + ':' + hashKey(x, depth + 1));
-    return 'R' + v.type.name + '[' + parts.join(',') + ']';
+    for (const [k, x] of v.f) parts.push(`${k}:${hashKey(x, depth + 1)}`);
+    return `R${v.type.name}[${parts.join(',')}]`;
   }
   let id = identities.get(v);
   if (id === undefined) {
-    id = 'o' + ++identityCounter;
+    id = `o${++identityCounter}`;
     identities.set(v, id);
   }
   return id;

@@ -13,6 +13,7 @@ import { forEachLimited, isTransient, retryDelayMs } from './retry.ts';
 import { collecting, running, statementsOf } from './statements.ts';
 import { enqueueChange, enqueueDeferredChange, isBlocked, syncStateOf, updateSyncState } from './store.ts';
 import type { PeerAddress, SyncTransport } from './transport.ts';
+import type { PullAnswer } from './messages.ts';
 
 /** The engine's pace and patience come from the SYNC_* configuration (described there). */
 export interface SyncEngineOptions
@@ -355,7 +356,7 @@ export class SyncEngine {
         const now = this.now();
         const state = syncStateOf(this.deps.db, row.id, now);
         if (state.pullMode === 'push' || (state.nextSendAt && state.nextSendAt > now)) break;
-        let answer;
+        let answer: PullAnswer;
         try {
           answer = await this.options.transport.pull(peer, state.pullAfter);
         } catch (error) {

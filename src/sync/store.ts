@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { syncErrors, syncState, twinLinks } from '../../db/schema.ts';
+import { syncErrors, syncState, type twinLinks } from '../../db/schema.ts';
 import type { DbOrTx } from '../app/store/connections.ts';
 import type { DomainError } from '../domain/errors.ts';
 import { json, ms, statementsOf } from './statements.ts';

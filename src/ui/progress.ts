@@ -18,7 +18,7 @@ export function followProgress(
   const until = Date.now() + effect.timeoutMs;
   let last = JSON.stringify(first);
   const tick = async (): Promise<void> => {
-    let reading;
+    let reading: ReturnType<TrackProgress['poll']>;
     try {
       reading = effect.poll();
     } catch (error) {

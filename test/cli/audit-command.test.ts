@@ -34,7 +34,20 @@ describe('deskbridge audit', () => {
   async function cli(...args: string[]) {
     let out = '';
     let err = '';
-    const io = { stdout: new Writable({ write: (c, _e, d) => ((out += String(c)), d()) }), stderr: new Writable({ write: (c, _e, d) => ((err += String(c)), d()) }) };
+    const io = {
+      stdout: new Writable({
+        write: (c, _e, d) => {
+          out += String(c);
+          d();
+        },
+      }),
+      stderr: new Writable({
+        write: (c, _e, d) => {
+          err += String(c);
+          d();
+        },
+      }),
+    };
     const code = await runCli(args, io, env);
     return { code, out, err };
   }

@@ -10,8 +10,18 @@ function capture() {
   let out = '';
   let err = '';
   const io = {
-    stdout: new Writable({ write: (c, _e, d) => ((out += String(c)), d()) }),
-    stderr: new Writable({ write: (c, _e, d) => ((err += String(c)), d()) }),
+    stdout: new Writable({
+      write: (c, _e, d) => {
+        out += String(c);
+        d();
+      },
+    }),
+    stderr: new Writable({
+      write: (c, _e, d) => {
+        err += String(c);
+        d();
+      },
+    }),
   };
   return { io, out: () => out, err: () => err };
 }

@@ -43,7 +43,7 @@ async function send(
     headers: { ...headers, 'content-type': 'application/json' },
     ...(method === 'POST' ? { body: options.tamperBody ? text.replace('summary', 'SUMMARY') : text } : {}),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, any>, headers };
+  return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers };
 }
 
 beforeAll(async () => {

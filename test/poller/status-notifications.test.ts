@@ -18,7 +18,11 @@ function posts(slack: FakeSlack): SlackCall[] {
 /** What each channel was told, in order: the plain-text summaries. */
 function postedTexts(slack: FakeSlack): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const call of posts(slack)) (out[String(call.args['channel'])] ??= []).push(String(call.args['text']));
+  for (const call of posts(slack)) {
+    const channel = String(call.args['channel']);
+    out[channel] ??= [];
+    out[channel].push(String(call.args['text']));
+  }
   return out;
 }
 

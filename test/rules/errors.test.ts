@@ -72,7 +72,7 @@ describe('runtime errors name the place and suggest the closest names', () => {
 
   it('a misspelled variable suggests the declared one', () => {
     const e = runError('def statusMap = [:]\nreplica.status = statsMap["x"]');
-    expect(e.message).toContain('line 2'.slice(0, 0) + 'at 2:18: No such property: statsMap (did you mean statusMap?)');
+    expect(e.message).toContain(`${'line 2'.slice(0, 0)}at 2:18: No such property: statsMap (did you mean statusMap?)`);
   });
 
   it('a misspelled helper method suggests the helper method', () => {

@@ -19,6 +19,7 @@ function rng(seed: number): () => number {
 const vocabulary = [
   'def', 'x', 'y', 'it', 'entity', 'replica', '.', '?.', '*.', 'summary', 'comments', 'status', 'name', '=', '==', '+',
   '-', '*', '/', '%', '<<', '(', ')', '[', ']', '{', '}', '->', ',', ':', '?', '?:', '\n', ';', '1', '0', '2.5', '"s"',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a Groovy GString token for the fuzzer, not a template.
   "'t'", '"${x}"', '/r+/', 'if', 'else', 'for', 'in', 'while', 'switch', 'case', 'default', 'break', 'continue',
   'return', 'try', 'catch', 'finally', 'throw', 'new', 'Exception', 'null', 'true', '!', '&&', '||', '..', '..<',
   'each', 'collect', 'findAll', 'inject', 'sort', 'size()', 'println', 'as', 'String', 'Integer', 'instanceof',

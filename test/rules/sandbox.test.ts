@@ -75,12 +75,12 @@ describe('sandbox limits stop hostile scripts cleanly', () => {
   });
 
   it('deeply nested source code is a clear error, not a crash', () => {
-    const deep = '('.repeat(5000) + '1' + ')'.repeat(5000);
+    const deep = `${'('.repeat(5000)}1${')'.repeat(5000)}`;
     const [problem] = checkScript(deep);
     expect(problem?.kind).toBe('nesting');
     const lists = '['.repeat(3000) + ']'.repeat(3000);
     expect(checkScript(lists)[0]?.kind).toBe('nesting');
-    const closures = 'def f = ' + '{ -> '.repeat(3000) + '}'.repeat(3000);
+    const closures = `def f = ${'{ -> '.repeat(3000)}${'}'.repeat(3000)}`;
     expect(checkScript(closures)[0]?.line).toBe(1);
   });
 
@@ -155,7 +155,7 @@ describe('sandbox: no escape routes', () => {
     expect(error, script).not.toBeNull();
     expect(error?.message).toContain(message);
     expect(['script_error', 'limit_exceeded']).toContain(error?.code);
-    expect((error?.details as { line?: number }).line).toBeGreaterThan(0);
+    expect((error?.details as { line?: number } | undefined)?.line).toBeGreaterThan(0);
   });
 
   it('map keys named like JS internals are plain data', () => {

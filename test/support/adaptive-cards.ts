@@ -28,7 +28,11 @@ export function checkAdaptiveCard(json: unknown, where = 'card'): string[] {
 }
 
 function walk(node: unknown, visit: (node: Json, path: string) => void, path = ''): void {
-  if (Array.isArray(node)) node.forEach((n, i) => walk(n, visit, `${path}[${i}]`));
+  if (Array.isArray(node)) {
+    node.forEach((n, i) => {
+      walk(n, visit, `${path}[${i}]`);
+    });
+  }
   else if (node && typeof node === 'object') {
     visit(node as Json, path);
     for (const [key, value] of Object.entries(node as Json)) walk(value, visit, `${path}.${key}`);

@@ -60,7 +60,11 @@ function checkBlocks(blocks: Json[], where: string): string[] {
         if (b['fields'] !== undefined) {
           const fields = b['fields'] as unknown[];
           if (!Array.isArray(fields) || fields.length === 0 || fields.length > 10) problems.push(`${at}.fields: 1 to 10 items`);
-          else fields.forEach((f, j) => text(problems, `${at}.fields[${j}]`, f, 2000));
+          else {
+            fields.forEach((f, j) => {
+              text(problems, `${at}.fields[${j}]`, f, 2000);
+            });
+          }
         }
         if (b['accessory'] !== undefined) element(problems, `${at}.accessory`, b['accessory'] as Json);
         break;
@@ -71,7 +75,11 @@ function checkBlocks(blocks: Json[], where: string): string[] {
       case 'context': {
         const elements = b['elements'] as Json[];
         if (!Array.isArray(elements) || elements.length === 0 || elements.length > 10) problems.push(`${at}.elements: 1 to 10 items`);
-        else elements.forEach((e, j) => (e['type'] === 'image' ? undefined : text(problems, `${at}.elements[${j}]`, e, 2000)));
+        else {
+          elements.forEach((e, j) => {
+            if (e['type'] !== 'image') text(problems, `${at}.elements[${j}]`, e, 2000);
+          });
+        }
         break;
       }
       case 'actions': {

@@ -74,7 +74,13 @@ export class FakeBotConnector {
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no connector call matched within ${timeoutMs} ms; calls: ${this.calls.map((c) => `${c.method} ${c.path}`).join(', ')}`)), timeoutMs);
-      this.#waiters.push({ predicate, resolve: (c) => (clearTimeout(timer), resolve(c)) });
+      this.#waiters.push({
+        predicate,
+        resolve: (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        },
+      });
     });
   }
 

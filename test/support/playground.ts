@@ -156,7 +156,13 @@ export class Playground {
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no Playground event matched; events: ${JSON.stringify(this.events).slice(0, 1500)}; output: ${this.output.join('').slice(-1500)}`)), timeoutMs);
-      this.#waiters.push({ predicate, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+      this.#waiters.push({
+        predicate,
+        resolve: (e) => {
+          clearTimeout(timer);
+          resolve(e);
+        },
+      });
     });
   }
 

@@ -50,7 +50,7 @@ export async function startSlackNode(name: string, options: { clock?: TestClock;
     },
     async openedModal(after = 0) {
       const call = await slackApi.waitFor('views.open', (c) => slackApi.calls.indexOf(c) >= after && (c.args['view'] as View).callback_id !== 'working');
-      return { id: String((call.result?.['view'] as Record<string, unknown>)['id']), view: call.args['view'] as View };
+      return { id: String((call.result?.['view'] as Record<string, unknown> | undefined)?.['id']), view: call.args['view'] as View };
     },
     async submit(user, modal, values = {}, sign) {
       const payload = {
@@ -109,7 +109,7 @@ export function stateValues(view: View, given: Record<string, string | string[] 
     const element = block['element'] as Record<string, unknown>;
     const actionId = String(element['action_id']);
     const type = String(element['type']);
-    const has = Object.prototype.hasOwnProperty.call(given, blockId);
+    const has = Object.hasOwn(given, blockId);
     const value = given[blockId];
     let state: Record<string, unknown>;
     switch (type) {

@@ -151,7 +151,9 @@ export async function startTeamsNode(name: string, options: { clock?: TestClock;
 // ---- reading and filling cards, as a Teams client would ---------------------------------------------------------
 
 export function walkCard(node: unknown, visit: (n: Json) => void): void {
-  if (Array.isArray(node)) node.forEach((n) => walkCard(n, visit));
+  if (Array.isArray(node)) {
+    for (const n of node) walkCard(n, visit);
+  }
   else if (node && typeof node === 'object') {
     visit(node as Json);
     for (const value of Object.values(node as Json)) walkCard(value, visit);

@@ -7,7 +7,7 @@ import { type FilePart, isMultipart, parseMultipart } from '../simulator-kit/mul
 import { RollingWindowQuota } from '../simulator-kit/rate-window.ts';
 import { header, type RunningSimServer, SimHttpError, type SimRequest, type SimResponse, type SimRoute, startSimServer } from '../simulator-kit/server.ts';
 import { UrlSigner } from '../simulator-kit/signed-urls.ts';
-import { evaluateFilter, fieldsOf, FilterQueryError, parseFilterQuery, unwrapQueryParam } from './filter-query.ts';
+import { evaluateFilter, fieldsOf, FilterQueryError, parseFilterQuery, unwrapQueryParam, type FilterNode } from './filter-query.ts';
 import {
   freshworksAuthError,
   type FreshworksFieldError,
@@ -370,9 +370,13 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
       for (const [name, value] of form.fields) {
         const array = /^(\w+)\[\]$/.exec(name);
         const nested = /^(\w+)\[(\w+)\]$/.exec(name);
-        if (array) ((fields[array[1]!] ??= []) as unknown[]).push(value);
-        else if (nested) ((fields[nested[1]!] ??= {}) as Record<string, unknown>)[nested[2]!] = value;
-        else fields[name] = value;
+        if (array) {
+          fields[array[1]!] ??= [];
+          (fields[array[1]!] as unknown[]).push(value);
+        } else if (nested) {
+          fields[nested[1]!] ??= {};
+          (fields[nested[1]!] as Record<string, unknown>)[nested[2]!] = value;
+        } else fields[name] = value;
       }
       const files = form.files.filter(([name]) => name === 'attachments[]').map(([, file]) => file);
       const stray = form.files.find(([name]) => name !== 'attachments[]');
@@ -620,7 +624,7 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
   }
 
   function search(req: SimRequest): SimResponse {
-    let node;
+    let node: FilterNode | undefined;
     const errors: FreshworksFieldError[] = [];
     const pageRaw = req.query.get('page');
     const page = pageRaw === null ? 1 : Number(pageRaw);

@@ -751,11 +751,12 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     if (!keyTemplate || !pendingUploads.has(keyTemplate) || signer.verify(keyTemplate, expiration, signature, now()) !== 'ok') {
       return xurrentError(403, 'Upload not authorized or expired');
     }
-    if (!last || last[0] !== 'file') return xurrentError(422, 'Validation Failed', [['file', "can't be blank (the file part must come last)"]]);
+    if (last?.[0] !== 'file') return xurrentError(422, 'Validation Failed', [['file', "can't be blank (the file part must come last)"]]);
     const file = last[1];
     if (file.data.length > sizeLimit) return xurrentError(422, 'Validation Failed', [['file', `is too large (maximum is ${sizeLimit} bytes)`]]);
     const extension = file.filename.includes('.') ? file.filename.split('.').pop()!.toLowerCase() : '';
     if (allowedExtensions.length > 0 && !allowedExtensions.includes(extension)) return xurrentError(422, 'Validation Failed', [['file', 'has an extension that is not allowed']]);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Xurrent's upload key template has a literal ${filename}.
     const key = keyTemplate.replace('${filename}', file.filename);
     files.set(key, { key, name: file.filename, data: file.data, mimetype: fields.get('Content-Type') ?? file.mimetype });
     pendingUploads.delete(keyTemplate);

@@ -29,7 +29,7 @@ export function contentBlocks(item: Content): KnownBlock[] {
  * no such limit.
  */
 function codeBlock(code: string): KnownBlock {
-  if (code.length + 6 <= slackLimits.sectionText) return { type: 'section', text: { type: 'mrkdwn', text: '```' + code + '```', verbatim: true } };
+  if (code.length + 6 <= slackLimits.sectionText) return { type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${code}\`\`\``, verbatim: true } };
   return {
     type: 'rich_text',
     elements: [{ type: 'rich_text_preformatted', elements: [{ type: 'text', text: code }] }],

@@ -234,7 +234,7 @@ export function formCard(form: Form, options: FormCardOptions): AdaptiveCard {
   const stray = Object.entries(errors).filter(([id]) => !fieldIds.has(id));
   for (const item of form.items) {
     if (isField(item)) {
-      const submitted = options.values && Object.prototype.hasOwnProperty.call(options.values, item.id) ? options.values[item.id] : initialValue(item);
+      const submitted = options.values && Object.hasOwn(options.values, item.id) ? options.values[item.id] : initialValue(item);
       const value = item.kind === 'text' && item.sensitive ? undefined : submitted;
       body.push(...renderField(item, value, errors[item.id], options, ctx));
     } else {

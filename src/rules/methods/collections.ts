@@ -3,7 +3,7 @@ import { isNumber, toInt } from '../numbers.ts';
 import { minus, plus, toList, isCase } from '../ops.ts';
 import { charge, checkSize, checkString, scriptError } from '../runtime.ts';
 import {
-  GClosure,
+  type GClosure,
   GEntry,
   GMap,
   GRange,

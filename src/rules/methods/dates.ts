@@ -1,7 +1,7 @@
 /** java.util.Date and SimpleDateFormat, in UTC (the service's clock and the helpdesks' ISO dates are UTC). */
 import { GLong } from '../numbers.ts';
 import { scriptError } from '../runtime.ts';
-import { GDate, GDateFormat, groovyToString, type Value } from '../values.ts';
+import { GDate, type GDateFormat, groovyToString, type Value } from '../values.ts';
 import { arity, stringArg, type Method } from './args.ts';
 
 const dayNames = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];

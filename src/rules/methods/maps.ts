@@ -1,7 +1,7 @@
 /** Groovy's Map methods. Closures get (key, value) when they declare two parameters, else the entry. */
 import { minus, plus, toList } from '../ops.ts';
 import { checkSize, scriptError } from '../runtime.ts';
-import { GClosure, GEntry, GMap, GSet, groovyEquals, keyValue, truthy, type MapKey, type Value } from '../values.ts';
+import { type GClosure, GEntry, GMap, GSet, groovyEquals, keyValue, truthy, type MapKey, type Value } from '../values.ts';
 import { arity, closureArg, intArg, optionalClosure, type Method } from './args.ts';
 import { addEntryResult, comparatorOf } from './collections.ts';
 
@@ -88,7 +88,9 @@ export const mapMethods = new Map<string, Method<GMap>>([
   ['eachWithIndex', (m, a) => {
     arity('Map', 'eachWithIndex', a, 1);
     const c = closureArg('Map', 'eachWithIndex', a, 0);
-    entries(m).forEach(([k, v], i) => callWithEntry(c, m, k, v, i));
+    entries(m).forEach(([k, v], i) => {
+      callWithEntry(c, m, k, v, i);
+    });
     return m;
   }],
   ['collect', (m, a) => {

@@ -70,6 +70,7 @@ export const stringMethods = new Map<string, Method<string>>([
   ['size', (s, a) => (arity('String', 'size', a, 0), s.length)],
   ['isEmpty', (s, a) => (arity('String', 'isEmpty', a, 0), s.length === 0)],
   ['isBlank', (s, a) => (arity('String', 'isBlank', a, 0), s.trim().length === 0)],
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: Java's String.trim removes every character up to U+0020.
   ['trim', (s, a) => (arity('String', 'trim', a, 0), s.replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, ''))],
   ['strip', (s, a) => (arity('String', 'strip', a, 0), s.trim())],
   ['toLowerCase', (s, a) => (arity('String', 'toLowerCase', a, 0), s.toLowerCase())],

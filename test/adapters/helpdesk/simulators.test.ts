@@ -195,6 +195,7 @@ describe('Xurrent simulator', () => {
     const headers = { authorization: `Bearer ${sim.token}`, 'x-xurrent-account': sim.account };
     const storage = (await get(`${sim.url}/v1/attachments/storage`, headers)).body as { provider: string; upload_uri: string; size_limit: number; local: Record<string, string | number> };
     expect(storage).toMatchObject({ provider: 'local', size_limit: 20 * 1024 * 1024, allowed_extensions: expect.any(Array) });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Xurrent's upload key template has a literal ${filename}.
     expect(String(storage.local.key)).toContain('${filename}');
     const form = new FormData();
     for (const [k, v] of Object.entries(storage.local)) form.append(k, String(v));

@@ -85,7 +85,7 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
     return view;
   }
 
-  function card(): SlackCall {
+  function _card(): SlackCall {
     const posted = a.slackApi.callsTo('chat.postMessage').filter((c) => c.args['channel'] === APPROVALS);
     expect(posted.length).toBeGreaterThan(0);
     return posted.at(-1)!;

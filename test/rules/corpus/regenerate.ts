@@ -19,5 +19,5 @@ try {
 const json = execFileSync('groovy', [join(here, 'run-groovy.groovy'), join(here, 'snippets.groovy')], { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 const parsed = JSON.parse(json) as Record<string, string>;
 const failed = Object.entries(parsed).filter(([, out]) => out.includes('!! '));
-writeFileSync(join(here, 'expected.json'), JSON.stringify(parsed, null, 2) + '\n');
+writeFileSync(join(here, 'expected.json'), `${JSON.stringify(parsed, null, 2)}\n`);
 console.log(`wrote ${Object.keys(parsed).length} expected outputs${failed.length ? `; ${failed.length} raised in Groovy: ${failed.map(([n]) => n).join(', ')}` : ''}`);
