@@ -66,13 +66,19 @@ async function remoteRole(runSecret: string): Promise<void> {
       if (status) {
         try {
           const key = connectionKey(runSecret, decodeURIComponent(status[1]!));
-          const { idempotencyKey } = verifySignature(key, { method: req.method ?? 'GET', path, body, headers: req.headers }, Date.now());
+          const { idempotencyKey } = verifySignature(
+            key,
+            { method: req.method ?? 'GET', path, body, headers: req.headers },
+            Date.now(),
+          );
           if (seen.has(idempotencyKey)) throw new Error('replayed');
           seen.add(idempotencyKey);
         } catch {
           refused++;
           res.writeHead(401, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: { code: 'unauthorized', message: 'The request signature does not match.' } }));
+          res.end(
+            JSON.stringify({ error: { code: 'unauthorized', message: 'The request signature does not match.' } }),
+          );
           return;
         }
         answered++;
@@ -106,7 +112,16 @@ function seedRole(dataDir: string, masterKey: string, runSecret: string, remoteU
   db.transaction((tx) => {
     for (let i = 0; i < INSTANCES; i++) {
       tx.insert(instances)
-        .values({ id: `inst-${i}`, slug: `inst-${i}`, name: `Instance ${i}`, platform: 'freshdesk', baseUrl: `https://inst-${i}.example.test`, credentialsEnc, public: true, licenseKind: 'paid' })
+        .values({
+          id: `inst-${i}`,
+          slug: `inst-${i}`,
+          name: `Instance ${i}`,
+          platform: 'freshdesk',
+          baseUrl: `https://inst-${i}.example.test`,
+          credentialsEnc,
+          public: true,
+          licenseKind: 'paid',
+        })
         .run();
     }
     for (let i = 0; i < CONNECTIONS; i++) {
@@ -131,13 +146,22 @@ function seedRole(dataDir: string, masterKey: string, runSecret: string, remoteU
     }
   });
   db.$client.close();
-  emit({ bench: 'poller', step: 'seed', connections: CONNECTIONS, instances: INSTANCES, ms: Math.round(performance.now() - started) });
+  emit({
+    bench: 'poller',
+    step: 'seed',
+    connections: CONNECTIONS,
+    instances: INSTANCES,
+    ms: Math.round(performance.now() - started),
+  });
 }
 
 // ---- main: the poller's health cycle ------------------------------------------------------------------------------
 
 function child(env: Record<string, string>) {
-  return fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(fileURLToPath(import.meta.url), [], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 
 async function main(): Promise<void> {
@@ -146,8 +170,16 @@ async function main(): Promise<void> {
   const runSecret = randomBytes(16).toString('hex');
 
   const remote = child({ BENCH_ROLE: 'remote', BENCH_RUN_SECRET: runSecret });
-  const remoteUrl = await new Promise<string>((resolve) => remote.once('message', (m: { url: string }) => resolve(m.url)));
-  const seeder = child({ BENCH_ROLE: 'seed', BENCH_DATA_DIR: dataDir, BENCH_MASTER_KEY: masterKey, BENCH_RUN_SECRET: runSecret, BENCH_REMOTE_URL: remoteUrl });
+  const remoteUrl = await new Promise<string>((resolve) =>
+    remote.once('message', (m: { url: string }) => resolve(m.url)),
+  );
+  const seeder = child({
+    BENCH_ROLE: 'seed',
+    BENCH_DATA_DIR: dataDir,
+    BENCH_MASTER_KEY: masterKey,
+    BENCH_RUN_SECRET: runSecret,
+    BENCH_REMOTE_URL: remoteUrl,
+  });
   const seeded = await new Promise<number | null>((resolve) => seeder.once('exit', resolve));
   if (seeded !== 0) throw new Error(`seeding failed (${seeded})`);
 
@@ -182,14 +214,21 @@ async function main(): Promise<void> {
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 10);
-  const report = await runHealthCycle(deps, { probe: defaultHealthProbe(deps, client), concurrency: CONCURRENCY, privateSilenceMs: 600_000 });
+  const report = await runHealthCycle(deps, {
+    probe: defaultHealthProbe(deps, client),
+    concurrency: CONCURRENCY,
+    privateSilenceMs: 600_000,
+  });
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const maxRss = process.resourceUsage().maxRSS * 1024;
-  if (process.env.BENCH_DEBUG) emit({ debug: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, mb(v)])) });
+  if (process.env.BENCH_DEBUG)
+    emit({ debug: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, mb(v)])) });
 
   remote.send({ report: true });
-  const served = await new Promise<{ answered: number; refused: number; helpdeskChecks: number }>((resolve) => remote.once('message', resolve));
+  const served = await new Promise<{ answered: number; refused: number; helpdeskChecks: number }>((resolve) =>
+    remote.once('message', resolve),
+  );
   emit({
     bench: 'poller',
     step: 'health-cycle',
@@ -219,5 +258,11 @@ async function main(): Promise<void> {
 }
 
 if (role === 'remote') await remoteRole(process.env.BENCH_RUN_SECRET!);
-else if (role === 'seed') seedRole(process.env.BENCH_DATA_DIR!, process.env.BENCH_MASTER_KEY!, process.env.BENCH_RUN_SECRET!, process.env.BENCH_REMOTE_URL!);
+else if (role === 'seed')
+  seedRole(
+    process.env.BENCH_DATA_DIR!,
+    process.env.BENCH_MASTER_KEY!,
+    process.env.BENCH_RUN_SECRET!,
+    process.env.BENCH_REMOTE_URL!,
+  );
 else await main();

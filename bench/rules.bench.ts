@@ -11,7 +11,10 @@ function emit(record: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(record)}\n`);
 }
 
-function syncPairs(platformOut: 'freshdesk' | 'freshservice' | 'xurrent', platformIn: 'freshdesk' | 'freshservice' | 'xurrent'): void {
+function syncPairs(
+  platformOut: 'freshdesk' | 'freshservice' | 'xurrent',
+  platformIn: 'freshdesk' | 'freshservice' | 'xurrent',
+): void {
   const outgoing = compileScript(defaultScripts(platformOut).outgoing);
   const incoming = compileScript(defaultScripts(platformIn).incoming);
   const source = sampleEntity(platformOut);
@@ -41,7 +44,10 @@ function syncPairs(platformOut: 'freshdesk' | 'freshservice' | 'xurrent', platfo
 }
 
 function ruleOf200Lines(): string {
-  const lines: string[] = ['import com.exalate.basic.domain.hubobject.v1.BasicHubComment', 'def statusMap = ["Open": "Assigned", "Pending": "Waiting for Customer", "Resolved": "Completed"]'];
+  const lines: string[] = [
+    'import com.exalate.basic.domain.hubobject.v1.BasicHubComment',
+    'def statusMap = ["Open": "Assigned", "Pending": "Waiting for Customer", "Resolved": "Completed"]',
+  ];
   let i = 0;
   while (lines.length < 196) {
     i++;
@@ -49,9 +55,15 @@ function ruleOf200Lines(): string {
     lines.push(`def value${i} = replica.customFields."field ${i}" ?: entity.customFields.cf_${i}`);
     lines.push(`if (value${i} instanceof String && value${i}.trim()) {`);
     lines.push(`    entity.customFields.cf_${i} = value${i}.trim().toLowerCase().replaceAll(/\\s+/, "_")`);
-    lines.push(`} else if (value${i} != null) { entity.customFields.cf_${i} = "\${value${i}}".padLeft(${i % 9 + 1}, "0") }`);
-    lines.push(`def labels${i} = (replica.labels ?: []).findAll { it.startsWith("l${i}") }.collect { it.toUpperCase() }`);
-    lines.push(`switch (labels${i}.size()) { case 0: break; case 1..3: entity.labels += labels${i}; break; default: entity.labels << "many-${i}" }`);
+    lines.push(
+      `} else if (value${i} != null) { entity.customFields.cf_${i} = "\${value${i}}".padLeft(${(i % 9) + 1}, "0") }`,
+    );
+    lines.push(
+      `def labels${i} = (replica.labels ?: []).findAll { it.startsWith("l${i}") }.collect { it.toUpperCase() }`,
+    );
+    lines.push(
+      `switch (labels${i}.size()) { case 0: break; case 1..3: entity.labels += labels${i}; break; default: entity.labels << "many-${i}" }`,
+    );
   }
   lines.push('entity.comments = commentHelper.mergeComments(entity, replica) { it.internal = true }');
   lines.push('entity.attachments = attachmentHelper.mergeAttachments(entity, replica)');
@@ -67,7 +79,11 @@ function parseTime(): void {
   const start = performance.now();
   for (let i = 0; i < runs; i++) compileScript(`${source}\n// run ${i}`);
   const ms = (performance.now() - start) / runs;
-  emit({ bench: 'rules.parse_200_line_rule', lines: source.split('\n').length, millisecondsPerParse: Number(ms.toFixed(3)) });
+  emit({
+    bench: 'rules.parse_200_line_rule',
+    lines: source.split('\n').length,
+    millisecondsPerParse: Number(ms.toFixed(3)),
+  });
 }
 
 syncPairs('freshdesk', 'freshservice');

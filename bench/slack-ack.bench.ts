@@ -37,8 +37,17 @@ async function load(url: string, submission: string, responseUrl: string): Promi
       const ts = Math.floor(Date.now() / 1000);
       const req = httpRequest(
         {
-          agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signature(SECRET, ts, body) },
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'content-length': Buffer.byteLength(body),
+            'x-slack-request-timestamp': String(ts),
+            'x-slack-signature': signature(SECRET, ts, body),
+          },
         },
         (res) => {
           res.resume();
@@ -54,7 +63,10 @@ async function load(url: string, submission: string, responseUrl: string): Promi
   const worker = async () => {
     while (Date.now() < until) {
       const kind: Kind = n++ % 2 === 0 ? 'command' : 'view_submission';
-      const body = kind === 'command' ? commandBody({ text: 'connect', userId: admin.id, teamId: 'T_BENCH', responseUrl }) : submission;
+      const body =
+        kind === 'command'
+          ? commandBody({ text: 'connect', userId: admin.id, teamId: 'T_BENCH', responseUrl })
+          : submission;
       const started = performance.now();
       const status = await send(body);
       const elapsed = performance.now() - started;
@@ -68,7 +80,10 @@ async function load(url: string, submission: string, responseUrl: string): Promi
 }
 
 /** Runs a role (the fake Slack, a load generator) in a child process, so its CPU is not the measured app's. */
-function inThread<T>(role: string, data: Record<string, unknown>): { result: Promise<T>; worker: { terminate(): Promise<void> } } {
+function inThread<T>(
+  role: string,
+  data: Record<string, unknown>,
+): { result: Promise<T>; worker: { terminate(): Promise<void> } } {
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), [String(SECONDS_ARG), String(CONCURRENCY)], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, BENCH_ROLE: JSON.stringify({ role, ...data }) },
@@ -92,7 +107,19 @@ function report(target: string, latencies: Record<Kind, number[]>): Record<Kind,
     const p99 = Number(percentile(sorted, 99).toFixed(2));
     out[kind] = { p50, p99 };
     const perSecond = Math.round(sorted.length / SECONDS_ARG);
-    console.log(JSON.stringify({ bench: 'slack-ack', target, kind, concurrency: CONCURRENCY, seconds: SECONDS_ARG, requests: sorted.length, requests_per_second: perSecond, p50_ms: p50, p99_ms: p99 }));
+    console.log(
+      JSON.stringify({
+        bench: 'slack-ack',
+        target,
+        kind,
+        concurrency: CONCURRENCY,
+        seconds: SECONDS_ARG,
+        requests: sorted.length,
+        requests_per_second: perSecond,
+        p50_ms: p50,
+        p99_ms: p99,
+      }),
+    );
   }
   return out;
 }
@@ -104,7 +131,12 @@ async function main(): Promise<void> {
 
   // The bare app: the same receiver and signature check, listeners that only acknowledge.
   const bareReceiver = new HTTPReceiver({ signingSecret: SECRET });
-  const bare = new App({ receiver: bareReceiver, token: 'xoxb-bare', tokenVerificationEnabled: false, clientOptions: { slackApiUrl: fake.apiUrl } });
+  const bare = new App({
+    receiver: bareReceiver,
+    token: 'xoxb-bare',
+    tokenVerificationEnabled: false,
+    clientOptions: { slackApiUrl: fake.apiUrl },
+  });
   bare.command('/bridge', async ({ ack }) => ack());
   bare.view(/.*/, async ({ ack }) => ack());
   const bareServer: Server = createServer(bareReceiver.requestListener);
@@ -115,13 +147,24 @@ async function main(): Promise<void> {
   const dataDir = tempDir('deskbridge-bench-');
   const port = await freePort();
   const config = loadConfig({
-    PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, DESKBRIDGE_DATA_DIR: dataDir,
-    SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_API_URL: fake.apiUrl,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DESKBRIDGE_DATA_DIR: dataDir,
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_BOT_TOKEN: 'xoxb-bench',
+    SLACK_API_URL: fake.apiUrl,
   });
   const service = await startService({ config, logger: createLogger('warn'), helpdesks: fixedHelpdesks() });
   await registerTestInstance(service.deps, 'bench', 'xurrent');
   linkWorkspace(service.deps, { platform: 'slack', tenantId: 'T_BENCH', instance: 'bench', actor: 'bench' });
-  const actor = { platform: 'slack' as const, tenantId: 'T_BENCH', userId: admin.id, displayName: admin.name, isWorkspaceAdmin: true };
+  const actor = {
+    platform: 'slack' as const,
+    tenantId: 'T_BENCH',
+    userId: admin.id,
+    displayName: admin.name,
+    isWorkspaceAdmin: true,
+  };
   const wizard = startInitiate(service.deps, actor);
   const stateId = wizard.reply.kind === 'open-form' ? wizard.reply.form.stateId! : '';
   const ourUrl = `${service.url}/slack/events`;
@@ -133,12 +176,26 @@ async function main(): Promise<void> {
     team: { id: 'T_BENCH' },
     user: { id: admin.id, name: admin.name, team_id: 'T_BENCH' },
     view: {
-      id: 'V1', type: 'modal', callback_id: 'initiate.destination', private_metadata: stateId, hash: 'h', team_id: 'T_BENCH',
-      state: { values: { destinationUrl: { destinationUrl: { type: 'plain_text_input', value: null } }, noUrl: { noUrl: { type: 'checkboxes', selected_options: [{ value: 'true' }] } } } },
+      id: 'V1',
+      type: 'modal',
+      callback_id: 'initiate.destination',
+      private_metadata: stateId,
+      hash: 'h',
+      team_id: 'T_BENCH',
+      state: {
+        values: {
+          destinationUrl: { destinationUrl: { type: 'plain_text_input', value: null } },
+          noUrl: { noUrl: { type: 'checkboxes', selected_options: [{ value: 'true' }] } },
+        },
+      },
     },
   });
   const measure = async (url: string) => {
-    const { result, worker } = inThread<Record<Kind, number[]>>('load', { url, submission, responseUrl: fake.responseUrl });
+    const { result, worker } = inThread<Record<Kind, number[]>>('load', {
+      url,
+      submission,
+      responseUrl: fake.responseUrl,
+    });
     const latencies = await result;
     await worker.terminate();
     return latencies;
@@ -153,7 +210,15 @@ async function main(): Promise<void> {
   for (const kind of ['command', 'view_submission'] as const) {
     const ours = ourFigures[kind].p99;
     const base = bareFigures[kind].p99;
-    console.log(JSON.stringify({ bench: 'slack-ack', check: kind, p99_ratio: Number((ours / base).toFixed(2)), within_2x: ours <= 2 * base, under_100ms: ours < 100 }));
+    console.log(
+      JSON.stringify({
+        bench: 'slack-ack',
+        check: kind,
+        p99_ratio: Number((ours / base).toFixed(2)),
+        within_2x: ours <= 2 * base,
+        under_100ms: ours < 100,
+      }),
+    );
   }
 
   await new Promise((r) => setTimeout(r, 300));
@@ -170,7 +235,9 @@ async function measureBriefly(url: string, submission: string, responseUrl: stri
   await worker.terminate();
 }
 
-const workerData = process.env['BENCH_ROLE'] ? (JSON.parse(process.env['BENCH_ROLE']) as { role: string; url: string; submission: string; responseUrl: string }) : null;
+const workerData = process.env['BENCH_ROLE']
+  ? (JSON.parse(process.env['BENCH_ROLE']) as { role: string; url: string; submission: string; responseUrl: string })
+  : null;
 /** Sends to the parent and resolves once the message is written (a child that exits sooner loses it). */
 const parentPort = { postMessage: (m: unknown) => new Promise<void>((resolve) => process.send!(m, () => resolve())) };
 if (!workerData) {

@@ -73,7 +73,8 @@ function simulatorRole(): Handlers {
       const s = need();
       return { platform, url: s.url, apiKey: s.apiKey };
     },
-    addWebhook: (url: string, secret: string) => need().webhooks.add({ url, headers: { [WEBHOOK_SECRET_HEADER]: secret } }),
+    addWebhook: (url: string, secret: string) =>
+      need().webhooks.add({ url, headers: { [WEBHOOK_SECRET_HEADER]: secret } }),
     /** A ticket appears with its comments (seeded: no API calls of ours), then an agent edit fires the webhook. */
     newTicket(i: number): { id: string; at: number } {
       const s = need();
@@ -81,7 +82,10 @@ function simulatorRole(): Handlers {
         subject: `Bench ticket ${i}`,
         description: `<p>Benchmark ticket ${i}</p>`,
         email: `user${i}@acme.example`,
-        conversations: Array.from({ length: COMMENTS }, (_, c) => ({ body: `Comment ${c + 1} on ${i}`, private: false })),
+        conversations: Array.from({ length: COMMENTS }, (_, c) => ({
+          body: `Comment ${c + 1} on ${i}`,
+          private: false,
+        })),
       });
       const at = Date.now();
       s.agentUpdate(id, { priority: 2 });
@@ -125,7 +129,14 @@ function nodeRole(): Handlers {
     },
     async register(slug: string, sim: SimInfo) {
       const n = need();
-      await registerInstance(n.deps, { platform: sim.platform, baseUrl: sim.url, credentials: { kind: 'apiKey', apiKey: sim.apiKey }, name: slug, slug, actor: 'bench' });
+      await registerInstance(n.deps, {
+        platform: sim.platform,
+        baseUrl: sim.url,
+        credentials: { kind: 'apiKey', apiKey: sim.apiKey },
+        name: slug,
+        slug,
+        actor: 'bench',
+      });
       return instanceWebhook(n.deps, { instance: slug, actor: 'bench' });
     },
     async initiate(slug: string, destinationUrl: string, remoteShortName: string, project: string) {
@@ -142,7 +153,8 @@ function nodeRole(): Handlers {
       return { code, id: connection.id };
     },
     async accept(slug: string, code: string, project: string) {
-      return (await acceptInvitation(need().deps, { instance: slug, code, incomingProjectId: project, actor: 'bench' })).id;
+      return (await acceptInvitation(need().deps, { instance: slug, code, incomingProjectId: project, actor: 'bench' }))
+        .id;
     },
     async addTrigger(connection: string) {
       await addTrigger(need().deps, { connection, query: '', actor: 'bench' });
@@ -151,7 +163,9 @@ function nodeRole(): Handlers {
     /** Twins made since the last call: the other side's entity id and when the twin was committed. */
     newTwins() {
       const rows = need()
-        .deps.db.$client.prepare('select rowid as rowid, remote_entity_id as id, created_at as at from twin_links where rowid > ? order by rowid')
+        .deps.db.$client.prepare(
+          'select rowid as rowid, remote_entity_id as id, created_at as at from twin_links where rowid > ? order by rowid',
+        )
         .all(lastRowid) as Array<{ rowid: number; id: string; at: number }>;
       if (rows.length > 0) lastRowid = rows.at(-1)!.rowid;
       return rows.map(({ id, at }) => ({ id, at }));
@@ -187,7 +201,11 @@ function serveRole(role: string): void {
           if (last) process.exit(0);
         });
       } catch (error) {
-        process.send!({ id: message.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+        process.send!({
+          id: message.id,
+          ok: false,
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        });
       }
     })();
   });
@@ -201,12 +219,17 @@ interface Peer {
 
 function inProcess(role: string): Peer {
   const handlers = roles[role]!();
-  return { call: async <T>(op: string, ...args: unknown[]) => (await (handlers[op] as (...a: unknown[]) => unknown)(...args)) as T };
+  return {
+    call: async <T>(op: string, ...args: unknown[]) =>
+      (await (handlers[op] as (...a: unknown[]) => unknown)(...args)) as T,
+  };
 }
 
 function child(role: string, children: ChildProcess[]): Peer {
   // BENCH_CPU_PROF=dir writes a CPU profile per process there (node --cpu-prof).
-  const execArgv = process.env.BENCH_CPU_PROF ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/${role}-${children.length}`] : process.execArgv;
+  const execArgv = process.env.BENCH_CPU_PROF
+    ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/${role}-${children.length}`]
+    : process.execArgv;
   const proc = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, BENCH_ROLE: role }, execArgv });
   children.push(proc);
   let next = 0;
@@ -238,7 +261,11 @@ function percentile(sorted: number[], p: number): number {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function firstProject(sim: SimInfo): Promise<string> {
-  const [project] = await createHelpdesk({ platform: sim.platform, baseUrl: sim.url, credentials: { kind: 'apiKey', apiKey: sim.apiKey } }).listProjects();
+  const [project] = await createHelpdesk({
+    platform: sim.platform,
+    baseUrl: sim.url,
+    credentials: { kind: 'apiKey', apiKey: sim.apiKey },
+  }).listProjects();
   return project!.id;
 }
 
@@ -250,7 +277,10 @@ async function main(): Promise<void> {
   const fsPeer = peer('simulator');
   const aPeer = peer('node');
   const bPeer = peer('node');
-  const [fd, fs] = await Promise.all([fdPeer.call<SimInfo>('start', 'freshdesk'), fsPeer.call<SimInfo>('start', 'freshservice')]);
+  const [fd, fs] = await Promise.all([
+    fdPeer.call<SimInfo>('start', 'freshdesk'),
+    fsPeer.call<SimInfo>('start', 'freshservice'),
+  ]);
   const env = {
     SYNC_INTERVAL_MS: process.env.BENCH_INTERVAL_MS ?? '1000',
     SYNC_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '16',
@@ -258,7 +288,10 @@ async function main(): Promise<void> {
     SYNC_POLL_INTERVAL_MS: '3600000',
     LOG_LEVEL: 'silent',
   };
-  const [_a, b] = await Promise.all([aPeer.call<{ publicUrl: string }>('start', 'bench-a', env), bPeer.call<{ publicUrl: string }>('start', 'bench-b', env)]);
+  const [_a, b] = await Promise.all([
+    aPeer.call<{ publicUrl: string }>('start', 'bench-a', env),
+    bPeer.call<{ publicUrl: string }>('start', 'bench-b', env),
+  ]);
   for (const [node, sim, simPeer, slug] of [
     [aPeer, fd, fdPeer, 'acme'],
     [bPeer, fs, fsPeer, 'initech'],
@@ -266,13 +299,22 @@ async function main(): Promise<void> {
     const hook = await node.call<{ url: string; secret: string }>('register', slug, sim);
     await simPeer.call('addWebhook', hook.url, hook.secret);
   }
-  const initiated = await aPeer.call<{ code: string; id: string }>('initiate', 'acme', `${b.publicUrl}/i/initech`, 'initech', await firstProject(fd));
+  const initiated = await aPeer.call<{ code: string; id: string }>(
+    'initiate',
+    'acme',
+    `${b.publicUrl}/i/initech`,
+    'initech',
+    await firstProject(fd),
+  );
   await bPeer.call('accept', 'initech', initiated.code, await firstProject(fs));
   await aPeer.call('addTrigger', initiated.id);
   await Promise.all([aPeer.call('startEngine'), bPeer.call('startEngine')]);
 
   if (!single) await Promise.all([fdPeer, fsPeer, aPeer, bPeer].map((p) => p.call('cpuMark')));
-  const baseline = { fd: (await fdPeer.call<{ total: number }>('requests')).total, fs: (await fsPeer.call<{ total: number }>('requests')).total };
+  const baseline = {
+    fd: (await fdPeer.call<{ total: number }>('requests')).total,
+    fs: (await fsPeer.call<{ total: number }>('requests')).total,
+  };
   const changedAt = new Map<string, number>();
   const twinAt = new Map<string, number>();
   const collectTwins = async () => {
@@ -304,7 +346,10 @@ async function main(): Promise<void> {
   await sleep(1500);
 
   const latencies = [...twinAt.entries()].map(([id, at]) => at - changedAt.get(id)!).sort((x, y) => x - y);
-  const requests = { fd: await fdPeer.call<{ total: number; throttled: number }>('requests'), fs: await fsPeer.call<{ total: number; throttled: number }>('requests') };
+  const requests = {
+    fd: await fdPeer.call<{ total: number; throttled: number }>('requests'),
+    fs: await fsPeer.call<{ total: number; throttled: number }>('requests'),
+  };
   const calls = { source: requests.fd.total - baseline.fd, target: requests.fs.total - baseline.fs };
   const seconds = (finished - started) / 1000;
   const line = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -318,7 +363,14 @@ async function main(): Promise<void> {
     offered_rate_achieved: Number((TICKETS / offeredSeconds).toFixed(1)),
     processes: single ? 1 : 5,
   });
-  line({ metric: 'latency_ms', from: 'webhook-announced change', to: 'twin with comments committed', p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: latencies.at(-1) });
+  line({
+    metric: 'latency_ms',
+    from: 'webhook-announced change',
+    to: 'twin with comments committed',
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    max: latencies.at(-1),
+  });
   line({
     metric: 'api_calls_per_ticket',
     total: Number(((calls.source + calls.target) / twinAt.size).toFixed(2)),
@@ -328,13 +380,23 @@ async function main(): Promise<void> {
     budget: 6,
   });
   const targetTickets = await fsPeer.call<number>('ticketCount');
-  line({ metric: 'check', target_tickets: targetTickets, duplicates: targetTickets - twinAt.size, rate_limited_responses: requests.fd.throttled + requests.fs.throttled });
+  line({
+    metric: 'check',
+    target_tickets: targetTickets,
+    duplicates: targetTickets - twinAt.size,
+    rate_limited_responses: requests.fd.throttled + requests.fs.throttled,
+  });
   if (process.env.BENCH_DEBUG) {
     line({ metric: 'debug_step_ms', a: await aPeer.call('timing'), b: await bPeer.call('timing') });
     type Stage = { id: string; queued: number; delivered: number | null };
     const sent = new Map((await aPeer.call<Stage[]>('stages')).map((r) => [r.id, r]));
     const received = new Map((await bPeer.call<Stage[]>('stages')).map((r) => [r.id, r]));
-    const parts: Record<string, number[]> = { webhook_to_outbox: [], outbox_to_received: [], received_to_apply_start: [], apply_start_to_twin: [] };
+    const parts: Record<string, number[]> = {
+      webhook_to_outbox: [],
+      outbox_to_received: [],
+      received_to_apply_start: [],
+      apply_start_to_twin: [],
+    };
     for (const [id, at] of twinAt) {
       const out = sent.get(id);
       const inb = received.get(id);
@@ -346,11 +408,28 @@ async function main(): Promise<void> {
     }
     line({
       metric: 'debug_latency_parts_ms',
-      ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, { p50: percentile(v.sort((x, y) => x - y), 50), p95: percentile(v, 95) }])),
+      ...Object.fromEntries(
+        Object.entries(parts).map(([k, v]) => [
+          k,
+          {
+            p50: percentile(
+              v.sort((x, y) => x - y),
+              50,
+            ),
+            p95: percentile(v, 95),
+          },
+        ]),
+      ),
     });
     if (!single) {
       const cpu = async (p: Peer) => p.call<number>('cpuMs');
-      line({ metric: 'debug_cpu_ms', node_a: await cpu(aPeer), node_b: await cpu(bPeer), sim_freshdesk: await cpu(fdPeer), sim_freshservice: await cpu(fsPeer) });
+      line({
+        metric: 'debug_cpu_ms',
+        node_a: await cpu(aPeer),
+        node_b: await cpu(bPeer),
+        sim_freshdesk: await cpu(fdPeer),
+        sim_freshservice: await cpu(fsPeer),
+      });
     }
   }
 

@@ -6,10 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
-const createdAt = () =>
-  integer('created_at', { mode: 'timestamp_ms' })
-    .notNull()
-    .default(sql`(unixepoch() * 1000)`);
+const createdAt = () => integer('created_at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch() * 1000)`);
 
 export const instances = sqliteTable('instances', {
   id: text('id').primaryKey(),
@@ -119,7 +116,9 @@ export const inbox = sqliteTable(
     receivedAt: integer('received_at', { mode: 'timestamp_ms' }).notNull(),
     appliedAt: integer('applied_at', { mode: 'timestamp_ms' }),
     /** received -> applying (a helpdesk write may have happened; see apply_marker) -> applied. */
-    state: text('state', { enum: ['received', 'applying', 'applied'] }).notNull().default('received'),
+    state: text('state', { enum: ['received', 'applying', 'applied'] })
+      .notNull()
+      .default('received'),
     /** The other side's entity id the message is about: messages of one entity apply in id order. */
     remoteEntityId: text('remote_entity_id'),
     /** Written into the entity a create makes, so a replay after a crash finds it instead of creating another. */
@@ -466,7 +465,10 @@ export const approvalRequests = sqliteTable(
     decidedAt: timestamp('decided_at'),
     createdAt: timestamp('created_at').notNull(),
   },
-  (t) => [uniqueIndex('approval_requests_version_idx').on(t.ruleVersionId), index('approval_requests_connection_idx').on(t.connectionId)],
+  (t) => [
+    uniqueIndex('approval_requests_version_idx').on(t.ruleVersionId),
+    index('approval_requests_connection_idx').on(t.connectionId),
+  ],
 );
 
 /** Test runs of rule scripts (dry runs against real entities), keyed by the scripts they ran, for the approval card. */
@@ -550,7 +552,9 @@ export const notificationOutbox = sqliteTable(
     channelId: text('channel_id').notNull(),
     /** The neutral message (src/ui/model.ts Message), rendered by the platform's notifier when sent. */
     message: text('message', { mode: 'json' }).$type<unknown>().notNull(),
-    state: text('state', { enum: ['queued', 'sent', 'failed'] }).notNull().default('queued'),
+    state: text('state', { enum: ['queued', 'sent', 'failed'] })
+      .notNull()
+      .default('queued'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at').notNull(),
     lastError: text('last_error'),
@@ -613,7 +617,10 @@ export const teamsConversations = sqliteTable(
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index('teams_conversations_tenant_idx').on(t.tenantId, t.kind), index('teams_conversations_user_idx').on(t.tenantId, t.userAadObjectId)],
+  (t) => [
+    index('teams_conversations_tenant_idx').on(t.tenantId, t.kind),
+    index('teams_conversations_user_idx').on(t.tenantId, t.userAadObjectId),
+  ],
 );
 
 /**

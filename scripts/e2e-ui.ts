@@ -17,25 +17,34 @@ const shots = join(root, 'docs', 'screenshots');
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'deskbridge-e2e-ui-'));
   const profile = mkdtempSync(join(tmpdir(), 'deskbridge-chromium-'));
-  const [port, freshdesk, xurrent, playgroundPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const child = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'src', 'main.ts')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      LOCAL_MODE: 'auto',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DESKBRIDGE_DATA_DIR: dataDir,
-      LOCAL_FRESHDESK_PORT: String(freshdesk),
-      LOCAL_XURRENT_PORT: String(xurrent),
-      LOCAL_PLAYGROUND_PORT: String(playgroundPort),
-      SLACK_SIGNING_SECRET: '',
-      SLACK_APP_TOKEN: '',
-      MICROSOFT_APP_ID: '',
-      MICROSOFT_APP_PASSWORD: '',
+  const [port, freshdesk, xurrent, playgroundPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const child = spawn(
+    process.execPath,
+    [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'src', 'main.ts')],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        LOCAL_MODE: 'auto',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DESKBRIDGE_DATA_DIR: dataDir,
+        LOCAL_FRESHDESK_PORT: String(freshdesk),
+        LOCAL_XURRENT_PORT: String(xurrent),
+        LOCAL_PLAYGROUND_PORT: String(playgroundPort),
+        SLACK_SIGNING_SECRET: '',
+        SLACK_APP_TOKEN: '',
+        MICROSOFT_APP_ID: '',
+        MICROSOFT_APP_PASSWORD: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let output = '';
   child.stdout!.on('data', (c) => (output += String(c)));
   child.stderr!.on('data', (c) => (output += String(c)));
@@ -49,7 +58,16 @@ async function main(): Promise<void> {
       executablePath: '/usr/bin/chromium',
       headless: true,
       viewport: { width: 1400, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   })();
   try {
@@ -116,7 +134,16 @@ async function next(page: Page, card: Locator, name: string, button = 'Next'): P
 
 async function _dump(card: Locator): Promise<void> {
   if (!process.env.E2E_DUMP) return;
-  process.stdout.write(await card.evaluate((el) => [...el.querySelectorAll('input,textarea,select,button,[role=button],[role=radio],[role=combobox],[role=option]')].map((e) => `${e.tagName} ${e.getAttribute('type') ?? ''} role=${e.getAttribute('role') ?? ''} ${e.getAttribute('aria-label') ?? ''} ${e.getAttribute('value') ?? ''} ${(e.textContent ?? '').slice(0, 40)}`).join('\n')));
+  process.stdout.write(
+    await card.evaluate((el) =>
+      [...el.querySelectorAll('input,textarea,select,button,[role=button],[role=radio],[role=combobox],[role=option]')]
+        .map(
+          (e) =>
+            `${e.tagName} ${e.getAttribute('type') ?? ''} role=${e.getAttribute('role') ?? ''} ${e.getAttribute('aria-label') ?? ''} ${e.getAttribute('value') ?? ''} ${(e.textContent ?? '').slice(0, 40)}`,
+        )
+        .join('\n'),
+    ),
+  );
   process.stdout.write(`\n${await card.innerText()}\n`);
 }
 

@@ -21,7 +21,10 @@ export interface AppDepsOptions {
 }
 
 /** One connector per instance, so all sync work against an instance shares its rate budget. */
-function connectorsPerInstance(secrets: SecretBox, options: ConnectorOptions | undefined): (row: InstanceRow) => Helpdesk {
+function connectorsPerInstance(
+  secrets: SecretBox,
+  options: ConnectorOptions | undefined,
+): (row: InstanceRow) => Helpdesk {
   const cache = new Map<string, { baseUrl: string; credentialsEnc: string; helpdesk: Helpdesk }>();
   return (row) => {
     const hit = cache.get(row.id);
@@ -38,7 +41,9 @@ export function buildAppDeps(options: AppDepsOptions): AppDeps {
   const db: Db = openDatabase(databasePath(config.dataDir));
   const secrets = new SecretBox(config.secretKey ?? loadOrCreateKeyFile(config.dataDir));
   const events = new AppEvents();
-  events.reportErrorsTo((error, event) => options.logger.error({ err: error, event: event.type }, 'event listener failed'));
+  events.reportErrorsTo((error, event) =>
+    options.logger.error({ err: error, event: event.type }, 'event listener failed'),
+  );
   const clock = options.clock ?? (() => new Date());
   return {
     db,

@@ -26,7 +26,9 @@ function syncNumber(min: number, max: number, fallback: number) {
 function cronSchema(fallback: string) {
   return z
     .string()
-    .refine((value) => cron.validate(value), { message: 'must be a cron expression such as "* * * * *" (minute hour day month weekday)' })
+    .refine((value) => cron.validate(value), {
+      message: 'must be a cron expression such as "* * * * *" (minute hour day month weekday)',
+    })
     .default(fallback);
 }
 
@@ -37,9 +39,7 @@ const booleanSchema = z.enum(['true', 'false', '1', '0'], { error: 'must be true
 const envSchema = z.object({
   PORT: portSchema.default(3000),
   HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
-  PUBLIC_URL: z
-    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
-    .optional(),
+  PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   DESKBRIDGE_DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
   DESKBRIDGE_SECRET_KEY: z
     .string()
@@ -79,26 +79,45 @@ const envSchema = z.object({
   POLLER_SEND_INTERVAL_MS: syncNumber(0, 60_000, 1000),
   SLACK_SIGNING_SECRET: z.string().min(8, 'must be the signing secret from the Slack app settings').optional(),
   SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'must be a bot token (xoxb-...)').optional(),
-  SLACK_CLIENT_ID: z.string().regex(/^\d+\.\d+$/, 'must be the client id from the Slack app settings (digits.digits)').optional(),
+  SLACK_CLIENT_ID: z
+    .string()
+    .regex(/^\d+\.\d+$/, 'must be the client id from the Slack app settings (digits.digits)')
+    .optional(),
   SLACK_CLIENT_SECRET: z.string().min(8, 'must be the client secret from the Slack app settings').optional(),
   SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'must be an app-level token (xapp-...)').optional(),
   SLACK_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
-  MICROSOFT_APP_ID: z.string().regex(guidPattern, 'must be the bot\'s Microsoft Entra application (client) id, a GUID').optional(),
-  MICROSOFT_APP_PASSWORD: z.string().min(8, 'must be the client secret of the bot\'s Entra application').optional(),
-  MICROSOFT_APP_TENANT_ID: z.string().regex(guidPattern, 'must be the Entra tenant id (a GUID) of a single-tenant bot').optional(),
+  MICROSOFT_APP_ID: z
+    .string()
+    .regex(guidPattern, "must be the bot's Microsoft Entra application (client) id, a GUID")
+    .optional(),
+  MICROSOFT_APP_PASSWORD: z.string().min(8, "must be the client secret of the bot's Entra application").optional(),
+  MICROSOFT_APP_TENANT_ID: z
+    .string()
+    .regex(guidPattern, 'must be the Entra tenant id (a GUID) of a single-tenant bot')
+    .optional(),
 });
 
 /** Values that are fine alone but not together: the first problem, with the variable it is about. */
 function slackProblem(e: z.infer<typeof envSchema>): { name: string; message: string } | null {
-  const anySlack = e.SLACK_SIGNING_SECRET || e.SLACK_BOT_TOKEN || e.SLACK_CLIENT_ID || e.SLACK_CLIENT_SECRET || e.SLACK_APP_TOKEN;
+  const anySlack =
+    e.SLACK_SIGNING_SECRET || e.SLACK_BOT_TOKEN || e.SLACK_CLIENT_ID || e.SLACK_CLIENT_SECRET || e.SLACK_APP_TOKEN;
   if (!anySlack) return null;
-  if (!e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) return { name: 'SLACK_SIGNING_SECRET', message: 'is required to serve Slack over HTTP' };
+  if (!e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET)
+    return { name: 'SLACK_SIGNING_SECRET', message: 'is required to serve Slack over HTTP' };
   if (Boolean(e.SLACK_CLIENT_ID) !== Boolean(e.SLACK_CLIENT_SECRET)) {
-    return e.SLACK_CLIENT_ID ? { name: 'SLACK_CLIENT_SECRET', message: 'is required with SLACK_CLIENT_ID' } : { name: 'SLACK_CLIENT_ID', message: 'is required with SLACK_CLIENT_SECRET' };
+    return e.SLACK_CLIENT_ID
+      ? { name: 'SLACK_CLIENT_SECRET', message: 'is required with SLACK_CLIENT_ID' }
+      : { name: 'SLACK_CLIENT_ID', message: 'is required with SLACK_CLIENT_SECRET' };
   }
-  if (e.SLACK_BOT_TOKEN && e.SLACK_CLIENT_ID) return { name: 'SLACK_BOT_TOKEN', message: 'cannot be combined with SLACK_CLIENT_ID: use a single-workspace token or OAuth installs' };
-  if (!e.SLACK_BOT_TOKEN && !e.SLACK_CLIENT_ID) return { name: 'SLACK_BOT_TOKEN', message: 'or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are required for Slack' };
-  if (e.SLACK_APP_TOKEN && !e.SLACK_BOT_TOKEN) return { name: 'SLACK_BOT_TOKEN', message: 'is required with SLACK_APP_TOKEN (Socket Mode serves one workspace)' };
+  if (e.SLACK_BOT_TOKEN && e.SLACK_CLIENT_ID)
+    return {
+      name: 'SLACK_BOT_TOKEN',
+      message: 'cannot be combined with SLACK_CLIENT_ID: use a single-workspace token or OAuth installs',
+    };
+  if (!e.SLACK_BOT_TOKEN && !e.SLACK_CLIENT_ID)
+    return { name: 'SLACK_BOT_TOKEN', message: 'or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are required for Slack' };
+  if (e.SLACK_APP_TOKEN && !e.SLACK_BOT_TOKEN)
+    return { name: 'SLACK_BOT_TOKEN', message: 'is required with SLACK_APP_TOKEN (Socket Mode serves one workspace)' };
   return null;
 }
 
@@ -107,7 +126,8 @@ function teamsProblem(e: z.infer<typeof envSchema>): { name: string; message: st
   if (!e.MICROSOFT_APP_ID && (e.MICROSOFT_APP_PASSWORD || e.MICROSOFT_APP_TENANT_ID)) {
     return { name: 'MICROSOFT_APP_ID', message: 'is required with MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID' };
   }
-  if (e.MICROSOFT_APP_ID && !e.MICROSOFT_APP_PASSWORD) return { name: 'MICROSOFT_APP_PASSWORD', message: 'is required with MICROSOFT_APP_ID' };
+  if (e.MICROSOFT_APP_ID && !e.MICROSOFT_APP_PASSWORD)
+    return { name: 'MICROSOFT_APP_PASSWORD', message: 'is required with MICROSOFT_APP_ID' };
   return null;
 }
 
@@ -204,7 +224,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
     const given = present[name];
-    const shown = given === undefined || name === 'DESKBRIDGE_SECRET_KEY' || /SECRET|TOKEN|PASSWORD/.test(name) ? '' : ` (got "${given}")`;
+    const shown =
+      given === undefined || name === 'DESKBRIDGE_SECRET_KEY' || /SECRET|TOKEN|PASSWORD/.test(name)
+        ? ''
+        : ` (got "${given}")`;
     throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${shown}.`);
   }
   const e = parsed.data;
@@ -243,13 +266,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       privateSilenceMs: e.POLLER_PRIVATE_SILENCE_MS,
       sendIntervalMs: e.POLLER_SEND_INTERVAL_MS,
     },
-    teams: { appId: e.MICROSOFT_APP_ID ?? null, appPassword: e.MICROSOFT_APP_PASSWORD ?? null, tenantId: e.MICROSOFT_APP_TENANT_ID ?? null },
+    teams: {
+      appId: e.MICROSOFT_APP_ID ?? null,
+      appPassword: e.MICROSOFT_APP_PASSWORD ?? null,
+      tenantId: e.MICROSOFT_APP_TENANT_ID ?? null,
+    },
     slack:
       e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN
         ? {
             signingSecret: e.SLACK_SIGNING_SECRET ?? null,
             botToken: e.SLACK_BOT_TOKEN ?? null,
-            oauth: e.SLACK_CLIENT_ID && e.SLACK_CLIENT_SECRET ? { clientId: e.SLACK_CLIENT_ID, clientSecret: e.SLACK_CLIENT_SECRET } : null,
+            oauth:
+              e.SLACK_CLIENT_ID && e.SLACK_CLIENT_SECRET
+                ? { clientId: e.SLACK_CLIENT_ID, clientSecret: e.SLACK_CLIENT_SECRET }
+                : null,
             appToken: e.SLACK_APP_TOKEN ?? null,
             apiUrl: e.SLACK_API_URL ? `${e.SLACK_API_URL.replace(/\/+$/, '')}/` : null,
           }

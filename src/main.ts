@@ -21,7 +21,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const service = await startService({ config, logger, helpdesks: connectorDirectory() });
-  logger.info({ url: config.publicUrl, dataDir: config.dataDir }, `DeskBridge is running at ${config.publicUrl} (health: ${config.publicUrl}/healthz)`);
+  logger.info(
+    { url: config.publicUrl, dataDir: config.dataDir },
+    `DeskBridge is running at ${config.publicUrl} (health: ${config.publicUrl}/healthz)`,
+  );
   // Signals are handled from here on, so a stop during local mode's start-up still stops its children.
   let localMode: Promise<{ close(): Promise<void> } | null> = Promise.resolve(null);
   const shutdown = (signal: string) => {
@@ -38,7 +41,9 @@ async function main(): Promise<void> {
   if (local) {
     logger.info('no Slack or Microsoft credentials: starting LOCAL MODE');
     const settings = local;
-    localMode = import('./local/local-mode.ts').then(({ startLocalMode }) => startLocalMode({ service, settings, logger, dataDir: config.dataDir }));
+    localMode = import('./local/local-mode.ts').then(({ startLocalMode }) =>
+      startLocalMode({ service, settings, logger, dataDir: config.dataDir }),
+    );
     await localMode.catch(async (error: unknown) => {
       logger.error({ err: error }, 'local mode did not start');
       await service.close();

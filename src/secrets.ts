@@ -21,7 +21,9 @@ export class SecretBox {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), data.toString('base64url')].join('.');
+    return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), data.toString('base64url')].join(
+      '.',
+    );
   }
 
   open(sealed: string): string {
@@ -53,7 +55,8 @@ export function loadOrCreateKeyFile(dataDir: string): Buffer {
   const path = join(dataDir, KEY_FILE_NAME);
   if (existsSync(path)) {
     const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
-    if (key.length !== 32) throw new Error(`${path} does not hold a 32-byte key; restore it from a backup or set DESKBRIDGE_SECRET_KEY.`);
+    if (key.length !== 32)
+      throw new Error(`${path} does not hold a 32-byte key; restore it from a backup or set DESKBRIDGE_SECRET_KEY.`);
     return key;
   }
   mkdirSync(dataDir, { recursive: true });

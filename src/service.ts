@@ -27,7 +27,12 @@ export function buildSyncEngine(deps: AppDeps, config: Config): SyncEngine {
   return engine;
 }
 
-export function serviceRoutes(deps: AppDeps, slack: SlackSurface | null = null, sync: SyncEngine | null = null, teams: TeamsSurface | null = null): Route[] {
+export function serviceRoutes(
+  deps: AppDeps,
+  slack: SlackSurface | null = null,
+  sync: SyncEngine | null = null,
+  teams: TeamsSurface | null = null,
+): Route[] {
   return [
     { method: 'GET', path: '/healthz', handle: () => ({ status: 200, body: { status: 'ok' } }) },
     ...nodeProtocolRoutes(deps),
@@ -61,7 +66,12 @@ export interface RunningService {
 export async function startService(options: AppDepsOptions): Promise<RunningService> {
   const deps = buildAppDeps(options);
   const slack = options.config.slack
-    ? createSlackSurface({ deps, config: options.config.slack, publicUrl: options.config.publicUrl, logger: options.logger })
+    ? createSlackSurface({
+        deps,
+        config: options.config.slack,
+        publicUrl: options.config.publicUrl,
+        logger: options.logger,
+      })
     : null;
   const sync = buildSyncEngine(deps, options.config);
   const teams = createTeamsSurface({ deps, config: options.config.teams, logger: options.logger });

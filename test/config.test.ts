@@ -20,16 +20,27 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
     expect(loadConfig({ PUBLIC_URL: 'https://bridge.example.com/' }).publicUrl).toBe('https://bridge.example.com');
     expect(loadConfig({ DESKBRIDGE_SECRET_KEY: 'ab'.repeat(32) }).secretKey).toHaveLength(32);
-    expect(loadConfig({ DESKBRIDGE_SECRET_KEY: Buffer.alloc(32, 1).toString('base64') }).secretKey).toEqual(Buffer.alloc(32, 1));
+    expect(loadConfig({ DESKBRIDGE_SECRET_KEY: Buffer.alloc(32, 1).toString('base64') }).secretKey).toEqual(
+      Buffer.alloc(32, 1),
+    );
   });
 
   it.each([
     [{ PORT: 'abc' }, /^Invalid configuration: PORT must be a number \(got "abc"\)\.$/],
     [{ PORT: '70000' }, /^Invalid configuration: PORT must be between 1 and 65535 \(got "70000"\)\.$/],
     [{ PUBLIC_URL: 'ftp://x' }, /^Invalid configuration: PUBLIC_URL must be an http:\/\/ or https:\/\/ URL/],
-    [{ LOG_LEVEL: 'loud' }, /^Invalid configuration: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
-    [{ DESKBRIDGE_SECRET_KEY: 'short' }, /^Invalid configuration: DESKBRIDGE_SECRET_KEY must be 32 bytes written as 64 hex characters or as base64\.$/],
-    [{ DESKBRIDGE_INVITATION_TTL_HOURS: '0' }, /^Invalid configuration: DESKBRIDGE_INVITATION_TTL_HOURS must be more than 0/],
+    [
+      { LOG_LEVEL: 'loud' },
+      /^Invalid configuration: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/,
+    ],
+    [
+      { DESKBRIDGE_SECRET_KEY: 'short' },
+      /^Invalid configuration: DESKBRIDGE_SECRET_KEY must be 32 bytes written as 64 hex characters or as base64\.$/,
+    ],
+    [
+      { DESKBRIDGE_INVITATION_TTL_HOURS: '0' },
+      /^Invalid configuration: DESKBRIDGE_INVITATION_TTL_HOURS must be more than 0/,
+    ],
   ])('refuses %o with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -17,10 +17,18 @@ export async function downloadAttachment(input: {
   const { attachment } = input;
   const fetchFrom = async (url: string | null | undefined): Promise<Uint8Array | null> => {
     if (!url) return null;
-    const response = await input.transport.send({ method: 'GET', path: url, anonymous: true, passStatuses: [400, 403, 404, 410], what: 'an attachment' });
+    const response = await input.transport.send({
+      method: 'GET',
+      path: url,
+      anonymous: true,
+      passStatuses: [400, 403, 404, 410],
+      what: 'an attachment',
+    });
     return response.status === 200 ? response.bytes : null;
   };
-  const data = (await fetchFrom(attachment.url)) ?? (await fetchFrom((await input.reread()).attachments.find((a) => a.id === attachment.id)?.url));
+  const data =
+    (await fetchFrom(attachment.url)) ??
+    (await fetchFrom((await input.reread()).attachments.find((a) => a.id === attachment.id)?.url));
   if (!data) throw new DomainError('helpdesk_not_found', input.gone);
   return { filename: attachment.filename, mimetype: attachment.mimetype, data };
 }

@@ -34,7 +34,10 @@ export class CodeTable<C extends string | number> implements CodeMap {
   private lookup(name: string): C {
     const found = findOption(this.options, name);
     if (!found || found.id === null) {
-      throw new DomainError('helpdesk_validation', `${this.description} has no "${name}". Use one of: ${this.options.map((o) => o.name).join(', ')}.`);
+      throw new DomainError(
+        'helpdesk_validation',
+        `${this.description} has no "${name}". Use one of: ${this.options.map((o) => o.name).join(', ')}.`,
+      );
     }
     return found.id as C;
   }

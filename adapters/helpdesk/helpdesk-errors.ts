@@ -64,7 +64,13 @@ export function helpdeskError(failure: HelpdeskFailure, context: FailureContext)
       details,
     );
   }
-  if (failure.fieldErrors.length > 0 || failure.status === 400 || failure.status === 422 || failure.status === 409 || failure.status === 413) {
+  if (
+    failure.fieldErrors.length > 0 ||
+    failure.status === 400 ||
+    failure.status === 422 ||
+    failure.status === 409 ||
+    failure.status === 413
+  ) {
     const fields = failure.fieldErrors.length > 0 ? `: ${describeFields(failure.fieldErrors)}` : said;
     return new DomainError(
       'helpdesk_validation',

@@ -1,4 +1,12 @@
-import { createHmac, createPrivateKey, createPublicKey, createSign, createVerify, type KeyObject, timingSafeEqual } from 'node:crypto';
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  createSign,
+  createVerify,
+  type KeyObject,
+  timingSafeEqual,
+} from 'node:crypto';
 
 /**
  * Compact JWS (JWT) signing and verification with node:crypto, for Xurrent webhook policies: RS256/384/512 and
@@ -28,16 +36,26 @@ export function parseJwtAlgorithm(value: string): JwtAlgorithm {
   return upper as JwtAlgorithm;
 }
 
-export function signJwt(claims: Record<string, unknown>, alg: JwtAlgorithm, key: KeyObject | string, kid?: string): string {
+export function signJwt(
+  claims: Record<string, unknown>,
+  alg: JwtAlgorithm,
+  key: KeyObject | string,
+  kid?: string,
+): string {
   const header = { typ: 'JWT', alg, ...(kid ? { kid } : {}) };
   const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
   let signature: Buffer;
-  if (alg === 'HS256') signature = createHmac('sha256', typeof key === 'string' ? key : key.export()).update(input).digest();
+  if (alg === 'HS256')
+    signature = createHmac('sha256', typeof key === 'string' ? key : key.export())
+      .update(input)
+      .digest();
   else {
     const signer = createSign(hashOf[alg]);
     signer.update(input);
     const privateKey = typeof key === 'string' ? createPrivateKey(key) : key;
-    signature = alg.startsWith('ES') ? signer.sign({ key: privateKey, dsaEncoding: 'ieee-p1363' }) : signer.sign(privateKey);
+    signature = alg.startsWith('ES')
+      ? signer.sign({ key: privateKey, dsaEncoding: 'ieee-p1363' })
+      : signer.sign(privateKey);
   }
   return `${input}.${b64url(signature)}`;
 }
@@ -65,7 +83,8 @@ export function verifyJwt(token: string, expect: JwtExpectations): Record<string
   } catch {
     throw new JwtError('the JWT is not readable');
   }
-  if (header.alg !== expect.algorithm) throw new JwtError(`the JWT is signed with ${String(header.alg)}, expected ${expect.algorithm}`);
+  if (header.alg !== expect.algorithm)
+    throw new JwtError(`the JWT is signed with ${String(header.alg)}, expected ${expect.algorithm}`);
   const input = `${headerPart}.${claimsPart}`;
   const signature = Buffer.from(signaturePart, 'base64url');
   let valid: boolean;
@@ -85,9 +104,14 @@ export function verifyJwt(token: string, expect: JwtExpectations): Record<string
   const leeway = expect.leewaySeconds ?? 60;
   if (typeof claims.exp === 'number' && now > claims.exp + leeway) throw new JwtError('the JWT has expired');
   if (typeof claims.nbf === 'number' && now + leeway < claims.nbf) throw new JwtError('the JWT is not valid yet');
-  if (expect.audience && claims.aud !== expect.audience && !(Array.isArray(claims.aud) && claims.aud.includes(expect.audience))) {
+  if (
+    expect.audience &&
+    claims.aud !== expect.audience &&
+    !(Array.isArray(claims.aud) && claims.aud.includes(expect.audience))
+  ) {
     throw new JwtError('the JWT is meant for another audience');
   }
-  if (expect.issuers && expect.issuers.length > 0 && !expect.issuers.includes(String(claims.iss))) throw new JwtError('the JWT comes from an unexpected issuer');
+  if (expect.issuers && expect.issuers.length > 0 && !expect.issuers.includes(String(claims.iss)))
+    throw new JwtError('the JWT comes from an unexpected issuer');
   return claims;
 }

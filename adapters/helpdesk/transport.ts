@@ -122,7 +122,10 @@ export class HelpdeskTransport {
         if (!(error instanceof AttemptFailure)) throw error;
         failures += 1;
         if ((idempotent || error.notSent) && failures < this.maxAttempts) {
-          this.options.logger?.warn({ helpdesk: this.config.label, method: spec.method, reason: error.reason, failures }, 'helpdesk request failed; retrying');
+          this.options.logger?.warn(
+            { helpdesk: this.config.label, method: spec.method, reason: error.reason, failures },
+            'helpdesk request failed; retrying',
+          );
           await this.clock.sleep(backoffDelay(failures - 1, this.backoff, this.random));
           continue;
         }
@@ -136,7 +139,10 @@ export class HelpdeskTransport {
         const retryAfterMs = retryAfterToMs(response.headers.get('retry-after'), this.clock.now());
         throttles += 1;
         if (throttles <= this.maxThrottleRetries && retryAfterMs <= this.maxRetryAfterMs) {
-          this.options.logger?.warn({ helpdesk: this.config.label, retryAfterMs }, 'helpdesk throttled the request; waiting');
+          this.options.logger?.warn(
+            { helpdesk: this.config.label, retryAfterMs },
+            'helpdesk throttled the request; waiting',
+          );
           // The budget holds every request of this instance back until the helpdesk's wait is over.
           this.budget.exhaustedFor(retryAfterMs);
           continue;
@@ -147,7 +153,10 @@ export class HelpdeskTransport {
         failures += 1;
         const notProcessed = status === 502 || status === 503 || status === 504;
         if ((idempotent || notProcessed) && failures < this.maxAttempts) {
-          this.options.logger?.warn({ helpdesk: this.config.label, method: spec.method, status, failures }, 'helpdesk answered 5xx; retrying');
+          this.options.logger?.warn(
+            { helpdesk: this.config.label, method: spec.method, status, failures },
+            'helpdesk answered 5xx; retrying',
+          );
           await this.clock.sleep(backoffDelay(failures - 1, this.backoff, this.random));
           continue;
         }
@@ -210,7 +219,12 @@ export class HelpdeskTransport {
     if (this.options.fetch === undefined && !spec.anonymous && typeof body !== 'object') {
       let light: RawResponse;
       try {
-        light = await lightRequest(url, { method: spec.method, headers, ...(body === undefined ? {} : { body }), timeoutMs: this.timeoutMs });
+        light = await lightRequest(url, {
+          method: spec.method,
+          headers,
+          ...(body === undefined ? {} : { body }),
+          timeoutMs: this.timeoutMs,
+        });
       } catch (error) {
         throw this.describeNetworkError(error);
       }
@@ -220,11 +234,20 @@ export class HelpdeskTransport {
     // A timer cleared once the body is in, rather than AbortSignal.timeout: that one fires (building a TimeoutError and
     // keeping the request reachable) for every request, long after it finished.
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DOMException('The operation timed out.', 'TimeoutError')), this.timeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(new DOMException('The operation timed out.', 'TimeoutError')),
+      this.timeoutMs,
+    );
     try {
       let response: Response;
       try {
-        response = await this.fetchImpl(url, { method: spec.method, headers, body, signal: controller.signal, redirect: 'follow' });
+        response = await this.fetchImpl(url, {
+          method: spec.method,
+          headers,
+          body,
+          signal: controller.signal,
+          redirect: 'follow',
+        });
       } catch (error) {
         throw this.describeNetworkError(error);
       }
@@ -248,7 +271,10 @@ export class HelpdeskTransport {
     if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
       return new AttemptFailure(`${code === 'ECONNREFUSED' ? 'connection refused' : 'host not found'}`, true);
     }
-    return new AttemptFailure(`connection failed: ${code ?? err.cause?.message ?? err.message ?? 'unknown error'}`, false);
+    return new AttemptFailure(
+      `connection failed: ${code ?? err.cause?.message ?? err.message ?? 'unknown error'}`,
+      false,
+    );
   }
 
   private failure(response: RawResponse, spec: RequestSpec, retryAfterSeconds: number | null): DomainError {

@@ -71,7 +71,8 @@ function parseBody(rawBody: Buffer, headers: IncomingHttpHeaders): Record<string
 }
 
 function entityIdFrom(value: unknown): string | null {
-  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim().replace(/^#/, '') : '';
+  const text =
+    typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim().replace(/^#/, '') : '';
   return /^\d+$/.test(text) && text !== '0' ? text : null;
 }
 
@@ -79,25 +80,44 @@ function entityIdFrom(value: unknown): string | null {
 export function verifyAndParseWebhook(input: WebhookInput): ParsedWebhook {
   if (input.platform === 'xurrent') return parseXurrent(input);
   if (!input.secret) {
-    throw new DomainError('unauthorized', `This instance has no webhook secret, so its webhooks cannot be trusted. Set one and send it in the ${WEBHOOK_SECRET_HEADER} header from the automation rule.`);
+    throw new DomainError(
+      'unauthorized',
+      `This instance has no webhook secret, so its webhooks cannot be trusted. Set one and send it in the ${WEBHOOK_SECRET_HEADER} header from the automation rule.`,
+    );
   }
   if (!sameSecret(headerValue(input.headers, WEBHOOK_SECRET_HEADER), input.secret)) {
-    throw new DomainError('unauthorized', `The webhook did not carry this instance's secret in the ${WEBHOOK_SECRET_HEADER} header.`);
+    throw new DomainError(
+      'unauthorized',
+      `The webhook did not carry this instance's secret in the ${WEBHOOK_SECRET_HEADER} header.`,
+    );
   }
   const body = parseBody(input.rawBody, input.headers);
-  const nested = typeof body.ticket === 'object' && body.ticket !== null ? (body.ticket as Record<string, unknown>).id : undefined;
+  const nested =
+    typeof body.ticket === 'object' && body.ticket !== null ? (body.ticket as Record<string, unknown>).id : undefined;
   const entityId = entityIdFrom(body.ticket_id) ?? entityIdFrom(nested) ?? entityIdFrom(body.id);
   if (!entityId) {
-    throw new DomainError('invalid_input', `The webhook body does not name a ticket; use the template ${FRESHWORKS_WEBHOOK_TEMPLATE}.`);
+    throw new DomainError(
+      'invalid_input',
+      `The webhook body does not name a ticket; use the template ${FRESHWORKS_WEBHOOK_TEMPLATE}.`,
+    );
   }
-  const event = typeof body.triggered_event === 'string' ? body.triggered_event : typeof body.event === 'string' ? body.event : null;
+  const event =
+    typeof body.triggered_event === 'string'
+      ? body.triggered_event
+      : typeof body.event === 'string'
+        ? body.event
+        : null;
   return { kind: 'change', entityId, event, deliveryId: null };
 }
 
 function parseXurrent(input: WebhookInput): ParsedWebhook {
   let body = parseBody(input.rawBody, input.headers);
   if (input.xurrentPolicy) {
-    if (typeof body.jwt !== 'string') throw new DomainError('unauthorized', 'The Xurrent webhook is not signed, but this instance expects a JWT from its webhook policy.');
+    if (typeof body.jwt !== 'string')
+      throw new DomainError(
+        'unauthorized',
+        'The Xurrent webhook is not signed, but this instance expects a JWT from its webhook policy.',
+      );
     let claims: Record<string, unknown>;
     try {
       claims = verifyJwt(body.jwt, {
@@ -108,28 +128,39 @@ function parseXurrent(input: WebhookInput): ParsedWebhook {
         nowMs: input.nowMs ?? Date.now(),
       });
     } catch (error) {
-      if (error instanceof JwtError) throw new DomainError('unauthorized', `The Xurrent webhook signature is not valid: ${error.message}.`);
+      if (error instanceof JwtError)
+        throw new DomainError('unauthorized', `The Xurrent webhook signature is not valid: ${error.message}.`);
       throw error;
     }
-    if (typeof claims.data !== 'object' || claims.data === null) throw new DomainError('invalid_input', 'The Xurrent webhook JWT has no data claim.');
+    if (typeof claims.data !== 'object' || claims.data === null)
+      throw new DomainError('invalid_input', 'The Xurrent webhook JWT has no data claim.');
     body = claims.data as Record<string, unknown>;
     if (claims.sub !== undefined && body.webhook_id !== undefined && String(claims.sub) !== String(body.webhook_id)) {
       throw new DomainError('unauthorized', 'The Xurrent webhook JWT was issued for another webhook.');
     }
   } else if (input.secret) {
     const given = input.query?.get('secret') ?? headerValue(input.headers, WEBHOOK_SECRET_HEADER);
-    if (!sameSecret(given, input.secret)) throw new DomainError('unauthorized', "The Xurrent webhook did not carry this instance's secret (the secret parameter of its URI).");
+    if (!sameSecret(given, input.secret))
+      throw new DomainError(
+        'unauthorized',
+        "The Xurrent webhook did not carry this instance's secret (the secret parameter of its URI).",
+      );
   } else {
-    throw new DomainError('unauthorized', 'This instance has neither a Xurrent webhook policy nor a webhook secret, so its webhooks cannot be trusted. Configure one.');
+    throw new DomainError(
+      'unauthorized',
+      'This instance has neither a Xurrent webhook policy nor a webhook secret, so its webhooks cannot be trusted. Configure one.',
+    );
   }
   const event = typeof body.event === 'string' ? body.event : null;
   const webhookId = body.webhook_id === undefined || body.webhook_id === null ? null : String(body.webhook_id);
   if (event === 'webhook.verify') {
     const payload = (body.payload ?? {}) as Record<string, unknown>;
-    if (typeof payload.callback !== 'string') throw new DomainError('invalid_input', 'The Xurrent verification message has no callback URL.');
+    if (typeof payload.callback !== 'string')
+      throw new DomainError('invalid_input', 'The Xurrent verification message has no callback URL.');
     return { kind: 'verify-handshake', callbackUrl: payload.callback, webhookId };
   }
-  if (!event?.startsWith('request.')) return { kind: 'ignored', reason: `event ${event ?? '(none)'} is not about a request` };
+  if (!event?.startsWith('request.'))
+    return { kind: 'ignored', reason: `event ${event ?? '(none)'} is not about a request` };
   const entityId = entityIdFrom(body.object_id);
   if (!entityId) throw new DomainError('invalid_input', 'The Xurrent webhook message has no object_id.');
   return { kind: 'change', entityId, event, deliveryId: headerValue(input.headers, 'x-4me-delivery') ?? null };
@@ -172,7 +203,8 @@ export function callbackAllowed(callbackUrl: string, baseUrl: string | null | un
     return false;
   }
   if (callback.protocol !== 'https:' && callback.protocol !== 'http:') return false;
-  if (!baseUrl) return callback.protocol === 'https:' && /(^|\.)(xurrent|4me)(-[a-z]+)?\.(com|qa)$/.test(callback.hostname);
+  if (!baseUrl)
+    return callback.protocol === 'https:' && /(^|\.)(xurrent|4me)(-[a-z]+)?\.(com|qa)$/.test(callback.hostname);
   const base = new URL(baseUrl);
   if (callback.protocol === 'http:' && base.protocol !== 'http:') return false;
   return site(callback.hostname) === site(base.hostname);
@@ -181,7 +213,11 @@ export function callbackAllowed(callbackUrl: string, baseUrl: string | null | un
 async function defaultConfirm(url: string): Promise<void> {
   const response = await fetch(url, { method: 'GET', signal: AbortSignal.timeout(5000) });
   await response.arrayBuffer();
-  if (!response.ok) throw new DomainError('remote_error', `Xurrent refused the webhook verification (HTTP ${response.status}); register the webhook again.`);
+  if (!response.ok)
+    throw new DomainError(
+      'remote_error',
+      `Xurrent refused the webhook verification (HTTP ${response.status}); register the webhook again.`,
+    );
 }
 
 export function webhookRoutes(deps: WebhookRouteDeps): JsonRoute[] {
@@ -206,7 +242,11 @@ export function webhookRoutes(deps: WebhookRouteDeps): JsonRoute[] {
       async handle(ctx: RequestContext) {
         const slug = ctx.params.slug ?? '';
         const instance = await findInstance(slug);
-        if (!instance) throw new DomainError('not_found', `No helpdesk instance "${slug}" receives webhooks here; check the URL in the helpdesk's webhook.`);
+        if (!instance)
+          throw new DomainError(
+            'not_found',
+            `No helpdesk instance "${slug}" receives webhooks here; check the URL in the helpdesk's webhook.`,
+          );
         const parsed = verifyAndParseWebhook({
           platform: instance.platform,
           headers: ctx.headers,
@@ -218,7 +258,10 @@ export function webhookRoutes(deps: WebhookRouteDeps): JsonRoute[] {
         });
         if (parsed.kind === 'verify-handshake') {
           if (!callbackAllowed(parsed.callbackUrl, instance.baseUrl)) {
-            throw new DomainError('forbidden', 'The verification callback does not point at the helpdesk of this instance, so it was not called.');
+            throw new DomainError(
+              'forbidden',
+              'The verification callback does not point at the helpdesk of this instance, so it was not called.',
+            );
           }
           await (deps.confirmCallback ?? defaultConfirm)(parsed.callbackUrl);
           return { status: 200, body: { status: 'verified' } };

@@ -26,7 +26,13 @@ export class SlackActors {
     } catch {
       // Unknown or external user: not an admin; the flows refuse what needs one.
     }
-    const actor: ChatActor = { platform: 'slack', tenantId: user.teamId, userId: user.id, displayName, isWorkspaceAdmin };
+    const actor: ChatActor = {
+      platform: 'slack',
+      tenantId: user.teamId,
+      userId: user.id,
+      displayName,
+      isWorkspaceAdmin,
+    };
     this.#cache.set(key, { actor, until: Date.now() + TTL_MS });
     return actor;
   }

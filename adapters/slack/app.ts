@@ -23,7 +23,17 @@ export const SLACK_INSTALL_PATH = '/slack/install';
 export const SLACK_OAUTH_REDIRECT_PATH = '/slack/oauth_redirect';
 
 /** The bot scopes the code needs; the manifest declares the same list (a test compares them). */
-export const botScopes = ['commands', 'chat:write', 'chat:write.public', 'channels:read', 'groups:read', 'users:read', 'im:write', 'files:read', 'files:write'];
+export const botScopes = [
+  'commands',
+  'chat:write',
+  'chat:write.public',
+  'channels:read',
+  'groups:read',
+  'users:read',
+  'im:write',
+  'files:read',
+  'files:write',
+];
 
 export interface SlackSurface {
   app: App;
@@ -39,7 +49,12 @@ export interface SlackSurface {
  * DeskBridge's Slack app: Bolt over HTTP on our server (or Socket Mode for development), with a single-workspace
  * token or OAuth installs kept in our database.
  */
-export function createSlackSurface(options: { deps: AppDeps; config: SlackConfig; publicUrl: string; logger: Logger }): SlackSurface {
+export function createSlackSurface(options: {
+  deps: AppDeps;
+  config: SlackConfig;
+  publicUrl: string;
+  logger: Logger;
+}): SlackSurface {
   const { deps, config, logger } = options;
   const clientOptions: WebClientOptions = {
     ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}),
@@ -77,7 +92,12 @@ export function createSlackSurface(options: { deps: AppDeps; config: SlackConfig
       installation = host ? fetchChatInstallation<Installation>(deps, { platform: 'slack', installKey: host }) : null;
     }
     if (!installation?.bot) throw new Error(`DeskBridge is not installed in workspace ${team ?? '(unknown)'}.`);
-    return { botToken: installation.bot.token, botId: installation.bot.id, botUserId: installation.bot.userId, teamId: installation.team?.id };
+    return {
+      botToken: installation.bot.token,
+      botId: installation.bot.id,
+      botUserId: installation.bot.userId,
+      teamId: installation.team?.id,
+    };
   };
 
   // DeskBridge keeps its own state; Bolt's conversation store would only cost every request a lookup.
@@ -85,9 +105,20 @@ export function createSlackSurface(options: { deps: AppDeps; config: SlackConfig
   let app: App;
   let receiver: HTTPReceiver | null = null;
   if (config.appToken) {
-    app = new App({ socketMode: true, appToken: config.appToken, token: config.botToken ?? undefined, logger: log, clientOptions, convoStore });
+    app = new App({
+      socketMode: true,
+      appToken: config.appToken,
+      token: config.botToken ?? undefined,
+      logger: log,
+      clientOptions,
+      convoStore,
+    });
   } else {
-    receiver = new HTTPReceiver({ signingSecret: config.signingSecret ?? '', endpoints: SLACK_EVENTS_PATH, logger: log });
+    receiver = new HTTPReceiver({
+      signingSecret: config.signingSecret ?? '',
+      endpoints: SLACK_EVENTS_PATH,
+      logger: log,
+    });
     app = config.oauth
       ? new App({ receiver, authorize, logger: log, clientOptions, convoStore })
       : new App({ receiver, token: config.botToken ?? undefined, logger: log, clientOptions, convoStore });
@@ -117,8 +148,16 @@ export function createSlackSurface(options: { deps: AppDeps; config: SlackConfig
   if (installer) {
     const redirectUri = `${options.publicUrl}${SLACK_OAUTH_REDIRECT_PATH}`;
     routes.push(
-      { method: 'GET', path: SLACK_INSTALL_PATH, raw: (req, res) => installer.handleInstallPath(req, res, {}, { scopes: botScopes, redirectUri }) },
-      { method: 'GET', path: SLACK_OAUTH_REDIRECT_PATH, raw: (req, res) => installer.handleCallback(req, res, undefined, { scopes: botScopes, redirectUri }) },
+      {
+        method: 'GET',
+        path: SLACK_INSTALL_PATH,
+        raw: (req, res) => installer.handleInstallPath(req, res, {}, { scopes: botScopes, redirectUri }),
+      },
+      {
+        method: 'GET',
+        path: SLACK_OAUTH_REDIRECT_PATH,
+        raw: (req, res) => installer.handleCallback(req, res, undefined, { scopes: botScopes, redirectUri }),
+      },
     );
   }
 
@@ -143,7 +182,10 @@ async function reactToAcceptance(ctx: SlackContext, event: AppEvent): Promise<vo
   for (const { tenantId, effect } of addressed) {
     const client = await ctx.clientFor(tenantId);
     if (!client) continue;
-    const actor = await ctx.actors.resolve(client, { id: effect.kind === 'notify-user' || effect.kind === 'refresh-home' ? effect.userId : 'USLACKBOT', teamId: tenantId });
+    const actor = await ctx.actors.resolve(client, {
+      id: effect.kind === 'notify-user' || effect.kind === 'refresh-home' ? effect.userId : 'USLACKBOT',
+      teamId: tenantId,
+    });
     await performEffects(ctx, client, actor, [effect]);
   }
 }

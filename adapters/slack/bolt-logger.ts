@@ -12,7 +12,11 @@ export function boltLogger(logger: Logger): BoltLogger {
     debug: () => {},
     info: (...msg: unknown[]) => child.info(msg.map(String).join(' ')),
     warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
-    error: (...msg: unknown[]) => child.error({ err: msg.find((m) => m instanceof Error) }, msg.map((m) => (m instanceof Error ? m.message : String(m))).join(' ')),
+    error: (...msg: unknown[]) =>
+      child.error(
+        { err: msg.find((m) => m instanceof Error) },
+        msg.map((m) => (m instanceof Error ? m.message : String(m))).join(' '),
+      ),
     setLevel: (l: LogLevel) => {
       level = l;
     },

@@ -19,13 +19,20 @@ export interface ModalClick {
 }
 
 /** A button inside a modal: the flow's answer replaces the modal's view. */
-export function modalClick(ctx: SlackContext, flow: (actor: ChatActor, click: ModalClick) => FlowResult | Promise<FlowResult>) {
+export function modalClick(
+  ctx: SlackContext,
+  flow: (actor: ChatActor, click: ModalClick) => FlowResult | Promise<FlowResult>,
+) {
   return async ({ ack, body, client }: ClickArgs): Promise<void> => {
     await ack();
     const { payload, actor } = await clickActor(ctx, client, body);
     const view = payload.view;
     if (!view) return;
-    const click = { stateId: view.private_metadata, values: formValues(view.state), value: payload.actions[0]!.value ?? '' };
+    const click = {
+      stateId: view.private_metadata,
+      values: formValues(view.state),
+      value: payload.actions[0]!.value ?? '',
+    };
     await answer(ctx, { kind: 'modal', client, actor, viewId: view.id, hash: view.hash }, () => flow(actor, click));
   };
 }
@@ -38,7 +45,10 @@ export interface MessageClick {
 }
 
 /** A button on a message (an approval card): answers and refusals go to the clicker only. */
-export function messageClick(ctx: SlackContext, flow: (actor: ChatActor, click: MessageClick) => FlowResult | Promise<FlowResult>) {
+export function messageClick(
+  ctx: SlackContext,
+  flow: (actor: ChatActor, click: MessageClick) => FlowResult | Promise<FlowResult>,
+) {
   return async ({ ack, body, client, respond }: ClickArgs): Promise<void> => {
     await ack();
     const { payload, actor } = await clickActor(ctx, client, body);
@@ -53,12 +63,16 @@ export function messageClick(ctx: SlackContext, flow: (actor: ChatActor, click: 
 }
 
 /** A button on a private message that redraws that message in place (a list with row actions). */
-export function redrawClick(ctx: SlackContext, flow: (actor: ChatActor, value: string) => FlowResult | Promise<FlowResult>) {
+export function redrawClick(
+  ctx: SlackContext,
+  flow: (actor: ChatActor, value: string) => FlowResult | Promise<FlowResult>,
+) {
   return async ({ ack, body, client, respond }: ClickArgs): Promise<void> => {
     await ack();
     const { payload, actor } = await clickActor(ctx, client, body);
     const result = await guarded(ctx.logger, () => flow(actor, payload.actions[0]!.value ?? ''));
-    if (result.reply.kind === 'private-message') await respond({ response_type: 'ephemeral', replace_original: true, ...renderMessage(result.reply.message) });
+    if (result.reply.kind === 'private-message')
+      await respond({ response_type: 'ephemeral', replace_original: true, ...renderMessage(result.reply.message) });
     await performEffects(ctx, client, actor, result.effects);
   };
 }

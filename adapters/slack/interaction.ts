@@ -13,19 +13,39 @@ import { failureMessage } from '../../src/flows/outcome.ts';
 export type BlockActionPayload = z.infer<typeof blockActionPayload>;
 
 /** The acting user of a click: their own workspace is user.team_id (a partner's differs from ours). */
-export async function clickActor(ctx: SlackContext, client: WebClient, body: unknown): Promise<{ payload: BlockActionPayload; actor: ChatActor }> {
+export async function clickActor(
+  ctx: SlackContext,
+  client: WebClient,
+  body: unknown,
+): Promise<{ payload: BlockActionPayload; actor: ChatActor }> {
   const payload = blockActionPayload.parse(body);
   const teamId = payload.user.team_id ?? payload.team?.id ?? '';
-  const actor = await ctx.actors.resolve(client, { id: payload.user.id, teamId, name: payload.user.name ?? payload.user.username });
+  const actor = await ctx.actors.resolve(client, {
+    id: payload.user.id,
+    teamId,
+    name: payload.user.name ?? payload.user.username,
+  });
   return { payload, actor };
 }
 
 /** Where a click happened: a modal, the Home tab or a message in a channel. */
-export function clickSurface(payload: BlockActionPayload, client: WebClient, actor: ChatActor, respond: RespondFn): Surface {
+export function clickSurface(
+  payload: BlockActionPayload,
+  client: WebClient,
+  actor: ChatActor,
+  respond: RespondFn,
+): Surface {
   if (payload.view?.type === 'home') return { kind: 'home', client, actor, triggerId: payload.trigger_id ?? null };
   if (payload.view) return { kind: 'modal', client, actor, viewId: payload.view.id, hash: payload.view.hash };
   const channelId = payload.channel?.id ?? payload.container?.channel_id ?? '';
-  return { kind: 'message', client, actor, triggerId: payload.trigger_id ?? null, channelId, respond: payload.response_url ? respond : null };
+  return {
+    kind: 'message',
+    client,
+    actor,
+    triggerId: payload.trigger_id ?? null,
+    channelId,
+    respond: payload.response_url ? respond : null,
+  };
 }
 
 type ViewAck = (response?: Record<string, unknown>) => Promise<void>;
@@ -41,7 +61,11 @@ export async function submitView(
 ): Promise<void> {
   const payload = viewSubmissionPayload.parse(args.body);
   const teamId = payload.user.team_id ?? payload.team?.id ?? payload.view.team_id ?? '';
-  const actor = await ctx.actors.resolve(args.client, { id: payload.user.id, teamId, name: payload.user.name ?? payload.user.username });
+  const actor = await ctx.actors.resolve(args.client, {
+    id: payload.user.id,
+    teamId,
+    name: payload.user.name ?? payload.user.username,
+  });
   const work = (async (): Promise<FlowResult> => {
     try {
       return await flow(actor, payload.view);
@@ -56,7 +80,11 @@ export async function submitView(
     return;
   }
   await args.ack({ response_action: 'update', view: workingModal('DeskBridge') });
-  await perform(ctx, { kind: 'modal', client: args.client, actor, viewId: payload.view.id, hash: undefined }, await raced.later);
+  await perform(
+    ctx,
+    { kind: 'modal', client: args.client, actor, viewId: payload.view.id, hash: undefined },
+    await raced.later,
+  );
 }
 
 function ackFor(reply: Reply): Record<string, unknown> | undefined {

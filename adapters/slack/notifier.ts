@@ -20,7 +20,10 @@ const permanentErrors = new Set([
  * Status notices into Slack channels. No WebClient retries: a 429 comes back to the poller's per-channel queue as
  * Retry-After, so one busy channel waits alone instead of the client pausing every post for up to half an hour.
  */
-export function slackNotifier(options: { botTokenOf: (teamId: string) => string | null; apiUrl: string | null }): Notifier {
+export function slackNotifier(options: {
+  botTokenOf: (teamId: string) => string | null;
+  apiUrl: string | null;
+}): Notifier {
   const clientOptions: WebClientOptions = {
     ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
     retryConfig: { retries: 0 },
@@ -32,7 +35,12 @@ export function slackNotifier(options: { botTokenOf: (teamId: string) => string 
     platform: 'slack',
     async send(channel: ChannelRef, message: Message): Promise<SendResult> {
       const token = options.botTokenOf(channel.tenantId);
-      if (!token) return { kind: 'failed', error: `DeskBridge is not installed in workspace ${channel.tenantId}.`, permanent: true };
+      if (!token)
+        return {
+          kind: 'failed',
+          error: `DeskBridge is not installed in workspace ${channel.tenantId}.`,
+          permanent: true,
+        };
       let client = clients.get(token);
       if (!client) {
         client = new WebClient(token, clientOptions);
@@ -43,7 +51,8 @@ export function slackNotifier(options: { botTokenOf: (teamId: string) => string 
         return { kind: 'sent' };
       } catch (error) {
         const e = error as { code?: string; retryAfter?: number; data?: { error?: string }; message?: string };
-        if (e.code === ErrorCode.RateLimitedError) return { kind: 'retry-after', ms: Math.max(1, e.retryAfter ?? 1) * 1000 };
+        if (e.code === ErrorCode.RateLimitedError)
+          return { kind: 'retry-after', ms: Math.max(1, e.retryAfter ?? 1) * 1000 };
         if (e.code === ErrorCode.PlatformError) {
           const code = e.data?.error ?? 'unknown_error';
           return { kind: 'failed', error: `Slack refused the post: ${code}`, permanent: permanentErrors.has(code) };

@@ -61,7 +61,9 @@ export const blockActionPayload = z.object({
   response_url: z.string().optional(),
   channel: z.object({ id }).nullish(),
   message: z.object({ ts: z.string() }).nullish(),
-  container: z.object({ type: z.string(), message_ts: z.string().optional(), channel_id: z.string().optional() }).nullish(),
+  container: z
+    .object({ type: z.string(), message_ts: z.string().optional(), channel_id: z.string().optional() })
+    .nullish(),
   view: view.nullish(),
   actions: z.array(z.object({ action_id: id, value: z.string().max(2000).optional() })).min(1),
 });
@@ -78,7 +80,9 @@ export function formValues(state: z.infer<typeof viewState> | undefined): FormVa
         input.selected_option?.value ??
         input.selected_conversation ??
         input.selected_channel ??
-        (input.selected_options && input.selected_options.length > 0 ? input.selected_options.map((o) => o.value).join(',') : null);
+        (input.selected_options && input.selected_options.length > 0
+          ? input.selected_options.map((o) => o.value).join(',')
+          : null);
       values[blockId] = value === null || value === undefined || value === '' ? undefined : value;
     }
   }

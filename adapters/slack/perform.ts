@@ -16,7 +16,14 @@ import { renderHome, renderMessage } from './render/message.ts';
 /** Where an interaction came from decides how a reply reaches the user. */
 export type Surface =
   | { kind: 'command'; client: WebClient; actor: ChatActor; triggerId: string; respond: RespondFn }
-  | { kind: 'message'; client: WebClient; actor: ChatActor; triggerId: string | null; channelId: string; respond: RespondFn | null }
+  | {
+      kind: 'message';
+      client: WebClient;
+      actor: ChatActor;
+      triggerId: string | null;
+      channelId: string;
+      respond: RespondFn | null;
+    }
   | { kind: 'home'; client: WebClient; actor: ChatActor; triggerId: string | null }
   | { kind: 'modal'; client: WebClient; actor: ChatActor; viewId: string; hash: string | undefined };
 
@@ -24,7 +31,12 @@ export type Surface =
  * Runs a flow for an interaction that carries a trigger: if it answers in time, its reply is shown as is; otherwise a
  * "working" modal is opened while the trigger is still valid and replaced with the answer.
  */
-export async function answer(ctx: SlackContext, surface: Surface, flow: () => Promise<FlowResult> | FlowResult, title = 'DeskBridge'): Promise<void> {
+export async function answer(
+  ctx: SlackContext,
+  surface: Surface,
+  flow: () => Promise<FlowResult> | FlowResult,
+  title = 'DeskBridge',
+): Promise<void> {
   const work = guardedFlow(ctx, flow);
   const triggerId = surface.kind === 'modal' ? null : surface.triggerId;
   const raced = triggerId ? await withinDeadline(work) : { done: true as const, value: await work };
@@ -35,7 +47,12 @@ export async function answer(ctx: SlackContext, surface: Surface, flow: () => Pr
   const opened = await surface.client.views.open({ trigger_id: triggerId!, view: workingModal(title) });
   const result = await raced.later;
   const viewId = opened.view?.id;
-  if (viewId) await perform(ctx, { kind: 'modal', client: surface.client, actor: surface.actor, viewId, hash: undefined }, result);
+  if (viewId)
+    await perform(
+      ctx,
+      { kind: 'modal', client: surface.client, actor: surface.actor, viewId, hash: undefined },
+      result,
+    );
 }
 
 async function guardedFlow(ctx: SlackContext, flow: () => Promise<FlowResult> | FlowResult): Promise<FlowResult> {
@@ -57,7 +74,8 @@ async function performReply(surface: Surface, reply: Reply): Promise<void> {
     case 'open-form':
     case 'show-form': {
       const view = renderForm(reply.form);
-      if (surface.kind === 'modal') await client.views.update({ view_id: surface.viewId, ...(surface.hash ? { hash: surface.hash } : {}), view });
+      if (surface.kind === 'modal')
+        await client.views.update({ view_id: surface.viewId, ...(surface.hash ? { hash: surface.hash } : {}), view });
       else if (surface.triggerId) await client.views.open({ trigger_id: surface.triggerId, view });
       return;
     }
@@ -73,7 +91,14 @@ async function performReply(surface: Surface, reply: Reply): Promise<void> {
     }
     case 'close':
       if (surface.kind === 'modal') {
-        await client.views.update({ view_id: surface.viewId, view: messageModal('DeskBridge', { kind: 'message', text: 'Done.', items: [{ kind: 'markdown', text: 'Done.' }] }) });
+        await client.views.update({
+          view_id: surface.viewId,
+          view: messageModal('DeskBridge', {
+            kind: 'message',
+            text: 'Done.',
+            items: [{ kind: 'markdown', text: 'Done.' }],
+          }),
+        });
       }
       return;
     case 'none':
@@ -89,10 +114,16 @@ async function privateMessage(surface: Surface, message: Message): Promise<void>
       return;
     case 'message':
       if (surface.respond) await surface.respond({ response_type: 'ephemeral', replace_original: false, ...rendered });
-      else await surface.client.chat.postEphemeral({ channel: surface.channelId, user: surface.actor.userId, ...rendered });
+      else
+        await surface.client.chat.postEphemeral({
+          channel: surface.channelId,
+          user: surface.actor.userId,
+          ...rendered,
+        });
       return;
     case 'home':
-      if (surface.triggerId) await surface.client.views.open({ trigger_id: surface.triggerId, view: messageModal('DeskBridge', message) });
+      if (surface.triggerId)
+        await surface.client.views.open({ trigger_id: surface.triggerId, view: messageModal('DeskBridge', message) });
       else await surface.client.chat.postMessage({ channel: surface.actor.userId, ...rendered });
       return;
     case 'modal':
@@ -102,7 +133,12 @@ async function privateMessage(surface: Surface, message: Message): Promise<void>
 }
 
 /** Effects of a flow started by `actor` in their own workspace. */
-export async function performEffects(ctx: SlackContext, client: WebClient, actor: ChatActor, effects: Effect[]): Promise<void> {
+export async function performEffects(
+  ctx: SlackContext,
+  client: WebClient,
+  actor: ChatActor,
+  effects: Effect[],
+): Promise<void> {
   for (const effect of effects) {
     try {
       await performEffect(ctx, client, actor, effect);
@@ -142,7 +178,12 @@ async function performEffect(ctx: SlackContext, client: WebClient, actor: ChatAc
       return;
     case 'post-approval-card': {
       const posted = await client.chat.postMessage({ channel: effect.channelId, ...renderMessage(effect.message) });
-      if (posted.ts) approvalCardWasPosted(ctx.deps, actor, { requestId: effect.requestId, channelId: posted.channel ?? effect.channelId, messageRef: posted.ts });
+      if (posted.ts)
+        approvalCardWasPosted(ctx.deps, actor, {
+          requestId: effect.requestId,
+          channelId: posted.channel ?? effect.channelId,
+          messageRef: posted.ts,
+        });
       return;
     }
     case 'send-file':
@@ -150,7 +191,10 @@ async function performEffect(ctx: SlackContext, client: WebClient, actor: ChatAc
     case 'track-progress':
       return trackProgress(ctx, client, effect);
     case 'refresh-home': {
-      const viewer = effect.userId === actor.userId ? actor : await ctx.actors.resolve(client, { id: effect.userId, teamId: actor.tenantId });
+      const viewer =
+        effect.userId === actor.userId
+          ? actor
+          : await ctx.actors.resolve(client, { id: effect.userId, teamId: actor.tenantId });
       await client.views.publish({ user_id: effect.userId, view: renderHome(homeView(ctx.deps, viewer)) });
       return;
     }
@@ -173,16 +217,28 @@ async function sendFile(client: WebClient, effect: Extract<Effect, { kind: 'send
   const dm = await client.conversations.open({ users: effect.userId });
   const channelId = dm.channel?.id;
   if (!channelId) throw new Error('conversations.open returned no channel');
-  await client.filesUploadV2({ channel_id: channelId, filename: effect.filename, title: effect.title, content: effect.content });
+  await client.filesUploadV2({
+    channel_id: channelId,
+    filename: effect.filename,
+    title: effect.title,
+    content: effect.content,
+  });
 }
 
 /**
  * A progress message, updated in place until the job says it is done. It runs after the interaction was answered;
  * the timer does not keep the process alive, and a failed update is logged and retried at the next tick.
  */
-async function trackProgress(ctx: SlackContext, client: WebClient, effect: Extract<Effect, { kind: 'track-progress' }>): Promise<void> {
+async function trackProgress(
+  ctx: SlackContext,
+  client: WebClient,
+  effect: Extract<Effect, { kind: 'track-progress' }>,
+): Promise<void> {
   const first = effect.poll();
-  const posted = await client.chat.postMessage({ channel: effect.channelId ?? effect.userId, ...renderMessage(first.message) });
+  const posted = await client.chat.postMessage({
+    channel: effect.channelId ?? effect.userId,
+    ...renderMessage(first.message),
+  });
   const channel = posted.channel ?? effect.channelId ?? effect.userId;
   const ts = posted.ts;
   if (!ts || first.done) return;

@@ -12,12 +12,24 @@ import type { Logger } from 'pino';
 /** The parts of a Teams activity DeskBridge relies on, checked (zod at the boundary). */
 const teamsActivity = z.object({
   from: z.object({ id: z.string().min(1), name: z.string().optional(), aadObjectId: z.string().optional() }),
-  conversation: z.object({ id: z.string().min(1), conversationType: z.string().optional(), tenantId: z.string().optional(), name: z.string().optional() }),
+  conversation: z.object({
+    id: z.string().min(1),
+    conversationType: z.string().optional(),
+    tenantId: z.string().optional(),
+    name: z.string().optional(),
+  }),
   channelData: z
     .object({
       tenant: z.object({ id: z.string() }).optional(),
       team: z.object({ id: z.string(), name: z.string().optional() }).optional(),
-      channel: z.object({ id: z.string(), name: z.string().optional(), type: z.string().optional(), membershipType: z.string().optional() }).optional(),
+      channel: z
+        .object({
+          id: z.string(),
+          name: z.string().optional(),
+          type: z.string().optional(),
+          membershipType: z.string().optional(),
+        })
+        .optional(),
     })
     .passthrough()
     .optional(),
@@ -30,7 +42,8 @@ const teamsActivity = z.object({
 export function tenantOf(activity: Activity): string {
   const a = teamsActivity.parse(activity);
   const tenant = a.channelData?.tenant?.id ?? a.conversation.tenantId;
-  if (!tenant) throw new DomainError('forbidden', 'This Teams activity names no tenant, so DeskBridge cannot tell who you are.');
+  if (!tenant)
+    throw new DomainError('forbidden', 'This Teams activity names no tenant, so DeskBridge cannot tell who you are.');
   return tenant;
 }
 
@@ -47,14 +60,28 @@ export function actorOf(deps: AppDeps, activity: Activity): ChatActor {
   const a = teamsActivity.parse(activity);
   const tenantId = tenantOf(activity);
   const aadObjectId = a.from.aadObjectId;
-  if (!aadObjectId) throw new DomainError('forbidden', 'Teams did not say who you are (no AAD object id); DeskBridge answers signed-in users only.');
+  if (!aadObjectId)
+    throw new DomainError(
+      'forbidden',
+      'Teams did not say who you are (no AAD object id); DeskBridge answers signed-in users only.',
+    );
   const displayName = a.from.name || aadObjectId;
   recordTeamsUser(deps, { tenantId, aadObjectId, mri: a.from.id, name: displayName });
-  return { platform: 'teams', tenantId, userId: aadObjectId, displayName, isWorkspaceAdmin: isTeamsTenantAdmin(deps, { tenantId, aadObjectId }) };
+  return {
+    platform: 'teams',
+    tenantId,
+    userId: aadObjectId,
+    displayName,
+    isWorkspaceAdmin: isTeamsTenantAdmin(deps, { tenantId, aadObjectId }),
+  };
 }
 
 /** Who acts, or the one-line refusal to answer with when Teams did not say who it is. */
-export function actorOrRefusal(deps: AppDeps, logger: Logger, activity: Activity): { actor: ChatActor } | { refusal: Message } {
+export function actorOrRefusal(
+  deps: AppDeps,
+  logger: Logger,
+  activity: Activity,
+): { actor: ChatActor } | { refusal: Message } {
   try {
     return { actor: actorOf(deps, activity) };
   } catch (error) {
@@ -86,7 +113,10 @@ export function rememberConversation(deps: AppDeps, activity: Activity): void {
     tenantId,
     kind,
     teamId: a.channelData?.team?.id ?? null,
-    name: kind === 'channel' ? (channel?.name ?? (channel?.id === a.channelData?.team?.id ? 'General' : null)) : (a.conversation.name ?? null),
+    name:
+      kind === 'channel'
+        ? (channel?.name ?? (channel?.id === a.channelData?.team?.id ? 'General' : null))
+        : (a.conversation.name ?? null),
     channelType: channel?.membershipType ?? channel?.type ?? null,
     userAadObjectId: kind === 'personal' ? (a.from.aadObjectId ?? null) : null,
     reference: JSON.parse(JSON.stringify(stored)) as Record<string, unknown>,

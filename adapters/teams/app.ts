@@ -46,12 +46,18 @@ export function createTeamsSurface(options: { deps: AppDeps; config: TeamsConfig
   const adapter = new CloudAdapter(auth);
   logger.info(
     { localMode, singleTenant: Boolean(config.tenantId) },
-    localMode ? 'Teams in local mode (no MICROSOFT_APP_ID): /api/messages answers this machine only' : 'Teams: /api/messages checks Bot Framework tokens',
+    localMode
+      ? 'Teams in local mode (no MICROSOFT_APP_ID): /api/messages answers this machine only'
+      : 'Teams: /api/messages checks Bot Framework tokens',
   );
   adapter.onTurnError = async (turn, error) => {
     // Never a stack trace in chat; the activity type says where it happened, nothing secret is logged.
-    logger.error({ error: safeError(error), activityType: turn.activity.type, name: turn.activity.name }, 'teams turn failed');
-    if (turn.activity.type === 'message') await turn.sendActivity('Sorry, something went wrong on our side.').catch(() => {});
+    logger.error(
+      { error: safeError(error), activityType: turn.activity.type, name: turn.activity.name },
+      'teams turn failed',
+    );
+    if (turn.activity.type === 'message')
+      await turn.sendActivity('Sorry, something went wrong on our side.').catch(() => {});
   };
   const ctx: TeamsContext = { deps, logger, adapter, appId: config.appId ?? '', background: new Set() };
   const bot = new DeskBridgeBot(ctx, { localMode });

@@ -42,15 +42,24 @@ export class DeskBridgeBot extends TeamsActivityHandler {
     });
   }
 
-  protected override handleTeamsTaskModuleFetch(turn: TurnContext, request: TaskModuleRequest): Promise<TaskModuleResponse> {
+  protected override handleTeamsTaskModuleFetch(
+    turn: TurnContext,
+    request: TaskModuleRequest,
+  ): Promise<TaskModuleResponse> {
     return onTaskFetch(this.#ctx, turn, request);
   }
 
-  protected override handleTeamsTaskModuleSubmit(turn: TurnContext, request: TaskModuleRequest): Promise<TaskModuleResponse> {
+  protected override handleTeamsTaskModuleSubmit(
+    turn: TurnContext,
+    request: TaskModuleRequest,
+  ): Promise<TaskModuleResponse> {
     return onTaskSubmit(this.#ctx, turn, request);
   }
 
-  protected override onAdaptiveCardInvoke(turn: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+  protected override onAdaptiveCardInvoke(
+    turn: TurnContext,
+    value: AdaptiveCardInvokeValue,
+  ): Promise<AdaptiveCardInvokeResponse> {
     return onCardAction(this.#ctx, turn, value);
   }
 }

@@ -68,7 +68,11 @@ export function approverCard(ctx: TeamsContext, message: Message): AdaptiveCard 
 
 /** A message for a conversation (`channelId`: where it goes, when it is not the card's recorded place). */
 export function messageActivity(ctx: TeamsContext, message: Message, channelId?: string): Partial<Activity> {
-  return { type: 'message', summary: message.text.slice(0, 200), attachments: [CardFactory.adaptiveCard(sharedMessageCard(ctx, message, channelId))] };
+  return {
+    type: 'message',
+    summary: message.text.slice(0, 200),
+    attachments: [CardFactory.adaptiveCard(sharedMessageCard(ctx, message, channelId))],
+  };
 }
 
 export function cardActivity(card: AdaptiveCard, summary: string): Partial<Activity> {
@@ -76,18 +80,38 @@ export function cardActivity(card: AdaptiveCard, summary: string): Partial<Activ
 }
 
 /** Renders a form for this user and remembers it, so a submission with errors can be shown again. */
-export function renderForm(ctx: TeamsContext, actor: ChatActor, form: Form, mode: CardMode, extra: { values?: FormValues; errors?: Record<string, string>; dialogCommand?: string } = {}): AdaptiveCard {
+export function renderForm(
+  ctx: TeamsContext,
+  actor: ChatActor,
+  form: Form,
+  mode: CardMode,
+  extra: { values?: FormValues; errors?: Record<string, string>; dialogCommand?: string } = {},
+): AdaptiveCard {
   const cardId = rememberFormView(ctx.deps, { tenantId: actor.tenantId, userId: actor.userId, form });
   const channels = form.items.some((i) => i.kind === 'channel')
-    ? listTeamsChannels(ctx.deps, actor.tenantId).map((c) => ({ id: c.conversationId, name: `${c.name ?? c.conversationId}${c.channelType === 'shared' ? ' (shared)' : ''}` }))
+    ? listTeamsChannels(ctx.deps, actor.tenantId).map((c) => ({
+        id: c.conversationId,
+        name: `${c.name ?? c.conversationId}${c.channelType === 'shared' ? ' (shared)' : ''}`,
+      }))
     : [];
   return formCard(form, { mode, cardId, channels, mentions: mentionsFor(ctx), ...extra });
 }
 
 /** The submitted form again, with the submitted values and the errors next to their inputs. */
-export function formWithErrors(ctx: TeamsContext, actor: ChatActor, submitted: Submitted, errors: Record<string, string>, mode: CardMode): AdaptiveCard {
-  const form = submitted.cardId ? recallFormView(ctx.deps, { id: submitted.cardId, tenantId: actor.tenantId, userId: actor.userId }) : null;
-  if (!form) return messageCard(notice(`${Object.values(errors).join(' ')} (This form has expired; start again.)`), { mentions: mentionsFor(ctx) });
+export function formWithErrors(
+  ctx: TeamsContext,
+  actor: ChatActor,
+  submitted: Submitted,
+  errors: Record<string, string>,
+  mode: CardMode,
+): AdaptiveCard {
+  const form = submitted.cardId
+    ? recallFormView(ctx.deps, { id: submitted.cardId, tenantId: actor.tenantId, userId: actor.userId })
+    : null;
+  if (!form)
+    return messageCard(notice(`${Object.values(errors).join(' ')} (This form has expired; start again.)`), {
+      mentions: mentionsFor(ctx),
+    });
   return renderForm(ctx, actor, form, mode, { values: submitted.values, errors });
 }
 
@@ -96,10 +120,8 @@ export function ownMessageCard(ctx: TeamsContext, message: Message): AdaptiveCar
   return messageCard(message, { dialogActions: dialogOpeningActions, mentions: mentionsFor(ctx) });
 }
 
-
 export interface Submitted {
   /** The stored form view the submission came from (null: a message card, or a form long gone). */
   cardId: string | null;
   values: FormValues;
 }
-

@@ -1,6 +1,11 @@
 import { TeamsInfo, TurnContext, type ConversationParameters, type ConversationReference } from 'botbuilder';
 import type { ChatActor } from '../../src/app/chat-actor.ts';
-import { findPersonalConversation, rememberTeamsConversation, tenantServiceUrl, type TeamsConversation } from '../../src/app/teams-conversations.ts';
+import {
+  findPersonalConversation,
+  rememberTeamsConversation,
+  tenantServiceUrl,
+  type TeamsConversation,
+} from '../../src/app/teams-conversations.ts';
 import { findTeamsUser } from '../../src/app/teams-users.ts';
 import { approvalCardWasPosted } from '../../src/flows/approval-card.ts';
 import { invitationPosted } from '../../src/flows/invitation-message.ts';
@@ -23,11 +28,13 @@ export function performEffects(ctx: TeamsContext, actor: ChatActor, effects: Eff
       } catch (error) {
         ctx.logger.warn({ error: safeError(error), effect: effect.kind }, 'teams effect failed');
         if (effect.kind === 'post-invitation') {
-          const text = 'I could not post the invitation to that channel: add DeskBridge to its team, or send the code yourself; it is on the connection\'s status.';
+          const text =
+            "I could not post the invitation to that channel: add DeskBridge to its team, or send the code yourself; it is on the connection's status.";
           await notifyUser(ctx, actor.tenantId, actor.userId, notice(text)).catch(() => {});
         }
         if (effect.kind === 'post-approval-card') {
-          const text = 'I could not post the approval card to the approvers channel: add DeskBridge to its team. The request is recorded; an admin can set another channel with `approvers channel` in a channel I am in.';
+          const text =
+            'I could not post the approval card to the approvers channel: add DeskBridge to its team. The request is recorded; an admin can set another channel with `approvers channel` in a channel I am in.';
           await notifyUser(ctx, actor.tenantId, actor.userId, notice(text)).catch(() => {});
         }
       }
@@ -38,8 +45,15 @@ export function performEffects(ctx: TeamsContext, actor: ChatActor, effects: Eff
 }
 
 /** Runs `logic` in a stored conversation (a proactive turn). */
-async function notifyUser(ctx: TeamsContext, tenantId: string, aadObjectId: string, message: Message): Promise<boolean> {
-  const personal = findPersonalConversation(ctx.deps, { tenantId, aadObjectId }) ?? (await openPersonalChat(ctx, tenantId, aadObjectId));
+async function notifyUser(
+  ctx: TeamsContext,
+  tenantId: string,
+  aadObjectId: string,
+  message: Message,
+): Promise<boolean> {
+  const personal =
+    findPersonalConversation(ctx.deps, { tenantId, aadObjectId }) ??
+    (await openPersonalChat(ctx, tenantId, aadObjectId));
   if (!personal) {
     ctx.logger.debug({ tenantId }, 'no personal chat with the user to notify');
     return false;
@@ -52,26 +66,47 @@ async function notifyUser(ctx: TeamsContext, tenantId: string, aadObjectId: stri
  * A 1:1 chat with a user who never wrote to DeskBridge personally, created through the Bot Connector (Teams allows
  * it when the app is installed where the user is), and remembered like any other conversation.
  */
-async function openPersonalChat(ctx: TeamsContext, tenantId: string, aadObjectId: string): Promise<TeamsConversation | null> {
+async function openPersonalChat(
+  ctx: TeamsContext,
+  tenantId: string,
+  aadObjectId: string,
+): Promise<TeamsConversation | null> {
   const user = findTeamsUser(ctx.deps, { tenantId, aadObjectId });
   const serviceUrl = tenantServiceUrl(ctx.deps, tenantId);
   if (!user || !serviceUrl) return null;
-  const parameters = { isGroup: false, members: [{ id: user.mri, name: user.name }], tenantId, channelData: { tenant: { id: tenantId } } } as ConversationParameters;
+  const parameters = {
+    isGroup: false,
+    members: [{ id: user.mri, name: user.name }],
+    tenantId,
+    channelData: { tenant: { id: tenantId } },
+  } as ConversationParameters;
   let created: TeamsConversation | null = null;
   // The audience is left to botbuilder (undefined: the Bot Framework channel scope), which the type does not admit.
-  await ctx.adapter.createConversationAsync(ctx.appId, 'msteams', serviceUrl, undefined as unknown as string, parameters, async (turn) => {
-    const reference = TurnContext.getConversationReference(turn.activity) as ConversationReference;
-    created = {
-      conversationId: reference.conversation.id,
-      tenantId,
-      kind: 'personal',
-      teamId: null,
-      name: null,
-      channelType: null,
-      userAadObjectId: aadObjectId,
-      reference: JSON.parse(JSON.stringify({ ...reference, conversation: { ...reference.conversation, conversationType: 'personal', tenantId } })) as Record<string, unknown>,
-    };
-  });
+  await ctx.adapter.createConversationAsync(
+    ctx.appId,
+    'msteams',
+    serviceUrl,
+    undefined as unknown as string,
+    parameters,
+    async (turn) => {
+      const reference = TurnContext.getConversationReference(turn.activity) as ConversationReference;
+      created = {
+        conversationId: reference.conversation.id,
+        tenantId,
+        kind: 'personal',
+        teamId: null,
+        name: null,
+        channelType: null,
+        userAadObjectId: aadObjectId,
+        reference: JSON.parse(
+          JSON.stringify({
+            ...reference,
+            conversation: { ...reference.conversation, conversationType: 'personal', tenantId },
+          }),
+        ) as Record<string, unknown>,
+      };
+    },
+  );
   if (created) rememberTeamsConversation(ctx.deps, created);
   return created;
 }
@@ -84,22 +119,49 @@ async function performEffect(ctx: TeamsContext, actor: ChatActor, effect: Effect
         return { id: sent?.id ?? null, tenants: await memberTenants(turn) };
       });
       if (!posted.id) return;
-      invitationPosted(ctx.deps, actor, { connectionId: effect.connectionId, channelId: effect.channelId, messageRef: posted.id, partnerTenantIds: posted.tenants, code: effect.code });
+      invitationPosted(ctx.deps, actor, {
+        connectionId: effect.connectionId,
+        channelId: effect.channelId,
+        messageRef: posted.id,
+        partnerTenantIds: posted.tenants,
+        code: effect.code,
+      });
       return;
     }
     case 'update-message':
-      await inConversation(ctx, effect.channelId, (turn) => turn.updateActivity({ ...messageActivity(ctx, effect.message, effect.channelId), id: effect.messageRef }));
+      await inConversation(ctx, effect.channelId, (turn) =>
+        turn.updateActivity({ ...messageActivity(ctx, effect.message, effect.channelId), id: effect.messageRef }),
+      );
       return;
     case 'post-approval-card': {
-      const sent = await inConversation(ctx, effect.channelId, (turn) => turn.sendActivity(messageActivity(ctx, effect.message, effect.channelId)));
-      if (sent?.id) approvalCardWasPosted(ctx.deps, actor, { requestId: effect.requestId, channelId: effect.channelId, messageRef: sent.id });
+      const sent = await inConversation(ctx, effect.channelId, (turn) =>
+        turn.sendActivity(messageActivity(ctx, effect.message, effect.channelId)),
+      );
+      if (sent?.id)
+        approvalCardWasPosted(ctx.deps, actor, {
+          requestId: effect.requestId,
+          channelId: effect.channelId,
+          messageRef: sent.id,
+        });
       return;
     }
     case 'send-file': {
       // Bots send files in Teams only through a consent card flow; a script is short enough to be shown instead.
-      const shown = effect.content.length > 20_000 ? `${effect.content.slice(0, 20_000)}\n… (truncated: ${effect.content.length} characters)` : effect.content;
-      const message: Message = { kind: 'message', text: effect.title, items: [{ kind: 'heading', text: effect.title }, { kind: 'note', text: effect.filename }, { kind: 'code', text: shown }] };
-      if (!(await notifyUser(ctx, actor.tenantId, effect.userId, message))) throw new Error('no personal chat with the user');
+      const shown =
+        effect.content.length > 20_000
+          ? `${effect.content.slice(0, 20_000)}\n… (truncated: ${effect.content.length} characters)`
+          : effect.content;
+      const message: Message = {
+        kind: 'message',
+        text: effect.title,
+        items: [
+          { kind: 'heading', text: effect.title },
+          { kind: 'note', text: effect.filename },
+          { kind: 'code', text: shown },
+        ],
+      };
+      if (!(await notifyUser(ctx, actor.tenantId, effect.userId, message)))
+        throw new Error('no personal chat with the user');
       return;
     }
     case 'track-progress':
@@ -133,20 +195,29 @@ async function memberTenants(turn: TurnContext): Promise<string[]> {
  * A progress message, updated in place until the job says it is done: in the channel, or in the personal chat of
  * the user. The timer does not keep the process alive; a failed update is logged and retried at the next tick.
  */
-async function trackProgress(ctx: TeamsContext, actor: ChatActor, effect: Extract<Effect, { kind: 'track-progress' }>): Promise<void> {
-  const conversationId = effect.channelId ?? findPersonalConversation(ctx.deps, { tenantId: actor.tenantId, aadObjectId: effect.userId })?.conversationId;
+async function trackProgress(
+  ctx: TeamsContext,
+  actor: ChatActor,
+  effect: Extract<Effect, { kind: 'track-progress' }>,
+): Promise<void> {
+  const conversationId =
+    effect.channelId ??
+    findPersonalConversation(ctx.deps, { tenantId: actor.tenantId, aadObjectId: effect.userId })?.conversationId;
   if (!conversationId) throw new Error('no conversation to post the progress in');
   const first = effect.poll();
-  const posted = await inConversation(ctx, conversationId, (turn) => turn.sendActivity(messageActivity(ctx, first.message)));
+  const posted = await inConversation(ctx, conversationId, (turn) =>
+    turn.sendActivity(messageActivity(ctx, first.message)),
+  );
   const id = posted?.id;
   if (!id || first.done) return;
   followProgress(
     effect,
     first.message,
     async (message) => {
-      await inConversation(ctx, conversationId, (turn) => turn.updateActivity({ ...messageActivity(ctx, message), id }));
+      await inConversation(ctx, conversationId, (turn) =>
+        turn.updateActivity({ ...messageActivity(ctx, message), id }),
+      );
     },
     (error, what) => ctx.logger.warn({ error: safeError(error) }, `teams: progress ${what} failed`),
   );
 }
-

@@ -17,23 +17,36 @@ export function isLoopback(address: string | undefined): boolean {
  * the raw request is read here (size-capped) and a small response shim handed over. In local mode botbuilder checks
  * no token at all, so only this machine may call.
  */
-export function messagesRoute(options: { adapter: CloudAdapter; localMode: boolean; logger: Logger; run: (turn: TurnContext) => Promise<void> }): RawRoute {
+export function messagesRoute(options: {
+  adapter: CloudAdapter;
+  localMode: boolean;
+  logger: Logger;
+  run: (turn: TurnContext) => Promise<void>;
+}): RawRoute {
   return {
     method: 'POST',
     path: TEAMS_MESSAGES_PATH,
     async raw(req: IncomingMessage, res: ServerResponse) {
       if (options.localMode && !isLoopback(req.socket.remoteAddress)) {
-        return send(res, 401, { error: 'Teams is in local mode (no MICROSOFT_APP_ID): only loopback requests are accepted.' });
+        return send(res, 401, {
+          error: 'Teams is in local mode (no MICROSOFT_APP_ID): only loopback requests are accepted.',
+        });
       }
       let body: unknown;
       try {
         body = JSON.parse((await readBody(req)).toString('utf8'));
       } catch (error) {
-        return send(res, error instanceof BodyTooLarge ? 413 : 400, { error: error instanceof BodyTooLarge ? 'Body too large.' : 'The body is not JSON.' });
+        return send(res, error instanceof BodyTooLarge ? 413 : 400, {
+          error: error instanceof BodyTooLarge ? 'Body too large.' : 'The body is not JSON.',
+        });
       }
       const shim = responseShim(res);
       try {
-        await options.adapter.process({ body: body as Record<string, unknown>, headers: req.headers, method: req.method }, shim, options.run);
+        await options.adapter.process(
+          { body: body as Record<string, unknown>, headers: req.headers, method: req.method },
+          shim,
+          options.run,
+        );
       } catch (error) {
         options.logger.error({ error: safeError(error) }, 'teams: processing an activity failed');
         if (!res.headersSent) send(res, 500, { error: 'Internal error.' });

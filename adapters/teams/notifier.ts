@@ -16,19 +16,33 @@ export function teamsNotifier(ctx: TeamsContext): Notifier {
     async send(channel: ChannelRef, message: Message): Promise<SendResult> {
       const conversation = findTeamsConversation(ctx.deps, channel.channelId);
       if (!conversation || conversation.tenantId !== channel.tenantId) {
-        return { kind: 'failed', error: `DeskBridge has no conversation reference for ${channel.channelId}: add it to that channel again.`, permanent: true };
+        return {
+          kind: 'failed',
+          error: `DeskBridge has no conversation reference for ${channel.channelId}: add it to that channel again.`,
+          permanent: true,
+        };
       }
       try {
-        await inConversation(ctx, channel.channelId, (turn) => turn.sendActivity(messageActivity(ctx, message, channel.channelId)));
+        await inConversation(ctx, channel.channelId, (turn) =>
+          turn.sendActivity(messageActivity(ctx, message, channel.channelId)),
+        );
         return { kind: 'sent' };
       } catch (error) {
-        const e = error as { statusCode?: number; response?: { headers?: { get?(name: string): string | undefined } }; message?: string };
+        const e = error as {
+          statusCode?: number;
+          response?: { headers?: { get?(name: string): string | undefined } };
+          message?: string;
+        };
         const status = e.statusCode ?? 0;
         if (status === 429 || status === 412 || status === 502 || status === 504) {
           const retryAfter = Number(e.response?.headers?.get?.('retry-after') ?? '');
           return { kind: 'retry-after', ms: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 2000 };
         }
-        return { kind: 'failed', error: `Teams refused the post (${status || 'no status'}): ${e.message ?? String(error)}`.slice(0, 500), permanent: status === 403 || status === 404 };
+        return {
+          kind: 'failed',
+          error: `Teams refused the post (${status || 'no status'}): ${e.message ?? String(error)}`.slice(0, 500),
+          permanent: status === 403 || status === 404,
+        };
       }
     },
   };

@@ -4,7 +4,15 @@ import type { ChatActor } from '../../src/app/chat-actor.ts';
 import { failureMessage, notice } from '../../src/flows/outcome.ts';
 import type { Message } from '../../src/ui/model.ts';
 import type { Effect, FlowResult, Reply } from '../../src/ui/replies.ts';
-import { cardActivity, formWithErrors, messageActivity, ownMessageCard, renderForm, sharedMessageCard, type Submitted } from './cards.ts';
+import {
+  cardActivity,
+  formWithErrors,
+  messageActivity,
+  ownMessageCard,
+  renderForm,
+  sharedMessageCard,
+  type Submitted,
+} from './cards.ts';
 import type { TeamsContext } from './context.ts';
 import { ADAPTIVE_CARD_CONTENT_TYPE, dialogTitle, type AdaptiveCard } from './render/card.ts';
 
@@ -25,9 +33,17 @@ function homeMessage(reply: Extract<Reply, { kind: 'home' }>): Message {
 const doneMessage = notice('Done.');
 
 /** The answer to task/fetch or task/submit. */
-export function dialogResponse(ctx: TeamsContext, actor: ChatActor, result: FlowResult, submitted: Submitted | null): TaskModuleResponse {
+export function dialogResponse(
+  ctx: TeamsContext,
+  actor: ChatActor,
+  result: FlowResult,
+  submitted: Submitted | null,
+): TaskModuleResponse {
   const show = (card: AdaptiveCard, title = 'DeskBridge'): TaskModuleResponse => ({
-    task: { type: 'continue', value: { title, width: 'medium', height: 'medium', card: CardFactory.adaptiveCard(card) } },
+    task: {
+      type: 'continue',
+      value: { title, width: 'medium', height: 'medium', card: CardFactory.adaptiveCard(card) },
+    },
   });
   const r = result.reply;
   switch (r.kind) {
@@ -35,7 +51,11 @@ export function dialogResponse(ctx: TeamsContext, actor: ChatActor, result: Flow
     case 'show-form':
       return show(renderForm(ctx, actor, r.form, 'dialog'), dialogTitle(r.form));
     case 'field-errors':
-      return show(submitted ? formWithErrors(ctx, actor, submitted, r.errors, 'dialog') : ownMessageCard(ctx, notice(Object.values(r.errors).join(' '))));
+      return show(
+        submitted
+          ? formWithErrors(ctx, actor, submitted, r.errors, 'dialog')
+          : ownMessageCard(ctx, notice(Object.values(r.errors).join(' '))),
+      );
     case 'private-message':
       return show(ownMessageCard(ctx, r.message));
     case 'home':
@@ -58,8 +78,16 @@ export async function inPlaceResponse(
   submitted: Submitted & { ownCard: boolean },
   at: { channelId: string; messageRef: string },
 ): Promise<AdaptiveCardInvokeResponse> {
-  const asCard = (card: AdaptiveCard): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: card as never });
-  const asMessage = (text: string): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: ACTIVITY_MESSAGE_TYPE, value: text.slice(0, 1000) as never });
+  const asCard = (card: AdaptiveCard): AdaptiveCardInvokeResponse => ({
+    statusCode: 200,
+    type: ADAPTIVE_CARD_CONTENT_TYPE,
+    value: card as never,
+  });
+  const asMessage = (text: string): AdaptiveCardInvokeResponse => ({
+    statusCode: 200,
+    type: ACTIVITY_MESSAGE_TYPE,
+    value: text.slice(0, 1000) as never,
+  });
   const r = result.reply;
   const onOwnCard = submitted.ownCard;
   switch (r.kind) {
@@ -71,7 +99,9 @@ export async function inPlaceResponse(
       return asMessage(`${r.form.title}: continue in the card below.`);
     }
     case 'field-errors':
-      return onOwnCard ? asCard(formWithErrors(ctx, actor, submitted, r.errors, 'inline')) : asMessage(Object.values(r.errors).join(' '));
+      return onOwnCard
+        ? asCard(formWithErrors(ctx, actor, submitted, r.errors, 'inline'))
+        : asMessage(Object.values(r.errors).join(' '));
     case 'private-message': {
       if (onOwnCard) return asCard(ownMessageCard(ctx, r.message));
       // A one-line answer (a refusal, a confirmation) is said to the clicker alone; a richer one is posted.
@@ -85,7 +115,10 @@ export async function inPlaceResponse(
     case 'none': {
       // A decision on a shared card (an approval) updates that very card: the clicker sees it at once, everyone
       // else through the update the effects make.
-      const same = result.effects.find((e): e is Extract<Effect, { kind: 'update-message' }> => e.kind === 'update-message' && e.channelId === at.channelId && e.messageRef === at.messageRef);
+      const same = result.effects.find(
+        (e): e is Extract<Effect, { kind: 'update-message' }> =>
+          e.kind === 'update-message' && e.channelId === at.channelId && e.messageRef === at.messageRef,
+      );
       if (same) return asCard(sharedMessageCard(ctx, same.message));
       return onOwnCard ? asCard(ownMessageCard(ctx, doneMessage)) : asMessage('Done.');
     }
@@ -93,12 +126,20 @@ export async function inPlaceResponse(
 }
 
 /** The answer to a typed command: cards in the conversation. */
-export async function conversationReply(ctx: TeamsContext, turn: TurnContext, actor: ChatActor, result: FlowResult, dialogCommand: string | null): Promise<void> {
+export async function conversationReply(
+  ctx: TeamsContext,
+  turn: TurnContext,
+  actor: ChatActor,
+  result: FlowResult,
+  dialogCommand: string | null,
+): Promise<void> {
   const r = result.reply;
   switch (r.kind) {
     case 'open-form':
     case 'show-form':
-      await turn.sendActivity(cardActivity(renderForm(ctx, actor, r.form, 'inline', dialogCommand ? { dialogCommand } : {}), r.form.title));
+      await turn.sendActivity(
+        cardActivity(renderForm(ctx, actor, r.form, 'inline', dialogCommand ? { dialogCommand } : {}), r.form.title),
+      );
       return;
     case 'private-message':
       await turn.sendActivity(messageActivity(ctx, r.message));
@@ -116,11 +157,13 @@ export async function conversationReply(ctx: TeamsContext, turn: TurnContext, ac
 }
 
 /** Runs a flow; a failure becomes the person-readable message (DomainError) or an apology with an error id. */
-export async function guardedFlow(ctx: TeamsContext, flow: () => Promise<FlowResult> | FlowResult): Promise<FlowResult> {
+export async function guardedFlow(
+  ctx: TeamsContext,
+  flow: () => Promise<FlowResult> | FlowResult,
+): Promise<FlowResult> {
   try {
     return await flow();
   } catch (error) {
     return { reply: { kind: 'private-message', message: failureMessage(error, ctx.logger) }, effects: [] };
   }
 }
-

@@ -41,7 +41,12 @@ function png(size, pixel) {
     raw[row] = 0;
     for (let x = 0; x < size; x++) raw.set(pixel(x, y), row + 1 + x * 4);
   }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** The mark: a bridge (deck and arch) between two towers, in unit coordinates 0..1. */
@@ -57,6 +62,12 @@ const accent = [0x46, 0x4e, 0xb8, 255]; // the manifest's accentColor, #464EB8
 const white = [255, 255, 255, 255];
 const clear = [0, 0, 0, 0];
 
-writeFileSync(join(here, 'color.png'), png(192, (x, y) => (onBridge((x + 0.5) / 192, (y + 0.5) / 192) ? white : accent)));
-writeFileSync(join(here, 'outline.png'), png(32, (x, y) => (onBridge((x + 0.5) / 32, (y + 0.5) / 32) ? white : clear)));
+writeFileSync(
+  join(here, 'color.png'),
+  png(192, (x, y) => (onBridge((x + 0.5) / 192, (y + 0.5) / 192) ? white : accent)),
+);
+writeFileSync(
+  join(here, 'outline.png'),
+  png(32, (x, y) => (onBridge((x + 0.5) / 32, (y + 0.5) / 32) ? white : clear)),
+);
 console.log('wrote color.png (192x192) and outline.png (32x32)');

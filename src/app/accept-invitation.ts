@@ -4,7 +4,13 @@ import { z } from 'zod';
 import { connections, invitations } from '../../db/schema.ts';
 import type { Connection, Mode } from '../domain/connection.ts';
 import { DomainError } from '../domain/errors.ts';
-import { effectiveLicense, instancePublicUrl, needsIncomingProject, platforms, type Platform } from '../domain/instance.ts';
+import {
+  effectiveLicense,
+  instancePublicUrl,
+  needsIncomingProject,
+  platforms,
+  type Platform,
+} from '../domain/instance.ts';
 import {
   assertDestination,
   assertNotExpired,
@@ -110,7 +116,13 @@ export async function acceptInvitation(deps: AppDeps, input: AcceptInvitationInp
   };
   deps.db.transaction((tx) => {
     tx.insert(connections).values(row).run();
-    recordStatusChange(tx, row, 'active', `Accepted the invitation from ${result.initiatorName}${isPrivate ? ' (private side)' : ''}.`, now);
+    recordStatusChange(
+      tx,
+      row,
+      'active',
+      `Accepted the invitation from ${result.initiatorName}${isPrivate ? ' (private side)' : ''}.`,
+      now,
+    );
     audit(tx, {
       at: now,
       actor: data.actor,
@@ -132,7 +144,10 @@ function checkCodeForAcceptor(deps: AppDeps, instanceRow: Parameters<typeof toIn
   const ownUrl = instancePublicUrl(deps.publicUrl, instanceRow.slug);
   assertDestination(payload, ownUrl);
   if (payload.initiatorUrl === ownUrl) {
-    throw new DomainError('invitation_invalid', 'This invitation was issued by this same instance; paste it into the partner instance instead.');
+    throw new DomainError(
+      'invitation_invalid',
+      'This invitation was issued by this same instance; paste it into the partner instance instead.',
+    );
   }
   const existing = deps.db
     .select({ id: connections.id, name: connections.name })
@@ -146,7 +161,10 @@ function checkCodeForAcceptor(deps: AppDeps, instanceRow: Parameters<typeof toIn
     )
     .get();
   if (existing) {
-    throw new DomainError('invitation_used', `This invitation has already been accepted: it is connection "${existing.name}".`);
+    throw new DomainError(
+      'invitation_used',
+      `This invitation has already been accepted: it is connection "${existing.name}".`,
+    );
   }
   if (payload.mode === 'script' && effectiveLicense(toInstance(instanceRow).license, now) === 'expired') {
     throw new DomainError(
@@ -179,10 +197,16 @@ export function completeInvitation(deps: AppDeps, handshake: z.infer<typeof hand
   const connection = deps.db.select().from(connections).where(eq(connections.id, payload.connectionId)).get();
   const invitation = deps.db.select().from(invitations).where(eq(invitations.connectionId, payload.connectionId)).get();
   if (!connection || !invitation || connection.role !== 'initiator') {
-    throw new DomainError('not_found', 'This invitation no longer exists: the inviting admin deleted the connection. Ask them for a new invitation.');
+    throw new DomainError(
+      'not_found',
+      'This invitation no longer exists: the inviting admin deleted the connection. Ask them for a new invitation.',
+    );
   }
   if (invitation.usedAt !== null) {
-    throw new DomainError('invitation_used', 'This invitation code has already been used. Ask the inviting admin for a new one.');
+    throw new DomainError(
+      'invitation_used',
+      'This invitation code has already been used. Ask the inviting admin for a new one.',
+    );
   }
   const now = deps.clock();
   assertNotExpired({ expiresAt: invitation.expiresAt }, now);
@@ -191,7 +215,10 @@ export function completeInvitation(deps: AppDeps, handshake: z.infer<typeof hand
   }
   assertDestination({ destinationUrl: invitation.boundDestination }, handshake.acceptor.url);
   if (!secretMatchesHash(payload.secret, invitation.secretHash)) {
-    throw new DomainError('invitation_invalid', 'This invitation code does not match the invitation on record. Ask the inviting admin for a new one.');
+    throw new DomainError(
+      'invitation_invalid',
+      'This invitation code does not match the invitation on record. Ask the inviting admin for a new one.',
+    );
   }
   const instance = requireInstanceRow(deps.db, connection.instanceId);
   const key = deriveConnectionKey(payload.secret, connection.id, handshake.acceptor.connectionId);
@@ -202,7 +229,10 @@ export function completeInvitation(deps: AppDeps, handshake: z.infer<typeof hand
       .where(and(eq(invitations.connectionId, connection.id), isNull(invitations.usedAt)))
       .run();
     if (claimed.changes !== 1) {
-      throw new DomainError('invitation_used', 'This invitation code has already been used. Ask the inviting admin for a new one.');
+      throw new DomainError(
+        'invitation_used',
+        'This invitation code has already been used. Ask the inviting admin for a new one.',
+      );
     }
     tx.update(connections)
       .set({
@@ -225,7 +255,16 @@ export function completeInvitation(deps: AppDeps, handshake: z.infer<typeof hand
       details: { acceptor: handshake.acceptor.name, acceptorUrl: handshake.acceptor.url },
     });
   });
-  deps.logger.info({ connectionId: connection.id, acceptor: handshake.acceptor.url ?? 'private' }, 'invitation completed');
-  deps.events?.emit({ type: 'connection.accepted', connectionId: connection.id, acceptorName: handshake.acceptor.name, acceptorUrl: handshake.acceptor.url, at: now });
+  deps.logger.info(
+    { connectionId: connection.id, acceptor: handshake.acceptor.url ?? 'private' },
+    'invitation completed',
+  );
+  deps.events?.emit({
+    type: 'connection.accepted',
+    connectionId: connection.id,
+    acceptorName: handshake.acceptor.name,
+    acceptorUrl: handshake.acceptor.url,
+    at: now,
+  });
   return { initiatorConnectionId: connection.id, initiatorName: instance.name, acceptedAt: now.toISOString() };
 }

@@ -56,19 +56,29 @@ type RequestRow = typeof approvalRequests.$inferSelect;
 
 function requireRequest(deps: AppDeps, id: string): RequestRow {
   const row = deps.db.select().from(approvalRequests).where(eq(approvalRequests.id, id)).get();
-  if (!row) throw new DomainError('not_found', 'This approval request no longer exists (its connection may have been deleted).');
+  if (!row)
+    throw new DomainError(
+      'not_found',
+      'This approval request no longer exists (its connection may have been deleted).',
+    );
   return row;
 }
 
 function versionRow(deps: AppDeps, connectionId: string, version: number): RuleVersionRow | undefined {
-  return deps.db.select().from(ruleVersions).where(and(eq(ruleVersions.connectionId, connectionId), eq(ruleVersions.version, version))).get();
+  return deps.db
+    .select()
+    .from(ruleVersions)
+    .where(and(eq(ruleVersions.connectionId, connectionId), eq(ruleVersions.version, version)))
+    .get();
 }
 
 export function getApprovalRequest(deps: AppDeps, id: string): ApprovalRequestView {
   const row = requireRequest(deps, id);
   const version = deps.db.select().from(ruleVersions).where(eq(ruleVersions.id, row.ruleVersionId)).get()!;
   const connection = requireConnectionRow(deps.db, row.connectionId);
-  const base = versionRow(deps, row.connectionId, row.baseVersion) ?? publishedRuleVersion(deps.db, row.connectionId, platformOf(deps, connection), deps.clock());
+  const base =
+    versionRow(deps, row.connectionId, row.baseVersion) ??
+    publishedRuleVersion(deps.db, row.connectionId, platformOf(deps, connection), deps.clock());
   const names = (script: string) => ({ from: `${script} v${base.version}`, to: `${script} v${version.version}` });
   return {
     id: row.id,
@@ -81,11 +91,17 @@ export function getApprovalRequest(deps: AppDeps, id: string): ApprovalRequestVi
     status: row.decision ?? 'pending',
     author: version.author,
     requestedBy: row.requestedBy,
-    requester: row.requesterPlatform && row.requesterTenantId && row.requesterUserId ? { platform: row.requesterPlatform, tenantId: row.requesterTenantId, userId: row.requesterUserId } : null,
+    requester:
+      row.requesterPlatform && row.requesterTenantId && row.requesterUserId
+        ? { platform: row.requesterPlatform, tenantId: row.requesterTenantId, userId: row.requesterUserId }
+        : null,
     outgoingDiff: unifiedDiff(base.outgoing, version.outgoing, names('outgoing')),
     incomingDiff: unifiedDiff(base.incoming, version.incoming, names('incoming')),
     testRun: (row.testRun as TestRunSummary | null) ?? null,
-    card: row.cardPlatform && row.cardChannelId && row.cardMessageRef ? { platform: row.cardPlatform, channelId: row.cardChannelId, messageRef: row.cardMessageRef } : null,
+    card:
+      row.cardPlatform && row.cardChannelId && row.cardMessageRef
+        ? { platform: row.cardPlatform, channelId: row.cardChannelId, messageRef: row.cardMessageRef }
+        : null,
     decidedBy: row.decidedBy,
     reason: row.reason,
     decidedAt: row.decidedAt,
@@ -94,7 +110,10 @@ export function getApprovalRequest(deps: AppDeps, id: string): ApprovalRequestVi
 }
 
 /** The approval requests of a connection, newest first. */
-export function listApprovalRequests(deps: AppDeps, input: { connection: string; instanceId?: string }): ApprovalRequestView[] {
+export function listApprovalRequests(
+  deps: AppDeps,
+  input: { connection: string; instanceId?: string },
+): ApprovalRequestView[] {
   const row = requireConnectionRow(deps.db, input.connection, input.instanceId);
   return deps.db
     .select({ id: approvalRequests.id })
@@ -124,32 +143,56 @@ export function requestRulePublish(deps: AppDeps, raw: z.input<typeof requestInp
   const target = deps.db
     .select()
     .from(ruleVersions)
-    .where(and(eq(ruleVersions.connectionId, row.id), data.version === undefined ? eq(ruleVersions.status, 'draft') : eq(ruleVersions.version, data.version)))
+    .where(
+      and(
+        eq(ruleVersions.connectionId, row.id),
+        data.version === undefined ? eq(ruleVersions.status, 'draft') : eq(ruleVersions.version, data.version),
+      ),
+    )
     .orderBy(desc(ruleVersions.version))
     .get();
   if (!target) {
-    throw new DomainError('not_found', data.version === undefined ? `Connection "${row.name}" has no draft; save one first.` : `Connection "${row.name}" has no rules version ${data.version}.`);
+    throw new DomainError(
+      'not_found',
+      data.version === undefined
+        ? `Connection "${row.name}" has no draft; save one first.`
+        : `Connection "${row.name}" has no rules version ${data.version}.`,
+    );
   }
-  if (target.status === 'pending') throw new DomainError('conflict', `Version ${target.version} of "${row.name}" is already waiting for approval.`);
+  if (target.status === 'pending')
+    throw new DomainError('conflict', `Version ${target.version} of "${row.name}" is already waiting for approval.`);
   if (target.status !== 'draft') {
-    throw new DomainError('conflict', `Version ${target.version} of "${row.name}" is ${target.status}; save a new draft (or roll back to it) to publish it again.`);
+    throw new DomainError(
+      'conflict',
+      `Version ${target.version} of "${row.name}" is ${target.status}; save a new draft (or roll back to it) to publish it again.`,
+    );
   }
   assertScripts(target.outgoing, target.incoming);
   const settings = approvalSettingsOf(deps.db, row.instanceId);
   if (!settings.channel) {
-    throw new DomainError('conflict', 'There is no approvers channel yet: an admin sets it with `/bridge approvers channel #channel` (and adds approvers with `/bridge approvers add @user`).');
+    throw new DomainError(
+      'conflict',
+      'There is no approvers channel yet: an admin sets it with `/bridge approvers channel #channel` (and adds approvers with `/bridge approvers add @user`).',
+    );
   }
   const now = deps.clock();
   const published = publishedRuleVersion(deps.db, row.id, platformOf(deps, row), now);
   if (target.version < published.version) {
-    throw new DomainError('conflict', `Version ${target.version} is older than the published version ${published.version}; roll back to it instead, which makes a new version.`);
+    throw new DomainError(
+      'conflict',
+      `Version ${target.version} is older than the published version ${published.version}; roll back to it instead, which makes a new version.`,
+    );
   }
   const waiting = deps.db
     .select({ version: ruleVersions.version })
     .from(ruleVersions)
     .where(and(eq(ruleVersions.connectionId, row.id), eq(ruleVersions.status, 'pending')))
     .get();
-  if (waiting) throw new DomainError('conflict', `Version ${waiting.version} of "${row.name}" is waiting for approval; it must be decided first.`);
+  if (waiting)
+    throw new DomainError(
+      'conflict',
+      `Version ${waiting.version} of "${row.name}" is waiting for approval; it must be decided first.`,
+    );
   const id = randomUUID();
   deps.db.transaction((tx) => {
     const moved = tx
@@ -157,7 +200,8 @@ export function requestRulePublish(deps: AppDeps, raw: z.input<typeof requestInp
       .set({ status: 'pending', requestedAt: now, updatedAt: now })
       .where(and(eq(ruleVersions.id, target.id), eq(ruleVersions.status, 'draft')))
       .run();
-    if (moved.changes !== 1) throw new DomainError('conflict', `Version ${target.version} of "${row.name}" changed meanwhile; try again.`);
+    if (moved.changes !== 1)
+      throw new DomainError('conflict', `Version ${target.version} of "${row.name}" changed meanwhile; try again.`);
     tx.insert(approvalRequests)
       .values({
         id,
@@ -172,13 +216,23 @@ export function requestRulePublish(deps: AppDeps, raw: z.input<typeof requestInp
         createdAt: now,
       })
       .run();
-    audit(tx, { at: now, actor: data.actor, action: 'rules.request-publish', subjectType: 'connection', subjectId: row.id, details: { version: target.version, request: id } });
+    audit(tx, {
+      at: now,
+      actor: data.actor,
+      action: 'rules.request-publish',
+      subjectType: 'connection',
+      subjectId: row.id,
+      details: { version: target.version, request: id },
+    });
   });
   return getApprovalRequest(deps, id);
 }
 
 /** Where the request's card was posted, so a decision updates it in place. */
-export function approvalCardPosted(deps: AppDeps, input: { requestId: string; platform: ChatPlatform; channelId: string; messageRef: string }): void {
+export function approvalCardPosted(
+  deps: AppDeps,
+  input: { requestId: string; platform: ChatPlatform; channelId: string; messageRef: string },
+): void {
   deps.db
     .update(approvalRequests)
     .set({ cardPlatform: input.platform, cardChannelId: input.channelId, cardMessageRef: input.messageRef })
@@ -190,14 +244,27 @@ export function approvalCardPosted(deps: AppDeps, input: { requestId: string; pl
  * Who may decide: an approver of the connection's instance, from a workspace that manages it; not an author of the
  * change (its writer or its requester) unless the instance allows self-approval.
  */
-export function requireApprover(deps: AppDeps, actor: ChatActor, request: Pick<ApprovalRequestView, 'instanceId' | 'author' | 'requestedBy' | 'connectionName'>): void {
+export function requireApprover(
+  deps: AppDeps,
+  actor: ChatActor,
+  request: Pick<ApprovalRequestView, 'instanceId' | 'author' | 'requestedBy' | 'connectionName'>,
+): void {
   const instance = findWorkspaceInstance(deps, actor);
   if (!instance || instance.id !== request.instanceId || !isApprover(deps.db, request.instanceId, actor)) {
-    throw new DomainError('forbidden', `Only approvers of ${instance?.id === request.instanceId ? instance.name : 'this instance'} can decide rule publishes. An admin adds approvers with \`/bridge approvers add @user\`.`);
+    throw new DomainError(
+      'forbidden',
+      `Only approvers of ${instance?.id === request.instanceId ? instance.name : 'this instance'} can decide rule publishes. An admin adds approvers with \`/bridge approvers add @user\`.`,
+    );
   }
   const me = actorRef(actor);
-  if ((me === request.author || me === request.requestedBy) && !approvalSettingsOf(deps.db, request.instanceId).selfApproval) {
-    throw new DomainError('forbidden', `You wrote or requested this change to "${request.connectionName}", so another approver decides it (self-approval is off).`);
+  if (
+    (me === request.author || me === request.requestedBy) &&
+    !approvalSettingsOf(deps.db, request.instanceId).selfApproval
+  ) {
+    throw new DomainError(
+      'forbidden',
+      `You wrote or requested this change to "${request.connectionName}", so another approver decides it (self-approval is off).`,
+    );
   }
 }
 
@@ -216,7 +283,8 @@ export function decidePublish(deps: AppDeps, actor: ChatActor, raw: z.input<type
   const request = getApprovalRequest(deps, data.requestId);
   requireApprover(deps, actor, request);
   if (request.status !== 'pending') throw alreadyDecided(request);
-  if (data.decision === 'reject' && data.reason === '') throw new DomainError('invalid_input', 'Say why the change is rejected; the author reads it.', { field: 'reason' });
+  if (data.decision === 'reject' && data.reason === '')
+    throw new DomainError('invalid_input', 'Say why the change is rejected; the author reads it.', { field: 'reason' });
   const row = requireRequest(deps, data.requestId);
   const now = deps.clock();
   const by = actorRef(actor);
@@ -224,7 +292,11 @@ export function decidePublish(deps: AppDeps, actor: ChatActor, raw: z.input<type
   deps.db.transaction((tx) => {
     const moved = tx
       .update(ruleVersions)
-      .set(approved ? { status: 'published', approver: by, decidedAt: now, publishedAt: now, updatedAt: now } : { status: 'rejected', approver: by, decidedAt: now, updatedAt: now })
+      .set(
+        approved
+          ? { status: 'published', approver: by, decidedAt: now, publishedAt: now, updatedAt: now }
+          : { status: 'rejected', approver: by, decidedAt: now, updatedAt: now },
+      )
       .where(and(eq(ruleVersions.id, row.ruleVersionId), eq(ruleVersions.status, 'pending')))
       .run();
     if (moved.changes !== 1) throw alreadyDecided(request);
@@ -238,16 +310,25 @@ export function decidePublish(deps: AppDeps, actor: ChatActor, raw: z.input<type
       action: approved ? 'rules.approve' : 'rules.reject',
       subjectType: 'connection',
       subjectId: row.connectionId,
-      details: { version: request.version, request: row.id, author: request.author, ...(approved ? {} : { reason: data.reason }) },
+      details: {
+        version: request.version,
+        request: row.id,
+        author: request.author,
+        ...(approved ? {} : { reason: data.reason }),
+      },
     });
   });
-  if (approved) deps.logger.info({ connectionId: row.connectionId, version: request.version }, 'rules published after approval');
+  if (approved)
+    deps.logger.info({ connectionId: row.connectionId, version: request.version }, 'rules published after approval');
   return getApprovalRequest(deps, row.id);
 }
 
 function alreadyDecided(request: ApprovalRequestView): DomainError {
   const fresh = request.status === 'pending' ? 'decided' : request.status;
-  return new DomainError('conflict', `Version ${request.version} of "${request.connectionName}" was already ${fresh}; nothing changed.`);
+  return new DomainError(
+    'conflict',
+    `Version ${request.version} of "${request.connectionName}" was already ${fresh}; nothing changed.`,
+  );
 }
 
 const rollbackInput = z.object({
@@ -265,10 +346,21 @@ export function rollbackRules(deps: AppDeps, raw: z.input<typeof rollbackInput>)
   const source = versionRow(deps, row.id, data.toVersion);
   if (!source) throw new DomainError('not_found', `Connection "${row.name}" has no rules version ${data.toVersion}.`);
   if (!approvalSettingsOf(deps.db, row.instanceId).channel) {
-    throw new DomainError('conflict', 'There is no approvers channel yet: an admin sets it with `/bridge approvers channel #channel`.');
+    throw new DomainError(
+      'conflict',
+      'There is no approvers channel yet: an admin sets it with `/bridge approvers channel #channel`.',
+    );
   }
-  const waiting = deps.db.select({ version: ruleVersions.version }).from(ruleVersions).where(and(eq(ruleVersions.connectionId, row.id), eq(ruleVersions.status, 'pending'))).get();
-  if (waiting) throw new DomainError('conflict', `Version ${waiting.version} of "${row.name}" is waiting for approval; it must be decided first.`);
+  const waiting = deps.db
+    .select({ version: ruleVersions.version })
+    .from(ruleVersions)
+    .where(and(eq(ruleVersions.connectionId, row.id), eq(ruleVersions.status, 'pending')))
+    .get();
+  if (waiting)
+    throw new DomainError(
+      'conflict',
+      `Version ${waiting.version} of "${row.name}" is waiting for approval; it must be decided first.`,
+    );
   const draft: RuleVersionView = saveRuleDraft(deps, {
     connection: row.id,
     outgoing: source.outgoing,
@@ -277,7 +369,19 @@ export function rollbackRules(deps: AppDeps, raw: z.input<typeof rollbackInput>)
     actor: data.actor,
   });
   deps.db.transaction((tx) =>
-    audit(tx, { at: deps.clock(), actor: data.actor, action: 'rules.rollback', subjectType: 'connection', subjectId: row.id, details: { from: source.version, version: draft.version } }),
+    audit(tx, {
+      at: deps.clock(),
+      actor: data.actor,
+      action: 'rules.rollback',
+      subjectType: 'connection',
+      subjectId: row.id,
+      details: { from: source.version, version: draft.version },
+    }),
   );
-  return requestRulePublish(deps, { connection: row.id, version: draft.version, actor: data.actor, requester: data.requester ?? null });
+  return requestRulePublish(deps, {
+    connection: row.id,
+    version: draft.version,
+    actor: data.actor,
+    requester: data.requester ?? null,
+  });
 }

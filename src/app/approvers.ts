@@ -22,16 +22,29 @@ export interface ApprovalSettings {
 export function approvalSettingsOf(db: DbOrTx, instanceId: string): ApprovalSettings {
   const row = db.select().from(approvalSettings).where(eq(approvalSettings.instanceId, instanceId)).get();
   const channel =
-    row?.channelId && row.channelPlatform && row.channelTenantId ? { platform: row.channelPlatform, tenantId: row.channelTenantId, channelId: row.channelId } : null;
+    row?.channelId && row.channelPlatform && row.channelTenantId
+      ? { platform: row.channelPlatform, tenantId: row.channelTenantId, channelId: row.channelId }
+      : null;
   return { instanceId, channel, selfApproval: row?.selfApproval ?? false };
 }
 
-export function isApprover(db: DbOrTx, instanceId: string, who: { platform: ChatPlatform; tenantId: string; userId: string }): boolean {
+export function isApprover(
+  db: DbOrTx,
+  instanceId: string,
+  who: { platform: ChatPlatform; tenantId: string; userId: string },
+): boolean {
   return (
     db
       .select({ userId: approvers.userId })
       .from(approvers)
-      .where(and(eq(approvers.instanceId, instanceId), eq(approvers.platform, who.platform), eq(approvers.tenantId, who.tenantId), eq(approvers.userId, who.userId)))
+      .where(
+        and(
+          eq(approvers.instanceId, instanceId),
+          eq(approvers.platform, who.platform),
+          eq(approvers.tenantId, who.tenantId),
+          eq(approvers.userId, who.userId),
+        ),
+      )
       .get() !== undefined
   );
 }
@@ -42,7 +55,13 @@ export function listApprovers(deps: AppDeps, actor: ChatActor): { userIds: strin
   const userIds = deps.db
     .select({ userId: approvers.userId })
     .from(approvers)
-    .where(and(eq(approvers.instanceId, instance.id), eq(approvers.platform, actor.platform), eq(approvers.tenantId, actor.tenantId)))
+    .where(
+      and(
+        eq(approvers.instanceId, instance.id),
+        eq(approvers.platform, actor.platform),
+        eq(approvers.tenantId, actor.tenantId),
+      ),
+    )
     .orderBy(asc(approvers.createdAt))
     .all()
     .map((r) => r.userId);
@@ -52,11 +71,21 @@ export function listApprovers(deps: AppDeps, actor: ChatActor): { userIds: strin
 export function addApprover(deps: AppDeps, input: { actor: ChatActor; userId: string }): void {
   const instance = requireInstanceAdmin(deps, input.actor, 'add approvers');
   const who = { platform: input.actor.platform, tenantId: input.actor.tenantId, userId: input.userId };
-  if (isApprover(deps.db, instance.id, who)) throw new DomainError('conflict', 'That user is already an approver here.');
+  if (isApprover(deps.db, instance.id, who))
+    throw new DomainError('conflict', 'That user is already an approver here.');
   const now = deps.clock();
   deps.db.transaction((tx) => {
-    tx.insert(approvers).values({ instanceId: instance.id, ...who, addedBy: actorRef(input.actor), createdAt: now }).run();
-    audit(tx, { at: now, actor: actorRef(input.actor), action: 'approver.add', subjectType: 'instance', subjectId: instance.id, details: { user: actorRef(who) } });
+    tx.insert(approvers)
+      .values({ instanceId: instance.id, ...who, addedBy: actorRef(input.actor), createdAt: now })
+      .run();
+    audit(tx, {
+      at: now,
+      actor: actorRef(input.actor),
+      action: 'approver.add',
+      subjectType: 'instance',
+      subjectId: instance.id,
+      details: { user: actorRef(who) },
+    });
   });
 }
 
@@ -67,13 +96,34 @@ export function removeApprover(deps: AppDeps, input: { actor: ChatActor; userId:
   const now = deps.clock();
   deps.db.transaction((tx) => {
     tx.delete(approvers)
-      .where(and(eq(approvers.instanceId, instance.id), eq(approvers.platform, who.platform), eq(approvers.tenantId, who.tenantId), eq(approvers.userId, who.userId)))
+      .where(
+        and(
+          eq(approvers.instanceId, instance.id),
+          eq(approvers.platform, who.platform),
+          eq(approvers.tenantId, who.tenantId),
+          eq(approvers.userId, who.userId),
+        ),
+      )
       .run();
-    audit(tx, { at: now, actor: actorRef(input.actor), action: 'approver.remove', subjectType: 'instance', subjectId: instance.id, details: { user: actorRef(who) } });
+    audit(tx, {
+      at: now,
+      actor: actorRef(input.actor),
+      action: 'approver.remove',
+      subjectType: 'instance',
+      subjectId: instance.id,
+      details: { user: actorRef(who) },
+    });
   });
 }
 
-function saveSettings(deps: AppDeps, actor: ChatActor, instanceId: string, changes: Partial<typeof approvalSettings.$inferInsert>, action: string, details: Record<string, unknown>): void {
+function saveSettings(
+  deps: AppDeps,
+  actor: ChatActor,
+  instanceId: string,
+  changes: Partial<typeof approvalSettings.$inferInsert>,
+  action: string,
+  details: Record<string, unknown>,
+): void {
   const now = deps.clock();
   const by = actorRef(actor);
   deps.db.transaction((tx) => {
@@ -101,6 +151,8 @@ export function setApproversChannel(deps: AppDeps, input: { actor: ChatActor; ch
 
 export function setSelfApproval(deps: AppDeps, input: { actor: ChatActor; allowed: boolean }): ApprovalSettings {
   const instance = requireInstanceAdmin(deps, input.actor, 'change who may approve');
-  saveSettings(deps, input.actor, instance.id, { selfApproval: input.allowed }, 'approvals.self-approval', { allowed: input.allowed });
+  saveSettings(deps, input.actor, instance.id, { selfApproval: input.allowed }, 'approvals.self-approval', {
+    allowed: input.allowed,
+  });
   return approvalSettingsOf(deps.db, instance.id);
 }

@@ -17,7 +17,10 @@ export interface AuditEntry {
  * The audit log, newest first: every decision and change (rules drafts, publish requests, approvals, rejections,
  * overrides, triggers, approvers, errors retried or resolved). With a connection, only the entries about it.
  */
-export function listAuditLog(deps: AppDeps, input: { connection?: string; limit?: number; afterId?: number } = {}): AuditEntry[] {
+export function listAuditLog(
+  deps: AppDeps,
+  input: { connection?: string; limit?: number; afterId?: number } = {},
+): AuditEntry[] {
   const filters: SQL[] = [];
   // Every entry about a connection has the connection's id as its subject.
   if (input.connection) filters.push(eq(auditLog.subjectId, requireConnectionRow(deps.db, input.connection).id));

@@ -23,8 +23,16 @@ export function addAdmin(deps: AppDeps, input: { actor: ChatActor; userId: strin
   if (isAddedAdmin(deps, ref)) throw new DomainError('conflict', 'That user is already a DeskBridge admin here.');
   const now = deps.clock();
   deps.db.transaction((tx) => {
-    tx.insert(chatAdmins).values({ ...ref, addedBy: actorRef(input.actor), createdAt: now }).run();
-    audit(tx, { at: now, actor: actorRef(input.actor), action: 'admin.add', subjectType: 'chat_user', subjectId: `${ref.platform}:${ref.tenantId}/${ref.userId}` });
+    tx.insert(chatAdmins)
+      .values({ ...ref, addedBy: actorRef(input.actor), createdAt: now })
+      .run();
+    audit(tx, {
+      at: now,
+      actor: actorRef(input.actor),
+      action: 'admin.add',
+      subjectType: 'chat_user',
+      subjectId: `${ref.platform}:${ref.tenantId}/${ref.userId}`,
+    });
   });
 }
 
@@ -32,13 +40,28 @@ export function removeAdmin(deps: AppDeps, input: { actor: ChatActor; userId: st
   requireAdmin(deps, input.actor, 'remove DeskBridge admins');
   const ref = { platform: input.actor.platform, tenantId: input.actor.tenantId, userId: input.userId };
   if (!isAddedAdmin(deps, ref)) {
-    throw new DomainError('not_found', 'That user is not a DeskBridge admin added here (workspace admins and owners always are).');
+    throw new DomainError(
+      'not_found',
+      'That user is not a DeskBridge admin added here (workspace admins and owners always are).',
+    );
   }
   const now = deps.clock();
   deps.db.transaction((tx) => {
     tx.delete(chatAdmins)
-      .where(and(eq(chatAdmins.platform, ref.platform), eq(chatAdmins.tenantId, ref.tenantId), eq(chatAdmins.userId, ref.userId)))
+      .where(
+        and(
+          eq(chatAdmins.platform, ref.platform),
+          eq(chatAdmins.tenantId, ref.tenantId),
+          eq(chatAdmins.userId, ref.userId),
+        ),
+      )
       .run();
-    audit(tx, { at: now, actor: actorRef(input.actor), action: 'admin.remove', subjectType: 'chat_user', subjectId: `${ref.platform}:${ref.tenantId}/${ref.userId}` });
+    audit(tx, {
+      at: now,
+      actor: actorRef(input.actor),
+      action: 'admin.remove',
+      subjectType: 'chat_user',
+      subjectId: `${ref.platform}:${ref.tenantId}/${ref.userId}`,
+    });
   });
 }

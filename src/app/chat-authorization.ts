@@ -39,7 +39,10 @@ export function isAdmin(deps: AppDeps, actor: ChatActor): boolean {
 
 export function requireAdmin(deps: AppDeps, actor: ChatActor, what: string): void {
   if (!isAdmin(deps, actor)) {
-    throw new DomainError('forbidden', `Only DeskBridge admins of this workspace can ${what}. Ask a workspace admin to add you with \`/bridge admins add\`.`);
+    throw new DomainError(
+      'forbidden',
+      `Only DeskBridge admins of this workspace can ${what}. Ask a workspace admin to add you with \`/bridge admins add\`.`,
+    );
   }
 }
 
@@ -67,13 +70,19 @@ export function authorizePartnerAcceptance(
 ): PartnerAcceptance {
   const invitation = findInvitationMessageAt(deps, { platform: actor.platform, ...input });
   if (!invitation || invitation.connectionId !== input.connectionId) {
-    throw new DomainError('forbidden', 'This is not an invitation DeskBridge posted here, so it cannot be accepted from here.');
+    throw new DomainError(
+      'forbidden',
+      'This is not an invitation DeskBridge posted here, so it cannot be accepted from here.',
+    );
   }
   if (actor.tenantId === invitation.tenantId) {
     throw new DomainError('forbidden', 'This invitation is for the partner workspace; an admin there accepts it.');
   }
   if (!invitation.partnerTenantIds.includes(actor.tenantId)) {
-    throw new DomainError('forbidden', 'This invitation was posted for another workspace. Ask the inviting admin for an invitation of your own.');
+    throw new DomainError(
+      'forbidden',
+      'This invitation was posted for another workspace. Ask the inviting admin for an invitation of your own.',
+    );
   }
   if (invitation.acceptedAt) {
     throw new DomainError('invitation_used', 'This invitation has already been accepted.');

@@ -8,19 +8,40 @@ import { audit } from './store/audit.ts';
  * A chat app's installation in a workspace (OAuth): the platform's installation object, tokens included, sealed at
  * rest. Keyed by the enterprise id for org-wide installs, otherwise the team id.
  */
-export function storeChatInstallation(deps: AppDeps, input: { platform: ChatPlatform; installKey: string; installation: unknown }): void {
+export function storeChatInstallation(
+  deps: AppDeps,
+  input: { platform: ChatPlatform; installKey: string; installation: unknown },
+): void {
   const now = deps.clock();
   const sealed = deps.secrets.sealJson(input.installation);
   deps.db.transaction((tx) => {
     tx.insert(chatInstallations)
-      .values({ platform: input.platform, installKey: input.installKey, installationEnc: sealed, updatedAt: now, createdAt: now })
-      .onConflictDoUpdate({ target: [chatInstallations.platform, chatInstallations.installKey], set: { installationEnc: sealed, updatedAt: now } })
+      .values({
+        platform: input.platform,
+        installKey: input.installKey,
+        installationEnc: sealed,
+        updatedAt: now,
+        createdAt: now,
+      })
+      .onConflictDoUpdate({
+        target: [chatInstallations.platform, chatInstallations.installKey],
+        set: { installationEnc: sealed, updatedAt: now },
+      })
       .run();
-    audit(tx, { at: now, actor: `${input.platform}:${input.installKey}`, action: 'chat.install', subjectType: 'chat_installation', subjectId: input.installKey });
+    audit(tx, {
+      at: now,
+      actor: `${input.platform}:${input.installKey}`,
+      action: 'chat.install',
+      subjectType: 'chat_installation',
+      subjectId: input.installKey,
+    });
   });
 }
 
-export function fetchChatInstallation<T>(deps: AppDeps, input: { platform: ChatPlatform; installKey: string }): T | null {
+export function fetchChatInstallation<T>(
+  deps: AppDeps,
+  input: { platform: ChatPlatform; installKey: string },
+): T | null {
   const row = deps.db
     .select()
     .from(chatInstallations)
@@ -35,6 +56,12 @@ export function deleteChatInstallation(deps: AppDeps, input: { platform: ChatPla
     tx.delete(chatInstallations)
       .where(and(eq(chatInstallations.platform, input.platform), eq(chatInstallations.installKey, input.installKey)))
       .run();
-    audit(tx, { at: now, actor: `${input.platform}:${input.installKey}`, action: 'chat.uninstall', subjectType: 'chat_installation', subjectId: input.installKey });
+    audit(tx, {
+      at: now,
+      actor: `${input.platform}:${input.installKey}`,
+      action: 'chat.uninstall',
+      subjectType: 'chat_installation',
+      subjectId: input.installKey,
+    });
   });
 }

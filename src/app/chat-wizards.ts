@@ -16,7 +16,10 @@ export type WizardKind = (typeof chatWizards.$inferSelect)['kind'];
 const statementsOf = preparedPerDatabase((db: DbOrTx) => {
   const p = (name: string) => sql`${sql.placeholder(name)}`;
   return {
-    dropExpired: db.delete(chatWizards).where(lt(chatWizards.expiresAt, p('nowMs'))).prepare(),
+    dropExpired: db
+      .delete(chatWizards)
+      .where(lt(chatWizards.expiresAt, p('nowMs')))
+      .prepare(),
     insert: db
       .insert(chatWizards)
       .values({
@@ -31,9 +34,20 @@ const statementsOf = preparedPerDatabase((db: DbOrTx) => {
         createdAt: p('nowMs'),
       })
       .prepare(),
-    byId: db.select().from(chatWizards).where(eq(chatWizards.id, sql.placeholder('id'))).prepare(),
-    save: db.update(chatWizards).set({ stateEnc: p('stateEnc'), updatedAt: p('nowMs') }).where(eq(chatWizards.id, sql.placeholder('id'))).prepare(),
-    end: db.delete(chatWizards).where(eq(chatWizards.id, sql.placeholder('id'))).prepare(),
+    byId: db
+      .select()
+      .from(chatWizards)
+      .where(eq(chatWizards.id, sql.placeholder('id')))
+      .prepare(),
+    save: db
+      .update(chatWizards)
+      .set({ stateEnc: p('stateEnc'), updatedAt: p('nowMs') })
+      .where(eq(chatWizards.id, sql.placeholder('id')))
+      .prepare(),
+    end: db
+      .delete(chatWizards)
+      .where(eq(chatWizards.id, sql.placeholder('id')))
+      .prepare(),
   };
 });
 
@@ -45,7 +59,16 @@ export function startWizard<S>(deps: AppDeps, input: { actor: ChatActor; kind: W
   const stateEnc = deps.secrets.sealJson(input.state);
   deps.db.transaction(() => {
     statements.dropExpired.run({ nowMs });
-    statements.insert.run({ id, platform: input.actor.platform, tenantId: input.actor.tenantId, userId: input.actor.userId, kind: input.kind, stateEnc, expiresMs: nowMs + WIZARD_TTL_MS, nowMs });
+    statements.insert.run({
+      id,
+      platform: input.actor.platform,
+      tenantId: input.actor.tenantId,
+      userId: input.actor.userId,
+      kind: input.kind,
+      stateEnc,
+      expiresMs: nowMs + WIZARD_TTL_MS,
+      nowMs,
+    });
   });
   return id;
 }
@@ -66,7 +89,11 @@ export function loadWizard<S>(deps: AppDeps, input: { id: string; actor: ChatAct
 }
 
 export function saveWizard<S>(deps: AppDeps, input: { id: string; state: S }): void {
-  statementsOf(deps.db).save.run({ id: input.id, stateEnc: deps.secrets.sealJson(input.state), nowMs: deps.clock().getTime() });
+  statementsOf(deps.db).save.run({
+    id: input.id,
+    stateEnc: deps.secrets.sealJson(input.state),
+    nowMs: deps.clock().getTime(),
+  });
 }
 
 export function endWizard(deps: AppDeps, id: string): void {

@@ -19,7 +19,12 @@ const workspaceOf = preparedPerDatabase((db: DbOrTx) =>
   db
     .select()
     .from(chatWorkspaces)
-    .where(and(eq(chatWorkspaces.platform, sql.placeholder('platform')), eq(chatWorkspaces.tenantId, sql.placeholder('tenantId'))))
+    .where(
+      and(
+        eq(chatWorkspaces.platform, sql.placeholder('platform')),
+        eq(chatWorkspaces.tenantId, sql.placeholder('tenantId')),
+      ),
+    )
     .prepare(),
 );
 
@@ -32,7 +37,10 @@ export function findWorkspaceInstance(deps: AppDeps, ref: WorkspaceRef): Instanc
 export function requireWorkspaceInstance(deps: AppDeps, ref: WorkspaceRef): InstanceView {
   const instance = findWorkspaceInstance(deps, ref);
   if (!instance) {
-    throw new DomainError('not_found', 'This workspace has no helpdesk instance yet. An admin can register one with `/bridge setup`.');
+    throw new DomainError(
+      'not_found',
+      'This workspace has no helpdesk instance yet. An admin can register one with `/bridge setup`.',
+    );
   }
   return instance;
 }
@@ -46,8 +54,23 @@ export function linkWorkspace(deps: AppDeps, input: WorkspaceRef & { instance: s
   }
   const now = deps.clock();
   deps.db.transaction((tx) => {
-    tx.insert(chatWorkspaces).values({ platform: input.platform, tenantId: input.tenantId, instanceId: instanceRow.id, linkedBy: input.actor, createdAt: now }).run();
-    audit(tx, { at: now, actor: input.actor, action: 'workspace.link', subjectType: 'instance', subjectId: instanceRow.id, details: { platform: input.platform, tenant: input.tenantId } });
+    tx.insert(chatWorkspaces)
+      .values({
+        platform: input.platform,
+        tenantId: input.tenantId,
+        instanceId: instanceRow.id,
+        linkedBy: input.actor,
+        createdAt: now,
+      })
+      .run();
+    audit(tx, {
+      at: now,
+      actor: input.actor,
+      action: 'workspace.link',
+      subjectType: 'instance',
+      subjectId: instanceRow.id,
+      details: { platform: input.platform, tenant: input.tenantId },
+    });
   });
   return getInstance(deps, instanceRow.id);
 }
@@ -63,5 +86,10 @@ export async function setupWorkspaceInstance(
   }
   const actor = actorRef(input.actor);
   const instance = await registerInstance(deps, { ...input.instance, actor });
-  return linkWorkspace(deps, { platform: input.actor.platform, tenantId: input.actor.tenantId, instance: instance.id, actor });
+  return linkWorkspace(deps, {
+    platform: input.actor.platform,
+    tenantId: input.actor.tenantId,
+    instance: instance.id,
+    actor,
+  });
 }

@@ -1,5 +1,14 @@
 import { and, count, eq, inArray, isNull, lte, max, min, sql } from 'drizzle-orm';
-import { connectionHealth, connections, invitations, nodeRequestIds, outbox, statusEvents, syncErrors, syncState } from '../../db/schema.ts';
+import {
+  connectionHealth,
+  connections,
+  invitations,
+  nodeRequestIds,
+  outbox,
+  statusEvents,
+  syncErrors,
+  syncState,
+} from '../../db/schema.ts';
 import { preparedPerDatabase } from '../../db/prepared.ts';
 import type { Status } from '../domain/connection.ts';
 import type { AppDeps } from './deps.ts';
@@ -24,7 +33,11 @@ export interface HealthTransition {
 export const FAILED_CHECKS_BEFORE_ERROR = 2;
 
 /** Records a health check, and changes the status (with its event, in the same transaction) when the check says so. */
-export function recordHealthCheck(deps: AppDeps, connectionId: string, result: HealthCheckResult): HealthTransition | null {
+export function recordHealthCheck(
+  deps: AppDeps,
+  connectionId: string,
+  result: HealthCheckResult,
+): HealthTransition | null {
   const now = deps.clock();
   const statements = statementsFor(deps.db);
   return deps.db.transaction((tx) => {
@@ -72,7 +85,11 @@ export function expireInvitations(deps: AppDeps): HealthTransition[] {
     const reason = `The invitation expired on ${row.expiresAt.toISOString()} without being accepted. Initiate a new connection to try again.`;
     deps.db.transaction((tx) => {
       // Re-read inside the transaction: an acceptance may have landed since the query above.
-      const current = tx.select({ id: connections.id, status: connections.status }).from(connections).where(eq(connections.id, row.id)).get();
+      const current = tx
+        .select({ id: connections.id, status: connections.status })
+        .from(connections)
+        .where(eq(connections.id, row.id))
+        .get();
       if (current?.status !== 'pending') return;
       recordStatusChange(tx, current, 'expired', reason, now);
       changed.push({ connectionId: row.id, from: 'pending', to: 'expired', reason });
@@ -83,7 +100,11 @@ export function expireInvitations(deps: AppDeps): HealthTransition[] {
 
 /** The connections a health cycle looks at: those that should be exchanging changes. */
 export function connectionsToCheck(deps: AppDeps) {
-  return deps.db.select().from(connections).where(inArray(connections.status, ['active', 'error'])).all();
+  return deps.db
+    .select()
+    .from(connections)
+    .where(inArray(connections.status, ['active', 'error']))
+    .all();
 }
 
 export function healthOf(deps: AppDeps, connectionId: string) {
@@ -120,8 +141,16 @@ function prepareHealthStatements(db: AppDeps['db']) {
       .from(syncErrors)
       .where(and(eq(syncErrors.connectionId, id), eq(syncErrors.impact, 'connection'), isNull(syncErrors.resolvedAt)))
       .prepare(),
-    heard: db.select({ at: max(nodeRequestIds.at) }).from(nodeRequestIds).where(eq(nodeRequestIds.connectionId, id)).prepare(),
-    status: db.select({ id: connections.id, status: connections.status }).from(connections).where(eq(connections.id, id)).prepare(),
+    heard: db
+      .select({ at: max(nodeRequestIds.at) })
+      .from(nodeRequestIds)
+      .where(eq(nodeRequestIds.connectionId, id))
+      .prepare(),
+    status: db
+      .select({ id: connections.id, status: connections.status })
+      .from(connections)
+      .where(eq(connections.id, id))
+      .prepare(),
     health: db.select().from(connectionHealth).where(eq(connectionHealth.connectionId, id)).prepare(),
     // A good check keeps the last problem (the recovery notice names it); a failed one keeps the last good time.
     recordOk: db.$client.prepare(

@@ -1,7 +1,13 @@
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { connections, instances, statusEvents } from '../../db/schema.ts';
-import { assertConnectionInformation, assertTransition, modes, type Connection, type StatusEvent } from '../domain/connection.ts';
+import {
+  assertConnectionInformation,
+  assertTransition,
+  modes,
+  type Connection,
+  type StatusEvent,
+} from '../domain/connection.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { Actor, AppDeps } from './deps.ts';
 import { audit } from './store/audit.ts';
@@ -30,13 +36,26 @@ export function activateConnection(deps: AppDeps, ref: ConnectionRef): Connectio
   return changeStatus(deps, ref, 'active', 'Activated by an admin.', 'connection.activate');
 }
 
-function changeStatus(deps: AppDeps, ref: ConnectionRef, to: 'active' | 'deactivated', reason: string, action: string): Connection {
+function changeStatus(
+  deps: AppDeps,
+  ref: ConnectionRef,
+  to: 'active' | 'deactivated',
+  reason: string,
+  action: string,
+): Connection {
   const row = resolve(deps, ref);
   assertTransition(row.name, row.status, to);
   const now = deps.clock();
   deps.db.transaction((tx) => {
     recordStatusChange(tx, row, to, reason, now);
-    audit(tx, { at: now, actor: ref.actor, action, subjectType: 'connection', subjectId: row.id, details: { from: row.status } });
+    audit(tx, {
+      at: now,
+      actor: ref.actor,
+      action,
+      subjectType: 'connection',
+      subjectId: row.id,
+      details: { from: row.status },
+    });
   });
   return toConnection({ ...row, status: to });
 }
@@ -81,8 +100,18 @@ export function updateConnection(deps: AppDeps, ref: ConnectionRef & z.input<typ
     description: data.description ?? row.description,
   });
   deps.db.transaction((tx) => {
-    tx.update(connections).set({ name: info.name, description: info.description }).where(eq(connections.id, row.id)).run();
-    audit(tx, { at: deps.clock(), actor: ref.actor, action: 'connection.update', subjectType: 'connection', subjectId: row.id, details: { name: info.name } });
+    tx.update(connections)
+      .set({ name: info.name, description: info.description })
+      .where(eq(connections.id, row.id))
+      .run();
+    audit(tx, {
+      at: deps.clock(),
+      actor: ref.actor,
+      action: 'connection.update',
+      subjectType: 'connection',
+      subjectId: row.id,
+      details: { name: info.name },
+    });
   });
   return toConnection({ ...row, name: info.name, description: info.description });
 }

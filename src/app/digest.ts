@@ -39,9 +39,15 @@ export function digestFor(deps: AppDeps, subscriptions: Subscription[], now: Dat
   const rows = deps.db
     .select()
     .from(connections)
-    .where(all ? eq(connections.instanceId, instanceId) : and(eq(connections.instanceId, instanceId), inArray(connections.id, ids)))
+    .where(
+      all
+        ? eq(connections.instanceId, instanceId)
+        : and(eq(connections.instanceId, instanceId), inArray(connections.id, ids)),
+    )
     .all();
-  const instanceName = deps.db.select({ name: instances.name }).from(instances).where(eq(instances.id, instanceId)).get()?.name ?? instanceId;
+  const instanceName =
+    deps.db.select({ name: instances.name }).from(instances).where(eq(instances.id, instanceId)).get()?.name ??
+    instanceId;
   const lines = rows.map((c) => ({
     connectionId: c.id,
     name: c.name,
@@ -51,9 +57,21 @@ export function digestFor(deps: AppDeps, subscriptions: Subscription[], now: Dat
       deps.db
         .select({ n: count() })
         .from(outbox)
-        .where(and(eq(outbox.connectionId, c.id), eq(outbox.kind, 'replica'), eq(outbox.status, 'delivered'), gte(outbox.deliveredAt, from)))
+        .where(
+          and(
+            eq(outbox.connectionId, c.id),
+            eq(outbox.kind, 'replica'),
+            eq(outbox.status, 'delivered'),
+            gte(outbox.deliveredAt, from),
+          ),
+        )
         .get()?.n ?? 0,
-    errors: deps.db.select({ n: count() }).from(syncErrors).where(and(eq(syncErrors.connectionId, c.id), gte(syncErrors.createdAt, from))).get()?.n ?? 0,
+    errors:
+      deps.db
+        .select({ n: count() })
+        .from(syncErrors)
+        .where(and(eq(syncErrors.connectionId, c.id), gte(syncErrors.createdAt, from)))
+        .get()?.n ?? 0,
     outages:
       deps.db
         .select({ n: count() })

@@ -3,7 +3,14 @@ import { z } from 'zod';
 import { connections, invitations } from '../../db/schema.ts';
 import { assertConnectionInformation, modes, type Connection, type Mode } from '../domain/connection.ts';
 import { DomainError } from '../domain/errors.ts';
-import { instancePublicUrl, needsIncomingProject, platformLabels, scriptModeAllowed, trimTrailingSlash, type Project } from '../domain/instance.ts';
+import {
+  instancePublicUrl,
+  needsIncomingProject,
+  platformLabels,
+  scriptModeAllowed,
+  trimTrailingSlash,
+  type Project,
+} from '../domain/instance.ts';
 import { encodeInvitation, hashSecret } from '../domain/invitation.ts';
 import type { RemoteInstanceInfo } from '../domain/remote.ts';
 import type { AppDeps } from './deps.ts';
@@ -32,14 +39,21 @@ const destinationUrlSchema = z
   .nullable();
 
 /** Looks the destination up and says which modes can be chosen: the ones both sides support. */
-export async function checkDestination(deps: AppDeps, input: { instance: string; destinationUrl: string | null }): Promise<DestinationCheck> {
+export async function checkDestination(
+  deps: AppDeps,
+  input: { instance: string; destinationUrl: string | null },
+): Promise<DestinationCheck> {
   const local = toInstance(requireInstanceRow(deps.db, input.instance));
   const url = validateInput(destinationUrlSchema, input.destinationUrl);
   const destination = url === null ? null : await deps.remote.fetchInstanceInfo(trimTrailingSlash(url));
   const localScript = scriptModeAllowed(local, deps.clock());
   const options = modes.map((mode): ModeOption => {
     if (destination && !destination.modes.includes(mode)) {
-      return { mode, available: false, reason: `${destination.name} does not offer ${mode === 'script' ? 'Script' : 'Basic'} mode.` };
+      return {
+        mode,
+        available: false,
+        reason: `${destination.name} does not offer ${mode === 'script' ? 'Script' : 'Basic'} mode.`,
+      };
     }
     if (mode === 'script' && !localScript.allowed) return { mode, available: false, reason: localScript.reason };
     return { mode, available: true };
@@ -84,7 +98,8 @@ export async function initiateConnection(deps: AppDeps, input: InitiateConnectio
 
   const check = await checkDestination(deps, { instance: local.slug, destinationUrl: data.destinationUrl });
   const option = check.modes.find((m) => m.mode === data.mode)!;
-  if (!option.available) throw new DomainError('mode_not_allowed', option.reason ?? `${data.mode} mode is not available.`);
+  if (!option.available)
+    throw new DomainError('mode_not_allowed', option.reason ?? `${data.mode} mode is not available.`);
 
   const project = await chooseIncomingProject(deps, instanceRow, data.incomingProjectId);
 
@@ -132,7 +147,13 @@ export async function initiateConnection(deps: AppDeps, input: InitiateConnectio
   deps.db.transaction((tx) => {
     tx.insert(connections).values(row).run();
     tx.insert(invitations)
-      .values({ connectionId, secretHash: hashSecret(secret), boundDestination: destinationUrl, expiresAt, createdAt: now })
+      .values({
+        connectionId,
+        secretHash: hashSecret(secret),
+        boundDestination: destinationUrl,
+        expiresAt,
+        createdAt: now,
+      })
       .run();
     audit(tx, {
       at: now,
@@ -143,8 +164,22 @@ export async function initiateConnection(deps: AppDeps, input: InitiateConnectio
       details: { instance: local.slug, destination: destinationUrl, mode: data.mode, name: info.name },
     });
   });
-  deps.logger.info({ connectionId, instance: local.slug, mode: data.mode, private: destinationUrl === null }, 'connection initiated');
-  return { connection: toConnection({ ...row, remoteConnectionId: null, keyEnc: null, entitiesUnderSync: 0, lastSyncEntity: null, lastSyncAt: null }), code, expiresAt };
+  deps.logger.info(
+    { connectionId, instance: local.slug, mode: data.mode, private: destinationUrl === null },
+    'connection initiated',
+  );
+  return {
+    connection: toConnection({
+      ...row,
+      remoteConnectionId: null,
+      keyEnc: null,
+      entitiesUnderSync: 0,
+      lastSyncEntity: null,
+      lastSyncAt: null,
+    }),
+    code,
+    expiresAt,
+  };
 }
 
 /**

@@ -65,7 +65,10 @@ export async function registerInstance(deps: AppDeps, input: RegisterInstanceInp
   }
   const slug = validateSlug(data.slug ?? slugify(data.name));
   if (deps.db.select({ id: instances.id }).from(instances).where(eq(instances.slug, slug)).get()) {
-    throw new DomainError('conflict', `An instance with the slug "${slug}" already exists on this node; choose another slug.`);
+    throw new DomainError(
+      'conflict',
+      `An instance with the slug "${slug}" already exists on this node; choose another slug.`,
+    );
   }
   const baseUrl = trimTrailingSlash(data.baseUrl);
   await deps.helpdesks.verifyCredentials({ platform: data.platform, baseUrl, credentials });
@@ -85,7 +88,14 @@ export async function registerInstance(deps: AppDeps, input: RegisterInstanceInp
   };
   deps.db.transaction((tx) => {
     tx.insert(instances).values(row).run();
-    audit(tx, { at: now, actor: data.actor, action: 'instance.register', subjectType: 'instance', subjectId: row.id, details: { slug, platform: data.platform } });
+    audit(tx, {
+      at: now,
+      actor: data.actor,
+      action: 'instance.register',
+      subjectType: 'instance',
+      subjectId: row.id,
+      details: { slug, platform: data.platform },
+    });
   });
   deps.logger.info({ instance: slug, platform: data.platform }, 'instance registered');
   return view(deps, toInstance(row));
@@ -107,7 +117,11 @@ export function getInstance(deps: AppDeps, ref: string): InstanceView {
 /** Removes an instance that has no connections left (delete those first, so no partner is left dangling). */
 export function removeInstance(deps: AppDeps, input: { instance: string; actor: Actor }): InstanceView {
   const row = requireInstanceRow(deps.db, input.instance);
-  const count = deps.db.select({ id: connections.id }).from(connections).where(eq(connections.instanceId, row.id)).all().length;
+  const count = deps.db
+    .select({ id: connections.id })
+    .from(connections)
+    .where(eq(connections.instanceId, row.id))
+    .all().length;
   if (count > 0) {
     throw new DomainError(
       'conflict',
@@ -116,7 +130,14 @@ export function removeInstance(deps: AppDeps, input: { instance: string; actor: 
   }
   deps.db.transaction((tx) => {
     tx.delete(instances).where(eq(instances.id, row.id)).run();
-    audit(tx, { at: deps.clock(), actor: input.actor, action: 'instance.remove', subjectType: 'instance', subjectId: row.id, details: { slug: row.slug } });
+    audit(tx, {
+      at: deps.clock(),
+      actor: input.actor,
+      action: 'instance.remove',
+      subjectType: 'instance',
+      subjectId: row.id,
+      details: { slug: row.slug },
+    });
   });
   return view(deps, toInstance(row));
 }

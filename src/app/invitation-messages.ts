@@ -62,34 +62,63 @@ export function recordInvitationMessage(
 }
 
 /** The invitation posted as this very message (a click names its channel and message). */
-export function findInvitationMessageAt(deps: AppDeps, at: { platform: ChatPlatform; channelId: string; messageRef: string }): InvitationMessage | null {
+export function findInvitationMessageAt(
+  deps: AppDeps,
+  at: { platform: ChatPlatform; channelId: string; messageRef: string },
+): InvitationMessage | null {
   const row = deps.db
     .select()
     .from(invitationMessages)
-    .where(and(eq(invitationMessages.platform, at.platform), eq(invitationMessages.channelId, at.channelId), eq(invitationMessages.messageRef, at.messageRef)))
+    .where(
+      and(
+        eq(invitationMessages.platform, at.platform),
+        eq(invitationMessages.channelId, at.channelId),
+        eq(invitationMessages.messageRef, at.messageRef),
+      ),
+    )
     .get();
   return row ? toMessage(row) : null;
 }
 
 export function requireInvitationMessage(deps: AppDeps, id: string): InvitationMessage {
   const row = deps.db.select().from(invitationMessages).where(eq(invitationMessages.id, id)).get();
-  if (!row) throw new DomainError('not_found', 'This invitation no longer exists: the inviting admin may have deleted the connection.');
+  if (!row)
+    throw new DomainError(
+      'not_found',
+      'This invitation no longer exists: the inviting admin may have deleted the connection.',
+    );
   return toMessage(row);
 }
 
 /** The code of a posted invitation, for accepting it on this node after the partner was authorized. */
 export function invitationMessageCode(deps: AppDeps, id: string): string {
-  const row = deps.db.select({ codeEnc: invitationMessages.codeEnc }).from(invitationMessages).where(eq(invitationMessages.id, id)).get();
-  if (!row) throw new DomainError('not_found', 'This invitation no longer exists: the inviting admin may have deleted the connection.');
+  const row = deps.db
+    .select({ codeEnc: invitationMessages.codeEnc })
+    .from(invitationMessages)
+    .where(eq(invitationMessages.id, id))
+    .get();
+  if (!row)
+    throw new DomainError(
+      'not_found',
+      'This invitation no longer exists: the inviting admin may have deleted the connection.',
+    );
   return deps.secrets.open(row.codeEnc);
 }
 
 export function invitationMessagesFor(deps: AppDeps, connectionId: string): InvitationMessage[] {
-  return deps.db.select().from(invitationMessages).where(eq(invitationMessages.connectionId, connectionId)).all().map(toMessage);
+  return deps.db
+    .select()
+    .from(invitationMessages)
+    .where(eq(invitationMessages.connectionId, connectionId))
+    .all()
+    .map(toMessage);
 }
 
 /** The workspace that posted invitations into a channel: whose installation answers a partner's click there. */
-export function invitationHostTenant(deps: AppDeps, input: { platform: ChatPlatform; channelId: string }): string | null {
+export function invitationHostTenant(
+  deps: AppDeps,
+  input: { platform: ChatPlatform; channelId: string },
+): string | null {
   const row = deps.db
     .select({ tenantId: invitationMessages.tenantId })
     .from(invitationMessages)
@@ -99,7 +128,10 @@ export function invitationHostTenant(deps: AppDeps, input: { platform: ChatPlatf
 }
 
 /** Marks the connection's invitation messages accepted; returns them, so the adapter can update each in place. */
-export function markInvitationMessagesAccepted(deps: AppDeps, input: { connectionId: string; acceptedBy: string; at: Date }): InvitationMessage[] {
+export function markInvitationMessagesAccepted(
+  deps: AppDeps,
+  input: { connectionId: string; acceptedBy: string; at: Date },
+): InvitationMessage[] {
   deps.db
     .update(invitationMessages)
     .set({ acceptedBy: input.acceptedBy, acceptedAt: input.at })

@@ -24,19 +24,25 @@ export interface SignedRequest {
 export function authenticateNodeRequest(deps: AppDeps, request: SignedRequest): ConnectionRow {
   const row = deps.db.select().from(connections).where(eq(connections.id, request.connectionId)).get();
   // The same answer for "no such connection" and "bad signature", so the endpoint reveals nothing to a stranger.
-  if (!row || row.keyEnc === null) throw new DomainError('unauthorized', 'The request signature does not match this connection\'s key.');
+  if (!row || row.keyEnc === null)
+    throw new DomainError('unauthorized', "The request signature does not match this connection's key.");
   const key = Buffer.from(deps.secrets.open(row.keyEnc), 'base64');
   const now = deps.clock().getTime();
   const { idempotencyKey } = verifySignature(key, request, now);
   deps.db.transaction((tx) => {
-    tx.delete(nodeRequestIds).where(lt(nodeRequestIds.at, new Date(now - 2 * SIGNATURE_WINDOW_MS))).run();
+    tx.delete(nodeRequestIds)
+      .where(lt(nodeRequestIds.at, new Date(now - 2 * SIGNATURE_WINDOW_MS)))
+      .run();
     const seen = tx
       .select({ at: nodeRequestIds.at })
       .from(nodeRequestIds)
       .where(and(eq(nodeRequestIds.connectionId, row.id), eq(nodeRequestIds.requestId, idempotencyKey)))
       .get();
-    if (seen) throw new DomainError('conflict', 'This request was already received (its idempotency key was used before).');
-    tx.insert(nodeRequestIds).values({ connectionId: row.id, requestId: idempotencyKey, at: new Date(now) }).run();
+    if (seen)
+      throw new DomainError('conflict', 'This request was already received (its idempotency key was used before).');
+    tx.insert(nodeRequestIds)
+      .values({ connectionId: row.id, requestId: idempotencyKey, at: new Date(now) })
+      .run();
   });
   return row;
 }
@@ -53,7 +59,8 @@ export function connectionHealth(row: ConnectionRow): ConnectionHealth {
     status: row.status,
     protocol: PROTOCOL_VERSION,
     entitiesUnderSync: row.entitiesUnderSync,
-    lastSync: row.lastSyncEntity && row.lastSyncAt ? { entityKey: row.lastSyncEntity, at: row.lastSyncAt.toISOString() } : null,
+    lastSync:
+      row.lastSyncEntity && row.lastSyncAt ? { entityKey: row.lastSyncEntity, at: row.lastSyncAt.toISOString() } : null,
   };
 }
 

@@ -29,11 +29,17 @@ export interface QueuedNotice {
 }
 
 function cursorOf(db: DbOrTx, name: string): number {
-  return db.select({ position: pollerCursors.position }).from(pollerCursors).where(eq(pollerCursors.name, name)).get()?.position ?? 0;
+  return (
+    db.select({ position: pollerCursors.position }).from(pollerCursors).where(eq(pollerCursors.name, name)).get()
+      ?.position ?? 0
+  );
 }
 
 function setCursor(db: DbOrTx, name: string, position: number): void {
-  db.insert(pollerCursors).values({ name, position }).onConflictDoUpdate({ target: pollerCursors.name, set: { position } }).run();
+  db.insert(pollerCursors)
+    .values({ name, position })
+    .onConflictDoUpdate({ target: pollerCursors.name, set: { position } })
+    .run();
 }
 
 /** Queues every status event after the cursor for every channel subscribed to it; returns how many rows were queued. */
@@ -56,7 +62,14 @@ export function fanOutStatusEvents(deps: AppDeps, compose: ComposeStatusNotice):
         const subscribers = subscribersOf(deps, connection).filter((s) => event.at >= s.createdAt);
         if (subscribers.length === 0) continue;
         const message = compose(
-          { id: event.id, connectionId: event.connectionId, from: event.fromStatus, to: event.toStatus, reason: event.reason, at: event.at },
+          {
+            id: event.id,
+            connectionId: event.connectionId,
+            from: event.fromStatus,
+            to: event.toStatus,
+            reason: event.reason,
+            at: event.at,
+          },
           connection,
         );
         // A channel subscribed both to the connection and to `all` hears it once.
@@ -91,10 +104,24 @@ export function fanOutStatusEvents(deps: AppDeps, compose: ComposeStatusNotice):
 /** Queues a notice that is not a status event (the digest); the key makes a second attempt the same day a no-op. */
 export function queueNotice(
   db: DbOrTx,
-  input: { dedupeKey: string; kind: 'digest'; platform: ChatPlatform; tenantId: string; channelId: string; message: Message; at: Date },
+  input: {
+    dedupeKey: string;
+    kind: 'digest';
+    platform: ChatPlatform;
+    tenantId: string;
+    channelId: string;
+    message: Message;
+    at: Date;
+  },
 ): boolean {
   const { at, ...values } = input;
-  return db.insert(notificationOutbox).values({ ...values, nextAttemptAt: at, createdAt: at }).onConflictDoNothing().run().changes === 1;
+  return (
+    db
+      .insert(notificationOutbox)
+      .values({ ...values, nextAttemptAt: at, createdAt: at })
+      .onConflictDoNothing()
+      .run().changes === 1
+  );
 }
 
 /**
@@ -130,11 +157,19 @@ export function dueNotices(deps: AppDeps, platforms: readonly ChatPlatform[], no
 }
 
 export function markNoticeSent(deps: AppDeps, id: number): void {
-  deps.db.update(notificationOutbox).set({ state: 'sent', sentAt: deps.clock(), lastError: null }).where(eq(notificationOutbox.id, id)).run();
+  deps.db
+    .update(notificationOutbox)
+    .set({ state: 'sent', sentAt: deps.clock(), lastError: null })
+    .where(eq(notificationOutbox.id, id))
+    .run();
 }
 
 /** Try again at `at`; a Retry-After is the platform's pacing, not our failure, so it does not count as an attempt. */
-export function postponeNotice(deps: AppDeps, id: number, input: { at: Date; error: string; countAttempt: boolean }): void {
+export function postponeNotice(
+  deps: AppDeps,
+  id: number,
+  input: { at: Date; error: string; countAttempt: boolean },
+): void {
   deps.db
     .update(notificationOutbox)
     .set({

@@ -33,5 +33,7 @@ export function leaseHolder(db: Db, name: string, now: Date): string | null {
 
 /** A clean shutdown hands the lease on at once instead of making the others wait for it to expire. */
 export function releaseLease(db: Db, name: string, holder: string): void {
-  db.delete(pollerLeases).where(and(eq(pollerLeases.name, name), eq(pollerLeases.holder, holder))).run();
+  db.delete(pollerLeases)
+    .where(and(eq(pollerLeases.name, name), eq(pollerLeases.holder, holder)))
+    .run();
 }

@@ -55,7 +55,10 @@ const input = z.object({
   instanceId: z.string().optional(),
   outgoing: z.string().max(200_000),
   incoming: z.string().max(200_000),
-  entityKeys: z.array(z.string().trim().min(1).max(100)).min(1, 'Name at least one entity to test with (e.g. #12).').max(MAX_TEST_ENTITIES, `Test with at most ${MAX_TEST_ENTITIES} entities at a time.`),
+  entityKeys: z
+    .array(z.string().trim().min(1).max(100))
+    .min(1, 'Name at least one entity to test with (e.g. #12).')
+    .max(MAX_TEST_ENTITIES, `Test with at most ${MAX_TEST_ENTITIES} entities at a time.`),
   actor: z.string().min(1),
 });
 
@@ -111,14 +114,19 @@ export async function testRunRules(deps: AppDeps, raw: z.input<typeof input>): P
     try {
       entity = await helpdesk.getEntity(key.replace(/^#/, ''));
     } catch (error) {
-      result.error = isDomainError(error) && error.code === 'helpdesk_not_found' ? `There is no ${key} in the helpdesk.` : describeError(error);
+      result.error =
+        isDomainError(error) && error.code === 'helpdesk_not_found'
+          ? `There is no ${key} in the helpdesk.`
+          : describeError(error);
       continue;
     }
     result.key = entity.key;
     const twin = twinByLocal(deps.db, row.id, entity.id);
     const annotated = annotate(entity, twin?.commentMap ?? {}, twin?.attachmentMap ?? {});
     try {
-      result.replica = normalizeReplica(runOutgoing({ script: data.outgoing, entity: annotated, platform, previous: twin?.lastSentReplica ?? null }));
+      result.replica = normalizeReplica(
+        runOutgoing({ script: data.outgoing, entity: annotated, platform, previous: twin?.lastSentReplica ?? null }),
+      );
     } catch (error) {
       result.error = describeError(error);
       continue;
@@ -126,9 +134,19 @@ export async function testRunRules(deps: AppDeps, raw: z.input<typeof input>): P
     const received = twin?.lastAppliedReplica ?? null;
     try {
       const incoming = received
-        ? runIncoming({ script: data.incoming, entity: annotated, replica: received, previous: null, firstSync: false, platform })
+        ? runIncoming({
+            script: data.incoming,
+            entity: annotated,
+            replica: received,
+            previous: null,
+            firstSync: false,
+            platform,
+          })
         : runIncoming({ script: data.incoming, entity: null, replica: result.replica, firstSync: true, platform });
-      result.incoming = { appliedTo: received ? 'received-replica' : 'outgoing-replica', result: entityPreview(incoming) };
+      result.incoming = {
+        appliedTo: received ? 'received-replica' : 'outgoing-replica',
+        result: entityPreview(incoming),
+      };
     } catch (error) {
       result.error = describeError(error);
     }
@@ -143,16 +161,32 @@ export async function testRunRules(deps: AppDeps, raw: z.input<typeof input>): P
     failed,
     lines: entities.map((e) => `${e.key}: ${e.error ?? 'ok'}`),
   };
-  deps.db.insert(ruleTestRuns).values({ connectionId: row.id, scriptsKey: scriptsKey(data.outgoing, data.incoming), actor: data.actor, summary, createdAt: now }).run();
+  deps.db
+    .insert(ruleTestRuns)
+    .values({
+      connectionId: row.id,
+      scriptsKey: scriptsKey(data.outgoing, data.incoming),
+      actor: data.actor,
+      summary,
+      createdAt: now,
+    })
+    .run();
   return { entities, summary };
 }
 
 /** The newest test run of exactly these scripts, or null (the approval card then says none was run). */
-export function latestTestRun(db: DbOrTx, connectionId: string, outgoing: string, incoming: string): TestRunSummary | null {
+export function latestTestRun(
+  db: DbOrTx,
+  connectionId: string,
+  outgoing: string,
+  incoming: string,
+): TestRunSummary | null {
   const row = db
     .select()
     .from(ruleTestRuns)
-    .where(and(eq(ruleTestRuns.connectionId, connectionId), eq(ruleTestRuns.scriptsKey, scriptsKey(outgoing, incoming))))
+    .where(
+      and(eq(ruleTestRuns.connectionId, connectionId), eq(ruleTestRuns.scriptsKey, scriptsKey(outgoing, incoming))),
+    )
     .orderBy(desc(ruleTestRuns.id))
     .get();
   return row ? (row.summary as TestRunSummary) : null;

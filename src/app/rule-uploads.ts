@@ -19,19 +19,33 @@ export function scriptOfFileName(name: string): 'outgoing' | 'incoming' {
   const outgoing = lower.includes('outgoing');
   const incoming = lower.includes('incoming');
   if (outgoing === incoming) {
-    throw new DomainError('invalid_input', `I cannot tell which script "${name}" is: name the file with "outgoing" or "incoming" in it (e.g. outgoing.groovy).`);
+    throw new DomainError(
+      'invalid_input',
+      `I cannot tell which script "${name}" is: name the file with "outgoing" or "incoming" in it (e.g. outgoing.groovy).`,
+    );
   }
   return outgoing ? 'outgoing' : 'incoming';
 }
 
-export function startRuleUpload(deps: AppDeps, input: { actor: ChatActor; connection: string; instanceId: string }): { connectionId: string; connectionName: string; expiresAt: Date } {
+export function startRuleUpload(
+  deps: AppDeps,
+  input: { actor: ChatActor; connection: string; instanceId: string },
+): { connectionId: string; connectionName: string; expiresAt: Date } {
   const row = scriptConnection(deps, input.connection, input.instanceId);
   const now = deps.clock();
   const expiresAt = new Date(now.getTime() + UPLOAD_WINDOW_MS);
   deps.db.transaction((tx) => {
     tx.delete(ruleUploads).where(lt(ruleUploads.expiresAt, now)).run();
     tx.insert(ruleUploads)
-      .values({ id: randomUUID(), platform: input.actor.platform, tenantId: input.actor.tenantId, userId: input.actor.userId, connectionId: row.id, expiresAt, createdAt: now })
+      .values({
+        id: randomUUID(),
+        platform: input.actor.platform,
+        tenantId: input.actor.tenantId,
+        userId: input.actor.userId,
+        connectionId: row.id,
+        expiresAt,
+        createdAt: now,
+      })
       .run();
   });
   return { connectionId: row.id, connectionName: row.name, expiresAt };
@@ -42,7 +56,14 @@ export function openRuleUpload(deps: AppDeps, actor: ChatActor): { connectionId:
   const row = deps.db
     .select()
     .from(ruleUploads)
-    .where(and(eq(ruleUploads.platform, actor.platform), eq(ruleUploads.tenantId, actor.tenantId), eq(ruleUploads.userId, actor.userId), gt(ruleUploads.expiresAt, deps.clock())))
+    .where(
+      and(
+        eq(ruleUploads.platform, actor.platform),
+        eq(ruleUploads.tenantId, actor.tenantId),
+        eq(ruleUploads.userId, actor.userId),
+        gt(ruleUploads.expiresAt, deps.clock()),
+      ),
+    )
     .orderBy(desc(ruleUploads.createdAt))
     .get();
   return row ? { connectionId: row.connectionId } : null;

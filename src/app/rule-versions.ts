@@ -58,7 +58,10 @@ function view(row: RuleVersionRow): RuleVersionView {
 /** The first problem of each script, with its line and column. */
 export function scriptProblems(outgoing: string, incoming: string): RuleProblem[] {
   const problems: RuleProblem[] = [];
-  for (const [script, source] of [['outgoing', outgoing], ['incoming', incoming]] as const) {
+  for (const [script, source] of [
+    ['outgoing', outgoing],
+    ['incoming', incoming],
+  ] as const) {
     const [problem] = checkScript(source);
     if (problem) {
       problems.push({
@@ -74,14 +77,18 @@ export function scriptProblems(outgoing: string, incoming: string): RuleProblem[
 }
 
 export function platformOf(deps: AppDeps, row: ConnectionRow) {
-  return deps.db.select({ platform: instances.platform }).from(instances).where(eq(instances.id, row.instanceId)).get()!.platform;
+  return deps.db.select({ platform: instances.platform }).from(instances).where(eq(instances.id, row.instanceId)).get()!
+    .platform;
 }
 
 /** Script mode only: Basic-mode rules are generated and cannot be edited. */
 export function scriptConnection(deps: AppDeps, ref: string, instanceId?: string): ConnectionRow {
   const row = requireConnectionRow(deps.db, ref, instanceId);
   if (row.mode !== 'script') {
-    throw new DomainError('mode_not_allowed', `Connection "${row.name}" is in Basic mode: its rules are generated and cannot be edited. Create a Script-mode connection to write your own.`);
+    throw new DomainError(
+      'mode_not_allowed',
+      `Connection "${row.name}" is in Basic mode: its rules are generated and cannot be edited. Create a Script-mode connection to write your own.`,
+    );
   }
   return row;
 }
@@ -90,7 +97,12 @@ export function scriptConnection(deps: AppDeps, ref: string, instanceId?: string
 export function assertScripts(outgoing: string, incoming: string): void {
   const [problem] = scriptProblems(outgoing, incoming);
   if (problem) {
-    throw new DomainError('script_error', problem.message, { script: problem.script, field: problem.script, line: problem.line, column: problem.column });
+    throw new DomainError('script_error', problem.message, {
+      script: problem.script,
+      field: problem.script,
+      line: problem.line,
+      column: problem.column,
+    });
   }
 }
 
@@ -126,7 +138,11 @@ export function saveRuleDraft(deps: AppDeps, input: z.input<typeof draftInput>):
   const now = deps.clock();
   publishedRuleVersion(deps.db, row.id, platformOf(deps, row), now);
   const saved = deps.db.transaction((tx) => {
-    const last = tx.select({ v: max(ruleVersions.version) }).from(ruleVersions).where(eq(ruleVersions.connectionId, row.id)).get();
+    const last = tx
+      .select({ v: max(ruleVersions.version) })
+      .from(ruleVersions)
+      .where(eq(ruleVersions.connectionId, row.id))
+      .get();
     const inserted = tx
       .insert(ruleVersions)
       .values({
@@ -142,7 +158,14 @@ export function saveRuleDraft(deps: AppDeps, input: z.input<typeof draftInput>):
       })
       .returning()
       .get();
-    audit(tx, { at: now, actor: data.actor, action: 'rules.draft', subjectType: 'connection', subjectId: row.id, details: { version: inserted.version } });
+    audit(tx, {
+      at: now,
+      actor: data.actor,
+      action: 'rules.draft',
+      subjectType: 'connection',
+      subjectId: row.id,
+      details: { version: inserted.version },
+    });
     return inserted;
   });
   return view(saved);
@@ -167,15 +190,28 @@ export function publishRuleVersion(deps: AppDeps, input: z.input<typeof publishI
   const candidates = deps.db
     .select()
     .from(ruleVersions)
-    .where(and(eq(ruleVersions.connectionId, row.id), data.version === undefined ? eq(ruleVersions.status, 'draft') : eq(ruleVersions.version, data.version)))
+    .where(
+      and(
+        eq(ruleVersions.connectionId, row.id),
+        data.version === undefined ? eq(ruleVersions.status, 'draft') : eq(ruleVersions.version, data.version),
+      ),
+    )
     .orderBy(desc(ruleVersions.version))
     .all();
   const target = candidates[0];
   if (!target) {
-    throw new DomainError('not_found', data.version === undefined ? `Connection "${row.name}" has no draft to publish; save one first.` : `Connection "${row.name}" has no rules version ${data.version}.`);
+    throw new DomainError(
+      'not_found',
+      data.version === undefined
+        ? `Connection "${row.name}" has no draft to publish; save one first.`
+        : `Connection "${row.name}" has no rules version ${data.version}.`,
+    );
   }
   if (target.status !== 'draft' && target.status !== 'pending') {
-    throw new DomainError('conflict', `Version ${target.version} of "${row.name}" is ${target.status}; only a draft or a pending version can be published.`);
+    throw new DomainError(
+      'conflict',
+      `Version ${target.version} of "${row.name}" is ${target.status}; only a draft or a pending version can be published.`,
+    );
   }
   assertScripts(target.outgoing, target.incoming);
   const now = deps.clock();
@@ -185,7 +221,8 @@ export function publishRuleVersion(deps: AppDeps, input: z.input<typeof publishI
       .set({ status: 'published', approver: data.actor, decidedAt: now, publishedAt: now, updatedAt: now })
       .where(and(eq(ruleVersions.id, target.id), eq(ruleVersions.status, target.status)))
       .run();
-    if (changed.changes !== 1) throw new DomainError('conflict', `Version ${target.version} of "${row.name}" was decided meanwhile.`);
+    if (changed.changes !== 1)
+      throw new DomainError('conflict', `Version ${target.version} of "${row.name}" was decided meanwhile.`);
     // A pending request for this version is answered by the override: its card would otherwise wait forever.
     tx.update(approvalRequests)
       .set({ decision: 'approved', decidedBy: data.actor, reason: 'operator override', decidedAt: now })
@@ -207,9 +244,14 @@ export function publishRuleVersion(deps: AppDeps, input: z.input<typeof publishI
 export function listRuleVersions(deps: AppDeps, input: { connection: string; instanceId?: string }): RuleVersionView[] {
   const row = requireConnectionRow(deps.db, input.connection, input.instanceId);
   publishedRuleVersion(deps.db, row.id, platformOf(deps, row), deps.clock());
-  return deps.db.select().from(ruleVersions).where(eq(ruleVersions.connectionId, row.id)).orderBy(ruleVersions.version).all().map(view);
+  return deps.db
+    .select()
+    .from(ruleVersions)
+    .where(eq(ruleVersions.connectionId, row.id))
+    .orderBy(ruleVersions.version)
+    .all()
+    .map(view);
 }
-
 
 /** The newest version (draft, pending, published or rejected): what the editor opens. */
 export function latestRuleVersion(deps: AppDeps, input: { connection: string; instanceId?: string }): RuleVersionView {
@@ -217,9 +259,16 @@ export function latestRuleVersion(deps: AppDeps, input: { connection: string; in
   return versions.at(-1)!;
 }
 
-export function getRuleVersion(deps: AppDeps, input: { connection: string; version: number; instanceId?: string }): RuleVersionView {
+export function getRuleVersion(
+  deps: AppDeps,
+  input: { connection: string; version: number; instanceId?: string },
+): RuleVersionView {
   const row = requireConnectionRow(deps.db, input.connection, input.instanceId);
-  const found = deps.db.select().from(ruleVersions).where(and(eq(ruleVersions.connectionId, row.id), eq(ruleVersions.version, input.version))).get();
+  const found = deps.db
+    .select()
+    .from(ruleVersions)
+    .where(and(eq(ruleVersions.connectionId, row.id), eq(ruleVersions.version, input.version)))
+    .get();
   if (!found) throw new DomainError('not_found', `Connection "${row.name}" has no rules version ${input.version}.`);
   return view(found);
 }

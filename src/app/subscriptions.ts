@@ -40,7 +40,11 @@ const subscribeInput = channelInput.extend({
   digest: z.boolean().default(false),
 });
 
-function scopeOf(deps: AppDeps, instanceId: string, target: string): { scope: string; connectionId: string | null; name: string | null } {
+function scopeOf(
+  deps: AppDeps,
+  instanceId: string,
+  target: string,
+): { scope: string; connectionId: string | null; name: string | null } {
   if (target.toLowerCase() === ALL_CONNECTIONS) return { scope: ALL_SCOPE, connectionId: null, name: null };
   const row = requireConnectionRow(deps.db, target, instanceId);
   return { scope: row.id, connectionId: row.id, name: row.name };
@@ -67,7 +71,12 @@ export function subscribeChannel(deps: AppDeps, input: z.input<typeof subscribeI
         createdAt: now,
       })
       .onConflictDoUpdate({
-        target: [chatSubscriptions.platform, chatSubscriptions.channelId, chatSubscriptions.instanceId, chatSubscriptions.scope],
+        target: [
+          chatSubscriptions.platform,
+          chatSubscriptions.channelId,
+          chatSubscriptions.instanceId,
+          chatSubscriptions.scope,
+        ],
         set: data.digest ? { digest: true, tenantId: data.tenantId } : { tenantId: data.tenantId },
       })
       .run();
@@ -80,7 +89,9 @@ export function subscribeChannel(deps: AppDeps, input: z.input<typeof subscribeI
       details: { scope: target.scope, digest: data.digest },
     });
   });
-  const subscription = listChannelSubscriptions(deps, data).find((s) => (s.connection?.id ?? null) === target.connectionId);
+  const subscription = listChannelSubscriptions(deps, data).find(
+    (s) => (s.connection?.id ?? null) === target.connectionId,
+  );
   return subscription!;
 }
 
@@ -98,7 +109,10 @@ export function unsubscribeChannel(deps: AppDeps, input: z.input<typeof unsubscr
     removed = current.filter((s) => (s.connection?.id ?? null) === target.connectionId);
   }
   if (removed.length === 0) {
-    throw new DomainError('not_found', data.target ? `This channel is not subscribed to ${data.target}.` : 'This channel has no subscriptions.');
+    throw new DomainError(
+      'not_found',
+      data.target ? `This channel is not subscribed to ${data.target}.` : 'This channel has no subscriptions.',
+    );
   }
   const now = deps.clock();
   deps.db.transaction((tx) => {
@@ -122,24 +136,43 @@ export function setChannelDigest(deps: AppDeps, input: z.input<typeof digestInpu
   const data = validateInput(digestInput, input);
   const current = listChannelSubscriptions(deps, data);
   if (current.length === 0) {
-    throw new DomainError('conflict', 'Subscribe this channel first: `/bridge subscribe <connection|all>`; the digest summarises what it is subscribed to.');
+    throw new DomainError(
+      'conflict',
+      'Subscribe this channel first: `/bridge subscribe <connection|all>`; the digest summarises what it is subscribed to.',
+    );
   }
   const now = deps.clock();
   deps.db.transaction((tx) => {
-    for (const s of current) tx.update(chatSubscriptions).set({ digest: data.on }).where(eq(chatSubscriptions.id, s.id)).run();
-    audit(tx, { at: now, actor: data.actor, action: data.on ? 'digest.on' : 'digest.off', subjectType: 'channel', subjectId: `${data.platform}:${data.channelId}` });
+    for (const s of current)
+      tx.update(chatSubscriptions).set({ digest: data.on }).where(eq(chatSubscriptions.id, s.id)).run();
+    audit(tx, {
+      at: now,
+      actor: data.actor,
+      action: data.on ? 'digest.on' : 'digest.off',
+      subjectType: 'channel',
+      subjectId: `${data.platform}:${data.channelId}`,
+    });
   });
   return current.map((s) => ({ ...s, digest: data.on }));
 }
 
 /** The channel's subscriptions to connections of one instance. */
-export function listChannelSubscriptions(deps: AppDeps, ref: { platform: ChatPlatform; channelId: string; instance: string }): Subscription[] {
+export function listChannelSubscriptions(
+  deps: AppDeps,
+  ref: { platform: ChatPlatform; channelId: string; instance: string },
+): Subscription[] {
   const instance = requireInstanceRow(deps.db, ref.instance);
   return deps.db
     .select({ s: chatSubscriptions, name: connections.name })
     .from(chatSubscriptions)
     .leftJoin(connections, eq(connections.id, chatSubscriptions.connectionId))
-    .where(and(eq(chatSubscriptions.platform, ref.platform), eq(chatSubscriptions.channelId, ref.channelId), eq(chatSubscriptions.instanceId, instance.id)))
+    .where(
+      and(
+        eq(chatSubscriptions.platform, ref.platform),
+        eq(chatSubscriptions.channelId, ref.channelId),
+        eq(chatSubscriptions.instanceId, instance.id),
+      ),
+    )
     .orderBy(asc(chatSubscriptions.createdAt), asc(chatSubscriptions.scope))
     .all()
     .map(({ s, name }) => toSubscription(s, name));

@@ -16,13 +16,27 @@ export interface BulkSync {
  * Bulk Exalate: every entity matching the connection's active triggers is queued, also those already under sync
  * (they are re-checked and sent when their replica differs, or always with `force`). The running service syncs them.
  */
-export async function startBulkSync(deps: AppDeps, input: { connection: string; actor: Actor; force?: boolean }): Promise<BulkSync> {
+export async function startBulkSync(
+  deps: AppDeps,
+  input: { connection: string; actor: Actor; force?: boolean },
+): Promise<BulkSync> {
   const row = requireConnectionRow(deps.db, input.connection);
   if (row.status === 'pending' || row.status === 'expired') {
-    throw new DomainError('conflict', `Connection "${row.name}" is ${row.status}; a bulk sync needs an accepted connection.`);
+    throw new DomainError(
+      'conflict',
+      `Connection "${row.name}" is ${row.status}; a bulk sync needs an accepted connection.`,
+    );
   }
-  const active = deps.db.select().from(triggers).where(and(eq(triggers.connectionId, row.id), eq(triggers.active, true))).all();
-  if (active.length === 0) throw new DomainError('conflict', `Connection "${row.name}" has no active trigger; add one with \`deskbridge triggers add\`.`);
+  const active = deps.db
+    .select()
+    .from(triggers)
+    .where(and(eq(triggers.connectionId, row.id), eq(triggers.active, true)))
+    .all();
+  if (active.length === 0)
+    throw new DomainError(
+      'conflict',
+      `Connection "${row.name}" has no active trigger; add one with \`deskbridge triggers add\`.`,
+    );
   const helpdesk = helpdeskOfInstance(deps, row.instanceId);
   const ids = new Set<string>();
   for (const trigger of active) {
@@ -38,7 +52,14 @@ export async function startBulkSync(deps: AppDeps, input: { connection: string; 
   const entityIds = [...ids];
   deps.db.transaction((tx) => {
     for (const id of entityIds) enqueueChange(tx, row.id, id, 'bulk', now, input.force ?? false);
-    audit(tx, { at: now, actor: input.actor, action: 'sync.bulk', subjectType: 'connection', subjectId: row.id, details: { entities: entityIds.length } });
+    audit(tx, {
+      at: now,
+      actor: input.actor,
+      action: 'sync.bulk',
+      subjectType: 'connection',
+      subjectId: row.id,
+      details: { entities: entityIds.length },
+    });
   });
   deps.kickSync?.();
   return { connectionId: row.id, entityIds };
@@ -49,11 +70,23 @@ export function bulkSyncRemaining(deps: AppDeps, bulk: BulkSync): number {
   const pending = new Set<string>();
   for (let i = 0; i < bulk.entityIds.length; i += 500) {
     const slice = bulk.entityIds.slice(i, i + 500);
-    for (const r of deps.db.select({ id: changeQueue.entityId }).from(changeQueue).where(and(eq(changeQueue.connectionId, bulk.connectionId), inArray(changeQueue.entityId, slice))).all()) pending.add(r.id);
+    for (const r of deps.db
+      .select({ id: changeQueue.entityId })
+      .from(changeQueue)
+      .where(and(eq(changeQueue.connectionId, bulk.connectionId), inArray(changeQueue.entityId, slice)))
+      .all())
+      pending.add(r.id);
     for (const r of deps.db
       .select({ id: outbox.entityId })
       .from(outbox)
-      .where(and(eq(outbox.connectionId, bulk.connectionId), eq(outbox.kind, 'replica'), eq(outbox.status, 'queued'), inArray(outbox.entityId, slice)))
+      .where(
+        and(
+          eq(outbox.connectionId, bulk.connectionId),
+          eq(outbox.kind, 'replica'),
+          eq(outbox.status, 'queued'),
+          inArray(outbox.entityId, slice),
+        ),
+      )
       .all())
       pending.add(r.id);
   }

@@ -35,7 +35,11 @@ export function listSyncErrors(deps: AppDeps, input: { connection: string; all?:
   return deps.db
     .select()
     .from(syncErrors)
-    .where(input.all ? eq(syncErrors.connectionId, row.id) : and(eq(syncErrors.connectionId, row.id), isNull(syncErrors.resolvedAt)))
+    .where(
+      input.all
+        ? eq(syncErrors.connectionId, row.id)
+        : and(eq(syncErrors.connectionId, row.id), isNull(syncErrors.resolvedAt)),
+    )
     .orderBy(desc(syncErrors.id))
     .all()
     .map(view);
@@ -43,7 +47,11 @@ export function listSyncErrors(deps: AppDeps, input: { connection: string; all?:
 
 function requireOpenError(deps: AppDeps, id: number): SyncErrorRow {
   const row = deps.db.select().from(syncErrors).where(eq(syncErrors.id, id)).get();
-  if (!row) throw new DomainError('not_found', `There is no sync error ${id}; list them with \`deskbridge errors list <connection>\`.`);
+  if (!row)
+    throw new DomainError(
+      'not_found',
+      `There is no sync error ${id}; list them with \`deskbridge errors list <connection>\`.`,
+    );
   if (row.resolvedAt) throw new DomainError('conflict', `Sync error ${id} is already resolved.`);
   return row;
 }
@@ -56,12 +64,32 @@ export function retrySyncError(deps: AppDeps, input: { id: number; actor: Actor 
   const row = requireOpenError(deps, input.id);
   const now = deps.clock();
   deps.db.transaction((tx) => {
-    tx.update(syncErrors).set({ resolvedAt: now, resolvedBy: input.actor, retries: row.retries + 1 }).where(eq(syncErrors.id, row.id)).run();
+    tx.update(syncErrors)
+      .set({ resolvedAt: now, resolvedBy: input.actor, retries: row.retries + 1 })
+      .where(eq(syncErrors.id, row.id))
+      .run();
     if (row.entityId !== null) {
       if (row.direction === 'outgoing') enqueueChange(tx, row.connectionId, row.entityId, 'retry', now, true);
-      else tx.update(inbox).set({ nextAttemptAt: null }).where(and(eq(inbox.connectionId, row.connectionId), eq(inbox.remoteEntityId, row.entityId), isNull(inbox.appliedAt))).run();
+      else
+        tx.update(inbox)
+          .set({ nextAttemptAt: null })
+          .where(
+            and(
+              eq(inbox.connectionId, row.connectionId),
+              eq(inbox.remoteEntityId, row.entityId),
+              isNull(inbox.appliedAt),
+            ),
+          )
+          .run();
     }
-    audit(tx, { at: now, actor: input.actor, action: 'sync-error.retry', subjectType: 'connection', subjectId: row.connectionId, details: { error: row.id, entity: row.entityId } });
+    audit(tx, {
+      at: now,
+      actor: input.actor,
+      action: 'sync-error.retry',
+      subjectType: 'connection',
+      subjectId: row.connectionId,
+      details: { error: row.id, entity: row.entityId },
+    });
   });
   deps.kickSync?.();
   return view({ ...row, resolvedAt: now, retries: row.retries + 1 });
@@ -79,11 +107,24 @@ export function resolveSyncError(deps: AppDeps, input: { id: number; actor: Acto
     if (row.direction === 'incoming' && row.entityId !== null) {
       tx.update(inbox)
         .set({ appliedAt: now, state: 'applied' })
-        .where(and(eq(inbox.connectionId, row.connectionId), eq(inbox.remoteEntityId, row.entityId), isNull(inbox.appliedAt), eq(inbox.kind, 'replica')))
+        .where(
+          and(
+            eq(inbox.connectionId, row.connectionId),
+            eq(inbox.remoteEntityId, row.entityId),
+            isNull(inbox.appliedAt),
+            eq(inbox.kind, 'replica'),
+          ),
+        )
         .run();
     }
-    audit(tx, { at: now, actor: input.actor, action: 'sync-error.resolve', subjectType: 'connection', subjectId: row.connectionId, details: { error: row.id, entity: row.entityId } });
+    audit(tx, {
+      at: now,
+      actor: input.actor,
+      action: 'sync-error.resolve',
+      subjectType: 'connection',
+      subjectId: row.connectionId,
+      details: { error: row.id, entity: row.entityId },
+    });
   });
   return view({ ...row, resolvedAt: now });
 }
-

@@ -57,7 +57,11 @@ export function rememberTeamsConversation(deps: AppDeps, input: TeamsConversatio
 }
 
 export function findTeamsConversation(deps: AppDeps, conversationId: string): TeamsConversation | null {
-  const row = deps.db.select().from(teamsConversations).where(eq(teamsConversations.conversationId, conversationId)).get();
+  const row = deps.db
+    .select()
+    .from(teamsConversations)
+    .where(eq(teamsConversations.conversationId, conversationId))
+    .get();
   return row ? toConversation(row) : null;
 }
 
@@ -73,7 +77,10 @@ export function listTeamsChannels(deps: AppDeps, tenantId: string): TeamsConvers
 }
 
 /** The personal chat with a user, for a private note (null until they have talked to the bot or installed it). */
-export function findPersonalConversation(deps: AppDeps, input: { tenantId: string; aadObjectId: string }): TeamsConversation | null {
+export function findPersonalConversation(
+  deps: AppDeps,
+  input: { tenantId: string; aadObjectId: string },
+): TeamsConversation | null {
   const row = deps.db
     .select()
     .from(teamsConversations)

@@ -18,7 +18,14 @@ export function rememberFormView(deps: AppDeps, input: { tenantId: string; userI
   deps.db.transaction((tx) => {
     tx.delete(teamsFormViews).where(lt(teamsFormViews.expiresAt, now)).run();
     tx.insert(teamsFormViews)
-      .values({ id, tenantId: input.tenantId, userId: input.userId, formEnc: deps.secrets.sealJson(input.form), expiresAt: new Date(now.getTime() + VIEW_TTL_MS), createdAt: now })
+      .values({
+        id,
+        tenantId: input.tenantId,
+        userId: input.userId,
+        formEnc: deps.secrets.sealJson(input.form),
+        expiresAt: new Date(now.getTime() + VIEW_TTL_MS),
+        createdAt: now,
+      })
       .run();
   });
   return id;
@@ -29,7 +36,13 @@ export function recallFormView(deps: AppDeps, input: { id: string; tenantId: str
   const row = deps.db
     .select()
     .from(teamsFormViews)
-    .where(and(eq(teamsFormViews.id, input.id), eq(teamsFormViews.tenantId, input.tenantId), eq(teamsFormViews.userId, input.userId)))
+    .where(
+      and(
+        eq(teamsFormViews.id, input.id),
+        eq(teamsFormViews.tenantId, input.tenantId),
+        eq(teamsFormViews.userId, input.userId),
+      ),
+    )
     .get();
   if (!row || row.expiresAt.getTime() <= deps.clock().getTime()) return null;
   return deps.secrets.openJson<Form>(row.formEnc);

@@ -25,14 +25,20 @@ const userInput = z.object({
   name: z.string().max(300),
 });
 
-export function recordTeamsUser(deps: AppDeps, input: { tenantId: string; aadObjectId: string; mri: string; name: string }): void {
+export function recordTeamsUser(
+  deps: AppDeps,
+  input: { tenantId: string; aadObjectId: string; mri: string; name: string },
+): void {
   const u = validateInput(userInput, input);
   const now = deps.clock();
   const name = u.name || u.aadObjectId;
   deps.db
     .insert(teamsUsers)
     .values({ ...u, name, updatedAt: now, createdAt: now })
-    .onConflictDoUpdate({ target: [teamsUsers.tenantId, teamsUsers.aadObjectId], set: { mri: u.mri, name, updatedAt: now } })
+    .onConflictDoUpdate({
+      target: [teamsUsers.tenantId, teamsUsers.aadObjectId],
+      set: { mri: u.mri, name, updatedAt: now },
+    })
     .run();
 }
 
@@ -61,7 +67,10 @@ export function teamsUsersByAad(deps: AppDeps, input: { tenantId: string; aadObj
  * installer is the closest thing to Slack's workspace admin; later admins are added with `admins add`. Personal
  * installs never claim a tenant: any user may install an app for themselves.
  */
-export function claimTeamsTenant(deps: AppDeps, input: { tenantId: string; aadObjectId: string; mri: string; name: string }): boolean {
+export function claimTeamsTenant(
+  deps: AppDeps,
+  input: { tenantId: string; aadObjectId: string; mri: string; name: string },
+): boolean {
   recordTeamsUser(deps, input);
   const now = deps.clock();
   return deps.db.transaction((tx) => {
@@ -75,7 +84,13 @@ export function claimTeamsTenant(deps: AppDeps, input: { tenantId: string; aadOb
       .set({ tenantAdmin: true, updatedAt: now })
       .where(and(eq(teamsUsers.tenantId, input.tenantId), eq(teamsUsers.aadObjectId, input.aadObjectId)))
       .run();
-    audit(tx, { at: now, actor: `teams:${input.tenantId}/${input.aadObjectId}`, action: 'teams.tenant.claim', subjectType: 'teams_tenant', subjectId: input.tenantId });
+    audit(tx, {
+      at: now,
+      actor: `teams:${input.tenantId}/${input.aadObjectId}`,
+      action: 'teams.tenant.claim',
+      subjectType: 'teams_tenant',
+      subjectId: input.tenantId,
+    });
     return true;
   });
 }
@@ -85,7 +100,13 @@ export function isTeamsTenantAdmin(deps: AppDeps, input: { tenantId: string; aad
 }
 
 function toUser(row: typeof teamsUsers.$inferSelect): TeamsUser {
-  return { tenantId: row.tenantId, aadObjectId: row.aadObjectId, mri: row.mri, name: row.name, tenantAdmin: row.tenantAdmin };
+  return {
+    tenantId: row.tenantId,
+    aadObjectId: row.aadObjectId,
+    mri: row.mri,
+    name: row.name,
+    tenantAdmin: row.tenantAdmin,
+  };
 }
 
 /**
@@ -97,8 +118,17 @@ export function approverMris(deps: AppDeps, input: { instanceId: string; tenantI
   return deps.db
     .select({ mri: teamsUsers.mri })
     .from(approvers)
-    .innerJoin(teamsUsers, and(eq(teamsUsers.tenantId, approvers.tenantId), eq(teamsUsers.aadObjectId, approvers.userId)))
-    .where(and(eq(approvers.instanceId, input.instanceId), eq(approvers.platform, 'teams'), eq(approvers.tenantId, input.tenantId)))
+    .innerJoin(
+      teamsUsers,
+      and(eq(teamsUsers.tenantId, approvers.tenantId), eq(teamsUsers.aadObjectId, approvers.userId)),
+    )
+    .where(
+      and(
+        eq(approvers.instanceId, input.instanceId),
+        eq(approvers.platform, 'teams'),
+        eq(approvers.tenantId, input.tenantId),
+      ),
+    )
     .orderBy(asc(approvers.createdAt))
     .limit(60)
     .all()
@@ -106,6 +136,10 @@ export function approverMris(deps: AppDeps, input: { instanceId: string; tenantI
 }
 
 /** Whether this Teams actor approves rule publishes of the instance (the check is repeated by the decision itself). */
-export function isTeamsApprover(deps: AppDeps, actor: { tenantId: string; userId: string }, instanceId: string): boolean {
+export function isTeamsApprover(
+  deps: AppDeps,
+  actor: { tenantId: string; userId: string },
+  instanceId: string,
+): boolean {
   return isApprover(deps.db, instanceId, { platform: 'teams', tenantId: actor.tenantId, userId: actor.userId });
 }

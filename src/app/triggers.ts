@@ -25,7 +25,11 @@ export interface TriggerView {
 }
 
 /** The one entity type each platform syncs: Freshdesk/Freshservice tickets, Xurrent requests. */
-export const entityTypes: Record<Platform, string> = { freshdesk: 'ticket', freshservice: 'ticket', xurrent: 'request' };
+export const entityTypes: Record<Platform, string> = {
+  freshdesk: 'ticket',
+  freshservice: 'ticket',
+  xurrent: 'request',
+};
 
 function view(row: TriggerRow): TriggerView {
   return {
@@ -41,7 +45,8 @@ function view(row: TriggerRow): TriggerView {
 }
 
 function platformOf(deps: AppDeps, row: ConnectionRow): Platform {
-  return deps.db.select({ platform: instances.platform }).from(instances).where(eq(instances.id, row.instanceId)).get()!.platform;
+  return deps.db.select({ platform: instances.platform }).from(instances).where(eq(instances.id, row.instanceId)).get()!
+    .platform;
 }
 
 /** The helpdesk runs the query once: a query it refuses is refused here, with its words. */
@@ -52,7 +57,9 @@ async function checkQuery(deps: AppDeps, row: ConnectionRow, query: string): Pro
     await helpdesk.listChanged(new Date(deps.clock().getTime() - 60_000).toISOString(), { query });
   } catch (error) {
     if (isDomainError(error) && (error.code === 'helpdesk_validation' || error.code === 'invalid_input')) {
-      throw new DomainError('invalid_input', `The helpdesk refused the trigger query "${query}": ${error.message}`, { field: 'query' });
+      throw new DomainError('invalid_input', `The helpdesk refused the trigger query "${query}": ${error.message}`, {
+        field: 'query',
+      });
     }
     throw error;
   }
@@ -60,7 +67,11 @@ async function checkQuery(deps: AppDeps, row: ConnectionRow, query: string): Pro
 
 function requireTrigger(deps: AppDeps, id: string): TriggerRow {
   const row = deps.db.select().from(triggers).where(eq(triggers.id, id)).get();
-  if (!row) throw new DomainError('not_found', `There is no trigger "${id}"; list them with \`deskbridge triggers list <connection>\`.`);
+  if (!row)
+    throw new DomainError(
+      'not_found',
+      `There is no trigger "${id}"; list them with \`deskbridge triggers list <connection>\`.`,
+    );
   return row;
 }
 
@@ -79,10 +90,22 @@ export async function addTrigger(deps: AppDeps, input: z.input<typeof addInput>)
   const row = requireConnectionRow(deps.db, data.connection);
   const type = entityTypes[platformOf(deps, row)];
   if (data.entityType !== undefined && data.entityType !== type) {
-    throw new DomainError('invalid_input', `This instance syncs entities of type "${type}", not "${data.entityType}".`, { field: 'entityType' });
+    throw new DomainError(
+      'invalid_input',
+      `This instance syncs entities of type "${type}", not "${data.entityType}".`,
+      { field: 'entityType' },
+    );
   }
-  const existing = deps.db.select({ id: triggers.id }).from(triggers).where(and(eq(triggers.connectionId, row.id), eq(triggers.entityType, type))).get();
-  if (existing) throw new DomainError('conflict', `Connection "${row.name}" already has a trigger for ${type}s (${existing.id}); edit it instead.`);
+  const existing = deps.db
+    .select({ id: triggers.id })
+    .from(triggers)
+    .where(and(eq(triggers.connectionId, row.id), eq(triggers.entityType, type)))
+    .get();
+  if (existing)
+    throw new DomainError(
+      'conflict',
+      `Connection "${row.name}" already has a trigger for ${type}s (${existing.id}); edit it instead.`,
+    );
   const query = data.query.trim();
   await checkQuery(deps, row, query);
   const now = deps.clock();
@@ -101,14 +124,27 @@ export async function addTrigger(deps: AppDeps, input: z.input<typeof addInput>)
   };
   deps.db.transaction((tx) => {
     tx.insert(triggers).values(trigger).run();
-    audit(tx, { at: now, actor: data.actor, action: 'trigger.add', subjectType: 'connection', subjectId: row.id, details: { trigger: trigger.id, query } });
+    audit(tx, {
+      at: now,
+      actor: data.actor,
+      action: 'trigger.add',
+      subjectType: 'connection',
+      subjectId: row.id,
+      details: { trigger: trigger.id, query },
+    });
   });
   return view(trigger);
 }
 
 export function listTriggers(deps: AppDeps, input: { connection: string }): TriggerView[] {
   const row = requireConnectionRow(deps.db, input.connection);
-  return deps.db.select().from(triggers).where(eq(triggers.connectionId, row.id)).orderBy(asc(triggers.createdAt)).all().map(view);
+  return deps.db
+    .select()
+    .from(triggers)
+    .where(eq(triggers.connectionId, row.id))
+    .orderBy(asc(triggers.createdAt))
+    .all()
+    .map(view);
 }
 
 const editInput = z.object({
@@ -128,12 +164,22 @@ export async function editTrigger(deps: AppDeps, input: z.input<typeof editInput
   const changes = { query, notes: data.notes ?? trigger.notes, updatedAt: now };
   deps.db.transaction((tx) => {
     tx.update(triggers).set(changes).where(eq(triggers.id, trigger.id)).run();
-    audit(tx, { at: now, actor: data.actor, action: 'trigger.edit', subjectType: 'connection', subjectId: row.id, details: { trigger: trigger.id, query } });
+    audit(tx, {
+      at: now,
+      actor: data.actor,
+      action: 'trigger.edit',
+      subjectType: 'connection',
+      subjectId: row.id,
+      details: { trigger: trigger.id, query },
+    });
   });
   return view({ ...trigger, ...changes });
 }
 
-export function setTriggerActive(deps: AppDeps, input: { trigger: string; active: boolean; actor: string }): TriggerView {
+export function setTriggerActive(
+  deps: AppDeps,
+  input: { trigger: string; active: boolean; actor: string },
+): TriggerView {
   const trigger = requireTrigger(deps, input.trigger);
   if (trigger.active === input.active) {
     throw new DomainError('conflict', `Trigger ${trigger.id} is already ${input.active ? 'active' : 'inactive'}.`);
@@ -143,7 +189,14 @@ export function setTriggerActive(deps: AppDeps, input: { trigger: string; active
   const changes = { active: input.active, updatedAt: now, ...(input.active ? { pollCursor: cursorFrom(now) } : {}) };
   deps.db.transaction((tx) => {
     tx.update(triggers).set(changes).where(eq(triggers.id, trigger.id)).run();
-    audit(tx, { at: now, actor: input.actor, action: input.active ? 'trigger.activate' : 'trigger.deactivate', subjectType: 'connection', subjectId: trigger.connectionId, details: { trigger: trigger.id } });
+    audit(tx, {
+      at: now,
+      actor: input.actor,
+      action: input.active ? 'trigger.activate' : 'trigger.deactivate',
+      subjectType: 'connection',
+      subjectId: trigger.connectionId,
+      details: { trigger: trigger.id },
+    });
   });
   return view({ ...trigger, ...changes });
 }
@@ -153,7 +206,14 @@ export function deleteTrigger(deps: AppDeps, input: { trigger: string; actor: st
   const now = deps.clock();
   deps.db.transaction((tx) => {
     tx.delete(triggers).where(eq(triggers.id, trigger.id)).run();
-    audit(tx, { at: now, actor: input.actor, action: 'trigger.delete', subjectType: 'connection', subjectId: trigger.connectionId, details: { trigger: trigger.id } });
+    audit(tx, {
+      at: now,
+      actor: input.actor,
+      action: 'trigger.delete',
+      subjectType: 'connection',
+      subjectId: trigger.connectionId,
+      details: { trigger: trigger.id },
+    });
   });
   return view(trigger);
 }

@@ -6,7 +6,8 @@ import { formatDate, printJson, printTable, UsageError, type CliIo } from './out
 /** The audit log, newest first: who decided or changed what (rules requests, approvals, overrides, triggers, ...). */
 export async function runAuditCommand(deps: AppDeps, args: string[], io: CliIo): Promise<void> {
   const { values, positionals } = parseFlags(args, { connection: { type: 'string' }, limit: { type: 'string' } });
-  if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"; use --connection to filter.`);
+  if (positionals.length > 0)
+    throw new UsageError(`Unexpected argument "${positionals[0]}"; use --connection to filter.`);
   const limitText = optionalFlag(values, 'limit');
   const limit = limitText === undefined ? 200 : Number(limitText);
   if (!Number.isInteger(limit) || limit <= 0) throw new UsageError('--limit is a positive whole number.');
@@ -15,6 +16,13 @@ export async function runAuditCommand(deps: AppDeps, args: string[], io: CliIo):
   printTable(
     io,
     ['ID', 'WHEN', 'ACTOR', 'ACTION', 'SUBJECT', 'DETAILS'],
-    entries.map((e) => [String(e.id), formatDate(e.at), e.actor, e.action, `${e.subjectType}:${e.subjectId}`, JSON.stringify(e.details)]),
+    entries.map((e) => [
+      String(e.id),
+      formatDate(e.at),
+      e.actor,
+      e.action,
+      `${e.subjectType}:${e.subjectId}`,
+      JSON.stringify(e.details),
+    ]),
   );
 }

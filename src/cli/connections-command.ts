@@ -29,7 +29,8 @@ export async function runConnectionsCommand(deps: AppDeps, args: string[], io: C
         project: { type: 'string' },
       });
       const destination = optionalFlag(values, 'destination');
-      if (!destination && !values.private) throw new UsageError('Give --destination INSTANCE_URL, or --private when the partner has no URL.');
+      if (!destination && !values.private)
+        throw new UsageError('Give --destination INSTANCE_URL, or --private when the partner has no URL.');
       if (destination && values.private) throw new UsageError('Give either --destination or --private, not both.');
       const mode = requireFlag(values, 'mode');
       if (!(modes as readonly string[]).includes(mode)) throw new UsageError('--mode must be basic or script.');
@@ -55,7 +56,11 @@ export async function runConnectionsCommand(deps: AppDeps, args: string[], io: C
       return;
     }
     case 'accept': {
-      const { values } = parseFlags(rest, { instance: { type: 'string' }, code: { type: 'string' }, project: { type: 'string' } });
+      const { values } = parseFlags(rest, {
+        instance: { type: 'string' },
+        code: { type: 'string' },
+        project: { type: 'string' },
+      });
       const connection = await acceptInvitation(deps, {
         instance: requireFlag(values, 'instance'),
         code: requireFlag(values, 'code'),
@@ -96,14 +101,27 @@ export async function runConnectionsCommand(deps: AppDeps, args: string[], io: C
     case 'activate':
     case 'delete': {
       const { values, positionals } = parseFlags(rest, { instance: { type: 'string' }, yes: { type: 'boolean' } });
-      const ref = { connection: requirePositional(positionals, sub), instance: optionalFlag(values, 'instance'), actor };
+      const ref = {
+        connection: requirePositional(positionals, sub),
+        instance: optionalFlag(values, 'instance'),
+        actor,
+      };
       if (sub === 'delete' && !values.yes) {
         throw new UsageError('Deleting a connection cannot be undone; run it again with --yes to confirm.');
       }
       const connection =
-        sub === 'deactivate' ? deactivateConnection(deps, ref) : sub === 'activate' ? activateConnection(deps, ref) : deleteConnection(deps, ref);
+        sub === 'deactivate'
+          ? deactivateConnection(deps, ref)
+          : sub === 'activate'
+            ? activateConnection(deps, ref)
+            : deleteConnection(deps, ref);
       if (values.json) printJson(io, connection);
-      else io.stdout.write(sub === 'delete' ? `Deleted "${connection.name}".\n` : `Connection "${connection.name}" is ${connection.status}.\n`);
+      else
+        io.stdout.write(
+          sub === 'delete'
+            ? `Deleted "${connection.name}".\n`
+            : `Connection "${connection.name}" is ${connection.status}.\n`,
+        );
       return;
     }
     default:

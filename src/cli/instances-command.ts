@@ -1,4 +1,11 @@
-import { getInstance, listIncomingProjects, listInstances, registerInstance, removeInstance, type InstanceView } from '../app/instances.ts';
+import {
+  getInstance,
+  listIncomingProjects,
+  listInstances,
+  registerInstance,
+  removeInstance,
+  type InstanceView,
+} from '../app/instances.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { instanceWebhook } from '../app/webhook-secrets.ts';
 import { FRESHWORKS_WEBHOOK_TEMPLATE, WEBHOOK_SECRET_HEADER } from '../../adapters/helpdesk/webhooks.ts';
@@ -23,10 +30,15 @@ export async function runInstancesCommand(deps: AppDeps, args: string[], io: Cli
         'evaluation-days': { type: 'string' },
       });
       const platform = requireFlag(values, 'platform');
-      if (!(platforms as readonly string[]).includes(platform)) throw new UsageError(`--platform must be one of ${platforms.join(', ')}.`);
+      if (!(platforms as readonly string[]).includes(platform))
+        throw new UsageError(`--platform must be one of ${platforms.join(', ')}.`);
       const credentials: Credentials =
         platform === 'xurrent'
-          ? { kind: 'token', token: optionalFlag(values, 'token') ?? process.env.HELPDESK_TOKEN ?? '', account: optionalFlag(values, 'account') ?? '' }
+          ? {
+              kind: 'token',
+              token: optionalFlag(values, 'token') ?? process.env.HELPDESK_TOKEN ?? '',
+              account: optionalFlag(values, 'account') ?? '',
+            }
           : { kind: 'apiKey', apiKey: optionalFlag(values, 'api-key') ?? process.env.HELPDESK_API_KEY ?? '' };
       const days = optionalFlag(values, 'evaluation-days');
       const instance = await registerInstance(deps, {
@@ -41,7 +53,10 @@ export async function runInstancesCommand(deps: AppDeps, args: string[], io: Cli
         actor,
       });
       if (values.json) printJson(io, instance);
-      else io.stdout.write(`Registered ${instance.name} (${instance.platform}) as ${instance.slug}. Partners reach it at ${instance.url}\n`);
+      else
+        io.stdout.write(
+          `Registered ${instance.name} (${instance.platform}) as ${instance.slug}. Partners reach it at ${instance.url}\n`,
+        );
       return;
     }
     case 'list': {
@@ -57,7 +72,12 @@ export async function runInstancesCommand(deps: AppDeps, args: string[], io: Cli
       if (!ref) throw new UsageError('Name the instance: deskbridge instances projects <instance>.');
       const projects = await listIncomingProjects(deps, getInstance(deps, ref).slug);
       if (values.json) printJson(io, projects);
-      else printTable(io, ['ID', 'NAME'], projects.map((p) => [p.id, p.name]));
+      else
+        printTable(
+          io,
+          ['ID', 'NAME'],
+          projects.map((p) => [p.id, p.name]),
+        );
       return;
     }
     case 'webhook': {
@@ -67,7 +87,11 @@ export async function runInstancesCommand(deps: AppDeps, args: string[], io: Cli
       const instance = getInstance(deps, ref);
       const setup = instanceWebhook(deps, { instance: instance.slug, actor });
       if (values.json) {
-        printJson(io, { ...setup, header: WEBHOOK_SECRET_HEADER, template: instance.platform === 'xurrent' ? null : FRESHWORKS_WEBHOOK_TEMPLATE });
+        printJson(io, {
+          ...setup,
+          header: WEBHOOK_SECRET_HEADER,
+          template: instance.platform === 'xurrent' ? null : FRESHWORKS_WEBHOOK_TEMPLATE,
+        });
       } else if (instance.platform === 'xurrent') {
         io.stdout.write(
           `In Xurrent, create a webhook for request events (request.update, request.note-added) with this URI:\n` +

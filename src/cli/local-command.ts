@@ -8,7 +8,11 @@ const created = z.object({ id: z.number(), subject: z.string() });
  * `deskbridge local ticket "summary" [--priority 1-4]`: creates a ticket in the running local-mode Freshdesk simulator
  * through its API, as an agent would; the simulator's webhook tells DeskBridge at once.
  */
-export async function runLocalCommand(args: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }, env: Record<string, string | undefined>): Promise<number> {
+export async function runLocalCommand(
+  args: string[],
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+  env: Record<string, string | undefined>,
+): Promise<number> {
   const [sub, summary, ...rest] = args;
   if (sub !== 'ticket' || !summary) {
     io.stderr.write(`${usageOf('local')}\n`);
@@ -28,11 +32,22 @@ export async function runLocalCommand(args: string[], io: { stdout: NodeJS.Writa
   try {
     response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${LOCAL_CREDENTIALS.freshdeskApiKey}:X`).toString('base64')}` },
-      body: JSON.stringify({ subject: summary, description: `<p>${summary.replace(/[<&>]/g, '')}</p>`, email: 'you@acme.example', status: 2, priority }),
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${LOCAL_CREDENTIALS.freshdeskApiKey}:X`).toString('base64')}`,
+      },
+      body: JSON.stringify({
+        subject: summary,
+        description: `<p>${summary.replace(/[<&>]/g, '')}</p>`,
+        email: 'you@acme.example',
+        status: 2,
+        priority,
+      }),
     });
   } catch {
-    io.stderr.write(`The local Freshdesk simulator is not reachable at ${url}: is \`npm start\` running in local mode?\n`);
+    io.stderr.write(
+      `The local Freshdesk simulator is not reachable at ${url}: is \`npm start\` running in local mode?\n`,
+    );
     return 1;
   }
   if (!response.ok) {

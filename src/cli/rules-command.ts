@@ -22,7 +22,11 @@ export interface RulesIo {
 
 class RulesUsageError extends Error {}
 
-const userSchema = z.object({ id: z.string().nullable().default(null), email: z.string().nullable().default(null), displayName: z.string().nullable().default(null) });
+const userSchema = z.object({
+  id: z.string().nullable().default(null),
+  email: z.string().nullable().default(null),
+  displayName: z.string().nullable().default(null),
+});
 const optionSchema = z.object({ id: z.union([z.string(), z.number()]).nullable().default(null), name: z.string() });
 const idSchema = z.union([z.string(), z.number()]).transform(String);
 
@@ -119,7 +123,10 @@ function describeZod(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }
 
-async function readEntity(path: string, platform: Platform | null): Promise<{ entity: Entity | null; platform: Platform }> {
+async function readEntity(
+  path: string,
+  platform: Platform | null,
+): Promise<{ entity: Entity | null; platform: Platform }> {
   const raw = await readJson(path, 'entity file');
   if (raw === null) return { entity: null, platform: platform ?? 'freshdesk' };
   const parsed = entityFileSchema.safeParse(raw);
@@ -132,7 +139,12 @@ async function readEntity(path: string, platform: Platform | null): Promise<{ en
     ...Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)),
     platform: p,
     comments: (data.comments ?? []).map((c) => ({ ...c, remoteId: c.remoteId ?? null })),
-    attachments: (data.attachments ?? []).map((a) => ({ ...a, url: a.url ?? null, hash: a.hash ?? null, remoteId: a.remoteId ?? null })),
+    attachments: (data.attachments ?? []).map((a) => ({
+      ...a,
+      url: a.url ?? null,
+      hash: a.hash ?? null,
+      remoteId: a.remoteId ?? null,
+    })),
   } as Entity;
   return { entity, platform: p };
 }
@@ -157,17 +169,22 @@ async function run(args: string[], io: RulesIo): Promise<number> {
   const { flags, positional } = parseArgs(args);
   if (positional.length > 0) throw new RulesUsageError(`unexpected argument ${positional[0]}`);
   for (const name of flags.keys()) {
-    if (!['--script', '--entity', '--replica', '--first-sync', '--direction', '--platform'].includes(name)) throw new RulesUsageError(`unknown option ${name}`);
+    if (!['--script', '--entity', '--replica', '--first-sync', '--direction', '--platform'].includes(name))
+      throw new RulesUsageError(`unknown option ${name}`);
   }
   const scriptPath = flags.get('--script');
   const entityPath = flags.get('--entity');
-  if (typeof scriptPath !== 'string' || typeof entityPath !== 'string') throw new RulesUsageError('rules run needs --script FILE and --entity ENTITY.json');
+  if (typeof scriptPath !== 'string' || typeof entityPath !== 'string')
+    throw new RulesUsageError('rules run needs --script FILE and --entity ENTITY.json');
   const replicaPath = flags.get('--replica');
   const directionFlag = flags.get('--direction');
-  const direction = directionFlag === undefined ? (typeof replicaPath === 'string' ? 'incoming' : 'outgoing') : directionFlag;
-  if (direction !== 'outgoing' && direction !== 'incoming') throw new RulesUsageError('--direction must be outgoing or incoming');
+  const direction =
+    directionFlag === undefined ? (typeof replicaPath === 'string' ? 'incoming' : 'outgoing') : directionFlag;
+  if (direction !== 'outgoing' && direction !== 'incoming')
+    throw new RulesUsageError('--direction must be outgoing or incoming');
   const platformFlag = flags.get('--platform');
-  if (platformFlag !== undefined && !platforms.includes(platformFlag as Platform)) throw new RulesUsageError(`--platform must be one of ${platforms.join(', ')}`);
+  if (platformFlag !== undefined && !platforms.includes(platformFlag as Platform))
+    throw new RulesUsageError(`--platform must be one of ${platforms.join(', ')}`);
   const firstSync = flags.get('--first-sync') === true;
 
   const source = await readText(scriptPath, 'script');

@@ -10,19 +10,32 @@ type Env = Record<string, string | undefined>;
  * only the commands that work on the data dir open it (and none loads the Slack or Teams surfaces).
  */
 const commands: Record<CommandName, (args: string[], io: CliIo, env: Env) => Promise<number>> = {
-  instances: (args, io, env) => withDeps(env, async (deps, actor) => (await import('./instances-command.ts')).runInstancesCommand(deps, args, io, actor)),
+  instances: (args, io, env) =>
+    withDeps(env, async (deps, actor) =>
+      (await import('./instances-command.ts')).runInstancesCommand(deps, args, io, actor),
+    ),
   connections: (args, io, env) =>
-    withDeps(env, async (deps, actor) => (await import('./connections-command.ts')).runConnectionsCommand(deps, args, io, actor)),
+    withDeps(env, async (deps, actor) =>
+      (await import('./connections-command.ts')).runConnectionsCommand(deps, args, io, actor),
+    ),
   rules: async (args, io, env) => {
     if (args[0] === 'publish') {
-      return withDeps(env, async (deps, actor) => (await import('./sync-commands.ts')).runRulesPublishCommand(deps, args.slice(1), io, actor));
+      return withDeps(env, async (deps, actor) =>
+        (await import('./sync-commands.ts')).runRulesPublishCommand(deps, args.slice(1), io, actor),
+      );
     }
     return (await import('./rules-command.ts')).runRulesCommand(args, io);
   },
-  triggers: (args, io, env) => withDeps(env, async (deps, actor) => (await import('./sync-commands.ts')).runTriggersCommand(deps, args, io, actor)),
-  errors: (args, io, env) => withDeps(env, async (deps, actor) => (await import('./sync-commands.ts')).runErrorsCommand(deps, args, io, actor)),
-  sync: (args, io, env) => withDeps(env, async (deps, actor) => (await import('./sync-commands.ts')).runSyncCommand(deps, args, io, actor)),
-  audit: (args, io, env) => withDeps(env, async (deps) => (await import('./audit-command.ts')).runAuditCommand(deps, args, io)),
+  triggers: (args, io, env) =>
+    withDeps(env, async (deps, actor) =>
+      (await import('./sync-commands.ts')).runTriggersCommand(deps, args, io, actor),
+    ),
+  errors: (args, io, env) =>
+    withDeps(env, async (deps, actor) => (await import('./sync-commands.ts')).runErrorsCommand(deps, args, io, actor)),
+  sync: (args, io, env) =>
+    withDeps(env, async (deps, actor) => (await import('./sync-commands.ts')).runSyncCommand(deps, args, io, actor)),
+  audit: (args, io, env) =>
+    withDeps(env, async (deps) => (await import('./audit-command.ts')).runAuditCommand(deps, args, io)),
   simulator: async (args, io) => (await import('./simulator-command.ts')).runSimulatorCommand(args, io),
   local: async (args, io, env) => (await import('./local-command.ts')).runLocalCommand(args, io, env),
 };

@@ -35,8 +35,14 @@ export async function runSimulatorCommand(args: string[], io: SimulatorIo): Prom
     if (flag === '--seed') options.seed = value;
     else {
       const number = Number(value);
-      if (!Number.isInteger(number) || number < (flag === '--port' ? 0 : 1) || number > (flag === '--port' ? 65535 : 1_000_000)) {
-        io.stderr.write(`${flag} needs a whole number${flag === '--port' ? ' between 0 and 65535' : ' of at least 1'}, not "${value}".\n`);
+      if (
+        !Number.isInteger(number) ||
+        number < (flag === '--port' ? 0 : 1) ||
+        number > (flag === '--port' ? 65535 : 1_000_000)
+      ) {
+        io.stderr.write(
+          `${flag} needs a whole number${flag === '--port' ? ' between 0 and 65535' : ' of at least 1'}, not "${value}".\n`,
+        );
         return 2;
       }
       if (flag === '--port') options.port = number;

@@ -21,13 +21,17 @@ export async function runTriggersCommand(deps: AppDeps, args: string[], io: CliI
     notes: { type: 'string' },
     inactive: { type: 'boolean' },
   });
-  const show = (t: { id: string; entityType: string; query: string; active: boolean; notes: string }, verb: string): void => {
+  const show = (
+    t: { id: string; entityType: string; query: string; active: boolean; notes: string },
+    verb: string,
+  ): void => {
     if (values.json) printJson(io, t);
     else io.stdout.write(`Trigger ${t.id} (${t.entityType}: ${t.query === '' ? 'every entity' : t.query}) ${verb}.\n`);
   };
   switch (sub) {
     case 'add': {
-      if (typeof values.query !== 'string') throw new UsageError('--query is required (use --query "" for every entity).');
+      if (typeof values.query !== 'string')
+        throw new UsageError('--query is required (use --query "" for every entity).');
       const t = await addTrigger(deps, {
         connection: positional(positionals, 'connection'),
         query: values.query,
@@ -41,15 +45,27 @@ export async function runTriggersCommand(deps: AppDeps, args: string[], io: CliI
     case 'list': {
       const list = listTriggers(deps, { connection: positional(positionals, 'connection') });
       if (values.json) return printJson(io, list);
-      return printTable(io, ['ID', 'TYPE', 'QUERY', 'ACTIVE', 'NOTES'], list.map((t) => [t.id, t.entityType, t.query || '(every entity)', t.active ? 'yes' : 'no', t.notes]));
+      return printTable(
+        io,
+        ['ID', 'TYPE', 'QUERY', 'ACTIVE', 'NOTES'],
+        list.map((t) => [t.id, t.entityType, t.query || '(every entity)', t.active ? 'yes' : 'no', t.notes]),
+      );
     }
     case 'edit': {
-      const t = await editTrigger(deps, { trigger: positional(positionals, 'trigger id'), query: typeof values.query === 'string' ? values.query : undefined, notes: optionalFlag(values, 'notes'), actor });
+      const t = await editTrigger(deps, {
+        trigger: positional(positionals, 'trigger id'),
+        query: typeof values.query === 'string' ? values.query : undefined,
+        notes: optionalFlag(values, 'notes'),
+        actor,
+      });
       return show(t, 'is saved');
     }
     case 'activate':
     case 'deactivate':
-      return show(setTriggerActive(deps, { trigger: positional(positionals, 'trigger id'), active: sub === 'activate', actor }), sub === 'activate' ? 'is active' : 'is inactive');
+      return show(
+        setTriggerActive(deps, { trigger: positional(positionals, 'trigger id'), active: sub === 'activate', actor }),
+        sub === 'activate' ? 'is active' : 'is inactive',
+      );
     case 'delete':
       return show(deleteTrigger(deps, { trigger: positional(positionals, 'trigger id'), actor }), 'is deleted');
     default:
@@ -62,20 +78,35 @@ export async function runErrorsCommand(deps: AppDeps, args: string[], io: CliIo,
   const { values, positionals } = parseFlags(rest, { all: { type: 'boolean' } });
   switch (sub) {
     case 'list': {
-      const list = listSyncErrors(deps, { connection: positional(positionals, 'connection'), all: Boolean(values.all) });
+      const list = listSyncErrors(deps, {
+        connection: positional(positionals, 'connection'),
+        all: Boolean(values.all),
+      });
       if (values.json) return printJson(io, list);
       return printTable(
         io,
         ['ID', 'WHEN', 'DIRECTION', 'ENTITY', 'IMPACT', 'TYPE', 'LINE', 'MESSAGE'],
-        list.map((e) => [String(e.id), formatDate(e.createdAt), e.direction, e.entityKey ?? e.entityId ?? '-', e.impact, e.type, e.line === null ? '-' : `${e.line}:${e.column ?? 0}`, e.message]),
+        list.map((e) => [
+          String(e.id),
+          formatDate(e.createdAt),
+          e.direction,
+          e.entityKey ?? e.entityId ?? '-',
+          e.impact,
+          e.type,
+          e.line === null ? '-' : `${e.line}:${e.column ?? 0}`,
+          e.message,
+        ]),
       );
     }
     case 'retry':
     case 'resolve': {
       const id = Number(positional(positionals, 'error id'));
-      if (!Number.isInteger(id) || id <= 0) throw new UsageError('The error id is a number; see `deskbridge errors list <connection>`.');
+      if (!Number.isInteger(id) || id <= 0)
+        throw new UsageError('The error id is a number; see `deskbridge errors list <connection>`.');
       const e = sub === 'retry' ? retrySyncError(deps, { id, actor }) : resolveSyncError(deps, { id, actor });
-      return values.json ? printJson(io, e) : void io.stdout.write(`Error ${e.id} is resolved${sub === 'retry' ? '; the entity syncs again' : ''}.\n`);
+      return values.json
+        ? printJson(io, e)
+        : void io.stdout.write(`Error ${e.id} is resolved${sub === 'retry' ? '; the entity syncs again' : ''}.\n`);
     }
     default:
       throw new UsageError(`Unknown errors command "${sub ?? ''}".`);
@@ -87,7 +118,11 @@ export async function runErrorsCommand(deps: AppDeps, args: string[], io: CliIo,
  * publishes without the chat approval and is audited as `rules.publish.override`. Chat has no such path.
  */
 export async function runRulesPublishCommand(deps: AppDeps, args: string[], io: CliIo, actor: string): Promise<void> {
-  const { values, positionals } = parseFlags(args, { outgoing: { type: 'string' }, incoming: { type: 'string' }, note: { type: 'string' } });
+  const { values, positionals } = parseFlags(args, {
+    outgoing: { type: 'string' },
+    incoming: { type: 'string' },
+    note: { type: 'string' },
+  });
   const connection = positional(positionals, 'connection');
   const read = (flag: string) => {
     const path = requireFlag(values, flag);
@@ -97,11 +132,21 @@ export async function runRulesPublishCommand(deps: AppDeps, args: string[], io: 
       throw new UsageError(`Cannot read the ${flag} script ${path}.`);
     }
   };
-  const draft = saveRuleDraft(deps, { connection, outgoing: read('outgoing'), incoming: read('incoming'), note: optionalFlag(values, 'note') ?? '', actor });
+  const draft = saveRuleDraft(deps, {
+    connection,
+    outgoing: read('outgoing'),
+    incoming: read('incoming'),
+    note: optionalFlag(values, 'note') ?? '',
+    actor,
+  });
   const published = publishRuleVersion(deps, { connection, version: draft.version, actor });
   if (values.json) return printJson(io, published);
-  io.stdout.write(`Rules version ${published.version} of "${connection}" is published; it applies to the next change of each entity.\n`);
-  io.stdout.write('Operator override: published without an approval in chat; recorded in the audit log (rules.publish.override).\n');
+  io.stdout.write(
+    `Rules version ${published.version} of "${connection}" is published; it applies to the next change of each entity.\n`,
+  );
+  io.stdout.write(
+    'Operator override: published without an approval in chat; recorded in the audit log (rules.publish.override).\n',
+  );
 }
 
 /** A bar on a terminal, plain lines otherwise (logs, CI). */
@@ -120,11 +165,21 @@ function progressReporter(io: CliIo, total: number) {
   };
 }
 
-export async function runSyncCommand(deps: AppDeps, args: string[], io: CliIo, actor: string, options: { pollMs?: number; timeoutMs?: number } = {}): Promise<void> {
+export async function runSyncCommand(
+  deps: AppDeps,
+  args: string[],
+  io: CliIo,
+  actor: string,
+  options: { pollMs?: number; timeoutMs?: number } = {},
+): Promise<void> {
   const [sub, ...rest] = args;
   if (sub !== 'bulk') throw new UsageError(`Unknown sync command "${sub ?? ''}".`);
   const { values, positionals } = parseFlags(rest, { force: { type: 'boolean' }, 'no-wait': { type: 'boolean' } });
-  const bulk = await startBulkSync(deps, { connection: positional(positionals, 'connection'), actor, force: Boolean(values.force) });
+  const bulk = await startBulkSync(deps, {
+    connection: positional(positionals, 'connection'),
+    actor,
+    force: Boolean(values.force),
+  });
   const total = bulk.entityIds.length;
   if (values['no-wait'] || values.json) {
     if (values.json) return printJson(io, { connectionId: bulk.connectionId, queued: total });
@@ -136,7 +191,10 @@ export async function runSyncCommand(deps: AppDeps, args: string[], io: CliIo, a
   let done = total - bulkSyncRemaining(deps, bulk);
   report(done);
   while (done < total) {
-    if (Date.now() > deadline) throw new UsageError(`Stopped waiting with ${total - done} of ${total} entities still queued; is the service running?`);
+    if (Date.now() > deadline)
+      throw new UsageError(
+        `Stopped waiting with ${total - done} of ${total} entities still queued; is the service running?`,
+      );
     await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
     done = total - bulkSyncRemaining(deps, bulk);
     report(done);

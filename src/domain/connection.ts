@@ -106,14 +106,17 @@ export function checkConnectionInformation(info: ConnectionInformation): FieldEr
   const shortName = (field: 'localShortName' | 'remoteShortName', label: string) => {
     const value = info[field].trim();
     if (!value) errors[field] = `${label} is required.`;
-    else if (value.length > limits.shortName) errors[field] = `${label} must be at most ${limits.shortName} characters (it has ${value.length}).`;
-    else if (!/^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u.test(value)) errors[field] = `${label} may contain letters, digits, spaces, dots, dashes and underscores only.`;
+    else if (value.length > limits.shortName)
+      errors[field] = `${label} must be at most ${limits.shortName} characters (it has ${value.length}).`;
+    else if (!/^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u.test(value))
+      errors[field] = `${label} may contain letters, digits, spaces, dots, dashes and underscores only.`;
   };
   shortName('localShortName', 'Local instance short name');
   shortName('remoteShortName', 'Remote instance short name');
   const name = info.name.trim();
   if (!name) errors.name = 'Connection name is required.';
-  else if (name.length > limits.connectionName) errors.name = `Connection name must be at most ${limits.connectionName} characters (it has ${name.length}).`;
+  else if (name.length > limits.connectionName)
+    errors.name = `Connection name must be at most ${limits.connectionName} characters (it has ${name.length}).`;
   if (info.description.length > limits.description) {
     errors.description = `Description must be at most ${limits.description} characters (it has ${info.description.length}).`;
   }

@@ -70,7 +70,17 @@ export type Replica = Record<string, unknown>;
 
 /** The platform fields a script may use as `entity.<name>`, beyond the hub fields. */
 export const nativeFields: Record<Platform, readonly string[]> = {
-  freshdesk: ['group_id', 'responder_id', 'company_id', 'requester_id', 'source', 'product_id', 'email', 'due_by', 'fr_due_by'],
+  freshdesk: [
+    'group_id',
+    'responder_id',
+    'company_id',
+    'requester_id',
+    'source',
+    'product_id',
+    'email',
+    'due_by',
+    'fr_due_by',
+  ],
   freshservice: [
     'group_id',
     'workspace_id',
@@ -86,5 +96,16 @@ export const nativeFields: Record<Platform, readonly string[]> = {
     'email',
     'due_by',
   ],
-  xurrent: ['serviceId', 'serviceInstanceId', 'category', 'team', 'teamId', 'memberId', 'requested_for', 'requested_by', 'template', 'impact'],
+  xurrent: [
+    'serviceId',
+    'serviceInstanceId',
+    'category',
+    'team',
+    'teamId',
+    'memberId',
+    'requested_for',
+    'requested_by',
+    'template',
+    'impact',
+  ],
 };

@@ -55,7 +55,10 @@ export function effectiveLicense(license: License, now: Date): LicenseKind {
   return license.kind;
 }
 
-export function scriptModeAllowed(instance: Pick<Instance, 'public' | 'license' | 'name'>, now: Date): { allowed: true } | { allowed: false; reason: string } {
+export function scriptModeAllowed(
+  instance: Pick<Instance, 'public' | 'license' | 'name'>,
+  now: Date,
+): { allowed: true } | { allowed: false; reason: string } {
   if (!instance.public) {
     return { allowed: false, reason: `Script mode needs a public instance, and ${instance.name} is not public.` };
   }

@@ -127,7 +127,10 @@ export function assertNotExpired(payload: Pick<InvitationPayload, 'expiresAt'>, 
   }
 }
 
-export function assertDestination(payload: Pick<InvitationPayload, 'destinationUrl'>, acceptorUrl: string | null): void {
+export function assertDestination(
+  payload: Pick<InvitationPayload, 'destinationUrl'>,
+  acceptorUrl: string | null,
+): void {
   if (payload.destinationUrl !== null && payload.destinationUrl !== acceptorUrl) {
     throw new DomainError(
       'invitation_wrong_destination',
@@ -154,8 +157,18 @@ function sign(body: string, key: Buffer): string {
  * The key both sides sign node requests with. Each side derives it from the one-time secret and the two connection
  * ids, so the key itself never travels.
  */
-export function deriveConnectionKey(secret: string, initiatorConnectionId: string, acceptorConnectionId: string): Buffer {
+export function deriveConnectionKey(
+  secret: string,
+  initiatorConnectionId: string,
+  acceptorConnectionId: string,
+): Buffer {
   return Buffer.from(
-    hkdfSync('sha256', Buffer.from(secret, 'utf8'), `${initiatorConnectionId}:${acceptorConnectionId}`, 'deskbridge/connection-key/v1', 32),
+    hkdfSync(
+      'sha256',
+      Buffer.from(secret, 'utf8'),
+      `${initiatorConnectionId}:${acceptorConnectionId}`,
+      'deskbridge/connection-key/v1',
+      32,
+    ),
   );
 }

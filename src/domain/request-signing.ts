@@ -23,7 +23,13 @@ export interface SignableRequest {
 
 export function computeSignature(key: Buffer, request: SignableRequest): string {
   const bodyHash = createHash('sha256').update(request.body).digest('hex');
-  const canonical = [request.method.toUpperCase(), request.path, String(request.timestamp), request.idempotencyKey, bodyHash].join('\n');
+  const canonical = [
+    request.method.toUpperCase(),
+    request.path,
+    String(request.timestamp),
+    request.idempotencyKey,
+    bodyHash,
+  ].join('\n');
   return `v1=${createHmac('sha256', key).update(canonical).digest('hex')}`;
 }
 
@@ -49,17 +55,23 @@ export function verifySignature(
   const idempotencyKey = header(signatureHeaders.idempotencyKey);
   const signature = header(signatureHeaders.signature);
   if (!timestampText || !idempotencyKey || !signature) {
-    throw new DomainError('unauthorized', 'This request is not signed: timestamp, idempotency key and signature headers are required.');
+    throw new DomainError(
+      'unauthorized',
+      'This request is not signed: timestamp, idempotency key and signature headers are required.',
+    );
   }
   const timestamp = Number(timestampText);
   if (!Number.isSafeInteger(timestamp) || Math.abs(now - timestamp) > SIGNATURE_WINDOW_MS) {
-    throw new DomainError('unauthorized', 'The request timestamp is outside the five-minute window; check both nodes\' clocks.');
+    throw new DomainError(
+      'unauthorized',
+      "The request timestamp is outside the five-minute window; check both nodes' clocks.",
+    );
   }
   if (idempotencyKey.length > 200) throw new DomainError('unauthorized', 'The idempotency key is too long.');
   const expected = Buffer.from(computeSignature(key, { ...request, timestamp, idempotencyKey }));
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-    throw new DomainError('unauthorized', 'The request signature does not match this connection\'s key.');
+    throw new DomainError('unauthorized', "The request signature does not match this connection's key.");
   }
   return { idempotencyKey, timestamp };
 }

@@ -62,7 +62,10 @@ export const priorityTable: Record<Platform, readonly NamedCode[]> = {
 
 /** "In Progress", "in_progress" and "in-progress" name the same thing: people type all three. */
 export function normalizeOptionName(name: string): string {
-  return name.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ');
 }
 
 /** Finds an option by name or by code (case, spaces and underscores do not matter); null when unknown. */

@@ -81,7 +81,10 @@ export async function submitAcceptStep(
     const needsProject = incomingProjectKind[getInstance(deps, state.instance).platform] !== null;
     const projectId = input.values['incomingProjectId'];
     if (needsProject && !projectId) {
-      return reply({ kind: 'field-errors', errors: { incomingProjectId: 'Choose where tickets received from the other side are created.' } });
+      return reply({
+        kind: 'field-errors',
+        errors: { incomingProjectId: 'Choose where tickets received from the other side are created.' },
+      });
     }
     try {
       const connection = await acceptInvitation(deps, {
@@ -91,12 +94,27 @@ export async function submitAcceptStep(
         actor: actorRef(actor),
       });
       endWizard(deps, input.stateId);
-      return reply({ kind: 'show-form', form: doneForm(connection.name) }, [{ kind: 'refresh-home', userId: actor.userId }]);
+      return reply({ kind: 'show-form', form: doneForm(connection.name) }, [
+        { kind: 'refresh-home', userId: actor.userId },
+      ]);
     } catch (error) {
-      if (needsProject) return reply({ kind: 'field-errors', errors: fieldErrors(error, deps.logger, ['incomingProjectId'], 'incomingProjectId') });
+      if (needsProject)
+        return reply({
+          kind: 'field-errors',
+          errors: fieldErrors(error, deps.logger, ['incomingProjectId'], 'incomingProjectId'),
+        });
       // Without an input on the form there is nothing to attach an error to: show it instead.
       const problem = failureMessage(error, deps.logger).text;
-      return reply({ kind: 'show-form', form: { kind: 'form', id: 'accept.failed', title: TITLE, closeLabel: 'Close', items: [{ kind: 'markdown', text: problem }] } });
+      return reply({
+        kind: 'show-form',
+        form: {
+          kind: 'form',
+          id: 'accept.failed',
+          title: TITLE,
+          closeLabel: 'Close',
+          items: [{ kind: 'markdown', text: problem }],
+        },
+      });
     }
   }
   return reply({ kind: 'close' });
@@ -111,12 +129,24 @@ function codeForm(stateId: string): Form {
     submitLabel: 'Next',
     closeLabel: 'Cancel',
     items: [
-      { kind: 'text', id: 'code', label: 'Invitation code', multiline: true, maxLength: 3000, hint: 'The code the inviting admin sent you (it starts with DB1.).' },
+      {
+        kind: 'text',
+        id: 'code',
+        label: 'Invitation code',
+        multiline: true,
+        maxLength: 3000,
+        hint: 'The code the inviting admin sent you (it starts with DB1.).',
+      },
     ],
   };
 }
 
-async function confirmForm(deps: AppDeps, stateId: string, state: AcceptState, preview: InvitationPreview): Promise<Form> {
+async function confirmForm(
+  deps: AppDeps,
+  stateId: string,
+  state: AcceptState,
+  preview: InvitationPreview,
+): Promise<Form> {
   const instance = getInstance(deps, state.instance);
   const kind = incomingProjectKind[instance.platform];
   const projects = kind ? await listIncomingProjects(deps, state.instance) : [];
@@ -133,7 +163,10 @@ async function confirmForm(deps: AppDeps, stateId: string, state: AcceptState, p
         kind: 'facts',
         facts: [
           { label: 'Connection name', value: preview.connectionName },
-          { label: 'From', value: `${preview.remoteShortName} (${platformLabels[preview.initiatorPlatform]}), ${preview.initiatorUrl}` },
+          {
+            label: 'From',
+            value: `${preview.remoteShortName} (${platformLabels[preview.initiatorPlatform]}), ${preview.initiatorUrl}`,
+          },
           { label: 'Mode', value: modeDescriptions[preview.mode].title },
           { label: 'Your short name', value: preview.localShortName },
           { label: 'Expires', value: formatDate(preview.expiresAt) },
@@ -151,7 +184,10 @@ async function confirmForm(deps: AppDeps, stateId: string, state: AcceptState, p
             },
           ]
         : [{ kind: 'note' as const, text: 'Incoming tickets go where your incoming sync rules put them.' }]),
-      { kind: 'note', text: `This connects ${instance.name} with ${preview.remoteShortName}. The mode is fixed once accepted.` },
+      {
+        kind: 'note',
+        text: `This connects ${instance.name} with ${preview.remoteShortName}. The mode is fixed once accepted.`,
+      },
     ],
   };
 }
@@ -162,6 +198,8 @@ function doneForm(connectionName: string): Form {
     id: 'accept.done',
     title: TITLE,
     closeLabel: 'Done',
-    items: [{ kind: 'markdown', text: `The connection *${connectionName}* is active. Both sides can now sync tickets.` }],
+    items: [
+      { kind: 'markdown', text: `The connection *${connectionName}* is active. Both sides can now sync tickets.` },
+    ],
   };
 }

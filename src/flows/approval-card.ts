@@ -2,7 +2,13 @@ import { actorRef, type ChatActor } from '../app/chat-actor.ts';
 import { isAdmin } from '../app/chat-authorization.ts';
 import { findWorkspaceInstance } from '../app/chat-workspaces.ts';
 import { isApprover } from '../app/approvers.ts';
-import { approvalCardPosted, decidePublish, getApprovalRequest, requireApprover, type ApprovalRequestView } from '../app/approvals.ts';
+import {
+  approvalCardPosted,
+  decidePublish,
+  getApprovalRequest,
+  requireApprover,
+  type ApprovalRequestView,
+} from '../app/approvals.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { startBulkSync } from '../app/sync-bulk.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -40,7 +46,10 @@ function testRunText(request: ApprovalRequestView): string {
   const run = request.testRun;
   if (!run) return '*Test run:* none was run on these scripts.';
   const lines = run.lines.slice(0, 5).map((l) => `• ${l}`);
-  return [`*Test run* (${personLabel(run.by)}, ${formatDate(new Date(run.ranAt))}): ${run.passed} of ${run.entities} passed`, ...lines].join('\n');
+  return [
+    `*Test run* (${personLabel(run.by)}, ${formatDate(new Date(run.ranAt))}): ${run.passed} of ${run.entities} passed`,
+    ...lines,
+  ].join('\n');
 }
 
 export function approvalCard(request: ApprovalRequestView): Message {
@@ -59,15 +68,22 @@ export function approvalCard(request: ApprovalRequestView): Message {
   if (request.note) items.push({ kind: 'markdown', text: `*Note:* ${request.note}` });
   items.push(
     { kind: 'markdown', text: '*Outgoing script*' },
-    request.outgoingDiff ? { kind: 'code', text: clippedDiff(request.outgoingDiff) } : { kind: 'note', text: 'No change.' },
+    request.outgoingDiff
+      ? { kind: 'code', text: clippedDiff(request.outgoingDiff) }
+      : { kind: 'note', text: 'No change.' },
     { kind: 'markdown', text: '*Incoming script*' },
-    request.incomingDiff ? { kind: 'code', text: clippedDiff(request.incomingDiff) } : { kind: 'note', text: 'No change.' },
+    request.incomingDiff
+      ? { kind: 'code', text: clippedDiff(request.incomingDiff) }
+      : { kind: 'note', text: 'No change.' },
     { kind: 'markdown', text: testRunText(request) },
   );
   const actions: Action[] = [];
   switch (request.status) {
     case 'pending':
-      items.push({ kind: 'note', text: 'Waiting for an approver. Once published, the rules apply to the next change of each entity.' });
+      items.push({
+        kind: 'note',
+        text: 'Waiting for an approver. Once published, the rules apply to the next change of each entity.',
+      });
       actions.push(
         { id: approvalActions.approve, label: 'Approve', style: 'primary', value: request.id },
         { id: approvalActions.reject, label: 'Reject', style: 'danger', value: request.id },
@@ -98,15 +114,29 @@ export function postApprovalCard(request: ApprovalRequestView, channelId: string
 }
 
 /** The adapter posted the card: remember where, so a decision updates it in place. */
-export function approvalCardWasPosted(deps: AppDeps, actor: ChatActor, input: { requestId: string; channelId: string; messageRef: string }): void {
-  approvalCardPosted(deps, { requestId: input.requestId, platform: actor.platform, channelId: input.channelId, messageRef: input.messageRef });
+export function approvalCardWasPosted(
+  deps: AppDeps,
+  actor: ChatActor,
+  input: { requestId: string; channelId: string; messageRef: string },
+): void {
+  approvalCardPosted(deps, {
+    requestId: input.requestId,
+    platform: actor.platform,
+    channelId: input.channelId,
+    messageRef: input.messageRef,
+  });
 }
 
 /** After a decision: the card in place, and a word to whoever asked. */
 function decisionEffects(request: ApprovalRequestView, actor: ChatActor): Effect[] {
   const effects: Effect[] = [];
   if (request.card && request.card.platform === actor.platform) {
-    effects.push({ kind: 'update-message', channelId: request.card.channelId, messageRef: request.card.messageRef, message: approvalCard(request) });
+    effects.push({
+      kind: 'update-message',
+      channelId: request.card.channelId,
+      messageRef: request.card.messageRef,
+      message: approvalCard(request),
+    });
   }
   const requester = request.requester;
   if (requester && requester.platform === actor.platform && requester.tenantId === actor.tenantId) {
@@ -129,7 +159,11 @@ export function approveFromCard(deps: AppDeps, actor: ChatActor, requestId: stri
 export function askRejectReason(deps: AppDeps, actor: ChatActor, requestId: string): FlowResult {
   const request = getApprovalRequest(deps, requestId);
   requireApprover(deps, actor, request);
-  if (request.status !== 'pending') throw new DomainError('conflict', `Version ${request.version} of "${request.connectionName}" was already ${request.status}; nothing changed.`);
+  if (request.status !== 'pending')
+    throw new DomainError(
+      'conflict',
+      `Version ${request.version} of "${request.connectionName}" was already ${request.status}; nothing changed.`,
+    );
   const form: Form = {
     kind: 'form',
     id: REJECT_FORM,
@@ -137,16 +171,34 @@ export function askRejectReason(deps: AppDeps, actor: ChatActor, requestId: stri
     stateId: request.id,
     submitLabel: 'Reject',
     items: [
-      { kind: 'markdown', text: `Reject version ${request.version} of *${request.connectionName}*? The author is told your reason.` },
-      { kind: 'text', id: 'reason', label: 'Reason', multiline: true, maxLength: 1000, placeholder: 'What needs to change before this can be published?' },
+      {
+        kind: 'markdown',
+        text: `Reject version ${request.version} of *${request.connectionName}*? The author is told your reason.`,
+      },
+      {
+        kind: 'text',
+        id: 'reason',
+        label: 'Reason',
+        multiline: true,
+        maxLength: 1000,
+        placeholder: 'What needs to change before this can be published?',
+      },
     ],
   };
   return reply({ kind: 'open-form', form });
 }
 
-export function submitRejectReason(deps: AppDeps, actor: ChatActor, input: { stateId: string; values: FormValues }): FlowResult {
+export function submitRejectReason(
+  deps: AppDeps,
+  actor: ChatActor,
+  input: { stateId: string; values: FormValues },
+): FlowResult {
   try {
-    const decided = decidePublish(deps, actor, { requestId: input.stateId, decision: 'reject', reason: input.values['reason'] ?? '' });
+    const decided = decidePublish(deps, actor, {
+      requestId: input.stateId,
+      decision: 'reject',
+      reason: input.values['reason'] ?? '',
+    });
     return reply({ kind: 'close' }, decisionEffects(decided, actor));
   } catch (error) {
     return reply({ kind: 'field-errors', errors: fieldErrors(error, deps.logger, ['reason'], 'reason') });
@@ -154,11 +206,23 @@ export function submitRejectReason(deps: AppDeps, actor: ChatActor, input: { sta
 }
 
 /** Re-sync now, on an approved card: a bulk sync of the connection, its progress posted under the card's channel. */
-export async function resyncFromCard(deps: AppDeps, actor: ChatActor, input: { requestId: string; channelId: string | null }): Promise<FlowResult> {
+export async function resyncFromCard(
+  deps: AppDeps,
+  actor: ChatActor,
+  input: { requestId: string; channelId: string | null },
+): Promise<FlowResult> {
   const request = getApprovalRequest(deps, input.requestId);
   const instance = findWorkspaceInstance(deps, actor);
-  const allowed = instance?.id === request.instanceId && (isAdmin(deps, actor) || isApprover(deps.db, request.instanceId, actor));
-  if (!allowed) throw new DomainError('forbidden', 'Only admins and approvers of this instance can re-sync its connections.');
+  const allowed =
+    instance?.id === request.instanceId && (isAdmin(deps, actor) || isApprover(deps.db, request.instanceId, actor));
+  if (!allowed)
+    throw new DomainError('forbidden', 'Only admins and approvers of this instance can re-sync its connections.');
   const bulk = await startBulkSync(deps, { connection: request.connectionId, actor: actorRef(actor), force: true });
-  return reply({ kind: 'none' }, [bulkProgressEffect(deps, bulk, { channelId: input.channelId, userId: actor.userId, title: `Re-sync of ${request.connectionName} under version ${request.version}` })]);
+  return reply({ kind: 'none' }, [
+    bulkProgressEffect(deps, bulk, {
+      channelId: input.channelId,
+      userId: actor.userId,
+      title: `Re-sync of ${request.connectionName} under version ${request.version}`,
+    }),
+  ]);
 }

@@ -16,18 +16,36 @@ function progressMessage(title: string, done: number, total: number): Message {
     done >= total
       ? `${title}: 100 % — ${total} ${total === 1 ? 'entity' : 'entities'} sent to the other side.`
       : `${title}: ${percent} % (${done} of ${total} entities sent)`;
-  return { kind: 'message', text, items: [{ kind: 'markdown', text: `*${title}*\n\`${bar}\` ${percent} %` }, { kind: 'note', text }] };
+  return {
+    kind: 'message',
+    text,
+    items: [
+      { kind: 'markdown', text: `*${title}*\n\`${bar}\` ${percent} %` },
+      { kind: 'note', text },
+    ],
+  };
 }
 
 /**
  * The progress of a bulk sync as a message updated in place: it counts the entities that have left this node (out
  * of the change queue and the outbox) and ends at 100 % with the count.
  */
-export function bulkProgressEffect(deps: AppDeps, bulk: BulkSync, where: { channelId: string | null; userId: string; title: string }): Effect {
+export function bulkProgressEffect(
+  deps: AppDeps,
+  bulk: BulkSync,
+  where: { channelId: string | null; userId: string; title: string },
+): Effect {
   const total = bulk.entityIds.length;
   const poll = (): Progress => {
     const done = total - bulkSyncRemaining(deps, bulk);
     return { message: progressMessage(where.title, done, total), done: done >= total };
   };
-  return { kind: 'track-progress', channelId: where.channelId, userId: where.userId, poll, intervalMs: PROGRESS_INTERVAL_MS, timeoutMs: PROGRESS_TIMEOUT_MS };
+  return {
+    kind: 'track-progress',
+    channelId: where.channelId,
+    userId: where.userId,
+    poll,
+    intervalMs: PROGRESS_INTERVAL_MS,
+    timeoutMs: PROGRESS_TIMEOUT_MS,
+  };
 }

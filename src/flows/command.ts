@@ -4,7 +4,12 @@ import { DomainError } from '../domain/errors.ts';
 import { reply, type FlowResult } from '../ui/replies.ts';
 import { startAcceptByCode } from './accept-wizard.ts';
 import { adminsFlow } from './admins.ts';
-import { askDeleteConnectionFlow, changeConnectionStatusFlow, connectionStatusFlow, listConnectionsFlow } from './connections.ts';
+import {
+  askDeleteConnectionFlow,
+  changeConnectionStatusFlow,
+  connectionStatusFlow,
+  listConnectionsFlow,
+} from './connections.ts';
 import { helpMessage } from './help.ts';
 import { startInitiate } from './initiate-wizard.ts';
 import { startSetup } from './setup.ts';
@@ -40,9 +45,18 @@ export interface CommandContext {
 }
 
 /** `/bridge <subcommand> ...` (Slack) or `@DeskBridge <subcommand> ...` (Teams). */
-export async function runCommand(deps: AppDeps, actor: ChatActor, command: ParsedCommand, ctx: CommandContext): Promise<FlowResult> {
+export async function runCommand(
+  deps: AppDeps,
+  actor: ChatActor,
+  command: ParsedCommand,
+  ctx: CommandContext,
+): Promise<FlowResult> {
   const connection = () => {
-    if (!command.rest) throw new DomainError('invalid_input', `Name the connection: \`/bridge ${command.sub} <connection name or id>\`.`);
+    if (!command.rest)
+      throw new DomainError(
+        'invalid_input',
+        `Name the connection: \`/bridge ${command.sub} <connection name or id>\`.`,
+      );
     return command.rest;
   };
   switch (command.sub) {
@@ -65,7 +79,11 @@ export async function runCommand(deps: AppDeps, actor: ChatActor, command: Parse
     case 'delete':
       return askDeleteConnectionFlow(deps, actor, connection());
     case 'admins':
-      return adminsFlow(deps, actor, { verb: (command.args[0] ?? 'list').toLowerCase(), userId: ctx.mentionedUserId, mention: ctx.mention });
+      return adminsFlow(deps, actor, {
+        verb: (command.args[0] ?? 'list').toLowerCase(),
+        userId: ctx.mentionedUserId,
+        mention: ctx.mention,
+      });
     case 'subscribe':
       return subscribeFlow(deps, actor, { channelId: ctx.channelId, rest: command.rest });
     case 'unsubscribe':
@@ -75,7 +93,11 @@ export async function runCommand(deps: AppDeps, actor: ChatActor, command: Parse
     case 'rules':
       if (command.args[0]?.toLowerCase() === 'upload') {
         const ref = command.rest.replace(/^upload\s*/i, '');
-        if (!ref) throw new DomainError('invalid_input', 'Name the connection: `/bridge rules upload <connection name or id>`.');
+        if (!ref)
+          throw new DomainError(
+            'invalid_input',
+            'Name the connection: `/bridge rules upload <connection name or id>`.',
+          );
         return startRulesUpload(deps, actor, ref);
       }
       return openRulesEditor(deps, actor, connection());

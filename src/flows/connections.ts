@@ -51,8 +51,10 @@ export function connectionsTable(connections: Connection[], options: { rowAction
 
 function rowActions(c: Connection): Action[] {
   const actions: Action[] = [{ id: connectionActions.status, label: 'Status', value: c.id }];
-  if (c.status === 'active' || c.status === 'error') actions.push({ id: connectionActions.deactivate, label: 'Deactivate', value: c.id });
-  if (c.status === 'deactivated' || c.status === 'error') actions.push({ id: connectionActions.activate, label: 'Activate', value: c.id, style: 'primary' });
+  if (c.status === 'active' || c.status === 'error')
+    actions.push({ id: connectionActions.deactivate, label: 'Deactivate', value: c.id });
+  if (c.status === 'deactivated' || c.status === 'error')
+    actions.push({ id: connectionActions.activate, label: 'Activate', value: c.id, style: 'primary' });
   return actions;
 }
 
@@ -64,7 +66,10 @@ export function listConnectionsFlow(deps: AppDeps, actor: ChatActor): FlowResult
     message: {
       kind: 'message',
       text: `Connections of ${instance.name}: ${connections.length}`,
-      items: [{ kind: 'heading', text: `Connections of ${instance.name}` }, { kind: 'table', table: connectionsTable(connections.slice(0, 20), { rowActions: false }) }],
+      items: [
+        { kind: 'heading', text: `Connections of ${instance.name}` },
+        { kind: 'table', table: connectionsTable(connections.slice(0, 20), { rowActions: false }) },
+      ],
     },
   });
 }
@@ -73,7 +78,13 @@ export function connectionStatusFlow(deps: AppDeps, actor: ChatActor, ref: strin
   const instance = requireWorkspaceInstance(deps, actor);
   const c = getConnection(deps, { connection: ref, instance: instance.slug });
   const events = listStatusEvents(deps, c.id).slice(-5).reverse();
-  return reply({ kind: 'private-message', message: statusMessage(c, events.map((e) => `${formatDate(e.at)}: ${e.from ?? 'new'} → ${e.to}. ${e.reason}`)) });
+  return reply({
+    kind: 'private-message',
+    message: statusMessage(
+      c,
+      events.map((e) => `${formatDate(e.at)}: ${e.from ?? 'new'} → ${e.to}. ${e.reason}`),
+    ),
+  });
 }
 
 function statusMessage(c: Connection, events: string[]): Message {
@@ -88,23 +99,43 @@ function statusMessage(c: Connection, events: string[]): Message {
         facts: [
           { label: 'Status', value: statusLabels[c.status] },
           { label: 'Mode', value: modeDescriptions[c.mode].title },
-          { label: 'Other side', value: c.remoteUrl ?? (c.remoteIsPrivate ? 'Private (no URL)' : 'Waiting for acceptance') },
+          {
+            label: 'Other side',
+            value: c.remoteUrl ?? (c.remoteIsPrivate ? 'Private (no URL)' : 'Waiting for acceptance'),
+          },
           { label: 'Entities under sync', value: String(c.entitiesUnderSync) },
           { label: 'Last sync', value: c.lastSync ? `${c.lastSync.entityKey}, ${formatDate(c.lastSync.at)}` : 'Never' },
           { label: 'Id', value: c.id },
         ],
       },
-      { kind: 'markdown', text: events.length > 0 ? `*Recent status changes*\n${events.join('\n')}` : 'No status changes yet.' },
+      {
+        kind: 'markdown',
+        text: events.length > 0 ? `*Recent status changes*\n${events.join('\n')}` : 'No status changes yet.',
+      },
     ],
   };
 }
 
-export function changeConnectionStatusFlow(deps: AppDeps, actor: ChatActor, ref: string, to: 'active' | 'deactivated'): FlowResult {
-  const instance = requireInstanceAdmin(deps, actor, to === 'active' ? 'activate connections' : 'deactivate connections');
+export function changeConnectionStatusFlow(
+  deps: AppDeps,
+  actor: ChatActor,
+  ref: string,
+  to: 'active' | 'deactivated',
+): FlowResult {
+  const instance = requireInstanceAdmin(
+    deps,
+    actor,
+    to === 'active' ? 'activate connections' : 'deactivate connections',
+  );
   const input = { connection: ref, instance: instance.slug, actor: actorRef(actor) };
-  const c = to === 'active' ? activateConnection(deps, input) : deactivateConnection(deps, { ...input, reason: `Deactivated by ${actor.displayName}.` });
+  const c =
+    to === 'active'
+      ? activateConnection(deps, input)
+      : deactivateConnection(deps, { ...input, reason: `Deactivated by ${actor.displayName}.` });
   const text =
-    to === 'active' ? `*${c.name}* is active again; queued changes are being applied.` : `*${c.name}* is deactivated; changes queue until it is activated.`;
+    to === 'active'
+      ? `*${c.name}* is active again; queued changes are being applied.`
+      : `*${c.name}* is deactivated; changes queue until it is activated.`;
   return reply({ kind: 'private-message', message: notice(text) }, [{ kind: 'refresh-home', userId: actor.userId }]);
 }
 
@@ -135,5 +166,7 @@ export function askDeleteConnectionFlow(deps: AppDeps, actor: ChatActor, ref: st
 export function deleteConnectionFlow(deps: AppDeps, actor: ChatActor, connectionId: string): FlowResult {
   const instance = requireInstanceAdmin(deps, actor, 'delete connections');
   const c = deleteConnection(deps, { connection: connectionId, instance: instance.slug, actor: actorRef(actor) });
-  return reply({ kind: 'private-message', message: notice(`Deleted *${c.name}*.`) }, [{ kind: 'refresh-home', userId: actor.userId }]);
+  return reply({ kind: 'private-message', message: notice(`Deleted *${c.name}*.`) }, [
+    { kind: 'refresh-home', userId: actor.userId },
+  ]);
 }

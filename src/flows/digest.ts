@@ -15,7 +15,13 @@ export function digestMessage(digest: Digest): Message {
       {
         kind: 'table',
         table: {
-          columns: [{ label: 'Connection' }, { label: 'Status' }, { label: 'Entities under sync' }, { label: 'Synced' }, { label: 'Errors' }],
+          columns: [
+            { label: 'Connection' },
+            { label: 'Status' },
+            { label: 'Entities under sync' },
+            { label: 'Synced' },
+            { label: 'Errors' },
+          ],
           empty: 'No connections.',
           rows: digest.lines.map((l) => ({
             cells: [`*${l.name}*`, l.status, String(l.entitiesUnderSync), String(l.sent), String(l.errors + l.outages)],

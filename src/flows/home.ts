@@ -20,7 +20,10 @@ export function homeView(deps: AppDeps, actor: ChatActor, notice?: string): Home
       kind: 'home',
       items: [
         { kind: 'heading', text: 'DeskBridge' },
-        { kind: 'markdown', text: 'This workspace has no helpdesk instance yet. An admin registers one with `/bridge setup`.' },
+        {
+          kind: 'markdown',
+          text: 'This workspace has no helpdesk instance yet. An admin registers one with `/bridge setup`.',
+        },
       ],
     };
   }
@@ -48,7 +51,9 @@ export function homeView(deps: AppDeps, actor: ChatActor, notice?: string): Home
           ]
         : []),
       { kind: 'table', table: connectionsTable(shown, { rowActions: admin }) },
-      ...(connections.length > shown.length ? [{ kind: 'note' as const, text: `${connections.length - shown.length} more: \`/bridge list\`.` }] : []),
+      ...(connections.length > shown.length
+        ? [{ kind: 'note' as const, text: `${connections.length - shown.length} more: \`/bridge list\`.` }]
+        : []),
     ],
   };
 }

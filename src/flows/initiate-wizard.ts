@@ -5,8 +5,20 @@ import { endWizard, loadWizard, saveWizard, startWizard } from '../app/chat-wiza
 import type { AppDeps } from '../app/deps.ts';
 import { checkDestination, initiateConnection, type ModeOption } from '../app/initiate-connection.ts';
 import { getInstance, listIncomingProjects } from '../app/instances.ts';
-import { checkConnectionInformation, limits, modeDescriptions, type ConnectionInformation, type Mode } from '../domain/connection.ts';
-import { incomingProjectKind, needsIncomingProject, platformLabels, type Platform, type Project } from '../domain/instance.ts';
+import {
+  checkConnectionInformation,
+  limits,
+  modeDescriptions,
+  type ConnectionInformation,
+  type Mode,
+} from '../domain/connection.ts';
+import {
+  incomingProjectKind,
+  needsIncomingProject,
+  platformLabels,
+  type Platform,
+  type Project,
+} from '../domain/instance.ts';
 import type { Form, FormValues } from '../ui/model.ts';
 import { reply, type FlowResult } from '../ui/replies.ts';
 import { invitationMessage } from './invitation-message.ts';
@@ -74,7 +86,8 @@ export async function submitInitiateStep(
     case initiateSteps.mode: {
       const chosen = state.modes.find((m) => m.mode === values['mode']);
       if (!chosen) return reply({ kind: 'field-errors', errors: { mode: 'Choose a configuration type.' } });
-      if (!chosen.available) return reply({ kind: 'field-errors', errors: { mode: chosen.reason ?? 'This mode is not available.' } });
+      if (!chosen.available)
+        return reply({ kind: 'field-errors', errors: { mode: chosen.reason ?? 'This mode is not available.' } });
       state.mode = chosen.mode;
       saveWizard(deps, { id: stateId, state });
       return reply({ kind: 'show-form', form: infoForm(deps, stateId, state) });
@@ -83,8 +96,10 @@ export async function submitInitiateStep(
       state.info = readInfo(values);
       saveWizard(deps, { id: stateId, state });
       const errors = checkConnectionInformation(state.info);
-      if (Object.keys(errors).length > 0) return reply({ kind: 'field-errors', errors: errors as Record<string, string> });
-      if (!needsIncomingProject(getInstance(deps, state.instance).platform)) return initiate(deps, actor, stateId, state, 'description');
+      if (Object.keys(errors).length > 0)
+        return reply({ kind: 'field-errors', errors: errors as Record<string, string> });
+      if (!needsIncomingProject(getInstance(deps, state.instance).platform))
+        return initiate(deps, actor, stateId, state, 'description');
       try {
         return reply({ kind: 'show-form', form: await projectForm(deps, stateId, state) });
       } catch (error) {
@@ -95,7 +110,10 @@ export async function submitInitiateStep(
       state.incomingProjectId = values['incomingProjectId'] ?? null;
       saveWizard(deps, { id: stateId, state });
       if (!state.incomingProjectId) {
-        return reply({ kind: 'field-errors', errors: { incomingProjectId: 'Choose where tickets received from the other side are created.' } });
+        return reply({
+          kind: 'field-errors',
+          errors: { incomingProjectId: 'Choose where tickets received from the other side are created.' },
+        });
       }
       return initiate(deps, actor, stateId, state, 'incomingProjectId');
     }
@@ -133,7 +151,12 @@ export async function previousInitiateStep(
   }
 }
 
-async function submitDestination(deps: AppDeps, stateId: string, state: InitiateState, values: FormValues): Promise<FlowResult> {
+async function submitDestination(
+  deps: AppDeps,
+  stateId: string,
+  state: InitiateState,
+  values: FormValues,
+): Promise<FlowResult> {
   const url = (values['destinationUrl'] ?? '').trim();
   state.destinationText = url;
   state.noUrl = values['noUrl'] === 'true';
@@ -142,11 +165,17 @@ async function submitDestination(deps: AppDeps, stateId: string, state: Initiate
     saveWizard(deps, { id: stateId, state });
     return reply({ kind: 'field-errors', errors });
   };
-  if (!url && !state.noUrl) return problem({ destinationUrl: 'Enter the destination instance URL, or tick "I don\'t have a URL".' });
-  if (url && state.noUrl) return problem({ destinationUrl: 'Leave the URL empty when you tick "I don\'t have a URL".' });
+  if (!url && !state.noUrl)
+    return problem({ destinationUrl: 'Enter the destination instance URL, or tick "I don\'t have a URL".' });
+  if (url && state.noUrl)
+    return problem({ destinationUrl: 'Leave the URL empty when you tick "I don\'t have a URL".' });
   try {
     const check = await checkDestination(deps, { instance: state.instance, destinationUrl: state.noUrl ? null : url });
-    state.destination = check.destination && { name: check.destination.name, platform: check.destination.platform, url: check.destination.url };
+    state.destination = check.destination && {
+      name: check.destination.name,
+      platform: check.destination.platform,
+      url: check.destination.url,
+    };
     state.modes = check.modes;
     if (state.mode && !check.modes.some((m) => m.mode === state.mode && m.available)) state.mode = null;
     if (!state.info.remoteShortName && check.destination) state.info.remoteShortName = check.destination.name;
@@ -157,17 +186,27 @@ async function submitDestination(deps: AppDeps, stateId: string, state: Initiate
   return reply({ kind: 'show-form', form: modeForm(stateId, state) });
 }
 
-async function initiate(deps: AppDeps, actor: ChatActor, stateId: string, state: InitiateState, errorField: string): Promise<FlowResult> {
+async function initiate(
+  deps: AppDeps,
+  actor: ChatActor,
+  stateId: string,
+  state: InitiateState,
+  errorField: string,
+): Promise<FlowResult> {
   try {
     const result = await initiateConnection(deps, {
       instance: state.instance,
-      destinationUrl: state.noUrl ? null : state.destination?.url ?? null,
+      destinationUrl: state.noUrl ? null : (state.destination?.url ?? null),
       mode: state.mode ?? 'basic',
       ...state.info,
       incomingProjectId: state.incomingProjectId ?? undefined,
       actor: actorRef(actor),
     });
-    state.invitation = { connectionId: result.connection.id, code: result.code, expiresAt: result.expiresAt.toISOString() };
+    state.invitation = {
+      connectionId: result.connection.id,
+      code: result.code,
+      expiresAt: result.expiresAt.toISOString(),
+    };
     saveWizard(deps, { id: stateId, state });
     return reply({ kind: 'show-form', form: codeForm(stateId, state) });
   } catch (error) {
@@ -175,7 +214,13 @@ async function initiate(deps: AppDeps, actor: ChatActor, stateId: string, state:
   }
 }
 
-function finish(deps: AppDeps, actor: ChatActor, stateId: string, state: InitiateState, channelId: string | undefined): FlowResult {
+function finish(
+  deps: AppDeps,
+  actor: ChatActor,
+  stateId: string,
+  state: InitiateState,
+  channelId: string | undefined,
+): FlowResult {
   endWizard(deps, stateId);
   const invitation = state.invitation;
   if (!invitation || !channelId) return reply({ kind: 'close' }, [{ kind: 'refresh-home', userId: actor.userId }]);
@@ -224,7 +269,14 @@ export function destinationForm(stateId: string, state: InitiateState): Form {
         optional: true,
         maxLength: 2000,
       },
-      { kind: 'checkbox', id: 'noUrl', label: "I don't have a URL", checked: state.noUrl, optional: true, hint: 'A private connection: the other side calls us, we never call it.' },
+      {
+        kind: 'checkbox',
+        id: 'noUrl',
+        label: "I don't have a URL",
+        checked: state.noUrl,
+        optional: true,
+        hint: 'A private connection: the other side calls us, we never call it.',
+      },
     ],
   };
 }
@@ -272,10 +324,32 @@ export function infoForm(deps: AppDeps, stateId: string, state: InitiateState): 
     closeLabel: 'Cancel',
     items: [
       { kind: 'heading', text: 'Connection information' },
-      { kind: 'text', id: 'localShortName', label: 'Local instance short name', value: state.info.localShortName, maxLength: limits.shortName, hint: 'A short name for your instance.' },
-      { kind: 'text', id: 'remoteShortName', label: 'Remote instance short name', value: state.info.remoteShortName, maxLength: limits.shortName, hint: 'A short name for the destination instance.' },
+      {
+        kind: 'text',
+        id: 'localShortName',
+        label: 'Local instance short name',
+        value: state.info.localShortName,
+        maxLength: limits.shortName,
+        hint: 'A short name for your instance.',
+      },
+      {
+        kind: 'text',
+        id: 'remoteShortName',
+        label: 'Remote instance short name',
+        value: state.info.remoteShortName,
+        maxLength: limits.shortName,
+        hint: 'A short name for the destination instance.',
+      },
       { kind: 'text', id: 'name', label: 'Connection name', value: state.info.name, maxLength: limits.connectionName },
-      { kind: 'text', id: 'description', label: 'Description', value: state.info.description, multiline: true, maxLength: limits.description, optional: true },
+      {
+        kind: 'text',
+        id: 'description',
+        label: 'Description',
+        value: state.info.description,
+        multiline: true,
+        maxLength: limits.description,
+        optional: true,
+      },
       { kind: 'actions', actions: [{ id: PREVIOUS_ACTION, label: '< Previous' }] },
     ],
   };
@@ -322,9 +396,15 @@ export function codeForm(stateId: string, state: InitiateState): Form {
     submitLabel: 'Done',
     closeLabel: 'Close',
     items: [
-      { kind: 'markdown', text: `On the *${other}* side, you (or their application administrator) need to *Accept the invitation*.\nUse the following invitation code:` },
+      {
+        kind: 'markdown',
+        text: `On the *${other}* side, you (or their application administrator) need to *Accept the invitation*.\nUse the following invitation code:`,
+      },
       { kind: 'code', text: invitation.code },
-      { kind: 'note', text: `The code expires ${formatDate(new Date(invitation.expiresAt))}. The connection becomes active when the other side accepts it.` },
+      {
+        kind: 'note',
+        text: `The code expires ${formatDate(new Date(invitation.expiresAt))}. The connection becomes active when the other side accepts it.`,
+      },
       {
         kind: 'channel',
         id: 'channel',

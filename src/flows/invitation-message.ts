@@ -1,7 +1,11 @@
 import { actorRef, type ChatActor, type ChatPlatform } from '../app/chat-actor.ts';
 import type { AppDeps } from '../app/deps.ts';
 import type { AppEvent } from '../app/events.ts';
-import { connectionInitiator, markInvitationMessagesAccepted, recordInvitationMessage } from '../app/invitation-messages.ts';
+import {
+  connectionInitiator,
+  markInvitationMessagesAccepted,
+  recordInvitationMessage,
+} from '../app/invitation-messages.ts';
 import { getConnection } from '../app/connection-lifecycle.ts';
 import { modeDescriptions, type Mode } from '../domain/connection.ts';
 import type { Message } from '../ui/model.ts';
@@ -39,13 +43,26 @@ export function invitationMessage(d: InvitationDetails): Message {
       },
       { kind: 'markdown', text: 'Invitation code:' },
       { kind: 'code', text: d.code },
-      { kind: 'actions', actions: [{ id: ACCEPT_INVITATION_ACTION, label: 'Accept invitation', style: 'primary', value: d.connectionId }] },
-      { kind: 'note', text: 'Is your helpdesk on another DeskBridge? Accept there with `/bridge accept` and this code.' },
+      {
+        kind: 'actions',
+        actions: [
+          { id: ACCEPT_INVITATION_ACTION, label: 'Accept invitation', style: 'primary', value: d.connectionId },
+        ],
+      },
+      {
+        kind: 'note',
+        text: 'Is your helpdesk on another DeskBridge? Accept there with `/bridge accept` and this code.',
+      },
     ],
   };
 }
 
-export function acceptedInvitationMessage(d: { connectionName: string; mode: Mode; acceptedBy: string; at: Date }): Message {
+export function acceptedInvitationMessage(d: {
+  connectionName: string;
+  mode: Mode;
+  acceptedBy: string;
+  at: Date;
+}): Message {
   return {
     kind: 'message',
     text: `${d.acceptedBy} accepted the invitation: ${d.connectionName} is active`,
@@ -96,8 +113,17 @@ export interface AddressedEffect {
  */
 export function onConnectionAccepted(deps: AppDeps, event: AppEvent): AddressedEffect[] {
   const connection = getConnection(deps, { connection: event.connectionId });
-  const messages = markInvitationMessagesAccepted(deps, { connectionId: event.connectionId, acceptedBy: event.acceptorName, at: event.at });
-  const updated = acceptedInvitationMessage({ connectionName: connection.name, mode: connection.mode, acceptedBy: event.acceptorName, at: event.at });
+  const messages = markInvitationMessagesAccepted(deps, {
+    connectionId: event.connectionId,
+    acceptedBy: event.acceptorName,
+    at: event.at,
+  });
+  const updated = acceptedInvitationMessage({
+    connectionName: connection.name,
+    mode: connection.mode,
+    acceptedBy: event.acceptorName,
+    at: event.at,
+  });
   const effects: AddressedEffect[] = messages.map((m) => ({
     platform: m.platform,
     tenantId: m.tenantId,
@@ -109,7 +135,11 @@ export function onConnectionAccepted(deps: AppDeps, event: AppEvent): AddressedE
     if (told.has(key)) return;
     told.add(key);
     const text = `${event.acceptorName} accepted your invitation: *${connection.name}* is now active.`;
-    effects.push({ platform, tenantId, effect: { kind: 'notify-user', userId, message: { kind: 'message', text, items: [{ kind: 'markdown', text }] } } });
+    effects.push({
+      platform,
+      tenantId,
+      effect: { kind: 'notify-user', userId, message: { kind: 'message', text, items: [{ kind: 'markdown', text }] } },
+    });
     effects.push({ platform, tenantId, effect: { kind: 'refresh-home', userId } });
   };
   const initiator = /^(slack|teams):([^/]+)\/(.+)$/.exec(connectionInitiator(deps, event.connectionId) ?? '');

@@ -33,7 +33,12 @@ export async function guarded(logger: Logger, step: () => FlowResult | Promise<F
  * A failure while submitting a form, shown next to the field it is about: the DomainError's own field(s) when the
  * form has them, otherwise `fallbackField`.
  */
-export function fieldErrors(error: unknown, logger: Logger, formFields: string[], fallbackField: string): Record<string, string> {
+export function fieldErrors(
+  error: unknown,
+  logger: Logger,
+  formFields: string[],
+  fallbackField: string,
+): Record<string, string> {
   if (isDomainError(error)) {
     const fields = error.details?.['fields'];
     if (fields && typeof fields === 'object') {

@@ -16,7 +16,10 @@ const emoji: Record<Status, string> = { active: '🟢', error: '🔴', deactivat
 
 /** A status change as a channel sees it: what changed, why, since when, and a button to the connection's status. */
 export function statusNotice(event: StatusEvent, connection: Pick<ConnectionRow, 'id' | 'name'>): Message {
-  const headline = event.from === 'error' && event.to === 'active' ? `${connection.name} has recovered` : headlines[event.to](connection.name);
+  const headline =
+    event.from === 'error' && event.to === 'active'
+      ? `${connection.name} has recovered`
+      : headlines[event.to](connection.name);
   return {
     kind: 'message',
     text: `${headline}: ${event.from ?? 'new'} → ${event.to}. ${event.reason}`,
@@ -30,7 +33,10 @@ export function statusNotice(event: StatusEvent, connection: Pick<ConnectionRow,
           { label: 'Why', value: event.reason },
         ],
       },
-      { kind: 'actions', actions: [{ id: connectionActions.status, label: 'Connection status', value: connection.id }] },
+      {
+        kind: 'actions',
+        actions: [{ id: connectionActions.status, label: 'Connection status', value: connection.id }],
+      },
     ],
   };
 }

@@ -44,9 +44,21 @@ function errorsMessage(deps: AppDeps, connection: Connection, banner?: string): 
     items: [
       ...(banner ? [{ kind: 'markdown' as const, text: banner }] : []),
       { kind: 'heading', text: `Sync errors of ${connection.name}` },
-      { kind: 'table', table: { columns: [{ label: 'Entity' }, { label: 'Error' }, { label: 'Since' }], rows, empty: 'No blocked entities: everything syncs.' } },
-      ...(errors.length > SHOWN ? [{ kind: 'note' as const, text: `${errors.length - SHOWN} more: \`deskbridge errors list\` shows them all.` }] : []),
-      { kind: 'note', text: 'Retry syncs the entity again under the rules published now; Resolve closes the error and the entity syncs at its next change.' },
+      {
+        kind: 'table',
+        table: {
+          columns: [{ label: 'Entity' }, { label: 'Error' }, { label: 'Since' }],
+          rows,
+          empty: 'No blocked entities: everything syncs.',
+        },
+      },
+      ...(errors.length > SHOWN
+        ? [{ kind: 'note' as const, text: `${errors.length - SHOWN} more: \`deskbridge errors list\` shows them all.` }]
+        : []),
+      {
+        kind: 'note',
+        text: 'Retry syncs the entity again under the rules published now; Resolve closes the error and the entity syncs at its next change.',
+      },
     ],
   };
 }
@@ -56,7 +68,11 @@ export function syncErrorsFlow(deps: AppDeps, actor: ChatActor, ref: string): Fl
 }
 
 /** Retry or Resolve, clicked on the list: the list is redrawn in place. */
-export function handleSyncErrorFlow(deps: AppDeps, actor: ChatActor, input: { value: string; verb: 'retry' | 'resolve' }): FlowResult {
+export function handleSyncErrorFlow(
+  deps: AppDeps,
+  actor: ChatActor,
+  input: { value: string; verb: 'retry' | 'resolve' },
+): FlowResult {
   const [connectionId = '', id = ''] = input.value.split('|');
   const connection = adminConnection(deps, actor, connectionId);
   const error = listSyncErrors(deps, { connection: connection.id }).find((e) => String(e.id) === id);
@@ -64,6 +80,9 @@ export function handleSyncErrorFlow(deps: AppDeps, actor: ChatActor, input: { va
   const what = error.entityKey ?? error.entityId ?? 'the connection';
   if (input.verb === 'retry') retrySyncError(deps, { id: error.id, actor: actorRef(actor) });
   else resolveSyncError(deps, { id: error.id, actor: actorRef(actor) });
-  const banner = input.verb === 'retry' ? `:arrows_counterclockwise: Retrying ${what}.` : `:white_check_mark: Resolved the error of ${what}.`;
+  const banner =
+    input.verb === 'retry'
+      ? `:arrows_counterclockwise: Retrying ${what}.`
+      : `:white_check_mark: Resolved the error of ${what}.`;
   return reply({ kind: 'private-message', message: errorsMessage(deps, connection, banner) });
 }

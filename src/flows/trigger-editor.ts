@@ -3,7 +3,14 @@ import { requireInstanceAdmin } from '../app/chat-authorization.ts';
 import { getConnection } from '../app/connection-lifecycle.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { startBulkSync } from '../app/sync-bulk.ts';
-import { addTrigger, deleteTrigger, editTrigger, listTriggers, setTriggerActive, type TriggerView } from '../app/triggers.ts';
+import {
+  addTrigger,
+  deleteTrigger,
+  editTrigger,
+  listTriggers,
+  setTriggerActive,
+  type TriggerView,
+} from '../app/triggers.ts';
 import type { Connection } from '../domain/connection.ts';
 import { DomainError, isDomainError } from '../domain/errors.ts';
 import type { Action, Form, FormItem, FormValues } from '../ui/model.ts';
@@ -44,8 +51,12 @@ function listForm(deps: AppDeps, connection: Connection, banner?: string): Form 
   const triggers = listTriggers(deps, { connection: connection.id });
   const items: FormItem[] = [];
   if (banner) items.push({ kind: 'markdown', text: banner });
-  items.push({ kind: 'markdown', text: `Triggers start the sync of *${connection.name}* for entities matching a query in the helpdesk's own syntax; an empty query selects every entity.` });
-  if (triggers.length === 0) items.push({ kind: 'note', text: 'No triggers yet: only entities already under sync are synced.' });
+  items.push({
+    kind: 'markdown',
+    text: `Triggers start the sync of *${connection.name}* for entities matching a query in the helpdesk's own syntax; an empty query selects every entity.`,
+  });
+  if (triggers.length === 0)
+    items.push({ kind: 'note', text: 'No triggers yet: only entities already under sync are synced.' });
   for (const t of triggers) {
     const value = `${connection.id}|${t.id}`;
     items.push({
@@ -62,13 +73,19 @@ function listForm(deps: AppDeps, connection: Connection, banner?: string): Form 
           label: 'Delete',
           style: 'danger',
           value,
-          confirm: { title: 'Delete this trigger?', text: 'Entities already under sync keep syncing; new matches are no longer picked up.', confirm: 'Delete', deny: 'Keep it' },
+          confirm: {
+            title: 'Delete this trigger?',
+            text: 'Entities already under sync keep syncing; new matches are no longer picked up.',
+            confirm: 'Delete',
+            deny: 'Keep it',
+          },
         },
       ],
     });
   }
   const bottom: Action[] = [{ id: triggerActions.add, label: 'Add trigger', value: connection.id }];
-  if (triggers.some((t) => t.active)) bottom.push({ id: triggerActions.bulk, label: 'Sync existing matches', value: connection.id });
+  if (triggers.some((t) => t.active))
+    bottom.push({ id: triggerActions.bulk, label: 'Sync existing matches', value: connection.id });
   items.push({ kind: 'actions', actions: bottom });
   return { kind: 'form', id: TRIGGERS_FORM, title: 'Triggers', closeLabel: 'Close', stateId: connection.id, items };
 }
@@ -94,7 +111,9 @@ function editForm(connection: Connection, trigger: TriggerView | null): Form {
         hint: 'Freshdesk/Freshservice filter syntax (status:2 AND priority:3); Xurrent request filters (status=assigned&team=12). Empty: every entity. Checked against the helpdesk when saved.',
       },
       { kind: 'text', id: 'notes', label: 'Notes', optional: true, maxLength: 1000, value: trigger?.notes ?? '' },
-      ...(trigger ? [] : [{ kind: 'checkbox' as const, id: 'active', label: 'Activate trigger', checked: true, optional: true }]),
+      ...(trigger
+        ? []
+        : [{ kind: 'checkbox' as const, id: 'active', label: 'Activate trigger', checked: true, optional: true }]),
     ],
   };
 }
@@ -113,7 +132,11 @@ export function editTriggerForm(deps: AppDeps, actor: ChatActor, value: string):
 }
 
 /** Save in the trigger form: the helpdesk checks the query first; back to the list when it is saved. */
-export async function submitTriggerForm(deps: AppDeps, actor: ChatActor, input: { stateId: string; values: FormValues }): Promise<FlowResult> {
+export async function submitTriggerForm(
+  deps: AppDeps,
+  actor: ChatActor,
+  input: { stateId: string; values: FormValues },
+): Promise<FlowResult> {
   const [connectionId = '', triggerId] = input.stateId.split('|');
   try {
     const connection = adminConnection(deps, actor, connectionId);
@@ -123,7 +146,13 @@ export async function submitTriggerForm(deps: AppDeps, actor: ChatActor, input: 
       const { trigger } = ownTrigger(deps, actor, input.stateId);
       await editTrigger(deps, { trigger: trigger.id, query, notes, actor: actorRef(actor) });
     } else {
-      await addTrigger(deps, { connection: connection.id, query, notes, active: input.values['active'] === 'true', actor: actorRef(actor) });
+      await addTrigger(deps, {
+        connection: connection.id,
+        query,
+        notes,
+        active: input.values['active'] === 'true',
+        actor: actorRef(actor),
+      });
     }
     return reply({ kind: 'show-form', form: listForm(deps, connection, ':white_check_mark: The trigger is saved.') });
   } catch (error) {
@@ -134,7 +163,10 @@ export async function submitTriggerForm(deps: AppDeps, actor: ChatActor, input: 
 export function toggleTriggerFlow(deps: AppDeps, actor: ChatActor, value: string): FlowResult {
   const { connection, trigger } = ownTrigger(deps, actor, value);
   setTriggerActive(deps, { trigger: trigger.id, active: !trigger.active, actor: actorRef(actor) });
-  return reply({ kind: 'show-form', form: listForm(deps, connection, `:white_check_mark: The trigger is ${trigger.active ? 'inactive' : 'active'}.`) });
+  return reply({
+    kind: 'show-form',
+    form: listForm(deps, connection, `:white_check_mark: The trigger is ${trigger.active ? 'inactive' : 'active'}.`),
+  });
 }
 
 export function deleteTriggerFlow(deps: AppDeps, actor: ChatActor, value: string): FlowResult {
@@ -150,7 +182,11 @@ export async function bulkSyncFlow(deps: AppDeps, actor: ChatActor, connectionId
     const bulk = await startBulkSync(deps, { connection: connection.id, actor: actorRef(actor) });
     const banner = `:arrows_counterclockwise: Syncing ${bulk.entityIds.length} existing ${bulk.entityIds.length === 1 ? 'match' : 'matches'}; the progress is in our direct messages.`;
     return reply({ kind: 'show-form', form: listForm(deps, connection, banner) }, [
-      bulkProgressEffect(deps, bulk, { channelId: null, userId: actor.userId, title: `Sync of existing matches of ${connection.name}` }),
+      bulkProgressEffect(deps, bulk, {
+        channelId: null,
+        userId: actor.userId,
+        title: `Sync of existing matches of ${connection.name}`,
+      }),
     ]);
   } catch (error) {
     if (!isDomainError(error)) throw error;

@@ -23,7 +23,10 @@ interface Agents {
 }
 
 export function keepAliveAgents(maxSockets: number): Agents {
-  return { http: new HttpAgent({ keepAlive: true, maxSockets }), https: new HttpsAgent({ keepAlive: true, maxSockets }) };
+  return {
+    http: new HttpAgent({ keepAlive: true, maxSockets }),
+    https: new HttpsAgent({ keepAlive: true, maxSockets }),
+  };
 }
 
 const sharedAgents = keepAliveAgents(64);
@@ -78,13 +81,19 @@ export function lightRequest(
       if (error) reject(error);
       else resolve(response!);
     };
-    const req = (secure ? httpsRequest : httpRequest)(target, { method: init.method, headers, agent: secure ? agents.https : agents.http }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => finish(null, lightResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks))));
-      res.on('error', (error) => finish(fetchLikeError(error)));
-      res.on('aborted', () => finish(fetchLikeError(new Error('the connection closed before the answer was complete'))));
-    });
+    const req = (secure ? httpsRequest : httpRequest)(
+      target,
+      { method: init.method, headers, agent: secure ? agents.https : agents.http },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => finish(null, lightResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks))));
+        res.on('error', (error) => finish(fetchLikeError(error)));
+        res.on('aborted', () =>
+          finish(fetchLikeError(new Error('the connection closed before the answer was complete'))),
+        );
+      },
+    );
     const timer = setTimeout(() => {
       finish(new DOMException('The operation timed out.', 'TimeoutError'));
       req.destroy();
@@ -100,10 +109,17 @@ export function lightFetch(timeoutMs: number, agents: Agents = sharedAgents): ty
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const body = typeof init?.body === 'string' ? init.body : undefined;
     const headers = Object.fromEntries(new Headers(init?.headers).entries());
-    const response = await lightRequest(url, { method: init?.method ?? 'GET', headers, ...(body === undefined ? {} : { body }), timeoutMs }, agents);
+    const response = await lightRequest(
+      url,
+      { method: init?.method ?? 'GET', headers, ...(body === undefined ? {} : { body }), timeoutMs },
+      agents,
+    );
     const empty = response.bytes.length === 0 || response.status === 204 || response.status === 304;
     const contentType = response.header('content-type');
-    return new Response(empty ? null : response.bytes, { status: response.status, headers: contentType ? { 'content-type': contentType } : {} });
+    return new Response(empty ? null : response.bytes, {
+      status: response.status,
+      headers: contentType ? { 'content-type': contentType } : {},
+    });
   };
   return light as typeof fetch;
 }

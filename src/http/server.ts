@@ -14,7 +14,10 @@ export function createHttpServer(routes: Route[], logger: Logger): Server {
     void dispatch(req, res).catch((error: unknown) => {
       const errorId = randomUUID().slice(0, 8);
       logger.error({ err: error, errorId, path: req.url }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: `Something went wrong on our side (error id ${errorId}).` } });
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          error: { code: 'internal', message: `Something went wrong on our side (error id ${errorId}).` },
+        });
       else res.end();
     });
   });
@@ -29,7 +32,9 @@ export function createHttpServer(routes: Route[], logger: Logger): Server {
     }
     if ('allowed' in match) {
       res.setHeader('Allow', match.allowed.join(', '));
-      sendJson(res, 405, { error: { code: 'method_not_allowed', message: `Use ${match.allowed.join(' or ')} for ${url.pathname}.` } });
+      sendJson(res, 405, {
+        error: { code: 'method_not_allowed', message: `Use ${match.allowed.join(' or ')} for ${url.pathname}.` },
+      });
       return;
     }
     const { route, params } = match;
@@ -58,7 +63,12 @@ export function createHttpServer(routes: Route[], logger: Logger): Server {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = body === undefined ? '' : JSON.stringify(body);
   res.writeHead(status, {
     ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),

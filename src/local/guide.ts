@@ -1,5 +1,10 @@
 /** The walk-through printed when local mode is ready (the README's "Try it locally" section tells the same story). */
-export function localGuide(urls: { serviceUrl: string; freshdeskUrl: string; xurrentUrl: string; playgroundUrl: string | null }): string {
+export function localGuide(urls: {
+  serviceUrl: string;
+  freshdeskUrl: string;
+  xurrentUrl: string;
+  playgroundUrl: string | null;
+}): string {
   const port = new URL(urls.serviceUrl).port;
   const globex = `http://localhost:${port}/i/globex`;
   const open = urls.playgroundUrl

@@ -29,9 +29,27 @@ export interface LocalMode {
 
 /** Sample tickets of the simulated Freshdesk (its state lives in memory, so they are re-seeded at every start). */
 const sampleTickets = [
-  { subject: 'VPN drops every 10 minutes', description: '<p>Since Monday the VPN client disconnects.</p>', status: 2, priority: 2, email: 'pat@acme.example' },
-  { subject: 'New laptop for Jordan', description: '<p>Starting on the 1st.</p>', status: 3, priority: 1, email: 'jordan@acme.example' },
-  { subject: 'Printer on floor 3 jams', description: '<p>Tray 2 again.</p>', status: 2, priority: 3, email: 'sam@acme.example' },
+  {
+    subject: 'VPN drops every 10 minutes',
+    description: '<p>Since Monday the VPN client disconnects.</p>',
+    status: 2,
+    priority: 2,
+    email: 'pat@acme.example',
+  },
+  {
+    subject: 'New laptop for Jordan',
+    description: '<p>Starting on the 1st.</p>',
+    status: 3,
+    priority: 1,
+    email: 'jordan@acme.example',
+  },
+  {
+    subject: 'Printer on floor 3 jams',
+    description: '<p>Tray 2 again.</p>',
+    status: 2,
+    priority: 3,
+    email: 'sam@acme.example',
+  },
 ];
 
 /**
@@ -39,10 +57,18 @@ const sampleTickets = [
  * as "acme" (Freshdesk) and "globex" (Xurrent), their webhooks pointed at this node, and the Microsoft 365 Agents
  * Playground talking to our loopback-only Teams endpoint. Called by main.ts only when no chat credentials are set.
  */
-export async function startLocalMode(input: { service: RunningService; settings: LocalSettings; logger: Logger; dataDir: string }): Promise<LocalMode> {
+export async function startLocalMode(input: {
+  service: RunningService;
+  settings: LocalSettings;
+  logger: Logger;
+  dataDir: string;
+}): Promise<LocalMode> {
   const { service, settings, logger } = input;
   const deps = service.deps;
-  const freshdesk = await startFreshdeskSimulator({ port: settings.freshdeskPort, apiKey: LOCAL_CREDENTIALS.freshdeskApiKey });
+  const freshdesk = await startFreshdeskSimulator({
+    port: settings.freshdeskPort,
+    apiKey: LOCAL_CREDENTIALS.freshdeskApiKey,
+  });
   const xurrent = await startXurrentSimulator({
     port: settings.xurrentPort,
     token: LOCAL_CREDENTIALS.xurrentToken,
@@ -61,10 +87,26 @@ export async function startLocalMode(input: { service: RunningService; settings:
   try {
     for (const ticket of sampleTickets) freshdesk.addTicket(ticket);
 
-    await ensureInstance(service, { slug: 'acme', name: 'Acme', platform: 'freshdesk', baseUrl: freshdesk.url, credentials: { kind: 'apiKey', apiKey: freshdesk.apiKey } }, logger);
     await ensureInstance(
       service,
-      { slug: 'globex', name: 'Globex', platform: 'xurrent', baseUrl: xurrent.url, credentials: { kind: 'token', token: xurrent.token, account: xurrent.account } },
+      {
+        slug: 'acme',
+        name: 'Acme',
+        platform: 'freshdesk',
+        baseUrl: freshdesk.url,
+        credentials: { kind: 'apiKey', apiKey: freshdesk.apiKey },
+      },
+      logger,
+    );
+    await ensureInstance(
+      service,
+      {
+        slug: 'globex',
+        name: 'Globex',
+        platform: 'xurrent',
+        baseUrl: xurrent.url,
+        credentials: { kind: 'token', token: xurrent.token, account: xurrent.account },
+      },
       logger,
     );
 
@@ -84,7 +126,9 @@ export async function startLocalMode(input: { service: RunningService; settings:
       await prepareTenant(service, playgroundUrl, logger);
     }
     logger.info({ freshdesk: freshdesk.url, xurrent: xurrent.url, playground: playgroundUrl }, 'local mode is ready');
-    process.stdout.write(localGuide({ serviceUrl: service.url, freshdeskUrl: freshdesk.url, xurrentUrl: xurrent.url, playgroundUrl }));
+    process.stdout.write(
+      localGuide({ serviceUrl: service.url, freshdeskUrl: freshdesk.url, xurrentUrl: xurrent.url, playgroundUrl }),
+    );
     return { freshdesk, xurrent, playgroundUrl, close };
   } catch (error) {
     await close();
@@ -95,7 +139,11 @@ export async function startLocalMode(input: { service: RunningService; settings:
 type Registration = Parameters<typeof registerInstance>[1];
 
 /** Registers the instance once; on a later start reuses it, pointing it at the simulator's URL if that changed. */
-async function ensureInstance(service: RunningService, input: Omit<Registration, 'actor'>, logger: Logger): Promise<void> {
+async function ensureInstance(
+  service: RunningService,
+  input: Omit<Registration, 'actor'>,
+  logger: Logger,
+): Promise<void> {
   const deps = service.deps;
   const existing = findInstanceRow(deps.db, input.slug!);
   if (!existing) {
@@ -105,26 +153,45 @@ async function ensureInstance(service: RunningService, input: Omit<Registration,
   }
   if (existing.baseUrl !== input.baseUrl) {
     deps.db.update(instances).set({ baseUrl: input.baseUrl }).where(eq(instances.id, existing.id)).run();
-    logger.info({ instance: input.slug, baseUrl: input.baseUrl }, 'local mode moved the instance to the simulator\'s new URL');
+    logger.info(
+      { instance: input.slug, baseUrl: input.baseUrl },
+      "local mode moved the instance to the simulator's new URL",
+    );
   }
 }
 
 /** Starts the Agents Playground against our Teams endpoint: loopback only, no telemetry, no browser. */
-async function startPlayground(serviceUrl: string, port: number, dataDir: string, logger: Logger): Promise<{ child: ChildProcess; url: string }> {
+async function startPlayground(
+  serviceUrl: string,
+  port: number,
+  dataDir: string,
+  logger: Logger,
+): Promise<{ child: ChildProcess; url: string }> {
   const require = createRequire(import.meta.url);
   const cli = join(dirname(require.resolve('@microsoft/m365agentsplayground/package.json')), 'cli.js');
   const dir = resolve(dataDir, 'playground');
   mkdirSync(dir, { recursive: true });
   const preload = join(dirname(fileURLToPath(import.meta.url)), 'loopback-only.mjs');
   const endpoint = `http://127.0.0.1:${new URL(serviceUrl).port}/api/messages`;
-  const child = spawn(process.execPath, ['--import', preload, cli, '-e', endpoint, '-c', 'msteams', '--disable-telemetry', '-p', String(port)], {
-    cwd: dir,
-    env: { ...process.env, TEAMSAPPTESTER_BROWSER: 'none', M365_AGENTS_PLAYGROUND_LOGFILE: join(dir, 'playground.log') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', preload, cli, '-e', endpoint, '-c', 'msteams', '--disable-telemetry', '-p', String(port)],
+    {
+      cwd: dir,
+      env: {
+        ...process.env,
+        TEAMSAPPTESTER_BROWSER: 'none',
+        M365_AGENTS_PLAYGROUND_LOGFILE: join(dir, 'playground.log'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   await new Promise<void>((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the Agents Playground did not start within 30 s: ${output.slice(-500)}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`the Agents Playground did not start within 30 s: ${output.slice(-500)}`)),
+      30_000,
+    );
     child.stdout!.on('data', (chunk: Buffer) => {
       output += String(chunk);
       if (output.includes(`Listening on ${port}`)) {
@@ -151,7 +218,8 @@ async function prepareTenant(service: RunningService, playgroundUrl: string, log
   const res = await fetch(`${playgroundUrl}/_internal/v1/testConfig`);
   const { config } = (await res.json()) as { config: { tenantId: string; teams: { channels: { id: string }[] }[] } };
   const ref = { platform: 'teams' as const, tenantId: config.tenantId };
-  if (!findWorkspaceInstance(service.deps, ref)) linkWorkspace(service.deps, { ...ref, instance: 'acme', actor: ACTOR });
+  if (!findWorkspaceInstance(service.deps, ref))
+    linkWorkspace(service.deps, { ...ref, instance: 'acme', actor: ACTOR });
   const channel = config.teams[0]?.channels[0]?.id;
   if (channel) {
     const installed = await fetch(`${playgroundUrl}/_debug/conversation/${encodeURIComponent(channel)}/installation`, {
@@ -160,6 +228,7 @@ async function prepareTenant(service: RunningService, playgroundUrl: string, log
       body: '{}',
     });
     await installed.text();
-    if (!installed.ok) logger.warn({ status: installed.status }, 'the Playground did not install DeskBridge into its team');
+    if (!installed.ok)
+      logger.warn({ status: installed.status }, 'the Playground did not install DeskBridge into its team');
   }
 }

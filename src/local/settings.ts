@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 
-const port = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535');
+const port = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
 
 const localEnv = z.object({
   LOCAL_MODE: z.enum(['auto', 'off'], { error: 'must be auto or off' }).default('auto'),

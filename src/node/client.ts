@@ -46,7 +46,10 @@ export class NodeClient implements RemoteNodes {
     const body = await this.#request(instanceUrl, { method: 'GET' }, `the destination instance URL ${instanceUrl}`);
     const parsed = instanceInfoSchema.safeParse(body);
     if (!parsed.success) {
-      throw new DomainError('remote_error', `${instanceUrl} answered, but not as a DeskBridge instance. Check the URL: it looks like https://host/i/name.`);
+      throw new DomainError(
+        'remote_error',
+        `${instanceUrl} answered, but not as a DeskBridge instance. Check the URL: it looks like https://host/i/name.`,
+      );
     }
     return parsed.data;
   }
@@ -58,7 +61,8 @@ export class NodeClient implements RemoteNodes {
       `the inviting DeskBridge at ${nodeUrl}`,
     );
     const parsed = acceptResultSchema.safeParse(body);
-    if (!parsed.success) throw new DomainError('remote_error', `The inviting DeskBridge at ${nodeUrl} gave an answer we could not read.`);
+    if (!parsed.success)
+      throw new DomainError('remote_error', `The inviting DeskBridge at ${nodeUrl} gave an answer we could not read.`);
     return parsed.data;
   }
 
@@ -72,10 +76,20 @@ export class NodeClient implements RemoteNodes {
   ): Promise<T> {
     const path = `/v1/connections/${encodeURIComponent(connection.remoteConnectionId)}${pathAfterConnection}`;
     const text = body === undefined ? '' : JSON.stringify(body);
-    const headers = signedHeaders(connection.key, { method, path, body: text, timestamp: this.#clock().getTime(), idempotencyKey: randomUUID() });
+    const headers = signedHeaders(connection.key, {
+      method,
+      path,
+      body: text,
+      timestamp: this.#clock().getTime(),
+      idempotencyKey: randomUUID(),
+    });
     const result = await this.#request(
       `${connection.nodeUrl}${path}`,
-      { method, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: text }) },
+      {
+        method,
+        headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: text }),
+      },
       `the other DeskBridge at ${connection.nodeUrl}`,
     );
     return schema ? schema.parse(result) : (result as T);
@@ -84,7 +98,11 @@ export class NodeClient implements RemoteNodes {
   async #request(url: string, init: RequestInit, what: string): Promise<unknown> {
     let response: Response;
     try {
-      response = await this.#fetch(url, { ...init, headers: { accept: 'application/json', ...init.headers }, signal: AbortSignal.timeout(this.#timeoutMs) });
+      response = await this.#fetch(url, {
+        ...init,
+        headers: { accept: 'application/json', ...init.headers },
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
     } catch (error) {
       const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
       throw new DomainError(

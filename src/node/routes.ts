@@ -1,7 +1,12 @@
 import type { AppDeps } from '../app/deps.ts';
 import { acceptHandshakeSchema, completeInvitation } from '../app/accept-invitation.ts';
 import { publicInstanceInfo } from '../app/instances.ts';
-import { authenticateNodeRequest, connectionHealth, messageBatchSchema, receiveMessages } from '../app/node-requests.ts';
+import {
+  authenticateNodeRequest,
+  connectionHealth,
+  messageBatchSchema,
+  receiveMessages,
+} from '../app/node-requests.ts';
 import { messagesAfter } from '../app/sync-messages.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { JsonRoute, RequestContext } from '../http/router.ts';
@@ -51,7 +56,8 @@ export function nodeProtocolRoutes(deps: AppDeps): JsonRoute[] {
       handle: (ctx) => {
         const row = authenticate(ctx);
         const after = Number(ctx.query.get('after') ?? '0');
-        if (!Number.isSafeInteger(after) || after < 0) throw new DomainError('invalid_input', 'after must be a message id (a whole number, 0 or more).');
+        if (!Number.isSafeInteger(after) || after < 0)
+          throw new DomainError('invalid_input', 'after must be a message id (a whole number, 0 or more).');
         return { status: 200, body: messagesAfter(deps, row, after) };
       },
     },

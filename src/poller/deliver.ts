@@ -52,7 +52,9 @@ export class NotificationSender {
         const channelKey = `${notice.platform}:${notice.channelId}`;
         let result: SendResult;
         try {
-          result = await this.#notifiers.get(notice.platform)!.send({ tenantId: notice.tenantId, channelId: notice.channelId }, notice.message);
+          result = await this.#notifiers
+            .get(notice.platform)!
+            .send({ tenantId: notice.tenantId, channelId: notice.channelId }, notice.message);
         } catch (error) {
           result = { kind: 'failed', error: error instanceof Error ? error.message : String(error), permanent: false };
         }
@@ -62,15 +64,29 @@ export class NotificationSender {
           this.#lastSent.set(channelKey, at);
           report.sent++;
         } else if (result.kind === 'retry-after') {
-          postponeNotice(this.deps, notice.id, { at: new Date(at + result.ms), error: `rate limited: retry after ${result.ms} ms`, countAttempt: false });
-          this.deps.logger.info({ channel: notice.channelId, retryAfterMs: result.ms }, 'notice rate limited; this channel waits');
+          postponeNotice(this.deps, notice.id, {
+            at: new Date(at + result.ms),
+            error: `rate limited: retry after ${result.ms} ms`,
+            countAttempt: false,
+          });
+          this.deps.logger.info(
+            { channel: notice.channelId, retryAfterMs: result.ms },
+            'notice rate limited; this channel waits',
+          );
           report.waiting++;
         } else if (result.permanent || notice.attempts + 1 >= (this.options.maxAttempts ?? 10)) {
           markNoticeFailed(this.deps, notice.id, result.error);
-          this.deps.logger.warn({ channel: notice.channelId, noticeId: notice.id, err: result.error }, 'gave up on a notice');
+          this.deps.logger.warn(
+            { channel: notice.channelId, noticeId: notice.id, err: result.error },
+            'gave up on a notice',
+          );
           report.failed++;
         } else {
-          const delay = retryDelayMs(notice.attempts + 1, this.options.retryBaseMs ?? 5000, this.options.retryMaxMs ?? 600_000);
+          const delay = retryDelayMs(
+            notice.attempts + 1,
+            this.options.retryBaseMs ?? 5000,
+            this.options.retryMaxMs ?? 600_000,
+          );
           postponeNotice(this.deps, notice.id, { at: new Date(at + delay), error: result.error, countAttempt: true });
           report.waiting++;
         }

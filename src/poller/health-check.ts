@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { eq } from 'drizzle-orm';
 import { instances } from '../../db/schema.ts';
-import { activeSince, connectionsToCheck, recordHealthCheck, syncFacts, type HealthCheckResult, type HealthTransition } from '../app/connection-health.ts';
+import {
+  activeSince,
+  connectionsToCheck,
+  recordHealthCheck,
+  syncFacts,
+  type HealthCheckResult,
+  type HealthTransition,
+} from '../app/connection-health.ts';
 import type { AppDeps } from '../app/deps.ts';
 import type { ConnectionRow } from '../app/store/connections.ts';
 import { helpdeskTarget, type InstanceRow } from '../app/store/instances.ts';
@@ -60,7 +67,12 @@ function message(error: unknown): string {
  * credentials (once per instance per cycle), and the sync engine's own view: failing sends, a stuck queue, errors
  * that block the whole connection. Any problem fails the check; they are reported together.
  */
-async function checkConnection(deps: AppDeps, row: ConnectionRow, options: HealthCheckOptions, helpdeskChecks: Map<string, Promise<string | null>>): Promise<HealthCheckResult> {
+async function checkConnection(
+  deps: AppDeps,
+  row: ConnectionRow,
+  options: HealthCheckOptions,
+  helpdeskChecks: Map<string, Promise<string | null>>,
+): Promise<HealthCheckResult> {
   const now = deps.clock();
   const problems: string[] = [];
   let remoteStatus: string | null = null;
@@ -75,7 +87,11 @@ async function checkConnection(deps: AppDeps, row: ConnectionRow, options: Healt
   } else if (row.remoteNodeUrl && row.remoteConnectionId && row.keyEnc) {
     try {
       const key = Buffer.from(deps.secrets.open(row.keyEnc), 'base64');
-      const answer = await options.probe.remoteStatus({ key, nodeUrl: row.remoteNodeUrl, remoteConnectionId: row.remoteConnectionId });
+      const answer = await options.probe.remoteStatus({
+        key,
+        nodeUrl: row.remoteNodeUrl,
+        remoteConnectionId: row.remoteConnectionId,
+      });
       remoteStatus = answer.status;
     } catch (error) {
       problems.push(`The other node does not answer: ${message(error)}`);
@@ -100,12 +116,20 @@ async function checkConnection(deps: AppDeps, row: ConnectionRow, options: Healt
   if (helpdeskProblem) problems.push(helpdeskProblem);
 
   if (facts.failedAttempts > 0 && facts.failingSince) {
-    problems.push(`Sync has been failing since ${facts.failingSince.toISOString()}${facts.lastFailure ? `: ${facts.lastFailure}` : ''}`);
+    problems.push(
+      `Sync has been failing since ${facts.failingSince.toISOString()}${facts.lastFailure ? `: ${facts.lastFailure}` : ''}`,
+    );
   }
-  if (facts.oldestQueuedAt && now.getTime() - facts.oldestQueuedAt.getTime() > (options.staleQueueMs ?? DEFAULT_STALE_QUEUE_MS)) {
-    problems.push(`${facts.queuedMessages} message(s) are waiting to be delivered since ${facts.oldestQueuedAt.toISOString()}`);
+  if (
+    facts.oldestQueuedAt &&
+    now.getTime() - facts.oldestQueuedAt.getTime() > (options.staleQueueMs ?? DEFAULT_STALE_QUEUE_MS)
+  ) {
+    problems.push(
+      `${facts.queuedMessages} message(s) are waiting to be delivered since ${facts.oldestQueuedAt.toISOString()}`,
+    );
   }
-  if (facts.openConnectionErrors > 0) problems.push(`${facts.openConnectionErrors} unresolved error(s) block the connection`);
+  if (facts.openConnectionErrors > 0)
+    problems.push(`${facts.openConnectionErrors} unresolved error(s) block the connection`);
 
   return problems.length === 0 ? { ok: true, remoteStatus } : { ok: false, problem: problems.join('; '), remoteStatus };
 }

@@ -102,9 +102,17 @@ export class Poller {
 
   /** Takes or renews the lease; true while this process is the one that polls. */
   renewLease(): boolean {
-    const leader = acquireLease(this.deps.db, { name: POLLER_LEASE, holder: this.holder, ttlMs: this.options.config.leaseMs, now: this.deps.clock() });
+    const leader = acquireLease(this.deps.db, {
+      name: POLLER_LEASE,
+      holder: this.holder,
+      ttlMs: this.options.config.leaseMs,
+      now: this.deps.clock(),
+    });
     if (leader !== this.#leader) {
-      this.deps.logger.info({ holder: this.holder }, leader ? 'took the poller lease: this process runs the poller' : 'lost the poller lease');
+      this.deps.logger.info(
+        { holder: this.holder },
+        leader ? 'took the poller lease: this process runs the poller' : 'lost the poller lease',
+      );
     }
     this.#leader = leader;
     return leader;
@@ -115,7 +123,9 @@ export class Poller {
     this.#running = true;
     const { config } = this.options;
     const schedule = (name: JobName, expression: string, run: () => unknown) => {
-      this.#tasks.push(cron.schedule(expression, () => this.#runJob(name, run), { name: `deskbridge-${name}`, noOverlap: true }));
+      this.#tasks.push(
+        cron.schedule(expression, () => this.#runJob(name, run), { name: `deskbridge-${name}`, noOverlap: true }),
+      );
     };
     schedule('health', config.healthCron, () => this.runHealthCheck());
     schedule('expiry', config.expiryCron, () => this.runExpiry());
@@ -151,14 +161,27 @@ export class Poller {
     const started = performance.now();
     try {
       const result = await run();
-      this.deps.logger.info({ job: name, holder: this.holder, pid: process.pid, ms: Math.round(performance.now() - started), result: summary(result) }, 'poller job ran');
+      this.deps.logger.info(
+        {
+          job: name,
+          holder: this.holder,
+          pid: process.pid,
+          ms: Math.round(performance.now() - started),
+          result: summary(result),
+        },
+        'poller job ran',
+      );
     } catch (error) {
       this.deps.logger.error({ err: error, job: name }, 'poller job failed');
     }
   }
 
   #logTransitions(transitions: HealthTransition[]): void {
-    for (const t of transitions) this.deps.logger.info({ connectionId: t.connectionId, from: t.from, to: t.to, reason: t.reason }, 'connection status changed');
+    for (const t of transitions)
+      this.deps.logger.info(
+        { connectionId: t.connectionId, from: t.from, to: t.to, reason: t.reason },
+        'connection status changed',
+      );
   }
 
   async stop(): Promise<void> {

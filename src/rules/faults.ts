@@ -28,7 +28,14 @@ export type FaultKind =
   | 'call_depth'
   | 'nesting';
 
-const limitKinds: ReadonlySet<FaultKind> = new Set(['steps', 'time', 'string_size', 'collection_size', 'call_depth', 'nesting']);
+const limitKinds: ReadonlySet<FaultKind> = new Set([
+  'steps',
+  'time',
+  'string_size',
+  'collection_size',
+  'call_depth',
+  'nesting',
+]);
 
 export class ScriptFault extends Error {
   constructor(

@@ -105,11 +105,17 @@ function mergeItems(
 }
 
 function mergeComments(args: Value[]): Value {
-  if (args.length < 2 || args.length > 3) throw scriptError('mergeComments(entity, replica[, closure]) takes 2 or 3 arguments', 'missing_method', 'MissingMethodException');
+  if (args.length < 2 || args.length > 3)
+    throw scriptError(
+      'mergeComments(entity, replica[, closure]) takes 2 or 3 arguments',
+      'missing_method',
+      'MissingMethodException',
+    );
   const entity = recordArg(args[0] as Value, 'mergeComments: the first argument');
   const replica = recordArg(args[1] as Value, 'mergeComments: the second argument');
   const transform = args[2] instanceof GClosure ? args[2] : null;
-  if (args.length === 3 && transform === null) throw scriptError('mergeComments: the third argument must be a closure', 'type_error', 'IllegalArgumentException');
+  if (args.length === 3 && transform === null)
+    throw scriptError('mergeComments: the third argument must be a closure', 'type_error', 'IllegalArgumentException');
   const local = listArg(entity.f.get('comments') ?? null, 'entity.comments');
   const remoteValue = replica.f.get('comments') ?? null;
   if (remoteValue === null) return [...local];
@@ -123,14 +129,26 @@ function mergeComments(args: Value[]): Value {
       return r instanceof GRecord && r.type === commentType ? r : copy;
     }
     const author = field(field(rc, 'author'), 'displayName');
-    if (author !== null) copy.f.set('body', `${groovyToString(author)} commented: ${groovyToString(field(rc, 'body') ?? '')}`);
+    if (author !== null)
+      copy.f.set('body', `${groovyToString(author)} commented: ${groovyToString(field(rc, 'body') ?? '')}`);
     return copy;
   };
-  return mergeItems(local, remote, commentType, prepare, (a, b) => field(a, 'body') === field(b, 'body') && field(a, 'internal') === field(b, 'internal'));
+  return mergeItems(
+    local,
+    remote,
+    commentType,
+    prepare,
+    (a, b) => field(a, 'body') === field(b, 'body') && field(a, 'internal') === field(b, 'internal'),
+  );
 }
 
 function mergeAttachments(args: Value[]): Value {
-  if (args.length !== 2) throw scriptError('mergeAttachments(entity, replica) takes 2 arguments', 'missing_method', 'MissingMethodException');
+  if (args.length !== 2)
+    throw scriptError(
+      'mergeAttachments(entity, replica) takes 2 arguments',
+      'missing_method',
+      'MissingMethodException',
+    );
   const entity = recordArg(args[0] as Value, 'mergeAttachments: the first argument');
   const replica = recordArg(args[1] as Value, 'mergeAttachments: the second argument');
   const local = listArg(entity.f.get('attachments') ?? null, 'entity.attachments');
@@ -143,11 +161,18 @@ function mergeAttachments(args: Value[]): Value {
     const linked = local.some((a) => idText(field(a, 'remoteId')) === idText(field(ra, 'id')));
     return linked || h === null || !hashes.has(h);
   });
-  return mergeItems(local, remote, attachmentType, (ra) => copyRecord(ra, attachmentType), (a, b) => field(a, 'hash') === field(b, 'hash') && field(a, 'filename') === field(b, 'filename'));
+  return mergeItems(
+    local,
+    remote,
+    attachmentType,
+    (ra) => copyRecord(ra, attachmentType),
+    (a, b) => field(a, 'hash') === field(b, 'hash') && field(a, 'filename') === field(b, 'filename'),
+  );
 }
 
 function addComment(args: Value[]): Value {
-  if (args.length !== 2) throw scriptError('addComment(body, comments) takes 2 arguments', 'missing_method', 'MissingMethodException');
+  if (args.length !== 2)
+    throw scriptError('addComment(body, comments) takes 2 arguments', 'missing_method', 'MissingMethodException');
   const comment = constructObject('Comment', []) as GRecord;
   comment.f.set('body', groovyToString(args[0] as Value));
   return [...listArg(args[1] as Value, 'addComment: comments'), comment];
@@ -206,33 +231,61 @@ const logMethod =
   };
 
 const sharedHelpers: [string, Value][] = [
-  ['commentHelper', helper('commentHelper', [['mergeComments', mergeComments], ['addComment', addComment]])],
+  [
+    'commentHelper',
+    helper('commentHelper', [
+      ['mergeComments', mergeComments],
+      ['addComment', addComment],
+    ]),
+  ],
   ['attachmentHelper', helper('attachmentHelper', [['mergeAttachments', mergeAttachments]])],
   [
     'nodeHelper',
     helper('nodeHelper', [
       ['getStatus', (a) => lookup('status', a[0] ?? null)],
       ['getPriority', (a) => lookup('priority', a[0] ?? null)],
-      ['getUserByEmail', (a) => {
-        const email = a[0] === null || a[0] === undefined ? '' : groovyToString(a[0]);
-        const user = host().userByEmail?.(email) ?? null;
-        if (!user) return null;
-        return new GRecord(userType, new Map<string, Value>([['id', user.id], ['email', user.email], ['displayName', user.displayName]]));
-      }],
+      [
+        'getUserByEmail',
+        (a) => {
+          const email = a[0] === null || a[0] === undefined ? '' : groovyToString(a[0]);
+          const user = host().userByEmail?.(email) ?? null;
+          if (!user) return null;
+          return new GRecord(
+            userType,
+            new Map<string, Value>([
+              ['id', user.id],
+              ['email', user.email],
+              ['displayName', user.displayName],
+            ]),
+          );
+        },
+      ],
       ['stripHtml', stripHtml],
     ]),
   ],
   [
     'debug',
     helper('debug', [
-      ['error', (a) => {
-        // debug.error stops the sync with the script's own message, as in Exalate; a script cannot catch it.
-        throw new ScriptFault(a.map((x) => groovyToString(x)).join(' '), 'debug', R.line, R.col);
-      }],
+      [
+        'error',
+        (a) => {
+          // debug.error stops the sync with the script's own message, as in Exalate; a script cannot catch it.
+          throw new ScriptFault(a.map((x) => groovyToString(x)).join(' '), 'debug', R.line, R.col);
+        },
+      ],
       ['info', logMethod('info')],
     ]),
   ],
-  ['log', helper('log', [['debug', logMethod('debug')], ['info', logMethod('info')], ['warn', logMethod('warn')], ['error', logMethod('error')], ['trace', logMethod('debug')]])],
+  [
+    'log',
+    helper('log', [
+      ['debug', logMethod('debug')],
+      ['info', logMethod('info')],
+      ['warn', logMethod('warn')],
+      ['error', logMethod('error')],
+      ['trace', logMethod('debug')],
+    ]),
+  ],
 ];
 
 const statusResolver: OptionResolver = {
@@ -251,7 +304,9 @@ export function makeHelpers(platform: Platform, lookups: NodeLookups, log: LogSi
   const context: HostContext = {
     platform,
     statuses: lookups.statuses?.length ? [...statusTable[platform], ...lookups.statuses] : statusTable[platform],
-    priorities: lookups.priorities?.length ? [...priorityTable[platform], ...lookups.priorities] : priorityTable[platform],
+    priorities: lookups.priorities?.length
+      ? [...priorityTable[platform], ...lookups.priorities]
+      : priorityTable[platform],
     userByEmail: lookups.userByEmail,
     log,
     options: statusResolver,

@@ -59,7 +59,12 @@ export interface RunOptions {
 
 function internalError(e: unknown): DomainError {
   const message = e instanceof Error ? e.message : String(e);
-  return new DomainError('script_error', `Script error: internal interpreter error (${message})`, { line: 0, column: 0, kind: 'internal', summary: message });
+  return new DomainError('script_error', `Script error: internal interpreter error (${message})`, {
+    line: 0,
+    column: 0,
+    kind: 'internal',
+    summary: message,
+  });
 }
 
 function toDomainError(e: unknown, source: string): DomainError {
@@ -67,7 +72,12 @@ function toDomainError(e: unknown, source: string): DomainError {
   if (e instanceof ScriptFault) return faultToDomainError(e, source);
   // A native stack overflow can only come from something the depth counters did not see; it still ends cleanly.
   if (e instanceof RangeError && /call stack/i.test(e.message)) {
-    return new DomainError('limit_exceeded', 'Script stopped: calls or values are nested too deeply', { line: 0, column: 0, kind: 'call_depth', summary: 'calls or values are nested too deeply' });
+    return new DomainError('limit_exceeded', 'Script stopped: calls or values are nested too deeply', {
+      line: 0,
+      column: 0,
+      kind: 'call_depth',
+      summary: 'calls or values are nested too deeply',
+    });
   }
   return internalError(e);
 }
@@ -87,7 +97,13 @@ export function checkScript(source: string): ScriptProblem[] {
     return [];
   } catch (e) {
     const d = e instanceof DomainError ? e : toDomainError(e, source);
-    const details = (d.details ?? {}) as { line?: number; column?: number; kind?: string; summary?: string; snippet?: string };
+    const details = (d.details ?? {}) as {
+      line?: number;
+      column?: number;
+      kind?: string;
+      summary?: string;
+      snippet?: string;
+    };
     return [
       {
         line: details.line ?? 0,
@@ -147,7 +163,12 @@ function compiled(script: string | CompiledScript): CompiledScript {
   return typeof script === 'string' ? defaultScriptCache.get(script) : script;
 }
 
-function runCompiled(script: CompiledScript, globals: Map<string, Value>, options: RunOptions, host: unknown = null): void {
+function runCompiled(
+  script: CompiledScript,
+  globals: Map<string, Value>,
+  options: RunOptions,
+  host: unknown = null,
+): void {
   const limits = options.limits ? { ...defaultLimits, ...options.limits } : defaultLimits;
   const state = newRunState(limits, globals, options.print ?? (() => {}), options.now ?? (() => Date.now()));
   state.host = host;
@@ -180,7 +201,10 @@ export function runOutgoing(input: OutgoingInput): Replica {
   let result: Replica | null = null;
   const globals = new Map<string, Value>(helpers.globals);
   try {
-    const entity = entityRecord(input.entity.platform === platform ? input.entity : { ...input.entity, platform }, entityType(platform, currentOptions));
+    const entity = entityRecord(
+      input.entity.platform === platform ? input.entity : { ...input.entity, platform },
+      entityType(platform, currentOptions),
+    );
     globals.set('entity', entity);
     globals.set('issue', entity);
     globals.set('replica', replica);
@@ -212,14 +236,24 @@ export interface IncomingInput extends RunOptions {
 export function runIncoming(input: IncomingInput): Entity {
   const script = compiled(input.script);
   if (input.entity === null && !input.firstSync) {
-    throw new DomainError('invalid_input', 'runIncoming needs the local entity unless this is the first sync (firstSync: true)');
+    throw new DomainError(
+      'invalid_input',
+      'runIncoming needs the local entity unless this is the first sync (firstSync: true)',
+    );
   }
   const platform = input.platform;
   const helpers = makeHelpers(platform, input.lookups ?? {}, input.log ?? (() => {}));
   const globals = new Map<string, Value>(helpers.globals);
   let entity: GRecord;
   try {
-    entity = entityRecord(input.entity ? (input.entity.platform === platform ? input.entity : { ...input.entity, platform }) : blankEntity(platform), entityType(platform, currentOptions));
+    entity = entityRecord(
+      input.entity
+        ? input.entity.platform === platform
+          ? input.entity
+          : { ...input.entity, platform }
+        : blankEntity(platform),
+      entityType(platform, currentOptions),
+    );
     globals.set('entity', entity);
     globals.set('issue', entity);
     globals.set('replica', replicaRecord(input.replica));

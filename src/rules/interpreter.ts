@@ -45,7 +45,14 @@ import {
   suggest,
   type ScriptMethodImpl,
 } from './runtime.ts';
-import { forbiddenGlobalMessage, forbiddenGlobals, forbiddenMemberMessage, forbiddenMembers, newableClasses, newableNames } from './sandbox.ts';
+import {
+  forbiddenGlobalMessage,
+  forbiddenGlobals,
+  forbiddenMemberMessage,
+  forbiddenMembers,
+  newableClasses,
+  newableNames,
+} from './sandbox.ts';
 import {
   GClassRef,
   GClosure,
@@ -145,7 +152,12 @@ function exceptionMatches(javaType: string, wanted: string): boolean {
   return false;
 }
 
-function compileFault(message: string, pos: Pos, kind: 'syntax' | 'forbidden' = 'syntax', suggestions: string[] = []): ScriptFault {
+function compileFault(
+  message: string,
+  pos: Pos,
+  kind: 'syntax' | 'forbidden' = 'syntax',
+  suggestions: string[] = [],
+): ScriptFault {
   return new ScriptFault(message, kind, pos.line, pos.col, suggestions);
 }
 
@@ -163,7 +175,11 @@ export function callClosure(c: GClosure, args: Value[]): Value {
 function callValue(callee: Value, args: Value[], name: string): Value {
   if (callee instanceof GClosure) return callee.call(args);
   if (callee === null) throw scriptError(`Cannot call ${name}(): it is null`, 'null_pointer', 'NullPointerException');
-  throw scriptError(`Cannot call ${name}(): it is a ${typeName(callee)}, not a closure`, 'missing_method', 'MissingMethodException');
+  throw scriptError(
+    `Cannot call ${name}(): it is a ${typeName(callee)}, not a closure`,
+    'missing_method',
+    'MissingMethodException',
+  );
 }
 
 const builtinFunctions = ['println', 'print', 'sprintf', 'printf'];
@@ -236,7 +252,11 @@ class Compiler {
       if (implicitIt) {
         if (args.length > 1) {
           R.depth--;
-          throw scriptError(`the closure takes one parameter (it) but was called with ${args.length} arguments`, 'missing_method', 'MissingMethodException');
+          throw scriptError(
+            `the closure takes one parameter (it) but was called with ${args.length} arguments`,
+            'missing_method',
+            'MissingMethodException',
+          );
         }
         frame.v[(first as { slot: number }).slot] = args.length > 0 ? (args[0] as Value) : null;
       } else {
@@ -279,7 +299,10 @@ class Compiler {
     for (const b of blocks) {
       if (b.has(name)) throw compileFault(`the variable '${name}' is already declared in this scope`, pos);
     }
-    const info: VarInfo = { slot: this.fn.slots++, type: type && type.name !== 'def' && type.name !== 'Object' ? type.name : null };
+    const info: VarInfo = {
+      slot: this.fn.slots++,
+      type: type && type.name !== 'def' && type.name !== 'Object' ? type.name : null,
+    };
     (blocks[blocks.length - 1] as Map<string, VarInfo>).set(name, info);
     return info;
   }
@@ -372,7 +395,14 @@ class Compiler {
         const store: Ex =
           init === null
             ? (f) => {
-                f.v[slot] = type === 'int' || type === 'long' ? (type === 'int' ? 0 : new GLong(0n)) : type === 'boolean' ? false : null;
+                f.v[slot] =
+                  type === 'int' || type === 'long'
+                    ? type === 'int'
+                      ? 0
+                      : new GLong(0n)
+                    : type === 'boolean'
+                      ? false
+                      : null;
               }
             : type === null
               ? (f) => {
@@ -394,7 +424,12 @@ class Compiler {
         return (f) => {
           const v = init(f);
           const list = toList(v);
-          if (!list) throw scriptError(`cannot destructure a ${typeName(v)}: def (a, b) = needs a list`, 'type_error', 'ClassCastException');
+          if (!list)
+            throw scriptError(
+              `cannot destructure a ${typeName(v)}: def (a, b) = needs a list`,
+              'type_error',
+              'ClassCastException',
+            );
           slots.forEach((slot, i) => {
             f.v[slot] = i < list.length ? (list[i] as Value) : null;
           });
@@ -509,12 +544,17 @@ class Compiler {
         };
       }
       case 'break':
-        if (this.fn.loops === 0 && this.fn.switches === 0) throw compileFault('break is only allowed inside a loop or a switch (use return to leave a closure)', s);
+        if (this.fn.loops === 0 && this.fn.switches === 0)
+          throw compileFault('break is only allowed inside a loop or a switch (use return to leave a closure)', s);
         return () => {
           R.ctl = CTL_BREAK;
         };
       case 'continue':
-        if (this.fn.loops === 0) throw compileFault('continue is only allowed inside a loop (use return to skip to the next element in each { })', s);
+        if (this.fn.loops === 0)
+          throw compileFault(
+            'continue is only allowed inside a loop (use return to skip to the next element in each { })',
+            s,
+          );
         return () => {
           R.ctl = CTL_CONTINUE;
         };
@@ -524,7 +564,11 @@ class Compiler {
           const v = e(f);
           at(s);
           if (v instanceof GException) throw new ScriptException(v.message ?? v.type, 'thrown', v.type, s.line, s.col);
-          throw scriptError(`only exceptions can be thrown, not a ${typeName(v)}: use throw new Exception("...")`, 'type_error', 'GroovyCastException');
+          throw scriptError(
+            `only exceptions can be thrown, not a ${typeName(v)}: use throw new Exception("...")`,
+            'type_error',
+            'GroovyCastException',
+          );
         };
       }
       case 'try':
@@ -736,7 +780,11 @@ class Compiler {
               at(e);
               if (typeof v === 'number') return ~v;
               if (typeof v === 'string') return pattern(v);
-              throw scriptError(`~ needs a string (a regex) or an integer, not a ${typeName(v)}`, 'type_error', 'MissingMethodException');
+              throw scriptError(
+                `~ needs a string (a regex) or an integer, not a ${typeName(v)}`,
+                'type_error',
+                'MissingMethodException',
+              );
             };
         }
       }
@@ -786,7 +834,12 @@ class Compiler {
       }
       case 'new': {
         const kind = newableClasses.get(e.type.full) ?? newableClasses.get(e.type.name);
-        if (!kind) throw compileFault(`new ${e.type.full}(...) is not allowed in sync rules; only ${newableNames} can be created`, e, 'forbidden');
+        if (!kind)
+          throw compileFault(
+            `new ${e.type.full}(...) is not allowed in sync rules; only ${newableNames} can be created`,
+            e,
+            'forbidden',
+          );
         const args = this.args(e.args);
         return (f) => {
           const a = args(f);
@@ -816,7 +869,12 @@ class Compiler {
       if (v !== undefined) return v;
       at(e);
       if (forbiddenGlobals.has(name)) throw forbidden(forbiddenGlobalMessage(name));
-      throw scriptError(`No such property: ${name}`, 'missing_property', 'MissingPropertyException', suggest(name, [...visible, ...R.globals.keys(), ...methodNames]));
+      throw scriptError(
+        `No such property: ${name}`,
+        'missing_property',
+        'MissingPropertyException',
+        suggest(name, [...visible, ...R.globals.keys(), ...methodNames]),
+      );
     };
   }
 
@@ -878,7 +936,12 @@ class Compiler {
       return (f) => {
         const a = args(f);
         at(e);
-        if (a.length > 1) throw scriptError(`${name}() takes one argument; use ${name}("\${a} \${b}") to print several values`, 'missing_method', 'MissingMethodException');
+        if (a.length > 1)
+          throw scriptError(
+            `${name}() takes one argument; use ${name}("\${a} \${b}") to print several values`,
+            'missing_method',
+            'MissingMethodException',
+          );
         const text = a.length === 0 ? '' : groovyToString(a[0] as Value);
         checkString(text);
         R.print(text + nl);
@@ -897,7 +960,8 @@ class Compiler {
         return text;
       };
     }
-    if (forbiddenGlobals.has(name) || forbiddenMembers.has(name)) throw compileFault(forbiddenGlobalMessage(name), e, 'forbidden');
+    if (forbiddenGlobals.has(name) || forbiddenMembers.has(name))
+      throw compileFault(forbiddenGlobalMessage(name), e, 'forbidden');
     const visible = this.visibleNames();
     const methodNames = [...this.methodDefs.keys()];
     return (f) => {
@@ -905,7 +969,12 @@ class Compiler {
       at(e);
       const g = R.globals.get(name);
       if (g !== undefined) return callValue(g, a, name);
-      throw scriptError(`No such method: ${name}()`, 'missing_method', 'MissingMethodException', suggest(name, [...methodNames, ...builtinFunctions, ...visible, ...R.globals.keys()]));
+      throw scriptError(
+        `No such method: ${name}()`,
+        'missing_method',
+        'MissingMethodException',
+        suggest(name, [...methodNames, ...builtinFunctions, ...visible, ...R.globals.keys()]),
+      );
     };
   }
 
@@ -957,7 +1026,14 @@ class Compiler {
   }
 
   /** A reader and a writer for an assignable expression; objects and indexes are evaluated once. */
-  private lvalue(target: Expr, pos: Pos): { prepare: (f: Frame) => unknown; read: (f: Frame, ref: unknown) => Value; write: (f: Frame, ref: unknown, v: Value) => void } {
+  private lvalue(
+    target: Expr,
+    pos: Pos,
+  ): {
+    prepare: (f: Frame) => unknown;
+    read: (f: Frame, ref: unknown) => Value;
+    write: (f: Frame, ref: unknown, v: Value) => void;
+  } {
     switch (target.k) {
       case 'name': {
         const r = this.resolve(target.name);
@@ -984,7 +1060,11 @@ class Compiler {
           write: (_f, _ref, v) => {
             if (R.protectedGlobals.has(name)) {
               at(pos);
-              throw scriptError(`${name} cannot be replaced; set its properties instead (for example ${name}.summary = ...)`, 'type_error', 'ReadOnlyPropertyException');
+              throw scriptError(
+                `${name} cannot be replaced; set its properties instead (for example ${name}.summary = ...)`,
+                'type_error',
+                'ReadOnlyPropertyException',
+              );
             }
             R.globals.set(name, v);
           },
@@ -1103,7 +1183,8 @@ class Compiler {
       let nv: Value;
       if (typeof old === 'number') nv = (old + delta) | 0;
       else if (old instanceof GLong) nv = longOf(old.v + BigInt(delta));
-      else if (old instanceof GDecimal) nv = delta > 0 ? decimalAdd(old, new GDecimal(1n, 0)) : decimalSub(old, new GDecimal(1n, 0));
+      else if (old instanceof GDecimal)
+        nv = delta > 0 ? decimalAdd(old, new GDecimal(1n, 0)) : decimalSub(old, new GDecimal(1n, 0));
       else if (old === null) throw scriptError(`Cannot ${e.op} null`, 'null_pointer', 'NullPointerException');
       else throw scriptError(`${e.op} needs a number, not a ${typeName(old)}`, 'type_error', 'MissingMethodException');
       lv.write(f, ref, nv);
@@ -1160,7 +1241,8 @@ class Compiler {
         return (f) => {
           const a = l(f);
           const b = r(f);
-          if (typeof a === 'number' && typeof b === 'number') return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : a >= b;
+          if (typeof a === 'number' && typeof b === 'number')
+            return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : a >= b;
           at(e);
           return compare(op, a, b);
         };
@@ -1258,7 +1340,11 @@ function makeRange(from: Value, to: Value, exclusive: boolean, pos: Pos): GRange
   const b = to instanceof GLong ? Number(to.v) : to;
   if (typeof a !== 'number' || typeof b !== 'number' || !Number.isSafeInteger(a) || !Number.isSafeInteger(b)) {
     at(pos);
-    throw scriptError(`ranges need integer bounds, not ${typeName(from)}..${typeName(to)}`, 'type_error', 'IllegalArgumentException');
+    throw scriptError(
+      `ranges need integer bounds, not ${typeName(from)}..${typeName(to)}`,
+      'type_error',
+      'IllegalArgumentException',
+    );
   }
   return new GRange(a, b, exclusive);
 }

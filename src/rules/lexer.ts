@@ -19,16 +19,112 @@ export interface Token {
 }
 
 export const keywords: ReadonlySet<string> = new Set([
-  'def', 'if', 'else', 'for', 'while', 'do', 'switch', 'case', 'default', 'break', 'continue', 'return', 'try', 'catch',
-  'finally', 'throw', 'throws', 'new', 'true', 'false', 'null', 'in', 'instanceof', 'as', 'import', 'package', 'class',
-  'interface', 'enum', 'trait', 'this', 'super', 'static', 'final', 'private', 'public', 'protected', 'assert',
-  'abstract', 'synchronized', 'goto', 'const', 'native', 'transient', 'volatile', 'strictfp', 'threadsafe',
+  'def',
+  'if',
+  'else',
+  'for',
+  'while',
+  'do',
+  'switch',
+  'case',
+  'default',
+  'break',
+  'continue',
+  'return',
+  'try',
+  'catch',
+  'finally',
+  'throw',
+  'throws',
+  'new',
+  'true',
+  'false',
+  'null',
+  'in',
+  'instanceof',
+  'as',
+  'import',
+  'package',
+  'class',
+  'interface',
+  'enum',
+  'trait',
+  'this',
+  'super',
+  'static',
+  'final',
+  'private',
+  'public',
+  'protected',
+  'assert',
+  'abstract',
+  'synchronized',
+  'goto',
+  'const',
+  'native',
+  'transient',
+  'volatile',
+  'strictfp',
+  'threadsafe',
 ]);
 
 const operators = [
-  '..<', '<=>', '==~', '>>>', '**=', '<<=', '>>=', '?.', '*.', '?:', '..', '=~', '==', '!=', '<=', '>=', '&&', '||',
-  '++', '--', '+=', '-=', '*=', '/=', '%=', '**', '<<', '>>', '->', '.&', '.@',
-  '+', '-', '*', '/', '%', '=', '<', '>', '!', '~', '?', ':', '.', ',', ';', '(', ')', '[', ']', '{', '}', '&', '|', '^', '@',
+  '..<',
+  '<=>',
+  '==~',
+  '>>>',
+  '**=',
+  '<<=',
+  '>>=',
+  '?.',
+  '*.',
+  '?:',
+  '..',
+  '=~',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '++',
+  '--',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '**',
+  '<<',
+  '>>',
+  '->',
+  '.&',
+  '.@',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '=',
+  '<',
+  '>',
+  '!',
+  '~',
+  '?',
+  ':',
+  '.',
+  ',',
+  ';',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  '&',
+  '|',
+  '^',
+  '@',
 ];
 
 /** Tokens after which a `/` divides; elsewhere it opens a slashy string. */
@@ -151,7 +247,8 @@ class Lexer {
         this.slashy(line, col, start);
         continue;
       }
-      if (c === '$' && this.peek(1) === '/') this.fail('dollar-slashy strings ($/.../$) are not supported; use /.../ or a quoted string');
+      if (c === '$' && this.peek(1) === '/')
+        this.fail('dollar-slashy strings ($/.../$) are not supported; use /.../ or a quoted string');
       let op = '';
       for (const candidate of operators) {
         if (src.startsWith(candidate, this.pos)) {
@@ -169,7 +266,11 @@ class Lexer {
         const open = this.brackets.pop()?.op;
         const expected = open === '(' ? ')' : open === '[' ? ']' : open === '{' ? '}' : undefined;
         if (expected !== op) {
-          this.fail(expected ? `unexpected '${op}': expected '${expected}'` : `unexpected '${op}' without a matching opening bracket`);
+          this.fail(
+            expected
+              ? `unexpected '${op}': expected '${expected}'`
+              : `unexpected '${op}' without a matching opening bracket`,
+          );
         }
         // A newline just before a closing bracket never ends anything.
         const last = this.tokens[this.tokens.length - 1];
@@ -254,7 +355,8 @@ class Lexer {
         this.advance(triple ? 3 : 1);
         break;
       }
-      if (!triple && c === '\n') this.fail('unterminated string: close it on the same line or use triple quotes', line, col);
+      if (!triple && c === '\n')
+        this.fail('unterminated string: close it on the same line or use triple quotes', line, col);
       if (c === '\\') {
         text += this.escape();
         continue;
@@ -285,7 +387,19 @@ class Lexer {
 
   private escape(): string {
     const n = this.peek(1);
-    const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', s: ' ', '\\': '\\', "'": "'", '"': '"', $: '$', '/': '/' };
+    const simple: Record<string, string> = {
+      n: '\n',
+      t: '\t',
+      r: '\r',
+      b: '\b',
+      f: '\f',
+      s: ' ',
+      '\\': '\\',
+      "'": "'",
+      '"': '"',
+      $: '$',
+      '/': '/',
+    };
     if (n === '\n') {
       this.advance(2);
       return '';
@@ -339,7 +453,15 @@ class Lexer {
       this.advance(end - this.pos);
       tokens.push({ t: keywords.has(word) ? 'kw' : 'id', v: word, line, col, start, end, space: false });
       if (src.charAt(this.pos) === '.' && isIdentStart(src.charAt(this.pos + 1)) && src.charAt(this.pos + 1) !== '$') {
-        tokens.push({ t: 'op', v: '.', line: this.line, col: this.col, start: this.pos, end: this.pos + 1, space: false });
+        tokens.push({
+          t: 'op',
+          v: '.',
+          line: this.line,
+          col: this.col,
+          start: this.pos,
+          end: this.pos + 1,
+          space: false,
+        });
         this.advance();
         continue;
       }
@@ -382,7 +504,9 @@ class Lexer {
 }
 
 function isIdentStart(c: string): boolean {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_' || c === '$' || (c > '\u007f' && /\p{L}/u.test(c));
+  return (
+    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_' || c === '$' || (c > '\u007f' && /\p{L}/u.test(c))
+  );
 }
 
 function isIdentPart(c: string): boolean {

@@ -50,8 +50,21 @@ export const attachmentType: RecordType = {
 };
 
 const hubFields = [
-  'id', 'key', 'summary', 'description', 'status', 'priority', 'type', 'labels', 'reporter', 'assignee', 'comments',
-  'attachments', 'customFields', 'created', 'updated',
+  'id',
+  'key',
+  'summary',
+  'description',
+  'status',
+  'priority',
+  'type',
+  'labels',
+  'reporter',
+  'assignee',
+  'comments',
+  'attachments',
+  'customFields',
+  'created',
+  'updated',
 ] as const;
 
 const allNativeFields = [...new Set(Object.values(nativeFields).flat())];
@@ -63,28 +76,55 @@ export interface OptionResolver {
 }
 
 export function optionRecord(o: HubOption): GRecord {
-  return new GRecord(optionType, new Map<string, Value>([['id', fromJson(o.id)], ['name', o.name]]));
+  return new GRecord(
+    optionType,
+    new Map<string, Value>([
+      ['id', fromJson(o.id)],
+      ['name', o.name],
+    ]),
+  );
 }
 
 function toUserRecord(v: Value, what: string): Value {
   if (v === null || (v instanceof GRecord && v.type === userType)) return v;
   if (v instanceof GMap) {
-    const f = new Map<string, Value>([['id', null], ['email', null], ['displayName', null]]);
+    const f = new Map<string, Value>([
+      ['id', null],
+      ['email', null],
+      ['displayName', null],
+    ]);
     for (const [k, x] of v.m) {
       const key = groovyToString(keyValue(k));
-      if (!userType.props.includes(key)) throw scriptError(`${what}: a user has id, email and displayName, not ${key}`, 'type_error', 'ClassCastException');
+      if (!userType.props.includes(key))
+        throw scriptError(
+          `${what}: a user has id, email and displayName, not ${key}`,
+          'type_error',
+          'ClassCastException',
+        );
       f.set(key, x === null ? null : groovyToString(x));
     }
     return new GRecord(userType, f);
   }
-  if (v instanceof GRecord) return new GRecord(userType, new Map<string, Value>(userType.props.map((p) => [p, v.f.get(p) ?? null])));
-  throw scriptError(`${what} must be a user (for example nodeHelper.getUserByEmail("...")), not a ${typeName(v)}`, 'type_error', 'ClassCastException');
+  if (v instanceof GRecord)
+    return new GRecord(userType, new Map<string, Value>(userType.props.map((p) => [p, v.f.get(p) ?? null])));
+  throw scriptError(
+    `${what} must be a user (for example nodeHelper.getUserByEmail("...")), not a ${typeName(v)}`,
+    'type_error',
+    'ClassCastException',
+  );
 }
 
 function stringList(v: Value, what: string): Value[] {
   const list = Array.isArray(v) ? v : v instanceof GSet ? v.toList() : v instanceof GRange ? rangeToList(v) : null;
-  if (list === null) throw scriptError(`${what} must be a list, not a ${typeName(v)}`, 'type_error', 'ClassCastException');
-  return list.map((x) => (typeof x === 'string' ? x : x instanceof GRecord && x.f.has('label') ? groovyToString(x.f.get('label') ?? null) : groovyToString(x)));
+  if (list === null)
+    throw scriptError(`${what} must be a list, not a ${typeName(v)}`, 'type_error', 'ClassCastException');
+  return list.map((x) =>
+    typeof x === 'string'
+      ? x
+      : x instanceof GRecord && x.f.has('label')
+        ? groovyToString(x.f.get('label') ?? null)
+        : groovyToString(x),
+  );
 }
 
 const entityTypes = new Map<Platform, RecordType>();
@@ -121,12 +161,22 @@ export function entityType(platform: Platform, options: () => OptionResolver): R
         case 'attachments': {
           if (v === null) return [];
           const list = Array.isArray(v) ? v : v instanceof GSet ? v.toList() : null;
-          if (list === null) throw scriptError(`entity.${name} must be a list, not a ${typeName(v)}`, 'type_error', 'ClassCastException');
+          if (list === null)
+            throw scriptError(
+              `entity.${name} must be a list, not a ${typeName(v)}`,
+              'type_error',
+              'ClassCastException',
+            );
           return list;
         }
         case 'customFields':
           if (v === null) return new GMap();
-          if (!(v instanceof GMap)) throw scriptError(`entity.customFields must be a map, not a ${typeName(v)}`, 'type_error', 'ClassCastException');
+          if (!(v instanceof GMap))
+            throw scriptError(
+              `entity.customFields must be a map, not a ${typeName(v)}`,
+              'type_error',
+              'ClassCastException',
+            );
           return v;
         default:
           return v;
@@ -176,7 +226,8 @@ class NotSerializable extends Error {}
 
 function setKey(o: Record<string, unknown>, key: string, value: unknown): void {
   // A key such as "__proto__" must stay an ordinary own property.
-  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
   else o[key] = value;
 }
 
@@ -195,7 +246,8 @@ function toJsonFast(v: Value, depth: number): unknown {
   }
   if (v instanceof GMap) {
     const o: Record<string, unknown> = {};
-    for (const [k, x] of v.m) setKey(o, typeof k === 'string' ? k : groovyToString(keyValue(k)), toJsonFast(x, depth + 1));
+    for (const [k, x] of v.m)
+      setKey(o, typeof k === 'string' ? k : groovyToString(keyValue(k)), toJsonFast(x, depth + 1));
     return o;
   }
   if (v instanceof GLong) return Number.isSafeInteger(Number(v.v)) ? Number(v.v) : v.v.toString();
@@ -215,12 +267,17 @@ function toJsonFast(v: Value, depth: number): unknown {
 /** Where a value that cannot become JSON sits, for the error message (only computed when there is one). */
 function badPath(v: Value, path: string, depth: number): string | null {
   if (depth > MAX_DEPTH || v instanceof GClosure) return path;
-  const children: [string, Value][] =
-    Array.isArray(v) ? v.map((x, i) => [`${path}[${i}]`, x]) :
-    v instanceof GSet ? v.toList().map((x, i) => [`${path}[${i}]`, x]) :
-    v instanceof GMap ? [...v.m].map(([k, x]) => [`${path}.${groovyToString(keyValue(k))}`, x]) :
-    v instanceof GRecord ? [...v.f].map(([k, x]) => [`${path}.${k}`, x]) :
-    v instanceof GEntry ? [[path, v.value]] : [];
+  const children: [string, Value][] = Array.isArray(v)
+    ? v.map((x, i) => [`${path}[${i}]`, x])
+    : v instanceof GSet
+      ? v.toList().map((x, i) => [`${path}[${i}]`, x])
+      : v instanceof GMap
+        ? [...v.m].map(([k, x]) => [`${path}.${groovyToString(keyValue(k))}`, x])
+        : v instanceof GRecord
+          ? [...v.f].map(([k, x]) => [`${path}.${k}`, x])
+          : v instanceof GEntry
+            ? [[path, v.value]]
+            : [];
   for (const [p, x] of children) {
     const found = badPath(x, p, depth + 1);
     if (found) return found;
@@ -236,7 +293,13 @@ export function toJson(v: Value, path: string): unknown {
     if (!(e instanceof NotSerializable)) throw e;
     const where = badPath(v, path, 0) ?? path;
     const deep = !(where && badPathIsClosure(v, where));
-    throw scriptError(deep ? `${where} is nested more than ${MAX_DEPTH} levels deep` : `${where} holds a closure, which cannot be stored or sent`, 'type_error', 'IllegalArgumentException');
+    throw scriptError(
+      deep
+        ? `${where} is nested more than ${MAX_DEPTH} levels deep`
+        : `${where} holds a closure, which cannot be stored or sent`,
+      'type_error',
+      'IllegalArgumentException',
+    );
   }
 }
 
@@ -295,7 +358,13 @@ export function attachmentRecord(a: HubAttachment): GRecord {
 function optionFromJson(v: unknown): Value {
   if (v && typeof v === 'object' && !Array.isArray(v) && 'name' in v) {
     const o = v as { id?: unknown; name?: unknown };
-    return new GRecord(optionType, new Map<string, Value>([['id', fromJson(o.id ?? null)], ['name', fromJson(o.name ?? null)]]));
+    return new GRecord(
+      optionType,
+      new Map<string, Value>([
+        ['id', fromJson(o.id ?? null)],
+        ['name', fromJson(o.name ?? null)],
+      ]),
+    );
   }
   return fromJson(v);
 }
@@ -365,10 +434,20 @@ export function replicaRecord(r: Replica | null): GRecord {
           f.set(k, userFromJson(v));
           break;
         case 'comments':
-          f.set(k, Array.isArray(v) ? v.map((c) => (c && typeof c === 'object' ? commentRecord(c as HubComment) : fromJson(c))) : fromJson(v));
+          f.set(
+            k,
+            Array.isArray(v)
+              ? v.map((c) => (c && typeof c === 'object' ? commentRecord(c as HubComment) : fromJson(c)))
+              : fromJson(v),
+          );
           break;
         case 'attachments':
-          f.set(k, Array.isArray(v) ? v.map((a) => (a && typeof a === 'object' ? attachmentRecord(a as HubAttachment) : fromJson(a))) : fromJson(v));
+          f.set(
+            k,
+            Array.isArray(v)
+              ? v.map((a) => (a && typeof a === 'object' ? attachmentRecord(a as HubAttachment) : fromJson(a)))
+              : fromJson(v),
+          );
           break;
         default:
           f.set(k, fromJson(v));
@@ -397,17 +476,25 @@ function field(v: Value, name: string): Value {
 
 function hubUser(v: Value): HubUser | null {
   if (v === null) return null;
-  return { id: optionalText(field(v, 'id')), email: optionalText(field(v, 'email')), displayName: optionalText(field(v, 'displayName')) };
+  return {
+    id: optionalText(field(v, 'id')),
+    email: optionalText(field(v, 'email')),
+    displayName: optionalText(field(v, 'displayName')),
+  };
 }
 
 function hubOption(v: Value): HubOption | null {
   if (v === null) return null;
   const id = field(v, 'id');
-  return { id: id === null ? null : typeof id === 'number' ? id : isNumber(id) ? Number(toBigInt(id)) : groovyToString(id), name: text(field(v, 'name')) };
+  return {
+    id: id === null ? null : typeof id === 'number' ? id : isNumber(id) ? Number(toBigInt(id)) : groovyToString(id),
+    name: text(field(v, 'name')),
+  };
 }
 
 function hubComment(v: Value, path: string): HubComment {
-  if (!(v instanceof GRecord || v instanceof GMap)) throw scriptError(`${path} must be a comment, not a ${typeName(v)}`, 'type_error', 'ClassCastException');
+  if (!(v instanceof GRecord || v instanceof GMap))
+    throw scriptError(`${path} must be a comment, not a ${typeName(v)}`, 'type_error', 'ClassCastException');
   const c: HubComment = {
     id: text(field(v, 'id')),
     body: text(field(v, 'body')),
@@ -422,7 +509,8 @@ function hubComment(v: Value, path: string): HubComment {
 }
 
 function hubAttachment(v: Value, path: string): HubAttachment {
-  if (!(v instanceof GRecord || v instanceof GMap)) throw scriptError(`${path} must be an attachment, not a ${typeName(v)}`, 'type_error', 'ClassCastException');
+  if (!(v instanceof GRecord || v instanceof GMap))
+    throw scriptError(`${path} must be an attachment, not a ${typeName(v)}`, 'type_error', 'ClassCastException');
   const size = field(v, 'filesize');
   const a: HubAttachment = {
     id: text(field(v, 'id')),
@@ -466,7 +554,8 @@ export function entityFromRecord(r: GRecord, platform: Platform): Entity {
     assignee: hubUser(get('assignee')),
     comments: listOf(get('comments')).map((c, i) => hubComment(c, `entity.comments[${i}]`)),
     attachments: listOf(get('attachments')).map((a, i) => hubAttachment(a, `entity.attachments[${i}]`)),
-    customFields: custom && typeof custom === 'object' && !Array.isArray(custom) ? (custom as Record<string, unknown>) : {},
+    customFields:
+      custom && typeof custom === 'object' && !Array.isArray(custom) ? (custom as Record<string, unknown>) : {},
     created: text(get('created')),
     updated: text(get('updated')),
     native,
@@ -485,11 +574,17 @@ function nowIso(): string {
 export function constructObject(kind: string, args: Value[]): Value {
   const named = args[0] instanceof GMap ? args[0] : null;
   const fill = (rec: GRecord): GRecord => {
-    if (named) for (const [k, v] of named.m) {
-      const key = groovyToString(keyValue(k));
-      if (!rec.type.props.includes(key)) throw scriptError(`No such property: ${key} for ${rec.type.name}`, 'missing_property', 'MissingPropertyException');
-      rec.f.set(key, rec.type.coerce ? rec.type.coerce(key, v) : v);
-    }
+    if (named)
+      for (const [k, v] of named.m) {
+        const key = groovyToString(keyValue(k));
+        if (!rec.type.props.includes(key))
+          throw scriptError(
+            `No such property: ${key} for ${rec.type.name}`,
+            'missing_property',
+            'MissingPropertyException',
+          );
+        rec.f.set(key, rec.type.coerce ? rec.type.coerce(key, v) : v);
+      }
     return rec;
   };
   switch (kind) {
@@ -497,23 +592,64 @@ export function constructObject(kind: string, args: Value[]): Value {
       if (args.length === 0) return new GDate(R.now());
       const a = args[0] as Value;
       if (typeof a === 'number' || a instanceof GLong) return new GDate(Number(toBigInt(a)));
-      throw scriptError('new Date() takes no argument or milliseconds since 1970; use SimpleDateFormat.parse for text', 'type_error', 'GroovyRuntimeException');
+      throw scriptError(
+        'new Date() takes no argument or milliseconds since 1970; use SimpleDateFormat.parse for text',
+        'type_error',
+        'GroovyRuntimeException',
+      );
     }
     case 'SimpleDateFormat': {
       const p = args[0];
-      if (typeof p !== 'string') throw scriptError('new SimpleDateFormat(pattern) needs a pattern string', 'type_error', 'GroovyRuntimeException');
+      if (typeof p !== 'string')
+        throw scriptError(
+          'new SimpleDateFormat(pattern) needs a pattern string',
+          'type_error',
+          'GroovyRuntimeException',
+        );
       return new GDateFormat(p);
     }
     case 'Comment':
       return fill(
-        new GRecord(commentType, new Map<string, Value>([['id', ''], ['body', ''], ['author', null], ['internal', false], ['created', nowIso()], ['updated', null], ['remoteId', null]])),
+        new GRecord(
+          commentType,
+          new Map<string, Value>([
+            ['id', ''],
+            ['body', ''],
+            ['author', null],
+            ['internal', false],
+            ['created', nowIso()],
+            ['updated', null],
+            ['remoteId', null],
+          ]),
+        ),
       );
     case 'Attachment':
       return fill(
-        new GRecord(attachmentType, new Map<string, Value>([['id', ''], ['filename', ''], ['mimetype', 'application/octet-stream'], ['filesize', 0], ['created', nowIso()], ['url', null], ['hash', null], ['remoteId', null]])),
+        new GRecord(
+          attachmentType,
+          new Map<string, Value>([
+            ['id', ''],
+            ['filename', ''],
+            ['mimetype', 'application/octet-stream'],
+            ['filesize', 0],
+            ['created', nowIso()],
+            ['url', null],
+            ['hash', null],
+            ['remoteId', null],
+          ]),
+        ),
       );
     case 'User':
-      return fill(new GRecord(userType, new Map<string, Value>([['id', null], ['email', null], ['displayName', null]])));
+      return fill(
+        new GRecord(
+          userType,
+          new Map<string, Value>([
+            ['id', null],
+            ['email', null],
+            ['displayName', null],
+          ]),
+        ),
+      );
     case 'List': {
       const src = args[0];
       return Array.isArray(src) ? [...src] : src instanceof GSet ? src.toList() : [];

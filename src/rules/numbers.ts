@@ -48,7 +48,7 @@ export function parseDecimal(text: string): GDecimal {
   const intPart = m[2] ?? '';
   const frac = m[3] ?? '';
   const exp = m[4] ? parseInt(m[4], 10) : 0;
-  let u = BigInt((intPart + frac) || '0');
+  let u = BigInt(intPart + frac || '0');
   if (m[1] === '-') u = -u;
   return new GDecimal(u, frac.length - exp);
 }
@@ -218,7 +218,9 @@ export function groovyDivide(a: GDecimal, b: GDecimal): GDecimal {
   // Value = num/denom * 10^-(preferred); compute with that exponent folded in.
   const shift = preferred;
   const rounded =
-    shift >= 0 ? roundToPrecision(num, denom * 10n ** BigInt(shift), precision) : roundToPrecision(num * 10n ** BigInt(-shift), denom, precision);
+    shift >= 0
+      ? roundToPrecision(num, denom * 10n ** BigInt(shift), precision)
+      : roundToPrecision(num * 10n ** BigInt(-shift), denom, precision);
   let scale = Math.max(rounded.s, a.s, b.s);
   if (scale > 10) scale = 10;
   return setScaleHalfUp(rounded, scale);

@@ -23,7 +23,7 @@ import {
   type GNumber,
 } from './numbers.ts';
 import { javaRegex } from './regex.ts';
-import { charge, checkSize, checkString, checkStringLength, scriptError, } from './runtime.ts';
+import { charge, checkSize, checkString, checkStringLength, scriptError } from './runtime.ts';
 import {
   GClassRef,
   GClosure,
@@ -47,10 +47,20 @@ import {
 } from './values.ts';
 
 function noOperator(op: string, a: Value, b: Value): never {
-  throw scriptError(`No signature of method: ${typeName(a)}.${op}() is applicable for argument types: (${typeName(b)}) values: [${groovyToString(b)}]`, 'missing_method', 'MissingMethodException');
+  throw scriptError(
+    `No signature of method: ${typeName(a)}.${op}() is applicable for argument types: (${typeName(b)}) values: [${groovyToString(b)}]`,
+    'missing_method',
+    'MissingMethodException',
+  );
 }
 
-function arithmetic(a: GNumber, b: GNumber, intOp: (x: number, y: number) => number, longOp: (x: bigint, y: bigint) => bigint, decOp: (x: GDecimal, y: GDecimal) => GDecimal): GNumber {
+function arithmetic(
+  a: GNumber,
+  b: GNumber,
+  intOp: (x: number, y: number) => number,
+  longOp: (x: bigint, y: bigint) => bigint,
+  decOp: (x: GDecimal, y: GDecimal) => GDecimal,
+): GNumber {
   if (typeof a === 'number' && typeof b === 'number') return intOp(a, b);
   if (a instanceof GDecimal || b instanceof GDecimal) return decOp(toDecimal(a), toDecimal(b));
   return longOf(longOp(toBigInt(a), toBigInt(b)));
@@ -69,7 +79,14 @@ export function toList(v: Value): Value[] | null {
 export function plus(a: Value, b: Value): Value {
   if (typeof a === 'string') return checkString(a + groovyToString(b));
   if (isNumber(a)) {
-    if (isNumber(b)) return arithmetic(a, b, (x, y) => (x + y) | 0, (x, y) => x + y, decimalAdd);
+    if (isNumber(b))
+      return arithmetic(
+        a,
+        b,
+        (x, y) => (x + y) | 0,
+        (x, y) => x + y,
+        decimalAdd,
+      );
     if (typeof b === 'string') return checkString(groovyToString(a) + b);
     noOperator('plus', a, b);
   }
@@ -103,10 +120,18 @@ export function plus(a: Value, b: Value): Value {
 }
 
 export function minus(a: Value, b: Value): Value {
-  if (isNumber(a) && isNumber(b)) return arithmetic(a, b, (x, y) => (x - y) | 0, (x, y) => x - y, decimalSub);
+  if (isNumber(a) && isNumber(b))
+    return arithmetic(
+      a,
+      b,
+      (x, y) => (x - y) | 0,
+      (x, y) => x - y,
+      decimalSub,
+    );
   if (typeof a === 'string') {
     const s = b instanceof GPattern ? null : groovyToString(b);
-    if (s === null) return a.replace(new RegExp((b as GPattern).regex.source, (b as GPattern).regex.flags.replace('g', '')), '');
+    if (s === null)
+      return a.replace(new RegExp((b as GPattern).regex.source, (b as GPattern).regex.flags.replace('g', '')), '');
     const i = a.indexOf(s);
     return i < 0 ? a : a.slice(0, i) + a.slice(i + s.length);
   }
@@ -180,7 +205,7 @@ export function mod(a: Value, b: Value): Value {
   if (isNumber(a) && isNumber(b)) {
     if (typeof a === 'number' && typeof b === 'number') {
       if (b === 0) throw scriptError('/ by zero', 'arithmetic', 'ArithmeticException');
-      return a % b | 0;
+      return (a % b) | 0;
     }
     if (a instanceof GDecimal || b instanceof GDecimal) {
       try {
@@ -199,9 +224,15 @@ export function mod(a: Value, b: Value): Value {
 
 export function power(a: Value, b: Value): Value {
   if (!isNumber(a) || !isNumber(b)) noOperator('power', a, b);
-  if (b instanceof GDecimal) throw scriptError('decimal exponents are not supported in sync rules', 'runtime', 'ArithmeticException');
+  if (b instanceof GDecimal)
+    throw scriptError('decimal exponents are not supported in sync rules', 'runtime', 'ArithmeticException');
   const e = toBigInt(b);
-  if (e < 0n) throw scriptError('negative exponents are not supported in sync rules (they give a double)', 'runtime', 'ArithmeticException');
+  if (e < 0n)
+    throw scriptError(
+      'negative exponents are not supported in sync rules (they give a double)',
+      'runtime',
+      'ArithmeticException',
+    );
   if (e > 10_000n) throw scriptError('the exponent is too large', 'arithmetic', 'ArithmeticException');
   charge(Number(e));
   if (a instanceof GDecimal) return new GDecimal(a.u ** e, a.s * Number(e));
@@ -219,7 +250,11 @@ export function negate(a: Value): Value {
   if (a instanceof GLong) return longOf(-a.v);
   if (a instanceof GDecimal) return new GDecimal(-a.u, a.s);
   if (Array.isArray(a)) return a.map((x) => negate(x));
-  throw scriptError(`No signature of method: ${typeName(a)}.negative() is applicable`, 'missing_method', 'MissingMethodException');
+  throw scriptError(
+    `No signature of method: ${typeName(a)}.negative() is applicable`,
+    'missing_method',
+    'MissingMethodException',
+  );
 }
 
 export function bitOp(op: string, a: Value, b: Value): Value {
@@ -283,12 +318,13 @@ export function leftShift(a: Value, b: Value): Value {
     return a;
   }
   if (typeof a === 'string') return checkString(a + groovyToString(b));
-  if (a === null) throw scriptError('Cannot invoke method leftShift() on null object', 'null_pointer', 'NullPointerException');
+  if (a === null)
+    throw scriptError('Cannot invoke method leftShift() on null object', 'null_pointer', 'NullPointerException');
   return bitOp('<<', a, b);
 }
 
 export function compare(op: string, a: Value, b: Value): boolean {
-  if (op === '==' ) return groovyEquals(a, b);
+  if (op === '==') return groovyEquals(a, b);
   if (op === '!=') return !groovyEquals(a, b);
   // Groovy: null is smaller than anything, and two nulls are equal.
   if (a === null || b === null) {
@@ -317,7 +353,8 @@ export function pattern(v: Value): GPattern {
 }
 
 export function findMatcher(a: Value, b: Value): GMatcher {
-  if (a === null) throw scriptError('Cannot invoke method matcher() on null object', 'null_pointer', 'NullPointerException');
+  if (a === null)
+    throw scriptError('Cannot invoke method matcher() on null object', 'null_pointer', 'NullPointerException');
   return new GMatcher(groovyToString(a), pattern(b).regex);
 }
 
@@ -385,7 +422,10 @@ export function instanceOf(v: Value, type: string): boolean {
     case 'Entry':
       return v instanceof GEntry;
   }
-  if (collectionTypes.has(type)) return Array.isArray(v) || v instanceof GRange || ((type === 'Collection' || type === 'Iterable') && v instanceof GSet);
+  if (collectionTypes.has(type))
+    return (
+      Array.isArray(v) || v instanceof GRange || ((type === 'Collection' || type === 'Iterable') && v instanceof GSet)
+    );
   if (setTypes.has(type)) return v instanceof GSet;
   if (mapTypes.has(type)) return v instanceof GMap;
   if (v instanceof GException) return v.type === type;
@@ -395,14 +435,19 @@ export function instanceOf(v: Value, type: string): boolean {
 }
 
 function castFailure(v: Value, type: string): never {
-  throw scriptError(`Cannot cast object '${groovyToString(v)}' with class '${javaTypeName(v)}' to class '${type}'`, 'type_error', 'GroovyCastException');
+  throw scriptError(
+    `Cannot cast object '${groovyToString(v)}' with class '${javaTypeName(v)}' to class '${type}'`,
+    'type_error',
+    'GroovyCastException',
+  );
 }
 
 function numberFromText(text: string, type: string, parse: (t: string) => Value): Value {
   try {
     return parse(text);
   } catch (e) {
-    if (e instanceof NumberFormatFault) throw scriptError(`${e.message}${type ? '' : ''}`, 'number_format', 'NumberFormatException');
+    if (e instanceof NumberFormatFault)
+      throw scriptError(`${e.message}${type ? '' : ''}`, 'number_format', 'NumberFormatException');
     throw e;
   }
 }

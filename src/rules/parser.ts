@@ -12,8 +12,26 @@ import { checkImport } from './sandbox.ts';
 
 const MAX_NESTING = 120;
 
-const primitiveTypes: ReadonlySet<string> = new Set(['int', 'long', 'boolean', 'double', 'float', 'short', 'byte', 'char', 'void']);
-const modifiers: ReadonlySet<string> = new Set(['static', 'final', 'private', 'public', 'protected', 'abstract', 'synchronized']);
+const primitiveTypes: ReadonlySet<string> = new Set([
+  'int',
+  'long',
+  'boolean',
+  'double',
+  'float',
+  'short',
+  'byte',
+  'char',
+  'void',
+]);
+const modifiers: ReadonlySet<string> = new Set([
+  'static',
+  'final',
+  'private',
+  'public',
+  'protected',
+  'abstract',
+  'synchronized',
+]);
 
 interface BinaryOp {
   bp: number;
@@ -103,7 +121,13 @@ class Parser {
   }
 
   private enter(at: Pos): void {
-    if (++this.depth > MAX_NESTING) throw new ScriptFault(`the script is nested too deeply (more than ${MAX_NESTING} levels)`, 'nesting', at.line, at.col);
+    if (++this.depth > MAX_NESTING)
+      throw new ScriptFault(
+        `the script is nested too deeply (more than ${MAX_NESTING} levels)`,
+        'nesting',
+        at.line,
+        at.col,
+      );
   }
 
   private leave(): void {
@@ -178,7 +202,9 @@ class Parser {
         case 'interface':
         case 'enum':
         case 'trait':
-          return this.fail(`${t.v} definitions are not supported in sync rules: use maps, closures and top-level methods`);
+          return this.fail(
+            `${t.v} definitions are not supported in sync rules: use maps, closures and top-level methods`,
+          );
         case 'if':
           return this.ifStatement();
         case 'for':
@@ -235,7 +261,8 @@ class Parser {
     if (this.isOp('@')) this.fail('annotations are not supported in sync rules');
     if (this.isOp('{')) return { k: 'block', body: this.block(), ...at };
     if (this.looksLikeTypedDeclaration()) return this.declaration();
-    if (t.t === 'id' && this.isOp(':', this.peek(1)) && this.peek(2).t !== 'nl') this.fail('statement labels are not supported');
+    if (t.t === 'id' && this.isOp(':', this.peek(1)) && this.peek(2).t !== 'nl')
+      this.fail('statement labels are not supported');
     return this.expressionStatement();
   }
 
@@ -245,7 +272,8 @@ class Parser {
     if (this.isKw('static')) this.next();
     for (;;) {
       const part = this.next();
-      if (part.t !== 'id' && part.t !== 'kw' && !this.isOp('*', part)) this.fail(`expected a class name after import`, part);
+      if (part.t !== 'id' && part.t !== 'kw' && !this.isOp('*', part))
+        this.fail(`expected a class name after import`, part);
       name += part.v;
       if (this.isOp('.')) {
         this.next();
@@ -334,7 +362,13 @@ class Parser {
   private param(): Param {
     if (this.isKw('def') || this.isKw('final')) this.next();
     let type: TypeRef | null = null;
-    if (this.isTypeStart(this.peek()) && (this.peek(1).t === 'id' || this.isOp('<', this.peek(1)) || this.isOp('.', this.peek(1)) || this.isOp('[', this.peek(1)))) {
+    if (
+      this.isTypeStart(this.peek()) &&
+      (this.peek(1).t === 'id' ||
+        this.isOp('<', this.peek(1)) ||
+        this.isOp('.', this.peek(1)) ||
+        this.isOp('[', this.peek(1)))
+    ) {
       type = this.typeRef();
     }
     const name = this.next();
@@ -499,7 +533,7 @@ class Parser {
         }
       }
     }
-    this.expectOp(';', "in the for loop (for (init; condition; update) or for (x in list))");
+    this.expectOp(';', 'in the for loop (for (init; condition; update) or for (x in list))');
     const cond = this.isOp(';') ? null : this.expr();
     this.expectOp(';', 'in the for loop');
     const update: Expr[] = [];
@@ -580,7 +614,7 @@ class Parser {
       }
       break;
     }
-    if (catches.length === 0 && fin === null) this.fail("try needs a catch or a finally block", t);
+    if (catches.length === 0 && fin === null) this.fail('try needs a catch or a finally block', t);
     return { k: 'try', body, catches, fin, line: t.line, col: t.col };
   }
 
@@ -588,11 +622,24 @@ class Parser {
     const t = this.peek();
     let e = this.expr();
     const n = this.peek();
-    if ((e.k === 'name' || (e.k === 'prop' && typeof e.name === 'string' && !e.spread)) && this.startsCommandArgument(n)) {
+    if (
+      (e.k === 'name' || (e.k === 'prop' && typeof e.name === 'string' && !e.spread)) &&
+      this.startsCommandArgument(n)
+    ) {
       // Command expression: `println x`, `log.info "text"`, `debug.error "..."`.
       const args = this.arguments(null);
       if (e.k === 'name') e = { k: 'call', name: e.name, args, line: e.line, col: e.col };
-      else e = { k: 'mcall', obj: e.obj, name: e.name as string, args, safe: e.safe, spread: false, line: e.line, col: e.col };
+      else
+        e = {
+          k: 'mcall',
+          obj: e.obj,
+          name: e.name as string,
+          args,
+          safe: e.safe,
+          spread: false,
+          line: e.line,
+          col: e.col,
+        };
     }
     return { k: 'expr', e, line: t.line, col: t.col };
   }
@@ -619,7 +666,8 @@ class Parser {
       const t = this.peek();
       if (t.t === 'op' && assignOps.has(t.v)) {
         if (minBp > 1) break;
-        if (left.k !== 'name' && left.k !== 'prop' && left.k !== 'index') this.fail(`cannot assign to this expression: only variables, properties and [index] can be assigned`, t);
+        if (left.k !== 'name' && left.k !== 'prop' && left.k !== 'index')
+          this.fail(`cannot assign to this expression: only variables, properties and [index] can be assigned`, t);
         if (left.k === 'prop' && (left.spread || left.safe)) this.fail('cannot assign through ?. or *.', t);
         this.next();
         this.skipNl();
@@ -638,7 +686,7 @@ class Parser {
         }
         const a = this.expr(2);
         this.skipNl();
-        this.expectOp(':', "in the ternary expression (cond ? a : b)");
+        this.expectOp(':', 'in the ternary expression (cond ? a : b)');
         this.skipNl();
         const b = this.expr(2);
         left = { k: 'tern', c: left, t: a, f: b, line: t.line, col: t.col };
@@ -650,14 +698,18 @@ class Parser {
       this.next();
       if (key === 'as' || key === 'instanceof') {
         const type = this.typeRef();
-        left = key === 'as' ? { k: 'as', e: left, type, line: t.line, col: t.col } : { k: 'instanceof', e: left, type, line: t.line, col: t.col };
+        left =
+          key === 'as'
+            ? { k: 'as', e: left, type, line: t.line, col: t.col }
+            : { k: 'instanceof', e: left, type, line: t.line, col: t.col };
         continue;
       }
       this.skipNl();
       const right = this.expr(op.right ? op.bp : op.bp + 1);
       if (key === '&&') left = { k: 'and', l: left, r: right, line: t.line, col: t.col };
       else if (key === '||') left = { k: 'or', l: left, r: right, line: t.line, col: t.col };
-      else if (key === '..' || key === '..<') left = { k: 'range', from: left, to: right, exclusive: key === '..<', line: t.line, col: t.col };
+      else if (key === '..' || key === '..<')
+        left = { k: 'range', from: left, to: right, exclusive: key === '..<', line: t.line, col: t.col };
       else left = { k: 'bin', op: key, l: left, r: right, line: t.line, col: t.col };
     }
     return left;
@@ -690,7 +742,8 @@ class Parser {
   }
 
   private checkAssignable(e: Expr, at: Pos): void {
-    if (e.k !== 'name' && e.k !== 'prop' && e.k !== 'index') this.fail('++ and -- need a variable, property or [index]', at);
+    if (e.k !== 'name' && e.k !== 'prop' && e.k !== 'index')
+      this.fail('++ and -- need a variable, property or [index]', at);
   }
 
   private postfix(e: Expr): Expr {
@@ -720,7 +773,8 @@ class Parser {
           if (nameTok.t === 'id' || nameTok.t === 'kw') name = nameTok.v;
           else if (nameTok.t === 'str') name = nameTok.v;
           else if (nameTok.t === 'gstr') name = this.gstring(nameTok);
-          else this.fail(`expected a property or method name after '${t.v}' but found ${this.describe(nameTok)}`, nameTok);
+          else
+            this.fail(`expected a property or method name after '${t.v}' but found ${this.describe(nameTok)}`, nameTok);
           const safe = t.v === '?.';
           const spread = t.v === '*.';
           if (typeof name === 'string' && (this.isOp('(') || this.isOp('{'))) {
@@ -902,7 +956,15 @@ class Parser {
         const type = this.typeRef();
         if (this.isOp(')')) {
           const after = this.peek(1);
-          if (after.t === 'id' || after.t === 'num' || after.t === 'str' || after.t === 'gstr' || (after.t === 'kw' && ['true', 'false', 'null', 'new'].includes(after.v)) || this.isOp('(', after) || this.isOp('[', after)) {
+          if (
+            after.t === 'id' ||
+            after.t === 'num' ||
+            after.t === 'str' ||
+            after.t === 'gstr' ||
+            (after.t === 'kw' && ['true', 'false', 'null', 'new'].includes(after.v)) ||
+            this.isOp('(', after) ||
+            this.isOp('[', after)
+          ) {
             this.next();
             const e = this.unary();
             return { k: 'as', e, type, line: open.line, col: open.col };
@@ -988,7 +1050,14 @@ class Parser {
     const body = this.statements(false, null);
     this.expectOp('}', 'to close the closure');
     this.leave();
-    return { k: 'closure', params: params ?? [{ name: 'it', type: null, init: null }], implicitIt: params === null, body, line: open.line, col: open.col };
+    return {
+      k: 'closure',
+      params: params ?? [{ name: 'it', type: null, init: null }],
+      implicitIt: params === null,
+      body,
+      line: open.line,
+      col: open.col,
+    };
   }
 }
 

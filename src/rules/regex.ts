@@ -44,7 +44,8 @@ function translate(pattern: string): { source: string; flags: string } {
       if (n === 'p' || n === 'P') {
         const m = /^\{(\w+)\}/.exec(p.slice(i + 2));
         const body = m ? posixClasses[m[1] ?? ''] : undefined;
-        if (!m || body === undefined) throw scriptError(`unsupported regex class \\${n}${m ? m[0] : ''}`, 'runtime', 'PatternSyntaxException');
+        if (!m || body === undefined)
+          throw scriptError(`unsupported regex class \\${n}${m ? m[0] : ''}`, 'runtime', 'PatternSyntaxException');
         out += inClass ? (n === 'p' ? body : '') : n === 'p' ? `[${body}]` : `[^${body}]`;
         i += 1 + m[0].length;
         continue;
@@ -173,7 +174,7 @@ function checkBacktracking(p: string, original: string): void {
       if (isRepeat(i + 1)) {
         const overlapping =
           g.alternatives.length > 1 &&
-          (g.alternatives.some((a) => a === '' || a.length !== 1 && !a.startsWith('\\')) ||
+          (g.alternatives.some((a) => a === '' || (a.length !== 1 && !a.startsWith('\\'))) ||
             new Set(g.alternatives).size < g.alternatives.length ||
             g.alternatives.some((a) => a.startsWith('\\') || a === '.'));
         if (g.innerRepeat || overlapping) {
@@ -207,7 +208,11 @@ export function javaRegex(pattern: string, global = true): RegExp {
   try {
     re = new RegExp(source, flags + (global ? 'g' : ''));
   } catch (e) {
-    throw scriptError(`invalid regular expression /${pattern}/: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`, 'runtime', 'PatternSyntaxException');
+    throw scriptError(
+      `invalid regular expression /${pattern}/: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`,
+      'runtime',
+      'PatternSyntaxException',
+    );
   }
   if (cache.size >= MAX_CACHE) cache.clear();
   cache.set(key, re);
@@ -222,7 +227,9 @@ export function javaReplace(input: string, pattern: string, replacement: string,
   const out = input.replace(re, (...m: unknown[]) => {
     if (!all && count++ > 0) return m[0] as string;
     const groups = m.slice(0, -2).filter((_, i, arr) => !(i === arr.length - 1 && typeof arr[i] === 'object'));
-    const named = (typeof m[m.length - 1] === 'object' ? m[m.length - 1] : undefined) as Record<string, string> | undefined;
+    const named = (typeof m[m.length - 1] === 'object' ? m[m.length - 1] : undefined) as
+      | Record<string, string>
+      | undefined;
     let res = '';
     for (let i = 0; i < replacement.length; i++) {
       const c = replacement.charAt(i);
@@ -232,13 +239,20 @@ export function javaReplace(input: string, pattern: string, replacement: string,
         if (replacement.charAt(i + 1) === '{') {
           const end = replacement.indexOf('}', i);
           const name = replacement.slice(i + 2, end);
-          if (!named || !(name in named)) throw scriptError(`No group with name {${name}}`, 'runtime', 'IllegalArgumentException');
+          if (!named || !(name in named))
+            throw scriptError(`No group with name {${name}}`, 'runtime', 'IllegalArgumentException');
           res += named[name] ?? '';
           i = end;
         } else {
           let j = i + 1;
-          while (j < replacement.length && /\d/.test(replacement.charAt(j)) && Number(replacement.slice(i + 1, j + 1)) < groups.length) j++;
-          if (j === i + 1) throw scriptError('Illegal group reference in replacement', 'runtime', 'IllegalArgumentException');
+          while (
+            j < replacement.length &&
+            /\d/.test(replacement.charAt(j)) &&
+            Number(replacement.slice(i + 1, j + 1)) < groups.length
+          )
+            j++;
+          if (j === i + 1)
+            throw scriptError('Illegal group reference in replacement', 'runtime', 'IllegalArgumentException');
           res += (groups[Number(replacement.slice(i + 1, j))] as string | undefined) ?? '';
           i = j - 1;
         }

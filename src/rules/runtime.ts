@@ -92,7 +92,12 @@ export function newRunState(
   };
 }
 
-export let R: RunState = newRunState(defaultLimits, new Map(), () => {}, () => Date.now());
+export let R: RunState = newRunState(
+  defaultLimits,
+  new Map(),
+  () => {},
+  () => Date.now(),
+);
 
 export function withRun<T>(state: RunState, body: () => T): T {
   const saved = R;
@@ -107,7 +112,12 @@ export function withRun<T>(state: RunState, body: () => T): T {
 /** Called when `++R.steps` reaches the checkpoint: enforces the step and time limits. */
 export function checkpoint(): void {
   if (R.steps > R.maxSteps) {
-    throw new ScriptFault(`the script ran more than ${R.maxSteps} steps and was stopped (an endless loop?)`, 'steps', R.line, R.col);
+    throw new ScriptFault(
+      `the script ran more than ${R.maxSteps} steps and was stopped (an endless loop?)`,
+      'steps',
+      R.line,
+      R.col,
+    );
   }
   if (Date.now() > R.deadline) {
     throw new ScriptFault(`the script ran longer than ${R.maxMillis} ms and was stopped`, 'time', R.line, R.col);
@@ -123,27 +133,47 @@ export function charge(n: number): void {
 
 export function checkString(s: string): string {
   if (s.length > R.maxString) {
-    throw new ScriptFault(`a string grew to ${s.length} characters, more than the limit of ${R.maxString}`, 'string_size', R.line, R.col);
+    throw new ScriptFault(
+      `a string grew to ${s.length} characters, more than the limit of ${R.maxString}`,
+      'string_size',
+      R.line,
+      R.col,
+    );
   }
   return s;
 }
 
 export function checkStringLength(n: number): void {
   if (n > R.maxString) {
-    throw new ScriptFault(`a string would grow to ${n} characters, more than the limit of ${R.maxString}`, 'string_size', R.line, R.col);
+    throw new ScriptFault(
+      `a string would grow to ${n} characters, more than the limit of ${R.maxString}`,
+      'string_size',
+      R.line,
+      R.col,
+    );
   }
 }
 
 export function checkSize(n: number): void {
   if (n > R.maxCollection) {
-    throw new ScriptFault(`a collection grew to ${n} elements, more than the limit of ${R.maxCollection}`, 'collection_size', R.line, R.col);
+    throw new ScriptFault(
+      `a collection grew to ${n} elements, more than the limit of ${R.maxCollection}`,
+      'collection_size',
+      R.line,
+      R.col,
+    );
   }
 }
 
 export function enterCall(): void {
   if (++R.depth > R.maxDepth) {
     R.depth--;
-    throw new ScriptFault(`calls are nested more than ${R.maxDepth} deep (endless recursion?)`, 'call_depth', R.line, R.col);
+    throw new ScriptFault(
+      `calls are nested more than ${R.maxDepth} deep (endless recursion?)`,
+      'call_depth',
+      R.line,
+      R.col,
+    );
   }
 }
 

@@ -226,7 +226,10 @@ export function hashKey(v: Value, depth = 0): string {
   if (v instanceof GLong) return `d${v.v.toString()}`;
   if (v instanceof GDecimal) return `d${canonicalDecimal(v)}`;
   if (Array.isArray(v)) return `L[${v.map((x) => hashKey(x, depth + 1)).join(',')}]`;
-  if (v instanceof GRange) return `L[${rangeToList(v).map((x) => hashKey(x, depth + 1)).join(',')}]`;
+  if (v instanceof GRange)
+    return `L[${rangeToList(v)
+      .map((x) => hashKey(x, depth + 1))
+      .join(',')}]`;
   if (v instanceof GMap) {
     const parts: string[] = [];
     for (const [k, x] of v.m) parts.push(`${hashKey(keyValue(k), depth + 1)}:${hashKey(x, depth + 1)}`);
@@ -325,7 +328,8 @@ export function groovyEquals(a: Value, b: Value, depth = 0): boolean {
     for (const k of keys) if (!groovyEquals(a.f.get(k) ?? null, b.f.get(k) ?? null, depth + 1)) return false;
     return true;
   }
-  if (a instanceof GEntry) return b instanceof GEntry && groovyEquals(a.key, b.key, depth + 1) && groovyEquals(a.value, b.value, depth + 1);
+  if (a instanceof GEntry)
+    return b instanceof GEntry && groovyEquals(a.key, b.key, depth + 1) && groovyEquals(a.value, b.value, depth + 1);
   if (a instanceof GDate) return b instanceof GDate && a.ms === b.ms;
   if (a instanceof GClassRef) return b instanceof GClassRef && a.full === b.full;
   return false;
@@ -427,7 +431,9 @@ export function groovyToString(v: Value, depth = 0): string {
     const parts: string[] = [];
     for (const [k, x] of v.m) {
       const key = keyValue(k);
-      parts.push(`${key === v ? '(this Map)' : groovyToString(key, depth + 1)}:${x === v ? '(this Map)' : groovyToString(x, depth + 1)}`);
+      parts.push(
+        `${key === v ? '(this Map)' : groovyToString(key, depth + 1)}:${x === v ? '(this Map)' : groovyToString(x, depth + 1)}`,
+      );
     }
     return `[${parts.join(', ')}]`;
   }
@@ -440,7 +446,8 @@ export function groovyToString(v: Value, depth = 0): string {
   if (v instanceof GClosure) return 'groovy.lang.Closure';
   if (v instanceof GDate) return dateToString(v);
   if (v instanceof GDateFormat) return 'java.text.SimpleDateFormat';
-  if (v instanceof GException) return v.message === null ? javaExceptionName(v.type) : `${javaExceptionName(v.type)}: ${v.message}`;
+  if (v instanceof GException)
+    return v.message === null ? javaExceptionName(v.type) : `${javaExceptionName(v.type)}: ${v.message}`;
   if (v instanceof GClassRef) return `class ${v.full}`;
   if (v instanceof GMatcher) return `java.util.regex.Matcher[pattern=${v.regex.source}]`;
   if (v instanceof GPattern) return v.source;

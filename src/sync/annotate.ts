@@ -10,7 +10,11 @@ export const AWAITING_ACK = '';
  * The entity as the scripts see it: crash markers removed, comments and attachments that have a twin carry its id as
  * `remoteId`, so mergeComments recognises them on both sides and nothing is created twice.
  */
-export function annotate(entity: Entity, commentMap: Record<string, string>, attachmentMap: Record<string, string>): Entity {
+export function annotate(
+  entity: Entity,
+  commentMap: Record<string, string>,
+  attachmentMap: Record<string, string>,
+): Entity {
   const clean = withoutMarkers(entity);
   return {
     ...clean,

@@ -17,7 +17,10 @@ import type { PullAnswer } from './messages.ts';
 
 /** The engine's pace and patience come from the SYNC_* configuration (described there). */
 export interface SyncEngineOptions
-  extends Pick<SyncConfig, 'intervalMs' | 'pollIntervalMs' | 'concurrency' | 'batchSize' | 'retryBaseMs' | 'retryMaxMs'>,
+  extends Pick<
+      SyncConfig,
+      'intervalMs' | 'pollIntervalMs' | 'concurrency' | 'batchSize' | 'retryBaseMs' | 'retryMaxMs'
+    >,
     Partial<Pick<SyncConfig, 'echoSettleMs'>> {
   transport: SyncTransport;
   health: HealthPolicy;
@@ -28,7 +31,6 @@ type Progress = number;
 
 /** How long after its own write a webhook is taken for an echo of it, in settle periods. */
 const ECHO_WINDOW_PERIODS = 10;
-
 
 /**
  * The sync engine: change detection (webhook intake, polling) -> change queue -> outgoing script -> outbox ->
@@ -105,7 +107,15 @@ export class SyncEngine {
           for (const row of s.collectingOfInstance.all({ instanceId: instance.id })) {
             const settleUntil = this.echoSettleUntil(row.id, notice.entityId);
             if (settleUntil === null) enqueueChange(tx, row.id, notice.entityId, 'webhook', at);
-            else enqueueDeferredChange(tx, row.id, notice.entityId, 'webhook', at, new Date(at.getTime() + settleUntil - Date.now()));
+            else
+              enqueueDeferredChange(
+                tx,
+                row.id,
+                notice.entityId,
+                'webhook',
+                at,
+                new Date(at.getTime() + settleUntil - Date.now()),
+              );
           }
         }
       });
@@ -123,7 +133,11 @@ export class SyncEngine {
     const now = this.now();
     for (const row of this.connectionsWith(collecting)) {
       const state = syncStateOf(this.deps.db, row.id, now);
-      const due = force || state.triggerPollDue || !state.lastTriggerPollAt || now.getTime() - state.lastTriggerPollAt.getTime() >= this.options.pollIntervalMs;
+      const due =
+        force ||
+        state.triggerPollDue ||
+        !state.lastTriggerPollAt ||
+        now.getTime() - state.lastTriggerPollAt.getTime() >= this.options.pollIntervalMs;
       if (!due) continue;
       updateSyncState(this.deps.db, row.id, { triggerPollDue: false, lastTriggerPollAt: now });
       let ctx: ConnectionContext;
@@ -134,7 +148,11 @@ export class SyncEngine {
         continue;
       }
       try {
-        const active = this.deps.db.select().from(triggers).where(and(eq(triggers.connectionId, row.id), eq(triggers.active, true))).all();
+        const active = this.deps.db
+          .select()
+          .from(triggers)
+          .where(and(eq(triggers.connectionId, row.id), eq(triggers.active, true)))
+          .all();
         for (const trigger of active) {
           let cursor = trigger.pollCursor;
           for (let page = 0; page < 20; page++) {
@@ -149,13 +167,18 @@ export class SyncEngine {
             if (!batch.truncated) break;
           }
         }
-        const linked = this.deps.db.select({ n: count() }).from(twinLinks).where(eq(twinLinks.connectionId, row.id)).get()?.n ?? 0;
+        const linked =
+          this.deps.db.select({ n: count() }).from(twinLinks).where(eq(twinLinks.connectionId, row.id)).get()?.n ?? 0;
         if (linked > 0) {
           const batch = await ctx.helpdesk.listChanged(state.pollCursor);
           const at = this.now();
           this.deps.db.transaction((tx) => {
             for (const change of batch.changes) {
-              const twin = tx.select({ id: twinLinks.localEntityId }).from(twinLinks).where(and(eq(twinLinks.connectionId, row.id), eq(twinLinks.localEntityId, change.id))).get();
+              const twin = tx
+                .select({ id: twinLinks.localEntityId })
+                .from(twinLinks)
+                .where(and(eq(twinLinks.connectionId, row.id), eq(twinLinks.localEntityId, change.id)))
+                .get();
               if (twin) enqueueChange(tx, row.id, change.id, 'poll', at);
             }
             updateSyncState(tx, row.id, { pollCursor: batch.cursor });
@@ -179,7 +202,15 @@ export class SyncEngine {
     const rows = this.deps.db
       .select()
       .from(changeQueue)
-      .where(and(inArray(changeQueue.connectionId, live.map((c) => c.id)), or(isNull(changeQueue.notBefore), lte(changeQueue.notBefore, now))))
+      .where(
+        and(
+          inArray(
+            changeQueue.connectionId,
+            live.map((c) => c.id),
+          ),
+          or(isNull(changeQueue.notBefore), lte(changeQueue.notBefore, now)),
+        ),
+      )
       .orderBy(asc(changeQueue.id))
       .limit(this.options.batchSize * 4)
       .all();
@@ -198,7 +229,9 @@ export class SyncEngine {
     await forEachLimited(this.settled(rows), this.options.concurrency, async (row) => {
       const connection = byId.get(row.connectionId)!;
       let ok = false;
-      const processed = await processChange(this.deps, this.context(contexts, connection), row, (error) => this.failure(row.connectionId, error)).catch((error: unknown) => {
+      const processed = await processChange(this.deps, this.context(contexts, connection), row, (error) =>
+        this.failure(row.connectionId, error),
+      ).catch((error: unknown) => {
         this.deps.logger.error({ err: error, connectionId: row.connectionId }, 'outgoing sync failed unexpectedly');
         return { outcome: 'retry' } as ProcessedChange;
       });
@@ -234,7 +267,8 @@ export class SyncEngine {
     this.#written.set(`${connectionId}\u0000${localEntityId}`, now);
     if (now - this.#writtenPrunedAt >= ECHO_WINDOW_PERIODS * this.echoSettleMs) {
       this.#writtenPrunedAt = now;
-      for (const [key, at] of this.#written) if (now - at >= ECHO_WINDOW_PERIODS * this.echoSettleMs) this.#written.delete(key);
+      for (const [key, at] of this.#written)
+        if (now - at >= ECHO_WINDOW_PERIODS * this.echoSettleMs) this.#written.delete(key);
     }
   }
 
@@ -265,7 +299,11 @@ export class SyncEngine {
         continue;
       }
       const wait = at + settle - now;
-      this.deps.db.update(changeQueue).set({ notBefore: new Date(this.now().getTime() + wait) }).where(eq(changeQueue.id, row.id)).run();
+      this.deps.db
+        .update(changeQueue)
+        .set({ notBefore: new Date(this.now().getTime() + wait) })
+        .where(eq(changeQueue.id, row.id))
+        .run();
     }
     return ready;
   }
@@ -315,22 +353,37 @@ export class SyncEngine {
         const now = this.now();
         const state = syncStateOf(this.deps.db, row.id, now);
         if (state.nextSendAt && state.nextSendAt > now) break;
-        const batch = statementsOf(this.deps.db).queuedMessages.all({ connectionId: row.id, limit: this.options.batchSize });
+        const batch = statementsOf(this.deps.db).queuedMessages.all({
+          connectionId: row.id,
+          limit: this.options.batchSize,
+        });
         if (batch.length === 0) break;
         try {
           await this.options.transport.push(
             peer,
-            batch.map((m) => ({ idempotencyKey: m.idempotencyKey, kind: m.kind, entityKey: m.kind === 'replica' ? ((m.payload as { entityKey?: string | null }).entityKey ?? null) : null, payload: m.payload })),
+            batch.map((m) => ({
+              idempotencyKey: m.idempotencyKey,
+              kind: m.kind,
+              entityKey: m.kind === 'replica' ? ((m.payload as { entityKey?: string | null }).entityKey ?? null) : null,
+              payload: m.payload,
+            })),
           );
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
           const attempts = state.failedAttempts + 1;
           this.deps.db.transaction((tx) => {
-            for (const m of batch) tx.update(outbox).set({ attempts: m.attempts + 1, lastError: reason }).where(eq(outbox.id, m.id)).run();
+            for (const m of batch)
+              tx.update(outbox)
+                .set({ attempts: m.attempts + 1, lastError: reason })
+                .where(eq(outbox.id, m.id))
+                .run();
             updateSyncState(tx, row.id, { nextSendAt: new Date(now.getTime() + this.delay(attempts)) });
           });
           this.failure(row.id, error);
-          this.deps.logger.warn({ connectionId: row.id, attempts, err: reason }, 'sending to the other node failed; will retry');
+          this.deps.logger.warn(
+            { connectionId: row.id, attempts, err: reason },
+            'sending to the other node failed; will retry',
+          );
           break;
         }
         const at = this.now();
@@ -393,7 +446,15 @@ export class SyncEngine {
     const rows = this.deps.db
       .select()
       .from(inbox)
-      .where(and(inArray(inbox.connectionId, live.map((c) => c.id)), isNull(inbox.appliedAt)))
+      .where(
+        and(
+          inArray(
+            inbox.connectionId,
+            live.map((c) => c.id),
+          ),
+          isNull(inbox.appliedAt),
+        ),
+      )
       .orderBy(asc(inbox.id))
       .limit(2000)
       .all();
@@ -413,7 +474,8 @@ export class SyncEngine {
     }
     if (named.length > 0) {
       this.deps.db.transaction((tx) => {
-        for (const { id, remoteEntityId } of named) tx.update(inbox).set({ remoteEntityId }).where(eq(inbox.id, id)).run();
+        for (const { id, remoteEntityId } of named)
+          tx.update(inbox).set({ remoteEntityId }).where(eq(inbox.id, id)).run();
       });
     }
     const now = this.now();
@@ -437,7 +499,9 @@ export class SyncEngine {
       const ctx = this.context(contexts, byId.get(list[0]!.connectionId)!);
       for (const row of list) ackWrites.push({ row, write: ackWrite(this.deps, ctx, row) });
     }
-    this.commitAll(ackWrites, (row, error) => this.deps.logger.error({ err: error, connectionId: row.connectionId, inbox: row.id }, 'recording an ack failed'));
+    this.commitAll(ackWrites, (row, error) =>
+      this.deps.logger.error({ err: error, connectionId: row.connectionId, inbox: row.id }, 'recording an ack failed'),
+    );
     progress += ackWrites.length;
     for (const { row } of ackWrites) if (row.attempts > 0) noteSuccess(this.deps, row.connectionId);
     await forEachLimited(withReplicas, this.options.concurrency, async (list) => {
@@ -449,17 +513,30 @@ export class SyncEngine {
         list,
         (error) => this.failure(first.connectionId, error),
         (localEntityId) => this.noteWritten(first.connectionId, localEntityId),
-      ).catch(
-        (error: unknown) => {
-          this.deps.logger.error({ err: error, connectionId: first.connectionId }, 'incoming sync failed unexpectedly');
-          return 'retry' as const;
-        },
-      );
+      ).catch((error: unknown) => {
+        this.deps.logger.error({ err: error, connectionId: first.connectionId }, 'incoming sync failed unexpectedly');
+        return 'retry' as const;
+      });
       if (outcome === 'retry') {
-        const pending = this.deps.db.select().from(inbox).where(and(eq(inbox.connectionId, first.connectionId), eq(inbox.remoteEntityId, first.remoteEntityId!), isNull(inbox.appliedAt))).orderBy(asc(inbox.id)).get();
+        const pending = this.deps.db
+          .select()
+          .from(inbox)
+          .where(
+            and(
+              eq(inbox.connectionId, first.connectionId),
+              eq(inbox.remoteEntityId, first.remoteEntityId!),
+              isNull(inbox.appliedAt),
+            ),
+          )
+          .orderBy(asc(inbox.id))
+          .get();
         if (pending) {
           const attempts = pending.attempts + 1;
-          this.deps.db.update(inbox).set({ attempts, nextAttemptAt: new Date(this.now().getTime() + this.delay(attempts)) }).where(eq(inbox.id, pending.id)).run();
+          this.deps.db
+            .update(inbox)
+            .set({ attempts, nextAttemptAt: new Date(this.now().getTime() + this.delay(attempts)) })
+            .where(eq(inbox.id, pending.id))
+            .run();
         }
       } else if (outcome === 'applied') {
         progress += list.length;
@@ -551,4 +628,3 @@ export class SyncEngine {
     return this.#busy;
   }
 }
-

@@ -23,7 +23,8 @@ export function createWrite(
   const native = nonNull(result.native);
   if (incomingProjectId !== null) {
     if (platform === 'freshdesk' && native.group_id === undefined) native.group_id = Number(incomingProjectId);
-    if (platform === 'freshservice' && native.workspace_id === undefined && native.group_id === undefined) native.workspace_id = Number(incomingProjectId);
+    if (platform === 'freshservice' && native.workspace_id === undefined && native.group_id === undefined)
+      native.workspace_id = Number(incomingProjectId);
   }
   const email = result.reporter?.email ?? replicaReporter?.email ?? null;
   const write: EntityWrite = {
@@ -40,7 +41,8 @@ export function createWrite(
     // The other helpdesk's user ids mean nothing here: the requester is matched by email.
     // The name only matters for a contact the helpdesk does not know yet; sending it lets the connector know the
     // requester without reading the new ticket back.
-    const displayName = result.reporter?.displayName ?? (email && email === replicaReporter?.email ? replicaReporter.displayName : null);
+    const displayName =
+      result.reporter?.displayName ?? (email && email === replicaReporter?.email ? replicaReporter.displayName : null);
     write.reporter = { id: null, email: email ?? FALLBACK_REQUESTER, displayName };
     write.labels = [...result.labels.filter((l) => !l.startsWith(MARKER_PREFIX)), marker];
     if (Object.keys(result.customFields).length > 0) write.customFields = result.customFields;
@@ -66,19 +68,25 @@ export function updateWrite(local: Entity, result: Entity, platform: Platform): 
   if (result.priority && !sameOption(result.priority, clean.priority)) write.priority = result.priority;
   if (result.type !== clean.type && result.type !== null) write.type = result.type;
   if (platform !== 'xurrent' && JSON.stringify(result.labels) !== JSON.stringify(clean.labels)) {
-    write.labels = [...result.labels.filter((l) => !l.startsWith(MARKER_PREFIX)), ...local.labels.filter((l) => l.startsWith(MARKER_PREFIX))];
+    write.labels = [
+      ...result.labels.filter((l) => !l.startsWith(MARKER_PREFIX)),
+      ...local.labels.filter((l) => l.startsWith(MARKER_PREFIX)),
+    ];
   }
   const customFields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(result.customFields)) {
-    if (key !== MARKER_FIELD && JSON.stringify(value) !== JSON.stringify(clean.customFields[key])) customFields[key] = value;
+    if (key !== MARKER_FIELD && JSON.stringify(value) !== JSON.stringify(clean.customFields[key]))
+      customFields[key] = value;
   }
   if (Object.keys(customFields).length > 0) write.customFields = customFields;
   const native: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(result.native)) {
-    if (value !== null && value !== undefined && JSON.stringify(value) !== JSON.stringify(clean.native[key])) native[key] = value;
+    if (value !== null && value !== undefined && JSON.stringify(value) !== JSON.stringify(clean.native[key]))
+      native[key] = value;
   }
   if (Object.keys(native).length > 0) write.native = native;
-  if ((result.assignee?.id ?? null) !== (clean.assignee?.id ?? null) && result.assignee?.id) write.assignee = result.assignee;
+  if ((result.assignee?.id ?? null) !== (clean.assignee?.id ?? null) && result.assignee?.id)
+    write.assignee = result.assignee;
   return write;
 }
 

@@ -20,8 +20,16 @@ export function noteFailure(deps: AppDeps, connectionId: string, reason: string,
     const failingSince = state.failingSince ?? now;
     const failedAttempts = state.failedAttempts + 1;
     updateSyncState(tx, connectionId, { failingSince, failedAttempts, lastFailure: reason });
-    const row = tx.select({ id: connections.id, status: connections.status }).from(connections).where(eq(connections.id, connectionId)).get();
-    if (row?.status === 'active' && failedAttempts >= policy.failuresBeforeError && now.getTime() - failingSince.getTime() >= policy.errorAfterMs) {
+    const row = tx
+      .select({ id: connections.id, status: connections.status })
+      .from(connections)
+      .where(eq(connections.id, connectionId))
+      .get();
+    if (
+      row?.status === 'active' &&
+      failedAttempts >= policy.failuresBeforeError &&
+      now.getTime() - failingSince.getTime() >= policy.errorAfterMs
+    ) {
       recordStatusChange(tx, row, 'error', `Sync is failing since ${failingSince.toISOString()}: ${reason}`, now);
     }
   });
@@ -35,6 +43,7 @@ export function noteSuccess(deps: AppDeps, connectionId: string): void {
   if (state.failedAttempts === 0 && row?.status !== 'error') return;
   deps.db.transaction((tx) => {
     updateSyncState(tx, connectionId, { failingSince: null, failedAttempts: 0, lastFailure: null, nextSendAt: null });
-    if (row?.status === 'error') recordStatusChange(tx, row, 'active', 'Sync recovered: messages get through again.', now);
+    if (row?.status === 'error')
+      recordStatusChange(tx, row, 'active', 'Sync recovered: messages get through again.', now);
   });
 }

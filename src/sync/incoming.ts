@@ -13,13 +13,26 @@ import { createWrite, isEmptyWrite, updateWrite } from './entity-write.ts';
 import { ackPayloadSchema, replicaPayloadSchema, type AckPayload, type ReplicaPayload } from './messages.ts';
 import { buildReplica } from './outgoing.ts';
 import { isTransient } from './retry.ts';
-import { insertTwin, markApplied, queueMessage, recordEntityError, recordTwinIds, touchCounters, twinByLocal, twinByRemote, type TwinRow } from './store.ts';
+import {
+  insertTwin,
+  markApplied,
+  queueMessage,
+  recordEntityError,
+  recordTwinIds,
+  touchCounters,
+  twinByLocal,
+  twinByRemote,
+  type TwinRow,
+} from './store.ts';
 
 export type InboxRow = typeof inbox.$inferSelect;
 export type ApplyOutcome = 'applied' | 'blocked' | 'retry';
 
 function invalidMessage(error: unknown): DomainError {
-  return new DomainError('invalid_input', `The other node sent a sync message this node cannot read (${error instanceof Error ? error.message : String(error)}); upgrade both nodes to the same version.`);
+  return new DomainError(
+    'invalid_input',
+    `The other node sent a sync message this node cannot read (${error instanceof Error ? error.message : String(error)}); upgrade both nodes to the same version.`,
+  );
 }
 
 /**
@@ -43,7 +56,14 @@ export async function applyEntityMessages(
     }
     let j = i;
     while (j + 1 < rows.length && rows[j + 1]!.kind === 'replica') j++;
-    const outcome = await applyReplica(deps, ctx, rows[j]!, rows.slice(i, j).map((r) => r.id), onFailure, onWritten);
+    const outcome = await applyReplica(
+      deps,
+      ctx,
+      rows[j]!,
+      rows.slice(i, j).map((r) => r.id),
+      onFailure,
+      onWritten,
+    );
     if (outcome !== 'applied') return outcome;
     i = j + 1;
   }
@@ -74,7 +94,17 @@ function recordAck(tx: DbOrTx, connectionId: string, ack: AckPayload, at: Date):
   for (const [theirs, ours] of ack.comments) commentMap[ours] = theirs;
   const attachmentMap = { ...twin.attachmentMap };
   for (const [theirs, ours] of ack.attachments) attachmentMap[ours] = theirs;
-  recordTwinIds(tx, { connectionId, localEntityId: twin.localEntityId, remoteEntityId: twin.remoteEntityId ?? ack.entityId, commentMap, attachmentMap }, at);
+  recordTwinIds(
+    tx,
+    {
+      connectionId,
+      localEntityId: twin.localEntityId,
+      remoteEntityId: twin.remoteEntityId ?? ack.entityId,
+      commentMap,
+      attachmentMap,
+    },
+    at,
+  );
 }
 
 /** After a crash between "the helpdesk created it" and "we recorded it": the entity carrying our marker, if any. */
@@ -111,13 +141,22 @@ async function applyReplica(
   const connectionId = ctx.connection.id;
   const parsed = replicaPayloadSchema.safeParse(row.payload);
   if (!parsed.success) {
-    recordEntityError(deps.db, { connectionId, direction: 'incoming', entityId: row.remoteEntityId ?? '?', entityKey: row.entityKey, error: invalidMessage(parsed.error), at: deps.clock() });
+    recordEntityError(deps.db, {
+      connectionId,
+      direction: 'incoming',
+      entityId: row.remoteEntityId ?? '?',
+      entityKey: row.entityKey,
+      error: invalidMessage(parsed.error),
+      at: deps.clock(),
+    });
     return 'blocked';
   }
   const payload: ReplicaPayload = parsed.data;
   const remoteId = payload.entityId;
   const replaying = row.state === 'applying';
-  let twin: TwinRow | undefined = twinByRemote(deps.db, connectionId, remoteId) ?? (payload.remoteEntityId ? twinByLocal(deps.db, connectionId, payload.remoteEntityId) : undefined);
+  let twin: TwinRow | undefined =
+    twinByRemote(deps.db, connectionId, remoteId) ??
+    (payload.remoteEntityId ? twinByLocal(deps.db, connectionId, payload.remoteEntityId) : undefined);
   const hash = replicaHash(payload.replica);
   if (twin && twin.lastAppliedHash === hash) {
     deps.db.transaction((tx) => markApplied(tx, [...superseded, row.id], deps.clock()));
@@ -148,7 +187,11 @@ async function applyReplica(
 
     const marker = row.applyMarker ?? `${MARKER_PREFIX}${randomUUID().slice(0, 13)}`;
     if (!replaying) {
-      deps.db.update(inbox).set({ state: 'applying', applyMarker: marker, applyStartedAt: deps.clock(), remoteEntityId: remoteId }).where(eq(inbox.id, row.id)).run();
+      deps.db
+        .update(inbox)
+        .set({ state: 'applying', applyMarker: marker, applyStartedAt: deps.clock(), remoteEntityId: remoteId })
+        .where(eq(inbox.id, row.id))
+        .run();
     }
 
     let current: Entity;
@@ -158,12 +201,20 @@ async function applyReplica(
         email: typeof reporter?.email === 'string' ? reporter.email : null,
         displayName: typeof reporter?.displayName === 'string' ? reporter.displayName : null,
       };
-      current = await helpdesk.createEntity(createWrite(result, platform, ctx.connection.incomingProjectId, marker, replicaReporter));
+      current = await helpdesk.createEntity(
+        createWrite(result, platform, ctx.connection.incomingProjectId, marker, replicaReporter),
+      );
       current = { ...current, comments: [], attachments: current.attachments ?? [] };
     } else {
       const write = updateWrite(local, result, platform);
       // Write responses do not carry everything a read does (Freshworks omits the requester): keep what was not written.
-      current = isEmptyWrite(write) ? local : { ...(await helpdesk.updateEntity(local.id, write)), reporter: local.reporter, ...(write.assignee ? {} : { assignee: local.assignee }) };
+      current = isEmptyWrite(write)
+        ? local
+        : {
+            ...(await helpdesk.updateEntity(local.id, write)),
+            reporter: local.reporter,
+            ...(write.assignee ? {} : { assignee: local.assignee }),
+          };
     }
 
     const beforeComments = new Set((annotated?.comments ?? []).map((c) => c.id));
@@ -173,9 +224,12 @@ async function applyReplica(
     for (const comment of commentsToCreate(result, beforeComments)) {
       // On a replay, a note with the same text that no twin claims is the one the interrupted attempt made.
       const adopted = replaying
-        ? current.comments.find((c) => !(c.id in commentMap) && c.body === comment.body && !createdComments.some(([id]) => id === c.id))
+        ? current.comments.find(
+            (c) => !(c.id in commentMap) && c.body === comment.body && !createdComments.some(([id]) => id === c.id),
+          )
         : undefined;
-      const made = adopted ?? (await helpdesk.addComment(current.id, { body: comment.body, internal: comment.internal }));
+      const made =
+        adopted ?? (await helpdesk.addComment(current.id, { body: comment.body, internal: comment.internal }));
       if (!adopted) newComments.push(made);
       if (comment.remoteId) {
         commentMap[made.id] = comment.remoteId;
@@ -190,9 +244,20 @@ async function applyReplica(
       const file = payload.files.find((f) => f.id === attachment.remoteId);
       if (!file || !attachment.remoteId) continue;
       const adopted = replaying
-        ? current.attachments.find((a) => !(a.id in attachmentMap) && a.filename === file.filename && !createdAttachments.some(([id]) => id === a.id))
+        ? current.attachments.find(
+            (a) =>
+              !(a.id in attachmentMap) &&
+              a.filename === file.filename &&
+              !createdAttachments.some(([id]) => id === a.id),
+          )
         : undefined;
-      const made = adopted ?? (await helpdesk.uploadAttachment(current.id, { filename: file.filename, mimetype: file.mimetype, data: Buffer.from(file.data, 'base64') }));
+      const made =
+        adopted ??
+        (await helpdesk.uploadAttachment(current.id, {
+          filename: file.filename,
+          mimetype: file.mimetype,
+          data: Buffer.from(file.data, 'base64'),
+        }));
       if (!adopted) newAttachments.push(made);
       attachmentMap[made.id] = attachment.remoteId;
       createdAttachments.push([made.id, attachment.remoteId]);
@@ -210,7 +275,10 @@ async function applyReplica(
       final = {
         ...current,
         comments: [...current.comments.filter((c) => !newComments.some((n) => n.id === c.id)), ...newComments],
-        attachments: [...current.attachments.filter((a) => !newAttachments.some((n) => n.id === a.id)), ...newAttachments],
+        attachments: [
+          ...current.attachments.filter((a) => !newAttachments.some((n) => n.id === a.id)),
+          ...newAttachments,
+        ],
       };
     }
 
@@ -236,7 +304,13 @@ async function applyReplica(
       linked.lastSentHash = echo.hash;
       linked.lastSentReplica = echo.replica;
     }
-    const ack: AckPayload = { entityId: final.id, entityKey: final.key, remoteEntityId: remoteId, comments: createdComments, attachments: createdAttachments };
+    const ack: AckPayload = {
+      entityId: final.id,
+      entityKey: final.key,
+      remoteEntityId: remoteId,
+      comments: createdComments,
+      attachments: createdAttachments,
+    };
     deps.db.transaction((tx) => {
       const existing = twinByLocal(tx, connectionId, final.id);
       if (existing) {
@@ -244,12 +318,26 @@ async function applyReplica(
         // Keep ids an ack recorded meanwhile.
         changes.commentMap = { ...existing.commentMap, ...commentMap };
         changes.attachmentMap = { ...existing.attachmentMap, ...attachmentMap };
-        tx.update(twinLinks).set(changes).where(and(eq(twinLinks.connectionId, connectionId), eq(twinLinks.localEntityId, final.id))).run();
+        tx.update(twinLinks)
+          .set(changes)
+          .where(and(eq(twinLinks.connectionId, connectionId), eq(twinLinks.localEntityId, final.id)))
+          .run();
       } else {
         insertTwin(tx, linked);
       }
       markApplied(tx, [...superseded, row.id], at);
-      queueMessage(tx, { connectionId, entityId: remoteId, idempotencyKey: `${connectionId}:ack:${row.idempotencyKey}`, kind: 'ack', payload: ack, at }, true);
+      queueMessage(
+        tx,
+        {
+          connectionId,
+          entityId: remoteId,
+          idempotencyKey: `${connectionId}:ack:${row.idempotencyKey}`,
+          kind: 'ack',
+          payload: ack,
+          at,
+        },
+        true,
+      );
       touchCounters(tx, connectionId, final.key, at);
     });
     twin = linked;
@@ -260,9 +348,25 @@ async function applyReplica(
       onFailure(error);
       return 'retry';
     }
-    const domainError = error instanceof DomainError ? error : new DomainError('invalid_input', `Applying the change failed: ${error instanceof Error ? error.message : String(error)}`);
-    recordEntityError(deps.db, { connectionId, direction: 'incoming', entityId: remoteId, entityKey: payload.entityKey, error: domainError, at: deps.clock() });
-    deps.logger.warn({ connectionId, remoteEntity: remoteId, err: domainError.message }, 'incoming sync blocked for an entity');
+    const domainError =
+      error instanceof DomainError
+        ? error
+        : new DomainError(
+            'invalid_input',
+            `Applying the change failed: ${error instanceof Error ? error.message : String(error)}`,
+          );
+    recordEntityError(deps.db, {
+      connectionId,
+      direction: 'incoming',
+      entityId: remoteId,
+      entityKey: payload.entityKey,
+      error: domainError,
+      at: deps.clock(),
+    });
+    deps.logger.warn(
+      { connectionId, remoteEntity: remoteId, err: domainError.message },
+      'incoming sync blocked for an entity',
+    );
     return 'blocked';
   }
 }

@@ -12,7 +12,17 @@ import type { ConnectionContext } from './context.ts';
 import type { ReplicaPayload } from './messages.ts';
 import { isTransient } from './retry.ts';
 import { statementsOf } from './statements.ts';
-import { insertTwin, isBlocked, queueMessage, recordEntityError, recordSent, removeChange, touchCounters, twinByLocal, type TwinRow } from './store.ts';
+import {
+  insertTwin,
+  isBlocked,
+  queueMessage,
+  recordEntityError,
+  recordSent,
+  removeChange,
+  touchCounters,
+  twinByLocal,
+  type TwinRow,
+} from './store.ts';
 
 export type ChangeRow = typeof changeQueue.$inferSelect;
 
@@ -22,7 +32,12 @@ export type ChangeOutcome = 'sent' | 'unchanged' | 'skipped' | 'unselected' | 'b
 export function buildReplica(ctx: ConnectionContext, entity: Entity, twin: TwinRow | undefined) {
   const annotated = annotate(entity, twin?.commentMap ?? {}, twin?.attachmentMap ?? {});
   const replica = normalizeReplica(
-    runOutgoing({ script: ctx.outgoing, entity: annotated, platform: ctx.instance.platform, previous: twin?.lastSentReplica ?? null }),
+    runOutgoing({
+      script: ctx.outgoing,
+      entity: annotated,
+      platform: ctx.instance.platform,
+      previous: twin?.lastSentReplica ?? null,
+    }),
   );
   return { replica, hash: replicaHash(replica), annotated };
 }
@@ -48,8 +63,14 @@ export interface ProcessedChange {
  * change row -> entity -> outgoing script -> replica; an unchanged replica is dropped, a changed one goes into the
  * outbox in the same transaction that records its hash and removes the change row.
  */
-export async function processChange(deps: AppDeps, ctx: ConnectionContext, row: ChangeRow, onFailure: (error: unknown) => void): Promise<ProcessedChange> {
-  const outcome = (value: ChangeOutcome, write?: PendingWrite): ProcessedChange => (write ? { outcome: value, write } : { outcome: value });
+export async function processChange(
+  deps: AppDeps,
+  ctx: ConnectionContext,
+  row: ChangeRow,
+  onFailure: (error: unknown) => void,
+): Promise<ProcessedChange> {
+  const outcome = (value: ChangeOutcome, write?: PendingWrite): ProcessedChange =>
+    write ? { outcome: value, write } : { outcome: value };
   const connectionId = ctx.connection.id;
   const now = () => deps.clock();
   // Only the row as read: a change queued meanwhile moved queuedAt, and stays for the next pass.
@@ -71,13 +92,22 @@ export async function processChange(deps: AppDeps, ctx: ConnectionContext, row: 
     }
     const attachmentMap = twin?.attachmentMap ?? {};
     const replicaAttachmentIds = new Set(
-      (Array.isArray(built.replica.attachments) ? built.replica.attachments : []).map((a) => String((a as { id?: unknown }).id ?? '')),
+      (Array.isArray(built.replica.attachments) ? built.replica.attachments : []).map((a) =>
+        String((a as { id?: unknown }).id ?? ''),
+      ),
     );
-    const toSend = built.annotated.attachments.filter((a) => !(a.id in attachmentMap) && replicaAttachmentIds.has(a.id));
+    const toSend = built.annotated.attachments.filter(
+      (a) => !(a.id in attachmentMap) && replicaAttachmentIds.has(a.id),
+    );
     files = [];
     for (const attachment of toSend) {
       const content = await ctx.helpdesk.downloadAttachment(entity.id, attachment);
-      files.push({ id: attachment.id, filename: content.filename, mimetype: content.mimetype, data: Buffer.from(content.data).toString('base64') });
+      files.push({
+        id: attachment.id,
+        filename: content.filename,
+        mimetype: content.mimetype,
+        data: Buffer.from(content.data).toString('base64'),
+      });
     }
   } catch (error) {
     if (isDomainError(error) && error.code === 'helpdesk_not_found') {
@@ -88,10 +118,20 @@ export async function processChange(deps: AppDeps, ctx: ConnectionContext, row: 
       return outcome('retry');
     }
     deps.db.transaction((tx) => {
-      recordEntityError(tx, { connectionId, direction: 'outgoing', entityId: row.entityId, entityKey: twin?.localKey ?? null, error: error as DomainError, at: now() });
+      recordEntityError(tx, {
+        connectionId,
+        direction: 'outgoing',
+        entityId: row.entityId,
+        entityKey: twin?.localKey ?? null,
+        error: error as DomainError,
+        at: now(),
+      });
       tx.delete(changeQueue).where(eq(changeQueue.id, row.id)).run();
     });
-    deps.logger.warn({ connectionId, entity: row.entityId, err: (error as Error).message }, 'outgoing sync blocked for an entity');
+    deps.logger.warn(
+      { connectionId, entity: row.entityId, err: (error as Error).message },
+      'outgoing sync blocked for an entity',
+    );
     return outcome('failed');
   }
   const at = now();
@@ -108,9 +148,27 @@ export async function processChange(deps: AppDeps, ctx: ConnectionContext, row: 
     twin = twinByLocal(tx, connectionId, row.entityId);
     const attachmentMap = { ...(twin?.attachmentMap ?? {}) };
     for (const f of files) attachmentMap[f.id] ??= AWAITING_ACK;
-    queueMessage(tx, { connectionId, entityId: entity.id, idempotencyKey: `${connectionId}:${randomUUID()}`, kind: 'replica', payload, at });
+    queueMessage(tx, {
+      connectionId,
+      entityId: entity.id,
+      idempotencyKey: `${connectionId}:${randomUUID()}`,
+      kind: 'replica',
+      payload,
+      at,
+    });
     if (twin) {
-      recordSent(tx, { connectionId, localEntityId: entity.id, localKey: entity.key, lastSentHash: built.hash, lastSentReplica: built.replica, attachmentMap }, at);
+      recordSent(
+        tx,
+        {
+          connectionId,
+          localEntityId: entity.id,
+          localKey: entity.key,
+          lastSentHash: built.hash,
+          lastSentReplica: built.replica,
+          attachmentMap,
+        },
+        at,
+      );
     } else {
       insertTwin(tx, {
         connectionId,

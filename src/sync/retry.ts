@@ -1,7 +1,12 @@
 import { isDomainError } from '../domain/errors.ts';
 
 /** Exponential backoff with full jitter in the upper half: attempt 1 waits base..base/2, doubling up to max. */
-export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+export function retryDelayMs(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + (ceiling / 2) * random());
 }

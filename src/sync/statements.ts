@@ -1,5 +1,15 @@
 import { and, count, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { changeQueue, connections, inbox, instances, outbox, syncErrors, syncState, triggers, twinLinks } from '../../db/schema.ts';
+import {
+  changeQueue,
+  connections,
+  inbox,
+  instances,
+  outbox,
+  syncErrors,
+  syncState,
+  triggers,
+  twinLinks,
+} from '../../db/schema.ts';
 import type { DbOrTx } from '../../db/client.ts';
 import { preparedPerDatabase } from '../../db/prepared.ts';
 
@@ -11,7 +21,8 @@ const p = (name: string) => sql.placeholder(name);
 const raw = (name: string) => sql`${sql.placeholder(name)}`;
 
 /** A JSON column's stored text (null stays NULL). */
-export const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+export const json = (value: unknown): string | null =>
+  value === null || value === undefined ? null : JSON.stringify(value);
 /** A timestamp column's stored milliseconds. */
 export const ms = (value: Date | null | undefined): number | null => (value ? value.getTime() : null);
 
@@ -45,7 +56,11 @@ function prepare(db: DbOrTx) {
       .from(twinLinks)
       .where(and(eq(twinLinks.connectionId, p('connectionId')), eq(twinLinks.remoteEntityId, p('entityId'))))
       .prepare(),
-    syncState: db.select().from(syncState).where(eq(syncState.connectionId, p('connectionId'))).prepare(),
+    syncState: db
+      .select()
+      .from(syncState)
+      .where(eq(syncState.connectionId, p('connectionId')))
+      .prepare(),
     blocked: db
       .select({ id: syncErrors.id })
       .from(syncErrors)
@@ -58,11 +73,19 @@ function prepare(db: DbOrTx) {
         ),
       )
       .prepare(),
-    twinCount: db.select({ n: count() }).from(twinLinks).where(eq(twinLinks.connectionId, p('connectionId'))).prepare(),
+    twinCount: db
+      .select({ n: count() })
+      .from(twinLinks)
+      .where(eq(twinLinks.connectionId, p('connectionId')))
+      .prepare(),
     setCounters: db
       .update(connections)
       // Raw placeholders in SET skip the column encoders: `atMs` is the time in ms, as the column stores it.
-      .set({ entitiesUnderSync: sql`${p('total')}`, lastSyncEntity: sql`${p('entityKey')}`, lastSyncAt: sql`${p('atMs')}` })
+      .set({
+        entitiesUnderSync: sql`${p('total')}`,
+        lastSyncEntity: sql`${p('entityKey')}`,
+        lastSyncAt: sql`${p('atMs')}`,
+      })
       .where(eq(connections.id, p('connectionId')))
       .prepare(),
     setCount: db
@@ -72,33 +95,55 @@ function prepare(db: DbOrTx) {
       .prepare(),
     enqueue: db
       .insert(changeQueue)
-      .values({ connectionId: p('connectionId'), entityId: p('entityId'), reason: p('reason'), force: p('force'), queuedAt: p('at') })
-      .onConflictDoUpdate({ target: [changeQueue.connectionId, changeQueue.entityId], set: { queuedAt: sql`excluded.queued_at`, reason: sql`excluded.reason` } })
+      .values({
+        connectionId: p('connectionId'),
+        entityId: p('entityId'),
+        reason: p('reason'),
+        force: p('force'),
+        queuedAt: p('at'),
+      })
+      .onConflictDoUpdate({
+        target: [changeQueue.connectionId, changeQueue.entityId],
+        set: { queuedAt: sql`excluded.queued_at`, reason: sql`excluded.reason` },
+      })
       .prepare(),
     // A change of an entity this node has just written: most likely the echo of those writes, so it waits until the
     // webhooks stop coming (each one pushes notBefore out again).
     enqueueDeferred: db
       .insert(changeQueue)
-      .values({ connectionId: p('connectionId'), entityId: p('entityId'), reason: p('reason'), force: false, queuedAt: p('at'), notBefore: p('notBefore') })
+      .values({
+        connectionId: p('connectionId'),
+        entityId: p('entityId'),
+        reason: p('reason'),
+        force: false,
+        queuedAt: p('at'),
+        notBefore: p('notBefore'),
+      })
       .onConflictDoUpdate({
         target: [changeQueue.connectionId, changeQueue.entityId],
-        set: { queuedAt: sql`excluded.queued_at`, reason: sql`excluded.reason`, notBefore: sql`max(coalesce(${changeQueue.notBefore}, 0), excluded.not_before)` },
+        set: {
+          queuedAt: sql`excluded.queued_at`,
+          reason: sql`excluded.reason`,
+          notBefore: sql`max(coalesce(${changeQueue.notBefore}, 0), excluded.not_before)`,
+        },
       })
       .prepare(),
     enqueueForced: db
       .insert(changeQueue)
-      .values({ connectionId: p('connectionId'), entityId: p('entityId'), reason: p('reason'), force: p('force'), queuedAt: p('at') })
+      .values({
+        connectionId: p('connectionId'),
+        entityId: p('entityId'),
+        reason: p('reason'),
+        force: p('force'),
+        queuedAt: p('at'),
+      })
       .onConflictDoUpdate({
         target: [changeQueue.connectionId, changeQueue.entityId],
         set: { queuedAt: sql`excluded.queued_at`, reason: sql`excluded.reason`, force: sql`excluded.force` },
       })
       .prepare(),
     insertOutbox: db.insert(outbox).values(outboxRow).prepare(),
-    insertOutboxOnce: db
-      .insert(outbox)
-      .values(outboxRow)
-      .onConflictDoNothing()
-      .prepare(),
+    insertOutboxOnce: db.insert(outbox).values(outboxRow).onConflictDoNothing().prepare(),
     insertTwin: db
       .insert(twinLinks)
       .values({
@@ -118,15 +163,30 @@ function prepare(db: DbOrTx) {
       .prepare(),
     recordSent: db
       .update(twinLinks)
-      .set({ lastSentHash: raw('lastSentHash'), lastSentReplica: raw('lastSentReplica'), localKey: raw('localKey'), attachmentMap: raw('attachmentMap'), updatedAt: raw('atMs') })
+      .set({
+        lastSentHash: raw('lastSentHash'),
+        lastSentReplica: raw('lastSentReplica'),
+        localKey: raw('localKey'),
+        attachmentMap: raw('attachmentMap'),
+        updatedAt: raw('atMs'),
+      })
       .where(and(eq(twinLinks.connectionId, p('connectionId')), eq(twinLinks.localEntityId, p('localEntityId'))))
       .prepare(),
     recordAck: db
       .update(twinLinks)
-      .set({ remoteEntityId: raw('remoteEntityId'), commentMap: raw('commentMap'), attachmentMap: raw('attachmentMap'), updatedAt: raw('atMs') })
+      .set({
+        remoteEntityId: raw('remoteEntityId'),
+        commentMap: raw('commentMap'),
+        attachmentMap: raw('attachmentMap'),
+        updatedAt: raw('atMs'),
+      })
       .where(and(eq(twinLinks.connectionId, p('connectionId')), eq(twinLinks.localEntityId, p('localEntityId'))))
       .prepare(),
-    markApplied: db.update(inbox).set({ appliedAt: raw('atMs'), state: 'applied' }).where(eq(inbox.id, p('id'))).prepare(),
+    markApplied: db
+      .update(inbox)
+      .set({ appliedAt: raw('atMs'), state: 'applied' })
+      .where(eq(inbox.id, p('id')))
+      .prepare(),
     removeChange: db
       .delete(changeQueue)
       .where(and(eq(changeQueue.id, p('id')), eq(changeQueue.queuedAt, raw('queuedAtMs'))))
@@ -138,16 +198,36 @@ function prepare(db: DbOrTx) {
       .orderBy(outbox.id)
       .limit(p('limit'))
       .prepare(),
-    markDelivered: db.update(outbox).set({ status: 'delivered', deliveredAt: raw('atMs') }).where(eq(outbox.id, p('id'))).prepare(),
-    connectionStatus: db.select({ id: connections.id, status: connections.status }).from(connections).where(eq(connections.id, p('connectionId'))).prepare(),
+    markDelivered: db
+      .update(outbox)
+      .set({ status: 'delivered', deliveredAt: raw('atMs') })
+      .where(eq(outbox.id, p('id')))
+      .prepare(),
+    connectionStatus: db
+      .select({ id: connections.id, status: connections.status })
+      .from(connections)
+      .where(eq(connections.id, p('connectionId')))
+      .prepare(),
     nextDueChange: db
       .select({ at: sql<number | null>`min(${changeQueue.notBefore})` })
       .from(changeQueue)
       .where(sql`${changeQueue.notBefore} > ${p('nowMs')}`)
       .prepare(),
-    connectionsCollecting: db.select().from(connections).where(inArray(connections.status, [...collecting])).prepare(),
-    connectionsRunning: db.select().from(connections).where(inArray(connections.status, [...running])).prepare(),
-    instanceBySlug: db.select({ id: instances.id }).from(instances).where(eq(instances.slug, p('slug'))).prepare(),
+    connectionsCollecting: db
+      .select()
+      .from(connections)
+      .where(inArray(connections.status, [...collecting]))
+      .prepare(),
+    connectionsRunning: db
+      .select()
+      .from(connections)
+      .where(inArray(connections.status, [...running]))
+      .prepare(),
+    instanceBySlug: db
+      .select({ id: instances.id })
+      .from(instances)
+      .where(eq(instances.slug, p('slug')))
+      .prepare(),
     collectingOfInstance: db
       .select({ id: connections.id })
       .from(connections)

@@ -8,13 +8,27 @@ export type TwinRow = typeof twinLinks.$inferSelect;
 export type SyncStateRow = typeof syncState.$inferSelect;
 
 /** Queues a local entity for the outgoing pipeline; a second change before it is processed joins the first. */
-export function enqueueChange(db: DbOrTx, connectionId: string, entityId: string, reason: string, at: Date, force = false): void {
+export function enqueueChange(
+  db: DbOrTx,
+  connectionId: string,
+  entityId: string,
+  reason: string,
+  at: Date,
+  force = false,
+): void {
   const s = statementsOf(db);
   (force ? s.enqueueForced : s.enqueue).run({ connectionId, entityId, reason, force, at });
 }
 
 /** As enqueueChange, but the change is not processed before `notBefore` (a later one may push it further out). */
-export function enqueueDeferredChange(db: DbOrTx, connectionId: string, entityId: string, reason: string, at: Date, notBefore: Date): void {
+export function enqueueDeferredChange(
+  db: DbOrTx,
+  connectionId: string,
+  entityId: string,
+  reason: string,
+  at: Date,
+  notBefore: Date,
+): void {
   statementsOf(db).enqueueDeferred.run({ connectionId, entityId, reason, at, notBefore });
 }
 
@@ -29,7 +43,10 @@ export function twinByRemote(db: DbOrTx, connectionId: string, remoteEntityId: s
 export function syncStateOf(db: DbOrTx, connectionId: string, now: Date): SyncStateRow {
   const row = statementsOf(db).syncState.get({ connectionId });
   if (row) return row;
-  db.insert(syncState).values({ connectionId, pollCursor: cursorFrom(now) }).onConflictDoNothing().run();
+  db.insert(syncState)
+    .values({ connectionId, pollCursor: cursorFrom(now) })
+    .onConflictDoNothing()
+    .run();
   return statementsOf(db).syncState.get({ connectionId })!;
 }
 
@@ -38,14 +55,26 @@ export function updateSyncState(db: DbOrTx, connectionId: string, changes: Parti
 }
 
 /** True while the entity has an unresolved error in that direction: it waits, the others go on. */
-export function isBlocked(db: DbOrTx, connectionId: string, direction: 'outgoing' | 'incoming', entityId: string): boolean {
+export function isBlocked(
+  db: DbOrTx,
+  connectionId: string,
+  direction: 'outgoing' | 'incoming',
+  entityId: string,
+): boolean {
   return statementsOf(db).blocked.get({ connectionId, direction, entityId }) !== undefined;
 }
 
 /** Records what blocks an entity: the type, the message a person can act on, and the script line when there is one. */
 export function recordEntityError(
   db: DbOrTx,
-  input: { connectionId: string; direction: 'outgoing' | 'incoming'; entityId: string; entityKey: string | null; error: DomainError; at: Date },
+  input: {
+    connectionId: string;
+    direction: 'outgoing' | 'incoming';
+    entityId: string;
+    entityKey: string | null;
+    error: DomainError;
+    at: Date;
+  },
 ): void {
   const details = (input.error.details ?? {}) as { line?: unknown; column?: unknown };
   db.insert(syncErrors)
@@ -80,7 +109,14 @@ export function cursorFrom(at: Date): string {
 /** A message for the other node, queued for the sender; `once` ignores a second one with the same idempotency key. */
 export function queueMessage(
   db: DbOrTx,
-  message: { connectionId: string; entityId: string; idempotencyKey: string; kind: 'replica' | 'ack'; payload: unknown; at: Date },
+  message: {
+    connectionId: string;
+    entityId: string;
+    idempotencyKey: string;
+    kind: 'replica' | 'ack';
+    payload: unknown;
+    at: Date;
+  },
   once = false,
 ): void {
   const s = statementsOf(db);
@@ -108,7 +144,14 @@ export function insertTwin(db: DbOrTx, twin: TwinRow): void {
 /** What was last sent for a local entity (its hash and replica), with the attachments now awaiting their twins. */
 export function recordSent(
   db: DbOrTx,
-  twin: { connectionId: string; localEntityId: string; localKey: string | null; lastSentHash: string; lastSentReplica: Record<string, unknown>; attachmentMap: Record<string, string> },
+  twin: {
+    connectionId: string;
+    localEntityId: string;
+    localKey: string | null;
+    lastSentHash: string;
+    lastSentReplica: Record<string, unknown>;
+    attachmentMap: Record<string, string>;
+  },
   at: Date,
 ): void {
   statementsOf(db).recordSent.run({
@@ -125,7 +168,13 @@ export function recordSent(
 /** The other side's ids for our entity, its comments and attachments (from its ack). */
 export function recordTwinIds(
   db: DbOrTx,
-  twin: { connectionId: string; localEntityId: string; remoteEntityId: string | null; commentMap: Record<string, string>; attachmentMap: Record<string, string> },
+  twin: {
+    connectionId: string;
+    localEntityId: string;
+    remoteEntityId: string | null;
+    commentMap: Record<string, string>;
+    attachmentMap: Record<string, string>;
+  },
   at: Date,
 ): void {
   statementsOf(db).recordAck.run({

@@ -24,5 +24,7 @@ export function renderMentions(text: string, render: MentionRenderer): string {
 
 /** For surfaces without mentions: a person as the part after the platform, a channel as "the channel". */
 export function mentionsAsPlainText(text: string): string {
-  return renderMentions(text, (kind, value) => (kind === 'user' ? (/^[a-z]+:(?:[^/]+\/)?(.*)$/.exec(value)?.[1] ?? value) : 'the channel'));
+  return renderMentions(text, (kind, value) =>
+    kind === 'user' ? (/^[a-z]+:(?:[^/]+\/)?(.*)$/.exec(value)?.[1] ?? value) : 'the channel',
+  );
 }

@@ -34,7 +34,14 @@ export type Effect =
    * Post a progress message (to a channel, or to the user's DM when channelId is null) and update it in place with
    * what `poll` says every `intervalMs`, until it says done (or `timeoutMs` passes).
    */
-  | { kind: 'track-progress'; channelId: string | null; userId: string; poll: () => Progress; intervalMs: number; timeoutMs: number };
+  | {
+      kind: 'track-progress';
+      channelId: string | null;
+      userId: string;
+      poll: () => Progress;
+      intervalMs: number;
+      timeoutMs: number;
+    };
 
 /** One reading of a long-running job, as its progress message shows it. */
 export interface Progress {

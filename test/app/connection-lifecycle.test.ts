@@ -23,7 +23,11 @@ type Nodes = Awaited<ReturnType<typeof twoNodes>>;
 const HOUR = 3_600_000;
 
 function initiateFromAcme(nodes: Nodes, overrides: Partial<Parameters<typeof initiateConnection>[1]> = {}) {
-  return initiateAcmeToGlobex(nodes, { description: 'Escalations from Acme support to Globex IT', incomingProjectId: '1002', ...overrides });
+  return initiateAcmeToGlobex(nodes, {
+    description: 'Escalations from Acme support to Globex IT',
+    incomingProjectId: '1002',
+    ...overrides,
+  });
 }
 
 /** Runs `action`, expects a DomainError with `code`, and checks that neither node's database changed. */
@@ -51,14 +55,24 @@ describe('initiate and accept between two nodes', () => {
   });
 
   it('offers only the modes both sides support', async () => {
-    const check = await checkDestination(nodes.a.deps, { instance: 'acme', destinationUrl: nodes.b.instanceUrl('globex') });
-    expect(check.destination).toMatchObject({ name: 'Globex', platform: 'xurrent', url: nodes.b.instanceUrl('globex') });
+    const check = await checkDestination(nodes.a.deps, {
+      instance: 'acme',
+      destinationUrl: nodes.b.instanceUrl('globex'),
+    });
+    expect(check.destination).toMatchObject({
+      name: 'Globex',
+      platform: 'xurrent',
+      url: nodes.b.instanceUrl('globex'),
+    });
     expect(check.modes).toEqual([
       { mode: 'basic', available: true },
       { mode: 'script', available: true },
     ]);
     await registerTestInstance(nodes.b.deps, 'hooli', 'freshservice', { public: false });
-    const hooli = await checkDestination(nodes.a.deps, { instance: 'acme', destinationUrl: nodes.b.instanceUrl('hooli') });
+    const hooli = await checkDestination(nodes.a.deps, {
+      instance: 'acme',
+      destinationUrl: nodes.b.instanceUrl('hooli'),
+    });
     expect(hooli.modes[1]).toEqual({ mode: 'script', available: false, reason: 'Hooli does not offer Script mode.' });
   });
 
@@ -118,7 +132,12 @@ describe('initiate and accept between two nodes', () => {
       'invalid_input',
       /Choose the Freshservice workspace/,
     );
-    const connection = await acceptInvitation(nodes.b.deps, { instance: 'initech', code, incomingProjectId: '3', actor: 'test:bob' });
+    const connection = await acceptInvitation(nodes.b.deps, {
+      instance: 'initech',
+      code,
+      incomingProjectId: '3',
+      actor: 'test:bob',
+    });
     expect(connection.incomingProject).toEqual({ id: '3', name: 'HR' });
   });
 
@@ -126,10 +145,21 @@ describe('initiate and accept between two nodes', () => {
     const { code } = await initiateFromAcme(nodes);
     await acceptInvitation(nodes.b.deps, { instance: 'globex', code, actor: 'test:bob' });
     const id = listConnections(nodes.a.deps)[0]!.id;
-    expect(deactivateConnection(nodes.a.deps, { connection: 'Acme to Globex', actor: 'test:alice' }).status).toBe('deactivated');
-    await expectRefusal(nodes, () => deactivateConnection(nodes.a.deps, { connection: id, actor: 'test:alice' }), 'conflict', /already deactivated/);
+    expect(deactivateConnection(nodes.a.deps, { connection: 'Acme to Globex', actor: 'test:alice' }).status).toBe(
+      'deactivated',
+    );
+    await expectRefusal(
+      nodes,
+      () => deactivateConnection(nodes.a.deps, { connection: id, actor: 'test:alice' }),
+      'conflict',
+      /already deactivated/,
+    );
     expect(activateConnection(nodes.a.deps, { connection: id, actor: 'test:alice' }).status).toBe('active');
-    expect(listStatusEvents(nodes.a.deps, id).map((e) => `${e.from}->${e.to}`)).toEqual(['pending->active', 'active->deactivated', 'deactivated->active']);
+    expect(listStatusEvents(nodes.a.deps, id).map((e) => `${e.from}->${e.to}`)).toEqual([
+      'pending->active',
+      'active->deactivated',
+      'deactivated->active',
+    ]);
     deleteConnection(nodes.a.deps, { connection: id, actor: 'test:alice' });
     expect(listConnections(nodes.a.deps)).toEqual([]);
   });
@@ -153,14 +183,29 @@ describe('a private connection (no destination URL)', () => {
 
       // The private side: a data dir and the use-cases, but no listening server.
       const privateDir = tempDir('deskbridge-private-');
-      const config = loadConfig({ DESKBRIDGE_DATA_DIR: privateDir, PUBLIC_URL: 'http://192.0.2.1:9', DESKBRIDGE_NODE_TIMEOUT_MS: '1500' });
-      const privateDeps = buildAppDeps({ config, logger: createLogger('silent'), helpdesks: fixedHelpdesks(), clock: new TestClock().now });
+      const config = loadConfig({
+        DESKBRIDGE_DATA_DIR: privateDir,
+        PUBLIC_URL: 'http://192.0.2.1:9',
+        DESKBRIDGE_NODE_TIMEOUT_MS: '1500',
+      });
+      const privateDeps = buildAppDeps({
+        config,
+        logger: createLogger('silent'),
+        helpdesks: fixedHelpdesks(),
+        clock: new TestClock().now,
+      });
       await registerTestInstance(privateDeps, 'umbrella', 'xurrent');
       const accepted = await acceptInvitation(privateDeps, { instance: 'umbrella', code, actor: 'test:carol' });
       expect(accepted).toMatchObject({ status: 'active', mode: 'basic', remoteUrl: nodes.a.instanceUrl('acme') });
 
       const [onA] = listConnections(nodes.a.deps);
-      expect(onA).toMatchObject({ status: 'active', remoteUrl: null, remoteIsPrivate: true, remotePlatform: 'xurrent', remoteConnectionId: accepted.id });
+      expect(onA).toMatchObject({
+        status: 'active',
+        remoteUrl: null,
+        remoteIsPrivate: true,
+        remotePlatform: 'xurrent',
+        remoteConnectionId: accepted.id,
+      });
       expect(listStatusEvents(nodes.a.deps, onA!.id)).toHaveLength(1);
       expect(listStatusEvents(privateDeps, accepted.id)).toHaveLength(1);
       privateDeps.db.$client.close();
@@ -185,38 +230,83 @@ describe('refusals: a clear message and no row changed on either side', () => {
     const payload = JSON.parse(Buffer.from(body, 'base64url').toString());
     payload.m = 'basic';
     const tampered = `${prefix}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${signature}`;
-    await expectRefusal(nodes, () => acceptInvitation(nodes.b.deps, { instance: 'globex', code: tampered, actor: 'test:bob' }), 'invitation_invalid', /changed after it was issued/);
+    await expectRefusal(
+      nodes,
+      () => acceptInvitation(nodes.b.deps, { instance: 'globex', code: tampered, actor: 'test:bob' }),
+      'invitation_invalid',
+      /changed after it was issued/,
+    );
     const badSignature = `${prefix}.${body}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
-    await expectRefusal(nodes, () => acceptInvitation(nodes.b.deps, { instance: 'globex', code: badSignature, actor: 'test:bob' }), 'invitation_invalid', /changed after it was issued/);
-    await expectRefusal(nodes, () => acceptInvitation(nodes.b.deps, { instance: 'globex', code: code.slice(0, 40), actor: 'test:bob' }), 'invitation_invalid', /cut short or changed/);
+    await expectRefusal(
+      nodes,
+      () => acceptInvitation(nodes.b.deps, { instance: 'globex', code: badSignature, actor: 'test:bob' }),
+      'invitation_invalid',
+      /changed after it was issued/,
+    );
+    await expectRefusal(
+      nodes,
+      () => acceptInvitation(nodes.b.deps, { instance: 'globex', code: code.slice(0, 40), actor: 'test:bob' }),
+      'invitation_invalid',
+      /cut short or changed/,
+    );
   });
 
   it('an expired code, whichever side notices', async () => {
     const { code } = await initiateFromAcme(nodes);
     nodes.b.clock.advance(73 * HOUR);
-    await expectRefusal(nodes, () => acceptInvitation(nodes.b.deps, { instance: 'globex', code, actor: 'test:bob' }), 'invitation_expired', /expired on/);
+    await expectRefusal(
+      nodes,
+      () => acceptInvitation(nodes.b.deps, { instance: 'globex', code, actor: 'test:bob' }),
+      'invitation_expired',
+      /expired on/,
+    );
     nodes.b.clock.advance(-73 * HOUR);
     nodes.a.clock.advance(73 * HOUR);
-    await expectRefusal(nodes, () => acceptInvitation(nodes.b.deps, { instance: 'globex', code, actor: 'test:bob' }), 'invitation_expired', /expired on/);
+    await expectRefusal(
+      nodes,
+      () => acceptInvitation(nodes.b.deps, { instance: 'globex', code, actor: 'test:bob' }),
+      'invitation_expired',
+      /expired on/,
+    );
   });
 
   it('a reused code, on the same instance and on another one', async () => {
     const { code } = await initiateFromAcme(nodes, { destinationUrl: null });
     await acceptInvitation(nodes.b.deps, { instance: 'globex', code, actor: 'test:bob' });
-    await expectRefusal(nodes, () => acceptInvitation(nodes.b.deps, { instance: 'globex', code, actor: 'test:bob' }), 'invitation_used', /already been accepted/);
+    await expectRefusal(
+      nodes,
+      () => acceptInvitation(nodes.b.deps, { instance: 'globex', code, actor: 'test:bob' }),
+      'invitation_used',
+      /already been accepted/,
+    );
     await registerTestInstance(nodes.b.deps, 'umbrella', 'xurrent');
-    await expectRefusal(nodes, () => acceptInvitation(nodes.b.deps, { instance: 'umbrella', code, actor: 'test:bob' }), 'invitation_used', /already been used/);
+    await expectRefusal(
+      nodes,
+      () => acceptInvitation(nodes.b.deps, { instance: 'umbrella', code, actor: 'test:bob' }),
+      'invitation_used',
+      /already been used/,
+    );
   });
 
   it('a code bound to another destination', async () => {
     await registerTestInstance(nodes.b.deps, 'umbrella', 'xurrent');
     const { code } = await initiateFromAcme(nodes);
-    await expectRefusal(nodes, () => acceptInvitation(nodes.b.deps, { instance: 'umbrella', code, actor: 'test:bob' }), 'invitation_wrong_destination', /issued for .*\/i\/globex/);
+    await expectRefusal(
+      nodes,
+      () => acceptInvitation(nodes.b.deps, { instance: 'umbrella', code, actor: 'test:bob' }),
+      'invitation_wrong_destination',
+      /issued for .*\/i\/globex/,
+    );
   });
 
   it('Script mode on an expired license, and on an evaluation past its date', async () => {
     await registerTestInstance(nodes.a.deps, 'expired-co', 'freshdesk', { license: 'expired' });
-    await expectRefusal(nodes, () => initiateFromAcme(nodes, { instance: 'expired-co' }), 'mode_not_allowed', /license of Expired-co has expired/);
+    await expectRefusal(
+      nodes,
+      () => initiateFromAcme(nodes, { instance: 'expired-co' }),
+      'mode_not_allowed',
+      /license of Expired-co has expired/,
+    );
     nodes.a.clock.advance(31 * 24 * HOUR);
     await expectRefusal(nodes, () => initiateFromAcme(nodes), 'mode_not_allowed', /license of Acme has expired/);
     // Basic mode stays available.
@@ -226,14 +316,34 @@ describe('refusals: a clear message and no row changed on either side', () => {
 
   it('Script mode on a non-public instance', async () => {
     await registerTestInstance(nodes.a.deps, 'hidden', 'freshdesk', { public: false });
-    await expectRefusal(nodes, () => initiateFromAcme(nodes, { instance: 'hidden' }), 'mode_not_allowed', /needs a public instance/);
+    await expectRefusal(
+      nodes,
+      () => initiateFromAcme(nodes, { instance: 'hidden' }),
+      'mode_not_allowed',
+      /needs a public instance/,
+    );
   });
 
   it('a missing or unknown incoming project for Freshdesk and Freshservice', async () => {
-    await expectRefusal(nodes, () => initiateFromAcme(nodes, { incomingProjectId: undefined }), 'invalid_input', /Choose the Freshdesk group/);
-    await expectRefusal(nodes, () => initiateFromAcme(nodes, { incomingProjectId: '999' }), 'invalid_input', /no group "999".*Support \(1001\)/);
+    await expectRefusal(
+      nodes,
+      () => initiateFromAcme(nodes, { incomingProjectId: undefined }),
+      'invalid_input',
+      /Choose the Freshdesk group/,
+    );
+    await expectRefusal(
+      nodes,
+      () => initiateFromAcme(nodes, { incomingProjectId: '999' }),
+      'invalid_input',
+      /no group "999".*Support \(1001\)/,
+    );
     await registerTestInstance(nodes.a.deps, 'initech', 'freshservice');
-    await expectRefusal(nodes, () => initiateFromAcme(nodes, { instance: 'initech', incomingProjectId: undefined }), 'invalid_input', /Choose the Freshservice workspace/);
+    await expectRefusal(
+      nodes,
+      () => initiateFromAcme(nodes, { instance: 'initech', incomingProjectId: undefined }),
+      'invalid_input',
+      /Choose the Freshservice workspace/,
+    );
   });
 
   it('a destination URL that does not answer, within seconds', async () => {
@@ -242,20 +352,55 @@ describe('refusals: a clear message and no row changed on either side', () => {
     const port = (silent.address() as { port: number }).port;
     const started = Date.now();
     try {
-      await expectRefusal(nodes, () => initiateFromAcme(nodes, { destinationUrl: `http://127.0.0.1:${port}/i/nobody` }), 'remote_unreachable', /No answer from .* within 1.5 seconds/);
+      await expectRefusal(
+        nodes,
+        () => initiateFromAcme(nodes, { destinationUrl: `http://127.0.0.1:${port}/i/nobody` }),
+        'remote_unreachable',
+        /No answer from .* within 1.5 seconds/,
+      );
       expect(Date.now() - started).toBeLessThan(4000);
     } finally {
       silent.close();
     }
-    await expectRefusal(nodes, () => initiateFromAcme(nodes, { destinationUrl: 'http://127.0.0.1:9/i/closed' }), 'remote_unreachable', /Could not reach/);
-    await expectRefusal(nodes, () => initiateFromAcme(nodes, { destinationUrl: `${nodes.b.config.publicUrl}/i/nobody` }), 'not_found', /no instance "nobody"/);
+    await expectRefusal(
+      nodes,
+      () => initiateFromAcme(nodes, { destinationUrl: 'http://127.0.0.1:9/i/closed' }),
+      'remote_unreachable',
+      /Could not reach/,
+    );
+    await expectRefusal(
+      nodes,
+      () => initiateFromAcme(nodes, { destinationUrl: `${nodes.b.config.publicUrl}/i/nobody` }),
+      'not_found',
+      /no instance "nobody"/,
+    );
   });
 
   it('names over their limits', async () => {
-    await expectRefusal(nodes, () => initiateFromAcme(nodes, { name: 'x'.repeat(256) }), 'invalid_input', /Connection name must be at most 255 characters \(it has 256\)/);
-    await expectRefusal(nodes, () => initiateFromAcme(nodes, { localShortName: 'a'.repeat(51) }), 'invalid_input', /Local instance short name must be at most 50/);
-    await expectRefusal(nodes, () => initiateFromAcme(nodes, { remoteShortName: '' }), 'invalid_input', /Remote instance short name is required/);
-    await expectRefusal(nodes, () => initiateFromAcme(nodes, { description: 'd'.repeat(1001) }), 'invalid_input', /Description must be at most 1000/);
+    await expectRefusal(
+      nodes,
+      () => initiateFromAcme(nodes, { name: 'x'.repeat(256) }),
+      'invalid_input',
+      /Connection name must be at most 255 characters \(it has 256\)/,
+    );
+    await expectRefusal(
+      nodes,
+      () => initiateFromAcme(nodes, { localShortName: 'a'.repeat(51) }),
+      'invalid_input',
+      /Local instance short name must be at most 50/,
+    );
+    await expectRefusal(
+      nodes,
+      () => initiateFromAcme(nodes, { remoteShortName: '' }),
+      'invalid_input',
+      /Remote instance short name is required/,
+    );
+    await expectRefusal(
+      nodes,
+      () => initiateFromAcme(nodes, { description: 'd'.repeat(1001) }),
+      'invalid_input',
+      /Description must be at most 1000/,
+    );
     const ok = await initiateFromAcme(nodes, { name: 'x'.repeat(255) });
     expect(ok.connection.name).toHaveLength(255);
   });
@@ -268,6 +413,9 @@ describe('refusals: a clear message and no row changed on either side', () => {
       'conflict',
       /mode of a connection cannot be changed.*initiate a new connection/,
     );
-    expect(updateConnection(nodes.a.deps, { connection: connection.id, description: 'renamed', actor: 'test:alice' }).description).toBe('renamed');
+    expect(
+      updateConnection(nodes.a.deps, { connection: connection.id, description: 'renamed', actor: 'test:alice' })
+        .description,
+    ).toBe('renamed');
   });
 });

@@ -16,7 +16,24 @@ describe('line diff', () => {
     const before = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join('\n');
     const after = before.replace('line 10', 'line ten').concat('\nline 21');
     expect(unifiedDiff(before, after, { from: 'v1', to: 'v2' })).toBe(
-      ['--- v1', '+++ v2', '@@ -7,7 +7,7 @@', ' line 7', ' line 8', ' line 9', '-line 10', '+line ten', ' line 11', ' line 12', ' line 13', '@@ -18,3 +18,4 @@', ' line 18', ' line 19', ' line 20', '+line 21'].join('\n'),
+      [
+        '--- v1',
+        '+++ v2',
+        '@@ -7,7 +7,7 @@',
+        ' line 7',
+        ' line 8',
+        ' line 9',
+        '-line 10',
+        '+line ten',
+        ' line 11',
+        ' line 12',
+        ' line 13',
+        '@@ -18,3 +18,4 @@',
+        ' line 18',
+        ' line 19',
+        ' line 20',
+        '+line 21',
+      ].join('\n'),
     );
   });
 

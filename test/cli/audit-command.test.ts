@@ -23,10 +23,22 @@ describe('deskbridge audit', () => {
     const deps = buildAppDeps({ config: loadConfig(env), logger: createLogger('silent'), helpdesks: fixedHelpdesks() });
     await registerTestInstance(deps, 'acme', 'freshdesk');
     linkWorkspace(deps, { platform: 'slack', tenantId: 'T_ACME', instance: 'acme', actor: 'test:setup' });
-    const { connection } = await initiateConnection(deps, { instance: 'acme', destinationUrl: null, mode: 'script', localShortName: 'Acme', remoteShortName: 'P', name: 'Acme to P', incomingProjectId: '1001', actor: 'test:alice' });
+    const { connection } = await initiateConnection(deps, {
+      instance: 'acme',
+      destinationUrl: null,
+      mode: 'script',
+      localShortName: 'Acme',
+      remoteShortName: 'P',
+      name: 'Acme to P',
+      incomingProjectId: '1001',
+      actor: 'test:alice',
+    });
     connectionId = connection.id;
     saveRuleDraft(deps, { connection: connection.id, ...defaultScripts('freshdesk'), actor: 'slack:T_ACME/U_ALICE' });
-    addApprover(deps, { actor: { platform: 'slack', tenantId: 'T_ACME', userId: 'U_ALICE', displayName: 'Alice', isWorkspaceAdmin: true }, userId: 'U_BOB' });
+    addApprover(deps, {
+      actor: { platform: 'slack', tenantId: 'T_ACME', userId: 'U_ALICE', displayName: 'Alice', isWorkspaceAdmin: true },
+      userId: 'U_BOB',
+    });
     deps.db.$client.close();
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,7 +64,7 @@ describe('deskbridge audit', () => {
     return { code, out, err };
   }
 
-  it('lists every entry newest first, or only a connection\'s, as a table or JSON', async () => {
+  it("lists every entry newest first, or only a connection's, as a table or JSON", async () => {
     const all = await cli('audit');
     expect(all.code, all.err).toBe(0);
     expect(all.out.split('\n')[0]).toMatch(/^ID\s+WHEN\s+ACTOR\s+ACTION\s+SUBJECT\s+DETAILS$/);

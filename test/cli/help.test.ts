@@ -22,7 +22,12 @@ describe('deskbridge help', () => {
   });
 
   it('<command> --help, <command> -h and help <command> print that command alone and exit 0, touching no data', async () => {
-    for (const args of [['rules', '--help'], ['rules', '-h'], ['help', 'rules'], ['rules', 'run', '--help']]) {
+    for (const args of [
+      ['rules', '--help'],
+      ['rules', '-h'],
+      ['help', 'rules'],
+      ['rules', 'run', '--help'],
+    ]) {
       const r = await runDeskbridge(args, env);
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.stdout).toBe(`Usage:\n${commandUsage.rules}\n`);
@@ -48,7 +53,7 @@ describe('deskbridge help', () => {
     expect(helpFor.stderr.split('\n')[0]).toBe('deskbridge: There is no command "rulez".');
   });
 
-  it('an unknown flag exits 2 with one line naming it, then that command\'s usage', async () => {
+  it("an unknown flag exits 2 with one line naming it, then that command's usage", async () => {
     const r = await runDeskbridge(['connections', 'list', '--bogus'], env);
     expect(r.code).toBe(2);
     const [first, blank, ...usage] = r.stderr.split('\n');

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.ts';
-import { agentOf, connect, registerOn, startSimulator, startSyncNode, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
+import {
+  agentOf,
+  connect,
+  registerOn,
+  startSimulator,
+  startSyncNode,
+  type Simulator,
+  type SyncNode,
+} from '../support/sync-nodes.ts';
 import { TestClock } from '../support/nodes.ts';
 
 function capture() {
@@ -61,7 +69,16 @@ describe('deskbridge triggers | errors | rules publish | sync bulk', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^deskbridge: The helpdesk refused the trigger query "colour:blue": .*colour/);
 
-    const added = await cli('triggers', 'add', 'acme to initech', '--query', 'priority:3', '--notes', 'High only', '--json');
+    const added = await cli(
+      'triggers',
+      'add',
+      'acme to initech',
+      '--query',
+      'priority:3',
+      '--notes',
+      'High only',
+      '--json',
+    );
     expect(added.code, added.stderr).toBe(0);
     const trigger = JSON.parse(added.stdout) as { id: string };
     const list = await cli('triggers', 'list', 'acme to initech');
@@ -91,7 +108,12 @@ describe('deskbridge triggers | errors | rules publish | sync bulk', () => {
     expect((await cli('errors', 'list', 'acme to initech')).stdout).toBe('(none)\n');
     expect((await cli('triggers', 'add', 'acme to initech', '--query', '')).code).toBe(0);
     const agent = agentOf(fd);
-    for (const n of [1, 2, 3]) await agent.createEntity({ summary: `Bulk ${n}`, description: 'x', reporter: { id: null, email: 'a@acme.example', displayName: null } });
+    for (const n of [1, 2, 3])
+      await agent.createEntity({
+        summary: `Bulk ${n}`,
+        description: 'x',
+        reporter: { id: null, email: 'a@acme.example', displayName: null },
+      });
     const run = cli('sync', 'bulk', 'acme to initech');
     // The service's engine does the work; here the test drives it.
     let done = false;

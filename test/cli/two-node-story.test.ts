@@ -22,7 +22,13 @@ async function startNode(name: string): Promise<Node> {
   const port = await freePort();
   const dataDir = tempDir(`deskbridge-cli-${name}-`);
   const url = `http://127.0.0.1:${port}`;
-  const env = { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, DESKBRIDGE_DATA_DIR: dataDir, DESKBRIDGE_NODE_TIMEOUT_MS: '3000' };
+  const env = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: url,
+    DESKBRIDGE_DATA_DIR: dataDir,
+    DESKBRIDGE_NODE_TIMEOUT_MS: '3000',
+  };
   const service = await startServiceProcess(env, `${url}/healthz`);
   return { env, url, service, dataDir };
 }
@@ -42,7 +48,18 @@ afterAll(async () => {
 describe('the deskbridge CLI, two nodes, end to end', () => {
   it('registers, initiates, accepts and lists; refusals are one line with a non-zero exit', async () => {
     const bad = await runDeskbridge(
-      ['instances', 'add', '--platform', 'freshdesk', '--url', freshdesk.url, '--name', 'Acme', '--api-key', 'wrong-key'],
+      [
+        'instances',
+        'add',
+        '--platform',
+        'freshdesk',
+        '--url',
+        freshdesk.url,
+        '--name',
+        'Acme',
+        '--api-key',
+        'wrong-key',
+      ],
       a.env,
     );
     expect(bad.code).toBe(1);
@@ -50,14 +67,39 @@ describe('the deskbridge CLI, two nodes, end to end', () => {
     expect(bad.stderr).toMatch(/^deskbridge: .*(credentials|API key)/i);
 
     const addA = await runDeskbridge(
-      ['instances', 'add', '--platform', 'freshdesk', '--url', freshdesk.url, '--name', 'Acme', '--api-key', freshdesk.apiKey, '--json'],
+      [
+        'instances',
+        'add',
+        '--platform',
+        'freshdesk',
+        '--url',
+        freshdesk.url,
+        '--name',
+        'Acme',
+        '--api-key',
+        freshdesk.apiKey,
+        '--json',
+      ],
       a.env,
     );
     expect(addA.code, addA.stderr).toBe(0);
     expect(JSON.parse(addA.stdout)).toMatchObject({ slug: 'acme', platform: 'freshdesk', url: `${a.url}/i/acme` });
 
     const addB = await runDeskbridge(
-      ['instances', 'add', '--platform', 'xurrent', '--url', xurrent.url, '--name', 'Globex', '--token', xurrent.apiKey, '--account', xurrent.account],
+      [
+        'instances',
+        'add',
+        '--platform',
+        'xurrent',
+        '--url',
+        xurrent.url,
+        '--name',
+        'Globex',
+        '--token',
+        xurrent.apiKey,
+        '--account',
+        xurrent.account,
+      ],
       b.env,
     );
     expect(addB.code, addB.stderr).toBe(0);
@@ -68,7 +110,11 @@ describe('the deskbridge CLI, two nodes, end to end', () => {
     const hook = JSON.parse(webhook.stdout) as { url: string; secret: string; header: string; template: string };
     expect(hook.url).toBe(`${a.url}/webhooks/acme`);
     const post = (secret: string) =>
-      fetch(hook.url, { method: 'POST', headers: { 'content-type': 'application/json', [hook.header]: secret }, body: '{"ticket_id":"1","triggered_event":"{ticket_action:updated}"}' });
+      fetch(hook.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [hook.header]: secret },
+        body: '{"ticket_id":"1","triggered_event":"{ticket_action:updated}"}',
+      });
     expect((await post('not-the-secret')).status).toBe(401);
     expect((await post(hook.secret)).status).toBe(202);
 
@@ -79,9 +125,25 @@ describe('the deskbridge CLI, two nodes, end to end', () => {
 
     const initiate = await runDeskbridge(
       [
-        'connections', 'initiate', '--instance', 'acme', '--destination', `${b.url}/i/globex`, '--mode', 'script',
-        '--local-name', 'Acme', '--remote-name', 'Globex', '--name', 'Acme to Globex', '--description', 'Escalations',
-        '--project', groups[0]!.id, '--json',
+        'connections',
+        'initiate',
+        '--instance',
+        'acme',
+        '--destination',
+        `${b.url}/i/globex`,
+        '--mode',
+        'script',
+        '--local-name',
+        'Acme',
+        '--remote-name',
+        'Globex',
+        '--name',
+        'Acme to Globex',
+        '--description',
+        'Escalations',
+        '--project',
+        groups[0]!.id,
+        '--json',
       ],
       a.env,
     );
@@ -93,11 +155,20 @@ describe('the deskbridge CLI, two nodes, end to end', () => {
     expect(accept.code, accept.stderr).toBe(0);
     expect(accept.stdout).toMatch(/Connection "Acme to Globex" is active/);
 
-    for (const [node, local, remote] of [[a, 'Acme', 'Globex'], [b, 'Globex', 'Acme']] as const) {
+    for (const [node, local, remote] of [
+      [a, 'Acme', 'Globex'],
+      [b, 'Globex', 'Acme'],
+    ] as const) {
       const list = await runDeskbridge(['connections', 'list', '--json'], node.env);
       expect(list.code, list.stderr).toBe(0);
       expect(JSON.parse(list.stdout)).toEqual([
-        expect.objectContaining({ name: 'Acme to Globex', mode: 'script', status: 'active', localShortName: local, remoteShortName: remote }),
+        expect.objectContaining({
+          name: 'Acme to Globex',
+          mode: 'script',
+          status: 'active',
+          localShortName: local,
+          remoteShortName: remote,
+        }),
       ]);
     }
     const table = await runDeskbridge(['connections', 'list'], a.env);
@@ -106,7 +177,9 @@ describe('the deskbridge CLI, two nodes, end to end', () => {
 
     const reused = await runDeskbridge(['connections', 'accept', '--instance', 'globex', '--code', code], b.env);
     expect(reused.code).toBe(1);
-    expect(reused.stderr).toBe('deskbridge: This invitation has already been accepted: it is connection "Acme to Globex".\n');
+    expect(reused.stderr).toBe(
+      'deskbridge: This invitation has already been accepted: it is connection "Acme to Globex".\n',
+    );
 
     const modeChange = await runDeskbridge(['connections', 'edit', 'Acme to Globex', '--mode', 'basic'], a.env);
     expect(modeChange.code).toBe(1);

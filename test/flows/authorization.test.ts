@@ -19,10 +19,27 @@ describe('chat authorization (shared by Slack and Teams)', () => {
     linkWorkspace(deps, { platform: 'slack', tenantId: 'T_ACME', instance: 'acme', actor: 'test' });
     linkWorkspace(deps, { platform: 'slack', tenantId: 'T_INITECH', instance: 'initech', actor: 'test' });
     const { connection, code } = await initiateConnection(deps, {
-      instance: 'acme', destinationUrl: null, mode: 'basic', localShortName: 'Acme', remoteShortName: 'Initech', name: 'A to I', incomingProjectId: '1001', actor: 'slack:T_ACME/U_ALICE',
+      instance: 'acme',
+      destinationUrl: null,
+      mode: 'basic',
+      localShortName: 'Acme',
+      remoteShortName: 'Initech',
+      name: 'A to I',
+      incomingProjectId: '1001',
+      actor: 'slack:T_ACME/U_ALICE',
     });
     connectionId = connection.id;
-    recordInvitationMessage(deps, { connectionId, platform: 'slack', tenantId: 'T_ACME', channelId: 'C1', messageRef: '1.1', postedBy: 'U_ALICE', partnerTenantIds: ['T_INITECH'], code, actor: 'test' });
+    recordInvitationMessage(deps, {
+      connectionId,
+      platform: 'slack',
+      tenantId: 'T_ACME',
+      channelId: 'C1',
+      messageRef: '1.1',
+      postedBy: 'U_ALICE',
+      partnerTenantIds: ['T_INITECH'],
+      code,
+      actor: 'test',
+    });
   });
   afterEach(() => close());
 
@@ -35,19 +52,32 @@ describe('chat authorization (shared by Slack and Teams)', () => {
     addAdmin(deps, { actor: actor(), userId: 'U_MEMBER' });
     expect(requireInstanceAdmin(deps, member, 'initiate').slug).toBe('acme');
     // Being added in one workspace says nothing about another.
-    expect(refusal(() => requireInstanceAdmin(deps, { ...member, tenantId: 'T_INITECH' }, 'initiate')).code).toBe('forbidden');
-    expect(refusal(() => requireInstanceAdmin(deps, actor({ tenantId: 'T_NOWHERE' }), 'initiate')).code).toBe('not_found');
+    expect(refusal(() => requireInstanceAdmin(deps, { ...member, tenantId: 'T_INITECH' }, 'initiate')).code).toBe(
+      'forbidden',
+    );
+    expect(refusal(() => requireInstanceAdmin(deps, actor({ tenantId: 'T_NOWHERE' }), 'initiate')).code).toBe(
+      'not_found',
+    );
   });
 
   it('a partner is authorized against the invitation record: its channel, message and partner workspaces', () => {
     const bob = actor({ tenantId: 'T_INITECH', userId: 'U_BOB' });
     const at = { channelId: 'C1', messageRef: '1.1', connectionId };
-    expect(authorizePartnerAcceptance(deps, bob, at)).toMatchObject({ kind: 'accept-here', instance: { slug: 'initech' } });
+    expect(authorizePartnerAcceptance(deps, bob, at)).toMatchObject({
+      kind: 'accept-here',
+      instance: { slug: 'initech' },
+    });
     expect(refusal(() => authorizePartnerAcceptance(deps, bob, { ...at, channelId: 'C2' })).code).toBe('forbidden');
-    expect(refusal(() => authorizePartnerAcceptance(deps, bob, { ...at, connectionId: 'other' })).code).toBe('forbidden');
-    expect(refusal(() => authorizePartnerAcceptance(deps, actor({ tenantId: 'T_EVIL' }), at)).message).toMatch(/posted for another workspace/);
+    expect(refusal(() => authorizePartnerAcceptance(deps, bob, { ...at, connectionId: 'other' })).code).toBe(
+      'forbidden',
+    );
+    expect(refusal(() => authorizePartnerAcceptance(deps, actor({ tenantId: 'T_EVIL' }), at)).message).toMatch(
+      /posted for another workspace/,
+    );
     expect(refusal(() => authorizePartnerAcceptance(deps, actor(), at)).message).toMatch(/for the partner workspace/);
-    expect(refusal(() => authorizePartnerAcceptance(deps, { ...bob, isWorkspaceAdmin: false }, at)).code).toBe('forbidden');
+    expect(refusal(() => authorizePartnerAcceptance(deps, { ...bob, isWorkspaceAdmin: false }, at)).code).toBe(
+      'forbidden',
+    );
     expect(refusal(() => authorizePartnerAcceptance(deps, { ...bob, platform: 'teams' }, at)).code).toBe('forbidden');
     markInvitationMessagesAccepted(deps, { connectionId, acceptedBy: 'Initech', at: new Date() });
     expect(refusal(() => authorizePartnerAcceptance(deps, bob, at)).code).toBe('invitation_used');

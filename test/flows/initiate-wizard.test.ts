@@ -9,12 +9,15 @@ import { registerTestInstance } from '../support/story.ts';
 import { actor, flowDeps } from './support.ts';
 
 function form(result: FlowResult): Form {
-  if (result.reply.kind !== 'open-form' && result.reply.kind !== 'show-form') throw new Error(`expected a form, got ${JSON.stringify(result.reply)}`);
+  if (result.reply.kind !== 'open-form' && result.reply.kind !== 'show-form')
+    throw new Error(`expected a form, got ${JSON.stringify(result.reply)}`);
   return result.reply.form;
 }
 
 function valuesOf(f: Form): Record<string, string | undefined> {
-  return Object.fromEntries(f.items.filter(isField).map((field) => [field.id, 'value' in field ? field.value : undefined]));
+  return Object.fromEntries(
+    f.items.filter(isField).map((field) => [field.id, 'value' in field ? field.value : undefined]),
+  );
 }
 
 describe('the initiate wizard flow (chat-neutral)', () => {
@@ -32,16 +35,24 @@ describe('the initiate wizard flow (chat-neutral)', () => {
     const alice = actor();
     const first = form(startInitiate(deps, alice));
     const stateId = first.stateId!;
-    const step = (s: string, values: Record<string, string | undefined>) => submitInitiateStep(deps, alice, { step: s, stateId, values });
+    const step = (s: string, values: Record<string, string | undefined>) =>
+      submitInitiateStep(deps, alice, { step: s, stateId, values });
 
     const mode = form(await step('initiate.destination', { noUrl: 'true' }));
     expect(mode.id).toBe('initiate.mode');
     const info = form(await step('initiate.mode', { mode: 'script' }));
-    const typed = { localShortName: 'Globex', remoteShortName: 'Partner', name: 'Globex private', description: 'notes' };
+    const typed = {
+      localShortName: 'Globex',
+      remoteShortName: 'Partner',
+      name: 'Globex private',
+      description: 'notes',
+    };
     const back = form(await previousInitiateStep(deps, alice, { step: 'initiate.info', stateId, values: typed }));
     expect(back.id).toBe('initiate.mode');
     expect(valuesOf(back)['mode']).toBe('script');
-    const destination = form(await previousInitiateStep(deps, alice, { step: 'initiate.mode', stateId, values: { mode: 'script' } }));
+    const destination = form(
+      await previousInitiateStep(deps, alice, { step: 'initiate.mode', stateId, values: { mode: 'script' } }),
+    );
     expect(destination.items.find((i) => isField(i) && i.id === 'noUrl')).toMatchObject({ checked: true });
     form(await step('initiate.destination', { noUrl: 'true' }));
     const again = form(await step('initiate.mode', { mode: 'script' }));
@@ -58,19 +69,31 @@ describe('the initiate wizard flow (chat-neutral)', () => {
 
   it("another user's submission of the wizard is refused", async () => {
     const stateId = form(startInitiate(deps, actor())).stateId!;
-    await expect(submitInitiateStep(deps, actor({ userId: 'U_OTHER' }), { step: 'initiate.destination', stateId, values: { noUrl: 'true' } })).rejects.toThrow(
-      /expired or belongs to someone else/,
-    );
+    await expect(
+      submitInitiateStep(deps, actor({ userId: 'U_OTHER' }), {
+        step: 'initiate.destination',
+        stateId,
+        values: { noUrl: 'true' },
+      }),
+    ).rejects.toThrow(/expired or belongs to someone else/);
   });
 
   it('a wizard left open a day is gone: its submission is refused, and the next wizard started clears it away', async () => {
     const stale = form(startInitiate(deps, actor())).stateId!;
     clock.advance(24 * 3_600_000 + 1);
-    await expect(submitInitiateStep(deps, actor(), { step: 'initiate.destination', stateId: stale, values: { noUrl: 'true' } })).rejects.toThrow(
-      /expired or belongs to someone else/,
-    );
+    await expect(
+      submitInitiateStep(deps, actor(), { step: 'initiate.destination', stateId: stale, values: { noUrl: 'true' } }),
+    ).rejects.toThrow(/expired or belongs to someone else/);
     const fresh = form(startInitiate(deps, actor())).stateId!;
     expect(deps.db.$client.prepare('select id from chat_wizards').all()).toEqual([{ id: fresh }]);
-    expect(form(await submitInitiateStep(deps, actor(), { step: 'initiate.destination', stateId: fresh, values: { noUrl: 'true' } })).id).toBe('initiate.mode');
+    expect(
+      form(
+        await submitInitiateStep(deps, actor(), {
+          step: 'initiate.destination',
+          stateId: fresh,
+          values: { noUrl: 'true' },
+        }),
+      ).id,
+    ).toBe('initiate.mode');
   });
 });

@@ -26,7 +26,14 @@ export function flowDeps(): { deps: AppDeps; clock: TestClock; close(): void } {
 }
 
 export function actor(overrides: Partial<ChatActor> = {}): ChatActor {
-  return { platform: 'slack', tenantId: 'T_ACME', userId: 'U_ALICE', displayName: 'Alice', isWorkspaceAdmin: true, ...overrides };
+  return {
+    platform: 'slack',
+    tenantId: 'T_ACME',
+    userId: 'U_ALICE',
+    displayName: 'Alice',
+    isWorkspaceAdmin: true,
+    ...overrides,
+  };
 }
 
 /** Runs `action` and returns the DomainError it throws; fails when it throws none. */

@@ -43,11 +43,24 @@ describe('local mode: `npm start` with no chat credentials runs the whole produc
       POLLER_EXPIRY_CRON: '* * * * * *',
       POLLER_SEND_INTERVAL_MS: '0',
     };
-    for (const name of ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_APP_TOKEN', 'MICROSOFT_APP_ID', 'MICROSOFT_APP_PASSWORD', 'MICROSOFT_APP_TENANT_ID']) {
+    for (const name of [
+      'SLACK_SIGNING_SECRET',
+      'SLACK_BOT_TOKEN',
+      'SLACK_CLIENT_ID',
+      'SLACK_CLIENT_SECRET',
+      'SLACK_APP_TOKEN',
+      'MICROSOFT_APP_ID',
+      'MICROSOFT_APP_PASSWORD',
+      'MICROSOFT_APP_TENANT_ID',
+    ]) {
       env[name] = '';
     }
     service = await startServiceProcess(env, `http://127.0.0.1:${ports.service}/healthz`);
-    await waitFor('local mode to be ready', async () => (service.output().includes('local mode is ready') ? true : null), 40_000);
+    await waitFor(
+      'local mode to be ready',
+      async () => (service.output().includes('local mode is ready') ? true : null),
+      40_000,
+    );
     playground = await new Playground().attach(`http://127.0.0.1:${ports.playground}`);
   }, 60_000);
 
@@ -66,8 +79,19 @@ describe('local mode: `npm start` with no chat credentials runs the whole produc
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout)).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ slug: 'acme', platform: 'freshdesk', baseUrl: `http://127.0.0.1:${ports.freshdesk}`, public: true, license: expect.objectContaining({ kind: 'evaluation' }) }),
-        expect.objectContaining({ slug: 'globex', platform: 'xurrent', baseUrl: `http://127.0.0.1:${ports.xurrent}`, public: true }),
+        expect.objectContaining({
+          slug: 'acme',
+          platform: 'freshdesk',
+          baseUrl: `http://127.0.0.1:${ports.freshdesk}`,
+          public: true,
+          license: expect.objectContaining({ kind: 'evaluation' }),
+        }),
+        expect.objectContaining({
+          slug: 'globex',
+          platform: 'xurrent',
+          baseUrl: `http://127.0.0.1:${ports.xurrent}`,
+          public: true,
+        }),
       ]),
     );
 
@@ -76,17 +100,34 @@ describe('local mode: `npm start` with no chat credentials runs the whole produc
     const user = config.currentUser;
     const general = config.teams[0]!.channels[0]!;
     const chat = config.personalChat.id;
-    const inGeneral = (e: PlaygroundEvent) => e.action === 'createMessage' && (e.actionConversationId ?? '').split(';')[0] === general.id;
+    const inGeneral = (e: PlaygroundEvent) =>
+      e.action === 'createMessage' && (e.actionConversationId ?? '').split(';')[0] === general.id;
     expect(await playground.send(general.id, user.id, 'subscribe all', config.bot)).toBe(200);
-    await playground.waitFor((e) => inGeneral(e) && JSON.stringify(e.message).includes('This channel is subscribed to status changes of **all connections**'));
+    await playground.waitFor(
+      (e) =>
+        inGeneral(e) &&
+        JSON.stringify(e.message).includes('This channel is subscribed to status changes of **all connections**'),
+    );
 
     expect(await playground.send(chat, user.id, 'connect')).toBe(200);
-    const posted = await playground.waitFor((e) => e.action === 'createMessage' && e.actionConversationId === chat && cardIn(e) !== null && JSON.stringify(cardIn(e)).includes('destinationUrl'));
+    const posted = await playground.waitFor(
+      (e) =>
+        e.action === 'createMessage' &&
+        e.actionConversationId === chat &&
+        cardIn(e) !== null &&
+        JSON.stringify(cardIn(e)).includes('destinationUrl'),
+    );
     let card = cardIn(posted)!;
     const messageId = String(posted.message!.messageId);
     const step = async (values: Record<string, string | null>) => {
       const action = findAction(card, 'submit');
-      const r = await playground.execute({ conversationId: chat, from: user.id, replyToId: messageId, verb: String(action['verb']), data: submission(card, action, values) });
+      const r = await playground.execute({
+        conversationId: chat,
+        from: user.id,
+        replyToId: messageId,
+        verb: String(action['verb']),
+        data: submission(card, action, values),
+      });
       expect(r.status).toBe(200);
       card = r.body['value'] as Json;
       expect(checkAdaptiveCard(card)).toEqual([]);
@@ -100,14 +141,23 @@ describe('local mode: `npm start` with no chat credentials runs the whole produc
     expect(code).toBeTruthy();
     const channel = (findInput(card, 'channel')['choices'] as { value: string }[])[0]!.value;
     await step({ channel });
-    await playground.waitFor((e) => e.action === 'createMessage' && JSON.stringify(cardIn(e) ?? {}).includes('invites you to connect'));
+    await playground.waitFor(
+      (e) => e.action === 'createMessage' && JSON.stringify(cardIn(e) ?? {}).includes('invites you to connect'),
+    );
 
     // globex's admin accepts with the CLI (the Playground has one tenant, and it manages acme).
     const accepted = await runDeskbridge(['connections', 'accept', '--instance', 'globex', '--code', code!], env);
     expect(accepted.stderr).toBe('');
     expect(accepted.code).toBe(0);
-    const connections = JSON.parse((await runDeskbridge(['connections', 'list', '--json'], env)).stdout) as { id: string; instanceSlug: string; status: string }[];
-    expect(connections.map((c) => [c.instanceSlug, c.status]).sort()).toEqual([['acme', 'active'], ['globex', 'active']]);
+    const connections = JSON.parse((await runDeskbridge(['connections', 'list', '--json'], env)).stdout) as {
+      id: string;
+      instanceSlug: string;
+      status: string;
+    }[];
+    expect(connections.map((c) => [c.instanceSlug, c.status]).sort()).toEqual([
+      ['acme', 'active'],
+      ['globex', 'active'],
+    ]);
 
     const acmeId = connections.find((c) => c.instanceSlug === 'acme')!.id;
 
@@ -115,14 +165,20 @@ describe('local mode: `npm start` with no chat credentials runs the whole produc
     const reply = async (text: string, others: { id: string; name: string }[] = []) => {
       const mark = playground.events.length;
       expect(await playground.send(general.id, user.id, text, config.bot, others)).toBe(200);
-      return JSON.stringify((await playground.waitFor((e) => playground.events.indexOf(e) >= mark && inGeneral(e))).message);
+      return JSON.stringify(
+        (await playground.waitFor((e) => playground.events.indexOf(e) >= mark && inGeneral(e))).message,
+      );
     };
     expect(await reply('approvers channel')).toMatch(/Approval cards go to/);
-    expect(await reply(`approvers add <at>${user.name}</at>`, [{ id: user.id, name: user.name }])).toMatch(/is now an approver/);
+    expect(await reply(`approvers add <at>${user.name}</at>`, [{ id: user.id, name: user.name }])).toMatch(
+      /is now an approver/,
+    );
     expect(await reply('approvers self-approval on')).toMatch(/self-approval/i);
     const mark = playground.events.length;
     expect(await playground.send(general.id, user.id, `rules ${acmeId}`, config.bot)).toBe(200);
-    const editorEvent = await playground.waitFor((e) => playground.events.indexOf(e) >= mark && inGeneral(e) && cardIn(e) !== null);
+    const editorEvent = await playground.waitFor(
+      (e) => playground.events.indexOf(e) >= mark && inGeneral(e) && cardIn(e) !== null,
+    );
     const editor = cardIn(editorEvent)!;
     const outgoing = String(findInput(editor, 'outgoing')['value']);
     const requestPublish = findAction(editor, 'action', 'rules.request-publish');
@@ -134,17 +190,25 @@ describe('local mode: `npm start` with no chat credentials runs the whole produc
       data: submission(editor, requestPublish, { outgoing: `${outgoing}\n// reviewed in the Playground` }),
     });
     expect(JSON.stringify(requested.body)).toMatch(/waiting for approval/);
-    const approvalEvent = await playground.waitFor((e) => inGeneral(e) && JSON.stringify(cardIn(e) ?? {}).includes('Rules publish'));
+    const approvalEvent = await playground.waitFor(
+      (e) => inGeneral(e) && JSON.stringify(cardIn(e) ?? {}).includes('Rules publish'),
+    );
     const shared = cardIn(approvalEvent)!;
     const refresh = (shared['refresh'] as { action: { verb: string; data: Json } }).action;
     // A channel post is the root of its thread: the Playground finds it under `<channel>;messageid=<its id>`.
-    const at = { conversationId: `${general.id};messageid=${String(approvalEvent.message!.messageId)}`, from: user.id, replyToId: String(approvalEvent.message!.messageId) };
+    const at = {
+      conversationId: `${general.id};messageid=${String(approvalEvent.message!.messageId)}`,
+      from: user.id,
+      replyToId: String(approvalEvent.message!.messageId),
+    };
     const refreshed = await playground.execute({ ...at, verb: refresh.verb, data: refresh.data });
     const mine = refreshed.body['value'] as Json;
     const approve = findAction(mine, 'action', 'approval.approve');
     const approved = await playground.execute({ ...at, verb: 'approval.approve', data: submission(mine, approve) });
     expect(JSON.stringify(approved.body)).toContain('Approved');
-    const versions = JSON.parse((await runDeskbridge(['audit', '--connection', acmeId, '--json'], env)).stdout) as { action: string }[];
+    const versions = JSON.parse((await runDeskbridge(['audit', '--connection', acmeId, '--json'], env)).stdout) as {
+      action: string;
+    }[];
     expect(versions.map((v) => v.action)).toContain('rules.approve');
 
     const trigger = await runDeskbridge(['triggers', 'add', acmeId, '--query', 'priority:>0'], env);
@@ -152,11 +216,17 @@ describe('local mode: `npm start` with no chat credentials runs the whole produc
     const ticket = await runDeskbridge(['local', 'ticket', 'Printer on fire'], env);
     expect(ticket.stdout).toMatch(/Created Freshdesk ticket #\d+ "Printer on fire"/);
 
-    const request = await waitFor('the ticket in Xurrent', async () => {
-      const res = await fetch(`http://127.0.0.1:${ports.xurrent}/v1/requests`, { headers: { authorization: `Bearer ${xurrentToken}`, 'x-4me-account': 'globex' } });
-      const requests = (await res.json()) as { id: number; subject: string }[];
-      return requests.find((r) => r.subject === 'Printer on fire') ?? null;
-    }, 20_000);
+    const request = await waitFor(
+      'the ticket in Xurrent',
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${ports.xurrent}/v1/requests`, {
+          headers: { authorization: `Bearer ${xurrentToken}`, 'x-4me-account': 'globex' },
+        });
+        const requests = (await res.json()) as { id: number; subject: string }[];
+        return requests.find((r) => r.subject === 'Printer on fire') ?? null;
+      },
+      20_000,
+    );
     expect(request.subject).toBe('Printer on fire');
 
     // The poller tells the subscribed channel that the connection became active, and that it was paused.
@@ -172,15 +242,24 @@ describe('local mode: `npm start` with no chat credentials runs the whole produc
     ports.freshdesk = await freePort();
     env.LOCAL_FRESHDESK_PORT = String(ports.freshdesk);
     service = await startServiceProcess(env, `http://127.0.0.1:${ports.service}/healthz`);
-    await waitFor('local mode to be ready again', async () => (service.output().includes('local mode is ready') ? true : null), 40_000);
+    await waitFor(
+      'local mode to be ready again',
+      async () => (service.output().includes('local mode is ready') ? true : null),
+      40_000,
+    );
     playground = await new Playground().attach(`http://127.0.0.1:${ports.playground}`);
     expect(service.output()).not.toContain('local mode registered a simulated helpdesk');
-    const listed = JSON.parse((await runDeskbridge(['instances', 'list', '--json'], env)).stdout) as { slug: string; baseUrl: string }[];
+    const listed = JSON.parse((await runDeskbridge(['instances', 'list', '--json'], env)).stdout) as {
+      slug: string;
+      baseUrl: string;
+    }[];
     expect(listed.map((i) => [i.slug, i.baseUrl]).sort()).toEqual([
       ['acme', `http://127.0.0.1:${ports.freshdesk}`],
       ['globex', `http://127.0.0.1:${ports.xurrent}`],
     ]);
-    const res = await fetch(`http://127.0.0.1:${ports.freshdesk}/api/v2/tickets`, { headers: { authorization: `Basic ${Buffer.from('local-acme-freshdesk-key:X').toString('base64')}` } });
+    const res = await fetch(`http://127.0.0.1:${ports.freshdesk}/api/v2/tickets`, {
+      headers: { authorization: `Basic ${Buffer.from('local-acme-freshdesk-key:X').toString('base64')}` },
+    });
     expect(((await res.json()) as unknown[]).length).toBe(3);
     expect((await playground.config()).tenantId).toBeTruthy();
   }, 60_000);

@@ -22,14 +22,33 @@ describe('local mode is decided by the chat credentials', () => {
     const none = loadConfig({});
     expect(isLocalMode(none, {})).toBe(true);
     expect(isLocalMode(none, { LOCAL_MODE: 'off' })).toBe(false);
-    expect(isLocalMode(loadConfig({ SLACK_SIGNING_SECRET: 'signing-secret-1', SLACK_BOT_TOKEN: 'xoxb-1' }), {})).toBe(false);
+    expect(isLocalMode(loadConfig({ SLACK_SIGNING_SECRET: 'signing-secret-1', SLACK_BOT_TOKEN: 'xoxb-1' }), {})).toBe(
+      false,
+    );
     expect(isLocalMode(loadConfig({ SLACK_APP_TOKEN: 'xapp-1', SLACK_BOT_TOKEN: 'xoxb-1' }), {})).toBe(false);
-    expect(isLocalMode(loadConfig({ MICROSOFT_APP_ID: '11111111-2222-3333-4444-555555555555', MICROSOFT_APP_PASSWORD: 'a-client-secret' }), {})).toBe(false);
+    expect(
+      isLocalMode(
+        loadConfig({
+          MICROSOFT_APP_ID: '11111111-2222-3333-4444-555555555555',
+          MICROSOFT_APP_PASSWORD: 'a-client-secret',
+        }),
+        {},
+      ),
+    ).toBe(false);
   });
 
   it('reads its ports and the Playground switch, and names a bad value', () => {
-    expect(loadLocalSettings({})).toEqual({ enabled: true, freshdeskPort: 4101, xurrentPort: 4102, playground: true, playgroundPort: 56150 });
-    expect(loadLocalSettings({ LOCAL_PLAYGROUND: 'false', LOCAL_FRESHDESK_PORT: '5000' })).toMatchObject({ playground: false, freshdeskPort: 5000 });
+    expect(loadLocalSettings({})).toEqual({
+      enabled: true,
+      freshdeskPort: 4101,
+      xurrentPort: 4102,
+      playground: true,
+      playgroundPort: 56150,
+    });
+    expect(loadLocalSettings({ LOCAL_PLAYGROUND: 'false', LOCAL_FRESHDESK_PORT: '5000' })).toMatchObject({
+      playground: false,
+      freshdeskPort: 5000,
+    });
     expect(() => loadLocalSettings({ LOCAL_XURRENT_PORT: 'x' })).toThrow('LOCAL_XURRENT_PORT must be a number');
   });
 });
@@ -70,7 +89,15 @@ describe('production mode: with MICROSOFT_APP_* set, `npm start` starts none of 
     const response = await fetch(`http://127.0.0.1:${ports.service}/api/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 'message', text: 'help', serviceUrl: 'http://127.0.0.1:1', channelId: 'msteams', from: { id: 'x' }, conversation: { id: 'c' }, recipient: { id: 'b' } }),
+      body: JSON.stringify({
+        type: 'message',
+        text: 'help',
+        serviceUrl: 'http://127.0.0.1:1',
+        channelId: 'msteams',
+        from: { id: 'x' },
+        conversation: { id: 'c' },
+        recipient: { id: 'b' },
+      }),
     });
     expect(response.status).toBe(401);
   });
@@ -93,7 +120,8 @@ describe('local mode with LOCAL_PLAYGROUND=false: the simulators and instances, 
       `http://127.0.0.1:${ports.service}/healthz`,
     );
     const until = Date.now() + 20_000;
-    while (!service.output().includes('local mode is ready') && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    while (!service.output().includes('local mode is ready') && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 100));
   }, 30_000);
 
   afterAll(async () => {

@@ -59,7 +59,9 @@ afterAll(async () => {
 });
 
 describe('signed node requests', () => {
-  const batch = { messages: [{ idempotencyKey: 'msg-1', kind: 'replica', entityKey: '#42', payload: { summary: 'Printer on fire' } }] };
+  const batch = {
+    messages: [{ idempotencyKey: 'msg-1', kind: 'replica', entityKey: '#42', payload: { summary: 'Printer on fire' } }],
+  };
 
   it('answers the status endpoint to the other side, signed with the derived key', async () => {
     const result = await send('GET', `/v1/connections/${aConnectionId}/status`, undefined);
@@ -72,22 +74,32 @@ describe('signed node requests', () => {
     expect(first).toMatchObject({ status: 200, body: { accepted: ['msg-1'], duplicates: [] } });
     const again = await send('POST', `/v1/connections/${aConnectionId}/messages`, batch);
     expect(again).toMatchObject({ status: 200, body: { accepted: [], duplicates: ['msg-1'] } });
-    expect(inboxRows(nodes.a)).toEqual([{ connection_id: aConnectionId, idempotency_key: 'msg-1', kind: 'replica', entity_key: '#42' }]);
+    expect(inboxRows(nodes.a)).toEqual([
+      { connection_id: aConnectionId, idempotency_key: 'msg-1', kind: 'replica', entity_key: '#42' },
+    ]);
   });
 
   it('refuses a forged signature, a changed body, an old timestamp, a missing signature and a replay, changing nothing', async () => {
     const before = inboxRows(nodes.a);
     const path = `/v1/connections/${aConnectionId}/messages`;
-    const other = { messages: [{ idempotencyKey: 'msg-2', kind: 'replica', entityKey: '#43', payload: { summary: 'x' } }] };
+    const other = {
+      messages: [{ idempotencyKey: 'msg-2', kind: 'replica', entityKey: '#43', payload: { summary: 'x' } }],
+    };
 
     const forged = await send('POST', path, other, { key: Buffer.alloc(32, 7) });
-    expect(forged).toMatchObject({ status: 401, body: { error: { code: 'unauthorized', message: expect.stringMatching(/signature does not match/) } } });
+    expect(forged).toMatchObject({
+      status: 401,
+      body: { error: { code: 'unauthorized', message: expect.stringMatching(/signature does not match/) } },
+    });
 
     const changedBody = await send('POST', path, other, { tamperBody: true });
     expect(changedBody.status).toBe(401);
 
     const old = await send('POST', path, other, { timestamp: nodes.a.clock.now().getTime() - 6 * 60_000 });
-    expect(old).toMatchObject({ status: 401, body: { error: { message: expect.stringMatching(/five-minute window/) } } });
+    expect(old).toMatchObject({
+      status: 401,
+      body: { error: { message: expect.stringMatching(/five-minute window/) } },
+    });
 
     const unsigned = await fetch(`${nodes.a.config.publicUrl}${path}`, { method: 'POST', body: JSON.stringify(other) });
     expect(unsigned.status).toBe(401);
@@ -95,10 +107,15 @@ describe('signed node requests', () => {
     const wrongConnection = await send('GET', `/v1/connections/00000000-0000-4000-8000-000000000000/status`, undefined);
     expect(wrongConnection.status).toBe(401);
 
-    const fresh = await send('GET', `/v1/connections/${aConnectionId}/status`, undefined, { idempotencyKey: 'replay-me' });
+    const fresh = await send('GET', `/v1/connections/${aConnectionId}/status`, undefined, {
+      idempotencyKey: 'replay-me',
+    });
     expect(fresh.status).toBe(200);
     const replayed = await send('POST', path, other, { idempotencyKey: 'replay-me' });
-    expect(replayed).toMatchObject({ status: 409, body: { error: { code: 'conflict', message: expect.stringMatching(/already received/) } } });
+    expect(replayed).toMatchObject({
+      status: 409,
+      body: { error: { code: 'conflict', message: expect.stringMatching(/already received/) } },
+    });
 
     expect(inboxRows(nodes.a)).toEqual(before);
   });
@@ -112,10 +129,12 @@ describe('secrets at rest and in logs', () => {
       const files = ['deskbridge.db', 'deskbridge.db-wal'].map((f) => join(node.dataDir, f)).filter(existsSync);
       const stored = Buffer.concat(files.map((f) => readFileSync(f)));
       expect(stored.length).toBeGreaterThan(0);
-      for (const needle of needles) expect(stored.includes(Buffer.from(needle)), `${node.name} stores ${needle.slice(0, 6)}…`).toBe(false);
+      for (const needle of needles)
+        expect(stored.includes(Buffer.from(needle)), `${node.name} stores ${needle.slice(0, 6)}…`).toBe(false);
       const logs = node.logs.join('');
       expect(logs).toMatch(/invitation/);
-      for (const needle of needles) expect(logs.includes(needle), `${node.name} logs ${needle.slice(0, 6)}…`).toBe(false);
+      for (const needle of needles)
+        expect(logs.includes(needle), `${node.name} logs ${needle.slice(0, 6)}…`).toBe(false);
     }
   });
 

@@ -22,7 +22,8 @@ function lines(process: ServiceProcess): JobLine[] {
     .map((l) => JSON.parse(l) as JobLine);
 }
 
-const healthRuns = (process: ServiceProcess) => lines(process).filter((l) => l.msg === 'poller job ran' && l.job === 'health');
+const healthRuns = (process: ServiceProcess) =>
+  lines(process).filter((l) => l.msg === 'poller job ran' && l.job === 'health');
 
 async function until(condition: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
   const started = Date.now();
@@ -54,14 +55,23 @@ describe('two service processes on one data dir', () => {
         LOG_LEVEL: 'info',
       };
       // node with tsx's loader, not the tsx CLI: the CLI runs the service in a child, and SIGKILL must hit the service.
-      const p = await startServiceProcess(env, `http://127.0.0.1:${port}/healthz`, [process.execPath, '--import', 'tsx', join(repoRoot, 'src', 'main.ts')]);
+      const p = await startServiceProcess(env, `http://127.0.0.1:${port}/healthz`, [
+        process.execPath,
+        '--import',
+        'tsx',
+        join(repoRoot, 'src', 'main.ts'),
+      ]);
       running.push(p);
       return p;
     };
     const first = await start();
     const second = await start();
 
-    await until(() => healthRuns(first).length + healthRuns(second).length >= 3, 10_000, () => 'three health runs');
+    await until(
+      () => healthRuns(first).length + healthRuns(second).length >= 3,
+      10_000,
+      () => 'three health runs',
+    );
     const [leader, standby] = healthRuns(first).length > 0 ? [first, second] : [second, first];
     expect(healthRuns(leader)[0]!.pid).toBe(leader.child.pid);
     expect(healthRuns(standby)).toEqual([]);
@@ -72,7 +82,11 @@ describe('two service processes on one data dir', () => {
     leader.child.kill('SIGKILL');
     await exited;
     running.splice(running.indexOf(leader), 1);
-    await until(() => healthRuns(standby).length >= 2, LEASE_MS + 5000, () => `the standby to run the jobs; it said:\n${standby.output().slice(-3000)}`);
+    await until(
+      () => healthRuns(standby).length >= 2,
+      LEASE_MS + 5000,
+      () => `the standby to run the jobs; it said:\n${standby.output().slice(-3000)}`,
+    );
     const tookOver = lines(standby).find((l) => l.msg.startsWith('took the poller lease'))!;
     // Within the lease (plus one renewal interval, since the standby looks every third of the lease).
     expect(tookOver.time - killedAt).toBeLessThanOrEqual(LEASE_MS + LEASE_MS / 3 + 500);

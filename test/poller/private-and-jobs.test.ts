@@ -32,7 +32,11 @@ describe('a private connection is judged by when it last pulled', () => {
     clock.advance(6_000);
     const failed = await a.service.poller.runHealthCheck();
     expect(failed.transitions).toEqual([
-      expect.objectContaining({ from: 'active', to: 'error', reason: expect.stringMatching(/^The other side \(private\) has not pulled since/) }),
+      expect.objectContaining({
+        from: 'active',
+        to: 'error',
+        reason: expect.stringMatching(/^The other side \(private\) has not pulled since/),
+      }),
     ]);
     // Judged by silence alone: the private side is never called (it has no URL to call).
     expect(failed.transitions[0]!.reason).not.toMatch(/does not answer/);
@@ -58,7 +62,10 @@ describe('POLLER_* configuration', () => {
       privateSilenceMs: 600_000,
       sendIntervalMs: 1000,
     });
-    expect(loadConfig({ POLLER_ENABLED: 'false', POLLER_HEALTH_CRON: '*/30 * * * * *' }).poller).toMatchObject({ enabled: false, healthCron: '*/30 * * * * *' });
+    expect(loadConfig({ POLLER_ENABLED: 'false', POLLER_HEALTH_CRON: '*/30 * * * * *' }).poller).toMatchObject({
+      enabled: false,
+      healthCron: '*/30 * * * * *',
+    });
   });
 
   it('a bad value stops start-up with one line naming the variable', () => {
@@ -74,9 +81,15 @@ describe('POLLER_* configuration', () => {
     expect(message({ POLLER_HEALTH_CRON: 'every minute' })).toBe(
       'Invalid configuration: POLLER_HEALTH_CRON must be a cron expression such as "* * * * *" (minute hour day month weekday) (got "every minute").',
     );
-    expect(message({ POLLER_DIGEST_CRON: '0 25 * * *' })).toMatch(/^Invalid configuration: POLLER_DIGEST_CRON must be a cron expression/);
-    expect(message({ POLLER_ENABLED: 'maybe' })).toBe('Invalid configuration: POLLER_ENABLED must be true or false (got "maybe").');
-    expect(message({ POLLER_LEASE_MS: '10' })).toBe('Invalid configuration: POLLER_LEASE_MS must be at least 1000 (got "10").');
+    expect(message({ POLLER_DIGEST_CRON: '0 25 * * *' })).toMatch(
+      /^Invalid configuration: POLLER_DIGEST_CRON must be a cron expression/,
+    );
+    expect(message({ POLLER_ENABLED: 'maybe' })).toBe(
+      'Invalid configuration: POLLER_ENABLED must be true or false (got "maybe").',
+    );
+    expect(message({ POLLER_LEASE_MS: '10' })).toBe(
+      'Invalid configuration: POLLER_LEASE_MS must be at least 1000 (got "10").',
+    );
     expect(message({ POLLER_EXPIRY_CRON: '* * *' }).split('\n')).toHaveLength(1);
   });
 });

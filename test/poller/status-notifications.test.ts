@@ -27,7 +27,14 @@ function postedTexts(slack: FakeSlack): Record<string, string[]> {
 }
 
 function subscribe(pair: Pair, channelId: string, target: string) {
-  return subscribeChannel(pair.a.service.deps, { platform: 'slack', tenantId: 'T_ACME', channelId, instance: 'acme', target, actor: 'test:alice' });
+  return subscribeChannel(pair.a.service.deps, {
+    platform: 'slack',
+    tenantId: 'T_ACME',
+    channelId,
+    instance: 'acme',
+    target,
+    actor: 'test:alice',
+  });
 }
 
 describe('status changes reach subscribed channels exactly once', () => {
@@ -75,13 +82,21 @@ describe('status changes reach subscribed channels exactly once', () => {
 
     clock.advance(MINUTE);
     const second = await a.service.poller.runHealthCheck();
-    expect(second.transitions).toEqual([expect.objectContaining({ from: 'active', to: 'error', reason: expect.stringMatching(/The other node does not answer/) })]);
+    expect(second.transitions).toEqual([
+      expect.objectContaining({
+        from: 'active',
+        to: 'error',
+        reason: expect.stringMatching(/The other node does not answer/),
+      }),
+    ]);
     expect(listConnections(a.service.deps)[0]!.status).toBe('error');
     await a.service.poller.deliver();
     await a.service.poller.deliver();
     const failing = postedTexts(slack);
     expect(failing['C_OPS']).toHaveLength(2);
-    expect(failing['C_OPS']![1]).toMatch(/^Acme to Globex is failing: active → error\. The other node does not answer.*failing since .*2 checks in a row/);
+    expect(failing['C_OPS']![1]).toMatch(
+      /^Acme to Globex is failing: active → error\. The other node does not answer.*failing since .*2 checks in a row/,
+    );
     expect(failing['C_ACME_GLOBEX']).toHaveLength(2);
 
     // Still failing: no new event, no new notice.
@@ -91,13 +106,23 @@ describe('status changes reach subscribed channels exactly once', () => {
     await b.restart();
     clock.advance(MINUTE);
     const recovered = await a.service.poller.runHealthCheck();
-    expect(recovered.transitions).toEqual([expect.objectContaining({ from: 'error', to: 'active', reason: expect.stringMatching(/passes again/) })]);
+    expect(recovered.transitions).toEqual([
+      expect.objectContaining({ from: 'error', to: 'active', reason: expect.stringMatching(/passes again/) }),
+    ]);
     await a.service.poller.deliver();
     const all = postedTexts(slack);
-    expect(all['C_OPS']).toEqual([expect.stringMatching(/is live/), expect.stringMatching(/is failing/), expect.stringMatching(/^Acme to Globex has recovered: error → active/)]);
+    expect(all['C_OPS']).toEqual([
+      expect.stringMatching(/is live/),
+      expect.stringMatching(/is failing/),
+      expect.stringMatching(/^Acme to Globex has recovered: error → active/),
+    ]);
     expect(all['C_ACME_GLOBEX']).toHaveLength(3);
 
-    expect(listStatusEvents(a.service.deps, connection.id).map((e) => `${e.from}->${e.to}`)).toEqual(['pending->active', 'active->error', 'error->active']);
+    expect(listStatusEvents(a.service.deps, connection.id).map((e) => `${e.from}->${e.to}`)).toEqual([
+      'pending->active',
+      'active->error',
+      'error->active',
+    ]);
     expect(listNotices(a.service.deps).map((n) => n.state)).toEqual(Array(6).fill('sent'));
   });
 
@@ -137,12 +162,18 @@ describe('status changes reach subscribed channels exactly once', () => {
     clock.advance(71 * HOUR);
     expect(a.service.poller.runExpiry()).toEqual([]);
     clock.advance(2 * HOUR);
-    expect(a.service.poller.runExpiry()).toEqual([expect.objectContaining({ connectionId: connection.id, from: 'pending', to: 'expired' })]);
+    expect(a.service.poller.runExpiry()).toEqual([
+      expect.objectContaining({ connectionId: connection.id, from: 'pending', to: 'expired' }),
+    ]);
     expect(a.service.poller.runExpiry()).toEqual([]);
     await a.restart();
     await a.service.poller.deliver();
     await a.service.poller.deliver();
-    expect(postedTexts(slack)).toEqual({ C_OPS: [expect.stringMatching(/^Acme to Nobody: the invitation expired: pending → expired\. The invitation expired on/)] });
+    expect(postedTexts(slack)).toEqual({
+      C_OPS: [
+        expect.stringMatching(/^Acme to Nobody: the invitation expired: pending → expired\. The invitation expired on/),
+      ],
+    });
     expect(listConnections(a.service.deps)[0]!.status).toBe('expired');
   });
 
@@ -164,7 +195,10 @@ describe('status changes reach subscribed channels exactly once', () => {
     expect(await a.service.poller.deliver()).toEqual({ sent: 1, waiting: 0, failed: 0 });
     clock.advance(60_000);
     await a.service.poller.deliver();
-    expect(postedTexts(slack)).toEqual({ C_CALM: [expect.stringMatching(/is live/)], C_BUSY: [expect.stringMatching(/is live/)] });
+    expect(postedTexts(slack)).toEqual({
+      C_CALM: [expect.stringMatching(/is live/)],
+      C_BUSY: [expect.stringMatching(/is live/)],
+    });
   });
 
   it('sends at most one notice per channel per interval, in order', async () => {
@@ -175,16 +209,22 @@ describe('status changes reach subscribed channels exactly once', () => {
     await pair.accept(first.code);
     await pair.accept(second.code);
     // This node paces at 1 s per channel (the test pair turns it off).
-    const paced = new (a.service.poller.constructor as typeof import('../../src/poller/poller.ts').Poller)(a.service.deps, {
-      config: { ...a.config.poller, sendIntervalMs: 1000 },
-      probe: { remoteStatus: async () => ({ status: 'active' }), verifyHelpdesk: async () => {} },
-      notifiers: [a.service.slack!.notifier],
-      sync: null,
-    });
+    const paced = new (a.service.poller.constructor as typeof import('../../src/poller/poller.ts').Poller)(
+      a.service.deps,
+      {
+        config: { ...a.config.poller, sendIntervalMs: 1000 },
+        probe: { remoteStatus: async () => ({ status: 'active' }), verifyHelpdesk: async () => {} },
+        notifiers: [a.service.slack!.notifier],
+        sync: null,
+      },
+    );
     expect((await paced.deliver()).sent).toBe(1);
     expect((await paced.deliver()).sent).toBe(0);
     clock.advance(1000);
     expect((await paced.deliver()).sent).toBe(1);
-    expect(postedTexts(slack)['C_OPS']).toEqual([expect.stringMatching(/^First is live/), expect.stringMatching(/^Second is live/)]);
+    expect(postedTexts(slack)['C_OPS']).toEqual([
+      expect.stringMatching(/^First is live/),
+      expect.stringMatching(/^Second is live/),
+    ]);
   });
 });

@@ -53,7 +53,10 @@ describe('deskbridge rules check', () => {
 
 describe('deskbridge rules run', () => {
   it('outgoing prints the replica as JSON', async () => {
-    const script = file('out.groovy', 'replica.summary = entity.summary.toUpperCase()\nreplica.comments = entity.comments.findAll { !it.internal }\nprintln "built"');
+    const script = file(
+      'out.groovy',
+      'replica.summary = entity.summary.toUpperCase()\nreplica.comments = entity.comments.findAll { !it.internal }\nprintln "built"',
+    );
     const r = await cli(['run', '--script', script, '--entity', entityFile, '--platform', 'freshdesk']);
     expect(r.code).toBe(0);
     const replica = JSON.parse(r.stdout) as { summary: string; comments: unknown[] };
@@ -63,9 +66,25 @@ describe('deskbridge rules run', () => {
   });
 
   it('incoming prints the resulting entity', async () => {
-    const replica = file('replica.json', JSON.stringify({ summary: 'From partner', status: { id: 'completed', name: 'Completed' } }));
-    const script = file('in.groovy', 'entity.summary = replica.summary\nif (replica.status.name == "Completed") entity.status = nodeHelper.getStatus("Resolved")');
-    const r = await cli(['run', '--script', script, '--entity', entityFile, '--replica', replica, '--direction', 'incoming']);
+    const replica = file(
+      'replica.json',
+      JSON.stringify({ summary: 'From partner', status: { id: 'completed', name: 'Completed' } }),
+    );
+    const script = file(
+      'in.groovy',
+      'entity.summary = replica.summary\nif (replica.status.name == "Completed") entity.status = nodeHelper.getStatus("Resolved")',
+    );
+    const r = await cli([
+      'run',
+      '--script',
+      script,
+      '--entity',
+      entityFile,
+      '--replica',
+      replica,
+      '--direction',
+      'incoming',
+    ]);
     expect(r.code).toBe(0);
     const entity = JSON.parse(r.stdout) as { summary: string; status: unknown; comments: unknown[] };
     expect(entity.summary).toBe('From partner');
@@ -77,9 +96,24 @@ describe('deskbridge rules run', () => {
     const replica = file('replica2.json', JSON.stringify({ summary: 'New one' }));
     const minimal = file('minimal.json', JSON.stringify({ summary: '' }));
     const script = file('first.groovy', 'if (firstSync) entity.serviceId = 1336\nentity.summary = replica.summary');
-    const r = await cli(['run', '--script', script, '--entity', minimal, '--replica', replica, '--first-sync', '--platform', 'xurrent']);
+    const r = await cli([
+      'run',
+      '--script',
+      script,
+      '--entity',
+      minimal,
+      '--replica',
+      replica,
+      '--first-sync',
+      '--platform',
+      'xurrent',
+    ]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ platform: 'xurrent', summary: 'New one', native: { serviceId: 1336 } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      platform: 'xurrent',
+      summary: 'New one',
+      native: { serviceId: 1336 },
+    });
   });
 
   it('a script error exits 1 with the error on stderr', async () => {
@@ -108,11 +142,26 @@ const binary = join(import.meta.dirname, '../../bin/deskbridge.mjs');
 describe('the real binary', () => {
   it('node bin/deskbridge.mjs rules check and run', async () => {
     const run = promisify(execFile);
-    const ok = await run(process.execPath, [binary, 'rules', 'check', file('bin-ok.groovy', 'replica.summary = entity.summary')]);
+    const ok = await run(process.execPath, [
+      binary,
+      'rules',
+      'check',
+      file('bin-ok.groovy', 'replica.summary = entity.summary'),
+    ]);
     expect(ok.stdout).toContain('OK:');
-    const out = await run(process.execPath, [binary, 'rules', 'run', '--script', file('bin-run.groovy', 'replica.key = entity.key'), '--entity', entityFile]);
+    const out = await run(process.execPath, [
+      binary,
+      'rules',
+      'run',
+      '--script',
+      file('bin-run.groovy', 'replica.key = entity.key'),
+      '--entity',
+      entityFile,
+    ]);
     expect(JSON.parse(out.stdout)).toMatchObject({ key: '#1234' });
-    const failed = await run(process.execPath, [binary, 'rules', 'check', file('bin-bad.groovy', 'def x = (')]).catch((e: { code: number; stderr: string }) => e);
+    const failed = await run(process.execPath, [binary, 'rules', 'check', file('bin-bad.groovy', 'def x = (')]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect((failed as { code: number }).code).toBe(1);
     expect((failed as { stderr: string }).stderr).toContain('bin-bad.groovy:1:9:');
   }, 30_000);

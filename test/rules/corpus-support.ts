@@ -16,7 +16,12 @@ export function loadCorpus(): Snippet[] {
   const snippets: Snippet[] = [];
   let current: { name: string; lines: string[] } | null = null;
   const flush = () => {
-    if (current) snippets.push({ name: current.name, code: current.lines.join('\n'), expected: expected[current.name] ?? '<missing in expected.json>' });
+    if (current)
+      snippets.push({
+        name: current.name,
+        code: current.lines.join('\n'),
+        expected: expected[current.name] ?? '<missing in expected.json>',
+      });
   };
   for (const line of readFileSync(join(dir, 'snippets.groovy'), 'utf8').split('\n')) {
     const m = /^\/\/ === (.+)$/.exec(line);

@@ -24,7 +24,7 @@ describe('syntax errors point at line and column with a caret', () => {
     const [p] = checkScript('def a = 1\ndef b = (a + )\n');
     expect(p).toMatchObject({ line: 2, column: 14 });
     expect(p?.snippet).toBe('2 | def b = (a + )\n  |              ^');
-    expect(p?.message).toContain('unexpected \')\'');
+    expect(p?.message).toContain("unexpected ')'");
   });
 
   it('the Exalate docs typo "Low) is reported on its line', () => {
@@ -89,7 +89,13 @@ describe('runtime errors name the place and suggest the closest names', () => {
   it('writing an unknown entity field is an error, the replica accepts custom keys', () => {
     const e = (() => {
       try {
-        runIncoming({ script: 'entity.sumary = replica.summary', entity: sampleEntity('freshdesk'), replica: { summary: 'x' }, platform: 'freshdesk', firstSync: false });
+        runIncoming({
+          script: 'entity.sumary = replica.summary',
+          entity: sampleEntity('freshdesk'),
+          replica: { summary: 'x' },
+          platform: 'freshdesk',
+          firstSync: false,
+        });
       } catch (err) {
         return err as DomainError;
       }

@@ -17,23 +17,111 @@ function rng(seed: number): () => number {
 }
 
 const vocabulary = [
-  'def', 'x', 'y', 'it', 'entity', 'replica', '.', '?.', '*.', 'summary', 'comments', 'status', 'name', '=', '==', '+',
-  '-', '*', '/', '%', '<<', '(', ')', '[', ']', '{', '}', '->', ',', ':', '?', '?:', '\n', ';', '1', '0', '2.5', '"s"',
+  'def',
+  'x',
+  'y',
+  'it',
+  'entity',
+  'replica',
+  '.',
+  '?.',
+  '*.',
+  'summary',
+  'comments',
+  'status',
+  'name',
+  '=',
+  '==',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '<<',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  '->',
+  ',',
+  ':',
+  '?',
+  '?:',
+  '\n',
+  ';',
+  '1',
+  '0',
+  '2.5',
+  '"s"',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a Groovy GString token for the fuzzer, not a template.
-  "'t'", '"${x}"', '/r+/', 'if', 'else', 'for', 'in', 'while', 'switch', 'case', 'default', 'break', 'continue',
-  'return', 'try', 'catch', 'finally', 'throw', 'new', 'Exception', 'null', 'true', '!', '&&', '||', '..', '..<',
-  'each', 'collect', 'findAll', 'inject', 'sort', 'size()', 'println', 'as', 'String', 'Integer', 'instanceof',
-  '=~', '==~', '<=>', 'commentHelper', 'mergeComments', 'nodeHelper', 'getStatus', '"Open"', '++', '--', '+=',
+  "'t'",
+  '"${x}"',
+  '/r+/',
+  'if',
+  'else',
+  'for',
+  'in',
+  'while',
+  'switch',
+  'case',
+  'default',
+  'break',
+  'continue',
+  'return',
+  'try',
+  'catch',
+  'finally',
+  'throw',
+  'new',
+  'Exception',
+  'null',
+  'true',
+  '!',
+  '&&',
+  '||',
+  '..',
+  '..<',
+  'each',
+  'collect',
+  'findAll',
+  'inject',
+  'sort',
+  'size()',
+  'println',
+  'as',
+  'String',
+  'Integer',
+  'instanceof',
+  '=~',
+  '==~',
+  '<=>',
+  'commentHelper',
+  'mergeComments',
+  'nodeHelper',
+  'getStatus',
+  '"Open"',
+  '++',
+  '--',
+  '+=',
 ];
 
-const limits = { maxSteps: 20_000, maxMillis: 200, maxCallDepth: 50, maxCollectionSize: 5_000, maxStringLength: 20_000 };
+const limits = {
+  maxSteps: 20_000,
+  maxMillis: 200,
+  maxCallDepth: 50,
+  maxCollectionSize: 5_000,
+  maxStringLength: 20_000,
+};
 
 function acceptable(run: () => unknown): string | null {
   try {
     run();
     return null;
   } catch (e) {
-    if (!(e instanceof DomainError)) return `non-domain error: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+    if (!(e instanceof DomainError))
+      return `non-domain error: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
     if (!['script_error', 'limit_exceeded', 'invalid_input'].includes(e.code)) return `unexpected code ${e.code}`;
     const details = (e.details ?? {}) as { kind?: string; line?: number };
     if (details.kind === 'internal') return `internal error: ${e.message}`;
@@ -44,7 +132,7 @@ function acceptable(run: () => unknown): string | null {
 
 describe('fuzz: random and mutated scripts end in a result or a clear error', () => {
   const random = rng(20260121);
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
   const corpus = loadCorpus().map((s) => s.code);
 
   function randomScript(): string {
@@ -60,7 +148,8 @@ describe('fuzz: random and mutated scripts end in a result or a clear error', ()
       const kind = random();
       if (kind < 0.3) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(random() * 5));
       else if (kind < 0.6) s = s.slice(0, at) + pick(vocabulary) + s.slice(at);
-      else if (kind < 0.8) s = s.slice(0, at) + pick(['(', ')', '{', '}', '[', ']', '"', "'", '/', '$', '\\', '\n']) + s.slice(at);
+      else if (kind < 0.8)
+        s = s.slice(0, at) + pick(['(', ')', '{', '}', '[', ']', '"', "'", '/', '$', '\\', '\n']) + s.slice(at);
       else {
         const other = pick(corpus);
         const from = Math.floor(random() * other.length);
@@ -83,7 +172,16 @@ describe('fuzz: random and mutated scripts end in a result or a clear error', ()
           ? acceptable(() => runPlain(script, { limits }))
           : mode === 1
             ? acceptable(() => runOutgoing({ script, entity, limits }))
-            : acceptable(() => runIncoming({ script, entity: mode === 2 ? entity : null, replica: { summary: 's', comments: [] }, platform: 'xurrent', firstSync: mode === 3, limits }));
+            : acceptable(() =>
+                runIncoming({
+                  script,
+                  entity: mode === 2 ? entity : null,
+                  replica: { summary: 's', comments: [] },
+                  platform: 'xurrent',
+                  firstSync: mode === 3,
+                  limits,
+                }),
+              );
       if (problem === null) succeeded++;
       if (problem) problems.push(`${problem}\n--- script ---\n${script}`);
     }

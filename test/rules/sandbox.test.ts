@@ -57,7 +57,9 @@ describe('sandbox limits stop hostile scripts cleanly', () => {
 
   it('growing a list or map without end hits the collection size limit', () => {
     expect(failure('def xs = []\nwhile (true) { xs << 1 }').details).toMatchObject({ kind: 'collection_size' });
-    expect(failure('def m = [:]\ndef i = 0\nwhile (true) { m[i++] = i }').details).toMatchObject({ kind: 'collection_size' });
+    expect(failure('def m = [:]\ndef i = 0\nwhile (true) { m[i++] = i }').details).toMatchObject({
+      kind: 'collection_size',
+    });
     expect(failure('(1..100000000).toList()').details).toMatchObject({ kind: 'collection_size' });
     expect(failure('def xs = [1] * 50000\nxs = xs + xs + xs').details).toMatchObject({ kind: 'collection_size' });
     expect(failure('def xs = []\nxs[500000000] = 1').details).toMatchObject({ kind: 'collection_size' });
@@ -160,9 +162,14 @@ describe('sandbox: no escape routes', () => {
 
   it('map keys named like JS internals are plain data', () => {
     let out = '';
-    runPlain('def m = [:]\nm["__proto__"] = 1\nm["constructor"] = 2\nprintln m\nprintln m["toString"]', { print: (t) => (out += t) });
+    runPlain('def m = [:]\nm["__proto__"] = 1\nm["constructor"] = 2\nprintln m\nprintln m["toString"]', {
+      print: (t) => (out += t),
+    });
     expect(out).toBe('[__proto__:1, constructor:2]\nnull\n');
-    const replica = runOutgoing({ script: 'replica.customFields["__proto__"] = [polluted: true]', entity: sampleEntity('freshdesk') });
+    const replica = runOutgoing({
+      script: 'replica.customFields["__proto__"] = [polluted: true]',
+      entity: sampleEntity('freshdesk'),
+    });
     expect(Object.getPrototypeOf(replica.customFields)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });

@@ -8,7 +8,13 @@ function outgoing(script: string, entity: Entity, previous: Replica | null = nul
   return runOutgoing({ script, entity, previous });
 }
 
-function incoming(script: string, entity: Entity | null, replica: Replica, platform: Entity['platform'], firstSync = entity === null): Entity {
+function incoming(
+  script: string,
+  entity: Entity | null,
+  replica: Replica,
+  platform: Entity['platform'],
+  firstSync = entity === null,
+): Entity {
   return runIncoming({ script, entity, replica, platform, firstSync });
 }
 
@@ -65,13 +71,27 @@ describe('default scripts', () => {
     // The connector created the comments and gave them ids; our own comment n1 also exists locally.
     const stored: Entity = {
       ...afterFirst,
-      comments: [...afterFirst.comments.map((c, i) => ({ ...c, id: `n${i + 10}` })), { id: 'n1', body: 'ours', author: null, internal: false, created: 'x', updated: null, remoteId: null }],
+      comments: [
+        ...afterFirst.comments.map((c, i) => ({ ...c, id: `n${i + 10}` })),
+        { id: 'n1', body: 'ours', author: null, internal: false, created: 'x', updated: null, remoteId: null },
+      ],
     };
     const remoteComments = comments(4);
     remoteComments.splice(1, 1);
     (remoteComments[0] as { body: string }).body = 'edited';
-    remoteComments.push({ id: 'x9', body: 'ours', author: null, internal: false, created: 'x', updated: null, remoteId: 'n1' });
-    const remoteV2 = outgoing(defaultScripts('xurrent').outgoing, sampleEntity('xurrent', { comments: remoteComments }));
+    remoteComments.push({
+      id: 'x9',
+      body: 'ours',
+      author: null,
+      internal: false,
+      created: 'x',
+      updated: null,
+      remoteId: 'n1',
+    });
+    const remoteV2 = outgoing(
+      defaultScripts('xurrent').outgoing,
+      sampleEntity('xurrent', { comments: remoteComments }),
+    );
     const result = incoming(defaultScripts('freshdesk').incoming, stored, remoteV2, 'freshdesk', false);
     expect(result.comments.map((c) => [c.id, c.remoteId ?? null])).toEqual([
       ['n10', 'c1'],
@@ -86,7 +106,13 @@ describe('default scripts', () => {
   it('does not mutate the input entity', () => {
     const entity = sampleEntity('freshdesk');
     const before = JSON.stringify(entity);
-    incoming('entity.summary = "changed"; entity.labels << "x"; entity.comments.clear()', entity, { summary: 's' }, 'freshdesk', false);
+    incoming(
+      'entity.summary = "changed"; entity.labels << "x"; entity.comments.clear()',
+      entity,
+      { summary: 's' },
+      'freshdesk',
+      false,
+    );
     expect(JSON.stringify(entity)).toBe(before);
   });
 });
@@ -100,7 +126,13 @@ describe('Exalate-style sync rules', () => {
     const script = `
       def statusMap = ["Open": "Assigned", "Pending": "Waiting for Customer", "Resolved": "Completed", "Closed": "Completed"]
       entity.status = nodeHelper.getStatus(statusMap[replica.status.name])`;
-    const out = incoming(script, xr, outgoing(defaultScripts('freshdesk').outgoing, sampleEntity('freshdesk', { status: { id: 3, name: 'Pending' } })), 'xurrent', false);
+    const out = incoming(
+      script,
+      xr,
+      outgoing(defaultScripts('freshdesk').outgoing, sampleEntity('freshdesk', { status: { id: 3, name: 'Pending' } })),
+      'xurrent',
+      false,
+    );
     expect(out.status).toEqual({ id: 'waiting_for_customer', name: 'Waiting for Customer' });
   });
 
@@ -109,15 +141,23 @@ describe('Exalate-style sync rules', () => {
       def statusMap = [assigned: "Open", in_progress: "Open", waiting_for_customer: "Pending", completed: "Resolved"]
       def wanted = statusMap[replica.status?.id] ?: "Open"
       entity.status = nodeHelper.getStatus(wanted)`;
-    expect(incoming(script, fd, { status: { id: 'completed', name: 'Completed' } }, 'freshdesk', false).status).toEqual({ id: 4, name: 'Resolved' });
-    expect(incoming(script, fd, { status: { id: 'declined', name: 'Declined' } }, 'freshdesk', false).status).toEqual({ id: 2, name: 'Open' });
+    expect(incoming(script, fd, { status: { id: 'completed', name: 'Completed' } }, 'freshdesk', false).status).toEqual(
+      { id: 4, name: 'Resolved' },
+    );
+    expect(incoming(script, fd, { status: { id: 'declined', name: 'Declined' } }, 'freshdesk', false).status).toEqual({
+      id: 2,
+      name: 'Open',
+    });
   });
 
   it('3. maps priorities by name, Freshdesk Urgent to Xurrent Top', () => {
     const script = `
       def priorityMap = [Low: "Low", Medium: "Medium", High: "High", Urgent: "Top"]
       entity.priority = nodeHelper.getPriority(priorityMap[replica.priority.name] ?: "Medium")`;
-    expect(incoming(script, xr, { priority: { id: 4, name: 'Urgent' } }, 'xurrent', false).priority).toEqual({ id: 'top', name: 'Top' });
+    expect(incoming(script, xr, { priority: { id: 4, name: 'Urgent' } }, 'xurrent', false).priority).toEqual({
+      id: 'top',
+      name: 'Top',
+    });
   });
 
   it('4. an unknown status name is an error naming the valid ones (not a silent null)', () => {
@@ -147,7 +187,9 @@ describe('Exalate-style sync rules', () => {
 
   it('7. skips comments that carry a marker', () => {
     const script = `replica.comments = entity.comments.findAll { !it.body.startsWith("#private") }`;
-    const entity = sampleEntity('freshdesk', { comments: [...comments(2), { ...comments(1, 'p')[0]!, body: '#private note' }] });
+    const entity = sampleEntity('freshdesk', {
+      comments: [...comments(2), { ...comments(1, 'p')[0]!, body: '#private note' }],
+    });
     expect((outgoing(script, entity).comments as unknown[]).length).toBe(2);
   });
 
@@ -160,7 +202,13 @@ describe('Exalate-style sync rules', () => {
       entity.summary = replica.summary`;
     const created = incoming(script, null, { summary: 'New' }, 'freshdesk', true);
     expect(created.native).toEqual({ group_id: 1070000240345, source: 9 });
-    const updated = incoming(script, sampleEntity('freshdesk', { native: { group_id: 5 } }), { summary: 'Changed' }, 'freshdesk', false);
+    const updated = incoming(
+      script,
+      sampleEntity('freshdesk', { native: { group_id: 5 } }),
+      { summary: 'Changed' },
+      'freshdesk',
+      false,
+    );
     expect(updated.native.group_id).toBe(5);
     expect(updated.summary).toBe('Changed');
   });
@@ -175,22 +223,36 @@ describe('Exalate-style sync rules', () => {
         }
       }
       entity.summary = replica.summary`;
-    expect(incoming(script, null, { type: 'Question', summary: 's' }, 'xurrent', true).native).toEqual({ serviceId: 1400, category: 'rfi' });
-    expect(incoming(script, null, { type: 'Incident', summary: 's' }, 'xurrent', true).native).toEqual({ serviceId: 1336, category: 'incident' });
+    expect(incoming(script, null, { type: 'Question', summary: 's' }, 'xurrent', true).native).toEqual({
+      serviceId: 1400,
+      category: 'rfi',
+    });
+    expect(incoming(script, null, { type: 'Incident', summary: 's' }, 'xurrent', true).native).toEqual({
+      serviceId: 1336,
+      category: 'incident',
+    });
   });
 
   it('10. maps labels and adds a fixed label', () => {
     const script = `
       def labelMap = ["printer": "hardware", "floor-3": "site-hq"]
       entity.labels = (replica.labels.collect { labelMap[it] ?: it } + ["from-partner"]).unique()`;
-    expect(incoming(script, fs, { labels: ['printer', 'floor-3', 'urgent'] }, 'freshservice', false).labels).toEqual(['hardware', 'site-hq', 'urgent', 'from-partner']);
+    expect(incoming(script, fs, { labels: ['printer', 'floor-3', 'urgent'] }, 'freshservice', false).labels).toEqual([
+      'hardware',
+      'site-hq',
+      'urgent',
+      'from-partner',
+    ]);
   });
 
   it('11. copies custom fields, converting a decimal', () => {
-    const out = outgoing(`
+    const out = outgoing(
+      `
       replica.customFields.orderNumber = entity.customFields.cf_order
       replica.customFields.amountCents = (entity.customFields.cf_amount * 100) as Integer
-      replica.customKeys = [region: entity.customFields.cf_region]`, fd);
+      replica.customKeys = [region: entity.customFields.cf_region]`,
+      fd,
+    );
     expect(out.customFields).toEqual({ orderNumber: 'PO-1', amountCents: 1250 });
     expect(out.customKeys).toEqual({ region: 'EMEA' });
   });
@@ -203,22 +265,44 @@ entity.customFields.cf_total = replica.customFields.total + 0.5`;
   });
 
   it('13. sets the Xurrent member from the reporter email', () => {
-    const lookups = { userByEmail: (email: string) => (email === 'bob@acme.example' ? { id: '51', email, displayName: 'Bob' } : null) };
+    const lookups = {
+      userByEmail: (email: string) => (email === 'bob@acme.example' ? { id: '51', email, displayName: 'Bob' } : null),
+    };
     const script = `
       def user = nodeHelper.getUserByEmail(replica.assignee?.email)
       if (user) { entity.teamId = 14; entity.memberId = user.id }`;
-    const out = runIncoming({ script, entity: xr, replica: { assignee: { id: 'x', email: 'bob@acme.example', displayName: 'B' } }, platform: 'xurrent', firstSync: false, lookups });
+    const out = runIncoming({
+      script,
+      entity: xr,
+      replica: { assignee: { id: 'x', email: 'bob@acme.example', displayName: 'B' } },
+      platform: 'xurrent',
+      firstSync: false,
+      lookups,
+    });
     expect(out.native).toMatchObject({ teamId: 14, memberId: '51' });
   });
 
   it('14. filters attachments by size and type before sending', () => {
-    const out = outgoing('replica.attachments = entity.attachments.findAll { it.filesize < 10000 && !it.filename.endsWith(".exe") }', fd);
+    const out = outgoing(
+      'replica.attachments = entity.attachments.findAll { it.filesize < 10000 && !it.filename.endsWith(".exe") }',
+      fd,
+    );
     expect((out.attachments as { filename: string }[]).map((a) => a.filename)).toEqual(['log.txt']);
   });
 
   it('15. merges incoming attachments without duplicating files already present', () => {
-    const local = sampleEntity('freshdesk', { attachments: [{ id: 'L1', filename: 'photo.jpg', mimetype: 'image/jpeg', filesize: 1, created: null, hash: 'h1' }] });
-    const out = incoming('entity.attachments = attachmentHelper.mergeAttachments(entity, replica)', local, { attachments: sampleEntity('xurrent').attachments }, 'freshdesk', false);
+    const local = sampleEntity('freshdesk', {
+      attachments: [
+        { id: 'L1', filename: 'photo.jpg', mimetype: 'image/jpeg', filesize: 1, created: null, hash: 'h1' },
+      ],
+    });
+    const out = incoming(
+      'entity.attachments = attachmentHelper.mergeAttachments(entity, replica)',
+      local,
+      { attachments: sampleEntity('xurrent').attachments },
+      'freshdesk',
+      false,
+    );
     expect(out.attachments.map((a) => [a.id, a.remoteId ?? null])).toEqual([
       ['L1', null],
       ['', 'f2'],
@@ -226,9 +310,15 @@ entity.customFields.cf_total = replica.customFields.total + 0.5`;
   });
 
   it('16. builds the description from several fields and strips HTML', () => {
-    const out = incoming(`
+    const out = incoming(
+      `
       def body = nodeHelper.stripHtml(replica.description)
-      entity.description = "From \${replica.key}: \${body}\\nReporter: \${replica.reporter?.displayName ?: 'unknown'}"`, xr, { key: '#77', description: '<p>Hello <b>there</b></p>', reporter: { id: '1', email: null, displayName: 'Jane' } }, 'xurrent', false);
+      entity.description = "From \${replica.key}: \${body}\\nReporter: \${replica.reporter?.displayName ?: 'unknown'}"`,
+      xr,
+      { key: '#77', description: '<p>Hello <b>there</b></p>', reporter: { id: '1', email: null, displayName: 'Jane' } },
+      'xurrent',
+      false,
+    );
     expect(out.description).toBe('From #77: Hello there\nReporter: Jane');
   });
 
@@ -246,12 +336,22 @@ entity.customFields.cf_total = replica.customFields.total + 0.5`;
         try { return value.toString().trim().toInteger() } catch (NumberFormatException e) { return 0 }
       }
       entity.customFields.cf_units = toNumber(replica.customFields.units)`;
-    expect(incoming(script, fd, { customFields: { units: ' 12 ' } }, 'freshdesk', false).customFields.cf_units).toBe(12);
+    expect(incoming(script, fd, { customFields: { units: ' 12 ' } }, 'freshdesk', false).customFields.cf_units).toBe(
+      12,
+    );
     expect(incoming(script, fd, { customFields: { units: 'n/a' } }, 'freshdesk', false).customFields.cf_units).toBe(0);
   });
 
   it('19. stops the sync on purpose with a message (IssueTrackerException)', () => {
-    const e = failure(() => incoming('import com.exalate.api.exception.IssueTrackerException\nif (!replica.summary) throw new IssueTrackerException("summary is required")', fd, {}, 'freshdesk', false));
+    const e = failure(() =>
+      incoming(
+        'import com.exalate.api.exception.IssueTrackerException\nif (!replica.summary) throw new IssueTrackerException("summary is required")',
+        fd,
+        {},
+        'freshdesk',
+        false,
+      ),
+    );
     expect(e.code).toBe('script_error');
     expect(e.message).toBe('Script error at 2:23: summary is required');
     expect(e.details).toMatchObject({ kind: 'thrown', exception: 'IssueTrackerException' });
@@ -261,14 +361,29 @@ entity.customFields.cf_total = replica.customFields.total + 0.5`;
     const script = `
       def score = (replica.urgency ?: 1) * (replica.impact ?: 1)
       entity.priority = score >= 6 ? "Urgent" : score >= 4 ? "High" : score >= 2 ? "Medium" : "Low"`;
-    expect(incoming(script, fd, { urgency: 3, impact: 2 }, 'freshdesk', false).priority).toEqual({ id: 4, name: 'Urgent' });
-    expect(incoming(script, fd, { urgency: 1, impact: 2 }, 'freshdesk', false).priority).toEqual({ id: 2, name: 'Medium' });
+    expect(incoming(script, fd, { urgency: 3, impact: 2 }, 'freshdesk', false).priority).toEqual({
+      id: 4,
+      name: 'Urgent',
+    });
+    expect(incoming(script, fd, { urgency: 1, impact: 2 }, 'freshdesk', false).priority).toEqual({
+      id: 2,
+      name: 'Medium',
+    });
   });
 
   it('21. sends native fields and assignee for Freshservice, reading them back on the other side', () => {
-    const replica = outgoing('replica.assignee = entity.assignee\nreplica.urgency = entity.urgency\nreplica.category = entity.category', fs);
+    const replica = outgoing(
+      'replica.assignee = entity.assignee\nreplica.urgency = entity.urgency\nreplica.category = entity.category',
+      fs,
+    );
     expect(replica).toMatchObject({ assignee: { email: 'bob@acme.example' }, urgency: 2, category: 'Hardware' });
-    const out = incoming('entity.assignee = replica.assignee\nentity.category = replica.category', xr, replica, 'xurrent', false);
+    const out = incoming(
+      'entity.assignee = replica.assignee\nentity.category = replica.category',
+      xr,
+      replica,
+      'xurrent',
+      false,
+    );
     expect(out.assignee?.email).toBe('bob@acme.example');
     expect(out.native.category).toBe('Hardware');
   });
@@ -282,18 +397,38 @@ entity.customFields.cf_total = replica.customFields.total + 0.5`;
         note.internal = true
         entity.comments += note
       }`;
-    const out = incoming(script, fd, { key: '70001', status: { id: 'completed', name: 'Completed' } }, 'freshdesk', false);
+    const out = incoming(
+      script,
+      fd,
+      { key: '70001', status: { id: 'completed', name: 'Completed' } },
+      'freshdesk',
+      false,
+    );
     expect(out.status).toEqual({ id: 5, name: 'Closed' });
-    expect(out.comments.at(-1)).toMatchObject({ id: '', body: 'Closed because the partner completed 70001', internal: true });
+    expect(out.comments.at(-1)).toMatchObject({
+      id: '',
+      body: 'Closed because the partner completed 70001',
+      internal: true,
+    });
   });
 
   it('23. accepts the issue alias and Exalate-style imports', () => {
-    const out = outgoing('import com.exalate.basic.domain.hubobject.v1.*\nreplica.summary = issue.summary.toUpperCase()', fd);
+    const out = outgoing(
+      'import com.exalate.basic.domain.hubobject.v1.*\nreplica.summary = issue.summary.toUpperCase()',
+      fd,
+    );
     expect(out.summary).toBe('PRINTER ON 3RD FLOOR BROKEN');
   });
 
   it('24. custom statuses of the account are accepted when the service passes them', () => {
-    const out = runIncoming({ script: 'entity.status = nodeHelper.getStatus("Waiting on Customer")', entity: fd, replica: {}, platform: 'freshdesk', firstSync: false, lookups: { statuses: [{ id: 6, name: 'Waiting on Customer' }] } });
+    const out = runIncoming({
+      script: 'entity.status = nodeHelper.getStatus("Waiting on Customer")',
+      entity: fd,
+      replica: {},
+      platform: 'freshdesk',
+      firstSync: false,
+      lookups: { statuses: [{ id: 6, name: 'Waiting on Customer' }] },
+    });
     expect(out.status).toEqual({ id: 6, name: 'Waiting on Customer' });
   });
 });

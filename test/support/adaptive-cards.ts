@@ -18,10 +18,13 @@ export function checkAdaptiveCard(json: unknown, where = 'card'): string[] {
   const context = new AC.SerializationContext(AC.Versions.v1_5);
   parsed.parse(card, context);
   for (let i = 0; i < context.eventCount; i++) problems.push(`${where}: parse: ${context.getEventAt(i).message}`);
-  for (const event of parsed.validateProperties().validationEvents) problems.push(`${where}: validate: ${event.message}`);
+  for (const event of parsed.validateProperties().validationEvents)
+    problems.push(`${where}: validate: ${event.message}`);
   walk(card, (node, path) => {
-    if (node['type'] === 'Input.Text' && typeof node['maxLength'] !== 'number') problems.push(`${where}${path}: Input.Text ${String(node['id'])} without maxLength`);
-    if (typeof node['type'] === 'string' && String(node['type']).startsWith('Input.') && !node['id']) problems.push(`${where}${path}: input without id`);
+    if (node['type'] === 'Input.Text' && typeof node['maxLength'] !== 'number')
+      problems.push(`${where}${path}: Input.Text ${String(node['id'])} without maxLength`);
+    if (typeof node['type'] === 'string' && String(node['type']).startsWith('Input.') && !node['id'])
+      problems.push(`${where}${path}: input without id`);
   });
   if (JSON.stringify(card).length > 28_000) problems.push(`${where}: larger than Teams' 28 KB card limit`);
   return problems;
@@ -32,8 +35,7 @@ function walk(node: unknown, visit: (node: Json, path: string) => void, path = '
     node.forEach((n, i) => {
       walk(n, visit, `${path}[${i}]`);
     });
-  }
-  else if (node && typeof node === 'object') {
+  } else if (node && typeof node === 'object') {
     visit(node as Json, path);
     for (const [key, value] of Object.entries(node as Json)) walk(value, visit, `${path}.${key}`);
   }

@@ -5,9 +5,27 @@
 type Json = Record<string, unknown>;
 
 const inputElements = new Set([
-  'checkboxes', 'datepicker', 'datetimepicker', 'email_text_input', 'file_input', 'multi_static_select', 'multi_users_select',
-  'multi_conversations_select', 'multi_channels_select', 'multi_external_select', 'number_input', 'plain_text_input', 'radio_buttons',
-  'rich_text_input', 'static_select', 'external_select', 'users_select', 'conversations_select', 'channels_select', 'timepicker', 'url_text_input',
+  'checkboxes',
+  'datepicker',
+  'datetimepicker',
+  'email_text_input',
+  'file_input',
+  'multi_static_select',
+  'multi_users_select',
+  'multi_conversations_select',
+  'multi_channels_select',
+  'multi_external_select',
+  'number_input',
+  'plain_text_input',
+  'radio_buttons',
+  'rich_text_input',
+  'static_select',
+  'external_select',
+  'users_select',
+  'conversations_select',
+  'channels_select',
+  'timepicker',
+  'url_text_input',
 ]);
 
 export function checkView(view: unknown, where = 'view'): string[] {
@@ -19,9 +37,12 @@ export function checkView(view: unknown, where = 'view'): string[] {
     text(problems, `${where}.title`, v['title'], 24, 'plain_text', true);
     if (v['submit'] !== undefined) text(problems, `${where}.submit`, v['submit'], 24, 'plain_text', true);
     if (v['close'] !== undefined) text(problems, `${where}.close`, v['close'], 24, 'plain_text', true);
-    if (blocks.some((b) => b['type'] === 'input') && v['submit'] === undefined) problems.push(`${where}: has input blocks but no submit`);
-    if (typeof v['private_metadata'] === 'string' && v['private_metadata'].length > 3000) problems.push(`${where}.private_metadata: longer than 3000`);
-    if (typeof v['callback_id'] === 'string' && v['callback_id'].length > 255) problems.push(`${where}.callback_id: longer than 255`);
+    if (blocks.some((b) => b['type'] === 'input') && v['submit'] === undefined)
+      problems.push(`${where}: has input blocks but no submit`);
+    if (typeof v['private_metadata'] === 'string' && v['private_metadata'].length > 3000)
+      problems.push(`${where}.private_metadata: longer than 3000`);
+    if (typeof v['callback_id'] === 'string' && v['callback_id'].length > 255)
+      problems.push(`${where}.callback_id: longer than 255`);
   } else if (v['type'] !== 'home') {
     problems.push(`${where}.type: must be modal or home, got ${String(v['type'])}`);
   }
@@ -49,17 +70,20 @@ function checkBlocks(blocks: Json[], where: string): string[] {
     const at = `${where}[${i}]`;
     const blockId = b['block_id'];
     if (blockId !== undefined) {
-      if (typeof blockId !== 'string' || blockId.length === 0 || blockId.length > 255) problems.push(`${at}.block_id: 1 to 255 characters`);
+      if (typeof blockId !== 'string' || blockId.length === 0 || blockId.length > 255)
+        problems.push(`${at}.block_id: 1 to 255 characters`);
       else if (blockIds.has(blockId)) problems.push(`${at}.block_id: "${blockId}" is not unique`);
       else blockIds.add(blockId);
     }
     switch (b['type']) {
       case 'section': {
-        if (b['text'] === undefined && b['fields'] === undefined) problems.push(`${at}: a section needs text or fields`);
+        if (b['text'] === undefined && b['fields'] === undefined)
+          problems.push(`${at}: a section needs text or fields`);
         if (b['text'] !== undefined) text(problems, `${at}.text`, b['text'], 3000);
         if (b['fields'] !== undefined) {
           const fields = b['fields'] as unknown[];
-          if (!Array.isArray(fields) || fields.length === 0 || fields.length > 10) problems.push(`${at}.fields: 1 to 10 items`);
+          if (!Array.isArray(fields) || fields.length === 0 || fields.length > 10)
+            problems.push(`${at}.fields: 1 to 10 items`);
           else {
             fields.forEach((f, j) => {
               text(problems, `${at}.fields[${j}]`, f, 2000);
@@ -74,7 +98,8 @@ function checkBlocks(blocks: Json[], where: string): string[] {
         break;
       case 'context': {
         const elements = b['elements'] as Json[];
-        if (!Array.isArray(elements) || elements.length === 0 || elements.length > 10) problems.push(`${at}.elements: 1 to 10 items`);
+        if (!Array.isArray(elements) || elements.length === 0 || elements.length > 10)
+          problems.push(`${at}.elements: 1 to 10 items`);
         else {
           elements.forEach((e, j) => {
             if (e['type'] !== 'image') text(problems, `${at}.elements[${j}]`, e, 2000);
@@ -84,14 +109,16 @@ function checkBlocks(blocks: Json[], where: string): string[] {
       }
       case 'actions': {
         const elements = b['elements'] as Json[];
-        if (!Array.isArray(elements) || elements.length === 0 || elements.length > 25) problems.push(`${at}.elements: 1 to 25 items`);
+        if (!Array.isArray(elements) || elements.length === 0 || elements.length > 25)
+          problems.push(`${at}.elements: 1 to 25 items`);
         else {
           const actionIds = new Set<string>();
           elements.forEach((e, j) => {
             element(problems, `${at}.elements[${j}]`, e);
             const id = e['action_id'];
             if (typeof id === 'string') {
-              if (actionIds.has(id)) problems.push(`${at}.elements[${j}].action_id: "${id}" is not unique in the block`);
+              if (actionIds.has(id))
+                problems.push(`${at}.elements[${j}].action_id: "${id}" is not unique in the block`);
               actionIds.add(id);
             }
           });
@@ -104,7 +131,8 @@ function checkBlocks(blocks: Json[], where: string): string[] {
         const el = b['element'] as Json | undefined;
         if (!el) problems.push(`${at}.element: required`);
         else {
-          if (!inputElements.has(String(el['type']))) problems.push(`${at}.element: ${String(el['type'])} is not allowed in an input block`);
+          if (!inputElements.has(String(el['type'])))
+            problems.push(`${at}.element: ${String(el['type'])} is not allowed in an input block`);
           element(problems, `${at}.element`, el);
         }
         break;
@@ -112,7 +140,8 @@ function checkBlocks(blocks: Json[], where: string): string[] {
       case 'divider':
         break;
       case 'rich_text':
-        if (!Array.isArray(b['elements']) || (b['elements'] as unknown[]).length === 0) problems.push(`${at}.elements: required`);
+        if (!Array.isArray(b['elements']) || (b['elements'] as unknown[]).length === 0)
+          problems.push(`${at}.elements: required`);
         break;
       default:
         problems.push(`${at}.type: unknown block type ${String(b['type'])}`);
@@ -123,13 +152,15 @@ function checkBlocks(blocks: Json[], where: string): string[] {
 
 function element(problems: string[], at: string, e: Json): void {
   const actionId = e['action_id'];
-  if (actionId !== undefined && (typeof actionId !== 'string' || actionId.length === 0 || actionId.length > 255)) problems.push(`${at}.action_id: 1 to 255 characters`);
+  if (actionId !== undefined && (typeof actionId !== 'string' || actionId.length === 0 || actionId.length > 255))
+    problems.push(`${at}.action_id: 1 to 255 characters`);
   if (e['placeholder'] !== undefined) text(problems, `${at}.placeholder`, e['placeholder'], 150, 'plain_text');
   switch (e['type']) {
     case 'button':
       text(problems, `${at}.text`, e['text'], 75, 'plain_text');
       if (typeof e['value'] === 'string' && e['value'].length > 2000) problems.push(`${at}.value: longer than 2000`);
-      if (e['style'] !== undefined && e['style'] !== 'primary' && e['style'] !== 'danger') problems.push(`${at}.style: primary or danger`);
+      if (e['style'] !== undefined && e['style'] !== 'primary' && e['style'] !== 'danger')
+        problems.push(`${at}.style: primary or danger`);
       if (e['confirm'] !== undefined) {
         const c = e['confirm'] as Json;
         text(problems, `${at}.confirm.title`, c['title'], 100, 'plain_text');
@@ -147,8 +178,10 @@ function element(problems: string[], at: string, e: Json): void {
       break;
     case 'plain_text_input': {
       const max = e['max_length'];
-      if (max !== undefined && (typeof max !== 'number' || max < 1 || max > 3000)) problems.push(`${at}.max_length: 1 to 3000`);
-      if (typeof e['initial_value'] === 'string' && typeof max === 'number' && e['initial_value'].length > max) problems.push(`${at}.initial_value: longer than max_length`);
+      if (max !== undefined && (typeof max !== 'number' || max < 1 || max > 3000))
+        problems.push(`${at}.max_length: 1 to 3000`);
+      if (typeof e['initial_value'] === 'string' && typeof max === 'number' && e['initial_value'].length > max)
+        problems.push(`${at}.initial_value: longer than max_length`);
       break;
     }
     case 'conversations_select':
@@ -170,12 +203,14 @@ function options(problems: string[], at: string, e: Json, max: number): void {
     text(problems, `${at}.options[${j}].text`, o['text'], 75);
     if (o['description'] !== undefined) text(problems, `${at}.options[${j}].description`, o['description'], 75);
     const value = o['value'];
-    if (typeof value !== 'string' || value.length === 0 || value.length > 75) problems.push(`${at}.options[${j}].value: 1 to 75 characters`);
+    if (typeof value !== 'string' || value.length === 0 || value.length > 75)
+      problems.push(`${at}.options[${j}].value: 1 to 75 characters`);
     else values.add(value);
   });
   const initial = e['initial_option'] as Json | undefined;
   if (initial && !values.has(String(initial['value']))) problems.push(`${at}.initial_option: not one of the options`);
-  for (const o of (e['initial_options'] as Json[] | undefined) ?? []) if (!values.has(String(o['value']))) problems.push(`${at}.initial_options: not one of the options`);
+  for (const o of (e['initial_options'] as Json[] | undefined) ?? [])
+    if (!values.has(String(o['value']))) problems.push(`${at}.initial_options: not one of the options`);
 }
 
 function text(problems: string[], at: string, t: unknown, max: number, only?: 'plain_text', required = true): void {
@@ -195,7 +230,12 @@ function text(problems: string[], at: string, t: unknown, max: number, only?: 'p
 export function checkSlackCall(method: string, args: Record<string, unknown>): string[] {
   const where = method;
   if (method.startsWith('views.')) return checkView(args['view'], `${where}.view`);
-  if (method === 'chat.postMessage' || method === 'chat.update' || method === 'chat.postEphemeral' || method === 'response_url') {
+  if (
+    method === 'chat.postMessage' ||
+    method === 'chat.update' ||
+    method === 'chat.postEphemeral' ||
+    method === 'response_url'
+  ) {
     return checkMessage(args, where);
   }
   return [];

@@ -60,7 +60,13 @@ export class FakeBotConnector {
 
   /** Posts (new activities and replies) into a conversation, with their cards. */
   posts(conversationId?: string): ConnectorCall[] {
-    return this.calls.filter((c) => c.method === 'POST' && c.activityId === null && c.conversationId !== null && (!conversationId || c.conversationId === conversationId));
+    return this.calls.filter(
+      (c) =>
+        c.method === 'POST' &&
+        c.activityId === null &&
+        c.conversationId !== null &&
+        (!conversationId || c.conversationId === conversationId),
+    );
   }
 
   /** A file a user sends: its download URL, as Teams would put it in the message. */
@@ -73,7 +79,15 @@ export class FakeBotConnector {
     const found = this.calls.find(predicate);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no connector call matched within ${timeoutMs} ms; calls: ${this.calls.map((c) => `${c.method} ${c.path}`).join(', ')}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no connector call matched within ${timeoutMs} ms; calls: ${this.calls.map((c) => `${c.method} ${c.path}`).join(', ')}`,
+            ),
+          ),
+        timeoutMs,
+      );
       this.#waiters.push({
         predicate,
         resolve: (c) => {
@@ -94,7 +108,14 @@ export class FakeBotConnector {
     // v3 / conversations / :id / (activities / :activityId? | members / :memberId? | pagedmembers)
     const conversationId = parts[0] === 'v3' && parts[1] === 'conversations' ? (parts[2] ?? null) : null;
     const activityId = parts[3] === 'activities' ? (parts[4] ?? null) : null;
-    const call: ConnectorCall = { method: req.method ?? 'GET', path: url.pathname, conversationId, activityId, body, resultId: null };
+    const call: ConnectorCall = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      conversationId,
+      activityId,
+      body,
+      resultId: null,
+    };
     if (body) this.#checkCards(body, `${call.method} ${call.path}`);
 
     const json = (status: number, payload: unknown) => {
@@ -127,8 +148,18 @@ export class FakeBotConnector {
         const failure = this.failNextPosts.shift();
         if (failure) {
           record();
-          res.writeHead(failure, { 'content-type': 'application/json', ...(failure === 429 ? { 'retry-after': String(this.retryAfterSeconds) } : {}) });
-          res.end(JSON.stringify({ error: { code: failure === 403 ? 'BotDisabledByAdmin' : 'Throttled', message: 'refused by the fake connector' } }));
+          res.writeHead(failure, {
+            'content-type': 'application/json',
+            ...(failure === 429 ? { 'retry-after': String(this.retryAfterSeconds) } : {}),
+          });
+          res.end(
+            JSON.stringify({
+              error: {
+                code: failure === 403 ? 'BotDisabledByAdmin' : 'Throttled',
+                message: 'refused by the fake connector',
+              },
+            }),
+          );
           return;
         }
         call.resultId = `act-${++this.#seq}`;
@@ -151,8 +182,11 @@ export class FakeBotConnector {
       const members = this.members.get(conversationId) ?? this.members.get('*') ?? [];
       if (parts[3] === 'pagedmembers') return json(200, { members });
       if (parts[4]) {
-        const member = members.find((m) => m.id === parts[4]) ?? [...this.members.values()].flat().find((m) => m.id === parts[4]);
-        return member ? json(200, member) : json(404, { error: { code: 'MemberNotFoundInConversation', message: 'no such member' } });
+        const member =
+          members.find((m) => m.id === parts[4]) ?? [...this.members.values()].flat().find((m) => m.id === parts[4]);
+        return member
+          ? json(200, member)
+          : json(404, { error: { code: 'MemberNotFoundInConversation', message: 'no such member' } });
       }
       return json(200, members);
     }
@@ -164,7 +198,8 @@ export class FakeBotConnector {
   #checkCards(body: Record<string, unknown>, where: string): void {
     const attachments = (body['attachments'] ?? []) as { contentType?: string; content?: unknown }[];
     attachments.forEach((a, i) => {
-      if (a.contentType === 'application/vnd.microsoft.card.adaptive') this.problems.push(...checkAdaptiveCard(a.content, `${where} attachment ${i}`));
+      if (a.contentType === 'application/vnd.microsoft.card.adaptive')
+        this.problems.push(...checkAdaptiveCard(a.content, `${where} attachment ${i}`));
       else this.problems.push(`${where} attachment ${i}: not an Adaptive Card (${String(a.contentType)})`);
     });
   }
@@ -174,6 +209,7 @@ export class FakeBotConnector {
 export function cardOf(call: ConnectorCall): Record<string, unknown> {
   const attachments = (call.body?.['attachments'] ?? []) as { content?: Record<string, unknown> }[];
   const content = attachments[0]?.content;
-  if (!content) throw new Error(`${call.method} ${call.path} carries no card: ${JSON.stringify(call.body).slice(0, 300)}`);
+  if (!content)
+    throw new Error(`${call.method} ${call.path} carries no card: ${JSON.stringify(call.body).slice(0, 300)}`);
   return content;
 }

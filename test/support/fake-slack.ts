@@ -36,7 +36,10 @@ export class FakeSlack {
   /** The token a bot must present to download shared files. */
   botToken: string | null = null;
   /** Answers the next `times` calls to a method with 429 and Retry-After (seconds), as Slack's rate limiter does. */
-  readonly rateLimited = new Map<string, { times: number; retryAfterSec: number; match: (args: Record<string, unknown>) => boolean }>();
+  readonly rateLimited = new Map<
+    string,
+    { times: number; retryAfterSec: number; match: (args: Record<string, unknown>) => boolean }
+  >();
   #server: Server | null = null;
   #seq = 0;
   url = '';
@@ -55,7 +58,12 @@ export class FakeSlack {
     return this;
   }
 
-  rateLimit(method: string, times: number, retryAfterSec: number, match: (args: Record<string, unknown>) => boolean = () => true): this {
+  rateLimit(
+    method: string,
+    times: number,
+    retryAfterSec: number,
+    match: (args: Record<string, unknown>) => boolean = () => true,
+  ): this {
     this.rateLimited.set(method, { times, retryAfterSec, match });
     return this;
   }
@@ -80,12 +88,19 @@ export class FakeSlack {
   }
 
   /** Resolves when a call to `method` matching `predicate` has arrived (listeners keep working after the ack). */
-  async waitFor(method: string, predicate: (call: SlackCall) => boolean = () => true, timeoutMs = 3000): Promise<SlackCall> {
+  async waitFor(
+    method: string,
+    predicate: (call: SlackCall) => boolean = () => true,
+    timeoutMs = 3000,
+  ): Promise<SlackCall> {
     const started = Date.now();
     for (;;) {
       const found = this.calls.find((c) => c.method === method && predicate(c));
       if (found) return found;
-      if (Date.now() - started > timeoutMs) throw new Error(`no ${method} call arrived within ${timeoutMs} ms; calls: ${this.calls.map((c) => c.method).join(', ')}`);
+      if (Date.now() - started > timeoutMs)
+        throw new Error(
+          `no ${method} call arrived within ${timeoutMs} ms; calls: ${this.calls.map((c) => c.method).join(', ')}`,
+        );
       await new Promise((r) => setTimeout(r, 10));
     }
   }
@@ -97,7 +112,12 @@ export class FakeSlack {
         if (this.#fileTransfer(path, raw, req, res)) return;
         const args = parseArgs(raw, req.headers['content-type'] ?? '');
         const auth = req.headers.authorization;
-        const token = typeof auth === 'string' ? auth.replace(/^Bearer /, '') : typeof args['token'] === 'string' ? args['token'] : null;
+        const token =
+          typeof auth === 'string'
+            ? auth.replace(/^Bearer /, '')
+            : typeof args['token'] === 'string'
+              ? args['token']
+              : null;
         const method = path.startsWith('/response/') ? 'response_url' : path.replace(/^\/api\//, '');
         const limit = this.rateLimited.get(method);
         if (limit && limit.times > 0 && limit.match(args)) {
@@ -133,7 +153,11 @@ export class FakeSlack {
     if (upload) {
       const pending = this.#pendingUploads.get(upload[1]!);
       const content = fileContent(raw, String(req.headers['content-type'] ?? ''));
-      this.calls.push({ method: 'file_upload', args: { fileId: upload[1], bytes: Buffer.byteLength(content) }, token: null });
+      this.calls.push({
+        method: 'file_upload',
+        args: { fileId: upload[1], bytes: Buffer.byteLength(content) },
+        token: null,
+      });
       if (!pending) {
         res.writeHead(404).end('no such upload');
         return true;
@@ -166,7 +190,9 @@ export class FakeSlack {
         return { ok: true, team_id: 'T_HOST', user_id: 'U_BOT', bot_id: 'B_BOT', url: 'https://fake.slack.test/' };
       case 'users.info': {
         const user = this.users.get(String(args['user']));
-        return user ? { ok: true, user: { ...user, real_name: user.name, profile: { display_name: user.name } } } : { ok: false, error: 'user_not_found' };
+        return user
+          ? { ok: true, user: { ...user, real_name: user.name, profile: { display_name: user.name } } }
+          : { ok: false, error: 'user_not_found' };
       }
       case 'views.open':
       case 'views.push':
@@ -176,7 +202,12 @@ export class FakeSlack {
         return { ok: true, view: { ...view, id: String(args['view_id'] ?? `V${n}`), hash: `h${n}` } };
       }
       case 'chat.postMessage':
-        return { ok: true, channel: args['channel'], ts: `1700000000.${String(n).padStart(6, '0')}`, message: { text: args['text'] } };
+        return {
+          ok: true,
+          channel: args['channel'],
+          ts: `1700000000.${String(n).padStart(6, '0')}`,
+          message: { text: args['text'] },
+        };
       case 'chat.update':
         return { ok: true, channel: args['channel'], ts: args['ts'] };
       case 'chat.postEphemeral':
@@ -184,7 +215,14 @@ export class FakeSlack {
       case 'conversations.info': {
         const channel = this.channels.get(String(args['channel']));
         return channel
-          ? { ok: true, channel: { id: args['channel'], is_ext_shared: channel.shared_team_ids.length > 1, shared_team_ids: channel.shared_team_ids } }
+          ? {
+              ok: true,
+              channel: {
+                id: args['channel'],
+                is_ext_shared: channel.shared_team_ids.length > 1,
+                shared_team_ids: channel.shared_team_ids,
+              },
+            }
           : { ok: false, error: 'channel_not_found' };
       }
       case 'response_url':
@@ -194,7 +232,11 @@ export class FakeSlack {
       case 'files.getUploadURLExternal': {
         const fileId = `F_UP${n}`;
         if (!args['filename'] || !args['length']) return { ok: false, error: 'invalid_arguments' };
-        this.#pendingUploads.set(fileId, { filename: String(args['filename']), length: Number(args['length']), content: null });
+        this.#pendingUploads.set(fileId, {
+          filename: String(args['filename']),
+          length: Number(args['length']),
+          content: null,
+        });
         return { ok: true, file_id: fileId, upload_url: `${this.url}/upload/${fileId}` };
       }
       case 'files.completeUploadExternal': {
@@ -204,7 +246,13 @@ export class FakeSlack {
           const pending = this.#pendingUploads.get(f.id);
           // Slack completes only files whose bytes arrived at their upload URL.
           if (!pending || pending.content === null) return { ok: false, error: 'file_not_found' };
-          this.uploads.push({ id: f.id, filename: pending.filename, title: f.title ?? pending.filename, channelId: String(args['channel_id'] ?? ''), content: pending.content });
+          this.uploads.push({
+            id: f.id,
+            filename: pending.filename,
+            title: f.title ?? pending.filename,
+            channelId: String(args['channel_id'] ?? ''),
+            content: pending.content,
+          });
           this.#pendingUploads.delete(f.id);
           done.push({ id: f.id, title: f.title ?? pending.filename, name: pending.filename });
         }
@@ -213,7 +261,16 @@ export class FakeSlack {
       case 'files.info': {
         const file = this.sharedFiles.get(String(args['file']));
         return file
-          ? { ok: true, file: { id: file.id, name: file.name, size: Buffer.byteLength(file.content), user: file.user, url_private_download: `${this.url}/download/${file.id}/${encodeURIComponent(file.name)}` } }
+          ? {
+              ok: true,
+              file: {
+                id: file.id,
+                name: file.name,
+                size: Buffer.byteLength(file.content),
+                user: file.user,
+                url_private_download: `${this.url}/download/${file.id}/${encodeURIComponent(file.name)}`,
+              },
+            }
           : { ok: false, error: 'file_not_found' };
       }
       default:

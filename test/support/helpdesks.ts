@@ -28,7 +28,8 @@ export function fixedHelpdesks(): HelpdeskDirectory & { calls: HelpdeskTarget[] 
     async verifyCredentials(target) {
       calls.push(target);
       const secret = target.credentials.kind === 'apiKey' ? target.credentials.apiKey : target.credentials.token;
-      if (secret === BAD_API_KEY) throw new DomainError('helpdesk_credentials', `${target.baseUrl} rejected the credentials (401).`);
+      if (secret === BAD_API_KEY)
+        throw new DomainError('helpdesk_credentials', `${target.baseUrl} rejected the credentials (401).`);
     },
   };
 }

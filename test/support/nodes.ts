@@ -57,7 +57,8 @@ export class TestClock implements SharedClock {
     return new TestClock(start, { ticking: true });
   }
   /** Milliseconds since 1970 on this clock (the simulators' `clock.now()`). */
-  ms = (): number => this.#base + (this.#tickingSince === null ? 0 : Math.floor(performance.now() - this.#tickingSince));
+  ms = (): number =>
+    this.#base + (this.#tickingSince === null ? 0 : Math.floor(performance.now() - this.#tickingSince));
   now = (): Date => new Date(this.ms());
   /** The clock for a helpdesk simulator, which reads milliseconds. */
   get forSimulator(): { now(): number } {
@@ -104,7 +105,12 @@ export interface LocalModePorts {
 }
 
 export async function freeLocalModePorts(): Promise<LocalModePorts> {
-  return { service: await freePort(), freshdesk: await freePort(), xurrent: await freePort(), playground: await freePort() };
+  return {
+    service: await freePort(),
+    freshdesk: await freePort(),
+    xurrent: await freePort(),
+    playground: await freePort(),
+  };
 }
 
 /** The environment of a service process that may start local mode (LOCAL_MODE=auto), on loopback, these ports and this data dir. */

@@ -47,7 +47,10 @@ export interface PlaygroundConfig {
 export interface PlaygroundEvent {
   action: string;
   actionConversationId?: string;
-  message?: { messageId?: string; attachments?: { contentType?: string; content?: unknown }[]; text?: string } & Record<string, unknown>;
+  message?: { messageId?: string; attachments?: { contentType?: string; content?: unknown }[]; text?: string } & Record<
+    string,
+    unknown
+  >;
 }
 
 export class Playground {
@@ -64,14 +67,25 @@ export class Playground {
     this.#dir = mkdtempSync(join(tmpdir(), 'deskbridge-playground-'));
     const require = createRequire(import.meta.url);
     const cli = join(dirname(require.resolve('@microsoft/m365agentsplayground/package.json')), 'cli.js');
-    this.#child = spawn(process.execPath, [cli, '-e', botEndpoint, '-c', 'msteams', '--disable-telemetry', '-p', String(port)], {
-      cwd: this.#dir,
-      env: { ...process.env, TEAMSAPPTESTER_BROWSER: 'none', M365_AGENTS_PLAYGROUND_LOGFILE: join(this.#dir, 'playground.log') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    this.#child = spawn(
+      process.execPath,
+      [cli, '-e', botEndpoint, '-c', 'msteams', '--disable-telemetry', '-p', String(port)],
+      {
+        cwd: this.#dir,
+        env: {
+          ...process.env,
+          TEAMSAPPTESTER_BROWSER: 'none',
+          M365_AGENTS_PLAYGROUND_LOGFILE: join(this.#dir, 'playground.log'),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.url = `http://127.0.0.1:${port}`;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the Playground did not start: ${this.output.join('')}`)), 20_000);
+      const timer = setTimeout(
+        () => reject(new Error(`the Playground did not start: ${this.output.join('')}`)),
+        20_000,
+      );
       const onData = (chunk: Buffer) => {
         this.output.push(String(chunk));
         if (this.output.join('').includes(`Listening on ${port}`)) {
@@ -81,7 +95,9 @@ export class Playground {
       };
       this.#child!.stdout!.on('data', onData);
       this.#child!.stderr!.on('data', (chunk: Buffer) => this.output.push(String(chunk)));
-      this.#child!.once('exit', (code) => reject(new Error(`the Playground exited (${code}): ${this.output.join('')}`)));
+      this.#child!.once('exit', (code) =>
+        reject(new Error(`the Playground exited (${code}): ${this.output.join('')}`)),
+      );
     });
     await this.#openStream(port);
     return this;
@@ -124,18 +140,40 @@ export class Playground {
    * In a channel the Playground passes a message to the bot only when it mentions the bot: `mention` is the bot
    * (written before the text), then anyone the text mentions as `<at>Name</at>`.
    */
-  async send(conversationId: string, from: string, text: string, mention?: { id: string; name: string }, others: { id: string; name: string }[] = []): Promise<number> {
-    const mentions = mention ? [mention, ...others].map((m) => ({ mentioned: { id: m.id, name: m.name }, text: `<at>${m.name}</at>` })) : undefined;
-    const res = await fetch(`${this.url}/_conversation/v1/conversations/${encodeURIComponent(conversationId)}/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ from: { id: from }, text: mention ? `<at>${mention.name}</at> ${text}` : text, textFormat: 'plain', ...(mentions ? { mentions } : {}) }),
-    });
+  async send(
+    conversationId: string,
+    from: string,
+    text: string,
+    mention?: { id: string; name: string },
+    others: { id: string; name: string }[] = [],
+  ): Promise<number> {
+    const mentions = mention
+      ? [mention, ...others].map((m) => ({ mentioned: { id: m.id, name: m.name }, text: `<at>${m.name}</at>` }))
+      : undefined;
+    const res = await fetch(
+      `${this.url}/_conversation/v1/conversations/${encodeURIComponent(conversationId)}/messages`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          from: { id: from },
+          text: mention ? `<at>${mention.name}</at> ${text}` : text,
+          textFormat: 'plain',
+          ...(mentions ? { mentions } : {}),
+        }),
+      },
+    );
     await res.text();
     return res.status;
   }
 
-  async execute(input: { conversationId: string; from: string; replyToId: string; verb: string; data: unknown }): Promise<{ status: number; body: Record<string, unknown> }> {
+  async execute(input: {
+    conversationId: string;
+    from: string;
+    replyToId: string;
+    verb: string;
+    data: unknown;
+  }): Promise<{ status: number; body: Record<string, unknown> }> {
     const res = await fetch(`${this.url}/_conversation/v1/invoke`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -155,7 +193,15 @@ export class Playground {
     const found = this.events.find(predicate);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no Playground event matched; events: ${JSON.stringify(this.events).slice(0, 1500)}; output: ${this.output.join('').slice(-1500)}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no Playground event matched; events: ${JSON.stringify(this.events).slice(0, 1500)}; output: ${this.output.join('').slice(-1500)}`,
+            ),
+          ),
+        timeoutMs,
+      );
       this.#waiters.push({
         predicate,
         resolve: (e) => {
@@ -183,7 +229,12 @@ export class Playground {
         host: '127.0.0.1',
         port,
         path: '/_ws_conversation/v1/conversations/stream',
-        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Key': randomBytes(16).toString('base64'), 'Sec-WebSocket-Version': '13' },
+        headers: {
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+          'Sec-WebSocket-Version': '13',
+        },
       });
       req.once('error', reject);
       req.once('response', (res) => reject(new Error(`no websocket upgrade: ${res.statusCode}`)));

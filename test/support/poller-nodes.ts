@@ -40,7 +40,13 @@ export async function startRestartableNode(
     // Key from the environment, so a restart opens the same secrets without a key file race.
     DESKBRIDGE_SECRET_KEY: Buffer.alloc(32, name.charCodeAt(0)).toString('hex'),
     POLLER_SEND_INTERVAL_MS: '0',
-    ...(options.slack ? { SLACK_SIGNING_SECRET: 'test-signing-secret-0123456789', SLACK_BOT_TOKEN: `xoxb-${name}-test-token`, SLACK_API_URL: options.slack.apiUrl } : {}),
+    ...(options.slack
+      ? {
+          SLACK_SIGNING_SECRET: 'test-signing-secret-0123456789',
+          SLACK_BOT_TOKEN: `xoxb-${name}-test-token`,
+          SLACK_API_URL: options.slack.apiUrl,
+        }
+      : {}),
     ...options.env,
   });
   const logs: string[] = [];
@@ -52,7 +58,12 @@ export async function startRestartableNode(
   });
   let starts = 0;
   const start = async () => {
-    const service = await startService({ config, logger: createLogger('debug', sink), helpdesks: fixedHelpdesks(), clock: options.clock.now });
+    const service = await startService({
+      config,
+      logger: createLogger('debug', sink),
+      helpdesks: fixedHelpdesks(),
+      clock: options.clock.now,
+    });
     // Bolt checks the token (auth.test) when the app is built; let that finish, or a quick test's teardown races it.
     starts++;
     if (options.slack) {
@@ -94,7 +105,10 @@ export async function startRestartableNode(
  * A (acme, Freshdesk, Slack to a fake Slack) and B (globex, Xurrent), on one controllable clock: both sign and check
  * node requests with it, so it may move as far as a test needs.
  */
-export async function pollerPair(slack: FakeSlack, env: { a?: Record<string, string>; b?: Record<string, string> } = {}) {
+export async function pollerPair(
+  slack: FakeSlack,
+  env: { a?: Record<string, string>; b?: Record<string, string> } = {},
+) {
   const clock = new TestClock();
   const a = await startRestartableNode('a', { clock, slack, ...(env.a ? { env: env.a } : {}) });
   const b = await startRestartableNode('b', { clock, ...(env.b ? { env: env.b } : {}) });
@@ -120,7 +134,12 @@ export async function pollerPair(slack: FakeSlack, env: { a?: Record<string, str
       return { connection, code };
     },
     async accept(code: string, instance = 'globex', incomingProjectId?: string) {
-      await acceptInvitation(b.service.deps, { instance, code, actor: 'test:bob', ...(incomingProjectId ? { incomingProjectId } : {}) });
+      await acceptInvitation(b.service.deps, {
+        instance,
+        code,
+        actor: 'test:bob',
+        ...(incomingProjectId ? { incomingProjectId } : {}),
+      });
       return listConnections(a.service.deps);
     },
     async destroy() {

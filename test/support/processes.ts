@@ -32,8 +32,15 @@ export interface ServiceProcess {
 }
 
 /** Starts the service (`tsx src/main.ts`, what `npm start` runs) and waits until /healthz answers. */
-export async function startServiceProcess(env: Record<string, string>, healthUrl: string, command: string[] = []): Promise<ServiceProcess> {
-  const args = command.length > 0 ? command : [join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(repoRoot, 'src', 'main.ts')];
+export async function startServiceProcess(
+  env: Record<string, string>,
+  healthUrl: string,
+  command: string[] = [],
+): Promise<ServiceProcess> {
+  const args =
+    command.length > 0
+      ? command
+      : [join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(repoRoot, 'src', 'main.ts')];
   const child = spawn(command.length > 0 ? args[0]! : process.execPath, command.length > 0 ? args.slice(1) : args, {
     cwd: repoRoot,
     // LOCAL_MODE=off: a bare node unless the test asks for local mode (simulators, Playground) itself.

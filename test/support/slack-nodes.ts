@@ -3,11 +3,22 @@ import type { HelpdeskDirectory } from '../../src/domain/helpdesk.ts';
 import { checkView } from './block-kit.ts';
 import { FakeSlack, type FakeUser } from './fake-slack.ts';
 import { startTestNode, type TestClock, type TestNode } from './nodes.ts';
-import { commandBody, interactionBody, nextTrigger, postSigned, type SignOptions, type SlackResponse } from './slack-requests.ts';
+import {
+  commandBody,
+  interactionBody,
+  nextTrigger,
+  postSigned,
+  type SignOptions,
+  type SlackResponse,
+} from './slack-requests.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 
-type View = Record<string, unknown> & { blocks: Record<string, unknown>[]; callback_id?: string; private_metadata?: string };
+type View = Record<string, unknown> & {
+  blocks: Record<string, unknown>[];
+  callback_id?: string;
+  private_metadata?: string;
+};
 
 /** The modal a user has open, as Slack would hold it: its id and its current view. */
 export interface OpenModal {
@@ -21,20 +32,39 @@ export interface SlackNode extends TestNode {
   command(user: FakeUser, text: string, options?: SignOptions & { channelId?: string }): Promise<SlackResponse>;
   /** The modal opened last by views.open (after a command or a click). */
   openedModal(after?: number): Promise<OpenModal>;
-  submit(user: FakeUser, modal: OpenModal, values?: Record<string, string | string[] | null>, options?: SignOptions): Promise<SlackResponse>;
-  click(user: FakeUser, action: { actionId: string; value?: string }, where: { modal?: OpenModal; home?: boolean; channelId?: string; messageTs?: string }): Promise<SlackResponse>;
+  submit(
+    user: FakeUser,
+    modal: OpenModal,
+    values?: Record<string, string | string[] | null>,
+    options?: SignOptions,
+  ): Promise<SlackResponse>;
+  click(
+    user: FakeUser,
+    action: { actionId: string; value?: string },
+    where: { modal?: OpenModal; home?: boolean; channelId?: string; messageTs?: string },
+  ): Promise<SlackResponse>;
   event(event: Record<string, unknown>, teamId: string): Promise<SlackResponse>;
 }
 
 /** A DeskBridge node with Slack enabled (single-workspace token), talking to its own fake Slack Web API. */
-export async function startSlackNode(name: string, options: { clock?: TestClock; helpdesks?: HelpdeskDirectory; env?: Record<string, string> } = {}): Promise<SlackNode> {
+export async function startSlackNode(
+  name: string,
+  options: { clock?: TestClock; helpdesks?: HelpdeskDirectory; env?: Record<string, string> } = {},
+): Promise<SlackNode> {
   const slackApi = await new FakeSlack().start();
   const node = await startTestNode(name, {
     ...options,
-    env: { SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: `xoxb-${name}-test-token`, SLACK_API_URL: slackApi.apiUrl, LOG_LEVEL: 'debug', ...options.env },
+    env: {
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_BOT_TOKEN: `xoxb-${name}-test-token`,
+      SLACK_API_URL: slackApi.apiUrl,
+      LOG_LEVEL: 'debug',
+      ...options.env,
+    },
   });
   const eventsUrl = `${node.url}/slack/events`;
-  const interact = (payload: unknown, sign?: SignOptions) => postSigned(eventsUrl, SIGNING_SECRET, interactionBody(payload), 'application/x-www-form-urlencoded', sign);
+  const interact = (payload: unknown, sign?: SignOptions) =>
+    postSigned(eventsUrl, SIGNING_SECRET, interactionBody(payload), 'application/x-www-form-urlencoded', sign);
 
   return {
     ...node,
@@ -45,12 +75,24 @@ export async function startSlackNode(name: string, options: { clock?: TestClock;
       await slackApi.stop();
     },
     command(user, text, opts = {}) {
-      const body = commandBody({ text, userId: user.id, teamId: user.team_id, responseUrl: slackApi.responseUrl(), ...(opts.channelId ? { channelId: opts.channelId } : {}) });
+      const body = commandBody({
+        text,
+        userId: user.id,
+        teamId: user.team_id,
+        responseUrl: slackApi.responseUrl(),
+        ...(opts.channelId ? { channelId: opts.channelId } : {}),
+      });
       return postSigned(eventsUrl, SIGNING_SECRET, body, 'application/x-www-form-urlencoded', opts);
     },
     async openedModal(after = 0) {
-      const call = await slackApi.waitFor('views.open', (c) => slackApi.calls.indexOf(c) >= after && (c.args['view'] as View).callback_id !== 'working');
-      return { id: String((call.result?.['view'] as Record<string, unknown> | undefined)?.['id']), view: call.args['view'] as View };
+      const call = await slackApi.waitFor(
+        'views.open',
+        (c) => slackApi.calls.indexOf(c) >= after && (c.args['view'] as View).callback_id !== 'working',
+      );
+      return {
+        id: String((call.result?.['view'] as Record<string, unknown> | undefined)?.['id']),
+        view: call.args['view'] as View,
+      };
     },
     async submit(user, modal, values = {}, sign) {
       const payload = {
@@ -59,7 +101,13 @@ export async function startSlackNode(name: string, options: { clock?: TestClock;
         user: { id: user.id, username: user.name, name: user.name, team_id: user.team_id },
         api_app_id: 'A_DESKBRIDGE',
         trigger_id: nextTrigger(),
-        view: { ...modal.view, id: modal.id, team_id: user.team_id, hash: 'h0', state: { values: stateValues(modal.view, values) } },
+        view: {
+          ...modal.view,
+          id: modal.id,
+          team_id: user.team_id,
+          hash: 'h0',
+          state: { values: stateValues(modal.view, values) },
+        },
       };
       const response = await interact(payload, sign);
       const ack = response.json as { response_action?: string; view?: View } | null;
@@ -76,12 +124,34 @@ export async function startSlackNode(name: string, options: { clock?: TestClock;
         user: { id: user.id, username: user.name, name: user.name, team_id: user.team_id },
         api_app_id: 'A_DESKBRIDGE',
         trigger_id: nextTrigger(),
-        actions: [{ type: 'button', action_id: action.actionId, block_id: 'b', ...(action.value !== undefined ? { value: action.value } : {}), action_ts: '1700000000.1' }],
+        actions: [
+          {
+            type: 'button',
+            action_id: action.actionId,
+            block_id: 'b',
+            ...(action.value !== undefined ? { value: action.value } : {}),
+            action_ts: '1700000000.1',
+          },
+        ],
       };
       if (where.modal) {
-        return interact({ ...base, container: { type: 'view', view_id: where.modal.id }, view: { ...where.modal.view, id: where.modal.id, hash: 'h0', state: { values: stateValues(where.modal.view, {}) } } });
+        return interact({
+          ...base,
+          container: { type: 'view', view_id: where.modal.id },
+          view: {
+            ...where.modal.view,
+            id: where.modal.id,
+            hash: 'h0',
+            state: { values: stateValues(where.modal.view, {}) },
+          },
+        });
       }
-      if (where.home) return interact({ ...base, container: { type: 'view', view_id: 'V_HOME' }, view: { id: 'V_HOME', type: 'home', blocks: [], hash: 'h0' } });
+      if (where.home)
+        return interact({
+          ...base,
+          container: { type: 'view', view_id: 'V_HOME' },
+          view: { id: 'V_HOME', type: 'home', blocks: [], hash: 'h0' },
+        });
       return interact({
         ...base,
         container: { type: 'message', message_ts: where.messageTs, channel_id: where.channelId, is_ephemeral: false },
@@ -91,7 +161,16 @@ export async function startSlackNode(name: string, options: { clock?: TestClock;
       });
     },
     event(event, teamId) {
-      const body = JSON.stringify({ token: 'x', team_id: teamId, api_app_id: 'A_DESKBRIDGE', type: 'event_callback', event_id: `Ev${Date.now()}`, event_time: Math.floor(Date.now() / 1000), event, authorizations: [{ team_id: teamId, user_id: 'U_BOT', is_bot: true }] });
+      const body = JSON.stringify({
+        token: 'x',
+        team_id: teamId,
+        api_app_id: 'A_DESKBRIDGE',
+        type: 'event_callback',
+        event_id: `Ev${Date.now()}`,
+        event_time: Math.floor(Date.now() / 1000),
+        event,
+        authorizations: [{ team_id: teamId, user_id: 'U_BOT', is_bot: true }],
+      });
       return postSigned(eventsUrl, SIGNING_SECRET, body, 'application/json');
     },
   };
@@ -101,7 +180,10 @@ export async function startSlackNode(name: string, options: { clock?: TestClock;
  * view.state.values as Slack sends them: every input block, with the given value or else what the view shows
  * initially (the user left it alone). A value of null clears the input.
  */
-export function stateValues(view: View, given: Record<string, string | string[] | null>): Record<string, Record<string, unknown>> {
+export function stateValues(
+  view: View,
+  given: Record<string, string | string[] | null>,
+): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const block of view.blocks) {
     if (block['type'] !== 'input') continue;
@@ -114,7 +196,7 @@ export function stateValues(view: View, given: Record<string, string | string[] 
     let state: Record<string, unknown>;
     switch (type) {
       case 'plain_text_input':
-        state = { type, value: has ? value ?? null : (element['initial_value'] ?? null) };
+        state = { type, value: has ? (value ?? null) : (element['initial_value'] ?? null) };
         break;
       case 'static_select':
       case 'radio_buttons': {
@@ -124,7 +206,14 @@ export function stateValues(view: View, given: Record<string, string | string[] 
       }
       case 'checkboxes': {
         const initial = (element['initial_options'] as { value: string }[] | undefined) ?? [];
-        state = { type, selected_options: has ? (value === null ? [] : (Array.isArray(value) ? value : [value]).map((v) => ({ value: v }))) : initial };
+        state = {
+          type,
+          selected_options: has
+            ? value === null
+              ? []
+              : (Array.isArray(value) ? value : [value]).map((v) => ({ value: v }))
+            : initial,
+        };
         break;
       }
       case 'conversations_select':
@@ -141,7 +230,10 @@ export function stateValues(view: View, given: Record<string, string | string[] 
 /** Finds an input block of a view, or fails the test with the blocks it has. */
 export function inputBlock(view: View, blockId: string): Record<string, unknown> {
   const block = view.blocks.find((b) => b['block_id'] === blockId);
-  if (!block) throw new Error(`no block ${blockId} in ${view.callback_id}: ${view.blocks.map((b) => b['block_id'] ?? b['type']).join(', ')}`);
+  if (!block)
+    throw new Error(
+      `no block ${blockId} in ${view.callback_id}: ${view.blocks.map((b) => b['block_id'] ?? b['type']).join(', ')}`,
+    );
   return block;
 }
 

@@ -8,7 +8,11 @@ import type { AppDeps } from '../../src/app/deps.ts';
 import type { Platform } from '../../src/domain/instance.ts';
 import { startTestNode, TestClock, type TestNode } from './nodes.ts';
 
-export const API_KEYS = { acme: 'acme-fd-key-8f2d1c0e', globex: 'globex-xurrent-token-77aa', initech: 'initech-fs-key-3b9e' };
+export const API_KEYS = {
+  acme: 'acme-fd-key-8f2d1c0e',
+  globex: 'globex-xurrent-token-77aa',
+  initech: 'initech-fs-key-3b9e',
+};
 
 export async function registerTestInstance(
   deps: AppDeps,
@@ -20,7 +24,8 @@ export async function registerTestInstance(
   return registerInstance(deps, {
     platform,
     baseUrl: `https://${slug}.example.test`,
-    credentials: platform === 'xurrent' ? { kind: 'token', token: apiKey, account: `${slug}-it` } : { kind: 'apiKey', apiKey },
+    credentials:
+      platform === 'xurrent' ? { kind: 'token', token: apiKey, account: `${slug}-it` } : { kind: 'apiKey', apiKey },
     name: slug[0]!.toUpperCase() + slug.slice(1),
     slug,
     actor: 'test:admin',
@@ -72,7 +77,9 @@ export function snapshot(node: { dataDir: string }): Record<string, unknown[]> {
   const db = new Database(join(node.dataDir, 'deskbridge.db'), { readonly: true });
   try {
     const tables = db
-      .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'")
+      .prepare(
+        "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'",
+      )
       .all()
       .filter((t) => !backgroundBookkeeping.includes((t as { name: string }).name)) as { name: string }[];
     return Object.fromEntries(tables.map(({ name }) => [name, db.prepare(`select * from "${name}"`).all()]));
@@ -91,7 +98,12 @@ export async function connectAcmeToInitech(
 ): Promise<string> {
   await registerTestInstance(node.deps, 'acme', 'freshdesk');
   await registerTestInstance(node.deps, 'initech', 'freshservice');
-  linkWorkspace(node.deps, { platform: workspace.platform, tenantId: workspace.tenantId, instance: 'acme', actor: 'test:setup' });
+  linkWorkspace(node.deps, {
+    platform: workspace.platform,
+    tenantId: workspace.tenantId,
+    instance: 'acme',
+    actor: 'test:setup',
+  });
   const { code, connection } = await initiateConnection(node.deps, {
     instance: 'acme',
     destinationUrl: node.instanceUrl('initech'),

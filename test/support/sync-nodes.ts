@@ -37,7 +37,11 @@ export interface SyncNode extends RunningService {
  * A node with real connectors and no engine timer (tests drive the engine), on the test's clock: a ticking one from
  * the fixed test start unless the test passes the clock its other nodes and simulators share.
  */
-export async function startSyncNode(name: string, env: Record<string, string> = {}, clock: SharedClock = TestClock.ticking()): Promise<SyncNode> {
+export async function startSyncNode(
+  name: string,
+  env: Record<string, string> = {},
+  clock: SharedClock = TestClock.ticking(),
+): Promise<SyncNode> {
   const dataDir = tempDir(`deskbridge-sync-${name}-`);
   const port = await freePort();
   const config = loadConfig({
@@ -85,7 +89,11 @@ export type Simulator =
   | (Awaited<ReturnType<typeof startXurrentSimulator>> & { platform: 'xurrent' });
 
 /** A helpdesk simulator on the test's clock (the one its nodes share). */
-export async function startSimulator(platform: Platform, clock: SharedClock, rateLimitPerMinute = 100_000): Promise<Simulator> {
+export async function startSimulator(
+  platform: Platform,
+  clock: SharedClock,
+  rateLimitPerMinute = 100_000,
+): Promise<Simulator> {
   const options = { rateLimitPerMinute, webhookRetryDelayMs: 5, clock: clock.forSimulator };
   if (platform === 'freshdesk') return { ...(await startFreshdeskSimulator(options)), platform };
   if (platform === 'freshservice') return { ...(await startFreshserviceSimulator(options)), platform };
@@ -95,13 +103,17 @@ export async function startSimulator(platform: Platform, clock: SharedClock, rat
 /** A connector of our own onto a simulator: the "agent" who creates and edits tickets in the tests. */
 export function agentOf(sim: Simulator): Helpdesk {
   const credentials =
-    sim.platform === 'xurrent' ? { kind: 'token' as const, token: sim.token, account: sim.account } : { kind: 'apiKey' as const, apiKey: sim.apiKey };
+    sim.platform === 'xurrent'
+      ? { kind: 'token' as const, token: sim.token, account: sim.account }
+      : { kind: 'apiKey' as const, apiKey: sim.apiKey };
   return createHelpdesk({ platform: sim.platform, baseUrl: sim.url, credentials }, fastConnectorOptions);
 }
 
 export async function registerOn(node: SyncNode, slug: string, sim: Simulator, options: { webhooks?: boolean } = {}) {
   const credentials =
-    sim.platform === 'xurrent' ? { kind: 'token' as const, token: sim.token, account: sim.account } : { kind: 'apiKey' as const, apiKey: sim.apiKey };
+    sim.platform === 'xurrent'
+      ? { kind: 'token' as const, token: sim.token, account: sim.account }
+      : { kind: 'apiKey' as const, apiKey: sim.apiKey };
   const instance = await registerInstance(node.deps, {
     platform: sim.platform,
     baseUrl: sim.url,
@@ -137,9 +149,15 @@ export interface SyncPair {
  * Two simulators and two sync nodes: A's instance registered on node A, B's on node B (webhooks on), and an agent on
  * each simulator. Not yet connected. Stops what it started when a registration fails.
  */
-export async function startSyncPair(aSide: { slug: string; platform: Platform }, bSide: { slug: string; platform: Platform }): Promise<SyncPair> {
+export async function startSyncPair(
+  aSide: { slug: string; platform: Platform },
+  bSide: { slug: string; platform: Platform },
+): Promise<SyncPair> {
   const clock = TestClock.ticking();
-  const [aSim, bSim] = await Promise.all([startSimulator(aSide.platform, clock), startSimulator(bSide.platform, clock)]);
+  const [aSim, bSim] = await Promise.all([
+    startSimulator(aSide.platform, clock),
+    startSimulator(bSide.platform, clock),
+  ]);
   const [a, b] = await Promise.all([startSyncNode('a', {}, clock), startSyncNode('b', {}, clock)]);
   try {
     await registerOn(a, aSide.slug, aSim);
@@ -170,7 +188,12 @@ export async function connect(
     ...(options.aProject ? { incomingProjectId: options.aProject } : {}),
     actor: 'test:alice',
   });
-  const accepted = await acceptInvitation(b.deps, { instance: bSlug, code, ...(options.bProject ? { incomingProjectId: options.bProject } : {}), actor: 'test:bob' });
+  const accepted = await acceptInvitation(b.deps, {
+    instance: bSlug,
+    code,
+    ...(options.bProject ? { incomingProjectId: options.bProject } : {}),
+    actor: 'test:bob',
+  });
   return { a: connection.id, b: accepted.id };
 }
 
@@ -190,7 +213,12 @@ export async function settle(nodes: SyncNode[], sims: Simulator[] = [], rounds =
 }
 
 /** Drives the engines (and lets backoffs pass) until `done` holds; fails after `timeoutMs`. */
-export async function syncUntil(nodes: SyncNode[], sims: Simulator[], done: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+export async function syncUntil(
+  nodes: SyncNode[],
+  sims: Simulator[],
+  done: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     await Promise.all(sims.map((s) => s.webhooks.settle()));

@@ -45,7 +45,8 @@ export function answeredCard(response: TeamsResponse): Json {
   const body = response.json;
   const card = (body?.['task'] as Json | undefined)?.['value'] as Json | undefined;
   const fromDialog = (card?.['card'] as Json | undefined)?.['content'] as Json | undefined;
-  const fromExecute = body?.['type'] === 'application/vnd.microsoft.card.adaptive' ? (body['value'] as Json) : undefined;
+  const fromExecute =
+    body?.['type'] === 'application/vnd.microsoft.card.adaptive' ? (body['value'] as Json) : undefined;
   const found = fromDialog ?? fromExecute;
   if (!found) throw new Error(`no card in the answer: ${response.status} ${response.text.slice(0, 500)}`);
   return found;
@@ -59,13 +60,21 @@ export interface TeamsNode extends TestNode {
   command(user: TeamsTestUser, place: TeamsPlace, text: string, extra?: Json): Promise<TeamsResponse>;
   taskFetch(user: TeamsTestUser, place: TeamsPlace, data: Json, replyToId?: string): Promise<TeamsResponse>;
   taskSubmit(user: TeamsTestUser, place: TeamsPlace, data: Json, replyToId?: string): Promise<TeamsResponse>;
-  execute(user: TeamsTestUser, place: TeamsPlace, action: { verb: string; data: Json }, replyToId: string): Promise<TeamsResponse>;
+  execute(
+    user: TeamsTestUser,
+    place: TeamsPlace,
+    action: { verb: string; data: Json },
+    replyToId: string,
+  ): Promise<TeamsResponse>;
   installed(user: TeamsTestUser, place: TeamsPlace): Promise<TeamsResponse>;
   /** Waits for the effects of the last answers (channel posts, updates) to finish. */
   settled(): Promise<void>;
 }
 
-export async function startTeamsNode(name: string, options: { clock?: TestClock; helpdesks?: HelpdeskDirectory; env?: Record<string, string> } = {}): Promise<TeamsNode> {
+export async function startTeamsNode(
+  name: string,
+  options: { clock?: TestClock; helpdesks?: HelpdeskDirectory; env?: Record<string, string> } = {},
+): Promise<TeamsNode> {
   const connector = await new FakeBotConnector().start();
   const node = await startTestNode(name, options);
   const messagesUrl = `${node.url}/api/messages`;
@@ -73,12 +82,22 @@ export async function startTeamsNode(name: string, options: { clock?: TestClock;
   const base = (user: TeamsTestUser, place: TeamsPlace): Json => {
     const conversation =
       place.kind === 'channel'
-        ? { id: place.channelId, conversationType: 'channel', isGroup: true, tenantId: place.hostTenantId, name: place.name }
+        ? {
+            id: place.channelId,
+            conversationType: 'channel',
+            isGroup: true,
+            tenantId: place.hostTenantId,
+            name: place.name,
+          }
         : { id: place.conversationId, conversationType: 'personal', tenantId: user.tenantId };
     const channelData: Json = { tenant: { id: user.tenantId } };
     if (place.kind === 'channel') {
       channelData['team'] = { id: place.teamId, name: `${place.name} team` };
-      channelData['channel'] = { id: place.channelId, name: place.name, ...(place.channelType ? { membershipType: place.channelType } : {}) };
+      channelData['channel'] = {
+        id: place.channelId,
+        name: place.name,
+        ...(place.channelType ? { membershipType: place.channelType } : {}),
+      };
     }
     return {
       id: `act-in-${randomUUID().slice(0, 8)}`,
@@ -94,7 +113,11 @@ export async function startTeamsNode(name: string, options: { clock?: TestClock;
   };
 
   const post = async (activity: Json, headers: Record<string, string> = {}): Promise<TeamsResponse> => {
-    const res = await fetch(messagesUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(activity) });
+    const res = await fetch(messagesUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(activity),
+    });
     const text = await res.text();
     let json: Json | null = null;
     try {
@@ -140,9 +163,18 @@ export async function startTeamsNode(name: string, options: { clock?: TestClock;
         ...extra,
       });
     },
-    taskFetch: (user, place, data, replyToId) => invoke(user, place, 'task/fetch', { data, context: { theme: 'default' } }, replyToId),
-    taskSubmit: (user, place, data, replyToId) => invoke(user, place, 'task/submit', { data, context: { theme: 'default' } }, replyToId),
-    execute: (user, place, action, replyToId) => invoke(user, place, 'adaptiveCard/action', { action: { type: 'Action.Execute', ...action }, trigger: 'manual' }, replyToId),
+    taskFetch: (user, place, data, replyToId) =>
+      invoke(user, place, 'task/fetch', { data, context: { theme: 'default' } }, replyToId),
+    taskSubmit: (user, place, data, replyToId) =>
+      invoke(user, place, 'task/submit', { data, context: { theme: 'default' } }, replyToId),
+    execute: (user, place, action, replyToId) =>
+      invoke(
+        user,
+        place,
+        'adaptiveCard/action',
+        { action: { type: 'Action.Execute', ...action }, trigger: 'manual' },
+        replyToId,
+      ),
     installed: (user, place) => post({ ...base(user, place), type: 'installationUpdate', action: 'add' }),
     settled: () => node.teams.settled(),
   };
@@ -153,8 +185,7 @@ export async function startTeamsNode(name: string, options: { clock?: TestClock;
 export function walkCard(node: unknown, visit: (n: Json) => void): void {
   if (Array.isArray(node)) {
     for (const n of node) walkCard(n, visit);
-  }
-  else if (node && typeof node === 'object') {
+  } else if (node && typeof node === 'object') {
     visit(node as Json);
     for (const value of Object.values(node as Json)) walkCard(value, visit);
   }
@@ -185,7 +216,8 @@ export function findInput(card: Json, id: string): Json {
 export function cardActions(card: Json): Json[] {
   const actions: Json[] = [];
   walkCard(card, (n) => {
-    if (typeof n['type'] === 'string' && n['type'].startsWith('Action.') && n['type'] !== 'Action.ShowCard') actions.push(n);
+    if (typeof n['type'] === 'string' && n['type'].startsWith('Action.') && n['type'] !== 'Action.ShowCard')
+      actions.push(n);
   });
   return actions;
 }
@@ -196,7 +228,10 @@ export function findAction(card: Json, kind: 'submit' | 'action' | 'cancel' | 'c
     const db = (a['data'] as Json | undefined)?.['db'] as Json | undefined;
     return db?.['kind'] === kind && (actionId === undefined || db['action'] === actionId);
   });
-  if (!found) throw new Error(`no ${kind} ${actionId ?? ''} action in the card; actions: ${JSON.stringify(cardActions(card).map((a) => a['data']))}`);
+  if (!found)
+    throw new Error(
+      `no ${kind} ${actionId ?? ''} action in the card; actions: ${JSON.stringify(cardActions(card).map((a) => a['data']))}`,
+    );
   return found;
 }
 

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTrigger } from '../../src/app/triggers.ts';
-import { agentOf, connect, registerOn, rows, startSimulator, startSyncNode, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
+import {
+  agentOf,
+  connect,
+  registerOn,
+  rows,
+  startSimulator,
+  startSyncNode,
+  type Simulator,
+  type SyncNode,
+} from '../support/sync-nodes.ts';
 import { TestClock } from '../support/nodes.ts';
 
 /**

@@ -50,7 +50,11 @@ async function processNode(name: string): Promise<ProcessNode> {
 
 /** Use-cases on a node's data dir from the test process (setup only; the node's own process does the syncing). */
 function depsOf(node: ProcessNode) {
-  return buildAppDeps({ config: loadConfig(node.env), logger: createLogger('silent'), helpdesks: connectorDirectory() });
+  return buildAppDeps({
+    config: loadConfig(node.env),
+    logger: createLogger('silent'),
+    helpdesks: connectorDirectory(),
+  });
 }
 
 async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 40_000): Promise<void> {
@@ -76,7 +80,10 @@ describe('exactly once across a SIGKILL of the receiving node', () => {
 
   it(`bulk-syncs ${TICKETS} tickets; the receiver is killed mid-way and restarted; each arrives once with its note`, async () => {
     // The nodes run in processes of their own, on the machine's clock: the simulators share it.
-    [fs, fd] = await Promise.all([startSimulator('freshservice', machineClock), startSimulator('freshdesk', machineClock)]);
+    [fs, fd] = await Promise.all([
+      startSimulator('freshservice', machineClock),
+      startSimulator('freshdesk', machineClock),
+    ]);
     if (fs.platform === 'xurrent' || fd.platform === 'xurrent') throw new Error('unexpected platform');
     for (let i = 0; i < TICKETS; i++) {
       fs.addTicket({
@@ -89,13 +96,33 @@ describe('exactly once across a SIGKILL of the receiving node', () => {
     [a, b] = await Promise.all([processNode('a'), processNode('b')]);
     const aDeps = depsOf(a);
     const bDeps = depsOf(b);
-    await registerInstance(aDeps, { platform: 'freshservice', baseUrl: fs.url, credentials: { kind: 'apiKey', apiKey: fs.apiKey }, name: 'Initech', slug: 'initech', actor: 'test' });
-    await registerInstance(bDeps, { platform: 'freshdesk', baseUrl: fd.url, credentials: { kind: 'apiKey', apiKey: fd.apiKey }, name: 'Acme', slug: 'acme', actor: 'test' });
+    await registerInstance(aDeps, {
+      platform: 'freshservice',
+      baseUrl: fs.url,
+      credentials: { kind: 'apiKey', apiKey: fs.apiKey },
+      name: 'Initech',
+      slug: 'initech',
+      actor: 'test',
+    });
+    await registerInstance(bDeps, {
+      platform: 'freshdesk',
+      baseUrl: fd.url,
+      credentials: { kind: 'apiKey', apiKey: fd.apiKey },
+      name: 'Acme',
+      slug: 'acme',
+      actor: 'test',
+    });
     const [workspace] = await agentOf(fs).listProjects();
     const [group] = await agentOf(fd).listProjects();
     const { code, connection } = await initiateConnection(aDeps, {
-      instance: 'initech', destinationUrl: `${b.url}/i/acme`, mode: 'basic', localShortName: 'Initech', remoteShortName: 'Acme', name: 'Initech to Acme',
-      incomingProjectId: workspace!.id, actor: 'test',
+      instance: 'initech',
+      destinationUrl: `${b.url}/i/acme`,
+      mode: 'basic',
+      localShortName: 'Initech',
+      remoteShortName: 'Acme',
+      name: 'Initech to Acme',
+      incomingProjectId: workspace!.id,
+      actor: 'test',
     });
     await acceptInvitation(bDeps, { instance: 'acme', code, incomingProjectId: group!.id, actor: 'test' });
     await addTrigger(aDeps, { connection: connection.id, query: '', actor: 'test' });
@@ -117,8 +144,12 @@ describe('exactly once across a SIGKILL of the receiving node', () => {
     const result = await bulk;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`synced ${TICKETS}/${TICKETS}`));
-    const inboxLeft = () => bDeps.db.$client.prepare('select count(*) as n from inbox where applied_at is null').get() as { n: number };
-    await waitFor('every message applied', () => inboxLeft().n === 0 && fd.platform !== 'xurrent' && fd.ticketCount() >= TICKETS);
+    const inboxLeft = () =>
+      bDeps.db.$client.prepare('select count(*) as n from inbox where applied_at is null').get() as { n: number };
+    await waitFor(
+      'every message applied',
+      () => inboxLeft().n === 0 && fd.platform !== 'xurrent' && fd.ticketCount() >= TICKETS,
+    );
 
     const fdAgent = agentOf(fd);
     const all = await fdAgent.listChanged(null);
@@ -129,13 +160,20 @@ describe('exactly once across a SIGKILL of the receiving node', () => {
     for (const id of ids) {
       const ticket = await fdAgent.getEntity(id);
       summaries.set(ticket.summary, (summaries.get(ticket.summary) ?? 0) + 1);
-      expect(ticket.comments.map((c) => c.body), ticket.summary).toEqual([expect.stringContaining(`Note for ${ticket.summary.slice(7)}`)]);
+      expect(
+        ticket.comments.map((c) => c.body),
+        ticket.summary,
+      ).toEqual([expect.stringContaining(`Note for ${ticket.summary.slice(7)}`)]);
       notes += ticket.comments.length;
     }
     expect(summaries.size).toBe(TICKETS);
     expect([...summaries.values()].every((n) => n === 1)).toBe(true);
     expect(notes).toBe(TICKETS);
-    const twins = bDeps.db.$client.prepare('select count(*) as n, count(distinct local_entity_id) as l, count(distinct remote_entity_id) as r from twin_links').get();
+    const twins = bDeps.db.$client
+      .prepare(
+        'select count(*) as n, count(distinct local_entity_id) as l, count(distinct remote_entity_id) as r from twin_links',
+      )
+      .get();
     expect(twins).toEqual({ n: TICKETS, l: TICKETS, r: TICKETS });
     bDeps.db.$client.close();
   }, 120_000);

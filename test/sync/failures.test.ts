@@ -1,11 +1,24 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { activateConnection, deactivateConnection, getConnection, listStatusEvents } from '../../src/app/connection-lifecycle.ts';
+import {
+  activateConnection,
+  deactivateConnection,
+  getConnection,
+  listStatusEvents,
+} from '../../src/app/connection-lifecycle.ts';
 import { publishRuleVersion, saveRuleDraft } from '../../src/app/rule-versions.ts';
 import { listSyncErrors, retrySyncError } from '../../src/app/sync-errors.ts';
 import { addTrigger } from '../../src/app/triggers.ts';
 import type { Helpdesk } from '../../src/domain/helpdesk.ts';
 import { defaultScripts } from '../../src/rules/index.ts';
-import { connect, rows, settle, startSyncPair, syncUntil, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
+import {
+  connect,
+  rows,
+  settle,
+  startSyncPair,
+  syncUntil,
+  type Simulator,
+  type SyncNode,
+} from '../support/sync-nodes.ts';
 
 /** A (Freshdesk "acme") -> B (Freshservice "initech"), every ticket selected. */
 describe('failures', () => {
@@ -18,7 +31,14 @@ describe('failures', () => {
   let ids: { a: string; b: string };
 
   beforeEach(async () => {
-    ({ a, b, aSim: fd, bSim: fs, aAgent: fdAgent, bAgent: fsAgent } = await startSyncPair({ slug: 'acme', platform: 'freshdesk' }, { slug: 'initech', platform: 'freshservice' }));
+    ({
+      a,
+      b,
+      aSim: fd,
+      bSim: fs,
+      aAgent: fdAgent,
+      bAgent: fsAgent,
+    } = await startSyncPair({ slug: 'acme', platform: 'freshdesk' }, { slug: 'initech', platform: 'freshservice' }));
     const [group] = await fdAgent.listProjects();
     const [workspace] = await fsAgent.listProjects();
     ids = await connect(a, 'acme', b, 'initech', { aProject: group!.id, bProject: workspace!.id });
@@ -31,7 +51,11 @@ describe('failures', () => {
   });
 
   const newTicket = (summary: string) =>
-    fdAgent.createEntity({ summary, description: `<p>${summary}</p>`, reporter: { id: null, email: 'kim@acme.example', displayName: 'Kim' } });
+    fdAgent.createEntity({
+      summary,
+      description: `<p>${summary}</p>`,
+      reporter: { id: null, email: 'kim@acme.example', displayName: 'Kim' },
+    });
   const fsSummaries = async () => {
     const changed = await fsAgent.listChanged(null);
     return Promise.all(changed.changes.map(async (c) => (await fsAgent.getEntity(c.id)).summary));
@@ -45,7 +69,12 @@ if (replica.summary.startsWith("Refund")) {
     entity.summary = missing.trim()
 }
 `;
-    saveRuleDraft(b.deps, { connection: ids.b, outgoing: defaultScripts('freshservice').outgoing, incoming: broken, actor: 'test:author' });
+    saveRuleDraft(b.deps, {
+      connection: ids.b,
+      outgoing: defaultScripts('freshservice').outgoing,
+      incoming: broken,
+      actor: 'test:author',
+    });
     publishRuleVersion(b.deps, { connection: ids.b, actor: 'test:admin' });
     await newTicket('Laptop 1');
     await newTicket('Refund for order 7');
@@ -64,7 +93,12 @@ if (replica.summary.startsWith("Refund")) {
     await settle([a, b], [fd, fs]);
     expect((await fsSummaries()).sort()).toEqual(['Laptop 1', 'Laptop 2', 'Laptop 3']);
 
-    saveRuleDraft(b.deps, { connection: ids.b, outgoing: defaultScripts('freshservice').outgoing, incoming: defaultScripts('freshservice').incoming, actor: 'test:author' });
+    saveRuleDraft(b.deps, {
+      connection: ids.b,
+      outgoing: defaultScripts('freshservice').outgoing,
+      incoming: defaultScripts('freshservice').incoming,
+      actor: 'test:author',
+    });
     publishRuleVersion(b.deps, { connection: ids.b, actor: 'test:admin' });
     retrySyncError(b.deps, { id: error!.id, actor: 'test:admin' });
     await settle([a, b], [fd, fs]);
@@ -81,17 +115,34 @@ if (replica.summary.startsWith("Refund")) {
     await newTicket('Order 2');
     await syncUntil([a], [fd], () => getConnection(a.deps, { connection: ids.a }).status === 'error');
     await fdAgent.updateEntity(ticket.id, { summary: 'Order 1 (amended)' });
-    await syncUntil([a], [fd], () => rows(a, "select * from outbox where kind = 'replica' and status = 'queued'").length === 3);
-    expect(listStatusEvents(a.deps, ids.a).at(-1)).toMatchObject({ from: 'active', to: 'error', reason: expect.stringMatching(/Sync is failing since .*other DeskBridge/) });
+    await syncUntil(
+      [a],
+      [fd],
+      () => rows(a, "select * from outbox where kind = 'replica' and status = 'queued'").length === 3,
+    );
+    expect(listStatusEvents(a.deps, ids.a).at(-1)).toMatchObject({
+      from: 'active',
+      to: 'error',
+      reason: expect.stringMatching(/Sync is failing since .*other DeskBridge/),
+    });
 
     await new Promise<void>((resolve) => b.server.listen(port, '127.0.0.1', () => resolve()));
-    await syncUntil([a, b], [fd, fs], async () => (await fsSummaries()).length === 2 && rows(a, "select * from outbox where status = 'queued'").length === 0);
+    await syncUntil(
+      [a, b],
+      [fd, fs],
+      async () =>
+        (await fsSummaries()).length === 2 && rows(a, "select * from outbox where status = 'queued'").length === 0,
+    );
     await settle([a, b], [fd, fs]);
     expect((await fsSummaries()).sort()).toEqual(['Order 1 (amended)', 'Order 2']);
     const applied = rows<{ entity_key: string }>(b, "select entity_key from inbox where kind = 'replica' order by id");
     expect(applied.map((r) => r.entity_key)).toEqual(['#1', '#2', '#1']);
     expect(getConnection(a.deps, { connection: ids.a }).status).toBe('active');
-    expect(listStatusEvents(a.deps, ids.a).map((e) => `${e.from}->${e.to}`)).toEqual(['pending->active', 'active->error', 'error->active']);
+    expect(listStatusEvents(a.deps, ids.a).map((e) => `${e.from}->${e.to}`)).toEqual([
+      'pending->active',
+      'active->error',
+      'error->active',
+    ]);
   }, 30_000);
 
   it('a helpdesk answering 429 and 500 for a while: nothing lost, nothing doubled', async () => {
@@ -100,7 +151,12 @@ if (replica.summary.startsWith("Refund")) {
     fs.faults.add({ kind: 'throttle', retryAfterSeconds: 1, times: 3 });
     fs.faults.add({ kind: 'status', status: 503, times: 4 });
     fd.faults.add({ kind: 'throttle', retryAfterSeconds: 1, method: 'GET', times: 2 });
-    await syncUntil([a, b], [fd, fs], async () => (await fsSummaries()).length >= 5 && rows(b, 'select * from inbox where applied_at is null').length === 0);
+    await syncUntil(
+      [a, b],
+      [fd, fs],
+      async () =>
+        (await fsSummaries()).length >= 5 && rows(b, 'select * from inbox where applied_at is null').length === 0,
+    );
     await settle([a, b], [fd, fs]);
     expect((await fsSummaries()).sort()).toEqual(['Printer 0', 'Printer 1', 'Printer 2', 'Printer 3', 'Printer 4']);
     expect(fs.faults.pending).toBe(0);
@@ -122,6 +178,9 @@ if (replica.summary.startsWith("Refund")) {
     activateConnection(a.deps, { connection: ids.a, actor: 'test:alice' });
     await settle([a, b], [fd, fs]);
     expect((await fsSummaries()).sort()).toEqual(['Queued 1', 'Queued 2']);
-    expect(getConnection(a.deps, { connection: ids.a })).toMatchObject({ entitiesUnderSync: 2, lastSync: { entityKey: expect.stringMatching(/^#\d+$/) } });
+    expect(getConnection(a.deps, { connection: ids.a })).toMatchObject({
+      entitiesUnderSync: 2,
+      lastSync: { entityKey: expect.stringMatching(/^#\d+$/) },
+    });
   }, 30_000);
 });

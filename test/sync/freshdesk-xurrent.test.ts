@@ -35,13 +35,28 @@ describe('Freshdesk <-> Xurrent, two nodes, Script mode', () => {
   let ids: { a: string; b: string };
 
   beforeAll(async () => {
-    ({ a, b, aSim: fd, bSim: xr, aAgent: fdAgent, bAgent: xrAgent } = await startSyncPair({ slug: 'acme', platform: 'freshdesk' }, { slug: 'globex', platform: 'xurrent' }));
+    ({
+      a,
+      b,
+      aSim: fd,
+      bSim: xr,
+      aAgent: fdAgent,
+      bAgent: xrAgent,
+    } = await startSyncPair({ slug: 'acme', platform: 'freshdesk' }, { slug: 'globex', platform: 'xurrent' }));
     const projects = await fdAgent.listProjects();
     ids = await connect(a, 'acme', b, 'globex', { aProject: projects[0]!.id });
-    for (const [node, id, incoming] of [[b, ids.b, xurrentIncoming], [a, ids.a, freshdeskIncoming]] as const) {
+    for (const [node, id, incoming] of [
+      [b, ids.b, xurrentIncoming],
+      [a, ids.a, freshdeskIncoming],
+    ] as const) {
       const { defaultScripts } = await import('../../src/rules/index.ts');
       const platform = node === a ? 'freshdesk' : 'xurrent';
-      saveRuleDraft(node.deps, { connection: id, outgoing: defaultScripts(platform).outgoing, incoming, actor: 'test:author' });
+      saveRuleDraft(node.deps, {
+        connection: id,
+        outgoing: defaultScripts(platform).outgoing,
+        incoming,
+        actor: 'test:author',
+      });
       publishRuleVersion(node.deps, { connection: id, actor: 'test:admin' });
     }
     await addTrigger(a.deps, { connection: ids.a, query: "tag:'sync'", actor: 'test:alice' });
@@ -71,19 +86,37 @@ describe('Freshdesk <-> Xurrent, two nodes, Script mode', () => {
     const changed = await xrAgent.listChanged(null);
     expect(changed.changes).toHaveLength(1);
     const request = await xrAgent.getEntity(changed.changes[0]!.id);
-    expect(request).toMatchObject({ summary: 'Printer on fire', description: '<p>Smoke from tray 2</p>', status: { id: 'assigned' }, priority: { id: 'high' } });
+    expect(request).toMatchObject({
+      summary: 'Printer on fire',
+      description: '<p>Smoke from tray 2</p>',
+      status: { id: 'assigned' },
+      priority: { id: 'high' },
+    });
     expect(request.comments.map((c) => c.body)).toEqual([expect.stringContaining('First note')]);
 
     // Update on Freshdesk: summary, status, priority, a comment.
-    await fdAgent.updateEntity(ticket.id, { summary: 'Printer on fire (tray 2)', status: { id: 3, name: 'Pending' }, priority: { id: 4, name: 'Urgent' } });
+    await fdAgent.updateEntity(ticket.id, {
+      summary: 'Printer on fire (tray 2)',
+      status: { id: 3, name: 'Pending' },
+      priority: { id: 4, name: 'Urgent' },
+    });
     await fdAgent.addComment(ticket.id, { body: 'Second note', internal: false });
     await settle([a, b], [fd, xr]);
     const updated = await xrAgent.getEntity(request.id);
-    expect(updated).toMatchObject({ summary: 'Printer on fire (tray 2)', status: { id: 'waiting_for_customer' }, priority: { id: 'top' } });
-    expect(updated.comments.map((c) => c.body)).toEqual([expect.stringContaining('First note'), expect.stringContaining('Second note')]);
+    expect(updated).toMatchObject({
+      summary: 'Printer on fire (tray 2)',
+      status: { id: 'waiting_for_customer' },
+      priority: { id: 'top' },
+    });
+    expect(updated.comments.map((c) => c.body)).toEqual([
+      expect.stringContaining('First note'),
+      expect.stringContaining('Second note'),
+    ]);
 
     // And back: Xurrent agent completes the request and comments. Applying it on Freshdesk sends nothing back.
-    const replicas = (node: SyncNode) => (node.deps.db.$client.prepare("select count(*) as n from outbox where kind = 'replica'").get() as { n: number }).n;
+    const replicas = (node: SyncNode) =>
+      (node.deps.db.$client.prepare("select count(*) as n from outbox where kind = 'replica'").get() as { n: number })
+        .n;
     const sentByA = replicas(a);
     const sentByB = replicas(b);
     await xrAgent.updateEntity(request.id, { status: { id: 'completed', name: 'Completed' } });
@@ -91,7 +124,11 @@ describe('Freshdesk <-> Xurrent, two nodes, Script mode', () => {
     await settle([a, b], [fd, xr]);
     const back = await fdAgent.getEntity(ticket.id);
     expect(back.status).toMatchObject({ id: 4 });
-    expect(back.comments.map((c) => c.body)).toEqual(['First note', 'Second note', expect.stringContaining('Fixed the fuser')]);
+    expect(back.comments.map((c) => c.body)).toEqual([
+      'First note',
+      'Second note',
+      expect.stringContaining('Fixed the fuser'),
+    ]);
     const again = await xrAgent.getEntity(request.id);
     expect(again.comments).toHaveLength(3);
     expect((await xrAgent.listChanged(null)).changes).toHaveLength(1);
@@ -100,12 +137,18 @@ describe('Freshdesk <-> Xurrent, two nodes, Script mode', () => {
     const sentByBAfter = replicas(b);
 
     // An attachment travels with its bytes.
-    await fdAgent.uploadAttachment(ticket.id, { filename: 'log.txt', mimetype: 'text/plain', data: Buffer.from('paper jam at 09:14') });
+    await fdAgent.uploadAttachment(ticket.id, {
+      filename: 'log.txt',
+      mimetype: 'text/plain',
+      data: Buffer.from('paper jam at 09:14'),
+    });
     await settle([a, b], [fd, xr]);
     const withFile = await xrAgent.getEntity(request.id);
     const file = withFile.attachments.find((x) => x.filename === 'log.txt');
     expect(file).toBeDefined();
-    expect(Buffer.from((await xrAgent.downloadAttachment(request.id, file!)).data).toString()).toBe('paper jam at 09:14');
+    expect(Buffer.from((await xrAgent.downloadAttachment(request.id, file!)).data).toString()).toBe(
+      'paper jam at 09:14',
+    );
 
     // Nothing echoes: applying the attachment on Xurrent sent nothing back, and the engines are idle.
     expect(replicas(b)).toBe(sentByBAfter);

@@ -12,7 +12,14 @@ describe('Freshservice <-> Freshdesk, Basic mode (the default rules)', () => {
   let fdAgent: Helpdesk;
 
   beforeAll(async () => {
-    ({ a, b, aSim: fs, bSim: fd, aAgent: fsAgent, bAgent: fdAgent } = await startSyncPair({ slug: 'initech', platform: 'freshservice' }, { slug: 'acme', platform: 'freshdesk' }));
+    ({
+      a,
+      b,
+      aSim: fs,
+      bSim: fd,
+      aAgent: fsAgent,
+      bAgent: fdAgent,
+    } = await startSyncPair({ slug: 'initech', platform: 'freshservice' }, { slug: 'acme', platform: 'freshdesk' }));
     const [workspace] = await fsAgent.listProjects();
     const [group] = await fdAgent.listProjects();
     const ids = await connect(a, 'initech', b, 'acme', { mode: 'basic', aProject: workspace!.id, bProject: group!.id });
@@ -34,7 +41,11 @@ describe('Freshservice <-> Freshdesk, Basic mode (the default rules)', () => {
       reporter: { id: null, email: 'sam@initech.example', displayName: 'Sam' },
     });
     await fsAgent.addComment(ticket.id, { body: 'Happens on Wi-Fi only', internal: false });
-    await fsAgent.uploadAttachment(ticket.id, { filename: 'trace.pcap', mimetype: 'application/octet-stream', data: Buffer.from([1, 2, 3, 4]) });
+    await fsAgent.uploadAttachment(ticket.id, {
+      filename: 'trace.pcap',
+      mimetype: 'application/octet-stream',
+      data: Buffer.from([1, 2, 3, 4]),
+    });
     await settle([a, b], [fs, fd]);
 
     const [created] = (await fdAgent.listChanged(null)).changes;
@@ -45,18 +56,32 @@ describe('Freshservice <-> Freshdesk, Basic mode (the default rules)', () => {
     expect(twin.comments.map((c) => c.body)).toEqual([expect.stringContaining('Happens on Wi-Fi only')]);
     expect(twin.attachments.map((x) => x.filename)).toEqual(['trace.pcap']);
 
-    await fsAgent.updateEntity(ticket.id, { summary: 'VPN drops every hour (all sites)', description: '<div>Since Monday, all sites</div>', labels: ['network', 'vpn', 'p1'] });
+    await fsAgent.updateEntity(ticket.id, {
+      summary: 'VPN drops every hour (all sites)',
+      description: '<div>Since Monday, all sites</div>',
+      labels: ['network', 'vpn', 'p1'],
+    });
     await settle([a, b], [fs, fd]);
     const updated = await fdAgent.getEntity(created!.id);
-    expect(updated).toMatchObject({ summary: 'VPN drops every hour (all sites)', description: '<div>Since Monday, all sites</div>' });
+    expect(updated).toMatchObject({
+      summary: 'VPN drops every hour (all sites)',
+      description: '<div>Since Monday, all sites</div>',
+    });
     expect(updated.labels.filter((l) => !l.startsWith('deskbridge-'))).toEqual(['network', 'vpn', 'p1']);
 
     // Back from Freshdesk: a comment and a file; Freshservice gets them once, Freshdesk keeps its own once.
     await fdAgent.addComment(created!.id, { body: 'Replaced the access point', internal: false });
-    await fdAgent.uploadAttachment(created!.id, { filename: 'ap.txt', mimetype: 'text/plain', data: Buffer.from('AP-7 swapped') });
+    await fdAgent.uploadAttachment(created!.id, {
+      filename: 'ap.txt',
+      mimetype: 'text/plain',
+      data: Buffer.from('AP-7 swapped'),
+    });
     await settle([a, b], [fs, fd]);
     const back = await fsAgent.getEntity(ticket.id);
-    expect(back.comments.map((c) => c.body)).toEqual(['Happens on Wi-Fi only', expect.stringContaining('Replaced the access point')]);
+    expect(back.comments.map((c) => c.body)).toEqual([
+      'Happens on Wi-Fi only',
+      expect.stringContaining('Replaced the access point'),
+    ]);
     expect(back.attachments.map((x) => x.filename).sort()).toEqual(['ap.txt', 'trace.pcap']);
     const there = await fdAgent.getEntity(created!.id);
     expect(there.comments).toHaveLength(2);

@@ -12,10 +12,21 @@ describe('a private connection: the private node is never called, it pulls', () 
   let fsAgent: Helpdesk;
 
   beforeAll(async () => {
-    ({ a, b, aSim: fd, bSim: fs, aAgent: fdAgent, bAgent: fsAgent } = await startSyncPair({ slug: 'acme', platform: 'freshdesk' }, { slug: 'initech', platform: 'freshservice' }));
+    ({
+      a,
+      b,
+      aSim: fd,
+      bSim: fs,
+      aAgent: fdAgent,
+      bAgent: fsAgent,
+    } = await startSyncPair({ slug: 'acme', platform: 'freshdesk' }, { slug: 'initech', platform: 'freshservice' }));
     const [group] = await fdAgent.listProjects();
     const [workspace] = await fsAgent.listProjects();
-    const ids = await connect(a, 'acme', b, 'initech', { privateB: true, aProject: group!.id, bProject: workspace!.id });
+    const ids = await connect(a, 'acme', b, 'initech', {
+      privateB: true,
+      aProject: group!.id,
+      bProject: workspace!.id,
+    });
     await addTrigger(a.deps, { connection: ids.a, query: '', actor: 'test:alice' });
     await addTrigger(b.deps, { connection: ids.b, query: '', actor: 'test:bob' });
     // Were A to call B, it would fail: B's server is gone for the whole test.
@@ -29,7 +40,11 @@ describe('a private connection: the private node is never called, it pulls', () 
   });
 
   it('delivers both ways through GET /messages?after= and marks what was pulled delivered', async () => {
-    const ticket = await fdAgent.createEntity({ summary: 'From the public side', description: 'x', reporter: { id: null, email: 'a@acme.example', displayName: null } });
+    const ticket = await fdAgent.createEntity({
+      summary: 'From the public side',
+      description: 'x',
+      reporter: { id: null, email: 'a@acme.example', displayName: null },
+    });
     await settle([a, b], [fd, fs]);
     const [twin] = (await fsAgent.listChanged(null)).changes;
     expect((await fsAgent.getEntity(twin!.id)).summary).toBe('From the public side');
@@ -38,7 +53,9 @@ describe('a private connection: the private node is never called, it pulls', () 
     await fsAgent.addComment(twin!.id, { body: 'Answer from the private side', internal: false });
     await b.sync.pollOnce(true);
     await settle([a, b], [fd, fs]);
-    expect((await fdAgent.getEntity(ticket.id)).comments.map((c) => c.body)).toEqual([expect.stringContaining('Answer from the private side')]);
+    expect((await fdAgent.getEntity(ticket.id)).comments.map((c) => c.body)).toEqual([
+      expect.stringContaining('Answer from the private side'),
+    ]);
     await settle([a, b], [fd, fs]);
     expect(rows(a, "select * from outbox where status = 'queued'")).toEqual([]);
     expect(rows(a, 'select * from sync_state')[0]).toMatchObject({ failed_attempts: 0 });

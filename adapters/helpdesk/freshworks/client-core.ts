@@ -64,18 +64,28 @@ const SEARCH_MAX_PAGES = 10;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 function readFreshworksFailure(_status: number, body: unknown): { message: string | null; fieldErrors: FieldError[] } {
-  if (typeof body !== 'object' || body === null) return { message: typeof body === 'string' && body ? body : null, fieldErrors: [] };
+  if (typeof body !== 'object' || body === null)
+    return { message: typeof body === 'string' && body ? body : null, fieldErrors: [] };
   const record = body as { description?: unknown; message?: unknown; errors?: unknown };
   const fieldErrors: FieldError[] = [];
   if (Array.isArray(record.errors)) {
     for (const e of record.errors) {
       if (typeof e === 'object' && e !== null) {
         const item = e as { field?: unknown; message?: unknown; code?: unknown };
-        fieldErrors.push({ field: String(item.field ?? ''), message: String(item.message ?? ''), ...(item.code ? { code: String(item.code) } : {}) });
+        fieldErrors.push({
+          field: String(item.field ?? ''),
+          message: String(item.message ?? ''),
+          ...(item.code ? { code: String(item.code) } : {}),
+        });
       }
     }
   }
-  const message = typeof record.message === 'string' ? record.message : typeof record.description === 'string' ? record.description : null;
+  const message =
+    typeof record.message === 'string'
+      ? record.message
+      : typeof record.description === 'string'
+        ? record.description
+        : null;
   return { message, fieldErrors };
 }
 
@@ -99,7 +109,10 @@ export class FreshworksClient implements Helpdesk {
     options: ConnectorOptions = {},
   ) {
     if (target.credentials.kind !== 'apiKey') {
-      throw new DomainError('invalid_input', `${flavor.label} signs in with an API key; this instance has a token instead.`);
+      throw new DomainError(
+        'invalid_input',
+        `${flavor.label} signs in with an API key; this instance has a token instead.`,
+      );
     }
     this.schemas = {
       ticket: wrapped(flavor.wrap, 'ticket', freshworksTicketSchema),
@@ -129,7 +142,10 @@ export class FreshworksClient implements Helpdesk {
   }
 
   async verifyCredentials(): Promise<void> {
-    await this.transport.json({ method: 'GET', path: this.flavor.verifyPath, what: 'a credentials check' }, this.flavor.verifySchema);
+    await this.transport.json(
+      { method: 'GET', path: this.flavor.verifyPath, what: 'a credentials check' },
+      this.flavor.verifySchema,
+    );
   }
 
   listProjects(): Promise<Project[]> {
@@ -148,17 +164,28 @@ export class FreshworksClient implements Helpdesk {
   async getEntity(id: string): Promise<Entity> {
     const ticketId = this.ticketId(id);
     const { data: ticket } = await this.transport.json(
-      { method: 'GET', path: `/tickets/${ticketId}`, query: { include: `${this.flavor.ticketIncludes},conversations` }, what: `ticket ${ticketId}` },
+      {
+        method: 'GET',
+        path: `/tickets/${ticketId}`,
+        query: { include: `${this.flavor.ticketIncludes},conversations` },
+        what: `ticket ${ticketId}`,
+      },
       this.schemas.ticketWithConversations,
     );
     const embedded = ticket.conversations;
-    const conversations = embedded && embedded.length < EMBEDDED_CONVERSATIONS_CAP ? embedded : await this.conversations(ticketId);
+    const conversations =
+      embedded && embedded.length < EMBEDDED_CONVERSATIONS_CAP ? embedded : await this.conversations(ticketId);
     return this.toEntity(ticket, conversations);
   }
 
   private conversations(ticketId: number): Promise<FreshworksConversation[]> {
     return this.collect(
-      { method: 'GET', path: `/tickets/${ticketId}/conversations`, query: { per_page: 100 }, what: `the conversations of ticket ${ticketId}` },
+      {
+        method: 'GET',
+        path: `/tickets/${ticketId}/conversations`,
+        query: { per_page: 100 },
+        what: `the conversations of ticket ${ticketId}`,
+      },
       this.schemas.conversations,
     );
   }
@@ -172,7 +199,10 @@ export class FreshworksClient implements Helpdesk {
       // The filter API compares dates by day, so ask from the cursor's day and drop the earlier ones afterwards.
       const query = `(${options.query}) AND updated_at:>'${state.since.slice(0, 10)}'`;
       if (query.length > MAX_QUERY_LENGTH) {
-        throw new DomainError('invalid_input', `The trigger query is too long for ${this.flavor.label}: keep it under ${MAX_QUERY_LENGTH - 40} characters.`);
+        throw new DomainError(
+          'invalid_input',
+          `The trigger query is too long for ${this.flavor.label}: keep it under ${MAX_QUERY_LENGTH - 40} characters.`,
+        );
       }
       found = [];
       const key = this.flavor.searchResultsKey;
@@ -183,7 +213,12 @@ export class FreshworksClient implements Helpdesk {
         .transform((body) => ({ total: body.total, results: body[key] ?? [] }));
       for (let page = 1; page <= SEARCH_MAX_PAGES; page++) {
         const { data } = await this.transport.json(
-          { method: 'GET', path: this.flavor.searchPath, query: { query: `"${query}"`, page, ...this.flavor.searchParams }, what: 'the trigger query' },
+          {
+            method: 'GET',
+            path: this.flavor.searchPath,
+            query: { query: `"${query}"`, page, ...this.flavor.searchParams },
+            what: 'the trigger query',
+          },
           schema,
         );
         const { results } = data;
@@ -213,7 +248,10 @@ export class FreshworksClient implements Helpdesk {
    */
   async createEntity(write: EntityWrite): Promise<Entity> {
     const body = { ...this.flavor.createDefaults, ...this.ticketBody(write, true) };
-    const { data } = await this.transport.json({ method: 'POST', path: '/tickets', json: body, what: 'the new ticket' }, this.ticketSchema());
+    const { data } = await this.transport.json(
+      { method: 'POST', path: '/tickets', json: body, what: 'the new ticket' },
+      this.ticketSchema(),
+    );
     const entity = this.toEntity(data, []);
     const sent = write.reporter;
     if (!data.requester && sent?.email && entity.reporter) {
@@ -238,7 +276,12 @@ export class FreshworksClient implements Helpdesk {
     const fields = { body: comment.body, private: comment.internal };
     const spec: RequestSpec =
       comment.attachments && comment.attachments.length > 0
-        ? { method: 'POST', path: `/tickets/${ticketId}/notes`, form: toForm(fields, comment.attachments), what: `a note on ticket ${ticketId}` }
+        ? {
+            method: 'POST',
+            path: `/tickets/${ticketId}/notes`,
+            form: toForm(fields, comment.attachments),
+            what: `a note on ticket ${ticketId}`,
+          }
         : { method: 'POST', path: `/tickets/${ticketId}/notes`, json: fields, what: `a note on ticket ${ticketId}` };
     const { data } = await this.transport.json(spec, this.schemas.conversation);
     return this.toComment(data);
@@ -247,11 +290,21 @@ export class FreshworksClient implements Helpdesk {
   async uploadAttachment(entityId: string, file: AttachmentUpload): Promise<HubAttachment> {
     const ticketId = this.ticketId(entityId);
     const { data } = await this.transport.json(
-      { method: 'PUT', path: `/tickets/${ticketId}`, form: toForm({}, [file]), idempotent: false, what: `the attachment ${file.filename} on ticket ${ticketId}` },
+      {
+        method: 'PUT',
+        path: `/tickets/${ticketId}`,
+        form: toForm({}, [file]),
+        idempotent: false,
+        what: `the attachment ${file.filename} on ticket ${ticketId}`,
+      },
       this.ticketSchema(),
     );
     const added = (data.attachments ?? []).filter((a) => a.name === file.filename).sort((a, b) => b.id - a.id)[0];
-    if (!added) throw new DomainError('helpdesk_unavailable', `${this.flavor.label} accepted ${file.filename} but does not list it on ticket ${ticketId}.`);
+    if (!added)
+      throw new DomainError(
+        'helpdesk_unavailable',
+        `${this.flavor.label} accepted ${file.filename} but does not list it on ticket ${ticketId}.`,
+      );
     return this.toAttachment(added);
   }
 
@@ -266,7 +319,8 @@ export class FreshworksClient implements Helpdesk {
 
   private ticketId(id: string): number {
     const number = Number(id.replace(/^#/, ''));
-    if (!Number.isInteger(number) || number <= 0) throw new DomainError('invalid_input', `"${id}" is not a ${this.flavor.label} ticket number.`);
+    if (!Number.isInteger(number) || number <= 0)
+      throw new DomainError('invalid_input', `"${id}" is not a ${this.flavor.label} ticket number.`);
     return number;
   }
 
@@ -308,7 +362,11 @@ export class FreshworksClient implements Helpdesk {
     return {
       id: String(c.id),
       body: c.body ?? '',
-      author: { id: c.user_id === null || c.user_id === undefined ? null : String(c.user_id), email: null, displayName: c.from_email ?? null },
+      author: {
+        id: c.user_id === null || c.user_id === undefined ? null : String(c.user_id),
+        email: null,
+        displayName: c.from_email ?? null,
+      },
       internal: c.private,
       created: toHubTime(c.created_at) ?? c.created_at,
       updated: toHubTime(c.updated_at),
@@ -320,7 +378,9 @@ export class FreshworksClient implements Helpdesk {
     const native: Record<string, unknown> = {};
     for (const name of this.flavor.nativeFields) if (name in raw) native[name] = raw[name];
     if (t.requester?.email) native.email = t.requester.email;
-    const attachments = [...(t.attachments ?? []), ...conversations.flatMap((c) => c.attachments ?? [])].map((a) => this.toAttachment(a));
+    const attachments = [...(t.attachments ?? []), ...conversations.flatMap((c) => c.attachments ?? [])].map((a) =>
+      this.toAttachment(a),
+    );
     return {
       platform: this.platform,
       id: String(t.id),
@@ -335,7 +395,10 @@ export class FreshworksClient implements Helpdesk {
         t.requester_id === null || t.requester_id === undefined
           ? null
           : { id: String(t.requester_id), email: t.requester?.email ?? null, displayName: t.requester?.name ?? null },
-      assignee: t.responder_id === null || t.responder_id === undefined ? null : { id: String(t.responder_id), email: null, displayName: null },
+      assignee:
+        t.responder_id === null || t.responder_id === undefined
+          ? null
+          : { id: String(t.responder_id), email: null, displayName: null },
       comments: conversations.map((c) => this.toComment(c)).sort((a, b) => a.created.localeCompare(b.created)),
       attachments,
       customFields: { ...(t.custom_fields ?? {}) },
@@ -352,7 +415,8 @@ export function toForm(fields: Record<string, unknown>, files: AttachmentUpload[
   for (const [name, value] of Object.entries(fields)) {
     if (value === undefined || value === null) continue;
     if (Array.isArray(value)) for (const item of value) form.append(`${name}[]`, String(item));
-    else if (typeof value === 'object') for (const [key, inner] of Object.entries(value)) form.append(`${name}[${key}]`, String(inner));
+    else if (typeof value === 'object')
+      for (const [key, inner] of Object.entries(value)) form.append(`${name}[${key}]`, String(inner));
     else form.append(name, String(value));
   }
   for (const file of files) form.append('attachments[]', new Blob([file.data], { type: file.mimetype }), file.filename);

@@ -16,14 +16,18 @@ export const MAX_QUERY_LENGTH = 512;
 /** Strips the mandatory double quotes and checks the length, as the helpdesks do before parsing. */
 export function unwrapQueryParam(raw: string | null): string {
   if (raw === null || raw === '') throw new FilterQueryError('query is required');
-  if (raw.length < 2 || !raw.startsWith('"') || !raw.endsWith('"')) throw new FilterQueryError('The query should be enclosed in double quotes');
+  if (raw.length < 2 || !raw.startsWith('"') || !raw.endsWith('"'))
+    throw new FilterQueryError('The query should be enclosed in double quotes');
   const inner = raw.slice(1, -1);
-  if (inner.length > MAX_QUERY_LENGTH) throw new FilterQueryError(`The query must be at most ${MAX_QUERY_LENGTH} characters`);
+  if (inner.length > MAX_QUERY_LENGTH)
+    throw new FilterQueryError(`The query must be at most ${MAX_QUERY_LENGTH} characters`);
   if (inner.trim() === '') throw new FilterQueryError('The query must not be empty');
   return inner;
 }
 
-type Token = { t: '(' | ')' | 'AND' | 'OR' } | { t: 'cmp'; field: string; op: 'eq' | 'gte' | 'lte'; value: FilterValue };
+type Token =
+  | { t: '(' | ')' | 'AND' | 'OR' }
+  | { t: 'cmp'; field: string; op: 'eq' | 'gte' | 'lte'; value: FilterValue };
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -107,7 +111,8 @@ export function parseFilterQuery(text: string): FilterNode {
     throw new FilterQueryError(`Unexpected ${token.t}`);
   }
   const node = parseOr();
-  if (pos < tokens.length) throw new FilterQueryError(`Unexpected ${tokens[pos]!.t} at the end; join conditions with AND or OR`);
+  if (pos < tokens.length)
+    throw new FilterQueryError(`Unexpected ${tokens[pos]!.t} at the end; join conditions with AND or OR`);
   return node;
 }
 
@@ -125,13 +130,19 @@ export function evaluateFilter(node: FilterNode, read: FieldReader): boolean {
   if (!found) throw new FilterQueryError(`Invalid field: ${node.field}`);
   const actual = found.value;
   const values = Array.isArray(actual) ? actual : [actual];
-  if (node.value === null) return node.op === 'eq' && (values.length === 0 || values.every((v) => v === null || v === undefined || v === ''));
+  if (node.value === null)
+    return node.op === 'eq' && (values.length === 0 || values.every((v) => v === null || v === undefined || v === ''));
   return values.some((v) => compare(v, node.op, node.value));
 }
 
 function compare(actual: unknown, op: 'eq' | 'gte' | 'lte', expected: FilterValue): boolean {
   if (actual === null || actual === undefined) return false;
-  if (typeof expected === 'string' && isoDate.test(expected) && typeof actual === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(actual)) {
+  if (
+    typeof expected === 'string' &&
+    isoDate.test(expected) &&
+    typeof actual === 'string' &&
+    /^\d{4}-\d{2}-\d{2}T/.test(actual)
+  ) {
     const day = actual.slice(0, 10);
     return op === 'eq' ? day === expected : op === 'gte' ? day >= expected : day <= expected;
   }

@@ -57,5 +57,7 @@ export type FreshworksAttachment = z.infer<typeof freshworksAttachmentSchema>;
 
 /** A body as the platform sends it: bare (Freshdesk) or under a key (Freshservice `{"ticket": ...}`). */
 export function wrapped<T extends z.ZodType>(wrap: boolean, key: string, schema: T): z.ZodType<z.infer<T>> {
-  return wrap ? z.object({ [key]: schema }).transform((body) => body[key] as z.infer<T>) : (schema as unknown as z.ZodType<z.infer<T>>);
+  return wrap
+    ? z.object({ [key]: schema }).transform((body) => body[key] as z.infer<T>)
+    : (schema as unknown as z.ZodType<z.infer<T>>);
 }

@@ -5,9 +5,24 @@ import { formatUtcSeconds } from '../timestamps.ts';
 import { FaultPlan } from '../simulator-kit/faults.ts';
 import { type FilePart, isMultipart, parseMultipart } from '../simulator-kit/multipart.ts';
 import { RollingWindowQuota } from '../simulator-kit/rate-window.ts';
-import { header, type RunningSimServer, SimHttpError, type SimRequest, type SimResponse, type SimRoute, startSimServer } from '../simulator-kit/server.ts';
+import {
+  header,
+  type RunningSimServer,
+  SimHttpError,
+  type SimRequest,
+  type SimResponse,
+  type SimRoute,
+  startSimServer,
+} from '../simulator-kit/server.ts';
 import { UrlSigner } from '../simulator-kit/signed-urls.ts';
-import { evaluateFilter, fieldsOf, FilterQueryError, parseFilterQuery, unwrapQueryParam, type FilterNode } from './filter-query.ts';
+import {
+  evaluateFilter,
+  fieldsOf,
+  FilterQueryError,
+  parseFilterQuery,
+  unwrapQueryParam,
+  type FilterNode,
+} from './filter-query.ts';
 import {
   freshworksAuthError,
   type FreshworksFieldError,
@@ -97,7 +112,12 @@ export interface StoredTicket {
   conversations: StoredConversation[];
   created_at: number;
   updated_at: number;
-  stats: { first_responded_at: number | null; resolved_at: number | null; closed_at: number | null; status_updated_at: number | null };
+  stats: {
+    first_responded_at: number | null;
+    resolved_at: number | null;
+    closed_at: number | null;
+    status_updated_at: number | null;
+  };
 }
 
 export interface Contact {
@@ -215,7 +235,10 @@ function describeCap(bytes: number): string {
   return Number.isInteger(mb) ? `${mb}MB` : `${bytes} bytes`;
 }
 
-export async function startFreshworksSimulator(flavor: FreshworksFlavor, options: FreshworksSimulatorOptions = {}): Promise<FreshworksSimulator> {
+export async function startFreshworksSimulator(
+  flavor: FreshworksFlavor,
+  options: FreshworksSimulatorOptions = {},
+): Promise<FreshworksSimulator> {
   const now = () => (options.clock ?? Date).now();
   const apiKey = options.apiKey ?? `sim-${flavor.platform}-${randomUUID().slice(0, 8)}`;
   const apiKeys = new Map<string, ApiKeyRole>([[apiKey, 'admin']]);
@@ -252,7 +275,13 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
   function contactFor(email: string, name?: unknown): Contact {
     for (const contact of contacts.values()) if (contact.email === email) return contact;
     const given = typeof name === 'string' && name.trim() !== '' ? name : null;
-    const contact: Contact = { id: nextContactId++, name: given ?? email.split('@')[0] ?? email, email, mobile: null, phone: null };
+    const contact: Contact = {
+      id: nextContactId++,
+      name: given ?? email.split('@')[0] ?? email,
+      email,
+      mobile: null,
+      phone: null,
+    };
     contacts.set(contact.id, contact);
     return contact;
   }
@@ -348,7 +377,15 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
     }
     if (includes.has('requester')) {
       const requester = contacts.get(Number(f.requester_id));
-      body.requester = requester ? { id: requester.id, name: requester.name, email: requester.email, mobile: requester.mobile, phone: requester.phone } : null;
+      body.requester = requester
+        ? {
+            id: requester.id,
+            name: requester.name,
+            email: requester.email,
+            mobile: requester.mobile,
+            phone: requester.phone,
+          }
+        : null;
     }
     if (includes.has('conversations')) body.conversations = t.conversations.slice(0, 10).map(renderConversation);
     return body;
@@ -380,19 +417,29 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
       }
       const files = form.files.filter(([name]) => name === 'attachments[]').map(([, file]) => file);
       const stray = form.files.find(([name]) => name !== 'attachments[]');
-      if (stray) throw new SimHttpError(validationFailed([{ field: stray[0], message: 'Unexpected/invalid field in request', code: 'invalid_field' }]));
+      if (stray)
+        throw new SimHttpError(
+          validationFailed([
+            { field: stray[0], message: 'Unexpected/invalid field in request', code: 'invalid_field' },
+          ]),
+        );
       return { fields: coerceMultipart(fields), files };
     }
     const type = header(req, 'content-type') ?? '';
     if (!type.toLowerCase().startsWith('application/json')) {
-      throw new SimHttpError({ status: 415, json: { code: 'invalid_content_type', message: `Content-Type header should have 'application/json'` } });
+      throw new SimHttpError({
+        status: 415,
+        json: { code: 'invalid_content_type', message: `Content-Type header should have 'application/json'` },
+      });
     }
     try {
       const parsed: unknown = JSON.parse(req.body.toString('utf8') || '{}');
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
       return { fields: parsed as Record<string, unknown>, files: [] };
     } catch {
-      throw new SimHttpError(validationFailed([{ field: '', message: 'Request body has invalid json format', code: 'invalid_json' }]));
+      throw new SimHttpError(
+        validationFailed([{ field: '', message: 'Request body has invalid json format', code: 'invalid_json' }]),
+      );
     }
   }
 
@@ -416,11 +463,16 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
     for (const [name, value] of Object.entries(input)) {
       if (name === 'custom_fields') {
         if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-          errors.push({ field: 'custom_fields', message: 'It should be a/an key/value pair', code: 'datatype_mismatch' });
+          errors.push({
+            field: 'custom_fields',
+            message: 'It should be a/an key/value pair',
+            code: 'datatype_mismatch',
+          });
           continue;
         }
         for (const key of Object.keys(value)) {
-          if (!customFields.has(key)) errors.push({ field: key, message: 'Unexpected/invalid field in request', code: 'invalid_field' });
+          if (!customFields.has(key))
+            errors.push({ field: key, message: 'Unexpected/invalid field in request', code: 'invalid_field' });
         }
         continue;
       }
@@ -430,9 +482,12 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
         continue;
       }
       if (value === null) continue;
-      if (kind === 'int' && !Number.isInteger(value)) errors.push({ field: name, message: 'It should be a/an Positive Integer', code: 'datatype_mismatch' });
-      if (kind === 'string' && typeof value !== 'string') errors.push({ field: name, message: 'It should be a/an String', code: 'datatype_mismatch' });
-      if (kind === 'bool' && typeof value !== 'boolean') errors.push({ field: name, message: 'It should be a/an Boolean', code: 'datatype_mismatch' });
+      if (kind === 'int' && !Number.isInteger(value))
+        errors.push({ field: name, message: 'It should be a/an Positive Integer', code: 'datatype_mismatch' });
+      if (kind === 'string' && typeof value !== 'string')
+        errors.push({ field: name, message: 'It should be a/an String', code: 'datatype_mismatch' });
+      if (kind === 'bool' && typeof value !== 'boolean')
+        errors.push({ field: name, message: 'It should be a/an Boolean', code: 'datatype_mismatch' });
       if (kind === 'strings' && !(Array.isArray(value) && value.every((v) => typeof v === 'string'))) {
         errors.push({ field: name, message: 'It should be a/an Array', code: 'datatype_mismatch' });
       }
@@ -447,21 +502,40 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
       errors.push({ field: 'priority', message: "It should be one of these values: '1,2,3,4'", code: 'invalid_value' });
     }
     if (input.source !== undefined && !flavor.validSources.includes(Number(input.source))) {
-      errors.push({ field: 'source', message: `It should be one of these values: '${flavor.validSources.join(',')}'`, code: 'invalid_value' });
+      errors.push({
+        field: 'source',
+        message: `It should be one of these values: '${flavor.validSources.join(',')}'`,
+        code: 'invalid_value',
+      });
     }
     if (input.group_id !== undefined && input.group_id !== null && !groups.some((g) => g.id === input.group_id)) {
-      errors.push({ field: 'group_id', message: 'There is no group matching the given group_id', code: 'invalid_value' });
+      errors.push({
+        field: 'group_id',
+        message: 'There is no group matching the given group_id',
+        code: 'invalid_value',
+      });
     }
     if (flavor.workspaces && input.workspace_id !== undefined && !workspaces.some((w) => w.id === input.workspace_id)) {
-      errors.push({ field: 'workspace_id', message: 'There is no workspace matching the given workspace_id', code: 'invalid_value' });
+      errors.push({
+        field: 'workspace_id',
+        message: 'There is no workspace matching the given workspace_id',
+        code: 'invalid_value',
+      });
     }
     if (creating) {
-      const requesterGiven = ['requester_id', 'email', 'phone'].some((k) => input[k] !== undefined && input[k] !== null);
+      const requesterGiven = ['requester_id', 'email', 'phone'].some(
+        (k) => input[k] !== undefined && input[k] !== null,
+      );
       if (!requesterGiven) {
-        errors.push({ field: 'requester_id', message: 'Please fill at least 1 of requester_id, phone, email fields', code: 'missing_field' });
+        errors.push({
+          field: 'requester_id',
+          message: 'Please fill at least 1 of requester_id, phone, email fields',
+          code: 'missing_field',
+        });
       }
       for (const name of flavor.requiredOnCreate) {
-        if (input[name] === undefined || input[name] === null || input[name] === '') errors.push({ field: name, message: 'It should be a/an String', code: 'missing_field' });
+        if (input[name] === undefined || input[name] === null || input[name] === '')
+          errors.push({ field: name, message: 'It should be a/an String', code: 'missing_field' });
       }
     }
     return errors;
@@ -469,18 +543,34 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
 
   function checkAttachmentCap(ticket: StoredTicket | null, files: FilePart[]): void {
     if (files.length === 0) return;
-    const existing = ticket ? ticket.attachments.reduce((s, a) => s + a.data.length, 0) + ticket.conversations.reduce((s, c) => s + c.attachments.reduce((x, a) => x + a.data.length, 0), 0) : 0;
+    const existing = ticket
+      ? ticket.attachments.reduce((s, a) => s + a.data.length, 0) +
+        ticket.conversations.reduce((s, c) => s + c.attachments.reduce((x, a) => x + a.data.length, 0), 0)
+      : 0;
     const total = existing + files.reduce((s, f) => s + f.data.length, 0);
     if (total > capBytes) {
       throw new SimHttpError(
-        validationFailed([{ field: 'attachments', message: `The total size of all of a ticket's attachments cannot exceed ${describeCap(capBytes)}`, code: 'invalid_value' }]),
+        validationFailed([
+          {
+            field: 'attachments',
+            message: `The total size of all of a ticket's attachments cannot exceed ${describeCap(capBytes)}`,
+            code: 'invalid_value',
+          },
+        ]),
       );
     }
   }
 
   function storeFiles(files: FilePart[]): StoredAttachment[] {
     const at = now();
-    return files.map((f) => ({ id: nextAttachmentId++, name: f.filename, content_type: f.mimetype, data: f.data, created_at: at, updated_at: at }));
+    return files.map((f) => ({
+      id: nextAttachmentId++,
+      name: f.filename,
+      content_type: f.mimetype,
+      data: f.data,
+      created_at: at,
+      updated_at: at,
+    }));
   }
 
   function applyFields(ticket: StoredTicket, input: Record<string, unknown>): void {
@@ -535,7 +625,9 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
         'ticket.updated_at': formatUtcSeconds(ticket.updated_at),
         triggered_event: event,
       };
-      const body = template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, key: string) => JSON.stringify(values[key] ?? '').slice(1, -1));
+      const body = template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, key: string) =>
+        JSON.stringify(values[key] ?? '').slice(1, -1),
+      );
       const delivery: WebhookDelivery = { url: hook.url, event, body, status: null, attempts: 0 };
       deliveries.push(delivery);
       const task = deliver(hook, delivery).finally(() => inFlight.delete(task));
@@ -555,7 +647,11 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
       try {
         const response = await fetch(hook.url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'user-agent': `${flavor.platform === 'freshdesk' ? 'Freshdesk' : 'Freshservice'}-Webhook`, ...hook.headers },
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': `${flavor.platform === 'freshdesk' ? 'Freshdesk' : 'Freshservice'}-Webhook`,
+            ...hook.headers,
+          },
           body: delivery.body,
           signal: controller.signal,
         });
@@ -592,9 +688,18 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
     const perPage = perPageRaw === null ? 30 : Number(perPageRaw);
     const page = pageRaw === null ? 1 : Number(pageRaw);
     if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PER_PAGE) {
-      errors.push({ field: 'per_page', message: `It should be a Positive Integer less than or equal to ${MAX_PER_PAGE}`, code: 'invalid_value' });
+      errors.push({
+        field: 'per_page',
+        message: `It should be a Positive Integer less than or equal to ${MAX_PER_PAGE}`,
+        code: 'invalid_value',
+      });
     }
-    if (!Number.isInteger(page) || page < 1 || page > maxPage) errors.push({ field: 'page', message: `It should be a Positive Integer less than or equal to ${maxPage}`, code: 'invalid_value' });
+    if (!Number.isInteger(page) || page < 1 || page > maxPage)
+      errors.push({
+        field: 'page',
+        message: `It should be a Positive Integer less than or equal to ${maxPage}`,
+        code: 'invalid_value',
+      });
     if (errors.length > 0) throw new SimHttpError(validationFailed(errors));
     return { page, perPage };
   }
@@ -612,7 +717,21 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
     return { status: 200, headers, json: render(slice) };
   }
 
-  const filterable = new Set(['agent_id', 'tag', 'email', 'requester_id', 'group_id', 'priority', 'status', 'type', 'due_by', 'fr_due_by', 'created_at', 'updated_at', ...Object.keys(flavor.extraFields)]);
+  const filterable = new Set([
+    'agent_id',
+    'tag',
+    'email',
+    'requester_id',
+    'group_id',
+    'priority',
+    'status',
+    'type',
+    'due_by',
+    'fr_due_by',
+    'created_at',
+    'updated_at',
+    ...Object.keys(flavor.extraFields),
+  ]);
 
   function readFilterField(ticket: StoredTicket, field: string): { value: unknown } | undefined {
     if (field === 'agent_id') return { value: ticket.fields.responder_id ?? null };
@@ -629,7 +748,11 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
     const pageRaw = req.query.get('page');
     const page = pageRaw === null ? 1 : Number(pageRaw);
     if (!Number.isInteger(page) || page < 1 || page > MAX_SEARCH_PAGE) {
-      errors.push({ field: 'page', message: `It should be a Positive Integer less than or equal to ${MAX_SEARCH_PAGE}`, code: 'invalid_value' });
+      errors.push({
+        field: 'page',
+        message: `It should be a Positive Integer less than or equal to ${MAX_SEARCH_PAGE}`,
+        code: 'invalid_value',
+      });
     }
     try {
       node = parseFilterQuery(unwrapQueryParam(req.query.get('query')));
@@ -638,19 +761,28 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
       errors.push({ field: 'query', message: error.message, code: 'invalid_value' });
     }
     for (const field of node ? fieldsOf(node) : []) {
-      if (!filterable.has(field) && !customFields.has(field)) errors.push({ field: 'query', message: `Invalid field: ${field}`, code: 'invalid_value' });
+      if (!filterable.has(field) && !customFields.has(field))
+        errors.push({ field: 'query', message: `Invalid field: ${field}`, code: 'invalid_value' });
     }
     if (errors.length > 0 || !node) throw new SimHttpError(validationFailed(errors));
     let matches: StoredTicket[];
     try {
-      matches = [...tickets.values()].filter((t) => visibleInWorkspace(t, req) && evaluateFilter(node, (field) => readFilterField(t, field)));
+      matches = [...tickets.values()].filter(
+        (t) => visibleInWorkspace(t, req) && evaluateFilter(node, (field) => readFilterField(t, field)),
+      );
     } catch (error) {
       if (!(error instanceof FilterQueryError)) throw error;
       throw new SimHttpError(validationFailed([{ field: 'query', message: error.message, code: 'invalid_value' }]));
     }
     matches.sort((a, b) => b.created_at - a.created_at);
     const slice = matches.slice((page - 1) * SEARCH_PAGE_SIZE, page * SEARCH_PAGE_SIZE);
-    return { status: 200, json: flavor.searchEnvelope(matches.length, slice.map((t) => renderTicket(t, new Set(), true))) };
+    return {
+      status: 200,
+      json: flavor.searchEnvelope(
+        matches.length,
+        slice.map((t) => renderTicket(t, new Set(), true)),
+      ),
+    };
   }
 
   function visibleInWorkspace(ticket: StoredTicket, req: SimRequest): boolean {
@@ -666,7 +798,12 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
     let list = [...tickets.values()].filter((t) => visibleInWorkspace(t, req));
     if (updatedSinceRaw !== null) {
       const since = Date.parse(updatedSinceRaw);
-      if (Number.isNaN(since)) throw new SimHttpError(validationFailed([{ field: 'updated_since', message: "It should be in the 'valid date time' format", code: 'invalid_value' }]));
+      if (Number.isNaN(since))
+        throw new SimHttpError(
+          validationFailed([
+            { field: 'updated_since', message: "It should be in the 'valid date time' format", code: 'invalid_value' },
+          ]),
+        );
       list = list.filter((t) => t.updated_at >= since);
     } else {
       // Without updated_since only the last 30 days of tickets are listed.
@@ -682,11 +819,29 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
       due_by: (t) => Number(t.fields.due_by ?? t.created_at + 3 * DAY_MS),
     };
     const key = sortKeys[orderBy];
-    if (!key) throw new SimHttpError(validationFailed([{ field: 'order_by', message: "It should be one of these values: 'created_at,due_by,updated_at,status'", code: 'invalid_value' }]));
-    if (orderType !== 'asc' && orderType !== 'desc') throw new SimHttpError(validationFailed([{ field: 'order_type', message: "It should be one of these values: 'asc,desc'", code: 'invalid_value' }]));
+    if (!key)
+      throw new SimHttpError(
+        validationFailed([
+          {
+            field: 'order_by',
+            message: "It should be one of these values: 'created_at,due_by,updated_at,status'",
+            code: 'invalid_value',
+          },
+        ]),
+      );
+    if (orderType !== 'asc' && orderType !== 'desc')
+      throw new SimHttpError(
+        validationFailed([
+          { field: 'order_type', message: "It should be one of these values: 'asc,desc'", code: 'invalid_value' },
+        ]),
+      );
     list.sort((a, b) => (key(a) - key(b) || a.id - b.id) * (orderType === 'asc' ? 1 : -1));
     const includes = includesOf(req);
-    return paged(req, list, (slice) => (flavor.wrap ? { tickets: slice.map((t) => renderTicket(t, includes, true)) } : slice.map((t) => renderTicket(t, includes, true))));
+    return paged(req, list, (slice) =>
+      flavor.wrap
+        ? { tickets: slice.map((t) => renderTicket(t, includes, true)) }
+        : slice.map((t) => renderTicket(t, includes, true)),
+    );
   }
 
   async function createTicket(req: SimRequest): Promise<SimResponse> {
@@ -700,7 +855,11 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
     ticket.attachments.push(...storeFiles(files));
     tickets.set(ticket.id, ticket);
     fire('ticket_created', ticket);
-    return { status: 201, headers: { location: `${baseUrl}${api}/tickets/${ticket.id}` }, json: one('ticket', renderTicket(ticket, new Set())) };
+    return {
+      status: 201,
+      headers: { location: `${baseUrl}${api}/tickets/${ticket.id}` },
+      json: one('ticket', renderTicket(ticket, new Set())),
+    };
   }
 
   async function updateTicket(req: SimRequest): Promise<SimResponse> {
@@ -719,12 +878,23 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
   async function addConversation(req: SimRequest, kind: 'note' | 'reply'): Promise<SimResponse> {
     const ticket = findTicket(req);
     const { fields, files } = await readInput(req);
-    const allowed = kind === 'note' ? ['body', 'private', 'incoming', 'notify_emails', 'user_id'] : ['body', 'from_email', 'user_id', 'cc_emails', 'bcc_emails'];
+    const allowed =
+      kind === 'note'
+        ? ['body', 'private', 'incoming', 'notify_emails', 'user_id']
+        : ['body', 'from_email', 'user_id', 'cc_emails', 'bcc_emails'];
     const errors: FreshworksFieldError[] = [];
-    for (const name of Object.keys(fields)) if (!allowed.includes(name)) errors.push({ field: name, message: 'Unexpected/invalid field in request', code: 'invalid_field' });
+    for (const name of Object.keys(fields))
+      if (!allowed.includes(name))
+        errors.push({ field: name, message: 'Unexpected/invalid field in request', code: 'invalid_field' });
     const isPrivate = fields.private === undefined ? true : fields.private === true || fields.private === 'true';
-    if (typeof fields.body !== 'string' || fields.body.trim() === '') errors.push({ field: 'body', message: 'It should be a/an String', code: 'missing_field' });
-    if (fields.private !== undefined && typeof fields.private !== 'boolean' && fields.private !== 'true' && fields.private !== 'false') {
+    if (typeof fields.body !== 'string' || fields.body.trim() === '')
+      errors.push({ field: 'body', message: 'It should be a/an String', code: 'missing_field' });
+    if (
+      fields.private !== undefined &&
+      typeof fields.private !== 'boolean' &&
+      fields.private !== 'true' &&
+      fields.private !== 'false'
+    ) {
       errors.push({ field: 'private', message: 'It should be a/an Boolean', code: 'datatype_mismatch' });
     }
     if (errors.length > 0) throw new SimHttpError(validationFailed(errors));
@@ -736,10 +906,13 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
       body: String(fields.body),
       incoming: fields.incoming === true || fields.incoming === 'true',
       private: kind === 'note' ? isPrivate : false,
-      user_id: typeof fields.user_id === 'number' ? fields.user_id : agents[0]?.id ?? null,
+      user_id: typeof fields.user_id === 'number' ? fields.user_id : (agents[0]?.id ?? null),
       source: kind === 'note' ? 2 : 0,
       support_email: kind === 'reply' ? 'support@simulator.example' : null,
-      to_emails: kind === 'reply' ? [contacts.get(Number(ticket.fields.requester_id))?.email ?? 'requester@simulator.example'] : ((fields.notify_emails as string[] | undefined) ?? []),
+      to_emails:
+        kind === 'reply'
+          ? [contacts.get(Number(ticket.fields.requester_id))?.email ?? 'requester@simulator.example']
+          : ((fields.notify_emails as string[] | undefined) ?? []),
       from_email: kind === 'reply' ? String(fields.from_email ?? 'support@simulator.example') : null,
       cc_emails: kind === 'reply' ? ((fields.cc_emails as string[] | undefined) ?? []) : null,
       bcc_emails: kind === 'reply' ? ((fields.bcc_emails as string[] | undefined) ?? []) : null,
@@ -760,14 +933,37 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
     const expires = Number(req.query.get('expires'));
     const verdict = signer.verify(path, expires, req.query.get('signature') ?? '', now());
     if (verdict !== 'ok') {
-      const message = verdict === 'expired' ? 'Request has expired' : 'The request signature we calculated does not match the signature you provided.';
-      return { status: 403, headers: { 'content-type': 'application/xml' }, raw: Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${message}</Message></Error>`) };
+      const message =
+        verdict === 'expired'
+          ? 'Request has expired'
+          : 'The request signature we calculated does not match the signature you provided.';
+      return {
+        status: 403,
+        headers: { 'content-type': 'application/xml' },
+        raw: Buffer.from(
+          `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${message}</Message></Error>`,
+        ),
+      };
     }
     for (const ticket of tickets.values()) {
-      const found = [...ticket.attachments, ...ticket.conversations.flatMap((c) => c.attachments)].find((a) => a.id === id);
-      if (found) return { status: 200, headers: { 'content-type': found.content_type, 'content-disposition': `attachment; filename="${found.name}"` }, raw: found.data };
+      const found = [...ticket.attachments, ...ticket.conversations.flatMap((c) => c.attachments)].find(
+        (a) => a.id === id,
+      );
+      if (found)
+        return {
+          status: 200,
+          headers: {
+            'content-type': found.content_type,
+            'content-disposition': `attachment; filename="${found.name}"`,
+          },
+          raw: found.data,
+        };
     }
-    return { status: 404, headers: { 'content-type': 'application/xml' }, raw: Buffer.from('<Error><Code>NoSuchKey</Code></Error>') };
+    return {
+      status: 404,
+      headers: { 'content-type': 'application/xml' },
+      raw: Buffer.from('<Error><Code>NoSuchKey</Code></Error>'),
+    };
   }
 
   const routes: SimRoute[] = [
@@ -795,7 +991,15 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
       path: `${api}/agents/me`,
       handle: () => {
         const agent = agents[0]!;
-        return { status: 200, json: one('agent', { id: agent.id, available: true, occasional: false, contact: { name: agent.name, email: agent.email } }) };
+        return {
+          status: 200,
+          json: one('agent', {
+            id: agent.id,
+            available: true,
+            occasional: false,
+            contact: { name: agent.name, email: agent.email },
+          }),
+        };
       },
     },
     { method: 'GET', path: '/sim-cdn/attachments/:id/:name', anonymous: true, handle: download },
@@ -806,7 +1010,17 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
       path: `${api}/workspaces`,
       handle: (req) =>
         paged(req, workspaces, (slice) => ({
-          workspaces: slice.map((w) => ({ id: w.id, name: w.name, description: null, state: 'active', primary: w.primary === true, template_name: 'IT', restricted: false, created_at: formatUtcSeconds(0), updated_at: formatUtcSeconds(0) })),
+          workspaces: slice.map((w) => ({
+            id: w.id,
+            name: w.name,
+            description: null,
+            state: 'active',
+            primary: w.primary === true,
+            template_name: 'IT',
+            restricted: false,
+            created_at: formatUtcSeconds(0),
+            updated_at: formatUtcSeconds(0),
+          })),
         })),
     });
   } else {
@@ -815,7 +1029,17 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
       path: `${api}/groups`,
       handle: (req) =>
         paged(req, groups, (slice) =>
-          slice.map((g) => ({ id: g.id, name: g.name, description: null, escalate_to: null, unassigned_for: null, business_hour_id: null, group_type: 'support_agent_group', created_at: formatUtcSeconds(0), updated_at: formatUtcSeconds(0) })),
+          slice.map((g) => ({
+            id: g.id,
+            name: g.name,
+            description: null,
+            escalate_to: null,
+            unassigned_for: null,
+            business_hour_id: null,
+            group_type: 'support_agent_group',
+            created_at: formatUtcSeconds(0),
+            updated_at: formatUtcSeconds(0),
+          })),
         ),
     });
   }
@@ -873,7 +1097,7 @@ export async function startFreshworksSimulator(flavor: FreshworksFlavor, options
         body: String(c.body ?? ''),
         incoming: c.incoming === true,
         private: c.private !== false,
-        user_id: typeof c.user_id === 'number' ? c.user_id : agents[0]?.id ?? null,
+        user_id: typeof c.user_id === 'number' ? c.user_id : (agents[0]?.id ?? null),
         source: 2,
         support_email: null,
         to_emails: [],

@@ -22,13 +22,19 @@ export function freshworksAuthError(status: 401 | 403): SimResponse {
 export const freshworksNotFound: SimResponse = { status: 404 };
 
 export function freshworksServerError(status: number): SimResponse {
-  return { status, json: { code: 'internal_error', message: 'We are facing some issues. Please try again after some time.' } };
+  return {
+    status,
+    json: { code: 'internal_error', message: 'We are facing some issues. Please try again after some time.' },
+  };
 }
 
 export function freshworksThrottled(retryAfterSeconds: number): SimResponse {
   return {
     status: 429,
     headers: { 'retry-after': String(retryAfterSeconds) },
-    json: { code: 'rate_limit_exceeded', message: `You have exceeded the limit of requests per minute. Retry after ${retryAfterSeconds} seconds.` },
+    json: {
+      code: 'rate_limit_exceeded',
+      message: `You have exceeded the limit of requests per minute. Retry after ${retryAfterSeconds} seconds.`,
+    },
   };
 }

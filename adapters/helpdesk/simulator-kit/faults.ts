@@ -41,7 +41,8 @@ export class FaultPlan {
     for (const fault of this.queue) {
       if (fault.left <= 0) continue;
       if (fault.method && fault.method.toUpperCase() !== method) continue;
-      if (fault.path && !(typeof fault.path === 'string' ? path.startsWith(fault.path) : fault.path.test(path))) continue;
+      if (fault.path && !(typeof fault.path === 'string' ? path.startsWith(fault.path) : fault.path.test(path)))
+        continue;
       fault.left -= 1;
       taken.push(fault);
       this.fired.push({ kind: fault.kind, method, path });

@@ -31,7 +31,11 @@ export async function parseMultipart(headers: IncomingHttpHeaders, body: Buffer)
     else {
       parsed.files.push([
         name,
-        { filename: value.name, mimetype: value.type || 'application/octet-stream', data: Buffer.from(await value.arrayBuffer()) },
+        {
+          filename: value.name,
+          mimetype: value.type || 'application/octet-stream',
+          data: Buffer.from(await value.arrayBuffer()),
+        },
       ]);
     }
   }

@@ -25,10 +25,22 @@ export class RollingWindowQuota {
     const resetAt = oldest === undefined ? now + this.windowMs : oldest + this.windowMs;
     if (this.calls.length >= this.limit) {
       const freeAt = this.calls[this.calls.length - this.limit]! + this.windowMs;
-      return { allowed: false, limit: this.limit, remaining: 0, retryAfterSeconds: Math.max(1, Math.ceil((freeAt - now) / 1000)), resetAt };
+      return {
+        allowed: false,
+        limit: this.limit,
+        remaining: 0,
+        retryAfterSeconds: Math.max(1, Math.ceil((freeAt - now) / 1000)),
+        resetAt,
+      };
     }
     this.calls.push(now);
-    return { allowed: true, limit: this.limit, remaining: this.limit - this.calls.length, retryAfterSeconds: 0, resetAt };
+    return {
+      allowed: true,
+      limit: this.limit,
+      remaining: this.limit - this.calls.length,
+      retryAfterSeconds: 0,
+      resetAt,
+    };
   }
 
   /** A call that counts without being asked for by a client (Freshdesk webhooks use the API quota). */
@@ -56,7 +68,13 @@ export class FixedWindowQuota {
     }
     const resetAt = this.windowStart + this.windowMs;
     if (this.used >= this.limit) {
-      return { allowed: false, limit: this.limit, remaining: 0, retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now) / 1000)), resetAt };
+      return {
+        allowed: false,
+        limit: this.limit,
+        remaining: 0,
+        retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now) / 1000)),
+        resetAt,
+      };
     }
     this.used += 1;
     return { allowed: true, limit: this.limit, remaining: this.limit - this.used, retryAfterSeconds: 0, resetAt };

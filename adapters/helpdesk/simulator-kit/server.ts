@@ -57,7 +57,8 @@ const MAX_BODY = 64 * 1024 * 1024;
 export async function startSimServer(platform: SimPlatform, port = 0): Promise<RunningSimServer> {
   // The service router's matcher, reused: routes carry a placeholder handler and map back to the simulator's.
   const table = new Map<JsonRoute, SimRoute>();
-  for (const route of platform.routes) table.set({ method: route.method, path: route.path, handle: () => ({ status: 500 }) }, route);
+  for (const route of platform.routes)
+    table.set({ method: route.method, path: route.path, handle: () => ({ status: 500 }) }, route);
   const compiled = compileRoutes([...table.keys()]);
   const timers = new Set<NodeJS.Timeout>();
 
@@ -80,7 +81,14 @@ export async function startSimServer(platform: SimPlatform, port = 0): Promise<R
     async function respond(body: Buffer): Promise<void> {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const method = req.method ?? 'GET';
-      const simReq: SimRequest = { method, path: url.pathname, query: url.searchParams, headers: req.headers, body, params: {} };
+      const simReq: SimRequest = {
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        params: {},
+      };
       for (const fault of platform.faults.take(method, url.pathname)) {
         if (fault.kind === 'latency') {
           await new Promise<void>((resolve) => {
@@ -130,8 +138,13 @@ export async function startSimServer(platform: SimPlatform, port = 0): Promise<R
 
     function send(response: SimResponse, extra: Record<string, string> = {}): void {
       if (res.destroyed) return;
-      const payload = response.raw ?? (response.json === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(response.json)));
-      const headers: Record<string, string> = { ...extra, ...response.headers, 'content-length': String(payload.length) };
+      const payload =
+        response.raw ?? (response.json === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(response.json)));
+      const headers: Record<string, string> = {
+        ...extra,
+        ...response.headers,
+        'content-length': String(payload.length),
+      };
       if (response.json !== undefined && !response.raw) headers['content-type'] ??= 'application/json; charset=utf-8';
       res.writeHead(response.status, headers);
       res.end(payload);

@@ -43,7 +43,8 @@ const nativeWrites: Record<string, string> = {
 };
 
 function readXurrentFailure(_status: number, body: unknown): { message: string | null; fieldErrors: FieldError[] } {
-  if (typeof body !== 'object' || body === null) return { message: typeof body === 'string' && body ? body : null, fieldErrors: [] };
+  if (typeof body !== 'object' || body === null)
+    return { message: typeof body === 'string' && body ? body : null, fieldErrors: [] };
   const record = body as { message?: unknown; errors?: unknown };
   const fieldErrors: FieldError[] = [];
   // Xurrent lists validation errors as [field, message] pairs.
@@ -71,9 +72,15 @@ export class XurrentClient implements Helpdesk {
 
   constructor(target: HelpdeskTarget, options: ConnectorOptions = {}) {
     if (target.credentials.kind !== 'token') {
-      throw new DomainError('invalid_input', 'Xurrent signs in with a personal access token and an account id; this instance has an API key instead.');
+      throw new DomainError(
+        'invalid_input',
+        'Xurrent signs in with a personal access token and an account id; this instance has an API key instead.',
+      );
     }
-    this.authHeaders = { authorization: `Bearer ${target.credentials.token}`, 'x-xurrent-account': target.credentials.account };
+    this.authHeaders = {
+      authorization: `Bearer ${target.credentials.token}`,
+      'x-xurrent-account': target.credentials.account,
+    };
     this.transport = new HelpdeskTransport(
       {
         label: LABEL,
@@ -82,7 +89,11 @@ export class XurrentClient implements Helpdesk {
         quotaWindowMs: null,
         readQuota: (headers) => {
           const reset = numberHeader(headers, 'x-ratelimit-reset');
-          return { limit: numberHeader(headers, 'x-ratelimit-limit'), remaining: numberHeader(headers, 'x-ratelimit-remaining'), resetAt: reset === null ? null : reset * 1000 };
+          return {
+            limit: numberHeader(headers, 'x-ratelimit-limit'),
+            remaining: numberHeader(headers, 'x-ratelimit-remaining'),
+            resetAt: reset === null ? null : reset * 1000,
+          };
         },
         readFailure: readXurrentFailure,
       },
@@ -91,7 +102,10 @@ export class XurrentClient implements Helpdesk {
   }
 
   async verifyCredentials(): Promise<void> {
-    await this.transport.json({ method: 'GET', path: '/me', what: 'a credentials check' }, z.looseObject({ id: z.number() }));
+    await this.transport.json(
+      { method: 'GET', path: '/me', what: 'a credentials check' },
+      z.looseObject({ id: z.number() }),
+    );
   }
 
   async listProjects(): Promise<Project[]> {
@@ -104,13 +118,21 @@ export class XurrentClient implements Helpdesk {
 
   async getEntity(id: string): Promise<Entity> {
     const requestId = this.requestId(id);
-    const { data } = await this.transport.json({ method: 'GET', path: `/requests/${requestId}`, what: `request ${requestId}` }, xurrentRequestSchema);
+    const { data } = await this.transport.json(
+      { method: 'GET', path: `/requests/${requestId}`, what: `request ${requestId}` },
+      xurrentRequestSchema,
+    );
     return this.toEntity(data, await this.notes(requestId));
   }
 
   private notes(requestId: number): Promise<XurrentNote[]> {
     return this.transport.collect(
-      { method: 'GET', path: `/requests/${requestId}/notes`, query: { per_page: 100 }, what: `the notes of request ${requestId}` },
+      {
+        method: 'GET',
+        path: `/requests/${requestId}/notes`,
+        query: { per_page: 100 },
+        what: `the notes of request ${requestId}`,
+      },
       z.array(xurrentNoteSchema),
     );
   }
@@ -132,7 +154,10 @@ export class XurrentClient implements Helpdesk {
     const body = this.requestBody(write);
     if (write.description) body.note = write.description;
     if (!body.requested_for_id && write.reporter?.id) body.requested_for_id = Number(write.reporter.id);
-    const { data } = await this.transport.json({ method: 'POST', path: '/requests', json: body, what: 'the new request' }, xurrentRequestSchema);
+    const { data } = await this.transport.json(
+      { method: 'POST', path: '/requests', json: body, what: 'the new request' },
+      xurrentRequestSchema,
+    );
     const entity = this.toEntity(data, []);
     return { ...entity, description: write.description ?? '' };
   }
@@ -151,7 +176,11 @@ export class XurrentClient implements Helpdesk {
     const requestId = this.requestId(entityId);
     const attachments = [];
     for (const file of comment.attachments ?? []) attachments.push(await this.store(file));
-    const note = await this.postNote(requestId, { text: comment.body, internal: comment.internal, ...(attachments.length > 0 ? { attachments } : {}) });
+    const note = await this.postNote(requestId, {
+      text: comment.body,
+      internal: comment.internal,
+      ...(attachments.length > 0 ? { attachments } : {}),
+    });
     return this.toComment(note);
   }
 
@@ -159,9 +188,17 @@ export class XurrentClient implements Helpdesk {
     const requestId = this.requestId(entityId);
     const stored = await this.store(file);
     // Xurrent keeps attachments on notes; an internal note carries the file.
-    const note = await this.postNote(requestId, { text: `Attachment: ${file.filename}`, internal: true, attachments: [stored] });
+    const note = await this.postNote(requestId, {
+      text: `Attachment: ${file.filename}`,
+      internal: true,
+      attachments: [stored],
+    });
     const attachment = (note.attachments ?? []).find((a) => a.key === stored.key);
-    if (!attachment) throw new DomainError('helpdesk_unavailable', `Xurrent accepted ${file.filename} but does not show it on request ${requestId}.`);
+    if (!attachment)
+      throw new DomainError(
+        'helpdesk_unavailable',
+        `Xurrent accepted ${file.filename} but does not show it on request ${requestId}.`,
+      );
     return this.toAttachment(attachment, toHubTime(note.created_at), file.mimetype);
   }
 
@@ -175,20 +212,32 @@ export class XurrentClient implements Helpdesk {
   }
 
   private async postNote(requestId: number, body: Record<string, unknown>): Promise<XurrentNote> {
-    const { data } = await this.transport.json({ method: 'POST', path: `/requests/${requestId}/notes`, json: body, what: `a note on request ${requestId}` }, xurrentNoteSchema);
+    const { data } = await this.transport.json(
+      { method: 'POST', path: `/requests/${requestId}/notes`, json: body, what: `a note on request ${requestId}` },
+      xurrentNoteSchema,
+    );
     return data;
   }
 
   /** Xurrent's three-step upload: ask where to store, post the file there, then refer to it by key. */
   private async store(file: AttachmentUpload): Promise<{ key: string; filesize: number }> {
-    const { data: storage } = await this.transport.json({ method: 'GET', path: '/attachments/storage', what: 'the attachment storage' }, xurrentStorageSchema);
+    const { data: storage } = await this.transport.json(
+      { method: 'GET', path: '/attachments/storage', what: 'the attachment storage' },
+      xurrentStorageSchema,
+    );
     if (file.data.length > storage.size_limit) {
-      throw new DomainError('helpdesk_validation', `${file.filename} is ${file.data.length} bytes; Xurrent accepts attachments up to ${storage.size_limit} bytes.`);
+      throw new DomainError(
+        'helpdesk_validation',
+        `${file.filename} is ${file.data.length} bytes; Xurrent accepts attachments up to ${storage.size_limit} bytes.`,
+      );
     }
     const extension = file.filename.includes('.') ? file.filename.split('.').pop()!.toLowerCase() : '';
     const allowed = storage.allowed_extensions ?? [];
     if (allowed.length > 0 && !allowed.includes(extension)) {
-      throw new DomainError('helpdesk_validation', `Xurrent does not accept .${extension || '(none)'} files (${file.filename}); allowed: ${allowed.join(', ')}.`);
+      throw new DomainError(
+        'helpdesk_validation',
+        `Xurrent does not accept .${extension || '(none)'} files (${file.filename}); allowed: ${allowed.join(', ')}.`,
+      );
     }
     const fields = storage[storage.provider] ?? {};
     const form = new FormData();
@@ -197,17 +246,30 @@ export class XurrentClient implements Helpdesk {
     // The file part must come last.
     form.append('file', new Blob([file.data], { type: file.mimetype }), file.filename);
     const local = storage.provider === 'local';
-    const response = await this.transport.send({ method: 'POST', path: storage.upload_uri, form, anonymous: !local, idempotent: false, what: `the upload of ${file.filename}` });
+    const response = await this.transport.send({
+      method: 'POST',
+      path: storage.upload_uri,
+      form,
+      anonymous: !local,
+      idempotent: false,
+      what: `the upload of ${file.filename}`,
+    });
     let key: string | undefined;
-    if (local) key = this.transport.parse(response, z.object({ key: z.string() }), `the upload of ${file.filename}`).key;
+    if (local)
+      key = this.transport.parse(response, z.object({ key: z.string() }), `the upload of ${file.filename}`).key;
     else key = /<Key>([^<]+)<\/Key>/.exec(Buffer.from(response.bytes).toString('utf8'))?.[1];
-    if (!key) throw new DomainError('helpdesk_unavailable', `Xurrent's attachment storage did not return a key for ${file.filename}.`);
+    if (!key)
+      throw new DomainError(
+        'helpdesk_unavailable',
+        `Xurrent's attachment storage did not return a key for ${file.filename}.`,
+      );
     return { key, filesize: file.data.length };
   }
 
   private requestId(id: string): number {
     const number = Number(id);
-    if (!Number.isInteger(number) || number <= 0) throw new DomainError('invalid_input', `"${id}" is not a Xurrent request id.`);
+    if (!Number.isInteger(number) || number <= 0)
+      throw new DomainError('invalid_input', `"${id}" is not a Xurrent request id.`);
     return number;
   }
 
@@ -221,7 +283,8 @@ export class XurrentClient implements Helpdesk {
       if ((xurrentCategories as readonly string[]).includes(category)) body.category = category;
     }
     if (write.assignee !== undefined) body.member_id = write.assignee?.id ? Number(write.assignee.id) : null;
-    if (write.customFields) body.custom_fields = Object.entries(write.customFields).map(([id, value]) => ({ id, value }));
+    if (write.customFields)
+      body.custom_fields = Object.entries(write.customFields).map(([id, value]) => ({ id, value }));
     for (const [name, value] of Object.entries(write.native ?? {})) {
       const field = nativeWrites[name];
       if (field && value !== undefined) body[field] = value;
@@ -258,8 +321,10 @@ export class XurrentClient implements Helpdesk {
     const [first, ...rest] = ordered;
     const attachments = new Map<string, HubAttachment>();
     for (const a of r.attachments ?? []) attachments.set(a.key, this.toAttachment(a, null));
-    for (const note of ordered) for (const a of note.attachments ?? []) attachments.set(a.key, this.toAttachment(a, toHubTime(note.created_at)));
-    const person = (p: { id: number; name?: string | null } | null | undefined) => (p ? { id: String(p.id), email: null, displayName: p.name ?? null } : null);
+    for (const note of ordered)
+      for (const a of note.attachments ?? []) attachments.set(a.key, this.toAttachment(a, toHubTime(note.created_at)));
+    const person = (p: { id: number; name?: string | null } | null | undefined) =>
+      p ? { id: String(p.id), email: null, displayName: p.name ?? null } : null;
     return {
       platform: 'xurrent',
       id: String(r.id),
@@ -296,7 +361,17 @@ export class XurrentClient implements Helpdesk {
 
 function guessMimetype(name: string): string {
   const extension = name.split('.').pop()?.toLowerCase();
-  const known: Record<string, string> = { txt: 'text/plain', pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', csv: 'text/csv', json: 'application/json', zip: 'application/zip' };
+  const known: Record<string, string> = {
+    txt: 'text/plain',
+    pdf: 'application/pdf',
+    png: 'image/png',
+    jpg: 'image/jpeg',
+    jpeg: 'image/jpeg',
+    gif: 'image/gif',
+    csv: 'text/csv',
+    json: 'application/json',
+    zip: 'application/zip',
+  };
   return (extension && known[extension]) || 'application/octet-stream';
 }
 

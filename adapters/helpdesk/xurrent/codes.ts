@@ -7,5 +7,27 @@ export const xurrentPriorities = new CodeTable<string>('Xurrent impact', priorit
 
 export const xurrentStatusCodes: readonly string[] = statusTable.xurrent.map((o) => String(o.id));
 export const xurrentImpacts: readonly string[] = priorityTable.xurrent.map((o) => String(o.id));
-export const xurrentCategories = ['incident', 'rfc', 'rfi', 'reservation', 'order', 'fulfillment', 'complaint', 'compliment', 'other', 'case'] as const;
-export const xurrentCompletionReasons = ['solved', 'workaround', 'gone', 'duplicate', 'withdrawn', 'no_reply', 'rejected', 'conflict', 'declined', 'unsolvable'] as const;
+export const xurrentCategories = [
+  'incident',
+  'rfc',
+  'rfi',
+  'reservation',
+  'order',
+  'fulfillment',
+  'complaint',
+  'compliment',
+  'other',
+  'case',
+] as const;
+export const xurrentCompletionReasons = [
+  'solved',
+  'workaround',
+  'gone',
+  'duplicate',
+  'withdrawn',
+  'no_reply',
+  'rejected',
+  'conflict',
+  'declined',
+  'unsolvable',
+] as const;

@@ -23,7 +23,10 @@ export const xurrentRequestSchema = z.looseObject({
   requested_by: ref.nullable().optional(),
   requested_for: ref.nullable().optional(),
   template: ref.nullable().optional(),
-  custom_fields: z.array(z.looseObject({ id: z.string(), value: z.unknown() })).nullable().optional(),
+  custom_fields: z
+    .array(z.looseObject({ id: z.string(), value: z.unknown() }))
+    .nullable()
+    .optional(),
   attachments: z.array(xurrentAttachmentSchema).nullable().optional(),
   created_at: z.string(),
   updated_at: z.string(),

@@ -5,7 +5,15 @@ import { formatLinkHeader } from '../link-header.ts';
 import { FaultPlan } from '../simulator-kit/faults.ts';
 import { isMultipart, parseMultipart } from '../simulator-kit/multipart.ts';
 import { FixedWindowQuota } from '../simulator-kit/rate-window.ts';
-import { header, type RunningSimServer, SimHttpError, type SimRequest, type SimResponse, type SimRoute, startSimServer } from '../simulator-kit/server.ts';
+import {
+  header,
+  type RunningSimServer,
+  SimHttpError,
+  type SimRequest,
+  type SimResponse,
+  type SimRoute,
+  startSimServer,
+} from '../simulator-kit/server.ts';
 import { UrlSigner } from '../simulator-kit/signed-urls.ts';
 import { formatWithOffset } from '../timestamps.ts';
 import { xurrentCategories, xurrentCompletionReasons, xurrentImpacts, xurrentStatusCodes } from './codes.ts';
@@ -141,7 +149,10 @@ export interface XurrentSimulator {
   readonly requests: { total: number; throttled: number };
   setRateLimit(perWindow: number): void;
   webhooks: {
-    createPolicy(input: { alg: WebhookPolicy['alg']; audience: string; expiresInSeconds?: number }): { id: number; publicKeyPem: string };
+    createPolicy(input: { alg: WebhookPolicy['alg']; audience: string; expiresInSeconds?: number }): {
+      id: number;
+      publicKeyPem: string;
+    };
     /** Registers a webhook and sends the `webhook.verify` message; resolves after that delivery. */
     register(input: { event: string; uri: string; name?: string; policyId?: number | null }): Promise<XurrentWebhook>;
     list(): XurrentWebhook[];
@@ -195,19 +206,88 @@ const filterableFields = new Set([
   'major_incident_status',
   'organization',
 ]);
-const sortableFields = new Set(['id', 'sourceID', 'subject', 'category', 'impact', 'status', 'next_target_at', 'completed_at', 'team', 'member', 'service_instance', 'created_at', 'updated_at']);
+const sortableFields = new Set([
+  'id',
+  'sourceID',
+  'subject',
+  'category',
+  'impact',
+  'status',
+  'next_target_at',
+  'completed_at',
+  'team',
+  'member',
+  'service_instance',
+  'created_at',
+  'updated_at',
+]);
 const controlParams = new Set(['per_page', 'page', 'sort', 'fields', 'search_after', 'api_token']);
 /** Every field a request shows (write-only ones excluded); absent values are null, as Xurrent sends them. */
 const requestFields = [
-  'id', 'subject', 'category', 'impact', 'status', 'completion_reason', 'closure_code', 'team', 'member', 'service_instance',
-  'requested_by', 'requested_for', 'created_by', 'organization', 'template', 'workflow', 'problem', 'project', 'supplier',
-  'supplier_requestID', 'source', 'sourceID', 'custom_fields', 'attachments', 'next_target_at', 'response_target_at',
-  'resolution_target_at', 'requester_resolution_target_at', 'desired_completion_at', 'downtime_start_at', 'downtime_end_at',
-  'waiting_until', 'completed_at', 'created_at', 'updated_at', 'grouping', 'grouped_into', 'major_incident_status', 'urgent',
-  'reopen_count', 'assignment_count', 'addressed', 'reviewed', 'satisfaction', 'feedback', 'knowledge_article', 'time_spent',
-  'time_spent_effort_class', 'planned_effort', 'product_backlog', 'product_backlog_position', 'agile_board', 'agile_board_column',
-  'agile_board_column_position', 'provider_not_accountable', 'reservation', 'rfc_type', 'new_assignment', 'support_domain', 'ci',
-  'checked_items', 'summary', 'task', 'nodeID',
+  'id',
+  'subject',
+  'category',
+  'impact',
+  'status',
+  'completion_reason',
+  'closure_code',
+  'team',
+  'member',
+  'service_instance',
+  'requested_by',
+  'requested_for',
+  'created_by',
+  'organization',
+  'template',
+  'workflow',
+  'problem',
+  'project',
+  'supplier',
+  'supplier_requestID',
+  'source',
+  'sourceID',
+  'custom_fields',
+  'attachments',
+  'next_target_at',
+  'response_target_at',
+  'resolution_target_at',
+  'requester_resolution_target_at',
+  'desired_completion_at',
+  'downtime_start_at',
+  'downtime_end_at',
+  'waiting_until',
+  'completed_at',
+  'created_at',
+  'updated_at',
+  'grouping',
+  'grouped_into',
+  'major_incident_status',
+  'urgent',
+  'reopen_count',
+  'assignment_count',
+  'addressed',
+  'reviewed',
+  'satisfaction',
+  'feedback',
+  'knowledge_article',
+  'time_spent',
+  'time_spent_effort_class',
+  'planned_effort',
+  'product_backlog',
+  'product_backlog_position',
+  'agile_board',
+  'agile_board_column',
+  'agile_board_column_position',
+  'provider_not_accountable',
+  'reservation',
+  'rfc_type',
+  'new_assignment',
+  'support_domain',
+  'ci',
+  'checked_items',
+  'summary',
+  'task',
+  'nodeID',
 ] as const;
 
 function nodeId(type: string, id: number | string): string {
@@ -227,19 +307,44 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
   const token = options.token ?? `sim-xurrent-${randomUUID().slice(0, 8)}`;
   const offset = options.timezoneOffset ?? '-06:00';
   const sizeLimit = options.attachmentSizeLimit ?? 20 * 1024 * 1024;
-  const allowedExtensions = options.allowedExtensions ?? ['txt', 'pdf', 'png', 'jpg', 'jpeg', 'gif', 'csv', 'log', 'zip', 'docx', 'xlsx', 'json', 'bin'];
+  const allowedExtensions = options.allowedExtensions ?? [
+    'txt',
+    'pdf',
+    'png',
+    'jpg',
+    'jpeg',
+    'gif',
+    'csv',
+    'log',
+    'zip',
+    'docx',
+    'xlsx',
+    'json',
+    'bin',
+  ];
   const urlTtl = options.attachmentUrlTtlSeconds ?? 300;
-  const quota = new FixedWindowQuota(now, options.rateLimitPerMinute ?? 3600, options.rateLimitPerMinute ? 60_000 : 3_600_000);
+  const quota = new FixedWindowQuota(
+    now,
+    options.rateLimitPerMinute ?? 3600,
+    options.rateLimitPerMinute ? 60_000 : 3_600_000,
+  );
   const faults = new FaultPlan();
   const signer = new UrlSigner();
-  const tokens = new Map<string, { personId: number; role: TokenRole; account: string }>([[token, { personId: 56, role: 'admin', account }]]);
+  const tokens = new Map<string, { personId: number; role: TokenRole; account: string }>([
+    [token, { personId: 56, role: 'admin', account }],
+  ]);
   const people = new Map<number, XurrentPerson>([
     [56, { id: 56, name: 'Patrick Spratt' }],
     [8529, { id: 8529, name: 'Tom Edwards' }],
   ]);
   const teams = new Map<number, XurrentNamed>([[372, { id: 372, name: 'End-User Support, Houston' }]]);
   const services = new Map<number, XurrentNamed>([[50, { id: 50, name: 'End-User Support' }]]);
-  const serviceInstances = new Map<number, XurrentServiceInstance>([[1336, { id: 1336, name: 'End-User Support, Houston', localized_name: 'End-User Support, Houston', service_id: 50 }]]);
+  const serviceInstances = new Map<number, XurrentServiceInstance>([
+    [
+      1336,
+      { id: 1336, name: 'End-User Support, Houston', localized_name: 'End-User Support, Houston', service_id: 50 },
+    ],
+  ]);
   const requestsById = new Map<number, StoredRequest>();
   const files = new Map<string, StoredFile>();
   const pendingUploads = new Set<string>();
@@ -273,7 +378,14 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
   };
   function serviceInstanceRef(id: unknown): Record<string, unknown> | null {
     const si = serviceInstances.get(Number(id));
-    return si ? { id: si.id, name: si.name, localized_name: si.localized_name ?? si.name, nodeID: nodeId('ServiceInstance', si.id) } : null;
+    return si
+      ? {
+          id: si.id,
+          name: si.name,
+          localized_name: si.localized_name ?? si.name,
+          nodeID: nodeId('ServiceInstance', si.id),
+        }
+      : null;
   }
 
   function renderAttachment(key: string, inline: boolean): Record<string, unknown> | null {
@@ -311,7 +423,9 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
       sourceID: f.sourceID ?? null,
       supplier_requestID: f.supplier_requestID ?? null,
       custom_fields: r.custom_fields,
-      attachments: r.notes.flatMap((n) => n.attachmentKeys.filter((a) => !a.inline).map((a) => renderAttachment(a.key, a.inline))).filter(Boolean),
+      attachments: r.notes
+        .flatMap((n) => n.attachmentKeys.filter((a) => !a.inline).map((a) => renderAttachment(a.key, a.inline)))
+        .filter(Boolean),
       next_target_at: f.status === 'completed' ? null : 'best_effort',
       desired_completion_at: ts(f.desired_completion_at as number | undefined),
       waiting_until: ts(f.waiting_until as number | undefined),
@@ -350,14 +464,27 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
 
   // ---- webhooks --------------------------------------------------------------------------------------------
 
-  function deliver(webhook: XurrentWebhook, message: Record<string, unknown>, links: Record<string, string>): Promise<void> {
+  function deliver(
+    webhook: XurrentWebhook,
+    message: Record<string, unknown>,
+    links: Record<string, string>,
+  ): Promise<void> {
     const policy = webhook.policyId === null ? undefined : policies.get(webhook.policyId);
     let body: string;
     if (policy) {
       const iat = Math.floor(now() / 1000);
       body = JSON.stringify({
         jwt: signJwt(
-          { data: message, jti: randomBytes(16).toString('hex'), sub: String(webhook.id), iss: accountUrl, nbf: iat, iat, exp: iat + policy.expiresInSeconds, aud: policy.audience },
+          {
+            data: message,
+            jti: randomBytes(16).toString('hex'),
+            sub: String(webhook.id),
+            iss: accountUrl,
+            nbf: iat,
+            iat,
+            exp: iat + policy.expiresInSeconds,
+            aud: policy.audience,
+          },
           policy.alg,
           policy.privateKey,
         ),
@@ -369,14 +496,26 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
       'x-4me-delivery': randomUUID(),
     };
     if (Object.keys(links).length > 0) headers.link = formatLinkHeader(links);
-    const delivery: XurrentDelivery = { webhookId: webhook.id, event: String(message.event), body, headers, status: null, attempts: 0 };
+    const delivery: XurrentDelivery = {
+      webhookId: webhook.id,
+      event: String(message.event),
+      body,
+      headers,
+      status: null,
+      attempts: 0,
+    };
     deliveries.push(delivery);
     const task = (async () => {
       const attempts = 1 + (options.webhookRetries ?? 2);
       for (let i = 0; i < attempts; i++) {
         delivery.attempts += 1;
         try {
-          const response = await fetch(webhook.uri, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
+          const response = await fetch(webhook.uri, {
+            method: 'POST',
+            headers,
+            body,
+            signal: AbortSignal.timeout(10_000),
+          });
           delivery.status = response.status;
           await response.arrayBuffer();
           if (response.ok) {
@@ -399,7 +538,13 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     return task;
   }
 
-  function envelope(webhook: XurrentWebhook, event: string, objectId: number, payload: Record<string, unknown>, personId: number | null): Record<string, unknown> {
+  function envelope(
+    webhook: XurrentWebhook,
+    event: string,
+    objectId: number,
+    payload: Record<string, unknown>,
+    personId: number | null,
+  ): Record<string, unknown> {
     const person = personId === null ? null : people.get(personId);
     return {
       webhook_id: webhook.id,
@@ -418,7 +563,13 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     };
   }
 
-  function notify(event: string, request: StoredRequest, personId: number, extra: Record<string, unknown> = {}, related?: string): void {
+  function notify(
+    event: string,
+    request: StoredRequest,
+    personId: number,
+    extra: Record<string, unknown> = {},
+    related?: string,
+  ): void {
     for (const webhook of webhooks.values()) {
       if (webhook.event !== event || !webhook.verified || webhook.disabled) continue;
       const f = request.fields;
@@ -452,7 +603,11 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     }
   }
 
-  function checkAttachments(field: string, value: unknown, errors: Array<[string, string]>): Array<{ key: string; inline: boolean }> {
+  function checkAttachments(
+    field: string,
+    value: unknown,
+    errors: Array<[string, string]>,
+  ): Array<{ key: string; inline: boolean }> {
     if (value === undefined || value === null) return [];
     if (!Array.isArray(value)) {
       errors.push([field, 'is invalid']);
@@ -475,12 +630,17 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     requested_by_id: people,
   };
 
-  function applyRequestInput(input: Record<string, unknown>, existing: StoredRequest | null, personId: number): { request: StoredRequest; notes: StoredNote[]; previousStatus: unknown } {
+  function applyRequestInput(
+    input: Record<string, unknown>,
+    existing: StoredRequest | null,
+    personId: number,
+  ): { request: StoredRequest; notes: StoredNote[]; previousStatus: unknown } {
     const errors: Array<[string, string]> = [];
     const f = { ...(existing?.fields ?? {}) };
     const previousStatus = f.status;
     const has = (name: string) => input[name] !== undefined;
-    if (!existing && (typeof input.subject !== 'string' || input.subject.trim() === '')) errors.push(['subject', "can't be blank"]);
+    if (!existing && (typeof input.subject !== 'string' || input.subject.trim() === ''))
+      errors.push(['subject', "can't be blank"]);
     if (has('subject')) f.subject = input.subject;
     const enums: Array<[string, readonly string[]]> = [
       ['category', xurrentCategories],
@@ -500,7 +660,8 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
       else if (!map.has(Number(input[name]))) errors.push([name.replace(/_id$/, ''), 'is invalid']);
       else f[name] = Number(input[name]);
     }
-    for (const name of ['source', 'sourceID', 'supplier_requestID']) if (has(name)) f[name] = input[name] === null ? null : String(input[name]);
+    for (const name of ['source', 'sourceID', 'supplier_requestID'])
+      if (has(name)) f[name] = input[name] === null ? null : String(input[name]);
     if (has('urgent')) f.urgent = /^(1|t|y|true|yes|on)$/i.test(String(input.urgent));
     for (const name of ['desired_completion_at', 'waiting_until']) {
       if (!has(name)) continue;
@@ -511,7 +672,10 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     let customFields = existing?.custom_fields ?? [];
     if (has('custom_fields')) {
       const value = input.custom_fields;
-      if (!Array.isArray(value) || !value.every((c) => typeof c === 'object' && c !== null && typeof (c as { id?: unknown }).id === 'string')) {
+      if (
+        !Array.isArray(value) ||
+        !value.every((c) => typeof c === 'object' && c !== null && typeof (c as { id?: unknown }).id === 'string')
+      ) {
         errors.push(['custom_fields', 'is invalid']);
       } else {
         const merged = new Map(customFields.map((c) => [c.id, c.value]));
@@ -525,14 +689,23 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     const noteKeys = checkAttachments('note_attachments', input.note_attachments, errors);
     const internalKeys = checkAttachments('internal_note_attachments', input.internal_note_attachments, errors);
     for (const name of ['note', 'internal_note']) {
-      if (has(name) && Buffer.byteLength(String(input[name])) > MAX_NOTE_BYTES) errors.push([name, 'is too long (maximum is 64 KB)']);
+      if (has(name) && Buffer.byteLength(String(input[name])) > MAX_NOTE_BYTES)
+        errors.push([name, 'is too long (maximum is 64 KB)']);
     }
     if (errors.length > 0) throw new SimHttpError(xurrentError(422, 'Validation Failed', errors));
     const at = now();
     if (f.status === 'completed' && previousStatus !== 'completed') f.completed_at = at;
     if (f.status !== 'completed') f.completed_at = null;
-    if (has('member_id') && input.member_id !== existing?.fields.member_id) f.assignment_count = Number(f.assignment_count ?? 0) + 1;
-    const request: StoredRequest = existing ?? { id: nextRequestId++, fields: {}, custom_fields: [], notes: [], created_at: at, updated_at: at };
+    if (has('member_id') && input.member_id !== existing?.fields.member_id)
+      f.assignment_count = Number(f.assignment_count ?? 0) + 1;
+    const request: StoredRequest = existing ?? {
+      id: nextRequestId++,
+      fields: {},
+      custom_fields: [],
+      notes: [],
+      created_at: at,
+      updated_at: at,
+    };
     if (!existing) {
       f.requested_by_id ??= personId;
       f.requested_for_id ??= f.requested_by_id;
@@ -542,18 +715,49 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     request.custom_fields = customFields;
     request.updated_at = at;
     const notes: StoredNote[] = [];
-    if (typeof input.note === 'string' && input.note !== '') notes.push({ id: nextNoteId++, text: input.note, internal: false, personId, medium: 'default', attachmentKeys: noteKeys, created_at: at });
+    if (typeof input.note === 'string' && input.note !== '')
+      notes.push({
+        id: nextNoteId++,
+        text: input.note,
+        internal: false,
+        personId,
+        medium: 'default',
+        attachmentKeys: noteKeys,
+        created_at: at,
+      });
     if (typeof input.internal_note === 'string' && input.internal_note !== '') {
-      notes.push({ id: nextNoteId++, text: input.internal_note, internal: true, personId, medium: 'default', attachmentKeys: internalKeys, created_at: at });
+      notes.push({
+        id: nextNoteId++,
+        text: input.internal_note,
+        internal: true,
+        personId,
+        medium: 'default',
+        attachmentKeys: internalKeys,
+        created_at: at,
+      });
     }
     request.notes.push(...notes);
     return { request, notes, previousStatus };
   }
 
-  function afterChange(request: StoredRequest, created: boolean, previousStatus: unknown, notes: StoredNote[], personId: number): void {
+  function afterChange(
+    request: StoredRequest,
+    created: boolean,
+    previousStatus: unknown,
+    notes: StoredNote[],
+    personId: number,
+  ): void {
     notify(created ? 'request.create' : 'request.update', request, personId);
-    if (!created && previousStatus !== request.fields.status) notify('request.status-changed', request, personId, { previous_status: previousStatus });
-    for (const note of notes) notify('request.note-added', request, personId, { note_id: note.id, note_nodeID: nodeId('Note', note.id) }, `${baseUrl}/v1/requests/${request.id}/notes/${note.id}`);
+    if (!created && previousStatus !== request.fields.status)
+      notify('request.status-changed', request, personId, { previous_status: previousStatus });
+    for (const note of notes)
+      notify(
+        'request.note-added',
+        request,
+        personId,
+        { note_id: note.id, note_nodeID: nodeId('Note', note.id) },
+        `${baseUrl}/v1/requests/${request.id}/notes/${note.id}`,
+      );
   }
 
   // ---- listing -----------------------------------------------------------------------------------------------
@@ -639,7 +843,8 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
   function listRequests(req: SimRequest, preset?: (r: StoredRequest) => boolean): SimResponse {
     const errors: string[] = [];
     const perPage = Number(req.query.get('per_page') ?? 20);
-    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) throw new SimHttpError(xurrentError(400, 'per_page must be between 1 and 100'));
+    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100)
+      throw new SimHttpError(xurrentError(400, 'per_page must be between 1 and 100'));
     let items = [...requestsById.values()];
     if (preset) items = items.filter(preset);
     for (const [name, value] of req.query) {
@@ -676,7 +881,9 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
       const [value, id] = cursor.cursor ?? [];
       const start = items.findIndex((r) => {
         const v = sortValue(r, sortField);
-        const beyond = descending ? v < value! || (v === value && r.id < id!) : v > value! || (v === value && r.id > id!);
+        const beyond = descending
+          ? v < value! || (v === value && r.id < id!)
+          : v > value! || (v === value && r.id > id!);
         return beyond;
       });
       offset = cursor.offset ?? 0;
@@ -684,7 +891,15 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     }
     const page = items.slice(0, perPage);
     const fieldsParam = req.query.get('fields');
-    const fields = fieldsParam ? ['id', ...fieldsParam.split(',').map((s) => s.trim()).filter(Boolean)] : collectionDefaultFields;
+    const fields = fieldsParam
+      ? [
+          'id',
+          ...fieldsParam
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ]
+      : collectionDefaultFields;
     const headers: Record<string, string> = {
       'x-pagination-per-page': String(perPage),
       'x-pagination-current-page': String(Math.floor(offset / perPage) + 1),
@@ -698,7 +913,9 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     const last = page.at(-1);
     if (items.length > perPage && last) {
       const next = new URLSearchParams(req.query);
-      const token = Buffer.from(JSON.stringify({ offset: offset + perPage, cursor: [sortValue(last, sortField), last.id] })).toString('base64');
+      const token = Buffer.from(
+        JSON.stringify({ offset: offset + perPage, cursor: [sortValue(last, sortField), last.id] }),
+      ).toString('base64');
       next.set('search_after', token);
       links.next = `${baseUrl}${req.path}?${next.toString()}`;
       headers['x-pagination-end-cursor'] = token;
@@ -713,7 +930,8 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
 
   function simpleList<T>(req: SimRequest, items: T[], render: (item: T) => Record<string, unknown>): SimResponse {
     const perPage = Number(req.query.get('per_page') ?? 20);
-    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) throw new SimHttpError(xurrentError(400, 'per_page must be between 1 and 100'));
+    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100)
+      throw new SimHttpError(xurrentError(400, 'per_page must be between 1 and 100'));
     const page = Math.max(1, Number(req.query.get('page') ?? 1));
     const slice = items.slice((page - 1) * perPage, page * perPage);
     const headers: Record<string, string> = {
@@ -748,17 +966,29 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     const keyTemplate = fields.get('key');
     const expiration = Number(fields.get('X-Xurrent-expiration'));
     const signature = fields.get('X-Xurrent-signature') ?? '';
-    if (!keyTemplate || !pendingUploads.has(keyTemplate) || signer.verify(keyTemplate, expiration, signature, now()) !== 'ok') {
+    if (
+      !keyTemplate ||
+      !pendingUploads.has(keyTemplate) ||
+      signer.verify(keyTemplate, expiration, signature, now()) !== 'ok'
+    ) {
       return xurrentError(403, 'Upload not authorized or expired');
     }
-    if (last?.[0] !== 'file') return xurrentError(422, 'Validation Failed', [['file', "can't be blank (the file part must come last)"]]);
+    if (last?.[0] !== 'file')
+      return xurrentError(422, 'Validation Failed', [['file', "can't be blank (the file part must come last)"]]);
     const file = last[1];
-    if (file.data.length > sizeLimit) return xurrentError(422, 'Validation Failed', [['file', `is too large (maximum is ${sizeLimit} bytes)`]]);
+    if (file.data.length > sizeLimit)
+      return xurrentError(422, 'Validation Failed', [['file', `is too large (maximum is ${sizeLimit} bytes)`]]);
     const extension = file.filename.includes('.') ? file.filename.split('.').pop()!.toLowerCase() : '';
-    if (allowedExtensions.length > 0 && !allowedExtensions.includes(extension)) return xurrentError(422, 'Validation Failed', [['file', 'has an extension that is not allowed']]);
+    if (allowedExtensions.length > 0 && !allowedExtensions.includes(extension))
+      return xurrentError(422, 'Validation Failed', [['file', 'has an extension that is not allowed']]);
     // biome-ignore lint/suspicious/noTemplateCurlyInString: Xurrent's upload key template has a literal ${filename}.
     const key = keyTemplate.replace('${filename}', file.filename);
-    files.set(key, { key, name: file.filename, data: file.data, mimetype: fields.get('Content-Type') ?? file.mimetype });
+    files.set(key, {
+      key,
+      name: file.filename,
+      data: file.data,
+      mimetype: fields.get('Content-Type') ?? file.mimetype,
+    });
     pendingUploads.delete(keyTemplate);
     return { status: 200, json: { key } };
   }
@@ -767,28 +997,71 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     const path = req.path;
     const expires = Number(req.query.get('X-4me-Expiration'));
     const verdict = signer.verify(path, expires, req.query.get('X-4me-Signature') ?? '', now());
-    if (verdict !== 'ok') return { status: 403, headers: { 'content-type': 'text/plain' }, raw: Buffer.from(verdict === 'expired' ? 'Link expired' : 'Invalid signature') };
+    if (verdict !== 'ok')
+      return {
+        status: 403,
+        headers: { 'content-type': 'text/plain' },
+        raw: Buffer.from(verdict === 'expired' ? 'Link expired' : 'Invalid signature'),
+      };
     const file = files.get(decodeURIComponent(req.params.key ?? ''));
     if (!file) return notFound;
-    return { status: 200, headers: { 'content-type': file.mimetype, 'content-disposition': `attachment; filename="${file.name}"` }, raw: file.data };
+    return {
+      status: 200,
+      headers: { 'content-type': file.mimetype, 'content-disposition': `attachment; filename="${file.name}"` },
+      raw: file.data,
+    };
   }
 
   const routes: SimRoute[] = [
     {
       method: 'GET',
       path: '/v1/me',
-      handle: (req) => ({ status: 200, json: { ...personRef(caller(req).personId), primary_email: 'api@simulator.example', disabled: false, account: { id: account, name: account } } }),
+      handle: (req) => ({
+        status: 200,
+        json: {
+          ...personRef(caller(req).personId),
+          primary_email: 'api@simulator.example',
+          disabled: false,
+          account: { id: account, name: account },
+        },
+      }),
     },
-    { method: 'GET', path: '/v1/services', handle: (req) => simpleList(req, [...services.values()], (s) => ({ id: s.id, name: s.name, nodeID: nodeId('Service', s.id), disabled: false })) },
+    {
+      method: 'GET',
+      path: '/v1/services',
+      handle: (req) =>
+        simpleList(req, [...services.values()], (s) => ({
+          id: s.id,
+          name: s.name,
+          nodeID: nodeId('Service', s.id),
+          disabled: false,
+        })),
+    },
     {
       method: 'GET',
       path: '/v1/service_instances',
-      handle: (req) => simpleList(req, [...serviceInstances.values()], (s) => ({ ...serviceInstanceRef(s.id), service: namedRef('Service', services, s.service_id) })),
+      handle: (req) =>
+        simpleList(req, [...serviceInstances.values()], (s) => ({
+          ...serviceInstanceRef(s.id),
+          service: namedRef('Service', services, s.service_id),
+        })),
     },
     { method: 'GET', path: '/v1/requests', handle: (req) => listRequests(req) },
-    { method: 'GET', path: '/v1/requests/open', handle: (req) => listRequests(req, (r) => r.fields.status !== 'completed') },
-    { method: 'GET', path: '/v1/requests/completed', handle: (req) => listRequests(req, (r) => r.fields.status === 'completed') },
-    { method: 'GET', path: '/v1/requests/:id', handle: (req) => ({ status: 200, json: renderRequest(findRequest(req)) }) },
+    {
+      method: 'GET',
+      path: '/v1/requests/open',
+      handle: (req) => listRequests(req, (r) => r.fields.status !== 'completed'),
+    },
+    {
+      method: 'GET',
+      path: '/v1/requests/completed',
+      handle: (req) => listRequests(req, (r) => r.fields.status === 'completed'),
+    },
+    {
+      method: 'GET',
+      path: '/v1/requests/:id',
+      handle: (req) => ({ status: 200, json: renderRequest(findRequest(req)) }),
+    },
     {
       method: 'POST',
       path: '/v1/requests',
@@ -841,7 +1114,8 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
         const input = readJson(req);
         const errors: Array<[string, string]> = [];
         if (typeof input.text !== 'string' || input.text.trim() === '') errors.push(['text', "can't be blank"]);
-        else if (Buffer.byteLength(input.text) > MAX_NOTE_BYTES) errors.push(['text', 'is too long (maximum is 64 KB)']);
+        else if (Buffer.byteLength(input.text) > MAX_NOTE_BYTES)
+          errors.push(['text', 'is too long (maximum is 64 KB)']);
         const keys = checkAttachments('attachments', input.attachments, errors);
         if (errors.length > 0) return xurrentError(422, 'Validation Failed', errors);
         const note: StoredNote = {
@@ -907,7 +1181,8 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     const grant = tokens.get(bearer(req));
     // Both the current and the legacy account header are accepted; without one the token's own account is used.
     const requestedAccount = header(req, 'x-xurrent-account') ?? header(req, 'x-4me-account');
-    if (!grant || (requestedAccount !== undefined && requestedAccount !== grant.account)) return { reject: xurrentError(401, 'Unauthorized'), headers };
+    if (!grant || (requestedAccount !== undefined && requestedAccount !== grant.account))
+      return { reject: xurrentError(401, 'Unauthorized'), headers };
     const decision = quota.take();
     Object.assign(headers, {
       'x-ratelimit-limit': String(decision.limit),
@@ -916,7 +1191,13 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     });
     if (!decision.allowed) {
       stats.throttled += 1;
-      return { reject: { ...xurrentError(429, 'Too Many Requests'), headers: { 'retry-after': String(decision.retryAfterSeconds) } }, headers };
+      return {
+        reject: {
+          ...xurrentError(429, 'Too Many Requests'),
+          headers: { 'retry-after': String(decision.retryAfterSeconds) },
+        },
+        headers,
+      };
     }
     if (grant.role === 'readonly' && req.method !== 'GET') return { reject: xurrentError(403, 'Forbidden'), headers };
     return { headers };
@@ -929,7 +1210,14 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     nextRequestId = Math.max(nextRequestId, requestId + 1);
     const request: StoredRequest = {
       id: requestId,
-      fields: { status: 'assigned', category: 'other', requested_by_id: 56, requested_for_id: 56, created_by_id: 56, ...fields },
+      fields: {
+        status: 'assigned',
+        category: 'other',
+        requested_by_id: 56,
+        requested_for_id: 56,
+        created_by_id: 56,
+        ...fields,
+      },
       custom_fields: Array.isArray(custom_fields) ? (custom_fields as Array<{ id: string; value: unknown }>) : [],
       notes: notes.map((n) => ({
         id: nextNoteId++,
@@ -952,7 +1240,12 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     for (const t of data.teams ?? []) teams.set(t.id, t);
     for (const s of data.services ?? []) services.set(s.id, s);
     for (const si of data.serviceInstances ?? []) serviceInstances.set(si.id, si);
-    for (const [value, grant] of Object.entries(data.tokens ?? {})) tokens.set(value, { personId: grant.personId ?? 56, role: grant.role ?? 'admin', account: grant.account ?? account });
+    for (const [value, grant] of Object.entries(data.tokens ?? {}))
+      tokens.set(value, {
+        personId: grant.personId ?? 56,
+        role: grant.role ?? 'admin',
+        account: grant.account ?? account,
+      });
     for (const r of data.requests ?? []) addRequest(r);
   }
 
@@ -1009,7 +1302,14 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
         const { privateKey, publicKey } = alg.startsWith('ES')
           ? generateKeyPairSync('ec', { namedCurve: alg === 'ES256' ? 'P-256' : alg === 'ES384' ? 'P-384' : 'P-521' })
           : generateKeyPairSync('rsa', { modulusLength: 2048 });
-        const policy: WebhookPolicy = { id: nextPolicyId++, alg, audience, expiresInSeconds, privateKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+        const policy: WebhookPolicy = {
+          id: nextPolicyId++,
+          alg,
+          audience,
+          expiresInSeconds,
+          privateKey,
+          publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        };
         policies.set(policy.id, policy);
         // As in Xurrent, the public key is handed out once, at creation.
         return { id: policy.id, publicKeyPem: policy.publicKeyPem };

@@ -1,4 +1,12 @@
-import type { ActionsBlock, Button, ContextBlock, HeaderBlock, KnownBlock, RichTextBlock, SectionBlock } from '@slack/types';
+import type {
+  ActionsBlock,
+  Button,
+  ContextBlock,
+  HeaderBlock,
+  KnownBlock,
+  RichTextBlock,
+  SectionBlock,
+} from '@slack/types';
 import type { Action, Content, Table } from '../../../src/ui/model.ts';
 import { mrkdwn, plain, slackLimits, truncate } from './text.ts';
 
@@ -15,7 +23,10 @@ export function contentBlocks(item: Content): KnownBlock[] {
       return [codeBlock(item.text)];
     case 'facts':
       return chunk(item.facts, slackLimits.sectionFields).map(
-        (facts): SectionBlock => ({ type: 'section', fields: facts.map((f) => mrkdwn(`*${f.label}*\n${f.value}`, slackLimits.sectionField)) }),
+        (facts): SectionBlock => ({
+          type: 'section',
+          fields: facts.map((f) => mrkdwn(`*${f.label}*\n${f.value}`, slackLimits.sectionField)),
+        }),
       );
     case 'actions':
       return item.actions.length > 0 ? [actionsBlock(item.actions)] : [];
@@ -29,7 +40,8 @@ export function contentBlocks(item: Content): KnownBlock[] {
  * no such limit.
  */
 function codeBlock(code: string): KnownBlock {
-  if (code.length + 6 <= slackLimits.sectionText) return { type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${code}\`\`\``, verbatim: true } };
+  if (code.length + 6 <= slackLimits.sectionText)
+    return { type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${code}\`\`\``, verbatim: true } };
   return {
     type: 'rich_text',
     elements: [{ type: 'rich_text_preformatted', elements: [{ type: 'text', text: code }] }],
@@ -67,7 +79,9 @@ function tableBlocks(table: Table): KnownBlock[] {
   for (const row of table.rows) {
     blocks.push({
       type: 'section',
-      fields: row.cells.slice(0, slackLimits.sectionFields).map((cell, i) => mrkdwn(`*${table.columns[i]?.label ?? ''}*\n${cell}`, slackLimits.sectionField)),
+      fields: row.cells
+        .slice(0, slackLimits.sectionFields)
+        .map((cell, i) => mrkdwn(`*${table.columns[i]?.label ?? ''}*\n${cell}`, slackLimits.sectionField)),
     });
     if (row.actions && row.actions.length > 0) blocks.push(actionsBlock(row.actions));
   }

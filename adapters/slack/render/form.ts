@@ -1,11 +1,23 @@
-import type { Checkboxes, ConversationsSelect, InputBlock, KnownBlock, ModalView, PlainTextInput, PlainTextOption, RadioButtons, StaticSelect } from '@slack/types';
+import type {
+  Checkboxes,
+  ConversationsSelect,
+  InputBlock,
+  KnownBlock,
+  ModalView,
+  PlainTextInput,
+  PlainTextOption,
+  RadioButtons,
+  StaticSelect,
+} from '@slack/types';
 import { isField, type Field, type Form, type Message, type Option } from '../../../src/ui/model.ts';
 import { contentBlocks } from './blocks.ts';
 import { mrkdwn, plain, slackLimits, truncate } from './text.ts';
 
 /** A neutral form -> a modal view. Field ids become block_id and action_id, so submitted values and errors map back. */
 export function renderForm(form: Form): ModalView {
-  const blocks = form.items.flatMap((item) => (isField(item) ? fieldBlocks(item) : contentBlocks(item))).slice(0, slackLimits.viewBlocks);
+  const blocks = form.items
+    .flatMap((item) => (isField(item) ? fieldBlocks(item) : contentBlocks(item)))
+    .slice(0, slackLimits.viewBlocks);
   return {
     type: 'modal',
     callback_id: form.id,
@@ -24,7 +36,13 @@ export function messageModal(title: string, message: Message): ModalView {
 
 /** Shown at once when a step's work might not finish within Slack's 3 seconds; replaced when it does. */
 export function workingModal(title: string): ModalView {
-  return renderForm({ kind: 'form', id: 'working', title, closeLabel: 'Close', items: [{ kind: 'markdown', text: ':hourglass_flowing_sand: Working on it…' }] });
+  return renderForm({
+    kind: 'form',
+    id: 'working',
+    title,
+    closeLabel: 'Close',
+    items: [{ kind: 'markdown', text: ':hourglass_flowing_sand: Working on it…' }],
+  });
 }
 
 function fieldBlocks(field: Field): KnownBlock[] {
@@ -51,7 +69,10 @@ function fieldBlocks(field: Field): KnownBlock[] {
       return [input(element)];
     }
     case 'select': {
-      const options = field.options.filter((o) => !o.disabledReason).slice(0, slackLimits.staticSelectOptions).map(option);
+      const options = field.options
+        .filter((o) => !o.disabledReason)
+        .slice(0, slackLimits.staticSelectOptions)
+        .map(option);
       const initial = options.find((o) => o.value === field.value);
       const element: StaticSelect = {
         type: 'static_select',
@@ -60,19 +81,40 @@ function fieldBlocks(field: Field): KnownBlock[] {
         ...(initial ? { initial_option: initial } : {}),
         ...(field.placeholder ? { placeholder: plain(field.placeholder, slackLimits.placeholder) } : {}),
       };
-      return options.length > 0 ? [input(element), ...unavailable(field.options)] : [{ type: 'section', text: mrkdwn(`*${field.label}*\nNothing to choose from.`) }];
+      return options.length > 0
+        ? [input(element), ...unavailable(field.options)]
+        : [{ type: 'section', text: mrkdwn(`*${field.label}*\nNothing to choose from.`) }];
     }
     case 'choice': {
       // Radio descriptions are capped at 75 characters: the explanations go in a section above the choice.
-      const described = field.options.map((o) => `*${o.label}*${o.disabledReason ? ' (not available)' : ''}\n${o.description ?? ''}${o.disabledReason ? `\n_${o.disabledReason}_` : ''}`);
-      const options = field.options.filter((o) => !o.disabledReason).slice(0, slackLimits.radioOptions).map(option);
+      const described = field.options.map(
+        (o) =>
+          `*${o.label}*${o.disabledReason ? ' (not available)' : ''}\n${o.description ?? ''}${o.disabledReason ? `\n_${o.disabledReason}_` : ''}`,
+      );
+      const options = field.options
+        .filter((o) => !o.disabledReason)
+        .slice(0, slackLimits.radioOptions)
+        .map(option);
       const initial = options.find((o) => o.value === field.value);
-      const element: RadioButtons = { type: 'radio_buttons', action_id: actionId, options, ...(initial ? { initial_option: initial } : {}) };
-      return [{ type: 'section', text: mrkdwn(described.join('\n\n')) }, ...(options.length > 0 ? [input(element)] : [])];
+      const element: RadioButtons = {
+        type: 'radio_buttons',
+        action_id: actionId,
+        options,
+        ...(initial ? { initial_option: initial } : {}),
+      };
+      return [
+        { type: 'section', text: mrkdwn(described.join('\n\n')) },
+        ...(options.length > 0 ? [input(element)] : []),
+      ];
     }
     case 'checkbox': {
       const box: PlainTextOption = { text: plain(field.label, slackLimits.optionText), value: 'true' };
-      const element: Checkboxes = { type: 'checkboxes', action_id: actionId, options: [box], ...(field.checked ? { initial_options: [box] } : {}) };
+      const element: Checkboxes = {
+        type: 'checkboxes',
+        action_id: actionId,
+        options: [box],
+        ...(field.checked ? { initial_options: [box] } : {}),
+      };
       return [input(element)];
     }
     case 'channel': {
@@ -94,5 +136,12 @@ function option(o: Option): PlainTextOption {
 
 function unavailable(options: Option[]): KnownBlock[] {
   const off = options.filter((o) => o.disabledReason);
-  return off.length === 0 ? [] : [{ type: 'context', elements: [mrkdwn(off.map((o) => `${o.label}: ${o.disabledReason}`).join('\n'), slackLimits.contextText)] }];
+  return off.length === 0
+    ? []
+    : [
+        {
+          type: 'context',
+          elements: [mrkdwn(off.map((o) => `${o.label}: ${o.disabledReason}`).join('\n'), slackLimits.contextText)],
+        },
+      ];
 }

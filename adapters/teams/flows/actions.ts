@@ -1,7 +1,12 @@
 import type { ChatActor } from '../../../src/app/chat-actor.ts';
 import type { AppDeps } from '../../../src/app/deps.ts';
 import { startAcceptByCode, startAcceptFromMessage } from '../../../src/flows/accept-wizard.ts';
-import { changeConnectionStatusFlow, connectionActions, connectionStatusFlow, deleteConnectionFlow } from '../../../src/flows/connections.ts';
+import {
+  changeConnectionStatusFlow,
+  connectionActions,
+  connectionStatusFlow,
+  deleteConnectionFlow,
+} from '../../../src/flows/connections.ts';
 import { homeActions } from '../../../src/flows/home.ts';
 import { PREVIOUS_ACTION, previousInitiateStep, startInitiate } from '../../../src/flows/initiate-wizard.ts';
 import { ACCEPT_INVITATION_ACTION } from '../../../src/flows/invitation-message.ts';
@@ -21,7 +26,14 @@ import {
   testRunFromEditor,
 } from '../../../src/flows/rules-editor.ts';
 import { handleSyncErrorFlow, syncErrorActions } from '../../../src/flows/sync-errors.ts';
-import { addTriggerForm, bulkSyncFlow, deleteTriggerFlow, editTriggerForm, toggleTriggerFlow, triggerActions } from '../../../src/flows/trigger-editor.ts';
+import {
+  addTriggerForm,
+  bulkSyncFlow,
+  deleteTriggerFlow,
+  editTriggerForm,
+  toggleTriggerFlow,
+  triggerActions,
+} from '../../../src/flows/trigger-editor.ts';
 
 /** A button click, with where it happened taken from the activity (never from the card's data). */
 export interface Click {
@@ -51,11 +63,17 @@ export const APPROVAL_REFRESH = 'approval.refresh';
 /** Every button DeskBridge renders, by action id, and its flow (as Slack's action_ids). */
 export const actionFlows = new Map<string, ActionFlow>([
   [PREVIOUS_ACTION, (deps, actor, click) => previousInitiateStep(deps, actor, onForm(click))],
-  [ACCEPT_INVITATION_ACTION, (deps, actor, click) => startAcceptFromMessage(deps, actor, { ...click.at, connectionId: click.value })],
+  [
+    ACCEPT_INVITATION_ACTION,
+    (deps, actor, click) => startAcceptFromMessage(deps, actor, { ...click.at, connectionId: click.value }),
+  ],
   [homeActions.initiate, (deps, actor) => startInitiate(deps, actor)],
   [homeActions.accept, (deps, actor) => startAcceptByCode(deps, actor, null)],
   [connectionActions.status, (deps, actor, click) => connectionStatusFlow(deps, actor, click.value)],
-  [connectionActions.deactivate, (deps, actor, click) => changeConnectionStatusFlow(deps, actor, click.value, 'deactivated')],
+  [
+    connectionActions.deactivate,
+    (deps, actor, click) => changeConnectionStatusFlow(deps, actor, click.value, 'deactivated'),
+  ],
   [connectionActions.activate, (deps, actor, click) => changeConnectionStatusFlow(deps, actor, click.value, 'active')],
   [connectionActions.confirmDelete, (deps, actor, click) => deleteConnectionFlow(deps, actor, click.value)],
   [connectionActions.cancelDelete, () => reply({ kind: 'private-message', message: notice('Nothing was deleted.') })],
@@ -68,14 +86,24 @@ export const actionFlows = new Map<string, ActionFlow>([
   [rulesActions.rollback, (deps, actor, click) => rollbackFromHistory(deps, actor, formClick(click))],
   [approvalActions.approve, (deps, actor, click) => approveFromCard(deps, actor, click.value)],
   [approvalActions.reject, (deps, actor, click) => askRejectReason(deps, actor, click.value)],
-  [approvalActions.resync, (deps, actor, click) => resyncFromCard(deps, actor, { requestId: click.value, channelId: click.at.channelId || null })],
+  [
+    approvalActions.resync,
+    (deps, actor, click) =>
+      resyncFromCard(deps, actor, { requestId: click.value, channelId: click.at.channelId || null }),
+  ],
   [triggerActions.add, (deps, actor, click) => addTriggerForm(deps, actor, click.value)],
   [triggerActions.edit, (deps, actor, click) => editTriggerForm(deps, actor, click.value)],
   [triggerActions.toggle, (deps, actor, click) => toggleTriggerFlow(deps, actor, click.value)],
   [triggerActions.remove, (deps, actor, click) => deleteTriggerFlow(deps, actor, click.value)],
   [triggerActions.bulk, (deps, actor, click) => bulkSyncFlow(deps, actor, click.value)],
-  [syncErrorActions.retry, (deps, actor, click) => handleSyncErrorFlow(deps, actor, { value: click.value, verb: 'retry' })],
-  [syncErrorActions.resolve, (deps, actor, click) => handleSyncErrorFlow(deps, actor, { value: click.value, verb: 'resolve' })],
+  [
+    syncErrorActions.retry,
+    (deps, actor, click) => handleSyncErrorFlow(deps, actor, { value: click.value, verb: 'retry' }),
+  ],
+  [
+    syncErrorActions.resolve,
+    (deps, actor, click) => handleSyncErrorFlow(deps, actor, { value: click.value, verb: 'resolve' }),
+  ],
 ]);
 
 /** Buttons on a message whose answer redraws that message in place (a list with row actions), for its user. */

@@ -20,8 +20,14 @@ type FormFlow = (deps: AppDeps, actor: ChatActor, submission: Submission) => Pro
 /** Every form step DeskBridge shows, by form id, and the flow that takes its submission (as Slack's callback_ids). */
 export const formFlows = new Map<string, FormFlow>([
   [SETUP_FORM, (deps, actor, s) => submitSetup(deps, actor, s.values)],
-  ...Object.values(initiateSteps).map((step): [string, FormFlow] => [step, (deps, actor, s) => submitInitiateStep(deps, actor, s)]),
-  ...Object.values(acceptSteps).map((step): [string, FormFlow] => [step, (deps, actor, s) => submitAcceptStep(deps, actor, s)]),
+  ...Object.values(initiateSteps).map((step): [string, FormFlow] => [
+    step,
+    (deps, actor, s) => submitInitiateStep(deps, actor, s),
+  ]),
+  ...Object.values(acceptSteps).map((step): [string, FormFlow] => [
+    step,
+    (deps, actor, s) => submitAcceptStep(deps, actor, s),
+  ]),
   [RULES_FORM, (deps, actor, s) => saveDraftFromEditor(deps, actor, s)],
   [REJECT_FORM, (deps, actor, s) => submitRejectReason(deps, actor, s)],
   [TRIGGER_FORM, (deps, actor, s) => submitTriggerForm(deps, actor, s)],

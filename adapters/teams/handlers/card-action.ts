@@ -17,10 +17,15 @@ import { readCardSubmission } from './values.ts';
  * An Action.Execute (Universal Actions, `adaptiveCard/action`): a form step or a button on a card in a conversation.
  * The answer replaces the card in place; it is how the wizards run where there are no dialogs.
  */
-export async function onCardAction(ctx: TeamsContext, turn: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+export async function onCardAction(
+  ctx: TeamsContext,
+  turn: TurnContext,
+  value: AdaptiveCardInvokeValue,
+): Promise<AdaptiveCardInvokeResponse> {
   rememberConversation(ctx.deps, turn.activity);
   const who = actorOrRefusal(ctx.deps, ctx.logger, turn.activity);
-  if ('refusal' in who) return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: who.refusal.text as never };
+  if ('refusal' in who)
+    return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: who.refusal.text as never };
   const { actor } = who;
   const refresh = approvalRefresh(ctx, actor, value);
   if (refresh) return refresh;

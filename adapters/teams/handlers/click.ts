@@ -10,7 +10,13 @@ import { formFlows } from '../flows/forms.ts';
 import type { CardData } from '../render/card-data.ts';
 
 /** A button: its flow, with where the card is taken from the activity (a channel and the message's id). */
-export function runClick(ctx: TeamsContext, turn: TurnContext, actor: ChatActor, data: Extract<CardData, { kind: 'action' }>, values: FormValues): Promise<FlowResult> | FlowResult {
+export function runClick(
+  ctx: TeamsContext,
+  turn: TurnContext,
+  actor: ChatActor,
+  data: Extract<CardData, { kind: 'action' }>,
+  values: FormValues,
+): Promise<FlowResult> | FlowResult {
   const flow = actionFlows.get(data.action);
   if (!flow) throw new DomainError('invalid_input', 'This button is not one DeskBridge knows any more; start again.');
   return flow(ctx.deps, actor, {
@@ -21,7 +27,12 @@ export function runClick(ctx: TeamsContext, turn: TurnContext, actor: ChatActor,
 }
 
 /** A form step: the flow registered for the form id. */
-export function runSubmit(ctx: TeamsContext, actor: ChatActor, data: Extract<CardData, { kind: 'submit' }>, values: FormValues): Promise<FlowResult> | FlowResult {
+export function runSubmit(
+  ctx: TeamsContext,
+  actor: ChatActor,
+  data: Extract<CardData, { kind: 'submit' }>,
+  values: FormValues,
+): Promise<FlowResult> | FlowResult {
   const flow = formFlows.get(data.form);
   if (!flow) throw new DomainError('invalid_input', 'This form is not one DeskBridge knows any more; start again.');
   return flow(ctx.deps, actor, { step: data.form, stateId: data.state ?? '', values });

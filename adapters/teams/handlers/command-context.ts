@@ -6,7 +6,12 @@ import { conversationKey } from '../activity.ts';
 import type { TeamsContext } from '../context.ts';
 
 /** What the neutral dispatcher needs of a Teams conversation: people by name, and where the command was typed. */
-export function commandContext(ctx: TeamsContext, turn: TurnContext, actor: ChatActor, mentioned: { userId?: string | null; channelId?: string | null } = {}): CommandContext {
+export function commandContext(
+  ctx: TeamsContext,
+  turn: TurnContext,
+  actor: ChatActor,
+  mentioned: { userId?: string | null; channelId?: string | null } = {},
+): CommandContext {
   return {
     mentionedUserId: mentioned.userId ?? null,
     mention: (userId) => findTeamsUser(ctx.deps, { tenantId: actor.tenantId, aadObjectId: userId })?.name ?? userId,

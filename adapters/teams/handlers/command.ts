@@ -24,7 +24,12 @@ export async function onCommand(ctx: TeamsContext, turn: TurnContext): Promise<v
   const here = turn.activity.conversation.conversationType === 'channel' ? conversationKey(turn.activity) : null;
   const result = await guardedFlow(ctx, () =>
     // `approvers channel` names a channel by mentioning it; typed in a channel without one, it means this channel.
-    runCommand(ctx.deps, actor, parsed, commandContext(ctx, turn, actor, { userId: mentionedUserId, channelId: mentionedChannel(turn) ?? here })),
+    runCommand(
+      ctx.deps,
+      actor,
+      parsed,
+      commandContext(ctx, turn, actor, { userId: mentionedUserId, channelId: mentionedChannel(turn) ?? here }),
+    ),
   );
   // A command that opens a form can open it in a dialog too: the dialog's fetch runs the same command afresh.
   const opensForm = result.reply.kind === 'open-form';
@@ -54,7 +59,9 @@ function isChannelId(id: string): boolean {
 }
 
 function mentionedChannel(turn: TurnContext): string | null {
-  const mention = (turn.activity.entities ?? []).find((e) => e.type === 'mention' && isChannelId((e as MentionEntity).mentioned?.id ?? '')) as MentionEntity | undefined;
+  const mention = (turn.activity.entities ?? []).find(
+    (e) => e.type === 'mention' && isChannelId((e as MentionEntity).mentioned?.id ?? ''),
+  ) as MentionEntity | undefined;
   return mention?.mentioned?.id ?? null;
 }
 
@@ -69,7 +76,12 @@ async function mentionedUser(ctx: TeamsContext, turn: TurnContext): Promise<stri
   try {
     const member = await TeamsInfo.getMember(turn, mention.mentioned.id);
     if (!member.aadObjectId) return null;
-    recordTeamsUser(ctx.deps, { tenantId: member.tenantId ?? tenantOf(turn.activity), aadObjectId: member.aadObjectId, mri: member.id, name: member.name ?? mention.mentioned.name ?? '' });
+    recordTeamsUser(ctx.deps, {
+      tenantId: member.tenantId ?? tenantOf(turn.activity),
+      aadObjectId: member.aadObjectId,
+      mri: member.id,
+      name: member.name ?? mention.mentioned.name ?? '',
+    });
     return member.aadObjectId;
   } catch (error) {
     ctx.logger.warn({ error: safeError(error) }, 'teams: could not resolve a mentioned user');

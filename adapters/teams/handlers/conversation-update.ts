@@ -14,8 +14,17 @@ export async function onInstallationAdd(ctx: TeamsContext, turn: TurnContext): P
   rememberConversation(ctx.deps, turn.activity);
   const { from, conversation } = turn.activity;
   if (conversation.conversationType === 'channel' && from.aadObjectId) {
-    const claimed = claimTeamsTenant(ctx.deps, { tenantId: tenantOf(turn.activity), aadObjectId: from.aadObjectId, mri: from.id, name: from.name ?? '' });
-    if (claimed) ctx.logger.info({ tenantId: tenantOf(turn.activity) }, 'teams: the installer administers DeskBridge for the tenant');
+    const claimed = claimTeamsTenant(ctx.deps, {
+      tenantId: tenantOf(turn.activity),
+      aadObjectId: from.aadObjectId,
+      mri: from.id,
+      name: from.name ?? '',
+    });
+    if (claimed)
+      ctx.logger.info(
+        { tenantId: tenantOf(turn.activity) },
+        'teams: the installer administers DeskBridge for the tenant',
+      );
   }
 }
 

@@ -19,7 +19,12 @@ export function fileAttachment(turn: TurnContext): Attachment | null {
  * (the same flow as Slack's file_shared). The download URL is Teams' pre-authorized one; only https is fetched,
  * except in local mode, where every caller is this machine. Reading stops past the largest script.
  */
-export async function onFileUpload(ctx: TeamsContext, turn: TurnContext, attachment: Attachment, options: { allowHttp: boolean }): Promise<void> {
+export async function onFileUpload(
+  ctx: TeamsContext,
+  turn: TurnContext,
+  attachment: Attachment,
+  options: { allowHttp: boolean },
+): Promise<void> {
   const actor = actorOf(ctx.deps, turn.activity);
   const info = downloadInfo.safeParse(attachment.content);
   if (!info.success) return;

@@ -10,7 +10,11 @@ import { commandContext } from './command-context.ts';
 import { readCardSubmission } from './values.ts';
 
 /** A button opened a dialog (task/fetch): run its command (a wizard's first step) or its action. */
-export async function onTaskFetch(ctx: TeamsContext, turn: TurnContext, request: TaskModuleRequest): Promise<TaskModuleResponse> {
+export async function onTaskFetch(
+  ctx: TeamsContext,
+  turn: TurnContext,
+  request: TaskModuleRequest,
+): Promise<TaskModuleResponse> {
   rememberConversation(ctx.deps, turn.activity);
   const who = actorOrRefusal(ctx.deps, ctx.logger, turn.activity);
   if ('refusal' in who) return { task: { type: 'message', value: who.refusal.text } };

@@ -9,7 +9,11 @@ import { runClick, runSubmit } from './click.ts';
 import { readCardSubmission } from './values.ts';
 
 /** A dialog step was submitted (task/submit): the next step, the same step with errors, or the dialog closes. */
-export async function onTaskSubmit(ctx: TeamsContext, turn: TurnContext, request: TaskModuleRequest): Promise<TaskModuleResponse> {
+export async function onTaskSubmit(
+  ctx: TeamsContext,
+  turn: TurnContext,
+  request: TaskModuleRequest,
+): Promise<TaskModuleResponse> {
   const who = actorOrRefusal(ctx.deps, ctx.logger, turn.activity);
   if ('refusal' in who) return { task: { type: 'message', value: who.refusal.text } };
   const { actor } = who;

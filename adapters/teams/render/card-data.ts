@@ -7,7 +7,12 @@ import { z } from 'zod';
  */
 export const cardData = z.discriminatedUnion('kind', [
   /** A form step was submitted. `card` names the stored form view (re-rendered with errors). */
-  z.object({ kind: z.literal('submit'), form: z.string().min(1).max(200), state: z.string().max(100).optional(), card: z.string().max(100).optional() }),
+  z.object({
+    kind: z.literal('submit'),
+    form: z.string().min(1).max(200),
+    state: z.string().max(100).optional(),
+    card: z.string().max(100).optional(),
+  }),
   /** A button. `card` is set when the button is on a form (a wizard's Previous). */
   z.object({
     kind: z.literal('action'),

@@ -68,7 +68,11 @@ export function button(mode: CardMode, title: string, data: CardData, style?: Ac
 
 /** A button that opens a Teams dialog (task/fetch) running `command`. */
 export function dialogButton(title: string, command: string): Json {
-  return { type: 'Action.Submit', title, data: { msteams: { type: 'task/fetch' }, [DATA_KEY]: { kind: 'command', command } satisfies CardData } };
+  return {
+    type: 'Action.Submit',
+    title,
+    data: { msteams: { type: 'task/fetch' }, [DATA_KEY]: { kind: 'command', command } satisfies CardData },
+  };
 }
 
 interface ActionContext {
@@ -86,19 +90,29 @@ function actionData(action: Action, ctx: ActionContext): CardData {
     kind: 'action',
     action: action.id,
     ...(action.value !== undefined ? { value: action.value } : {}),
-    ...(ctx.form ? { form: ctx.form.id, card: ctx.form.cardId, ...(ctx.form.stateId ? { state: ctx.form.stateId } : {}) } : {}),
+    ...(ctx.form
+      ? { form: ctx.form.id, card: ctx.form.cardId, ...(ctx.form.stateId ? { state: ctx.form.stateId } : {}) }
+      : {}),
   };
 }
 
 function actionSet(actions: Action[], ctx: ActionContext): Json {
   return {
     type: 'ActionSet',
-    actions: actions.filter((a) => !ctx.hiddenActions?.has(a.id)).flatMap((a) => [
-      button(ctx.mode, a.label, actionData(a, ctx), a.style),
-      ...(ctx.dialogActions?.has(a.id)
-        ? [{ type: 'Action.Submit', title: truncate(`${plainText(a.label)} in a dialog`, limits.title), data: { msteams: { type: 'task/fetch' }, [DATA_KEY]: actionData(a, ctx) } }]
-        : []),
-    ]),
+    actions: actions
+      .filter((a) => !ctx.hiddenActions?.has(a.id))
+      .flatMap((a) => [
+        button(ctx.mode, a.label, actionData(a, ctx), a.style),
+        ...(ctx.dialogActions?.has(a.id)
+          ? [
+              {
+                type: 'Action.Submit',
+                title: truncate(`${plainText(a.label)} in a dialog`, limits.title),
+                data: { msteams: { type: 'task/fetch' }, [DATA_KEY]: actionData(a, ctx) },
+              },
+            ]
+          : []),
+      ]),
   };
 }
 
@@ -113,7 +127,15 @@ function renderContent(item: Content, ctx: ActionContext): Json[] {
     case 'note':
       return [textBlock(teamsMarkdown(item.text, ctx.mentions), { isSubtle: true, size: 'Small' })];
     case 'facts':
-      return [{ type: 'FactSet', facts: item.facts.map((f) => ({ title: truncate(plainText(f.label), limits.label), value: truncate(plainText(f.value, ctx.mentions), limits.text) })) }];
+      return [
+        {
+          type: 'FactSet',
+          facts: item.facts.map((f) => ({
+            title: truncate(plainText(f.label), limits.label),
+            value: truncate(plainText(f.value, ctx.mentions), limits.text),
+          })),
+        },
+      ];
     case 'actions': {
       const set = actionSet(item.actions, ctx);
       return (set['actions'] as unknown[]).length > 0 ? [set] : [];
@@ -127,7 +149,13 @@ function renderTable(table: Table, ctx: ActionContext): Json[] {
   if (table.rows.length === 0) return [textBlock(teamsMarkdown(table.empty, ctx.mentions), { isSubtle: true })];
   const withActions = table.rows.some((r) => (r.actions?.length ?? 0) > 0);
   const cell = (items: Json[]): Json => ({ type: 'TableCell', items });
-  const header = { type: 'TableRow', cells: [...table.columns.map((c) => cell([textBlock(plainText(c.label), { weight: 'Bolder' })])), ...(withActions ? [cell([textBlock(' ')])] : [])] };
+  const header = {
+    type: 'TableRow',
+    cells: [
+      ...table.columns.map((c) => cell([textBlock(plainText(c.label), { weight: 'Bolder' })])),
+      ...(withActions ? [cell([textBlock(' ')])] : []),
+    ],
+  };
   const rows = table.rows.slice(0, limits.tableRows).map((r) => ({
     type: 'TableRow',
     cells: [
@@ -150,8 +178,18 @@ function labelOf(field: Field): string {
   return truncate(plainText(field.label) + (field.optional ? ' (optional)' : ''), limits.label);
 }
 
-function renderField(field: Field, value: string | undefined, error: string | undefined, options: FormCardOptions, ctx: ActionContext): Json[] {
-  const common = { id: field.id, label: labelOf(field), ...(error ? { errorMessage: truncate(error, limits.text) } : {}) };
+function renderField(
+  field: Field,
+  value: string | undefined,
+  error: string | undefined,
+  options: FormCardOptions,
+  ctx: ActionContext,
+): Json[] {
+  const common = {
+    id: field.id,
+    label: labelOf(field),
+    ...(error ? { errorMessage: truncate(error, limits.text) } : {}),
+  };
   let input: Json;
   switch (field.kind) {
     case 'text':
@@ -171,26 +209,51 @@ function renderField(field: Field, value: string | undefined, error: string | un
         type: 'Input.ChoiceSet',
         ...common,
         style: field.kind === 'choice' ? 'expanded' : 'compact',
-        choices: choosable.slice(0, limits.choices).map((o) => ({ title: truncate(plainText(o.label), limits.choiceTitle), value: o.value })),
+        choices: choosable
+          .slice(0, limits.choices)
+          .map((o) => ({ title: truncate(plainText(o.label), limits.choiceTitle), value: o.value })),
         ...(value && choosable.some((o) => o.value === value) ? { value } : {}),
-        ...(field.kind === 'select' && field.placeholder ? { placeholder: truncate(field.placeholder, limits.label) } : {}),
+        ...(field.kind === 'select' && field.placeholder
+          ? { placeholder: truncate(field.placeholder, limits.label) }
+          : {}),
       };
       // Adaptive Cards have no disabled choice or per-choice description: both are said next to the input.
       const notes = [
-        ...field.options.filter((o) => o.description).map((o) => `**${plainText(o.label)}**: ${o.description}${o.disabledReason ? ` (not available: ${o.disabledReason})` : ''}`),
-        ...field.options.filter((o) => o.disabledReason && !o.description).map((o) => `**${plainText(o.label)}**: not available: ${o.disabledReason}`),
+        ...field.options
+          .filter((o) => o.description)
+          .map(
+            (o) =>
+              `**${plainText(o.label)}**: ${o.description}${o.disabledReason ? ` (not available: ${o.disabledReason})` : ''}`,
+          ),
+        ...field.options
+          .filter((o) => o.disabledReason && !o.description)
+          .map((o) => `**${plainText(o.label)}**: not available: ${o.disabledReason}`),
       ];
-      return [input, ...(notes.length ? [textBlock(notes.join('\n\n'), { size: 'Small' })] : []), ...hintAndError(field, error, ctx)];
+      return [
+        input,
+        ...(notes.length ? [textBlock(notes.join('\n\n'), { size: 'Small' })] : []),
+        ...hintAndError(field, error, ctx),
+      ];
     }
     case 'checkbox':
-      input = { type: 'Input.Toggle', ...common, title: truncate(plainText(field.label), limits.label), value: value === 'true' ? 'true' : 'false', valueOn: 'true', valueOff: 'false' };
+      input = {
+        type: 'Input.Toggle',
+        ...common,
+        title: truncate(plainText(field.label), limits.label),
+        value: value === 'true' ? 'true' : 'false',
+        valueOn: 'true',
+        valueOff: 'false',
+      };
       break;
     case 'channel': {
       const channels = options.channels ?? [];
       if (channels.length === 0) {
         return [
           textBlock(`**${labelOf(field)}**`),
-          textBlock('No channel is known yet: add DeskBridge to the team and mention it once in the channel (`@DeskBridge help`).', { isSubtle: true, size: 'Small' }),
+          textBlock(
+            'No channel is known yet: add DeskBridge to the team and mention it once in the channel (`@DeskBridge help`).',
+            { isSubtle: true, size: 'Small' },
+          ),
         ];
       }
       input = {
@@ -198,7 +261,9 @@ function renderField(field: Field, value: string | undefined, error: string | un
         ...common,
         style: 'compact',
         placeholder: 'Choose a channel',
-        choices: channels.slice(0, limits.choices).map((c) => ({ title: truncate(c.name, limits.choiceTitle), value: c.id })),
+        choices: channels
+          .slice(0, limits.choices)
+          .map((c) => ({ title: truncate(c.name, limits.choiceTitle), value: c.id })),
         ...(value && channels.some((c) => c.id === value) ? { value } : {}),
       };
       break;
@@ -210,8 +275,19 @@ function renderField(field: Field, value: string | undefined, error: string | un
 /** The hint under the input, and the error in the attention colour right below it (Teams shows no error text itself for server-side errors). */
 function hintAndError(field: Field, error: string | undefined, ctx: ActionContext): Json[] {
   return [
-    ...(field.hint ? [textBlock(teamsMarkdown(field.hint, ctx.mentions), { isSubtle: true, size: 'Small', spacing: 'None' })] : []),
-    ...(error ? [textBlock(teamsMarkdown(error, ctx.mentions), { color: 'Attention', size: 'Small', spacing: 'None', id: `${field.id}.error` })] : []),
+    ...(field.hint
+      ? [textBlock(teamsMarkdown(field.hint, ctx.mentions), { isSubtle: true, size: 'Small', spacing: 'None' })]
+      : []),
+    ...(error
+      ? [
+          textBlock(teamsMarkdown(error, ctx.mentions), {
+            color: 'Attention',
+            size: 'Small',
+            spacing: 'None',
+            id: `${field.id}.error`,
+          }),
+        ]
+      : []),
   ];
 }
 
@@ -234,7 +310,8 @@ export function formCard(form: Form, options: FormCardOptions): AdaptiveCard {
   const stray = Object.entries(errors).filter(([id]) => !fieldIds.has(id));
   for (const item of form.items) {
     if (isField(item)) {
-      const submitted = options.values && Object.hasOwn(options.values, item.id) ? options.values[item.id] : initialValue(item);
+      const submitted =
+        options.values && Object.hasOwn(options.values, item.id) ? options.values[item.id] : initialValue(item);
       const value = item.kind === 'text' && item.sensitive ? undefined : submitted;
       body.push(...renderField(item, value, errors[item.id], options, ctx));
     } else {
@@ -248,10 +325,17 @@ export function formCard(form: Form, options: FormCardOptions): AdaptiveCard {
   const base = { form: form.id, card: options.cardId, ...(form.stateId ? { state: form.stateId } : {}) };
   if (form.submitLabel) actions.push(button(options.mode, form.submitLabel, { kind: 'submit', ...base }, 'primary'));
   if (options.mode === 'inline' && form.submitLabel) {
-    actions.push(button('inline', form.closeLabel ?? 'Cancel', { kind: 'cancel', ...(form.stateId ? { state: form.stateId } : {}) }));
+    actions.push(
+      button('inline', form.closeLabel ?? 'Cancel', {
+        kind: 'cancel',
+        ...(form.stateId ? { state: form.stateId } : {}),
+      }),
+    );
   }
-  if (options.mode === 'dialog' && !form.submitLabel) actions.push(button('dialog', form.closeLabel ?? 'Close', { kind: 'cancel' }));
-  if (options.mode === 'inline' && options.dialogCommand) actions.push(dialogButton('Open in a dialog', options.dialogCommand));
+  if (options.mode === 'dialog' && !form.submitLabel)
+    actions.push(button('dialog', form.closeLabel ?? 'Close', { kind: 'cancel' }));
+  if (options.mode === 'inline' && options.dialogCommand)
+    actions.push(dialogButton('Open in a dialog', options.dialogCommand));
   return card(body, actions);
 }
 
@@ -271,7 +355,11 @@ export function messageCard(message: Message, options: MessageCardOptions = {}):
     ...(options.dialogActions ? { dialogActions: options.dialogActions } : {}),
     ...(options.hiddenActions ? { hiddenActions: options.hiddenActions } : {}),
   };
-  return card(message.items.flatMap((item) => renderContent(item, ctx)), [], options.extra ?? {});
+  return card(
+    message.items.flatMap((item) => renderContent(item, ctx)),
+    [],
+    options.extra ?? {},
+  );
 }
 
 /** The title of a form, for a dialog's frame. */

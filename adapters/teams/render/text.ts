@@ -19,7 +19,8 @@ const emoji: Record<string, string> = {
 };
 
 /** Neutral mentions without a resolver: a person as the id after the platform, a channel as "the channel". */
-export const plainMentions: MentionRenderer = (kind, value) => (kind === 'user' ? (/^[a-z]+:(?:[^/]+\/)?(.*)$/.exec(value)?.[1] ?? value) : 'the channel');
+export const plainMentions: MentionRenderer = (kind, value) =>
+  kind === 'user' ? (/^[a-z]+:(?:[^/]+\/)?(.*)$/.exec(value)?.[1] ?? value) : 'the channel';
 
 export function teamsMarkdown(text: string, mentions: MentionRenderer = plainMentions): string {
   return renderMentions(text, mentions)
@@ -31,7 +32,9 @@ export function teamsMarkdown(text: string, mentions: MentionRenderer = plainMen
 
 /** Plain text for titles and labels, where markdown is not rendered. */
 export function plainText(text: string, mentions: MentionRenderer = plainMentions): string {
-  return renderMentions(text, mentions).replace(/\*([^*\n]+)\*/g, '$1').replace(/\/bridge\b/g, BOT_MENTION);
+  return renderMentions(text, mentions)
+    .replace(/\*([^*\n]+)\*/g, '$1')
+    .replace(/\/bridge\b/g, BOT_MENTION);
 }
 
 export function truncate(text: string, max: number): string {

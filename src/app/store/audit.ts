@@ -3,7 +3,16 @@ import type { DbOrTx } from './connections.ts';
 
 export function audit(
   tx: DbOrTx,
-  entry: { at: Date; actor: string; action: string; subjectType: string; subjectId: string; details?: Record<string, unknown> },
+  entry: {
+    at: Date;
+    actor: string;
+    action: string;
+    subjectType: string;
+    subjectId: string;
+    details?: Record<string, unknown>;
+  },
 ): void {
-  tx.insert(auditLog).values({ ...entry, details: entry.details ?? {} }).run();
+  tx.insert(auditLog)
+    .values({ ...entry, details: entry.details ?? {} })
+    .run();
 }

@@ -24,7 +24,9 @@ export function toConnection(row: ConnectionRow): Connection {
     remotePlatform: row.remotePlatform,
     remoteIsPrivate: row.remoteIsPrivate,
     incomingProject:
-      row.incomingProjectId === null ? null : { id: row.incomingProjectId, name: row.incomingProjectName ?? row.incomingProjectId },
+      row.incomingProjectId === null
+        ? null
+        : { id: row.incomingProjectId, name: row.incomingProjectName ?? row.incomingProjectId },
     entitiesUnderSync: row.entitiesUnderSync,
     lastSync: row.lastSyncEntity && row.lastSyncAt ? { entityKey: row.lastSyncEntity, at: row.lastSyncAt } : null,
     createdAt: row.createdAt,
@@ -41,13 +43,22 @@ export function requireConnectionRow(db: Db, ref: string, instanceId?: string): 
   const byName = db.select().from(connections).where(nameMatch).all();
   if (byName.length === 1) return byName[0]!;
   if (byName.length > 1) {
-    throw new DomainError('conflict', `${byName.length} connections are named "${ref}"; use the connection id instead.`);
+    throw new DomainError(
+      'conflict',
+      `${byName.length} connections are named "${ref}"; use the connection id instead.`,
+    );
   }
   throw new DomainError('not_found', `There is no connection "${ref}"${instanceId ? ' on this instance' : ''}.`);
 }
 
 /** Changes the status and records the event in the same transaction. */
-export function recordStatusChange(tx: DbOrTx, row: Pick<ConnectionRow, 'id' | 'status'>, to: Status, reason: string, at: Date): void {
+export function recordStatusChange(
+  tx: DbOrTx,
+  row: Pick<ConnectionRow, 'id' | 'status'>,
+  to: Status,
+  reason: string,
+  at: Date,
+): void {
   tx.update(connections).set({ status: to }).where(eq(connections.id, row.id)).run();
   tx.insert(statusEvents).values({ connectionId: row.id, fromStatus: row.status, toStatus: to, reason, at }).run();
 }

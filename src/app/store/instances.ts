@@ -24,8 +24,16 @@ export function toInstance(row: InstanceRow): Instance {
 
 /** Chat requests and node requests look their instance up every time: prepared once. */
 const lookups = preparedPerDatabase((db: DbOrTx) => ({
-  bySlug: db.select().from(instances).where(eq(instances.slug, sql.placeholder('ref'))).prepare(),
-  byId: db.select().from(instances).where(eq(instances.id, sql.placeholder('ref'))).prepare(),
+  bySlug: db
+    .select()
+    .from(instances)
+    .where(eq(instances.slug, sql.placeholder('ref')))
+    .prepare(),
+  byId: db
+    .select()
+    .from(instances)
+    .where(eq(instances.id, sql.placeholder('ref')))
+    .prepare(),
 }));
 
 export function findInstanceRow(db: DbOrTx, ref: string): InstanceRow | undefined {
@@ -37,7 +45,11 @@ export function findInstanceRow(db: DbOrTx, ref: string): InstanceRow | undefine
 export function requireInstanceRow(db: Db, ref: string): InstanceRow {
   const row = findInstanceRow(db, ref);
   if (row) return row;
-  const known = db.select({ slug: instances.slug }).from(instances).all().map((r) => r.slug);
+  const known = db
+    .select({ slug: instances.slug })
+    .from(instances)
+    .all()
+    .map((r) => r.slug);
   throw new DomainError(
     'not_found',
     known.length === 0
@@ -47,5 +59,9 @@ export function requireInstanceRow(db: Db, ref: string): InstanceRow {
 }
 
 export function helpdeskTarget(row: InstanceRow, secrets: SecretBox): HelpdeskTarget {
-  return { platform: row.platform, baseUrl: row.baseUrl, credentials: secrets.openJson<Credentials>(row.credentialsEnc) };
+  return {
+    platform: row.platform,
+    baseUrl: row.baseUrl,
+    credentials: secrets.openJson<Credentials>(row.credentialsEnc),
+  };
 }

@@ -18,7 +18,11 @@ export function publishedRuleVersion(db: DbOrTx, connectionId: string, platform:
     .orderBy(desc(ruleVersions.version))
     .get();
   if (published) return published;
-  const any = db.select({ id: ruleVersions.id }).from(ruleVersions).where(eq(ruleVersions.connectionId, connectionId)).get();
+  const any = db
+    .select({ id: ruleVersions.id })
+    .from(ruleVersions)
+    .where(eq(ruleVersions.connectionId, connectionId))
+    .get();
   if (!any) {
     const defaults = defaultScripts(platform);
     db.insert(ruleVersions)

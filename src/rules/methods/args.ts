@@ -7,7 +7,11 @@ export type Method<T> = (self: T, args: Value[]) => Value;
 
 export function signatureError(owner: string, name: string, args: Value[]): Error {
   const types = args.map((a) => typeName(a)).join(', ');
-  return scriptError(`No signature of method: ${owner}.${name}() is applicable for argument types: (${types})`, 'missing_method', 'MissingMethodException');
+  return scriptError(
+    `No signature of method: ${owner}.${name}() is applicable for argument types: (${types})`,
+    'missing_method',
+    'MissingMethodException',
+  );
 }
 
 export function arity(owner: string, name: string, args: Value[], min: number, max = min): void {

@@ -5,7 +5,20 @@ import { GDate, type GDateFormat, groovyToString, type Value } from '../values.t
 import { arity, stringArg, type Method } from './args.ts';
 
 const dayNames = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const monthNames = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const monthNames = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 type Part = { lit: string } | { field: string; count: number };
 
@@ -20,13 +33,15 @@ function parsePattern(pattern: string): Part[] {
         i += 2;
         continue;
       }
-      if (end < 0) throw scriptError(`Unterminated quote in date pattern ${pattern}`, 'runtime', 'IllegalArgumentException');
+      if (end < 0)
+        throw scriptError(`Unterminated quote in date pattern ${pattern}`, 'runtime', 'IllegalArgumentException');
       parts.push({ lit: pattern.slice(i + 1, end) });
       i = end + 1;
       continue;
     }
     if (/[a-zA-Z]/.test(c)) {
-      if (!/[GyYMLdHhmsSEaZzXkKuD]/.test(c)) throw scriptError(`Illegal pattern character '${c}'`, 'runtime', 'IllegalArgumentException');
+      if (!/[GyYMLdHhmsSEaZzXkKuD]/.test(c))
+        throw scriptError(`Illegal pattern character '${c}'`, 'runtime', 'IllegalArgumentException');
       let j = i;
       while (pattern.charAt(j) === c) j++;
       parts.push({ field: c, count: j - i });
@@ -153,7 +168,9 @@ export function parseDate(text: string, pattern: string): number {
         break;
       case 'M':
       case 'L':
-        month = /^\d+$/.test(v) ? Number(v) - 1 : monthNames.findIndex((n) => n.toLowerCase().startsWith(v.toLowerCase()));
+        month = /^\d+$/.test(v)
+          ? Number(v) - 1
+          : monthNames.findIndex((n) => n.toLowerCase().startsWith(v.toLowerCase()));
         break;
       case 'd':
         day = Number(v);
@@ -201,13 +218,27 @@ export const dateMethods = new Map<string, Method<GDate>>([
 ]);
 
 export const dateFormatMethods = new Map<string, Method<GDateFormat>>([
-  ['format', (f, a) => {
-    arity('SimpleDateFormat', 'format', a, 1);
-    const d = a[0] as Value;
-    if (!(d instanceof GDate)) throw scriptError(`Cannot format given Object as a Date: ${groovyToString(d)}`, 'type_error', 'IllegalArgumentException');
-    return formatDate(d.ms, f.pattern);
-  }],
-  ['parse', (f, a) => (arity('SimpleDateFormat', 'parse', a, 1), new GDate(parseDate(stringArg('SimpleDateFormat', 'parse', a, 0), f.pattern)))],
+  [
+    'format',
+    (f, a) => {
+      arity('SimpleDateFormat', 'format', a, 1);
+      const d = a[0] as Value;
+      if (!(d instanceof GDate))
+        throw scriptError(
+          `Cannot format given Object as a Date: ${groovyToString(d)}`,
+          'type_error',
+          'IllegalArgumentException',
+        );
+      return formatDate(d.ms, f.pattern);
+    },
+  ],
+  [
+    'parse',
+    (f, a) => (
+      arity('SimpleDateFormat', 'parse', a, 1),
+      new GDate(parseDate(stringArg('SimpleDateFormat', 'parse', a, 0), f.pattern))
+    ),
+  ],
   ['toPattern', (f, a) => (arity('SimpleDateFormat', 'toPattern', a, 0), f.pattern)],
   ['setTimeZone', () => null],
 ]);

@@ -33,9 +33,11 @@ export function javaFormat(format: string, args: Value[]): string {
     const width = widthText ? Number(widthText) : 0;
     if (width > 100_000) throw scriptError(`format width ${width} is too large`, 'runtime', 'IllegalArgumentException');
     const precision = precisionText ? Number(precisionText.slice(1)) : -1;
-    if (precision > 1000) throw scriptError(`format precision ${precision} is too large`, 'runtime', 'IllegalArgumentException');
+    if (precision > 1000)
+      throw scriptError(`format precision ${precision} is too large`, 'runtime', 'IllegalArgumentException');
     const argIndex = index ? Number(index.slice(0, -1)) - 1 : next++;
-    if (argIndex >= args.length) throw scriptError(`Format specifier '${whole}'`, 'runtime', 'MissingFormatArgumentException');
+    if (argIndex >= args.length)
+      throw scriptError(`Format specifier '${whole}'`, 'runtime', 'MissingFormatArgumentException');
     const v = args[argIndex] as Value;
     let text: string;
     const lower = conv.toLowerCase();
@@ -98,7 +100,11 @@ export function javaFormat(format: string, args: Value[]): string {
         break;
       }
       default:
-        throw scriptError(`Conversion = '${conv}' is not supported in sync rules`, 'runtime', 'UnknownFormatConversionException');
+        throw scriptError(
+          `Conversion = '${conv}' is not supported in sync rules`,
+          'runtime',
+          'UnknownFormatConversionException',
+        );
     }
     if (conv !== lower) text = text.toUpperCase();
     if (width > text.length) text = flags.includes('-') ? text.padEnd(width) : text.padStart(width);

@@ -2,7 +2,21 @@
  * Property, index and method access on runtime values. Every lookup goes through an explicit table per type;
  * nothing is ever looked up on a JS object by name, which is what keeps prototypes and host objects out of reach.
  */
-import { GDecimal, GLong, INTEGER_MAX, INTEGER_MIN, isNumber, LONG_MAX_VALUE, LONG_MIN_VALUE, parseDecimal, parseInteger, parseLong, NumberFormatFault, toDecimal, type GNumber } from '../numbers.ts';
+import {
+  GDecimal,
+  GLong,
+  INTEGER_MAX,
+  INTEGER_MIN,
+  isNumber,
+  LONG_MAX_VALUE,
+  LONG_MIN_VALUE,
+  parseDecimal,
+  parseInteger,
+  parseLong,
+  NumberFormatFault,
+  toDecimal,
+  type GNumber,
+} from '../numbers.ts';
 import { asType, isCase, toList } from '../ops.ts';
 import { checkSize, forbidden, scriptError, suggest } from '../runtime.ts';
 import { forbiddenMemberMessage, forbiddenMembers } from '../sandbox.ts';
@@ -43,7 +57,12 @@ function nullProperty(name: string): Error {
 }
 
 function missingProperty(name: string, owner: string, candidates: Iterable<string>): Error {
-  return scriptError(`No such property: ${name} for ${owner}`, 'missing_property', 'MissingPropertyException', suggest(name, candidates));
+  return scriptError(
+    `No such property: ${name} for ${owner}`,
+    'missing_property',
+    'MissingPropertyException',
+    suggest(name, candidates),
+  );
 }
 
 export function getProp(o: Value, name: string): Value {
@@ -57,7 +76,8 @@ export function getProp(o: Value, name: string): Value {
   }
   if (Array.isArray(o) || o instanceof GSet || o instanceof GRange) {
     if (name === 'empty') return (toList(o) as Value[]).length === 0;
-    if (o instanceof GRange && (name === 'from' || name === 'to')) return name === 'from' ? o.from : o.exclusive ? o.bounds().last : o.to;
+    if (o instanceof GRange && (name === 'from' || name === 'to'))
+      return name === 'from' ? o.from : o.exclusive ? o.bounds().last : o.to;
     // Groovy spreads a property over a list: issues.summary is issues.collect { it.summary }.
     const list = toList(o) as Value[];
     return list.map((x) => (x === null ? null : getProp(x, name)));
@@ -66,7 +86,11 @@ export function getProp(o: Value, name: string): Value {
     if (name === 'empty') return o.length === 0;
     if (name === 'blank') return o.trim().length === 0;
     if (name === 'number') return stringMethods.get('isNumber')?.(o, []) ?? false;
-    throw missingProperty(name, 'String', [...stringMethods.keys()].map((m) => `${m}()`));
+    throw missingProperty(
+      name,
+      'String',
+      [...stringMethods.keys()].map((m) => `${m}()`),
+    );
   }
   if (o instanceof GEntry) {
     if (name === 'key') return o.key;
@@ -79,12 +103,18 @@ export function getProp(o: Value, name: string): Value {
   }
   if (o instanceof GDate && name === 'time') return new GLong(BigInt(o.ms));
   if (o instanceof GClassRef) return staticProperty(o, name);
-  if (o instanceof GHelper) throw missingProperty(name, o.name, [...o.methods.keys()].map((m) => `${m}()`));
+  if (o instanceof GHelper)
+    throw missingProperty(
+      name,
+      o.name,
+      [...o.methods.keys()].map((m) => `${m}()`),
+    );
   throw missingProperty(name, typeName(o), []);
 }
 
 export function setProp(o: Value, name: string, v: Value): void {
-  if (o === null) throw scriptError(`Cannot set property '${name}' on null object`, 'null_pointer', 'NullPointerException');
+  if (o === null)
+    throw scriptError(`Cannot set property '${name}' on null object`, 'null_pointer', 'NullPointerException');
   if (o instanceof GMap) {
     o.set(name, v);
     checkSize(o.size);
@@ -100,7 +130,11 @@ export function setProp(o: Value, name: string, v: Value): void {
     if (o.owner) o.owner.set(o.key, v);
     return;
   }
-  throw scriptError(`Cannot set property '${name}' on a ${typeName(o)}`, 'missing_property', 'ReadOnlyPropertyException');
+  throw scriptError(
+    `Cannot set property '${name}' on a ${typeName(o)}`,
+    'missing_property',
+    'ReadOnlyPropertyException',
+  );
 }
 
 function listIndex(list: readonly Value[], index: Value): Value {
@@ -115,16 +149,25 @@ function listIndex(list: readonly Value[], index: Value): Value {
     const a = first < 0 ? list.length + first : first;
     const b = last < 0 ? list.length + last : last;
     if (a < 0 || b < 0 || a >= list.length || b >= list.length) {
-      throw scriptError(`range ${first}..${last} is out of bounds for a list of size ${list.length}`, 'index_out_of_bounds', 'IndexOutOfBoundsException');
+      throw scriptError(
+        `range ${first}..${last} is out of bounds for a list of size ${list.length}`,
+        'index_out_of_bounds',
+        'IndexOutOfBoundsException',
+      );
     }
     return a <= b ? list.slice(a, b + 1) : list.slice(b, a + 1).reverse();
   }
   if (Array.isArray(index)) return index.map((i) => listIndex(list, i));
-  throw scriptError(`a list index must be an integer or a range, not ${typeName(index)}`, 'type_error', 'MissingMethodException');
+  throw scriptError(
+    `a list index must be an integer or a range, not ${typeName(index)}`,
+    'type_error',
+    'MissingMethodException',
+  );
 }
 
 export function getIndex(o: Value, index: Value): Value {
-  if (o === null) throw scriptError('Cannot invoke method getAt() on null object', 'null_pointer', 'NullPointerException');
+  if (o === null)
+    throw scriptError('Cannot invoke method getAt() on null object', 'null_pointer', 'NullPointerException');
   if (Array.isArray(o)) return listIndex(o, index);
   if (o instanceof GMap) return o.get(index);
   if (o instanceof GRecord) return getProp(o, groovyToString(index));
@@ -138,7 +181,12 @@ export function getIndex(o: Value, index: Value): Value {
     const matches = o.all();
     const i = typeof index === 'number' ? (index < 0 ? matches.length + index : index) : -1;
     const m = matches[i];
-    if (!m) throw scriptError(`index ${groovyToString(index)} is out of range for ${matches.length} matches`, 'index_out_of_bounds', 'IndexOutOfBoundsException');
+    if (!m)
+      throw scriptError(
+        `index ${groovyToString(index)} is out of range for ${matches.length} matches`,
+        'index_out_of_bounds',
+        'IndexOutOfBoundsException',
+      );
     return m.length > 1 ? [...m].map((x) => x ?? null) : m[0];
   }
   if (o instanceof GEntry) return getProp(o, groovyToString(index));
@@ -146,11 +194,22 @@ export function getIndex(o: Value, index: Value): Value {
 }
 
 export function setIndex(o: Value, index: Value, v: Value): void {
-  if (o === null) throw scriptError('Cannot invoke method putAt() on null object', 'null_pointer', 'NullPointerException');
+  if (o === null)
+    throw scriptError('Cannot invoke method putAt() on null object', 'null_pointer', 'NullPointerException');
   if (Array.isArray(o)) {
-    if (typeof index !== 'number') throw scriptError(`a list index must be an integer, not ${typeName(index)}`, 'type_error', 'MissingMethodException');
+    if (typeof index !== 'number')
+      throw scriptError(
+        `a list index must be an integer, not ${typeName(index)}`,
+        'type_error',
+        'MissingMethodException',
+      );
     const i = index < 0 ? o.length + index : index;
-    if (i < 0) throw scriptError(`Negative array index [${index}] too large for array size ${o.length}`, 'index_out_of_bounds', 'ArrayIndexOutOfBoundsException');
+    if (i < 0)
+      throw scriptError(
+        `Negative array index [${index}] too large for array size ${o.length}`,
+        'index_out_of_bounds',
+        'ArrayIndexOutOfBoundsException',
+      );
     checkSize(i + 1);
     while (o.length < i) o.push(null);
     o[i] = v;
@@ -172,7 +231,12 @@ export function setIndex(o: Value, index: Value, v: Value): void {
 
 function missingMethod(owner: string, name: string, args: Value[], names: Iterable<string>): Error {
   const types = args.map((a) => typeName(a)).join(', ');
-  return scriptError(`No signature of method: ${owner}.${name}() is applicable for argument types: (${types})`, 'missing_method', 'MissingMethodException', suggest(name, names));
+  return scriptError(
+    `No signature of method: ${owner}.${name}() is applicable for argument types: (${types})`,
+    'missing_method',
+    'MissingMethodException',
+    suggest(name, names),
+  );
 }
 
 /** Methods every value has. */
@@ -256,7 +320,8 @@ export function callMethod(o: Value, name: string, args: Value[]): Value {
     throw missingMethod(o.name, name, args, o.methods.keys());
   } else if (o instanceof GClosure) {
     if (name === 'call' || name === 'doCall') return o.call(args);
-    if (name === 'curry') return new GClosure(Math.max(0, o.arity - args.length), false, (more) => o.call([...args, ...more]));
+    if (name === 'curry')
+      return new GClosure(Math.max(0, o.arity - args.length), false, (more) => o.call([...args, ...more]));
     if (name === 'getMaximumNumberOfParameters') return o.arity;
   } else if (o instanceof GEntry) {
     if (name === 'getKey') return o.key;
@@ -273,7 +338,8 @@ export function callMethod(o: Value, name: string, args: Value[]): Value {
     if (m) return m(o, args);
   } else if (o instanceof GException) {
     if (name === 'getMessage' || name === 'getLocalizedMessage') return o.message;
-    if (name === 'toString') return o.message === null ? javaExceptionName(o.type) : `${javaExceptionName(o.type)}: ${o.message}`;
+    if (name === 'toString')
+      return o.message === null ? javaExceptionName(o.type) : `${javaExceptionName(o.type)}: ${o.message}`;
   } else if (o instanceof GMatcher) {
     const matches = o.all();
     if (name === 'find') return matches.length > 0;
@@ -331,10 +397,20 @@ function staticProperty(c: GClassRef, name: string): Value {
       return new GDecimal(10n, 0);
   }
   if (c.name === 'RoundingMode' && roundingModes.includes(name)) return name;
-  if (c.name === 'BigDecimal' && name.startsWith('ROUND_') && roundingModes.includes(name.slice(6))) return roundingModes.indexOf(name.slice(6));
+  if (c.name === 'BigDecimal' && name.startsWith('ROUND_') && roundingModes.includes(name.slice(6)))
+    return roundingModes.indexOf(name.slice(6));
   if (name === 'name') return c.full;
   if (name === 'simpleName') return c.name;
-  throw missingProperty(name, `class ${c.full}`, ['MAX_VALUE', 'MIN_VALUE', 'ZERO', 'ONE', 'TEN', 'HALF_UP', 'name', 'simpleName']);
+  throw missingProperty(name, `class ${c.full}`, [
+    'MAX_VALUE',
+    'MIN_VALUE',
+    'ZERO',
+    'ONE',
+    'TEN',
+    'HALF_UP',
+    'name',
+    'simpleName',
+  ]);
 }
 
 const staticMethods: Record<string, Record<string, Method<null>>> = {
@@ -347,27 +423,49 @@ const staticMethods: Record<string, Record<string, Method<null>>> = {
     join: (_s: null, a: Value[]) => {
       if (a.length < 1) throw signatureError('String', 'join', a);
       const sep = groovyToString(a[0] as Value);
-      const items = a.length === 2 ? toList(a[1] as Value) ?? [a[1] as Value] : a.slice(1);
+      const items = a.length === 2 ? (toList(a[1] as Value) ?? [a[1] as Value]) : a.slice(1);
       return items.map((x) => groovyToString(x)).join(sep);
     },
   },
   Integer: {
-    parseInt: (_s: null, a: Value[]) => (arity('Integer', 'parseInt', a, 1), numberFromText(stringArg('Integer', 'parseInt', a, 0), parseInteger)),
-    valueOf: (_s: null, a: Value[]) => (arity('Integer', 'valueOf', a, 1), typeof a[0] === 'number' ? a[0] : numberFromText(stringArg('Integer', 'valueOf', a, 0), parseInteger)),
+    parseInt: (_s: null, a: Value[]) => (
+      arity('Integer', 'parseInt', a, 1), numberFromText(stringArg('Integer', 'parseInt', a, 0), parseInteger)
+    ),
+    valueOf: (_s: null, a: Value[]) => (
+      arity('Integer', 'valueOf', a, 1),
+      typeof a[0] === 'number' ? a[0] : numberFromText(stringArg('Integer', 'valueOf', a, 0), parseInteger)
+    ),
     toString: (_s: null, a: Value[]) => (arity('Integer', 'toString', a, 1), groovyToString(a[0] as Value)),
     max: (_s: null, a: Value[]) => (arity('Integer', 'max', a, 2), Math.max(a[0] as number, a[1] as number)),
     min: (_s: null, a: Value[]) => (arity('Integer', 'min', a, 2), Math.min(a[0] as number, a[1] as number)),
   },
   Long: {
-    parseLong: (_s: null, a: Value[]) => (arity('Long', 'parseLong', a, 1), numberFromText(stringArg('Long', 'parseLong', a, 0), parseLong)),
-    valueOf: (_s: null, a: Value[]) => (arity('Long', 'valueOf', a, 1), isNumber(a[0] as Value) ? asType(a[0] as Value, 'Long') : numberFromText(stringArg('Long', 'valueOf', a, 0), parseLong)),
+    parseLong: (_s: null, a: Value[]) => (
+      arity('Long', 'parseLong', a, 1), numberFromText(stringArg('Long', 'parseLong', a, 0), parseLong)
+    ),
+    valueOf: (_s: null, a: Value[]) => (
+      arity('Long', 'valueOf', a, 1),
+      isNumber(a[0] as Value)
+        ? asType(a[0] as Value, 'Long')
+        : numberFromText(stringArg('Long', 'valueOf', a, 0), parseLong)
+    ),
   },
   BigDecimal: {
-    valueOf: (_s: null, a: Value[]) => (arity('BigDecimal', 'valueOf', a, 1), isNumber(a[0] as Value) ? toDecimal(a[0] as GNumber) : numberFromText(stringArg('BigDecimal', 'valueOf', a, 0), parseDecimal)),
+    valueOf: (_s: null, a: Value[]) => (
+      arity('BigDecimal', 'valueOf', a, 1),
+      isNumber(a[0] as Value)
+        ? toDecimal(a[0] as GNumber)
+        : numberFromText(stringArg('BigDecimal', 'valueOf', a, 0), parseDecimal)
+    ),
   },
   Boolean: {
-    parseBoolean: (_s: null, a: Value[]) => (arity('Boolean', 'parseBoolean', a, 1), typeof a[0] === 'string' && a[0].toLowerCase() === 'true'),
-    valueOf: (_s: null, a: Value[]) => (arity('Boolean', 'valueOf', a, 1), typeof a[0] === 'boolean' ? a[0] : typeof a[0] === 'string' && a[0].toLowerCase() === 'true'),
+    parseBoolean: (_s: null, a: Value[]) => (
+      arity('Boolean', 'parseBoolean', a, 1), typeof a[0] === 'string' && a[0].toLowerCase() === 'true'
+    ),
+    valueOf: (_s: null, a: Value[]) => (
+      arity('Boolean', 'valueOf', a, 1),
+      typeof a[0] === 'boolean' ? a[0] : typeof a[0] === 'string' && a[0].toLowerCase() === 'true'
+    ),
   },
   Math: {
     max: (_s: null, a: Value[]) => (arity('Math', 'max', a, 2), isCompare(a, 1) ? (a[1] as Value) : (a[0] as Value)),

@@ -3,7 +3,16 @@ import { isIntegerText, NumberFormatFault, parseDecimal, parseInteger, parseLong
 import { minus, multiply, plus, pattern } from '../ops.ts';
 import { javaRegex, javaReplace, javaSplit } from '../regex.ts';
 import { charge, checkSize, checkStringLength, scriptError } from '../runtime.ts';
-import { GMatcher, GPattern, GRange, compareStrings, groovyToString, rangeToList, truthy, type Value } from '../values.ts';
+import {
+  GMatcher,
+  GPattern,
+  GRange,
+  compareStrings,
+  groovyToString,
+  rangeToList,
+  truthy,
+  type Value,
+} from '../values.ts';
 import { arity, closureArg, intArg, optionalClosure, stringArg, type Method } from './args.ts';
 
 function numberFormat(e: unknown): never {
@@ -31,11 +40,16 @@ export function stringAt(s: string, index: Value): Value {
     if (size === 0) return '';
     const a = first < 0 ? s.length + first : first;
     const b = last < 0 ? s.length + last : last;
-    if (a < 0 || b < 0 || a >= s.length || b >= s.length) throw outOfRange(`range ${first}..${last} is out of range for a string of length ${s.length}`);
+    if (a < 0 || b < 0 || a >= s.length || b >= s.length)
+      throw outOfRange(`range ${first}..${last} is out of range for a string of length ${s.length}`);
     return a <= b ? s.slice(a, b + 1) : [...s.slice(b, a + 1)].reverse().join('');
   }
   if (Array.isArray(index)) return index.map((i) => stringAt(s, i)).join('');
-  throw scriptError(`a string index must be an integer or a range, not ${groovyToString(index)}`, 'type_error', 'MissingMethodException');
+  throw scriptError(
+    `a string index must be an integer or a range, not ${groovyToString(index)}`,
+    'type_error',
+    'MissingMethodException',
+  );
 }
 
 function tokenize(s: string, delims: string): string[] {
@@ -77,89 +91,160 @@ export const stringMethods = new Map<string, Method<string>>([
   ['toUpperCase', (s, a) => (arity('String', 'toUpperCase', a, 0), s.toUpperCase())],
   ['capitalize', (s, a) => (arity('String', 'capitalize', a, 0), s.charAt(0).toUpperCase() + s.slice(1))],
   ['uncapitalize', (s, a) => (arity('String', 'uncapitalize', a, 0), s.charAt(0).toLowerCase() + s.slice(1))],
-  ['startsWith', (s, a) => (arity('String', 'startsWith', a, 1), s.startsWith(stringArg('String', 'startsWith', a, 0)))],
+  [
+    'startsWith',
+    (s, a) => (arity('String', 'startsWith', a, 1), s.startsWith(stringArg('String', 'startsWith', a, 0))),
+  ],
   ['endsWith', (s, a) => (arity('String', 'endsWith', a, 1), s.endsWith(stringArg('String', 'endsWith', a, 0)))],
   ['contains', (s, a) => (arity('String', 'contains', a, 1), s.includes(stringArg('String', 'contains', a, 0)))],
   ['equals', (s, a) => (arity('String', 'equals', a, 1), typeof a[0] === 'string' && a[0] === s)],
-  ['equalsIgnoreCase', (s, a) => (arity('String', 'equalsIgnoreCase', a, 1), typeof a[0] === 'string' && a[0].toLowerCase() === s.toLowerCase())],
-  ['compareTo', (s, a) => (arity('String', 'compareTo', a, 1), compareStrings(s, stringArg('String', 'compareTo', a, 0)))],
-  ['compareToIgnoreCase', (s, a) => (arity('String', 'compareToIgnoreCase', a, 1), compareStrings(s.toLowerCase(), stringArg('String', 'compareToIgnoreCase', a, 0).toLowerCase()))],
-  ['replace', (s, a) => {
-    arity('String', 'replace', a, 2);
-    const from = groovyToString(a[0] as Value);
-    const to = groovyToString(a[1] as Value);
-    if (from === '') {
-      checkStringLength(s.length + (s.length + 1) * to.length);
-      return to + [...s].join(to) + to;
-    }
-    const count = s.split(from).length - 1;
-    checkStringLength(s.length + count * (to.length - from.length));
-    return s.split(from).join(to);
-  }],
-  ['replaceAll', (s, a) => (arity('String', 'replaceAll', a, 2), javaReplace(s, regexSource(a[0] as Value), groovyToString(a[1] as Value), true))],
-  ['replaceFirst', (s, a) => (arity('String', 'replaceFirst', a, 2), javaReplace(s, regexSource(a[0] as Value), groovyToString(a[1] as Value), false))],
-  ['split', (s, a) => {
-    arity('String', 'split', a, 0, 1);
-    const parts = a.length === 0 ? tokenize(s, whitespace) : javaSplit(s, regexSource(a[0] as Value));
-    checkSize(parts.length);
-    return parts;
-  }],
-  ['tokenize', (s, a) => {
-    arity('String', 'tokenize', a, 0, 1);
-    const parts = tokenize(s, a.length === 0 ? whitespace : groovyToString(a[0] as Value));
-    checkSize(parts.length);
-    return parts;
-  }],
-  ['readLines', (s, a) => (arity('String', 'readLines', a, 0), s === '' ? [] : s.split(/\r?\n/).filter((l, i, all) => !(i === all.length - 1 && l === '')))],
-  ['substring', (s, a) => {
-    arity('String', 'substring', a, 1, 2);
-    const from = intArg('String', 'substring', a, 0);
-    const to = a.length === 2 ? intArg('String', 'substring', a, 1) : s.length;
-    if (from < 0 || to > s.length || from > to) throw outOfRange(`begin ${from}, end ${to}, length ${s.length}`);
-    return s.slice(from, to);
-  }],
-  ['charAt', (s, a) => {
-    arity('String', 'charAt', a, 1);
-    const i = intArg('String', 'charAt', a, 0);
-    if (i < 0 || i >= s.length) throw outOfRange(`index ${i}, length ${s.length}`);
-    return s.charAt(i);
-  }],
-  ['indexOf', (s, a) => (arity('String', 'indexOf', a, 1, 2), s.indexOf(stringArg('String', 'indexOf', a, 0), a.length === 2 ? intArg('String', 'indexOf', a, 1) : 0))],
-  ['lastIndexOf', (s, a) => (arity('String', 'lastIndexOf', a, 1), s.lastIndexOf(stringArg('String', 'lastIndexOf', a, 0)))],
-  ['toInteger', (s, a) => {
-    arity('String', 'toInteger', a, 0);
-    try {
-      return parseInteger(s);
-    } catch (e) {
-      return numberFormat(e);
-    }
-  }],
-  ['toLong', (s, a) => {
-    arity('String', 'toLong', a, 0);
-    try {
-      return parseLong(s);
-    } catch (e) {
-      return numberFormat(e);
-    }
-  }],
-  ['toBigDecimal', (s, a) => {
-    arity('String', 'toBigDecimal', a, 0);
-    try {
-      return parseDecimal(s.trim());
-    } catch (e) {
-      return numberFormat(e);
-    }
-  }],
+  [
+    'equalsIgnoreCase',
+    (s, a) => (
+      arity('String', 'equalsIgnoreCase', a, 1), typeof a[0] === 'string' && a[0].toLowerCase() === s.toLowerCase()
+    ),
+  ],
+  [
+    'compareTo',
+    (s, a) => (arity('String', 'compareTo', a, 1), compareStrings(s, stringArg('String', 'compareTo', a, 0))),
+  ],
+  [
+    'compareToIgnoreCase',
+    (s, a) => (
+      arity('String', 'compareToIgnoreCase', a, 1),
+      compareStrings(s.toLowerCase(), stringArg('String', 'compareToIgnoreCase', a, 0).toLowerCase())
+    ),
+  ],
+  [
+    'replace',
+    (s, a) => {
+      arity('String', 'replace', a, 2);
+      const from = groovyToString(a[0] as Value);
+      const to = groovyToString(a[1] as Value);
+      if (from === '') {
+        checkStringLength(s.length + (s.length + 1) * to.length);
+        return to + [...s].join(to) + to;
+      }
+      const count = s.split(from).length - 1;
+      checkStringLength(s.length + count * (to.length - from.length));
+      return s.split(from).join(to);
+    },
+  ],
+  [
+    'replaceAll',
+    (s, a) => (
+      arity('String', 'replaceAll', a, 2),
+      javaReplace(s, regexSource(a[0] as Value), groovyToString(a[1] as Value), true)
+    ),
+  ],
+  [
+    'replaceFirst',
+    (s, a) => (
+      arity('String', 'replaceFirst', a, 2),
+      javaReplace(s, regexSource(a[0] as Value), groovyToString(a[1] as Value), false)
+    ),
+  ],
+  [
+    'split',
+    (s, a) => {
+      arity('String', 'split', a, 0, 1);
+      const parts = a.length === 0 ? tokenize(s, whitespace) : javaSplit(s, regexSource(a[0] as Value));
+      checkSize(parts.length);
+      return parts;
+    },
+  ],
+  [
+    'tokenize',
+    (s, a) => {
+      arity('String', 'tokenize', a, 0, 1);
+      const parts = tokenize(s, a.length === 0 ? whitespace : groovyToString(a[0] as Value));
+      checkSize(parts.length);
+      return parts;
+    },
+  ],
+  [
+    'readLines',
+    (s, a) => (
+      arity('String', 'readLines', a, 0),
+      s === '' ? [] : s.split(/\r?\n/).filter((l, i, all) => !(i === all.length - 1 && l === ''))
+    ),
+  ],
+  [
+    'substring',
+    (s, a) => {
+      arity('String', 'substring', a, 1, 2);
+      const from = intArg('String', 'substring', a, 0);
+      const to = a.length === 2 ? intArg('String', 'substring', a, 1) : s.length;
+      if (from < 0 || to > s.length || from > to) throw outOfRange(`begin ${from}, end ${to}, length ${s.length}`);
+      return s.slice(from, to);
+    },
+  ],
+  [
+    'charAt',
+    (s, a) => {
+      arity('String', 'charAt', a, 1);
+      const i = intArg('String', 'charAt', a, 0);
+      if (i < 0 || i >= s.length) throw outOfRange(`index ${i}, length ${s.length}`);
+      return s.charAt(i);
+    },
+  ],
+  [
+    'indexOf',
+    (s, a) => (
+      arity('String', 'indexOf', a, 1, 2),
+      s.indexOf(stringArg('String', 'indexOf', a, 0), a.length === 2 ? intArg('String', 'indexOf', a, 1) : 0)
+    ),
+  ],
+  [
+    'lastIndexOf',
+    (s, a) => (arity('String', 'lastIndexOf', a, 1), s.lastIndexOf(stringArg('String', 'lastIndexOf', a, 0))),
+  ],
+  [
+    'toInteger',
+    (s, a) => {
+      arity('String', 'toInteger', a, 0);
+      try {
+        return parseInteger(s);
+      } catch (e) {
+        return numberFormat(e);
+      }
+    },
+  ],
+  [
+    'toLong',
+    (s, a) => {
+      arity('String', 'toLong', a, 0);
+      try {
+        return parseLong(s);
+      } catch (e) {
+        return numberFormat(e);
+      }
+    },
+  ],
+  [
+    'toBigDecimal',
+    (s, a) => {
+      arity('String', 'toBigDecimal', a, 0);
+      try {
+        return parseDecimal(s.trim());
+      } catch (e) {
+        return numberFormat(e);
+      }
+    },
+  ],
   ['toBoolean', (s, a) => (arity('String', 'toBoolean', a, 0), ['true', 'y', '1'].includes(s.trim().toLowerCase()))],
-  ['isInteger', (s, a) => {
-    arity('String', 'isInteger', a, 0);
-    try {
-      parseInteger(s);
-      return true;
-    } catch {
-      return false;
-    }
-  }],
+  [
+    'isInteger',
+    (s, a) => {
+      arity('String', 'isInteger', a, 0);
+      try {
+        parseInteger(s);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  ],
   ['isLong', (s, a) => (arity('String', 'isLong', a, 0), isIntegerText(s.trim()))],
   ['isNumber', (s, a) => (arity('String', 'isNumber', a, 0), isDecimalText(s))],
   ['isBigDecimal', (s, a) => (arity('String', 'isBigDecimal', a, 0), isDecimalText(s))],
@@ -167,80 +252,110 @@ export const stringMethods = new Map<string, Method<string>>([
   ['drop', (s, a) => (arity('String', 'drop', a, 1), s.slice(Math.max(0, intArg('String', 'drop', a, 0))))],
   ['padLeft', (s, a) => pad(s, a, 'padLeft', true)],
   ['padRight', (s, a) => pad(s, a, 'padRight', false)],
-  ['center', (s, a) => {
-    arity('String', 'center', a, 1, 2);
-    const n = intArg('String', 'center', a, 0);
-    if (n <= s.length) return s;
-    checkStringLength(n);
-    const p = a.length === 2 ? groovyToString(a[1] as Value) : ' ';
-    const left = Math.floor((n - s.length) / 2);
-    return pad(pad(s, [s.length + left, p], 'padLeft', true), [n, p], 'padRight', false);
-  }],
+  [
+    'center',
+    (s, a) => {
+      arity('String', 'center', a, 1, 2);
+      const n = intArg('String', 'center', a, 0);
+      if (n <= s.length) return s;
+      checkStringLength(n);
+      const p = a.length === 2 ? groovyToString(a[1] as Value) : ' ';
+      const left = Math.floor((n - s.length) / 2);
+      return pad(pad(s, [s.length + left, p], 'padLeft', true), [n, p], 'padRight', false);
+    },
+  ],
   ['reverse', (s, a) => (arity('String', 'reverse', a, 0), [...s].reverse().join(''))],
-  ['matches', (s, a) => {
-    arity('String', 'matches', a, 1);
-    const re = javaRegex(regexSource(a[0] as Value), false);
-    return new RegExp(`^(?:${re.source})$`, re.flags).test(s);
-  }],
-  ['find', (s, a) => {
-    arity('String', 'find', a, 1, 2);
-    const re = pattern(a[0] as Value).regex;
-    re.lastIndex = 0;
-    const m = re.exec(s);
-    if (!m) return null;
-    const c = optionalClosure(a, 1);
-    return c ? c.call(m.length > 1 ? [...m].map((x) => x ?? null) : [m[0]]) : m[0];
-  }],
-  ['findAll', (s, a) => {
-    arity('String', 'findAll', a, 1, 2);
-    const matches = [...s.matchAll(pattern(a[0] as Value).regex)];
-    checkSize(matches.length);
-    const c = optionalClosure(a, 1);
-    return matches.map((m) => (c ? c.call(m.length > 1 ? [...m].map((x) => x ?? null) : [m[0]]) : m[0]));
-  }],
-  ['count', (s, a) => {
-    arity('String', 'count', a, 1);
-    const sub = stringArg('String', 'count', a, 0);
-    if (sub === '') return s.length + 1;
-    let n = 0;
-    for (let i = s.indexOf(sub); i >= 0; i = s.indexOf(sub, i + 1)) n++;
-    return n;
-  }],
+  [
+    'matches',
+    (s, a) => {
+      arity('String', 'matches', a, 1);
+      const re = javaRegex(regexSource(a[0] as Value), false);
+      return new RegExp(`^(?:${re.source})$`, re.flags).test(s);
+    },
+  ],
+  [
+    'find',
+    (s, a) => {
+      arity('String', 'find', a, 1, 2);
+      const re = pattern(a[0] as Value).regex;
+      re.lastIndex = 0;
+      const m = re.exec(s);
+      if (!m) return null;
+      const c = optionalClosure(a, 1);
+      return c ? c.call(m.length > 1 ? [...m].map((x) => x ?? null) : [m[0]]) : m[0];
+    },
+  ],
+  [
+    'findAll',
+    (s, a) => {
+      arity('String', 'findAll', a, 1, 2);
+      const matches = [...s.matchAll(pattern(a[0] as Value).regex)];
+      checkSize(matches.length);
+      const c = optionalClosure(a, 1);
+      return matches.map((m) => (c ? c.call(m.length > 1 ? [...m].map((x) => x ?? null) : [m[0]]) : m[0]));
+    },
+  ],
+  [
+    'count',
+    (s, a) => {
+      arity('String', 'count', a, 1);
+      const sub = stringArg('String', 'count', a, 0);
+      if (sub === '') return s.length + 1;
+      let n = 0;
+      for (let i = s.indexOf(sub); i >= 0; i = s.indexOf(sub, i + 1)) n++;
+      return n;
+    },
+  ],
   ['toList', (s, a) => (arity('String', 'toList', a, 0), checkSize(s.length), [...s])],
   ['toCharArray', (s, a) => (arity('String', 'toCharArray', a, 0), checkSize(s.length), [...s])],
-  ['each', (s, a) => {
-    arity('String', 'each', a, 1);
-    const c = closureArg('String', 'each', a, 0);
-    for (const ch of s) c.call([ch]);
-    return s;
-  }],
-  ['collect', (s, a) => {
-    arity('String', 'collect', a, 1);
-    const c = closureArg('String', 'collect', a, 0);
-    charge(s.length);
-    return [...s].map((ch) => c.call([ch]));
-  }],
-  ['any', (s, a) => {
-    const c = closureArg('String', 'any', a, 0);
-    return [...s].some((ch) => truthy(c.call([ch])));
-  }],
-  ['every', (s, a) => {
-    const c = closureArg('String', 'every', a, 0);
-    return [...s].every((ch) => truthy(c.call([ch])));
-  }],
+  [
+    'each',
+    (s, a) => {
+      arity('String', 'each', a, 1);
+      const c = closureArg('String', 'each', a, 0);
+      for (const ch of s) c.call([ch]);
+      return s;
+    },
+  ],
+  [
+    'collect',
+    (s, a) => {
+      arity('String', 'collect', a, 1);
+      const c = closureArg('String', 'collect', a, 0);
+      charge(s.length);
+      return [...s].map((ch) => c.call([ch]));
+    },
+  ],
+  [
+    'any',
+    (s, a) => {
+      const c = closureArg('String', 'any', a, 0);
+      return [...s].some((ch) => truthy(c.call([ch])));
+    },
+  ],
+  [
+    'every',
+    (s, a) => {
+      const c = closureArg('String', 'every', a, 0);
+      return [...s].every((ch) => truthy(c.call([ch])));
+    },
+  ],
   ['getAt', (s, a) => (arity('String', 'getAt', a, 1), stringAt(s, a[0] as Value))],
   ['plus', (s, a) => (arity('String', 'plus', a, 1), plus(s, a[0] as Value))],
   ['minus', (s, a) => (arity('String', 'minus', a, 1), minus(s, a[0] as Value))],
   ['multiply', (s, a) => (arity('String', 'multiply', a, 1), multiply(s, a[0] as Value))],
   ['concat', (s, a) => (arity('String', 'concat', a, 1), plus(s, stringArg('String', 'concat', a, 0)))],
   ['normalize', (s, a) => (arity('String', 'normalize', a, 0), s.replace(/\r\n?/g, '\n'))],
-  ['stripIndent', (s, a) => {
-    arity('String', 'stripIndent', a, 0);
-    const lines = s.split('\n');
-    const indents = lines.filter((l) => l.trim() !== '').map((l) => (/^[ \t]*/.exec(l) as RegExpExecArray)[0].length);
-    const n = indents.length ? Math.min(...indents) : 0;
-    return lines.map((l) => l.slice(Math.min(n, (/^[ \t]*/.exec(l) as RegExpExecArray)[0].length))).join('\n');
-  }],
+  [
+    'stripIndent',
+    (s, a) => {
+      arity('String', 'stripIndent', a, 0);
+      const lines = s.split('\n');
+      const indents = lines.filter((l) => l.trim() !== '').map((l) => (/^[ \t]*/.exec(l) as RegExpExecArray)[0].length);
+      const n = indents.length ? Math.min(...indents) : 0;
+      return lines.map((l) => l.slice(Math.min(n, (/^[ \t]*/.exec(l) as RegExpExecArray)[0].length))).join('\n');
+    },
+  ],
   ['asBoolean', (s, a) => (arity('String', 'asBoolean', a, 0), s.length > 0)],
   ['matcher', (s, a) => (arity('String', 'matcher', a, 1), new GMatcher(s, pattern(a[0] as Value).regex))],
 ]);

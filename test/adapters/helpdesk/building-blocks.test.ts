@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { advanceCursor, decodeCursor } from '../../../adapters/helpdesk/change-cursor.ts';
 import { backoffDelay } from '../../../adapters/helpdesk/backoff.ts';
 import { freshdeskStatuses } from '../../../adapters/helpdesk/freshdesk/codes.ts';
-import { evaluateFilter, FilterQueryError, parseFilterQuery, unwrapQueryParam } from '../../../adapters/helpdesk/freshworks/filter-query.ts';
+import {
+  evaluateFilter,
+  FilterQueryError,
+  parseFilterQuery,
+  unwrapQueryParam,
+} from '../../../adapters/helpdesk/freshworks/filter-query.ts';
 import { formatLinkHeader, parseLinkHeader } from '../../../adapters/helpdesk/link-header.ts';
 import { RateBudget } from '../../../adapters/helpdesk/rate-budget.ts';
 import { formatWithOffset, toHubTime } from '../../../adapters/helpdesk/timestamps.ts';
@@ -10,8 +15,15 @@ import { xurrentStatuses } from '../../../adapters/helpdesk/xurrent/codes.ts';
 import { manualClock } from './support.ts';
 
 describe('Freshworks filter language', () => {
-  const ticket: Record<string, unknown> = { status: 2, priority: 4, tag: ['vip', 'emea'], agent_id: null, created_at: '2024-03-05T10:00:00Z' };
-  const matches = (query: string) => evaluateFilter(parseFilterQuery(query), (field) => (field in ticket ? { value: ticket[field] } : undefined));
+  const ticket: Record<string, unknown> = {
+    status: 2,
+    priority: 4,
+    tag: ['vip', 'emea'],
+    agent_id: null,
+    created_at: '2024-03-05T10:00:00Z',
+  };
+  const matches = (query: string) =>
+    evaluateFilter(parseFilterQuery(query), (field) => (field in ticket ? { value: ticket[field] } : undefined));
 
   it('gives AND precedence over OR and honours parentheses', () => {
     expect(matches('status:3 AND priority:1 OR priority:4')).toBe(true);
@@ -43,10 +55,13 @@ describe('change cursor', () => {
       { id: '1', updated: '2026-03-01T07:00:00.000Z' },
     ]);
     expect(first.changes.map((c) => c.id)).toEqual(['1', '2']);
-    const again = advanceCursor(decodeCursor(first.cursor, () => 'unused'), [
-      { id: '2', updated: '2026-03-01T08:00:00.000Z' },
-      { id: '3', updated: '2026-03-01T08:00:00.000Z' },
-    ]);
+    const again = advanceCursor(
+      decodeCursor(first.cursor, () => 'unused'),
+      [
+        { id: '2', updated: '2026-03-01T08:00:00.000Z' },
+        { id: '3', updated: '2026-03-01T08:00:00.000Z' },
+      ],
+    );
     expect(again.changes.map((c) => c.id)).toEqual(['3']);
     expect(() => decodeCursor('not-a-cursor', () => 'x')).toThrow(expect.objectContaining({ code: 'invalid_input' }));
   });
@@ -58,7 +73,12 @@ describe('status and priority tables', () => {
     expect(freshdeskStatuses.toCode({ id: null, name: 'resolved' })).toBe(4);
     expect(freshdeskStatuses.fromCode(7)).toEqual({ id: 7, name: '7' });
     expect(freshdeskStatuses.toCode(7)).toBe(7);
-    expect(() => freshdeskStatuses.toCode('Snoozed')).toThrow(expect.objectContaining({ code: 'helpdesk_validation', message: expect.stringContaining('Open, Pending, Resolved, Closed') }));
+    expect(() => freshdeskStatuses.toCode('Snoozed')).toThrow(
+      expect.objectContaining({
+        code: 'helpdesk_validation',
+        message: expect.stringContaining('Open, Pending, Resolved, Closed'),
+      }),
+    );
     expect(xurrentStatuses.toCode({ id: null, name: 'Waiting for Customer' })).toBe('waiting_for_customer');
     expect(xurrentStatuses.fromName('in progress')).toEqual({ id: 'in_progress', name: 'In Progress' });
   });

@@ -42,7 +42,11 @@ describe.each(harnesses)('$platform connector against its simulator', (harness) 
     expect(read.customFields).toMatchObject(harness.newEntity.customFields ?? {});
     expect(read.labels).toEqual(harness.newEntity.labels ?? []);
 
-    const updated = await client.updateEntity(created.id, { summary: 'Renamed', status: { id: null, name: harness.trigger.status }, priority: { id: null, name: 'Low' } });
+    const updated = await client.updateEntity(created.id, {
+      summary: 'Renamed',
+      status: { id: null, name: harness.trigger.status },
+      priority: { id: null, name: 'Low' },
+    });
     expect(updated.summary).toBe('Renamed');
     expect(updated.status?.name).toBe(harness.trigger.status);
     expect(updated.priority?.name).toBe('Low');
@@ -70,12 +74,22 @@ describe.each(harnesses)('$platform connector against its simulator', (harness) 
     const client = h.client();
     const entity = await client.createEntity(harness.newEntity);
     const bytes = new Uint8Array(Buffer.from('log line 1\nlog line 2\n'));
-    const attachment = await client.uploadAttachment(entity.id, { filename: 'server.log', mimetype: 'text/plain', data: bytes });
+    const attachment = await client.uploadAttachment(entity.id, {
+      filename: 'server.log',
+      mimetype: 'text/plain',
+      data: bytes,
+    });
     expect(attachment.filename).toBe('server.log');
     expect(attachment.filesize).toBe(bytes.length);
-    expect(Buffer.from((await client.downloadAttachment(entity.id, attachment)).data).toString()).toBe('log line 1\nlog line 2\n');
+    expect(Buffer.from((await client.downloadAttachment(entity.id, attachment)).data).toString()).toBe(
+      'log line 1\nlog line 2\n',
+    );
 
-    const withComment = await client.addComment(entity.id, { body: 'See the screenshot', internal: false, attachments: [{ filename: 'shot.png', mimetype: 'image/png', data: new Uint8Array([137, 80, 78, 71]) }] });
+    const withComment = await client.addComment(entity.id, {
+      body: 'See the screenshot',
+      internal: false,
+      attachments: [{ filename: 'shot.png', mimetype: 'image/png', data: new Uint8Array([137, 80, 78, 71]) }],
+    });
     expect(withComment.body).toBe('See the screenshot');
     const read = await client.getEntity(entity.id);
     expect(read.attachments.map((a) => a.filename).sort()).toEqual(['server.log', 'shot.png']);
@@ -92,11 +106,19 @@ describe.each(harnesses)('$platform connector against its simulator', (harness) 
     const h = await start({ clock: manualClock(), attachmentCapBytes: cap });
     const client = h.client();
     const first = await client.createEntity(harness.newEntity);
-    const atCap = await client.uploadAttachment(first.id, { filename: 'exact.bin', mimetype: 'application/octet-stream', data: new Uint8Array(cap) });
+    const atCap = await client.uploadAttachment(first.id, {
+      filename: 'exact.bin',
+      mimetype: 'application/octet-stream',
+      data: new Uint8Array(cap),
+    });
     expect(atCap.filesize).toBe(cap);
     const second = await client.createEntity(harness.newEntity);
     const error = await expectDomainError(
-      client.uploadAttachment(second.id, { filename: 'over.bin', mimetype: 'application/octet-stream', data: new Uint8Array(cap + 1) }),
+      client.uploadAttachment(second.id, {
+        filename: 'over.bin',
+        mimetype: 'application/octet-stream',
+        data: new Uint8Array(cap + 1),
+      }),
       'helpdesk_validation',
     );
     expect(error.message).toMatch(/attachments|file|bytes/);
@@ -156,19 +178,31 @@ describe.each(harnesses)('$platform connector against its simulator', (harness) 
       expect(all.changes.map((c) => c.id).sort()).toEqual([a.id, b.id].sort());
       const triggered = await client.listChanged('2026-03-01T00:00:00Z', { query: harness.trigger.query });
       expect(triggered.changes.map((c) => c.id)).toEqual([b.id]);
-      await expectDomainError(client.listChanged(null, { query: harness.badTrigger }), 'helpdesk_validation', /trigger query/);
+      await expectDomainError(
+        client.listChanged(null, { query: harness.badTrigger }),
+        'helpdesk_validation',
+        /trigger query/,
+      );
     });
   });
 
   describe('errors a person can act on', () => {
     it('401: the credentials', async () => {
       const h = await start({ clock: manualClock() });
-      await expectDomainError(createHelpdesk(h.badTarget()).getEntity('1'), 'helpdesk_credentials', /Check the API key or token/);
+      await expectDomainError(
+        createHelpdesk(h.badTarget()).getEntity('1'),
+        'helpdesk_credentials',
+        /Check the API key or token/,
+      );
     });
 
     it('403: the permissions', async () => {
       const h = await start({ clock: manualClock() });
-      await expectDomainError(createHelpdesk(h.readOnlyTarget()).createEntity(harness.newEntity), 'helpdesk_permissions', /permission/);
+      await expectDomainError(
+        createHelpdesk(h.readOnlyTarget()).createEntity(harness.newEntity),
+        'helpdesk_permissions',
+        /permission/,
+      );
     });
 
     it('404: the missing entity', async () => {
@@ -180,7 +214,11 @@ describe.each(harnesses)('$platform connector against its simulator', (harness) 
       const h = await start({ clock: manualClock() });
       const error = await expectDomainError(h.client().createEntity(harness.invalid.write), 'helpdesk_validation');
       expect(error.message).toContain(harness.invalid.field);
-      expect((error as unknown as { details: { fieldErrors: Array<{ field: string }> } }).details.fieldErrors.map((e) => e.field)).toContain(harness.invalid.field);
+      expect(
+        (error as unknown as { details: { fieldErrors: Array<{ field: string }> } }).details.fieldErrors.map(
+          (e) => e.field,
+        ),
+      ).toContain(harness.invalid.field);
     });
 
     it('429: throttled when the helpdesk asks for a longer wait than we accept', async () => {
@@ -201,12 +239,25 @@ describe.each(harnesses)('$platform connector against its simulator', (harness) 
 describe.each(harnesses)('$platform connector pointed at something that is not its API', (harness) => {
   it('says the URL looks wrong instead of accepting the credentials', async () => {
     const { createServer } = await import('node:http');
-    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>Welcome</html>'));
+    const server = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html>Welcome</html>'),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = (server.address() as { port: number }).port;
-      const credentials = harness.platform === 'xurrent' ? { kind: 'token' as const, token: 't', account: 'a' } : { kind: 'apiKey' as const, apiKey: 'k' };
-      await expectDomainError(createHelpdesk({ platform: harness.platform, baseUrl: `http://127.0.0.1:${port}`, credentials }).verifyCredentials(), 'helpdesk_unavailable', /instance URL/);
+      const credentials =
+        harness.platform === 'xurrent'
+          ? { kind: 'token' as const, token: 't', account: 'a' }
+          : { kind: 'apiKey' as const, apiKey: 'k' };
+      await expectDomainError(
+        createHelpdesk({
+          platform: harness.platform,
+          baseUrl: `http://127.0.0.1:${port}`,
+          credentials,
+        }).verifyCredentials(),
+        'helpdesk_unavailable',
+        /instance URL/,
+      );
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
@@ -214,49 +265,55 @@ describe.each(harnesses)('$platform connector pointed at something that is not i
 });
 
 /** The sync's API budget per ticket rests on these: a read is one call, a create needs no read-back. */
-describe.each(harnesses.filter((h) => h.platform !== 'xurrent'))('$platform connector: calls per read and per create', (harness) => {
-  let started: HarnessStart | null = null;
-  afterEach(async () => {
-    await started?.sim.close();
-    started = null;
-  });
+describe.each(harnesses.filter((h) => h.platform !== 'xurrent'))(
+  '$platform connector: calls per read and per create',
+  (harness) => {
+    let started: HarnessStart | null = null;
+    afterEach(async () => {
+      await started?.sim.close();
+      started = null;
+    });
 
-  it('reads a ticket with its conversations in one call, and lists them separately only at the embed cap', async () => {
-    started = await harness.start({ clock: manualClock() });
-    const { sim } = started;
-    const client = started.client();
-    const entity = await client.createEntity(harness.newEntity);
-    const bodies: string[] = [];
-    const addNotes = async (n: number) => {
-      for (let i = 0; i < n; i++) {
-        const body = `Note ${bodies.length + 1}`;
-        bodies.push(body);
-        await client.addComment(entity.id, { body, internal: bodies.length % 2 === 0 });
-      }
-    };
-    await addNotes(9);
-    let before = sim.requests.total;
-    const nine = await client.getEntity(entity.id);
-    expect(sim.requests.total - before).toBe(1);
-    expect(nine.comments.map((c) => c.body)).toEqual(bodies);
+    it('reads a ticket with its conversations in one call, and lists them separately only at the embed cap', async () => {
+      started = await harness.start({ clock: manualClock() });
+      const { sim } = started;
+      const client = started.client();
+      const entity = await client.createEntity(harness.newEntity);
+      const bodies: string[] = [];
+      const addNotes = async (n: number) => {
+        for (let i = 0; i < n; i++) {
+          const body = `Note ${bodies.length + 1}`;
+          bodies.push(body);
+          await client.addComment(entity.id, { body, internal: bodies.length % 2 === 0 });
+        }
+      };
+      await addNotes(9);
+      let before = sim.requests.total;
+      const nine = await client.getEntity(entity.id);
+      expect(sim.requests.total - before).toBe(1);
+      expect(nine.comments.map((c) => c.body)).toEqual(bodies);
 
-    // At the cap the embedded list may be cut short: the conversations endpoint has them all.
-    await addNotes(3);
-    before = sim.requests.total;
-    const twelve = await client.getEntity(entity.id);
-    expect(sim.requests.total - before).toBe(2);
-    expect(twelve.comments.map((c) => c.body)).toEqual(bodies);
-    expect(twelve.comments.map((c) => c.internal)).toEqual(bodies.map((_, i) => (i + 1) % 2 === 0));
-  });
+      // At the cap the embedded list may be cut short: the conversations endpoint has them all.
+      await addNotes(3);
+      before = sim.requests.total;
+      const twelve = await client.getEntity(entity.id);
+      expect(sim.requests.total - before).toBe(2);
+      expect(twelve.comments.map((c) => c.body)).toEqual(bodies);
+      expect(twelve.comments.map((c) => c.internal)).toEqual(bodies.map((_, i) => (i + 1) % 2 === 0));
+    });
 
-  it('creates in one call and answers with the entity a read shows, requester and tags included', async () => {
-    started = await harness.start({ clock: manualClock() });
-    const { sim } = started;
-    const client = started.client();
-    const before = sim.requests.total;
-    const created = await client.createEntity({ ...harness.newEntity, reporter: { id: null, email: 'new.person@example.com', displayName: 'New Person' } });
-    expect(sim.requests.total - before).toBe(1);
-    expect(created.reporter).toMatchObject({ email: 'new.person@example.com', displayName: 'New Person' });
-    expect(created).toEqual(await client.getEntity(created.id));
-  });
-});
+    it('creates in one call and answers with the entity a read shows, requester and tags included', async () => {
+      started = await harness.start({ clock: manualClock() });
+      const { sim } = started;
+      const client = started.client();
+      const before = sim.requests.total;
+      const created = await client.createEntity({
+        ...harness.newEntity,
+        reporter: { id: null, email: 'new.person@example.com', displayName: 'New Person' },
+      });
+      expect(sim.requests.total - before).toBe(1);
+      expect(created.reporter).toMatchObject({ email: 'new.person@example.com', displayName: 'New Person' });
+      expect(created).toEqual(await client.getEntity(created.id));
+    });
+  },
+);

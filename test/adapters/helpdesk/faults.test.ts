@@ -35,7 +35,11 @@ describe.each(harnesses)('$platform connector under faults', (harness) => {
   it('gives a clear error when every attempt times out', async () => {
     const h = await start();
     h.sim.faults.add({ kind: 'timeout', times: 2 });
-    await expectDomainError(h.client({ timeoutMs: 150, maxAttempts: 2 }).listProjects(), 'helpdesk_unavailable', /no answer within 0\.2 s/);
+    await expectDomainError(
+      h.client({ timeoutMs: 150, maxAttempts: 2 }).listProjects(),
+      'helpdesk_unavailable',
+      /no answer within 0\.2 s/,
+    );
   });
 
   it('retries a read whose connection is dropped', async () => {
@@ -63,7 +67,11 @@ describe.each(harnesses)('$platform connector under faults', (harness) => {
   it('does not repeat a create whose connection dropped, and says it may have happened', async () => {
     const h = await start();
     h.sim.faults.add({ kind: 'drop', method: 'POST' });
-    await expectDomainError(h.client().createEntity(harness.newEntity), 'helpdesk_unavailable', /may or may not have been made/);
+    await expectDomainError(
+      h.client().createEntity(harness.newEntity),
+      'helpdesk_unavailable',
+      /may or may not have been made/,
+    );
     expect(h.sim.faults.fired).toHaveLength(1);
   });
 
@@ -78,6 +86,10 @@ describe.each(harnesses)('$platform connector under faults', (harness) => {
     const h = await start();
     await h.sim.close();
     started = null;
-    await expectDomainError(createHelpdesk(h.target, { clock: manualClock(), maxAttempts: 2 }).listProjects(), 'helpdesk_unavailable', /connection refused/);
+    await expectDomainError(
+      createHelpdesk(h.target, { clock: manualClock(), maxAttempts: 2 }).listProjects(),
+      'helpdesk_unavailable',
+      /connection refused/,
+    );
   });
 });

@@ -11,7 +11,8 @@ import { startXurrentSimulator } from '../../../adapters/helpdesk/xurrent/simula
  * with the same JSON type and the same nullness, inside the same wrapper, with the platform's timestamp format.
  * Extra keys are allowed (the quotes are trimmed). The few deliberate departures are listed with the reason.
  */
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
 
 const anyTimestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$/;
 const freshworksTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -32,17 +33,22 @@ function typeOf(value: unknown): string {
 function shapeDifferences(expected: unknown, actual: unknown, rules: ShapeRules, path = ''): string[] {
   if (rules.skip && path in rules.skip) return [];
   const where = path || '(root)';
-  if (typeOf(expected) !== typeOf(actual)) return [`${where}: expected ${typeOf(expected)}, got ${typeOf(actual)} (${JSON.stringify(actual)})`];
+  if (typeOf(expected) !== typeOf(actual))
+    return [`${where}: expected ${typeOf(expected)}, got ${typeOf(actual)} (${JSON.stringify(actual)})`];
   if (typeof expected === 'string' && anyTimestamp.test(expected)) {
     const problems: string[] = [];
-    if (!rules.timestamp.test(expected)) problems.push(`${where}: the quoted timestamp ${expected} is not in the platform format`);
-    if (!rules.timestamp.test(String(actual))) problems.push(`${where}: ${String(actual)} is not in the platform's timestamp format`);
+    if (!rules.timestamp.test(expected))
+      problems.push(`${where}: the quoted timestamp ${expected} is not in the platform format`);
+    if (!rules.timestamp.test(String(actual)))
+      problems.push(`${where}: ${String(actual)} is not in the platform's timestamp format`);
     return problems;
   }
   if (Array.isArray(expected) && Array.isArray(actual)) {
     if (expected.length === 0) return [];
     if (actual.length === 0) return [`${where}: expected items, got an empty array`];
-    return expected.flatMap((item, i) => shapeDifferences(item, actual[Math.min(i, actual.length - 1)], rules, `${path}[]`));
+    return expected.flatMap((item, i) =>
+      shapeDifferences(item, actual[Math.min(i, actual.length - 1)], rules, `${path}[]`),
+    );
   }
   if (typeOf(expected) === 'object') {
     const exp = expected as Record<string, unknown>;
@@ -52,7 +58,8 @@ function shapeDifferences(expected: unknown, actual: unknown, rules: ShapeRules,
       if (rules.skip && childPath in rules.skip) return [];
       const actualKey = rules.renamed?.[childPath] ?? key;
       if (!(actualKey in act)) return [`${childPath}: missing`];
-      if (actualKey !== key) return typeOf(exp[key]) === typeOf(act[actualKey]) ? [] : [`${childPath}: ${actualKey} has another type`];
+      if (actualKey !== key)
+        return typeOf(exp[key]) === typeOf(act[actualKey]) ? [] : [`${childPath}: ${actualKey} has another type`];
       return shapeDifferences(exp[key], act[actualKey], rules, childPath);
     });
   }
@@ -88,7 +95,16 @@ describe('Freshdesk simulator payloads', () => {
     const sim = await startFreshdeskSimulator({ seed: { customFields: ['parent_or_child', 'parent_ticket_id'] } });
     closers.push(sim.close);
     const form = new FormData();
-    for (const [k, v] of Object.entries({ subject: 'This is a sample ticket', type: 'Question', status: '2', priority: '1', source: '2', email: 'dummyname@example.com', responder_id: '1001' })) form.append(k, v);
+    for (const [k, v] of Object.entries({
+      subject: 'This is a sample ticket',
+      type: 'Question',
+      status: '2',
+      priority: '1',
+      source: '2',
+      email: 'dummyname@example.com',
+      responder_id: '1001',
+    }))
+      form.append(k, v);
     form.append('description', '<div>This is a sample ticket, feel free to delete it.</div>');
     for (const tag of ['foo', 'bar']) form.append('tags[]', tag);
     form.append('cc_emails[]', 'test2@example.com');
@@ -97,10 +113,24 @@ describe('Freshdesk simulator payloads', () => {
     expect(created.status).toBe(201);
     const id = (created.body as { id: number }).id;
     const json = { ...basic(sim.apiKey), 'content-type': 'application/json' };
-    await call(`${sim.url}/api/v2/tickets/${id}/notes`, { method: 'POST', headers: json, body: JSON.stringify({ body: 'Looking', private: false }) });
-    await call(`${sim.url}/api/v2/tickets/${id}`, { method: 'PUT', headers: json, body: JSON.stringify({ status: 4 }) });
-    await call(`${sim.url}/api/v2/tickets/${id}`, { method: 'PUT', headers: json, body: JSON.stringify({ status: 2 }) });
-    const ticket = await call(`${sim.url}/api/v2/tickets/${id}?include=stats,requester`, { headers: basic(sim.apiKey) });
+    await call(`${sim.url}/api/v2/tickets/${id}/notes`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ body: 'Looking', private: false }),
+    });
+    await call(`${sim.url}/api/v2/tickets/${id}`, {
+      method: 'PUT',
+      headers: json,
+      body: JSON.stringify({ status: 4 }),
+    });
+    await call(`${sim.url}/api/v2/tickets/${id}`, {
+      method: 'PUT',
+      headers: json,
+      body: JSON.stringify({ status: 2 }),
+    });
+    const ticket = await call(`${sim.url}/api/v2/tickets/${id}?include=stats,requester`, {
+      headers: basic(sim.apiKey),
+    });
     expect(Array.isArray(ticket.body)).toBe(false);
     expect(
       shapeDifferences(fixture('freshdesk-ticket.json'), ticket.body, {
@@ -121,10 +151,20 @@ describe('Freshdesk simulator payloads', () => {
     closers.push(sim.close);
     const id = sim.addTicket({ subject: 'x', email: 'test@example.com' });
     const json = { ...basic(sim.apiKey), 'content-type': 'application/json' };
-    await call(`${sim.url}/api/v2/tickets/${id}/notes`, { method: 'POST', headers: json, body: JSON.stringify({ body: '<div>This is a private note</div>' }) });
-    await call(`${sim.url}/api/v2/tickets/${id}/reply`, { method: 'POST', headers: json, body: JSON.stringify({ body: '<div>This is a reply</div>' }) });
+    await call(`${sim.url}/api/v2/tickets/${id}/notes`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ body: '<div>This is a private note</div>' }),
+    });
+    await call(`${sim.url}/api/v2/tickets/${id}/reply`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ body: '<div>This is a reply</div>' }),
+    });
     const list = await call(`${sim.url}/api/v2/tickets/${id}/conversations`, { headers: basic(sim.apiKey) });
-    expect(shapeDifferences(fixture('freshdesk-conversations.json'), list.body, { timestamp: freshworksTime })).toEqual([]);
+    expect(shapeDifferences(fixture('freshdesk-conversations.json'), list.body, { timestamp: freshworksTime })).toEqual(
+      [],
+    );
   });
 
   it('validation errors have the quoted body', async () => {
@@ -136,7 +176,9 @@ describe('Freshdesk simulator payloads', () => {
       body: JSON.stringify({ subject: 'x', email: 7 }),
     });
     expect(refused.status).toBe(400);
-    expect(shapeDifferences(fixture('freshworks-validation-error.json'), refused.body, { timestamp: freshworksTime })).toEqual([]);
+    expect(
+      shapeDifferences(fixture('freshworks-validation-error.json'), refused.body, { timestamp: freshworksTime }),
+    ).toEqual([]);
   });
 });
 
@@ -148,21 +190,37 @@ describe('Freshservice simulator payloads', () => {
     const created = await call(`${sim.url}/api/v2/tickets`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ subject: 'Where can I find more information about employee health benefits?', description: 'Testing API set', type: 'Incident', status: 2, priority: 1, source: 2, email: 'someone@example.com' }),
+      body: JSON.stringify({
+        subject: 'Where can I find more information about employee health benefits?',
+        description: 'Testing API set',
+        type: 'Incident',
+        status: 2,
+        priority: 1,
+        source: 2,
+        email: 'someone@example.com',
+      }),
     });
     expect(created.status).toBe(201);
     const id = (created.body as { ticket: { id: number } }).ticket.id;
     const ticket = await call(`${sim.url}/api/v2/tickets/${id}`, { headers: basic(sim.apiKey) });
     expect(Object.keys(ticket.body as object)).toEqual(['ticket']);
-    expect(shapeDifferences(fixture('freshservice-ticket.json'), ticket.body, { timestamp: freshworksTime })).toEqual([]);
+    expect(shapeDifferences(fixture('freshservice-ticket.json'), ticket.body, { timestamp: freshworksTime })).toEqual(
+      [],
+    );
   });
 
   it('validation errors have the quoted body', async () => {
     const sim = await startFreshserviceSimulator();
     closers.push(sim.close);
-    const refused = await call(`${sim.url}/api/v2/tickets`, { method: 'POST', headers: { ...basic(sim.apiKey), 'content-type': 'application/json' }, body: JSON.stringify({ subject: 'x' }) });
+    const refused = await call(`${sim.url}/api/v2/tickets`, {
+      method: 'POST',
+      headers: { ...basic(sim.apiKey), 'content-type': 'application/json' },
+      body: JSON.stringify({ subject: 'x' }),
+    });
     expect(refused.status).toBe(400);
-    expect(shapeDifferences(fixture('freshworks-validation-error.json'), refused.body, { timestamp: freshworksTime })).toEqual([]);
+    expect(
+      shapeDifferences(fixture('freshworks-validation-error.json'), refused.body, { timestamp: freshworksTime }),
+    ).toEqual([]);
   });
 });
 
@@ -182,7 +240,10 @@ async function receiver(): Promise<{ url: string; received: Array<{ headers: Inc
 }
 
 describe('Xurrent simulator payloads', () => {
-  const rules = { timestamp: xurrentTime, skip: { next_target_at: 'a timestamp or one of best_effort/no_target (reference §3.3); a string either way' } };
+  const rules = {
+    timestamp: xurrentTime,
+    skip: { next_target_at: 'a timestamp or one of best_effort/no_target (reference §3.3); a string either way' },
+  };
 
   it('a request matches the quoted request, unwrapped, nulls included', async () => {
     const sim = await startXurrentSimulator({
@@ -209,20 +270,39 @@ describe('Xurrent simulator payloads', () => {
         { id: 'incident_id', value: 'SD*******' },
       ],
     });
-    const request = await call(`${sim.url}/v1/requests/${id}`, { headers: { authorization: `Bearer ${sim.token}`, 'x-xurrent-account': sim.account } });
+    const request = await call(`${sim.url}/v1/requests/${id}`, {
+      headers: { authorization: `Bearer ${sim.token}`, 'x-xurrent-account': sim.account },
+    });
     expect(request.status).toBe(200);
     expect(shapeDifferences(fixture('xurrent-request.json'), request.body, rules)).toEqual([]);
     const body = request.body as Record<string, unknown>;
     // "null fields are included as null, not omitted"
-    for (const field of ['closure_code', 'workflow', 'problem', 'supplier', 'waiting_until', 'grouped_into', 'satisfaction']) expect(body[field]).toBeNull();
+    for (const field of [
+      'closure_code',
+      'workflow',
+      'problem',
+      'supplier',
+      'waiting_until',
+      'grouped_into',
+      'satisfaction',
+    ])
+      expect(body[field]).toBeNull();
   });
 
   it('a note matches the quoted note', async () => {
     const sim = await startXurrentSimulator();
     closers.push(sim.close);
     const id = sim.addRequest({ subject: 'Add new rack in data center' });
-    const headers = { authorization: `Bearer ${sim.token}`, 'x-4me-account': sim.account, 'content-type': 'application/json' };
-    const created = await call(`${sim.url}/v1/requests/${id}/notes`, { method: 'POST', headers, body: JSON.stringify({ text: 'Just came out of a meeting with our CIO...' }) });
+    const headers = {
+      authorization: `Bearer ${sim.token}`,
+      'x-4me-account': sim.account,
+      'content-type': 'application/json',
+    };
+    const created = await call(`${sim.url}/v1/requests/${id}/notes`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ text: 'Just came out of a meeting with our CIO...' }),
+    });
     expect(created.status).toBe(201);
     const notes = await call(`${sim.url}/v1/requests/${id}/notes`, { headers });
     expect(shapeDifferences(fixture('xurrent-note.json'), (notes.body as unknown[])[0], rules)).toEqual([]);
@@ -250,7 +330,13 @@ describe('Xurrent simulator payloads', () => {
     await sim.webhooks.register({ event: 'request.note-added', uri: hook.url });
     const callback = (JSON.parse(hook.received[0]!.body) as { payload: { callback: string } }).payload.callback;
     expect((await fetch(callback)).status).toBe(200);
-    const id = sim.addRequest({ subject: 'x', source: 'self service', team_id: 372, member_id: 8529, status: 'workflow_pending' });
+    const id = sim.addRequest({
+      subject: 'x',
+      source: 'self service',
+      team_id: 372,
+      member_id: 8529,
+      status: 'workflow_pending',
+    });
     const response = await call(`${sim.url}/v1/requests/${id}/notes`, {
       method: 'POST',
       headers: { authorization: `Bearer ${sim.token}`, 'content-type': 'application/json' },
@@ -274,7 +360,10 @@ describe('Xurrent simulator payloads', () => {
     await sim.webhooks.register({ event: 'request.update', uri: hook.url, policyId: policy.id });
     const body = JSON.parse(hook.received[0]!.body) as { jwt: string };
     expect(Object.keys(body)).toEqual(['jwt']);
-    const [header, claims] = body.jwt.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown);
+    const [header, claims] = body.jwt
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown);
     expect(shapeDifferences(fixture('xurrent-webhook-jwt.json'), { header, claims }, rules)).toEqual([]);
   });
 });

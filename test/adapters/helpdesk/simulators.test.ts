@@ -13,7 +13,10 @@ afterEach(async () => {
 
 const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`${key}:X`).toString('base64')}` });
 
-async function get(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Headers; body: unknown }> {
+async function get(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Headers; body: unknown }> {
   const response = await fetch(url, { headers });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as unknown) : null };
@@ -30,7 +33,10 @@ describe('Freshdesk simulator', () => {
     const sim = await start();
     const bad = await get(`${sim.url}/api/v2/tickets`, basic('nope'));
     expect(bad.status).toBe(401);
-    expect(bad.body).toEqual({ code: 'invalid_credentials', message: 'You have to be logged in to perform this action.' });
+    expect(bad.body).toEqual({
+      code: 'invalid_credentials',
+      message: 'You have to be logged in to perform this action.',
+    });
     expect((await get(`${sim.url}/api/v2/tickets`, {})).status).toBe(401);
     expect((await get(`${sim.url}/api/v2/tickets`, basic(sim.apiKey))).status).toBe(200);
   });
@@ -39,8 +45,17 @@ describe('Freshdesk simulator', () => {
     const clock = manualClock();
     const sim = await start({ clock });
     const day = 24 * 3600_000;
-    sim.addTicket({ subject: 'old', email: 'a@example.com', created_at: new Date(clock.now() - 40 * day).toISOString() });
-    for (let i = 0; i < 4; i++) sim.addTicket({ subject: `new ${i}`, email: 'a@example.com', created_at: new Date(clock.now() - day).toISOString() });
+    sim.addTicket({
+      subject: 'old',
+      email: 'a@example.com',
+      created_at: new Date(clock.now() - 40 * day).toISOString(),
+    });
+    for (let i = 0; i < 4; i++)
+      sim.addTicket({
+        subject: `new ${i}`,
+        email: 'a@example.com',
+        created_at: new Date(clock.now() - day).toISOString(),
+      });
     const recent = await get(`${sim.url}/api/v2/tickets?per_page=100`, basic(sim.apiKey));
     expect((recent.body as Array<{ subject: string }>).map((t) => t.subject)).not.toContain('old');
     expect(recent.body).toHaveLength(4);
@@ -52,7 +67,10 @@ describe('Freshdesk simulator', () => {
     const page3 = await get(parseLinkHeader(page2.headers.get('link')).next!, basic(sim.apiKey));
     expect(page3.body).toHaveLength(1);
     expect(page3.headers.get('link')).toBeNull();
-    const exact = await get(`${sim.url}/api/v2/tickets?updated_since=2020-01-01T00:00:00Z&per_page=5`, basic(sim.apiKey));
+    const exact = await get(
+      `${sim.url}/api/v2/tickets?updated_since=2020-01-01T00:00:00Z&per_page=5`,
+      basic(sim.apiKey),
+    );
     expect(exact.body).toHaveLength(5);
     expect(exact.headers.get('link')).toBeNull();
     expect((await get(`${sim.url}/api/v2/tickets?per_page=101`, basic(sim.apiKey))).status).toBe(400);
@@ -62,8 +80,15 @@ describe('Freshdesk simulator', () => {
 
   it('searches with the quoted query syntax, 30 a page, 10 pages, 512 characters', async () => {
     const sim = await start();
-    for (let i = 0; i < 40; i++) sim.addTicket({ subject: `t${i}`, email: 'a@example.com', priority: i % 4 === 0 ? 4 : 1, tags: i % 2 ? ['vip'] : [] });
-    const search = (query: string, page = 1) => get(`${sim.url}/api/v2/search/tickets?query=${encodeURIComponent(query)}&page=${page}`, basic(sim.apiKey));
+    for (let i = 0; i < 40; i++)
+      sim.addTicket({
+        subject: `t${i}`,
+        email: 'a@example.com',
+        priority: i % 4 === 0 ? 4 : 1,
+        tags: i % 2 ? ['vip'] : [],
+      });
+    const search = (query: string, page = 1) =>
+      get(`${sim.url}/api/v2/search/tickets?query=${encodeURIComponent(query)}&page=${page}`, basic(sim.apiKey));
     const urgent = await search('"priority:4"');
     expect(urgent.body).toMatchObject({ total: 10 });
     const vipOrUrgent = await search(`"(priority:4 OR tag:'vip') AND status:2"`);
@@ -73,10 +98,19 @@ describe('Freshdesk simulator', () => {
     expect((atLeast.body as { total: number }).total).toBe(10);
     expect((await search(`"created_at:>'2000-01-01'"`)).body).toMatchObject({ total: 40 });
     expect((await search('"priority:1"', 2)).body).toMatchObject({ total: 30, results: expect.any(Array) });
-    for (const bad of ['priority:4', "'priority:4'", `"${'priority:4 AND '.repeat(40)}priority:4"`, '"subject:\'x\'"', '"priority:4 AND"']) {
+    for (const bad of [
+      'priority:4',
+      "'priority:4'",
+      `"${'priority:4 AND '.repeat(40)}priority:4"`,
+      '"subject:\'x\'"',
+      '"priority:4 AND"',
+    ]) {
       const refused = await search(bad);
       expect(refused.status, bad).toBe(400);
-      expect(refused.body).toMatchObject({ description: 'Validation failed', errors: [expect.objectContaining({ field: 'query' })] });
+      expect(refused.body).toMatchObject({
+        description: 'Validation failed',
+        errors: [expect.objectContaining({ field: 'query' })],
+      });
     }
     expect((await search('"priority:4"', 11)).status).toBe(400);
   });
@@ -107,9 +141,17 @@ describe('Freshdesk simulator', () => {
     form.append('tags[]', 'one');
     form.append('tags[]', 'two');
     form.append('custom_fields[cf_region]', 'EMEA');
-    const created = await fetch(`${sim.url}/api/v2/tickets`, { method: 'POST', headers: basic(sim.apiKey), body: form });
+    const created = await fetch(`${sim.url}/api/v2/tickets`, {
+      method: 'POST',
+      headers: basic(sim.apiKey),
+      body: form,
+    });
     expect(created.status).toBe(201);
-    expect(await created.json()).toMatchObject({ priority: 3, tags: ['one', 'two'], custom_fields: { cf_region: 'EMEA' } });
+    expect(await created.json()).toMatchObject({
+      priority: 3,
+      tags: ['one', 'two'],
+      custom_fields: { cf_region: 'EMEA' },
+    });
   });
 });
 
@@ -124,10 +166,15 @@ describe('Freshservice simulator', () => {
     expect((primary.body as { tickets: Array<{ subject: string }> }).tickets.map((t) => t.subject)).toEqual(['it']);
     const every = await get(`${sim.url}/api/v2/tickets?workspace_id=0`, basic(sim.apiKey));
     expect((every.body as { tickets: unknown[] }).tickets).toHaveLength(2);
-    const filtered = await get(`${sim.url}/api/v2/tickets/filter?query=${encodeURIComponent('"priority:4"')}&workspace_id=0`, basic(sim.apiKey));
+    const filtered = await get(
+      `${sim.url}/api/v2/tickets/filter?query=${encodeURIComponent('"priority:4"')}&workspace_id=0`,
+      basic(sim.apiKey),
+    );
     expect(filtered.body).toMatchObject({ tickets: [expect.objectContaining({ subject: 'hr' })], total: 1 });
     const workspaces = await get(`${sim.url}/api/v2/workspaces`, basic(sim.apiKey));
-    expect(workspaces.body).toMatchObject({ workspaces: [expect.objectContaining({ id: 2, primary: true }), expect.objectContaining({ id: 3 })] });
+    expect(workspaces.body).toMatchObject({
+      workspaces: [expect.objectContaining({ id: 2, primary: true }), expect.objectContaining({ id: 3 })],
+    });
   });
 });
 
@@ -152,17 +199,43 @@ describe('Xurrent simulator', () => {
   it('filters and pages requests with cursors, default fields, and offset timestamps', async () => {
     const sim = await start({ timezoneOffset: '-06:00' });
     const headers = { authorization: `Bearer ${sim.token}` };
-    for (let i = 0; i < 5; i++) sim.addRequest({ subject: `r${i}`, status: i < 3 ? 'assigned' : 'in_progress', updated_at: `2026-03-01T0${i}:00:00Z` });
-    const first = await get(`${sim.url}/v1/requests?updated_at=${encodeURIComponent('>=2026-03-01T01:00:00Z')}&sort=updated_at&per_page=2`, headers);
+    for (let i = 0; i < 5; i++)
+      sim.addRequest({
+        subject: `r${i}`,
+        status: i < 3 ? 'assigned' : 'in_progress',
+        updated_at: `2026-03-01T0${i}:00:00Z`,
+      });
+    const first = await get(
+      `${sim.url}/v1/requests?updated_at=${encodeURIComponent('>=2026-03-01T01:00:00Z')}&sort=updated_at&per_page=2`,
+      headers,
+    );
     expect((first.body as Array<{ subject: string }>).map((r) => r.subject)).toEqual(['r1', 'r2']);
     expect(Object.keys((first.body as object[])[0]!).sort()).toEqual(
-      ['id', 'sourceID', 'subject', 'category', 'impact', 'status', 'next_target_at', 'completed_at', 'team', 'member', 'grouped_into', 'service_instance', 'created_at', 'updated_at'].sort(),
+      [
+        'id',
+        'sourceID',
+        'subject',
+        'category',
+        'impact',
+        'status',
+        'next_target_at',
+        'completed_at',
+        'team',
+        'member',
+        'grouped_into',
+        'service_instance',
+        'created_at',
+        'updated_at',
+      ].sort(),
     );
     expect((first.body as Array<{ updated_at: string }>)[0]!.updated_at).toBe('2026-02-28T19:00:00-06:00');
     expect(first.headers.get('x-pagination-total-entries')).toBe('4');
     const links = parseLinkHeader(first.headers.get('link'));
     const cursor = new URL(links.next!).searchParams.get('search_after')!;
-    expect(JSON.parse(Buffer.from(cursor, 'base64').toString())).toMatchObject({ offset: 2, cursor: [expect.any(Number), expect.any(Number)] });
+    expect(JSON.parse(Buffer.from(cursor, 'base64').toString())).toMatchObject({
+      offset: 2,
+      cursor: [expect.any(Number), expect.any(Number)],
+    });
     const second = await get(links.next!, headers);
     expect((second.body as Array<{ subject: string }>).map((r) => r.subject)).toEqual(['r3', 'r4']);
     expect(parseLinkHeader(second.headers.get('link')).next).toBeUndefined();
@@ -193,8 +266,17 @@ describe('Xurrent simulator', () => {
     const clock = manualClock();
     const sim = await start({ clock, attachmentUrlTtlSeconds: 30 });
     const headers = { authorization: `Bearer ${sim.token}`, 'x-xurrent-account': sim.account };
-    const storage = (await get(`${sim.url}/v1/attachments/storage`, headers)).body as { provider: string; upload_uri: string; size_limit: number; local: Record<string, string | number> };
-    expect(storage).toMatchObject({ provider: 'local', size_limit: 20 * 1024 * 1024, allowed_extensions: expect.any(Array) });
+    const storage = (await get(`${sim.url}/v1/attachments/storage`, headers)).body as {
+      provider: string;
+      upload_uri: string;
+      size_limit: number;
+      local: Record<string, string | number>;
+    };
+    expect(storage).toMatchObject({
+      provider: 'local',
+      size_limit: 20 * 1024 * 1024,
+      allowed_extensions: expect.any(Array),
+    });
     // biome-ignore lint/suspicious/noTemplateCurlyInString: Xurrent's upload key template has a literal ${filename}.
     expect(String(storage.local.key)).toContain('${filename}');
     const form = new FormData();
@@ -227,11 +309,22 @@ describe('Xurrent simulator', () => {
     const sim = await start();
     const id = sim.addRequest({ subject: 'x' });
     const send = (method: string, body: unknown) =>
-      fetch(`${sim.url}/v1/requests/${id}`, { method, headers: { authorization: `Bearer ${sim.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${sim.url}/v1/requests/${id}`, {
+        method,
+        headers: { authorization: `Bearer ${sim.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const refused = await send('PATCH', { status: 'completed' });
     expect(refused.status).toBe(422);
-    expect(await refused.json()).toEqual({ message: 'Validation Failed', errors: [['completion_reason', "can't be blank"]] });
+    expect(await refused.json()).toEqual({
+      message: 'Validation Failed',
+      errors: [['completion_reason', "can't be blank"]],
+    });
     const done = await send('PUT', { status: 'completed', completion_reason: 'no_reply', note: 'Closing' });
-    expect(await done.json()).toMatchObject({ status: 'completed', completion_reason: 'no_reply', completed_at: expect.stringMatching(/[+-]\d{2}:\d{2}$/) });
+    expect(await done.json()).toMatchObject({
+      status: 'completed',
+      completion_reason: 'no_reply',
+      completed_at: expect.stringMatching(/[+-]\d{2}:\d{2}$/),
+    });
   });
 });

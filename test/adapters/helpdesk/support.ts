@@ -97,11 +97,31 @@ function targetsOf(
 export const freshdeskHarness: Harness = {
   platform: 'freshdesk',
   async start({ clock, rateLimitPerMinute, attachmentCapBytes, attachmentUrlTtlSeconds }) {
-    const sim = await startFreshdeskSimulator({ clock, rateLimitPerMinute, attachmentCapBytes, attachmentUrlTtlSeconds, seed: { customFields: ['cf_region'], apiKeys: { 'read-only-key': 'readonly' } } });
-    const target = (apiKey: string): HelpdeskTarget => ({ platform: 'freshdesk', baseUrl: sim.url, credentials: { kind: 'apiKey', apiKey } });
+    const sim = await startFreshdeskSimulator({
+      clock,
+      rateLimitPerMinute,
+      attachmentCapBytes,
+      attachmentUrlTtlSeconds,
+      seed: { customFields: ['cf_region'], apiKeys: { 'read-only-key': 'readonly' } },
+    });
+    const target = (apiKey: string): HelpdeskTarget => ({
+      platform: 'freshdesk',
+      baseUrl: sim.url,
+      credentials: { kind: 'apiKey', apiKey },
+    });
     return {
       ...targetsOf(sim, clock, target, { own: sim.apiKey, readOnly: 'read-only-key', wrong: 'wrong-key' }),
-      seed: (count, updatedAt) => Array.from({ length: count }, (_, i) => String(sim.addTicket({ subject: `Seeded ${i}`, email: `r${i}@example.com`, created_at: updatedAt, updated_at: updatedAt }))),
+      seed: (count, updatedAt) =>
+        Array.from({ length: count }, (_, i) =>
+          String(
+            sim.addTicket({
+              subject: `Seeded ${i}`,
+              email: `r${i}@example.com`,
+              created_at: updatedAt,
+              updated_at: updatedAt,
+            }),
+          ),
+        ),
       touch: (id) => sim.agentUpdate(Number(id), { priority: 3 }),
     };
   },
@@ -116,7 +136,14 @@ export const freshdeskHarness: Harness = {
     customFields: { cf_region: 'EMEA' },
     native: { group_id: 301 },
   },
-  invalid: { write: { summary: 'x', reporter: { id: null, email: 'a@example.com', displayName: null }, customFields: { cf_unknown: 1 } }, field: 'cf_unknown' },
+  invalid: {
+    write: {
+      summary: 'x',
+      reporter: { id: null, email: 'a@example.com', displayName: null },
+      customFields: { cf_unknown: 1 },
+    },
+    field: 'cf_unknown',
+  },
   trigger: { query: 'status:3', status: 'Pending' },
   badTrigger: "subject:'x'",
 };
@@ -124,14 +151,33 @@ export const freshdeskHarness: Harness = {
 export const freshserviceHarness: Harness = {
   platform: 'freshservice',
   async start({ clock, rateLimitPerMinute, attachmentCapBytes, attachmentUrlTtlSeconds }) {
-    const sim = await startFreshserviceSimulator({ clock, rateLimitPerMinute, attachmentCapBytes, attachmentUrlTtlSeconds, seed: { customFields: ['region'], apiKeys: { 'read-only-key': 'readonly' } } });
-    const target = (apiKey: string): HelpdeskTarget => ({ platform: 'freshservice', baseUrl: sim.url, credentials: { kind: 'apiKey', apiKey } });
+    const sim = await startFreshserviceSimulator({
+      clock,
+      rateLimitPerMinute,
+      attachmentCapBytes,
+      attachmentUrlTtlSeconds,
+      seed: { customFields: ['region'], apiKeys: { 'read-only-key': 'readonly' } },
+    });
+    const target = (apiKey: string): HelpdeskTarget => ({
+      platform: 'freshservice',
+      baseUrl: sim.url,
+      credentials: { kind: 'apiKey', apiKey },
+    });
     return {
       ...targetsOf(sim, clock, target, { own: sim.apiKey, readOnly: 'read-only-key', wrong: 'wrong-key' }),
       seed: (count, updatedAt) =>
         Array.from({ length: count }, (_, i) =>
           // Spread over two workspaces: the connector must see every workspace, not just the primary one.
-          String(sim.addTicket({ subject: `Seeded ${i}`, description: 'seeded', email: `r${i}@example.com`, workspace_id: i % 2 === 0 ? 2 : 3, created_at: updatedAt, updated_at: updatedAt })),
+          String(
+            sim.addTicket({
+              subject: `Seeded ${i}`,
+              description: 'seeded',
+              email: `r${i}@example.com`,
+              workspace_id: i % 2 === 0 ? 2 : 3,
+              created_at: updatedAt,
+              updated_at: updatedAt,
+            }),
+          ),
         ),
       touch: (id) => sim.agentUpdate(Number(id), { priority: 3 }),
     };
@@ -147,7 +193,15 @@ export const freshserviceHarness: Harness = {
     customFields: { region: 'EMEA' },
     native: { workspace_id: 3, urgency: 2 },
   },
-  invalid: { write: { summary: 'x', description: 'y', reporter: { id: null, email: 'a@example.com', displayName: null }, native: { workspace_id: 99 } }, field: 'workspace_id' },
+  invalid: {
+    write: {
+      summary: 'x',
+      description: 'y',
+      reporter: { id: null, email: 'a@example.com', displayName: null },
+      native: { workspace_id: 99 },
+    },
+    field: 'workspace_id',
+  },
   trigger: { query: 'status:3', status: 'Pending' },
   badTrigger: "subject:'x'",
 };
@@ -162,10 +216,24 @@ export const xurrentHarness: Harness = {
       attachmentUrlTtlSeconds,
       seed: { tokens: { 'read-only-token': { role: 'readonly' } }, services: [{ id: 51, name: 'Partner Support' }] },
     });
-    const target = (token: string, account = sim.account): HelpdeskTarget => ({ platform: 'xurrent', baseUrl: sim.url, credentials: { kind: 'token', token, account } });
+    const target = (token: string, account = sim.account): HelpdeskTarget => ({
+      platform: 'xurrent',
+      baseUrl: sim.url,
+      credentials: { kind: 'token', token, account },
+    });
     return {
       ...targetsOf(sim, clock, target, { own: sim.token, readOnly: 'read-only-token', wrong: 'wrong-token' }),
-      seed: (count, updatedAt) => Array.from({ length: count }, (_, i) => String(sim.addRequest({ subject: `Seeded ${i}`, created_at: updatedAt, updated_at: updatedAt, notes: [{ text: 'seeded' }] }))),
+      seed: (count, updatedAt) =>
+        Array.from({ length: count }, (_, i) =>
+          String(
+            sim.addRequest({
+              subject: `Seeded ${i}`,
+              created_at: updatedAt,
+              updated_at: updatedAt,
+              notes: [{ text: 'seeded' }],
+            }),
+          ),
+        ),
       touch: (id) => sim.agentUpdate(Number(id), { impact: 'high' }),
     };
   },
@@ -185,7 +253,11 @@ export const xurrentHarness: Harness = {
 
 export const harnesses = [freshdeskHarness, freshserviceHarness, xurrentHarness];
 
-export async function expectDomainError(promise: Promise<unknown>, code: DomainErrorCode, message?: RegExp): Promise<Error> {
+export async function expectDomainError(
+  promise: Promise<unknown>,
+  code: DomainErrorCode,
+  message?: RegExp,
+): Promise<Error> {
   const error = await promise.then(
     () => null,
     (e: unknown) => e,

@@ -42,7 +42,14 @@ describe('verifyAndParseWebhook', () => {
 
   it('accepts a Freshdesk/Freshservice webhook carrying the instance secret and names the ticket', () => {
     for (const platform of ['freshdesk', 'freshservice'] as const) {
-      expect(verifyAndParseWebhook({ platform, headers: { [WEBHOOK_SECRET_HEADER]: 's3cret' }, rawBody: body, secret: 's3cret' })).toEqual({
+      expect(
+        verifyAndParseWebhook({
+          platform,
+          headers: { [WEBHOOK_SECRET_HEADER]: 's3cret' },
+          rawBody: body,
+          secret: 's3cret',
+        }),
+      ).toEqual({
         kind: 'change',
         entityId: '42',
         event: 'ticket_updated',
@@ -52,49 +59,143 @@ describe('verifyAndParseWebhook', () => {
   });
 
   it('refuses a wrong or missing secret, and an instance without one', () => {
-    expect(() => verifyAndParseWebhook({ platform: 'freshdesk', headers: { [WEBHOOK_SECRET_HEADER]: 'guess' }, rawBody: body, secret: 's3cret' })).toThrow(/secret/);
-    expect(() => verifyAndParseWebhook({ platform: 'freshdesk', headers: {}, rawBody: body, secret: 's3cret' })).toThrow(expect.objectContaining({ code: 'unauthorized' }));
-    expect(() => verifyAndParseWebhook({ platform: 'freshservice', headers: {}, rawBody: body, secret: null })).toThrow(expect.objectContaining({ code: 'unauthorized' }));
+    expect(() =>
+      verifyAndParseWebhook({
+        platform: 'freshdesk',
+        headers: { [WEBHOOK_SECRET_HEADER]: 'guess' },
+        rawBody: body,
+        secret: 's3cret',
+      }),
+    ).toThrow(/secret/);
+    expect(() =>
+      verifyAndParseWebhook({ platform: 'freshdesk', headers: {}, rawBody: body, secret: 's3cret' }),
+    ).toThrow(expect.objectContaining({ code: 'unauthorized' }));
+    expect(() => verifyAndParseWebhook({ platform: 'freshservice', headers: {}, rawBody: body, secret: null })).toThrow(
+      expect.objectContaining({ code: 'unauthorized' }),
+    );
   });
 
   it('explains a body that names no ticket', () => {
-    expect(() => verifyAndParseWebhook({ platform: 'freshdesk', headers: { [WEBHOOK_SECRET_HEADER]: 's' }, rawBody: Buffer.from('{"hello":1}'), secret: 's' })).toThrow(
+    expect(() =>
+      verifyAndParseWebhook({
+        platform: 'freshdesk',
+        headers: { [WEBHOOK_SECRET_HEADER]: 's' },
+        rawBody: Buffer.from('{"hello":1}'),
+        secret: 's',
+      }),
+    ).toThrow(
       expect.objectContaining({ code: 'invalid_input', message: expect.stringContaining(FRESHWORKS_WEBHOOK_TEMPLATE) }),
     );
   });
 
   for (const algorithm of ['RS256', 'ES512'] as const) {
     it(`verifies a Xurrent JWT signed with ${algorithm} and refuses one signed with another key`, () => {
-      const pair = () => (algorithm === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-521' }));
+      const pair = () =>
+        algorithm === 'RS256'
+          ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+          : generateKeyPairSync('ec', { namedCurve: 'P-521' });
       const { privateKey, publicKey } = pair();
       const now = Date.parse('2026-03-02T10:00:00Z');
       const iat = Math.floor(now / 1000);
       const message = { webhook_id: 7, event: 'request.update', object_id: 70001, account: 'https://wdc.xurrent.com' };
-      const token = signJwt({ data: message, sub: '7', iss: 'https://wdc.xurrent.com', aud: 'deskbridge', iat, nbf: iat, exp: iat + 300, jti: 'x' }, algorithm, privateKey);
-      const policy = { algorithm: algorithm.toLowerCase(), key: publicKey.export({ type: 'spki', format: 'pem' }).toString(), audience: 'deskbridge', issuers: ['https://wdc.xurrent.com', 'https://wdc.4me.com'] };
-      const input = { platform: 'xurrent' as const, headers: { 'x-4me-delivery': 'd-1' }, secret: null, xurrentPolicy: policy, nowMs: now };
-      expect(verifyAndParseWebhook({ ...input, rawBody: Buffer.from(JSON.stringify({ jwt: token })) })).toEqual({ kind: 'change', entityId: '70001', event: 'request.update', deliveryId: 'd-1' });
+      const token = signJwt(
+        {
+          data: message,
+          sub: '7',
+          iss: 'https://wdc.xurrent.com',
+          aud: 'deskbridge',
+          iat,
+          nbf: iat,
+          exp: iat + 300,
+          jti: 'x',
+        },
+        algorithm,
+        privateKey,
+      );
+      const policy = {
+        algorithm: algorithm.toLowerCase(),
+        key: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        audience: 'deskbridge',
+        issuers: ['https://wdc.xurrent.com', 'https://wdc.4me.com'],
+      };
+      const input = {
+        platform: 'xurrent' as const,
+        headers: { 'x-4me-delivery': 'd-1' },
+        secret: null,
+        xurrentPolicy: policy,
+        nowMs: now,
+      };
+      expect(verifyAndParseWebhook({ ...input, rawBody: Buffer.from(JSON.stringify({ jwt: token })) })).toEqual({
+        kind: 'change',
+        entityId: '70001',
+        event: 'request.update',
+        deliveryId: 'd-1',
+      });
 
-      const forged = signJwt({ data: message, sub: '7', iss: 'https://wdc.xurrent.com', aud: 'deskbridge', iat, nbf: iat }, algorithm, pair().privateKey);
-      expect(() => verifyAndParseWebhook({ ...input, rawBody: Buffer.from(JSON.stringify({ jwt: forged })) })).toThrow(expect.objectContaining({ code: 'unauthorized' }));
-      expect(() => verifyAndParseWebhook({ ...input, nowMs: now + 3_600_000, rawBody: Buffer.from(JSON.stringify({ jwt: token })) })).toThrow(/expired/);
-      expect(() => verifyAndParseWebhook({ ...input, xurrentPolicy: { ...policy, audience: 'someone else' }, rawBody: Buffer.from(JSON.stringify({ jwt: token })) })).toThrow(/audience/);
-      expect(() => verifyAndParseWebhook({ ...input, rawBody: Buffer.from(JSON.stringify(message)) })).toThrow(/not signed/);
+      const forged = signJwt(
+        { data: message, sub: '7', iss: 'https://wdc.xurrent.com', aud: 'deskbridge', iat, nbf: iat },
+        algorithm,
+        pair().privateKey,
+      );
+      expect(() => verifyAndParseWebhook({ ...input, rawBody: Buffer.from(JSON.stringify({ jwt: forged })) })).toThrow(
+        expect.objectContaining({ code: 'unauthorized' }),
+      );
+      expect(() =>
+        verifyAndParseWebhook({
+          ...input,
+          nowMs: now + 3_600_000,
+          rawBody: Buffer.from(JSON.stringify({ jwt: token })),
+        }),
+      ).toThrow(/expired/);
+      expect(() =>
+        verifyAndParseWebhook({
+          ...input,
+          xurrentPolicy: { ...policy, audience: 'someone else' },
+          rawBody: Buffer.from(JSON.stringify({ jwt: token })),
+        }),
+      ).toThrow(/audience/);
+      expect(() => verifyAndParseWebhook({ ...input, rawBody: Buffer.from(JSON.stringify(message)) })).toThrow(
+        /not signed/,
+      );
     });
   }
 
   it('refuses a JWT whose header claims another algorithm than the policy', () => {
     const token = signJwt({ data: { event: 'request.update', object_id: 1 } }, 'HS256', 'public-key-used-as-secret');
     expect(() =>
-      verifyAndParseWebhook({ platform: 'xurrent', headers: {}, rawBody: Buffer.from(JSON.stringify({ jwt: token })), secret: null, xurrentPolicy: { algorithm: 'rs256', key: 'public-key-used-as-secret' } }),
+      verifyAndParseWebhook({
+        platform: 'xurrent',
+        headers: {},
+        rawBody: Buffer.from(JSON.stringify({ jwt: token })),
+        secret: null,
+        xurrentPolicy: { algorithm: 'rs256', key: 'public-key-used-as-secret' },
+      }),
     ).toThrow(/HS256, expected RS256/);
   });
 
   it('accepts an unsigned Xurrent webhook only with the secret parameter', () => {
     const raw = Buffer.from(JSON.stringify({ webhook_id: 1, event: 'request.note-added', object_id: 5 }));
-    expect(verifyAndParseWebhook({ platform: 'xurrent', headers: {}, rawBody: raw, secret: 'abc', query: new URLSearchParams('secret=abc') })).toMatchObject({ kind: 'change', entityId: '5' });
-    expect(() => verifyAndParseWebhook({ platform: 'xurrent', headers: {}, rawBody: raw, secret: 'abc', query: new URLSearchParams('secret=abd') })).toThrow(expect.objectContaining({ code: 'unauthorized' }));
-    expect(() => verifyAndParseWebhook({ platform: 'xurrent', headers: {}, rawBody: raw, secret: null })).toThrow(expect.objectContaining({ code: 'unauthorized' }));
+    expect(
+      verifyAndParseWebhook({
+        platform: 'xurrent',
+        headers: {},
+        rawBody: raw,
+        secret: 'abc',
+        query: new URLSearchParams('secret=abc'),
+      }),
+    ).toMatchObject({ kind: 'change', entityId: '5' });
+    expect(() =>
+      verifyAndParseWebhook({
+        platform: 'xurrent',
+        headers: {},
+        rawBody: raw,
+        secret: 'abc',
+        query: new URLSearchParams('secret=abd'),
+      }),
+    ).toThrow(expect.objectContaining({ code: 'unauthorized' }));
+    expect(() => verifyAndParseWebhook({ platform: 'xurrent', headers: {}, rawBody: raw, secret: null })).toThrow(
+      expect.objectContaining({ code: 'unauthorized' }),
+    );
   });
 
   it('only follows verification callbacks on the helpdesk site', () => {
@@ -111,12 +212,23 @@ describe('webhook routes on the service HTTP server', () => {
     const svc = await service({ acme: { platform: 'freshdesk', webhookSecret: 'fd-secret' } });
     const sim = await startFreshdeskSimulator();
     closers.push(sim.close);
-    sim.webhooks.add({ url: `${svc.url}/webhooks/acme`, template: FRESHWORKS_WEBHOOK_TEMPLATE, headers: { [WEBHOOK_SECRET_HEADER]: 'fd-secret' } });
+    sim.webhooks.add({
+      url: `${svc.url}/webhooks/acme`,
+      template: FRESHWORKS_WEBHOOK_TEMPLATE,
+      headers: { [WEBHOOK_SECRET_HEADER]: 'fd-secret' },
+    });
     const id = sim.addTicket({ subject: 'x', email: 'a@example.com' });
     sim.agentUpdate(id, { status: 3 });
     await sim.webhooks.settle();
     expect(sim.webhooks.deliveries.map((d) => d.status)).toEqual([202]);
-    expect(svc.notices).toEqual([expect.objectContaining({ instanceSlug: 'acme', platform: 'freshdesk', entityId: String(id), event: 'ticket_updated' })]);
+    expect(svc.notices).toEqual([
+      expect.objectContaining({
+        instanceSlug: 'acme',
+        platform: 'freshdesk',
+        entityId: String(id),
+        event: 'ticket_updated',
+      }),
+    ]);
   });
 
   it('a Freshservice webhook with the wrong secret is refused with 401 and changes nothing', async () => {
@@ -135,16 +247,38 @@ describe('webhook routes on the service HTTP server', () => {
     closers.push(sim.close);
     const policy = sim.webhooks.createPolicy({ alg: 'RS256', audience: 'deskbridge' });
     const svc = await service({
-      partner: { platform: 'xurrent', webhookSecret: null, baseUrl: sim.url, xurrentPolicy: { algorithm: 'rs256', key: policy.publicKeyPem, audience: 'deskbridge', issuers: [sim.accountUrl] } },
+      partner: {
+        platform: 'xurrent',
+        webhookSecret: null,
+        baseUrl: sim.url,
+        xurrentPolicy: {
+          algorithm: 'rs256',
+          key: policy.publicKeyPem,
+          audience: 'deskbridge',
+          issuers: [sim.accountUrl],
+        },
+      },
     });
-    const webhook = await sim.webhooks.register({ event: 'request.update', uri: `${svc.url}/webhooks/partner`, policyId: policy.id });
+    const webhook = await sim.webhooks.register({
+      event: 'request.update',
+      uri: `${svc.url}/webhooks/partner`,
+      policyId: policy.id,
+    });
     expect(sim.webhooks.deliveries[0]!.status).toBe(200);
     expect(sim.webhooks.list().find((w) => w.id === webhook.id)?.verified).toBe(true);
 
     const id = sim.addRequest({ subject: 'x' });
     sim.agentUpdate(id, { impact: 'high' });
     await sim.webhooks.settle();
-    expect(svc.notices).toEqual([expect.objectContaining({ instanceSlug: 'partner', platform: 'xurrent', entityId: String(id), event: 'request.update', deliveryId: expect.any(String) })]);
+    expect(svc.notices).toEqual([
+      expect.objectContaining({
+        instanceSlug: 'partner',
+        platform: 'xurrent',
+        entityId: String(id),
+        event: 'request.update',
+        deliveryId: expect.any(String),
+      }),
+    ]);
   });
 
   it('Xurrent: a webhook signed by another policy is refused and the webhook stays unverified', async () => {
@@ -152,8 +286,19 @@ describe('webhook routes on the service HTTP server', () => {
     closers.push(sim.close);
     const ours = sim.webhooks.createPolicy({ alg: 'ES512', audience: 'deskbridge' });
     const theirs = sim.webhooks.createPolicy({ alg: 'ES512', audience: 'deskbridge' });
-    const svc = await service({ partner: { platform: 'xurrent', webhookSecret: null, baseUrl: sim.url, xurrentPolicy: { algorithm: 'es512', key: ours.publicKeyPem, audience: 'deskbridge' } } });
-    const webhook = await sim.webhooks.register({ event: 'request.update', uri: `${svc.url}/webhooks/partner`, policyId: theirs.id });
+    const svc = await service({
+      partner: {
+        platform: 'xurrent',
+        webhookSecret: null,
+        baseUrl: sim.url,
+        xurrentPolicy: { algorithm: 'es512', key: ours.publicKeyPem, audience: 'deskbridge' },
+      },
+    });
+    const webhook = await sim.webhooks.register({
+      event: 'request.update',
+      uri: `${svc.url}/webhooks/partner`,
+      policyId: theirs.id,
+    });
     expect(sim.webhooks.deliveries[0]!.status).toBe(401);
     expect(sim.webhooks.list().find((w) => w.id === webhook.id)?.verified).toBe(false);
   });

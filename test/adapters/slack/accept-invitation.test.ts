@@ -27,9 +27,17 @@ describe('accepting a posted invitation', () => {
     const bob = { id: 'U_BOB', team_id: 'T_INITECH', name: 'Bob Partner', is_admin: true };
     a.slackApi.addUser(alice).addUser(bob).addChannel('C_SHARED', ['T_ACME', 'T_INITECH']);
 
-    const invitation = await initiateOverSlack(a, alice, { destinationUrl: a.instanceUrl('initech'), name: 'Acme to Initech', channel: 'C_SHARED' });
+    const invitation = await initiateOverSlack(a, alice, {
+      destinationUrl: a.instanceUrl('initech'),
+      name: 'Acme to Initech',
+      channel: 'C_SHARED',
+    });
     const opened = a.slackApi.calls.length;
-    const click = await a.click(bob, { actionId: 'invitation.accept', value: listConnections(a.deps)[0]!.id }, { channelId: invitation.channel, messageTs: invitation.ts });
+    const click = await a.click(
+      bob,
+      { actionId: 'invitation.accept', value: listConnections(a.deps)[0]!.id },
+      { channelId: invitation.channel, messageTs: invitation.ts },
+    );
     expect(click.status).toBe(200);
     const modal = await a.openedModal(opened);
     expect(modal.view.callback_id).toBe('accept.confirm');
@@ -38,7 +46,10 @@ describe('accepting a posted invitation', () => {
     expect(viewText(modal.view)).not.toContain('DB1.');
 
     const missing = await a.submit(bob, modal, { incomingProjectId: null });
-    expect(missing.json).toMatchObject({ response_action: 'errors', errors: { incomingProjectId: expect.any(String) } });
+    expect(missing.json).toMatchObject({
+      response_action: 'errors',
+      errors: { incomingProjectId: expect.any(String) },
+    });
     const confirmed = await a.submit(bob, modal, { incomingProjectId: '3' });
     expect(confirmed.json).toMatchObject({ response_action: 'update' });
     expect(viewText(modal.view)).toContain('is active');
@@ -57,7 +68,10 @@ describe('accepting a posted invitation', () => {
     expect(text).toContain('Active');
     expect(text).not.toContain('invitation.accept');
     expect(text).not.toContain(invitation.code);
-    await a.slackApi.waitFor('chat.postMessage', (c) => c.args['channel'] === 'U_ALICE' && String(c.args['text']).includes('accepted your invitation'));
+    await a.slackApi.waitFor(
+      'chat.postMessage',
+      (c) => c.args['channel'] === 'U_ALICE' && String(c.args['text']).includes('accepted your invitation'),
+    );
   });
 
   it('a partner on another DeskBridge is told to accept there; accepting there activates both nodes and updates the message', async () => {
@@ -73,12 +87,25 @@ describe('accepting a posted invitation', () => {
     a.slackApi.addUser(alice).addUser(gina).addChannel('C_SHARED', ['T_ACME', 'T_GLOBEX']);
     b.slackApi.addUser(gina);
 
-    const invitation = await initiateOverSlack(a, alice, { destinationUrl: b.instanceUrl('globex'), mode: 'script', name: 'Acme to Globex', channel: 'C_SHARED' });
-    await a.click(gina, { actionId: 'invitation.accept', value: listConnections(a.deps)[0]!.id }, { channelId: invitation.channel, messageTs: invitation.ts });
+    const invitation = await initiateOverSlack(a, alice, {
+      destinationUrl: b.instanceUrl('globex'),
+      mode: 'script',
+      name: 'Acme to Globex',
+      channel: 'C_SHARED',
+    });
+    await a.click(
+      gina,
+      { actionId: 'invitation.accept', value: listConnections(a.deps)[0]!.id },
+      { channelId: invitation.channel, messageTs: invitation.ts },
+    );
     const told = await a.slackApi.waitFor('response_url');
     expect(told.args).toMatchObject({ response_type: 'ephemeral' });
     expect(String(told.args['text'])).toMatch(/no helpdesk instance on this DeskBridge/);
-    expect(a.slackApi.callsTo('views.open').filter((c) => (c.args['view'] as { callback_id: string }).callback_id.startsWith('accept'))).toEqual([]);
+    expect(
+      a.slackApi
+        .callsTo('views.open')
+        .filter((c) => (c.args['view'] as { callback_id: string }).callback_id.startsWith('accept')),
+    ).toEqual([]);
 
     // On her own DeskBridge, with the code from the message.
     await b.command(gina, `accept ${invitation.code}`);
@@ -90,7 +117,10 @@ describe('accepting a posted invitation', () => {
 
     expect(listConnections(a.deps)[0]).toMatchObject({ status: 'active', mode: 'script' });
     expect(listConnections(b.deps)[0]).toMatchObject({ status: 'active', mode: 'script', role: 'acceptor' });
-    const updated = await a.slackApi.waitFor('chat.update', (c) => c.args['ts'] === invitation.ts && c.args['channel'] === 'C_SHARED');
+    const updated = await a.slackApi.waitFor(
+      'chat.update',
+      (c) => c.args['ts'] === invitation.ts && c.args['channel'] === 'C_SHARED',
+    );
     expect(JSON.stringify(updated.args['blocks'])).toContain('Globex');
     expect(JSON.stringify(updated.args['blocks'])).toContain('Active');
   });

@@ -7,7 +7,14 @@ describe('exactIds: one Bolt registration for many listener ids', () => {
   it('matches each id whole, and nothing else', () => {
     for (const id of ['connection.status', 'rules.test-run', 'home.accept']) expect(pattern.test(id), id).toBe(true);
     // A dot is a dot, not any character; a prefix or suffix is another id.
-    for (const id of ['connectionXstatus', 'connection.status.extra', 'x.connection.status', 'home', '', 'rules.test-run ']) {
+    for (const id of [
+      'connectionXstatus',
+      'connection.status.extra',
+      'x.connection.status',
+      'home',
+      '',
+      'rules.test-run ',
+    ]) {
       expect(pattern.test(id), JSON.stringify(id)).toBe(false);
     }
   });

@@ -28,9 +28,17 @@ describe('setup, commands and the App Home', () => {
     await a.command(alice, 'setup');
     const modal = await a.openedModal();
     expect(modal.view.callback_id).toBe('setup');
-    const values = { platform: 'freshdesk', name: 'Acme Support', baseUrl: 'https://acme.freshdesk.test', secret: BAD_API_KEY };
+    const values = {
+      platform: 'freshdesk',
+      name: 'Acme Support',
+      baseUrl: 'https://acme.freshdesk.test',
+      secret: BAD_API_KEY,
+    };
     const rejected = await a.submit(alice, modal, values);
-    expect(rejected.json).toMatchObject({ response_action: 'errors', errors: { secret: expect.stringMatching(/rejected the credentials/) } });
+    expect(rejected.json).toMatchObject({
+      response_action: 'errors',
+      errors: { secret: expect.stringMatching(/rejected the credentials/) },
+    });
     expect(findWorkspaceInstance(a.deps, { platform: 'slack', tenantId: 'T_ACME' })).toBeNull();
     const noAccount = await a.submit(alice, modal, { ...values, platform: 'xurrent' });
     expect(noAccount.json).toMatchObject({ response_action: 'errors', errors: { account: expect.any(String) } });
@@ -38,7 +46,10 @@ describe('setup, commands and the App Home', () => {
     const ok = await a.submit(alice, modal, { ...values, secret: 'acme-fd-key' });
     expect(ok.json).toMatchObject({ response_action: 'update' });
     expect(viewText(modal.view)).toContain(`${a.config.publicUrl}/i/acme-support`);
-    expect(findWorkspaceInstance(a.deps, { platform: 'slack', tenantId: 'T_ACME' })).toMatchObject({ slug: 'acme-support', platform: 'freshdesk' });
+    expect(findWorkspaceInstance(a.deps, { platform: 'slack', tenantId: 'T_ACME' })).toMatchObject({
+      slug: 'acme-support',
+      platform: 'freshdesk',
+    });
     // The key is only ever sealed.
     expect(JSON.stringify(a.logs)).not.toContain('acme-fd-key');
 
@@ -63,14 +74,27 @@ describe('setup, commands and the App Home', () => {
   describe('with connections', () => {
     let connectionId: string;
     beforeEach(async () => {
-      connectionId = await connectAcmeToInitech(a, { platform: 'slack', tenantId: 'T_ACME', actor: 'slack:T_ACME/U_ALICE', description: 'Escalations to Initech IT' });
+      connectionId = await connectAcmeToInitech(a, {
+        platform: 'slack',
+        tenantId: 'T_ACME',
+        actor: 'slack:T_ACME/U_ALICE',
+        description: 'Escalations to Initech IT',
+      });
     });
 
     it('list and status answer privately with the connections table and recent status changes', async () => {
       let count = a.slackApi.callsTo('response_url').length;
       await a.command(mallory, 'list');
       const list = JSON.stringify((await lastResponse(a, count))['blocks']);
-      for (const text of ['Acme to Initech', 'Escalations to Initech IT', 'Entities under sync', 'Last sync', 'Never', 'Active']) expect(list).toContain(text);
+      for (const text of [
+        'Acme to Initech',
+        'Escalations to Initech IT',
+        'Entities under sync',
+        'Last sync',
+        'Never',
+        'Active',
+      ])
+        expect(list).toContain(text);
       count = a.slackApi.callsTo('response_url').length;
       await a.command(mallory, 'status Acme to Initech');
       const status = JSON.stringify((await lastResponse(a, count))['blocks']);
@@ -84,10 +108,23 @@ describe('setup, commands and the App Home', () => {
       await a.event({ type: 'app_home_opened', user: alice.id, channel: 'D1', tab: 'home', event_ts: '1.1' }, 'T_ACME');
       const home = await a.slackApi.waitFor('views.publish', (c) => c.args['user_id'] === alice.id);
       const text = JSON.stringify(home.args['view']);
-      for (const t of ['Connections', 'Initiate connection', 'Accept invitation', 'Acme to Initech', 'Entities under sync', 'Last sync', 'Active', 'connection.deactivate', 'connection.status']) {
+      for (const t of [
+        'Connections',
+        'Initiate connection',
+        'Accept invitation',
+        'Acme to Initech',
+        'Entities under sync',
+        'Last sync',
+        'Active',
+        'connection.deactivate',
+        'connection.status',
+      ]) {
         expect(text).toContain(t);
       }
-      await a.event({ type: 'app_home_opened', user: mallory.id, channel: 'D2', tab: 'home', event_ts: '1.2' }, 'T_ACME');
+      await a.event(
+        { type: 'app_home_opened', user: mallory.id, channel: 'D2', tab: 'home', event_ts: '1.2' },
+        'T_ACME',
+      );
       const member = await a.slackApi.waitFor('views.publish', (c) => c.args['user_id'] === mallory.id);
       expect(JSON.stringify(member.args['view'])).toContain('Acme to Initech');
       expect(JSON.stringify(member.args['view'])).not.toContain('home.initiate');
@@ -108,7 +145,10 @@ describe('setup, commands and the App Home', () => {
       await a.slackApi.waitFor('views.open', (c) => JSON.stringify(c.args['view']).includes('deactivated → active'));
       // Home's Initiate opens the wizard.
       await a.click(alice, { actionId: 'home.initiate' }, { home: true });
-      await a.slackApi.waitFor('views.open', (c) => (c.args['view'] as { callback_id: string }).callback_id === 'initiate.destination');
+      await a.slackApi.waitFor(
+        'views.open',
+        (c) => (c.args['view'] as { callback_id: string }).callback_id === 'initiate.destination',
+      );
     });
 
     it('admins add, list and remove decide who besides workspace admins may act', async () => {

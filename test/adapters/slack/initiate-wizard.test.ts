@@ -34,13 +34,25 @@ describe('the initiate wizard over signed Slack requests', () => {
 
     // Step 1: destination. Neither URL nor "no URL" is an inline error; so is a URL that is not one.
     let r = await a.submit(alice, modal, {});
-    expect(r.json).toEqual({ response_action: 'errors', errors: { destinationUrl: expect.stringContaining("I don't have a URL") } });
+    expect(r.json).toEqual({
+      response_action: 'errors',
+      errors: { destinationUrl: expect.stringContaining("I don't have a URL") },
+    });
     r = await a.submit(alice, modal, { destinationUrl: 'not a url' });
-    expect(r.json).toMatchObject({ response_action: 'errors', errors: { destinationUrl: expect.stringMatching(/http\(s\) URL/) } });
+    expect(r.json).toMatchObject({
+      response_action: 'errors',
+      errors: { destinationUrl: expect.stringMatching(/http\(s\) URL/) },
+    });
     r = await a.submit(alice, modal, { destinationUrl: b.instanceUrl('globex'), noUrl: 'true' });
-    expect(r.json).toMatchObject({ response_action: 'errors', errors: { destinationUrl: expect.stringMatching(/Leave the URL empty/) } });
+    expect(r.json).toMatchObject({
+      response_action: 'errors',
+      errors: { destinationUrl: expect.stringMatching(/Leave the URL empty/) },
+    });
     r = await a.submit(alice, modal, { destinationUrl: `${b.config.publicUrl}/i/nobody`, noUrl: null });
-    expect(r.json).toMatchObject({ response_action: 'errors', errors: { destinationUrl: expect.stringMatching(/no instance "nobody"/) } });
+    expect(r.json).toMatchObject({
+      response_action: 'errors',
+      errors: { destinationUrl: expect.stringMatching(/no instance "nobody"/) },
+    });
     r = await a.submit(alice, modal, { destinationUrl: b.instanceUrl('globex') });
     expect(r.json).toMatchObject({ response_action: 'update' });
 
@@ -66,15 +78,26 @@ describe('the initiate wizard over signed Slack requests', () => {
     });
 
     // Previous keeps what was typed on this step, and the step before keeps its choice.
-    const typed = { localShortName: 'Acme', remoteShortName: 'Globex', name: 'Acme to Globex', description: 'Escalations' };
+    const typed = {
+      localShortName: 'Acme',
+      remoteShortName: 'Globex',
+      name: 'Acme to Globex',
+      description: 'Escalations',
+    };
     const before = a.slackApi.calls.length;
-    const click = await a.click(alice, { actionId: 'wizard.previous' }, { modal: { ...modal, view: { ...modal.view } } });
+    const click = await a.click(
+      alice,
+      { actionId: 'wizard.previous' },
+      { modal: { ...modal, view: { ...modal.view } } },
+    );
     expect(click.status).toBe(200);
     const previous = await a.slackApi.waitFor('views.update', (c) => a.slackApi.calls.indexOf(c) >= before);
     expect((previous.args['view'] as { callback_id: string }).callback_id).toBe('initiate.mode');
     expect(previous.args['view_id']).toBe(modal.id);
     const modeView = previous.args['view'] as typeof modal.view;
-    expect((inputBlock(modeView, 'mode')['element'] as { initial_option: { value: string } }).initial_option.value).toBe('script');
+    expect(
+      (inputBlock(modeView, 'mode')['element'] as { initial_option: { value: string } }).initial_option.value,
+    ).toBe('script');
 
     modal.view = modeView;
     await a.submit(alice, modal, {});
@@ -105,7 +128,13 @@ describe('the initiate wizard over signed Slack requests', () => {
     // Step 5: the code, copyable, and a channel to post it to.
     expect(modal.view.callback_id).toBe('initiate.code');
     const [pending] = listConnections(a.deps);
-    expect(pending).toMatchObject({ status: 'pending', name: 'Acme to Globex', mode: 'script', incomingProject: { id: '1002' }, remoteUrl: b.instanceUrl('globex') });
+    expect(pending).toMatchObject({
+      status: 'pending',
+      name: 'Acme to Globex',
+      mode: 'script',
+      incomingProject: { id: '1002' },
+      remoteUrl: b.instanceUrl('globex'),
+    });
     const code = /```(DB1\.[^`]+)```/.exec(viewText(modal.view))?.[1];
     expect(code).toBeDefined();
     r = await a.submit(alice, modal, { channel: 'C_SHARED' });
@@ -122,7 +151,12 @@ describe('the initiate wizard over signed Slack requests', () => {
     await a.slackApi.waitFor('conversations.info');
     await expect.poll(() => snapshot(a)['invitation_messages']).toHaveLength(1);
     const [record] = snapshot(a)['invitation_messages'] as Record<string, unknown>[];
-    expect(record).toMatchObject({ channel_id: 'C_SHARED', connection_id: pending!.id, partner_tenant_ids: '["T_GLOBEX"]', posted_by: 'U_ALICE' });
+    expect(record).toMatchObject({
+      channel_id: 'C_SHARED',
+      connection_id: pending!.id,
+      partner_tenant_ids: '["T_GLOBEX"]',
+      posted_by: 'U_ALICE',
+    });
     expect(String(record!['code_enc'])).not.toContain('DB1.');
     // The wizard is over: its state is gone.
     expect(snapshot(a)['chat_wizards']).toEqual([]);
@@ -141,7 +175,10 @@ describe('the initiate wizard over signed Slack requests', () => {
     const radio = inputBlock(modal.view, 'mode')['element'] as { options: { value: string }[] };
     expect(radio.options.map((o) => o.value)).toEqual(['basic']);
     const forced = await a.submit(hal, modal, { mode: 'script' });
-    expect(forced.json).toMatchObject({ response_action: 'errors', errors: { mode: expect.stringMatching(/needs a public instance/) } });
+    expect(forced.json).toMatchObject({
+      response_action: 'errors',
+      errors: { mode: expect.stringMatching(/needs a public instance/) },
+    });
     await a.submit(hal, modal, { mode: 'basic' });
     // Xurrent has no incoming project: the information step initiates.
     expect(modal.view.submit).toMatchObject({ text: 'Initiate' });
@@ -149,7 +186,11 @@ describe('the initiate wizard over signed Slack requests', () => {
     expect(modal.view.callback_id).toBe('initiate.code');
     const done = await a.submit(hal, modal, {});
     expect(done.json).toEqual({ response_action: 'clear' });
-    expect(listConnections(a.deps, { instance: 'hidden' })[0]).toMatchObject({ status: 'pending', mode: 'basic', remoteIsPrivate: true });
+    expect(listConnections(a.deps, { instance: 'hidden' })[0]).toMatchObject({
+      status: 'pending',
+      mode: 'basic',
+      remoteIsPrivate: true,
+    });
     expect(a.slackApi.callsTo('chat.postMessage').filter((c) => String(c.args['channel']).startsWith('C'))).toEqual([]);
   });
 });

@@ -38,7 +38,12 @@ describe('manifest/slack.json matches the code', () => {
   const code = handled();
 
   it('declares every slash command, with the events URL and every subcommand in the usage hint', () => {
-    const declared = manifest.features.slash_commands as { command: string; url: string; usage_hint: string; should_escape: boolean }[];
+    const declared = manifest.features.slash_commands as {
+      command: string;
+      url: string;
+      usage_hint: string;
+      should_escape: boolean;
+    }[];
     expect(code.commands).not.toEqual([]);
     for (const command of code.commands) {
       const entry = declared.find((d) => d.command === command);
@@ -58,11 +63,31 @@ describe('manifest/slack.json matches the code', () => {
   });
 
   it('enables interactivity at the events URL for every button and modal the code handles', () => {
-    expect(manifest.settings.interactivity).toEqual({ is_enabled: true, request_url: expect.stringMatching(/\/slack\/events$/) });
-    const rendered = [PREVIOUS_ACTION, ACCEPT_INVITATION_ACTION, ...Object.values(homeActions), ...Object.values(connectionActions),
-      ...Object.values(rulesActions), ...Object.values(approvalActions), ...Object.values(triggerActions), ...Object.values(syncErrorActions)];
+    expect(manifest.settings.interactivity).toEqual({
+      is_enabled: true,
+      request_url: expect.stringMatching(/\/slack\/events$/),
+    });
+    const rendered = [
+      PREVIOUS_ACTION,
+      ACCEPT_INVITATION_ACTION,
+      ...Object.values(homeActions),
+      ...Object.values(connectionActions),
+      ...Object.values(rulesActions),
+      ...Object.values(approvalActions),
+      ...Object.values(triggerActions),
+      ...Object.values(syncErrorActions),
+    ];
     expect([...code.actions].sort()).toEqual([...rendered].sort());
-    expect([...code.views].sort()).toEqual([SETUP_FORM, ...Object.values(initiateSteps), ...Object.values(acceptSteps), RULES_FORM, REJECT_FORM, TRIGGER_FORM].sort());
+    expect([...code.views].sort()).toEqual(
+      [
+        SETUP_FORM,
+        ...Object.values(initiateSteps),
+        ...Object.values(acceptSteps),
+        RULES_FORM,
+        REJECT_FORM,
+        TRIGGER_FORM,
+      ].sort(),
+    );
   });
 
   it('asks for the scopes the code uses, with the OAuth redirect it serves', () => {

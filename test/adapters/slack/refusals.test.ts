@@ -40,12 +40,25 @@ describe('refusals: nothing changes', () => {
 
   it('a forged signature and a stale timestamp are rejected before any listener runs', async () => {
     await unchanged(a, async () => {
-      const body = commandBody({ text: 'connect', userId: alice.id, teamId: alice.team_id, responseUrl: a.slackApi.responseUrl() });
-      const forged = await postSigned(a.eventsUrl, SIGNING_SECRET, body, 'application/x-www-form-urlencoded', { secret: 'not-the-signing-secret' });
+      const body = commandBody({
+        text: 'connect',
+        userId: alice.id,
+        teamId: alice.team_id,
+        responseUrl: a.slackApi.responseUrl(),
+      });
+      const forged = await postSigned(a.eventsUrl, SIGNING_SECRET, body, 'application/x-www-form-urlencoded', {
+        secret: 'not-the-signing-secret',
+      });
       expect(forged.status).toBe(401);
-      const stale = await postSigned(a.eventsUrl, SIGNING_SECRET, body, 'application/x-www-form-urlencoded', { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+      const stale = await postSigned(a.eventsUrl, SIGNING_SECRET, body, 'application/x-www-form-urlencoded', {
+        timestamp: Math.floor(Date.now() / 1000) - 6 * 60,
+      });
       expect(stale.status).toBe(401);
-      const tampered = await fetch(a.eventsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      const tampered = await fetch(a.eventsUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
       expect(tampered.status).toBe(401);
     });
     // Bolt checks its token once at start; no listener called Slack.
@@ -53,10 +66,26 @@ describe('refusals: nothing changes', () => {
   });
 
   it("a non-admin's commands get a short ephemeral refusal", async () => {
-    const invitation = await initiateOverSlack(a, alice, { destinationUrl: a.instanceUrl('initech'), name: 'Acme to Initech', channel: 'C_SHARED' });
+    const invitation = await initiateOverSlack(a, alice, {
+      destinationUrl: a.instanceUrl('initech'),
+      name: 'Acme to Initech',
+      channel: 'C_SHARED',
+    });
     expect(invitation.code).toMatch(/^DB1\./);
-    await acceptInvitation(a.deps, { instance: 'initech', code: invitation.code, incomingProjectId: '2', actor: 'test:bob' });
-    for (const text of ['connect', 'setup', 'deactivate Acme to Initech', 'delete Acme to Initech', 'admins add <@U_MALLORY|mallory>', 'accept']) {
+    await acceptInvitation(a.deps, {
+      instance: 'initech',
+      code: invitation.code,
+      incomingProjectId: '2',
+      actor: 'test:bob',
+    });
+    for (const text of [
+      'connect',
+      'setup',
+      'deactivate Acme to Initech',
+      'delete Acme to Initech',
+      'admins add <@U_MALLORY|mallory>',
+      'accept',
+    ]) {
       const before = a.slackApi.callsTo('response_url').length;
       await unchanged(a, async () => {
         const ack = await a.command(mallory, text);
@@ -65,34 +94,76 @@ describe('refusals: nothing changes', () => {
       });
       const refusal = a.slackApi.callsTo('response_url').at(-1)!;
       expect(refusal.args).toMatchObject({ response_type: 'ephemeral' });
-      expect(String(refusal.args['text'])).toMatch(/^(Only DeskBridge admins of this workspace can|This workspace already manages)/);
+      expect(String(refusal.args['text'])).toMatch(
+        /^(Only DeskBridge admins of this workspace can|This workspace already manages)/,
+      );
     }
-    expect(a.slackApi.callsTo('views.open').filter((c) => c.token && (c.args['view'] as { callback_id: string }).callback_id !== 'initiate.destination')).toEqual([]);
+    expect(
+      a.slackApi
+        .callsTo('views.open')
+        .filter((c) => c.token && (c.args['view'] as { callback_id: string }).callback_id !== 'initiate.destination'),
+    ).toEqual([]);
   });
 
   it("a partner accepting someone else's invitation: another workspace, another channel, our own workspace", async () => {
-    const invitation = await initiateOverSlack(a, alice, { destinationUrl: null, name: 'For Initech', channel: 'C_SHARED' });
+    const invitation = await initiateOverSlack(a, alice, {
+      destinationUrl: null,
+      name: 'For Initech',
+      channel: 'C_SHARED',
+    });
     const connectionId = listConnections(a.deps)[0]!.id;
     // Eve is in a channel shared with us, but this invitation was posted for Initech.
-    await unchanged(a, () => a.click(eve, { actionId: 'invitation.accept', value: connectionId }, { channelId: 'C_SHARED', messageTs: invitation.ts }));
+    await unchanged(a, () =>
+      a.click(
+        eve,
+        { actionId: 'invitation.accept', value: connectionId },
+        { channelId: 'C_SHARED', messageTs: invitation.ts },
+      ),
+    );
     // The same message address claimed from Eve's own shared channel.
-    await unchanged(a, () => a.click(eve, { actionId: 'invitation.accept', value: connectionId }, { channelId: 'C_EVIL', messageTs: invitation.ts }));
+    await unchanged(a, () =>
+      a.click(
+        eve,
+        { actionId: 'invitation.accept', value: connectionId },
+        { channelId: 'C_EVIL', messageTs: invitation.ts },
+      ),
+    );
     // Our own admin cannot accept our own invitation.
-    await unchanged(a, () => a.click(alice, { actionId: 'invitation.accept', value: connectionId }, { channelId: 'C_SHARED', messageTs: invitation.ts }));
+    await unchanged(a, () =>
+      a.click(
+        alice,
+        { actionId: 'invitation.accept', value: connectionId },
+        { channelId: 'C_SHARED', messageTs: invitation.ts },
+      ),
+    );
     // A partner user who is not an admin of their instance.
     a.slackApi.addUser({ id: 'U_BEN', team_id: 'T_INITECH', name: 'Ben Bystander' });
-    await unchanged(a, () => a.click({ id: 'U_BEN', team_id: 'T_INITECH', name: 'Ben' }, { actionId: 'invitation.accept', value: connectionId }, { channelId: 'C_SHARED', messageTs: invitation.ts }));
+    await unchanged(a, () =>
+      a.click(
+        { id: 'U_BEN', team_id: 'T_INITECH', name: 'Ben' },
+        { actionId: 'invitation.accept', value: connectionId },
+        { channelId: 'C_SHARED', messageTs: invitation.ts },
+      ),
+    );
     await expect.poll(() => a.slackApi.callsTo('response_url').length).toBe(4);
     const texts = a.slackApi.callsTo('response_url').map((c) => String(c.args['text']));
     expect(texts[0]).toMatch(/posted for another workspace/);
     expect(texts[1]).toMatch(/not an invitation DeskBridge posted here/);
     expect(texts[2]).toMatch(/is for the partner workspace/);
     expect(texts[3]).toMatch(/Only DeskBridge admins/);
-    expect(a.slackApi.callsTo('views.open').filter((c) => (c.args['view'] as { callback_id: string }).callback_id.startsWith('accept'))).toEqual([]);
+    expect(
+      a.slackApi
+        .callsTo('views.open')
+        .filter((c) => (c.args['view'] as { callback_id: string }).callback_id.startsWith('accept')),
+    ).toEqual([]);
 
     // Bob may open it; a forged Confirm by Eve on Bob's modal is refused too.
     const opened = a.slackApi.calls.length;
-    await a.click(bob, { actionId: 'invitation.accept', value: connectionId }, { channelId: 'C_SHARED', messageTs: invitation.ts });
+    await a.click(
+      bob,
+      { actionId: 'invitation.accept', value: connectionId },
+      { channelId: 'C_SHARED', messageTs: invitation.ts },
+    );
     const modal = await a.openedModal(opened);
     await unchanged(a, async () => {
       const r = await a.submit(eve, modal, { incomingProjectId: '2' });
@@ -111,14 +182,26 @@ describe('refusals: nothing changes', () => {
     const question = a.slackApi.callsTo('response_url').at(-1)!;
     expect(String(question.args['text'])).toBe('Delete Doomed?');
     await unchanged(a, async () => {
-      await a.click(mallory, { actionId: 'connection.delete.confirm', value: connectionId }, { channelId: 'C_GENERAL', messageTs: '1.1' });
+      await a.click(
+        mallory,
+        { actionId: 'connection.delete.confirm', value: connectionId },
+        { channelId: 'C_GENERAL', messageTs: '1.1' },
+      );
       await a.slackApi.waitFor('response_url', (c) => String(c.args['text']).startsWith('Only DeskBridge admins'));
     });
     await unchanged(a, async () => {
-      await a.click(alice, { actionId: 'connection.delete.cancel', value: connectionId }, { channelId: 'C_GENERAL', messageTs: '1.1' });
+      await a.click(
+        alice,
+        { actionId: 'connection.delete.cancel', value: connectionId },
+        { channelId: 'C_GENERAL', messageTs: '1.1' },
+      );
       await a.slackApi.waitFor('response_url', (c) => c.args['text'] === 'Nothing was deleted.');
     });
-    await a.click(alice, { actionId: 'connection.delete.confirm', value: connectionId }, { channelId: 'C_GENERAL', messageTs: '1.1' });
+    await a.click(
+      alice,
+      { actionId: 'connection.delete.confirm', value: connectionId },
+      { channelId: 'C_GENERAL', messageTs: '1.1' },
+    );
     await a.slackApi.waitFor('response_url', (c) => String(c.args['text']).startsWith('Deleted'));
     expect(listConnections(a.deps)).toEqual([]);
   });

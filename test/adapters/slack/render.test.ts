@@ -59,9 +59,19 @@ describe('Slack renderers stay within Block Kit limits', () => {
 
   it('a Home tab with many long connections keeps to 100 blocks, and a list message to 50', () => {
     const many = Array.from({ length: 60 }, (_, i) => connection(i));
-    const home = renderHome({ kind: 'home', items: [{ kind: 'heading', text: 'Connections' }, { kind: 'table', table: connectionsTable(many.slice(0, 25), { rowActions: true }) }] });
+    const home = renderHome({
+      kind: 'home',
+      items: [
+        { kind: 'heading', text: 'Connections' },
+        { kind: 'table', table: connectionsTable(many.slice(0, 25), { rowActions: true }) },
+      ],
+    });
     expect(checkView(home)).toEqual([]);
-    const list = renderMessage({ kind: 'message', text: 'list', items: [{ kind: 'table', table: connectionsTable(many.slice(0, 20), { rowActions: false }) }] });
+    const list = renderMessage({
+      kind: 'message',
+      text: 'list',
+      items: [{ kind: 'table', table: connectionsTable(many.slice(0, 20), { rowActions: false }) }],
+    });
     expect(checkMessage(list)).toEqual([]);
     expect(checkMessage(renderMessage(helpMessage('x'.repeat(5000))))).toEqual([]);
   });
@@ -69,21 +79,47 @@ describe('Slack renderers stay within Block Kit limits', () => {
   it('escapes Slack control characters typed by users, even look-alike mentions, and renders our own mentions', () => {
     const typed = 'Name <!channel> & <@U123>';
     const ours = `by ${userMention('slack:T1/U456')} in ${channelMention('C789')}, for ${userMention('cli:ops')}`;
-    const message = renderMessage({ kind: 'message', text: typed, items: [{ kind: 'markdown', text: `${typed} ${ours}` }] });
-    expect(JSON.stringify(message.blocks)).toContain('Name &lt;!channel&gt; &amp; &lt;@U123&gt; by <@U456> in <#C789>, for ops');
+    const message = renderMessage({
+      kind: 'message',
+      text: typed,
+      items: [{ kind: 'markdown', text: `${typed} ${ours}` }],
+    });
+    expect(JSON.stringify(message.blocks)).toContain(
+      'Name &lt;!channel&gt; &amp; &lt;@U123&gt; by <@U456> in <#C789>, for ops',
+    );
     expect(message.text).toBe('Name &lt;!channel&gt; &amp; &lt;@U123&gt;');
   });
 
   it('the checker itself catches what Slack would refuse', () => {
-    expect(checkView({ type: 'modal', title: { type: 'plain_text', text: 'x'.repeat(25) }, blocks: [{ type: 'input', block_id: 'a', label: { type: 'plain_text', text: 'l' }, element: { type: 'plain_text_input', action_id: 'a' } }] })).toEqual([
-      'view.title.text: 25 characters, at most 24',
-      'view: has input blocks but no submit',
-    ]);
-    expect(checkMessage({ text: 't', blocks: [{ type: 'section', block_id: 'x' }, { type: 'section', block_id: 'x', text: { type: 'mrkdwn', text: 'y'.repeat(3001) } }] })).toEqual([
+    expect(
+      checkView({
+        type: 'modal',
+        title: { type: 'plain_text', text: 'x'.repeat(25) },
+        blocks: [
+          {
+            type: 'input',
+            block_id: 'a',
+            label: { type: 'plain_text', text: 'l' },
+            element: { type: 'plain_text_input', action_id: 'a' },
+          },
+        ],
+      }),
+    ).toEqual(['view.title.text: 25 characters, at most 24', 'view: has input blocks but no submit']);
+    expect(
+      checkMessage({
+        text: 't',
+        blocks: [
+          { type: 'section', block_id: 'x' },
+          { type: 'section', block_id: 'x', text: { type: 'mrkdwn', text: 'y'.repeat(3001) } },
+        ],
+      }),
+    ).toEqual([
       'message.blocks[0]: a section needs text or fields',
       'message.blocks[1].block_id: "x" is not unique',
       'message.blocks[1].text.text: 3001 characters, at most 3000',
     ]);
-    expect(checkMessage({ text: 't', blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) })).toEqual(['message.blocks: 51 blocks, at most 50']);
+    expect(checkMessage({ text: 't', blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) })).toEqual([
+      'message.blocks: 51 blocks, at most 50',
+    ]);
   });
 });

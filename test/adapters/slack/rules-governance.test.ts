@@ -11,7 +11,17 @@ import { DomainError } from '../../../src/domain/errors.ts';
 import { TestClock } from '../../support/nodes.ts';
 import { startSlackNode, viewText, type OpenModal, type SlackNode } from '../../support/slack-nodes.ts';
 import type { SlackCall } from '../../support/fake-slack.ts';
-import { agentOf, connect, fastConnectorOptions, registerOn, startSimulator, startSyncNode, syncUntil, type Simulator, type SyncNode } from '../../support/sync-nodes.ts';
+import {
+  agentOf,
+  connect,
+  fastConnectorOptions,
+  registerOn,
+  startSimulator,
+  startSyncNode,
+  syncUntil,
+  type Simulator,
+  type SyncNode,
+} from '../../support/sync-nodes.ts';
 
 const alice = { id: 'U_ALICE', team_id: 'T_ACME', name: 'Alice Admin', is_admin: true };
 const bob = { id: 'U_BOB', team_id: 'T_ACME', name: 'Bob Approver' };
@@ -34,7 +44,11 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
     // One clock for both nodes and both helpdesks: node requests are signed and checked with it.
     const clock = TestClock.ticking();
     [fd, fs] = await Promise.all([startSimulator('freshdesk', clock), startSimulator('freshservice', clock)]);
-    a = await startSlackNode('a', { clock, helpdesks: connectorDirectory(fastConnectorOptions), env: { SYNC_INTERVAL_MS: '0', LOG_LEVEL: 'warn' } });
+    a = await startSlackNode('a', {
+      clock,
+      helpdesks: connectorDirectory(fastConnectorOptions),
+      env: { SYNC_INTERVAL_MS: '0', LOG_LEVEL: 'warn' },
+    });
     b = await startSyncNode('b', {}, clock);
     a.slackApi.addUser(alice).addUser(bob).addUser(mallory);
     a.slackApi.botToken = 'xoxb-a-test-token';
@@ -46,7 +60,11 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
     fsAgent = agentOf(fs);
     const [group] = await fdAgent.listProjects();
     const [workspace] = await fsAgent.listProjects();
-    const ids = await connect(nodeA, 'acme', b, 'initech', { mode: 'script', aProject: group!.id, bProject: workspace!.id });
+    const ids = await connect(nodeA, 'acme', b, 'initech', {
+      mode: 'script',
+      aProject: group!.id,
+      bProject: workspace!.id,
+    });
     connectionId = ids.a;
     await addTrigger(a.deps, { connection: ids.a, query: '', actor: 'test:alice' });
     await addTrigger(b.deps, { connection: ids.b, query: '', actor: 'test:bob' });
@@ -70,12 +88,22 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
 
   /** The view a views.update call after `after` put up (the answer to a click inside a modal). */
   async function updatedView(after: number, predicate: (view: View) => boolean = () => true): Promise<View> {
-    const call = await a.slackApi.waitFor('views.update', (c) => a.slackApi.calls.indexOf(c) >= after && predicate(c.args['view'] as View), 8000);
+    const call = await a.slackApi.waitFor(
+      'views.update',
+      (c) => a.slackApi.calls.indexOf(c) >= after && predicate(c.args['view'] as View),
+      8000,
+    );
     return call.args['view'] as View;
   }
 
   /** Clicks a button inside an open modal with what is typed in it; returns the view that replaced it. */
-  async function clickInModal(user: typeof alice, modal: OpenModal, actionId: string, typed: Record<string, string | null> = {}, value = buttonValue(modal.view, actionId)): Promise<View> {
+  async function clickInModal(
+    user: typeof alice,
+    modal: OpenModal,
+    actionId: string,
+    typed: Record<string, string | null> = {},
+    value = buttonValue(modal.view, actionId),
+  ): Promise<View> {
     const mark = a.slackApi.calls.length;
     // What the user typed is shown as the inputs' values, which the click sends as the view's state.
     const typedView = { ...modal.view, blocks: modal.view.blocks.map((b) => withTyped(b, typed)) } as View;
@@ -92,7 +120,8 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
   }
 
   const cardTs = (c: SlackCall) => String(c.result!['ts']);
-  const cardValue = (c: SlackCall, actionId: string) => buttonValue({ blocks: c.args['blocks'] as View['blocks'] } as View, actionId);
+  const cardValue = (c: SlackCall, actionId: string) =>
+    buttonValue({ blocks: c.args['blocks'] as View['blocks'] } as View, actionId);
 
   it('sets up approvers and their channel; only admins may', async () => {
     expect(await ephemeral(mallory, `approvers add <@${bob.id}|bob>`)).toMatch(/Only DeskBridge admins/);
@@ -105,7 +134,11 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
   });
 
   it('edit -> test run -> request publish -> approve: published once, card updated, author told, next change syncs under it', async () => {
-    const ticket = await fdAgent.createEntity({ summary: 'Printer on fire', description: '<p>Third floor</p>', reporter: { id: null, email: 'sam@acme.example', displayName: 'Sam' } });
+    const ticket = await fdAgent.createEntity({
+      summary: 'Printer on fire',
+      description: '<p>Third floor</p>',
+      reporter: { id: null, email: 'sam@acme.example', displayName: 'Sam' },
+    });
     await syncUntil(engines(), [fd, fs], async () => (await fsAgent.listChanged(null)).changes.length === 1);
     const [twinRef] = (await fsAgent.listChanged(null)).changes;
     expect((await fsAgent.getEntity(twinRef!.id)).summary).toBe('Printer on fire');
@@ -126,9 +159,15 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
     // A dry run: nothing written to either helpdesk, nothing queued for the other node.
     expect((await fdAgent.getEntity(ticket.id)).summary).toBe('Printer on fire');
     expect((await fsAgent.listChanged(null)).changes.length).toBe(fsBefore);
-    expect(a.deps.db.$client.prepare("select count(*) as n from outbox where status = 'queued'").get()).toEqual({ n: 0 });
+    expect(a.deps.db.$client.prepare("select count(*) as n from outbox where status = 'queued'").get()).toEqual({
+      n: 0,
+    });
 
-    const requested = await clickInModal(alice, modal, 'rules.request-publish', { outgoing, entityKeys: ticket.key, note: 'Prefix our tickets' });
+    const requested = await clickInModal(alice, modal, 'rules.request-publish', {
+      outgoing,
+      entityKeys: ticket.key,
+      note: 'Prefix our tickets',
+    });
     expect(viewText(requested)).toMatch(/waiting for approval in <#C_APPROVALS>/);
     const posted = await a.slackApi.waitFor('chat.postMessage', (c) => c.args['channel'] === APPROVALS);
     const cardText = JSON.stringify(posted.args['blocks']);
@@ -145,7 +184,11 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
       [alice, /wrote or requested this change/],
     ] as const) {
       const before = a.slackApi.callsTo('response_url').length;
-      await a.click(user, { actionId: 'approval.approve', value: requestId }, { channelId: APPROVALS, messageTs: cardTs(posted) });
+      await a.click(
+        user,
+        { actionId: 'approval.approve', value: requestId },
+        { channelId: APPROVALS, messageTs: cardTs(posted) },
+      );
       await a.slackApi.waitFor('response_url', () => a.slackApi.callsTo('response_url').length > before);
       expect(JSON.stringify(a.slackApi.callsTo('response_url').at(-1)!.args)).toMatch(refusal);
       expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)!.status).toBe('pending');
@@ -153,26 +196,59 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
     expect(a.slackApi.callsTo('chat.update').filter((c) => c.args['channel'] === APPROVALS)).toEqual([]);
 
     // A double click publishes once.
-    await Promise.all([1, 2].map(() => a.click(bob, { actionId: 'approval.approve', value: requestId }, { channelId: APPROVALS, messageTs: cardTs(posted) })));
-    const updated = await a.slackApi.waitFor('chat.update', (c) => c.args['channel'] === APPROVALS && c.args['ts'] === cardTs(posted));
+    await Promise.all(
+      [1, 2].map(() =>
+        a.click(
+          bob,
+          { actionId: 'approval.approve', value: requestId },
+          { channelId: APPROVALS, messageTs: cardTs(posted) },
+        ),
+      ),
+    );
+    const updated = await a.slackApi.waitFor(
+      'chat.update',
+      (c) => c.args['channel'] === APPROVALS && c.args['ts'] === cardTs(posted),
+    );
     expect(JSON.stringify(updated.args['blocks'])).toMatch(/Approved\* by <@U_BOB>/);
     expect(JSON.stringify(updated.args['blocks'])).toContain('approval.resync');
-    const told = await a.slackApi.waitFor('chat.postMessage', (c) => c.args['channel'] === alice.id && /was approved/.test(String(c.args['text'])));
+    const told = await a.slackApi.waitFor(
+      'chat.postMessage',
+      (c) => c.args['channel'] === alice.id && /was approved/.test(String(c.args['text'])),
+    );
     expect(String(told.args['text'])).toContain('Your rules version 2');
     await a.slackApi.waitFor('response_url', (c) => /already approved/.test(JSON.stringify(c.args)));
-    expect(listAuditLog(a.deps, { connection: connectionId }).filter((e) => e.action === 'rules.approve')).toHaveLength(1);
-    expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({ version: 2, status: 'published', approver: 'slack:T_ACME/U_BOB' });
+    expect(listAuditLog(a.deps, { connection: connectionId }).filter((e) => e.action === 'rules.approve')).toHaveLength(
+      1,
+    );
+    expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({
+      version: 2,
+      status: 'published',
+      approver: 'slack:T_ACME/U_BOB',
+    });
 
     // The published version applies to the entity's next change.
     await fdAgent.updateEntity(ticket.id, { summary: 'Printer on fire again' });
-    await syncUntil(engines(), [fd, fs], async () => (await fsAgent.getEntity(twinRef!.id)).summary === '[Acme] Printer on fire again');
+    await syncUntil(
+      engines(),
+      [fd, fs],
+      async () => (await fsAgent.getEntity(twinRef!.id)).summary === '[Acme] Printer on fire again',
+    );
 
     // Re-sync now: a bulk sync whose progress message ends at 100 % with the count.
     const resyncMark = a.slackApi.calls.length;
-    await a.click(bob, { actionId: 'approval.resync', value: requestId }, { channelId: APPROVALS, messageTs: cardTs(posted) });
-    const progress = await a.slackApi.waitFor('chat.postMessage', (c) => a.slackApi.calls.indexOf(c) >= resyncMark && /Re-sync of/.test(String(c.args['text'])));
+    await a.click(
+      bob,
+      { actionId: 'approval.resync', value: requestId },
+      { channelId: APPROVALS, messageTs: cardTs(posted) },
+    );
+    const progress = await a.slackApi.waitFor(
+      'chat.postMessage',
+      (c) => a.slackApi.calls.indexOf(c) >= resyncMark && /Re-sync of/.test(String(c.args['text'])),
+    );
     await syncUntil(engines(), [fd, fs], () =>
-      a.slackApi.callsTo('chat.update').some((c) => c.args['ts'] === progress.result!['ts'] && /100 % — 1 entity sent/.test(String(c.args['text']))),
+      a.slackApi
+        .callsTo('chat.update')
+        .some((c) => c.args['ts'] === progress.result!['ts'] && /100 % — 1 entity sent/.test(String(c.args['text']))),
     );
   }, 40_000);
 
@@ -182,23 +258,43 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
     const modal = await a.openedModal(mark);
     const incoming = `${defaultScripts('freshdesk').incoming}entity.labels = replica.labels + ["from-initech"]\n`;
     await clickInModal(alice, modal, 'rules.request-publish', { incoming });
-    const posted = await a.slackApi.waitFor('chat.postMessage', (c) => a.slackApi.calls.indexOf(c) >= mark && c.args['channel'] === APPROVALS);
+    const posted = await a.slackApi.waitFor(
+      'chat.postMessage',
+      (c) => a.slackApi.calls.indexOf(c) >= mark && c.args['channel'] === APPROVALS,
+    );
     expect(JSON.stringify(posted.args['blocks'])).toContain('none was run');
     const requestId = cardValue(posted, 'approval.reject');
 
     const formMark = a.slackApi.calls.length;
-    await a.click(bob, { actionId: 'approval.reject', value: requestId }, { channelId: APPROVALS, messageTs: cardTs(posted) });
+    await a.click(
+      bob,
+      { actionId: 'approval.reject', value: requestId },
+      { channelId: APPROVALS, messageTs: cardTs(posted) },
+    );
     const reasonForm = await a.openedModal(formMark);
     expect(reasonForm.view.callback_id).toBe('approval.reject-reason');
     const empty = await a.submit(bob, reasonForm, { reason: null });
-    expect(empty.json).toMatchObject({ response_action: 'errors', errors: { reason: expect.stringMatching(/Say why/) } });
+    expect(empty.json).toMatchObject({
+      response_action: 'errors',
+      errors: { reason: expect.stringMatching(/Say why/) },
+    });
     const done = await a.submit(bob, reasonForm, { reason: 'Labels are managed by Initech' });
     expect(done.json).toMatchObject({ response_action: 'clear' });
     const updated = await a.slackApi.waitFor('chat.update', (c) => c.args['ts'] === cardTs(posted));
     expect(JSON.stringify(updated.args['blocks'])).toContain('Labels are managed by Initech');
-    await a.slackApi.waitFor('chat.postMessage', (c) => c.args['channel'] === alice.id && /was rejected by <@U_BOB>: Labels are managed by Initech/.test(String(c.args['text'])));
-    expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({ version: 3, status: 'rejected' });
-    expect(listAuditLog(a.deps, { connection: connectionId }).find((e) => e.action === 'rules.reject')?.details).toMatchObject({ reason: 'Labels are managed by Initech' });
+    await a.slackApi.waitFor(
+      'chat.postMessage',
+      (c) =>
+        c.args['channel'] === alice.id &&
+        /was rejected by <@U_BOB>: Labels are managed by Initech/.test(String(c.args['text'])),
+    );
+    expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({
+      version: 3,
+      status: 'rejected',
+    });
+    expect(
+      listAuditLog(a.deps, { connection: connectionId }).find((e) => e.action === 'rules.reject')?.details,
+    ).toMatchObject({ reason: 'Labels are managed by Initech' });
   }, 20_000);
 
   it('rolls back to an earlier version: a new version that also needs approval', async () => {
@@ -213,13 +309,28 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
     await clickInModal(alice, modal, 'rules.history');
     const rolled = await clickInModal(alice, modal, 'rules.rollback', {}, `${connectionId}|1`);
     expect(viewText(rolled)).toMatch(/Version 4 repeats version 1/);
-    const posted = await a.slackApi.waitFor('chat.postMessage', (c) => a.slackApi.calls.indexOf(c) >= mark && c.args['channel'] === APPROVALS);
+    const posted = await a.slackApi.waitFor(
+      'chat.postMessage',
+      (c) => a.slackApi.calls.indexOf(c) >= mark && c.args['channel'] === APPROVALS,
+    );
     expect(JSON.stringify(posted.args['blocks'])).toContain('-replica.summary = \\"[Acme] \\" + entity.summary');
     const versions = listRuleVersions(a.deps, { connection: connectionId });
-    expect(versions.at(-1)).toMatchObject({ version: 4, status: 'pending', note: 'Rollback to version 1', outgoing: versions[0]!.outgoing });
-    await a.click(bob, { actionId: 'approval.approve', value: cardValue(posted, 'approval.approve') }, { channelId: APPROVALS, messageTs: cardTs(posted) });
+    expect(versions.at(-1)).toMatchObject({
+      version: 4,
+      status: 'pending',
+      note: 'Rollback to version 1',
+      outgoing: versions[0]!.outgoing,
+    });
+    await a.click(
+      bob,
+      { actionId: 'approval.approve', value: cardValue(posted, 'approval.approve') },
+      { channelId: APPROVALS, messageTs: cardTs(posted) },
+    );
     await a.slackApi.waitFor('chat.update', (c) => c.args['ts'] === cardTs(posted));
-    expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({ version: 4, status: 'published' });
+    expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({
+      version: 4,
+      status: 'published',
+    });
   }, 20_000);
 
   it('a draft with a syntax error is saved with its line and column and cannot be sent for approval', async () => {
@@ -233,8 +344,13 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
     const cardsBefore = a.slackApi.callsTo('chat.postMessage').filter((c) => c.args['channel'] === APPROVALS).length;
     const refused = await clickInModal(alice, modal, 'rules.request-publish');
     expect(viewText(refused)).toMatch(/Not sent for approval\. The outgoing script has an error at line 2, column \d+/);
-    expect(a.slackApi.callsTo('chat.postMessage').filter((c) => c.args['channel'] === APPROVALS)).toHaveLength(cardsBefore);
-    expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({ version: 5, status: 'draft' });
+    expect(a.slackApi.callsTo('chat.postMessage').filter((c) => c.args['channel'] === APPROVALS)).toHaveLength(
+      cardsBefore,
+    );
+    expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({
+      version: 5,
+      status: 'draft',
+    });
   });
 
   it('scripts longer than a form input travel as files: upload (file_shared) and download (files.uploadV2)', async () => {
@@ -242,11 +358,28 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
     const long = `${'// a long header comment line for the upload test\n'.repeat(70)}${defaultScripts('freshdesk').outgoing}`;
     expect(long.length).toBeGreaterThan(3000);
     a.slackApi.shareFile({ id: 'F_SHARED1', name: 'outgoing.groovy', content: long, user: alice.id });
-    await a.event({ type: 'file_shared', file_id: 'F_SHARED1', user_id: alice.id, channel_id: `D${alice.id}`, file: { id: 'F_SHARED1' }, event_ts: '1700000001.1' }, 'T_ACME');
-    const answer = await a.slackApi.waitFor('chat.postMessage', (c) => c.args['channel'] === alice.id && /saved with your outgoing script/.test(String(c.args['text'])));
+    await a.event(
+      {
+        type: 'file_shared',
+        file_id: 'F_SHARED1',
+        user_id: alice.id,
+        channel_id: `D${alice.id}`,
+        file: { id: 'F_SHARED1' },
+        event_ts: '1700000001.1',
+      },
+      'T_ACME',
+    );
+    const answer = await a.slackApi.waitFor(
+      'chat.postMessage',
+      (c) => c.args['channel'] === alice.id && /saved with your outgoing script/.test(String(c.args['text'])),
+    );
     expect(String(answer.args['text'])).toContain(`(${long.length} characters)`);
     expect(a.slackApi.last('file_download')?.token).toBe('xoxb-a-test-token');
-    expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({ version: 6, status: 'draft', outgoing: long });
+    expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({
+      version: 6,
+      status: 'draft',
+      outgoing: long,
+    });
 
     const mark = a.slackApi.calls.length;
     await a.command(alice, `rules ${CONNECTION}`);
@@ -257,7 +390,9 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
     await waitUntil(() => a.slackApi.uploads.length === 2);
     const outgoingFile = a.slackApi.uploads.find((u) => u.filename.endsWith('-v6-outgoing.groovy'))!;
     expect(outgoingFile).toMatchObject({ channelId: `D${alice.id}`, content: long });
-    expect(a.slackApi.uploads.find((u) => u.filename.endsWith('-v6-incoming.groovy'))!.content).toBe(defaultScripts('freshdesk').incoming);
+    expect(a.slackApi.uploads.find((u) => u.filename.endsWith('-v6-incoming.groovy'))!.content).toBe(
+      defaultScripts('freshdesk').incoming,
+    );
     // Saving from the form keeps the long script as it is.
     await a.submit(alice, modal, { incoming: `${defaultScripts('freshdesk').incoming}// reviewed\n` });
     expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({ version: 7, outgoing: long });
@@ -272,35 +407,69 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
     const edit = await clickInModal(alice, modal, 'triggers.edit-open');
     expect(edit.callback_id).toBe('triggers.edit');
     const refused = await a.submit(alice, modal, { query: 'colour:blue' });
-    expect(refused.json).toMatchObject({ response_action: 'errors', errors: { query: expect.stringMatching(/helpdesk refused the trigger query "colour:blue": .*colour/) } });
+    expect(refused.json).toMatchObject({
+      response_action: 'errors',
+      errors: { query: expect.stringMatching(/helpdesk refused the trigger query "colour:blue": .*colour/) },
+    });
     const ok = await a.submit(alice, modal, { query: 'priority:1', notes: 'Low only' });
     expect(ok.json).toMatchObject({ response_action: 'update' });
     expect(viewText(modal.view)).toContain('priority:1');
 
-    for (const n of [1, 2, 3]) await fdAgent.createEntity({ summary: `Bulk ${n}`, description: 'x', priority: { id: 1, name: 'Low' }, reporter: { id: null, email: 'a@acme.example', displayName: null } });
+    for (const n of [1, 2, 3])
+      await fdAgent.createEntity({
+        summary: `Bulk ${n}`,
+        description: 'x',
+        priority: { id: 1, name: 'Low' },
+        reporter: { id: null, email: 'a@acme.example', displayName: null },
+      });
     const bulkMark = a.slackApi.calls.length;
     const after = await clickInModal(alice, modal, 'triggers.bulk');
     const matches = /Syncing (\d+) existing matches/.exec(viewText(after));
     expect(matches).not.toBeNull();
     const count = Number(matches![1]);
     expect(count).toBeGreaterThanOrEqual(3);
-    const progress = await a.slackApi.waitFor('chat.postMessage', (c) => a.slackApi.calls.indexOf(c) >= bulkMark && /Sync of existing matches/.test(String(c.args['text'])));
+    const progress = await a.slackApi.waitFor(
+      'chat.postMessage',
+      (c) => a.slackApi.calls.indexOf(c) >= bulkMark && /Sync of existing matches/.test(String(c.args['text'])),
+    );
     expect(progress.args['channel']).toBe(alice.id);
     await syncUntil(engines(), [fd, fs], () =>
-      a.slackApi.callsTo('chat.update').some((c) => c.args['ts'] === progress.result!['ts'] && String(c.args['text']).includes(`100 % — ${count} entities sent`)),
+      a.slackApi
+        .callsTo('chat.update')
+        .some(
+          (c) =>
+            c.args['ts'] === progress.result!['ts'] &&
+            String(c.args['text']).includes(`100 % — ${count} entities sent`),
+        ),
     );
     const deactivated = await clickInModal(alice, modal, 'triggers.toggle');
     expect(viewText(deactivated)).toContain('inactive');
     const deleted = await clickInModal(alice, modal, 'triggers.delete');
     expect(viewText(deleted)).toContain('No triggers yet');
     const actions = listAuditLog(a.deps, { connection: connectionId }).map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['trigger.edit', 'sync.bulk', 'trigger.deactivate', 'trigger.delete']));
+    expect(actions).toEqual(
+      expect.arrayContaining(['trigger.edit', 'sync.bulk', 'trigger.deactivate', 'trigger.delete']),
+    );
   }, 30_000);
 
   it('errors: the blocked entities with Retry and Resolve, redrawn in place', async () => {
     const at = a.clock.now();
-    recordEntityError(a.deps.db, { connectionId, direction: 'outgoing', entityId: '999', entityKey: '#999', error: new DomainError('script_error', 'The outgoing script failed at line 3, column 5', { line: 3, column: 5 }), at });
-    recordEntityError(a.deps.db, { connectionId, direction: 'outgoing', entityId: '998', entityKey: '#998', error: new DomainError('helpdesk_validation', 'Freshdesk refused the update'), at });
+    recordEntityError(a.deps.db, {
+      connectionId,
+      direction: 'outgoing',
+      entityId: '999',
+      entityKey: '#999',
+      error: new DomainError('script_error', 'The outgoing script failed at line 3, column 5', { line: 3, column: 5 }),
+      at,
+    });
+    recordEntityError(a.deps.db, {
+      connectionId,
+      direction: 'outgoing',
+      entityId: '998',
+      entityKey: '#998',
+      error: new DomainError('helpdesk_validation', 'Freshdesk refused the update'),
+      at,
+    });
     expect(await ephemeral(mallory, `errors ${CONNECTION}`)).toMatch(/Only DeskBridge admins/);
     const list = await ephemeral(alice, `errors ${CONNECTION}`);
     expect(list).toContain('#999');
@@ -308,12 +477,18 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
     const blocks = JSON.parse(list).blocks as View['blocks'];
     const resolveValue = buttonValue({ blocks } as View, 'sync-errors.resolve');
     const before = a.slackApi.callsTo('response_url').length;
-    await a.click(alice, { actionId: 'sync-errors.resolve', value: resolveValue }, { channelId: 'C_GENERAL', messageTs: '1700000000.000001' });
+    await a.click(
+      alice,
+      { actionId: 'sync-errors.resolve', value: resolveValue },
+      { channelId: 'C_GENERAL', messageTs: '1700000000.000001' },
+    );
     await a.slackApi.waitFor('response_url', () => a.slackApi.callsTo('response_url').length > before);
     const redrawn = a.slackApi.callsTo('response_url').at(-1)!.args;
     expect(redrawn['replace_original']).toBe(true);
     expect(JSON.stringify(redrawn)).toMatch(/Resolved the error of #(998|999)/);
-    expect(listAuditLog(a.deps, { connection: connectionId }).some((e) => e.action === 'sync-error.resolve')).toBe(true);
+    expect(listAuditLog(a.deps, { connection: connectionId }).some((e) => e.action === 'sync-error.resolve')).toBe(
+      true,
+    );
   });
 });
 

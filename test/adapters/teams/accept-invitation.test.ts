@@ -24,7 +24,14 @@ const ACME = 'tenant-acme';
 const INITECH = 'tenant-initech';
 const alice = teamsUser('alice', ACME, 'Alice Admin');
 const bob = teamsUser('bob', INITECH, 'Bob Partner');
-const shared: TeamsPlace = { kind: 'channel', teamId: '19:acme-team@thread.tacv2', channelId: '19:shared-initech@thread.tacv2', name: 'acme-initech', hostTenantId: ACME, channelType: 'shared' };
+const shared: TeamsPlace = {
+  kind: 'channel',
+  teamId: '19:acme-team@thread.tacv2',
+  channelId: '19:shared-initech@thread.tacv2',
+  name: 'acme-initech',
+  hostTenantId: ACME,
+  channelType: 'shared',
+};
 const channelId = '19:shared-initech@thread.tacv2';
 
 describe('a partner tenant accepts an invitation posted into a Teams shared channel', () => {
@@ -47,11 +54,20 @@ describe('a partner tenant accepts an invitation posted into a Teams shared chan
   });
 
   it('in place: Accept (Action.Execute) posts the confirm card for the partner; Confirm activates, the invitation is updated, the initiator told', async () => {
-    const { invitation, code } = await initiateOverTeams(a, alice, shared, { destinationUrl: a.instanceUrl('initech'), name: 'Acme to Initech', channel: channelId });
+    const { invitation, code } = await initiateOverTeams(a, alice, shared, {
+      destinationUrl: a.instanceUrl('initech'),
+      name: 'Acme to Initech',
+      channel: channelId,
+    });
     const invitationCard = cardOf(invitation);
     const accept = findAction(invitationCard, 'action', 'invitation.accept');
     const before = a.connector.posts(channelId).length;
-    const r = await a.execute(bob, shared, { verb: 'invitation.accept', data: submission(invitationCard, accept) }, invitation.resultId!);
+    const r = await a.execute(
+      bob,
+      shared,
+      { verb: 'invitation.accept', data: submission(invitationCard, accept) },
+      invitation.resultId!,
+    );
     expect(r.json).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message' });
     // The shared invitation stays as it is for everyone; Bob's form is a card of its own, without the code.
     const formPost = a.connector.posts(channelId)[before]!;
@@ -75,22 +91,41 @@ describe('a partner tenant accepts an invitation posted into a Teams shared chan
     expect(text).toContain('Active');
     expect(text).not.toContain('invitation.accept');
     expect(text).not.toContain(code);
-    const told = await a.connector.waitFor((c) => c.method === 'POST' && c.conversationId === `a:personal-${alice.aadObjectId}` && cardText(cardOf(c)).includes('accepted your invitation'));
+    const told = await a.connector.waitFor(
+      (c) =>
+        c.method === 'POST' &&
+        c.conversationId === `a:personal-${alice.aadObjectId}` &&
+        cardText(cardOf(c)).includes('accepted your invitation'),
+    );
     expect(told).toBeTruthy();
   });
 
   it('as a dialog: "Accept invitation in a dialog" (task/fetch) opens the confirm step; task/submit activates', async () => {
-    const { invitation } = await initiateOverTeams(a, alice, shared, { destinationUrl: a.instanceUrl('initech'), name: 'Acme to Initech', channel: channelId });
+    const { invitation } = await initiateOverTeams(a, alice, shared, {
+      destinationUrl: a.instanceUrl('initech'),
+      name: 'Acme to Initech',
+      channel: channelId,
+    });
     const invitationCard = cardOf(invitation);
     const open = findDialogAccept(invitationCard);
     let r = await a.taskFetch(bob, shared, open, invitation.resultId!);
     expect(r.json).toMatchObject({ task: { type: 'continue', value: { title: 'Accept invitation' } } });
     let card = answeredCard(r);
     expect(findAction(card, 'submit')['type']).toBe('Action.Submit');
-    r = await a.taskSubmit(bob, shared, submission(card, findAction(card, 'submit'), { incomingProjectId: null }), invitation.resultId!);
+    r = await a.taskSubmit(
+      bob,
+      shared,
+      submission(card, findAction(card, 'submit'), { incomingProjectId: null }),
+      invitation.resultId!,
+    );
     card = answeredCard(r);
     expect(findInput(card, 'incomingProjectId')['errorMessage']).toMatch(/Choose where tickets/);
-    r = await a.taskSubmit(bob, shared, submission(card, findAction(card, 'submit'), { incomingProjectId: '2' }), invitation.resultId!);
+    r = await a.taskSubmit(
+      bob,
+      shared,
+      submission(card, findAction(card, 'submit'), { incomingProjectId: '2' }),
+      invitation.resultId!,
+    );
     card = answeredCard(r);
     expect(cardText(card)).toContain('is active');
     expect(listConnections(a.deps).map((c) => c.status)).toEqual(['active', 'active']);
@@ -102,7 +137,14 @@ describe('a partner tenant accepts an invitation posted into a Teams shared chan
 describe('a partner tenant whose helpdesk is on another DeskBridge', () => {
   const GLOBEX = 'tenant-globex';
   const gina = teamsUser('gina', GLOBEX, 'Gina Globex');
-  const globexShared: TeamsPlace = { kind: 'channel', teamId: '19:acme-team@thread.tacv2', channelId: '19:shared-globex@thread.tacv2', name: 'acme-globex', hostTenantId: ACME, channelType: 'shared' };
+  const globexShared: TeamsPlace = {
+    kind: 'channel',
+    teamId: '19:acme-team@thread.tacv2',
+    channelId: '19:shared-globex@thread.tacv2',
+    name: 'acme-globex',
+    hostTenantId: ACME,
+    channelType: 'shared',
+  };
   const nodes: TeamsNode[] = [];
   afterEach(async () => {
     for (const node of nodes.splice(0)) {
@@ -123,9 +165,19 @@ describe('a partner tenant whose helpdesk is on another DeskBridge', () => {
     a.connector.setMembers('19:shared-globex@thread.tacv2', [memberOf(alice), memberOf(gina)]);
     await a.installed(alice, globexShared);
 
-    const { invitation, code } = await initiateOverTeams(a, alice, globexShared, { destinationUrl: b.instanceUrl('globex'), mode: 'script', name: 'Acme to Globex', channel: '19:shared-globex@thread.tacv2' });
+    const { invitation, code } = await initiateOverTeams(a, alice, globexShared, {
+      destinationUrl: b.instanceUrl('globex'),
+      mode: 'script',
+      name: 'Acme to Globex',
+      channel: '19:shared-globex@thread.tacv2',
+    });
     const card = cardOf(invitation);
-    const told = await a.execute(gina, globexShared, { verb: 'invitation.accept', data: submission(card, findAction(card, 'action', 'invitation.accept')) }, invitation.resultId!);
+    const told = await a.execute(
+      gina,
+      globexShared,
+      { verb: 'invitation.accept', data: submission(card, findAction(card, 'action', 'invitation.accept')) },
+      invitation.resultId!,
+    );
     expect(JSON.stringify(told.json)).toMatch(/no helpdesk instance on this DeskBridge/);
 
     // On her own DeskBridge, in her personal chat: the command offers a dialog, whose fetch runs `accept <code>`.
@@ -163,7 +215,8 @@ function findDialogAccept(card: Record<string, unknown>): Record<string, unknown
     if (Array.isArray(n)) n.forEach(walk);
     else if (n && typeof n === 'object') {
       const o = n as Record<string, unknown>;
-      if (o['type'] === 'Action.Submit' && String(o['title']).includes('in a dialog')) data = o['data'] as Record<string, unknown>;
+      if (o['type'] === 'Action.Submit' && String(o['title']).includes('in a dialog'))
+        data = o['data'] as Record<string, unknown>;
       Object.values(o).forEach(walk);
     }
   };

@@ -4,13 +4,30 @@ import { listTeamsChannels } from '../../../src/app/teams-conversations.ts';
 import { isTeamsTenantAdmin } from '../../../src/app/teams-users.ts';
 import { cardOf } from '../../support/fake-bot-connector.ts';
 import { BAD_API_KEY } from '../../support/helpdesks.ts';
-import { BOT, cardText, findInput, memberOf, personalChat, startTeamsNode, teamsUser, type TeamsNode, type TeamsPlace, type TeamsTestUser } from '../../support/teams-nodes.ts';
+import {
+  BOT,
+  cardText,
+  findInput,
+  memberOf,
+  personalChat,
+  startTeamsNode,
+  teamsUser,
+  type TeamsNode,
+  type TeamsPlace,
+  type TeamsTestUser,
+} from '../../support/teams-nodes.ts';
 import { InPlaceCard } from './driver.ts';
 
 const ACME = 'tenant-acme';
 const alice = teamsUser('alice', ACME, 'Alice Admin');
 const carl = teamsUser('carl', ACME, 'Carl Colleague');
-const ops: TeamsPlace = { kind: 'channel', teamId: '19:acme-team@thread.tacv2', channelId: '19:ops@thread.tacv2', name: 'ops', hostTenantId: ACME };
+const ops: TeamsPlace = {
+  kind: 'channel',
+  teamId: '19:acme-team@thread.tacv2',
+  channelId: '19:ops@thread.tacv2',
+  name: 'ops',
+  hostTenantId: ACME,
+};
 
 describe('Teams commands: help, setup, list, admins; who administers a tenant', () => {
   let a: TeamsNode;
@@ -27,7 +44,9 @@ describe('Teams commands: help, setup, list, admins; who administers a tenant', 
     const mark = a.connector.calls.length;
     await a.command(user, place, text, extra);
     const id = place.kind === 'channel' ? place.channelId : place.conversationId;
-    return a.connector.waitFor((c) => a.connector.calls.indexOf(c) >= mark && c.method === 'POST' && c.conversationId === id);
+    return a.connector.waitFor(
+      (c) => a.connector.calls.indexOf(c) >= mark && c.method === 'POST' && c.conversationId === id,
+    );
   }
 
   it('help speaks Teams: @DeskBridge, not /bridge', async () => {
@@ -36,7 +55,7 @@ describe('Teams commands: help, setup, list, admins; who administers a tenant', 
     expect(text).not.toContain('/bridge');
   });
 
-  it('a personal install claims nothing; the first install into a team makes its installer the tenant\'s admin', async () => {
+  it("a personal install claims nothing; the first install into a team makes its installer the tenant's admin", async () => {
     await a.installed(carl, personalChat(carl));
     expect(isTeamsTenantAdmin(a.deps, { tenantId: ACME, aadObjectId: carl.aadObjectId })).toBe(false);
     await a.installed(alice, ops);
@@ -49,7 +68,9 @@ describe('Teams commands: help, setup, list, admins; who administers a tenant', 
 
   it('removing DeskBridge from a team forgets that channel: nothing is posted there any more', async () => {
     await a.installed(alice, ops);
-    expect(listTeamsChannels(a.deps, ACME).map((c) => c.conversationId)).toEqual([ops.kind === 'channel' ? ops.channelId : '']);
+    expect(listTeamsChannels(a.deps, ACME).map((c) => c.conversationId)).toEqual([
+      ops.kind === 'channel' ? ops.channelId : '',
+    ]);
     await a.post({ ...installActivity(a, alice, ops), action: 'remove' });
     expect(listTeamsChannels(a.deps, ACME)).toEqual([]);
   });
@@ -59,7 +80,12 @@ describe('Teams commands: help, setup, list, admins; who administers a tenant', 
     const chat = personalChat(alice);
     const form = InPlaceCard.fromPost(a, alice, chat, await say(alice, chat, 'setup'));
     expect(findInput(form.card, 'platform')).toMatchObject({ type: 'Input.ChoiceSet' });
-    await form.submit({ platform: 'freshdesk', name: 'Acme', baseUrl: 'https://acme.example.test', secret: BAD_API_KEY });
+    await form.submit({
+      platform: 'freshdesk',
+      name: 'Acme',
+      baseUrl: 'https://acme.example.test',
+      secret: BAD_API_KEY,
+    });
     expect(findInput(form.card, 'secret')['errorMessage']).toMatch(/rejected the credentials/);
     expect(findInput(form.card, 'secret')['value']).toBeUndefined();
     expect(cardText(form.card)).not.toContain(BAD_API_KEY);
@@ -78,8 +104,12 @@ describe('Teams commands: help, setup, list, admins; who administers a tenant', 
         { type: 'mention', text: `<at>${carl.name}</at>`, mentioned: { id: carl.mri, name: carl.name } },
       ],
     };
-    expect(cardText(cardOf(await say(carl, ops, `admins add <at>${carl.name}</at>`, mentionCarl)))).toMatch(/Only DeskBridge admins/);
-    expect(cardText(cardOf(await say(alice, ops, `admins add <at>${carl.name}</at>`, mentionCarl)))).toContain('Carl Colleague is now a DeskBridge admin here.');
+    expect(cardText(cardOf(await say(carl, ops, `admins add <at>${carl.name}</at>`, mentionCarl)))).toMatch(
+      /Only DeskBridge admins/,
+    );
+    expect(cardText(cardOf(await say(alice, ops, `admins add <at>${carl.name}</at>`, mentionCarl)))).toContain(
+      'Carl Colleague is now a DeskBridge admin here.',
+    );
     expect(cardText(cardOf(await say(alice, ops, 'admins list')))).toContain('Carl Colleague');
     expect(cardText(cardOf(await say(carl, ops, 'setup')))).toContain('Set up DeskBridge');
   });
@@ -96,6 +126,10 @@ function installActivity(node: TeamsNode, user: TeamsTestUser, place: TeamsPlace
     from: { id: user.mri, name: user.name, aadObjectId: user.aadObjectId },
     recipient: BOT,
     conversation: { id: place.channelId, conversationType: 'channel', isGroup: true, tenantId: place.hostTenantId },
-    channelData: { tenant: { id: user.tenantId }, team: { id: place.teamId }, channel: { id: place.channelId, name: place.name } },
+    channelData: {
+      tenant: { id: user.tenantId },
+      team: { id: place.teamId },
+      channel: { id: place.channelId, name: place.name },
+    },
   };
 }

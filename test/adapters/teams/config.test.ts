@@ -18,21 +18,40 @@ function refusal(env: Record<string, string>): string {
 describe('Teams configuration', () => {
   it('is local mode (no credentials) unless MICROSOFT_APP_ID is set', () => {
     expect(loadConfig(base).teams).toEqual({ appId: null, appPassword: null, tenantId: null });
-    expect(loadConfig({ ...base, MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: 'client-secret-1', MICROSOFT_APP_TENANT_ID: TENANT }).teams).toEqual({
+    expect(
+      loadConfig({
+        ...base,
+        MICROSOFT_APP_ID: APP_ID,
+        MICROSOFT_APP_PASSWORD: 'client-secret-1',
+        MICROSOFT_APP_TENANT_ID: TENANT,
+      }).teams,
+    ).toEqual({
       appId: APP_ID,
       appPassword: 'client-secret-1',
       tenantId: TENANT,
     });
-    expect(loadConfig({ ...base, MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: 'client-secret-1' }).teams.tenantId).toBeNull();
+    expect(
+      loadConfig({ ...base, MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: 'client-secret-1' }).teams.tenantId,
+    ).toBeNull();
   });
 
   it('stops start-up with one line naming the variable, never echoing the password', () => {
     expect(refusal({ MICROSOFT_APP_ID: 'deskbridge' })).toBe(
       'Invalid configuration: MICROSOFT_APP_ID must be the bot\'s Microsoft Entra application (client) id, a GUID (got "deskbridge").',
     );
-    expect(refusal({ MICROSOFT_APP_ID: APP_ID })).toBe('Invalid configuration: MICROSOFT_APP_PASSWORD is required with MICROSOFT_APP_ID.');
-    expect(refusal({ MICROSOFT_APP_PASSWORD: 'client-secret-1' })).toMatch(/^Invalid configuration: MICROSOFT_APP_ID is required with/);
-    expect(refusal({ MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: 'client-secret-1', MICROSOFT_APP_TENANT_ID: 'contoso' })).toMatch(/^Invalid configuration: MICROSOFT_APP_TENANT_ID must be/);
+    expect(refusal({ MICROSOFT_APP_ID: APP_ID })).toBe(
+      'Invalid configuration: MICROSOFT_APP_PASSWORD is required with MICROSOFT_APP_ID.',
+    );
+    expect(refusal({ MICROSOFT_APP_PASSWORD: 'client-secret-1' })).toMatch(
+      /^Invalid configuration: MICROSOFT_APP_ID is required with/,
+    );
+    expect(
+      refusal({
+        MICROSOFT_APP_ID: APP_ID,
+        MICROSOFT_APP_PASSWORD: 'client-secret-1',
+        MICROSOFT_APP_TENANT_ID: 'contoso',
+      }),
+    ).toMatch(/^Invalid configuration: MICROSOFT_APP_TENANT_ID must be/);
     const short = refusal({ MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: 'pw1' });
     expect(short).toMatch(/^Invalid configuration: MICROSOFT_APP_PASSWORD /);
     expect(short).not.toContain('pw1');

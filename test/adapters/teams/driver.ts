@@ -1,6 +1,14 @@
 import { expect } from 'vitest';
 import { cardOf, type ConnectorCall } from '../../support/fake-bot-connector.ts';
-import { answeredCard, cardText, findAction, submission, type TeamsNode, type TeamsPlace, type TeamsTestUser } from '../../support/teams-nodes.ts';
+import {
+  answeredCard,
+  cardText,
+  findAction,
+  submission,
+  type TeamsNode,
+  type TeamsPlace,
+  type TeamsTestUser,
+} from '../../support/teams-nodes.ts';
 
 type Json = Record<string, unknown>;
 
@@ -20,7 +28,12 @@ export class InPlaceCard {
 
   async submit(values: Record<string, string | null> = {}, as: TeamsTestUser = this.user): Promise<Json> {
     const action = findAction(this.card, 'submit');
-    const r = await this.node.execute(as, this.place, { verb: String(action['verb']), data: submission(this.card, action, values) }, this.replyTo);
+    const r = await this.node.execute(
+      as,
+      this.place,
+      { verb: String(action['verb']), data: submission(this.card, action, values) },
+      this.replyTo,
+    );
     expect(r.status).toBe(200);
     this.card = answeredCard(r);
     return this.card;
@@ -36,7 +49,9 @@ export async function initiateOverTeams(
 ): Promise<{ invitation: ConnectorCall; code: string }> {
   const before = node.connector.calls.length;
   await node.command(user, place, 'connect');
-  const first = await node.connector.waitFor((c) => node.connector.calls.indexOf(c) >= before && c.method === 'POST' && c.conversationId !== null);
+  const first = await node.connector.waitFor(
+    (c) => node.connector.calls.indexOf(c) >= before && c.method === 'POST' && c.conversationId !== null,
+  );
   const wizard = InPlaceCard.fromPost(node, user, place, first);
   await wizard.submit({ destinationUrl: input.destinationUrl });
   await wizard.submit({ mode: input.mode ?? 'basic' });

@@ -21,7 +21,14 @@ const ACME = 'tenant-acme';
 const GLOBEX = 'tenant-globex';
 const alice = teamsUser('alice', ACME, 'Alice Admin');
 const partner = teamsUser('gina', GLOBEX, 'Gina Globex');
-const shared: TeamsPlace = { kind: 'channel', teamId: '19:acme-team@thread.tacv2', channelId: '19:shared-globex@thread.tacv2', name: 'acme-globex', hostTenantId: ACME, channelType: 'shared' };
+const shared: TeamsPlace = {
+  kind: 'channel',
+  teamId: '19:acme-team@thread.tacv2',
+  channelId: '19:shared-globex@thread.tacv2',
+  name: 'acme-globex',
+  hostTenantId: ACME,
+  channelType: 'shared',
+};
 
 describe('the initiate wizard over Teams, through /api/messages', () => {
   let a: TeamsNode;
@@ -46,7 +53,9 @@ describe('the initiate wizard over Teams, through /api/messages', () => {
     // The command's answer offers the dialog; the dialog's fetch starts the wizard.
     const command = await a.command(alice, shared, 'connect');
     expect(command.status).toBe(200);
-    const offered = cardOf(await a.connector.waitFor((c) => c.method === 'POST' && c.conversationId === shared.channelId));
+    const offered = cardOf(
+      await a.connector.waitFor((c) => c.method === 'POST' && c.conversationId === shared.channelId),
+    );
     const open = findAction(offered, 'command');
     expect(open).toMatchObject({ type: 'Action.Submit', data: { msteams: { type: 'task/fetch' } } });
 
@@ -63,13 +72,21 @@ describe('the initiate wizard over Teams, through /api/messages', () => {
     expect(findInput(card, 'destinationUrl')['errorMessage']).toMatch(/I don't have a URL/);
     expect(cardText(card)).toContain('"color":"Attention"');
 
-    r = await a.taskSubmit(alice, shared, submission(card, findAction(card, 'submit'), { destinationUrl: b.instanceUrl('globex') }));
+    r = await a.taskSubmit(
+      alice,
+      shared,
+      submission(card, findAction(card, 'submit'), { destinationUrl: b.instanceUrl('globex') }),
+    );
     card = answeredCard(r);
     expect(findInput(card, 'mode')).toMatchObject({ type: 'Input.ChoiceSet', style: 'expanded' });
     expect(cardText(card)).toContain('Groovy-based scripting');
 
     // Previous is a dialog button too: back to the destination, which kept the URL.
-    r = await a.taskSubmit(alice, shared, submission(card, findAction(card, 'action', 'wizard.previous'), { mode: 'script' }));
+    r = await a.taskSubmit(
+      alice,
+      shared,
+      submission(card, findAction(card, 'action', 'wizard.previous'), { mode: 'script' }),
+    );
     card = answeredCard(r);
     expect(findInput(card, 'destinationUrl')['value']).toBe(b.instanceUrl('globex'));
     r = await a.taskSubmit(alice, shared, submission(card, findAction(card, 'submit')));
@@ -78,14 +95,31 @@ describe('the initiate wizard over Teams, through /api/messages', () => {
 
     r = await a.taskSubmit(alice, shared, submission(card, findAction(card, 'submit')));
     card = answeredCard(r);
-    r = await a.taskSubmit(alice, shared, submission(card, findAction(card, 'submit'), { localShortName: 'a'.repeat(51), remoteShortName: null, name: null }));
+    r = await a.taskSubmit(
+      alice,
+      shared,
+      submission(card, findAction(card, 'submit'), {
+        localShortName: 'a'.repeat(51),
+        remoteShortName: null,
+        name: null,
+      }),
+    );
     card = answeredCard(r);
     expect(findInput(card, 'localShortName')['errorMessage']).toMatch(/at most 50/);
     expect(findInput(card, 'name')['errorMessage']).toBe('Connection name is required.');
     // The submitted values are shown again with the errors.
     expect(findInput(card, 'localShortName')['value']).toBe('a'.repeat(51));
 
-    r = await a.taskSubmit(alice, shared, submission(card, findAction(card, 'submit'), { localShortName: 'Acme', remoteShortName: 'Globex', name: 'Acme to Globex', description: 'Escalations' }));
+    r = await a.taskSubmit(
+      alice,
+      shared,
+      submission(card, findAction(card, 'submit'), {
+        localShortName: 'Acme',
+        remoteShortName: 'Globex',
+        name: 'Acme to Globex',
+        description: 'Escalations',
+      }),
+    );
     card = answeredCard(r);
     expect(findInput(card, 'incomingProjectId')).toMatchObject({ type: 'Input.ChoiceSet', style: 'compact' });
     expect(listConnections(a.deps)).toEqual([]);
@@ -104,7 +138,10 @@ describe('the initiate wizard over Teams, through /api/messages', () => {
     expect(posted).toHaveLength(1);
     const invitation = cardOf(posted[0]!);
     expect(cardText(invitation)).toContain('Alice Admin');
-    expect(findAction(invitation, 'action', 'invitation.accept')).toMatchObject({ type: 'Action.Execute', verb: 'invitation.accept' });
+    expect(findAction(invitation, 'action', 'invitation.accept')).toMatchObject({
+      type: 'Action.Execute',
+      verb: 'invitation.accept',
+    });
     // The channel's members were read to know which partner tenant may accept.
     expect(a.connector.calls.some((c) => c.method === 'GET' && c.path.includes('pagedmembers'))).toBe(true);
   });
@@ -117,7 +154,12 @@ describe('the initiate wizard over Teams, through /api/messages', () => {
     expect(findAction(card, 'submit')).toMatchObject({ type: 'Action.Execute', verb: 'form.submit' });
 
     const execute = async (action: Record<string, unknown>, values: Record<string, string | null> = {}) => {
-      const r = await a.execute(alice, shared, { verb: String(action['verb']), data: submission(card, action, values) }, replyTo);
+      const r = await a.execute(
+        alice,
+        shared,
+        { verb: String(action['verb']), data: submission(card, action, values) },
+        replyTo,
+      );
       expect(r.status).toBe(200);
       card = answeredCard(r);
       return r;
@@ -134,13 +176,20 @@ describe('the initiate wizard over Teams, through /api/messages', () => {
     await a.settled();
     const invitation = a.connector.posts(shared.channelId).at(-1)!;
     expect(cardText(cardOf(invitation))).toContain('Acme to Globex (basic)');
-    expect(listConnections(a.deps)).toMatchObject([{ mode: 'basic', status: 'pending', incomingProject: { id: '1001' } }]);
+    expect(listConnections(a.deps)).toMatchObject([
+      { mode: 'basic', status: 'pending', incomingProject: { id: '1001' } },
+    ]);
 
     // A second wizard, cancelled on its first step, leaves nothing behind.
     await a.command(alice, shared, 'connect');
     const second = a.connector.posts(shared.channelId).at(-1)!;
     card = cardOf(second);
-    const r = await a.execute(alice, shared, { verb: 'form.cancel', data: submission(card, findAction(card, 'cancel')) }, second.resultId!);
+    const r = await a.execute(
+      alice,
+      shared,
+      { verb: 'form.cancel', data: submission(card, findAction(card, 'cancel')) },
+      second.resultId!,
+    );
     expect(cardText(answeredCard(r))).toContain('Cancelled.');
     expect(listConnections(a.deps)).toHaveLength(1);
   });

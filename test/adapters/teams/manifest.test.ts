@@ -49,11 +49,15 @@ function readPng(file: string): { width: number; height: number; colorType: numb
 describe('the Teams app manifest', () => {
   it('validates offline against the v1.30 schema bundled in @microsoft/app-manifest', async () => {
     const require = createRequire(import.meta.url);
-    const schema = require(`@microsoft/app-manifest/build/json-schemas/teams/v${manifest.manifestVersion}/MicrosoftTeams.schema.json`);
+    const schema = require(
+      `@microsoft/app-manifest/build/json-schemas/teams/v${manifest.manifestVersion}/MicrosoftTeams.schema.json`,
+    );
     expect(manifest.manifestVersion).toBe('1.30');
     expect(await AppManifestUtils.validateAgainstSchema(manifest as never, schema)).toEqual([]);
     // The check is real: a broken manifest fails it.
-    expect(await AppManifestUtils.validateAgainstSchema({ ...manifest, accentColor: undefined } as never, schema)).not.toEqual([]);
+    expect(
+      await AppManifestUtils.validateAgainstSchema({ ...manifest, accentColor: undefined } as never, schema),
+    ).not.toEqual([]);
   });
 
   it('has a 192x192 colour icon and a 32x32 outline icon that is white on transparent', () => {
@@ -61,14 +65,30 @@ describe('the Teams app manifest', () => {
     expect([color.width, color.height]).toEqual([192, 192]);
     const outline = readPng(manifest.icons.outline);
     expect([outline.width, outline.height, outline.colorType]).toEqual([32, 32, 6]);
-    const kinds = new Set(outline.pixels.map(([r, g, b, a]) => (a === 0 ? 'clear' : r === 255 && g === 255 && b === 255 && a === 255 ? 'white' : 'other')));
+    const kinds = new Set(
+      outline.pixels.map(([r, g, b, a]) =>
+        a === 0 ? 'clear' : r === 255 && g === 255 && b === 255 && a === 255 ? 'white' : 'other',
+      ),
+    );
     expect(kinds).toEqual(new Set(['clear', 'white']));
   });
 
   it('lists every command the neutral dispatcher handles, and opts in to shared channels', () => {
     const dispatcher = readFileSync(join(import.meta.dirname, '../../../src/flows/command.ts'), 'utf8');
     const handled = [...dispatcher.matchAll(/case '([a-z-]+)':/g)].map((m) => m[1]!);
-    expect(handled).toEqual(expect.arrayContaining(['help', 'setup', 'connect', 'accept', 'list', 'status', 'subscribe', 'unsubscribe', 'admins']));
+    expect(handled).toEqual(
+      expect.arrayContaining([
+        'help',
+        'setup',
+        'connect',
+        'accept',
+        'list',
+        'status',
+        'subscribe',
+        'unsubscribe',
+        'admins',
+      ]),
+    );
     const bot = manifest.bots[0]!;
     const listed = new Set(bot.commandLists.flatMap((l) => l.commands.map((c) => c.title)));
     expect(handled.filter((c) => !listed.has(c))).toEqual([]);

@@ -50,7 +50,11 @@ describe('the Microsoft 365 Agents Playground drives the initiate wizard', () =>
     linkWorkspace(a.deps, { platform: 'teams', tenantId: config.tenantId, instance: 'acme', actor: 'test:setup' });
     const general = config.teams[0]!.channels[0]!;
     expect(await playground.install(general.id)).toBe(200);
-    await waitUntil(() => isTeamsTenantAdmin(a.deps, { tenantId: config.tenantId, aadObjectId: user.aadObjectId }) && listTeamsChannels(a.deps, config.tenantId).length > 0);
+    await waitUntil(
+      () =>
+        isTeamsTenantAdmin(a.deps, { tenantId: config.tenantId, aadObjectId: user.aadObjectId }) &&
+        listTeamsChannels(a.deps, config.tenantId).length > 0,
+    );
     const chat = config.personalChat.id;
 
     expect(await playground.send(chat, user.id, 'connect')).toBe(200);
@@ -62,7 +66,13 @@ describe('the Microsoft 365 Agents Playground drives the initiate wizard', () =>
 
     const step = async (values: Record<string, string | null>) => {
       const action = findAction(card, 'submit');
-      const r = await playground.execute({ conversationId: chat, from: user.id, replyToId: messageId, verb: String(action['verb']), data: submission(card, action, values) });
+      const r = await playground.execute({
+        conversationId: chat,
+        from: user.id,
+        replyToId: messageId,
+        verb: String(action['verb']),
+        data: submission(card, action, values),
+      });
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ type: 'application/vnd.microsoft.card.adaptive' });
       card = r.body['value'] as Json;
@@ -77,13 +87,17 @@ describe('the Microsoft 365 Agents Playground drives the initiate wizard', () =>
     await step({ incomingProjectId: '1002' });
     const code = /DB1\.[A-Za-z0-9_.-]+/.exec(JSON.stringify(card))?.[0];
     expect(code).toBeTruthy();
-    expect(listConnections(a.deps)).toMatchObject([{ name: 'Acme to Globex via the Playground', status: 'pending', mode: 'basic' }]);
+    expect(listConnections(a.deps)).toMatchObject([
+      { name: 'Acme to Globex via the Playground', status: 'pending', mode: 'basic' },
+    ]);
     // Done, with the team's channel: the invitation is posted there proactively, through the Playground's connector.
     const channel = findInput(card, 'channel');
     const choice = (channel['choices'] as { value: string }[])[0]!.value;
     await step({ channel: choice });
     expect(JSON.stringify(card)).toContain('Done.');
-    const invitation = await playground.waitFor((e) => e.action === 'createMessage' && JSON.stringify(cardIn(e) ?? {}).includes('invites you to connect'));
+    const invitation = await playground.waitFor(
+      (e) => e.action === 'createMessage' && JSON.stringify(cardIn(e) ?? {}).includes('invites you to connect'),
+    );
     expect(checkAdaptiveCard(cardIn(invitation))).toEqual([]);
     expect(JSON.stringify(cardIn(invitation))).toContain(code!);
   });

@@ -37,14 +37,29 @@ const form: Form = {
 
 describe('the Teams card renderer', () => {
   it('renders a form inline (Action.Execute) and in a dialog (Action.Submit) from the same model, both valid 1.5', () => {
-    const inline = formCard(form, { mode: 'inline', cardId: 'card-1', channels: [{ id: '19:a@thread.tacv2', name: 'partners' }], dialogCommand: 'connect' });
+    const inline = formCard(form, {
+      mode: 'inline',
+      cardId: 'card-1',
+      channels: [{ id: '19:a@thread.tacv2', name: 'partners' }],
+      dialogCommand: 'connect',
+    });
     const dialog = formCard(form, { mode: 'dialog', cardId: 'card-2', channels: [] });
     expect(checkAdaptiveCard(inline)).toEqual([]);
     expect(checkAdaptiveCard(dialog)).toEqual([]);
-    expect(cardActions(inline).map((a) => a['type'])).toEqual(['Action.Execute', 'Action.Execute', 'Action.Execute', 'Action.Submit']);
+    expect(cardActions(inline).map((a) => a['type'])).toEqual([
+      'Action.Execute',
+      'Action.Execute',
+      'Action.Execute',
+      'Action.Submit',
+    ]);
     expect(cardActions(dialog).map((a) => a['type'])).toEqual(['Action.Submit', 'Action.Submit']);
-    expect(cardActions(inline)[0]).toMatchObject({ verb: 'wizard.previous', data: { db: { kind: 'action', action: 'wizard.previous', form: 'demo.step', state: 'state-1', card: 'card-1' } } });
-    expect(cardActions(inline).at(-1)).toMatchObject({ data: { msteams: { type: 'task/fetch' }, db: { kind: 'command', command: 'connect' } } });
+    expect(cardActions(inline)[0]).toMatchObject({
+      verb: 'wizard.previous',
+      data: { db: { kind: 'action', action: 'wizard.previous', form: 'demo.step', state: 'state-1', card: 'card-1' } },
+    });
+    expect(cardActions(inline).at(-1)).toMatchObject({
+      data: { msteams: { type: 'task/fetch' }, db: { kind: 'command', command: 'connect' } },
+    });
     // The title is in an inline card's body; a dialog has it in its frame.
     expect(cardText(inline)).toContain('"text":"Demo step"');
     expect(cardText(dialog)).not.toContain('Demo step');
@@ -52,13 +67,23 @@ describe('the Teams card renderer', () => {
     expect(findInput(inline, 'mode')['choices']).toEqual([{ title: 'Basic', value: 'basic' }]);
     expect(findInput(inline, 'mode')['value']).toBeUndefined();
     expect(cardText(inline)).toContain('not available: Needs a public instance');
-    expect(findInput(inline, 'agree')).toMatchObject({ type: 'Input.Toggle', value: 'true', valueOn: 'true', valueOff: 'false' });
+    expect(findInput(inline, 'agree')).toMatchObject({
+      type: 'Input.Toggle',
+      value: 'true',
+      valueOn: 'true',
+      valueOff: 'false',
+    });
     expect(findInput(inline, 'channel')['choices']).toEqual([{ title: 'partners', value: '19:a@thread.tacv2' }]);
     expect(cardText(dialog)).toContain('No channel is known yet');
   });
 
   it('shows errors next to their inputs with the submitted values, except a sensitive one', () => {
-    const card = formCard(form, { mode: 'dialog', cardId: 'c', values: { name: 'x'.repeat(60), secret: 'top-secret-key' }, errors: { name: 'At most 50.', secret: 'Rejected.', other: 'Something else.' } });
+    const card = formCard(form, {
+      mode: 'dialog',
+      cardId: 'c',
+      values: { name: 'x'.repeat(60), secret: 'top-secret-key' },
+      errors: { name: 'At most 50.', secret: 'Rejected.', other: 'Something else.' },
+    });
     expect(checkAdaptiveCard(card)).toEqual([]);
     expect(findInput(card, 'name')).toMatchObject({ value: 'x'.repeat(60), errorMessage: 'At most 50.' });
     const body = card['body'] as Record<string, unknown>[];
@@ -73,8 +98,22 @@ describe('the Teams card renderer', () => {
     const now = new Date('2026-11-21T09:00:00Z');
     const table = connectionsTable(
       [
-        { id: 'c1', name: 'Acme to Globex', description: 'Escalations', status: 'active', entitiesUnderSync: 3, lastSync: { entityKey: '#12', at: now } } as never,
-        { id: 'c2', name: 'Acme to Initech', description: '', status: 'deactivated', entitiesUnderSync: 0, lastSync: null } as never,
+        {
+          id: 'c1',
+          name: 'Acme to Globex',
+          description: 'Escalations',
+          status: 'active',
+          entitiesUnderSync: 3,
+          lastSync: { entityKey: '#12', at: now },
+        } as never,
+        {
+          id: 'c2',
+          name: 'Acme to Initech',
+          description: '',
+          status: 'deactivated',
+          entitiesUnderSync: 0,
+          lastSync: null,
+        } as never,
       ],
       { rowActions: true },
     );
@@ -82,7 +121,10 @@ describe('the Teams card renderer', () => {
       kind: 'message',
       text: 'x',
       items: [
-        { kind: 'markdown', text: `${userMention('teams:t1/aad-bob')} posted to ${channelMention('19:x')} :white_check_mark:` },
+        {
+          kind: 'markdown',
+          text: `${userMention('teams:t1/aad-bob')} posted to ${channelMention('19:x')} :white_check_mark:`,
+        },
         { kind: 'facts', facts: [{ label: 'Status', value: 'Active' }] },
         { kind: 'code', text: 'replica.summary = entity.summary' },
         { kind: 'table', table },
@@ -94,19 +136,39 @@ describe('the Teams card renderer', () => {
     expect(cardText(card)).toContain('"fontType":"Monospace"');
     const tableJson = (card['body'] as Record<string, unknown>[]).find((b) => b['type'] === 'Table')!;
     expect((tableJson['rows'] as unknown[]).length).toBe(3);
-    expect(cardActions(tableJson).map((a) => a['verb'])).toEqual(['connection.status', 'connection.deactivate', 'connection.status', 'connection.activate']);
+    expect(cardActions(tableJson).map((a) => a['verb'])).toEqual([
+      'connection.status',
+      'connection.deactivate',
+      'connection.status',
+      'connection.activate',
+    ]);
     expect(checkAdaptiveCard(messageCard(helpMessage()))).toEqual([]);
   });
 
   it('converts the neutral Slack-style markdown', () => {
-    expect(teamsMarkdown('*Bold* and `/bridge accept <code>` :warning:')).toBe('**Bold** and `@DeskBridge accept <code>` ⚠️');
+    expect(teamsMarkdown('*Bold* and `/bridge accept <code>` :warning:')).toBe(
+      '**Bold** and `@DeskBridge accept <code>` ⚠️',
+    );
     expect(teamsMarkdown('status:2 AND priority:3 at 08:00')).toBe('status:2 AND priority:3 at 08:00');
   });
 
   it('the Adaptive Card check fails bad cards (it is not a rubber stamp)', () => {
     expect(checkAdaptiveCard({ type: 'AdaptiveCard', version: '1.6', body: [] })).not.toEqual([]);
-    expect(checkAdaptiveCard({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'Input.Text', id: 'a' }] })).toEqual([expect.stringContaining('without maxLength')]);
-    expect(checkAdaptiveCard({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'Carousel' }] }).join()).toMatch(/Unknown element type|Carousel/);
-    expect(checkAdaptiveCard({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'Input.Text', id: 'a', maxLength: 1 }, { type: 'Input.Text', id: 'a', maxLength: 1 }] }).join()).toMatch(/Duplicate Id/);
+    expect(
+      checkAdaptiveCard({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'Input.Text', id: 'a' }] }),
+    ).toEqual([expect.stringContaining('without maxLength')]);
+    expect(checkAdaptiveCard({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'Carousel' }] }).join()).toMatch(
+      /Unknown element type|Carousel/,
+    );
+    expect(
+      checkAdaptiveCard({
+        type: 'AdaptiveCard',
+        version: '1.5',
+        body: [
+          { type: 'Input.Text', id: 'a', maxLength: 1 },
+          { type: 'Input.Text', id: 'a', maxLength: 1 },
+        ],
+      }).join(),
+    ).toMatch(/Duplicate Id/);
   });
 });

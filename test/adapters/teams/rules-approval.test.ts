@@ -6,7 +6,16 @@ import { listTriggers } from '../../../src/app/triggers.ts';
 import { DomainError } from '../../../src/domain/errors.ts';
 import { recordEntityError } from '../../../src/sync/store.ts';
 import { cardOf, type ConnectorCall } from '../../support/fake-bot-connector.ts';
-import { agentOf, connect, fastConnectorOptions, registerOn, startSimulator, startSyncNode, type Simulator, type SyncNode } from '../../support/sync-nodes.ts';
+import {
+  agentOf,
+  connect,
+  fastConnectorOptions,
+  registerOn,
+  startSimulator,
+  startSyncNode,
+  type Simulator,
+  type SyncNode,
+} from '../../support/sync-nodes.ts';
 import {
   answeredCard,
   BOT,
@@ -33,8 +42,20 @@ const alice = teamsUser('alice', ACME, 'Alice Admin');
 const bob = teamsUser('bob', ACME, 'Bob Approver');
 const mallory = teamsUser('mallory', ACME, 'Mallory Member');
 const team = '19:acme-team@thread.tacv2';
-const ops: TeamsPlace = { kind: 'channel', teamId: team, channelId: '19:ops@thread.tacv2', name: 'ops', hostTenantId: ACME };
-const approvals: TeamsPlace = { kind: 'channel', teamId: team, channelId: '19:approvals@thread.tacv2', name: 'approvals', hostTenantId: ACME };
+const ops: TeamsPlace = {
+  kind: 'channel',
+  teamId: team,
+  channelId: '19:ops@thread.tacv2',
+  name: 'ops',
+  hostTenantId: ACME,
+};
+const approvals: TeamsPlace = {
+  kind: 'channel',
+  teamId: team,
+  channelId: '19:approvals@thread.tacv2',
+  name: 'approvals',
+  hostTenantId: ACME,
+};
 const APPROVALS = '19:approvals@thread.tacv2';
 const CONNECTION = 'acme to initech';
 
@@ -59,14 +80,22 @@ describe('rules, approval and triggers over Teams', () => {
     // One clock for both nodes and both helpdesks: invitations expire and node requests are checked by it.
     const clock = TestClock.ticking();
     [fd, fs] = await Promise.all([startSimulator('freshdesk', clock), startSimulator('freshservice', clock)]);
-    a = await startTeamsNode('a', { clock, helpdesks: connectorDirectory(fastConnectorOptions), env: { SYNC_INTERVAL_MS: '0', POLLER_ENABLED: 'false', LOG_LEVEL: 'warn' } });
+    a = await startTeamsNode('a', {
+      clock,
+      helpdesks: connectorDirectory(fastConnectorOptions),
+      env: { SYNC_INTERVAL_MS: '0', POLLER_ENABLED: 'false', LOG_LEVEL: 'warn' },
+    });
     b = await startSyncNode('b', {}, clock);
     const nodeA = a as unknown as SyncNode;
     await registerOn(nodeA, 'acme', fd);
     await registerOn(b, 'initech', fs);
     const [group] = await agentOf(fd).listProjects();
     const [workspace] = await agentOf(fs).listProjects();
-    const ids = await connect(nodeA, 'acme', b, 'initech', { mode: 'script', aProject: group!.id, bProject: workspace!.id });
+    const ids = await connect(nodeA, 'acme', b, 'initech', {
+      mode: 'script',
+      aProject: group!.id,
+      bProject: workspace!.id,
+    });
     connectionId = ids.a;
     linkWorkspace(a.deps, { platform: 'teams', tenantId: ACME, instance: 'acme', actor: 'test:setup' });
     a.connector.setMembers('*', [memberOf(alice), memberOf(bob), memberOf(mallory)]);
@@ -84,7 +113,9 @@ describe('rules, approval and triggers over Teams', () => {
   /** The text of the last card DeskBridge posted into a conversation. */
   async function lastPost(place: TeamsPlace, after: number): Promise<ConnectorCall> {
     const id = place.kind === 'channel' ? place.channelId : place.conversationId;
-    return a.connector.waitFor((c) => a.connector.calls.indexOf(c) >= after && c.method === 'POST' && c.conversationId === id);
+    return a.connector.waitFor(
+      (c) => a.connector.calls.indexOf(c) >= after && c.method === 'POST' && c.conversationId === id,
+    );
   }
 
   async function say(user: TeamsTestUser, place: TeamsPlace, text: string, extra: Json = {}): Promise<string> {
@@ -94,15 +125,27 @@ describe('rules, approval and triggers over Teams', () => {
   }
 
   it('approvers: added by mention (resolved through the members API), the approvals channel is where it is typed; only admins may', async () => {
-    expect(await say(mallory, ops, `approvers add <at>${bob.name}</at>`, mentioning(bob))).toMatch(/Only DeskBridge admins/);
-    expect(await say(alice, ops, `approvers add <at>${bob.name}</at>`, mentioning(bob))).toMatch(/Bob Approver is now an approver/);
-    expect(a.connector.calls.some((c) => c.method === 'GET' && decodeURIComponent(c.path).endsWith(`/members/${bob.mri}`))).toBe(true);
+    expect(await say(mallory, ops, `approvers add <at>${bob.name}</at>`, mentioning(bob))).toMatch(
+      /Only DeskBridge admins/,
+    );
+    expect(await say(alice, ops, `approvers add <at>${bob.name}</at>`, mentioning(bob))).toMatch(
+      /Bob Approver is now an approver/,
+    );
+    expect(
+      a.connector.calls.some((c) => c.method === 'GET' && decodeURIComponent(c.path).endsWith(`/members/${bob.mri}`)),
+    ).toBe(true);
     expect(await say(alice, approvals, 'approvers channel')).toMatch(/Approval cards go to approvals/);
     expect(await say(alice, ops, 'approvers list')).toContain('Bob Approver');
   });
 
   async function approvalCardPost(after: number): Promise<ConnectorCall> {
-    return a.connector.waitFor((c) => a.connector.calls.indexOf(c) >= after && c.method === 'POST' && c.conversationId === APPROVALS && cardText(cardOf(c)).includes('Rules publish'));
+    return a.connector.waitFor(
+      (c) =>
+        a.connector.calls.indexOf(c) >= after &&
+        c.method === 'POST' &&
+        c.conversationId === APPROVALS &&
+        cardText(cardOf(c)).includes('Rules publish'),
+    );
   }
 
   function refreshOf(card: Json): { verb: string; data: Json; userIds: string[] } {
@@ -115,13 +158,25 @@ describe('rules, approval and triggers over Teams', () => {
     const mark = a.connector.calls.length;
     await a.command(alice, ops, `rules ${CONNECTION}`);
     const editor = InPlaceCard.fromPost(a, alice, ops, await lastPost(ops, mark));
-    expect(findInput(editor.card, 'outgoing')).toMatchObject({ type: 'Input.Text', isMultiline: true, maxLength: 3000 });
+    expect(findInput(editor.card, 'outgoing')).toMatchObject({
+      type: 'Input.Text',
+      isMultiline: true,
+      maxLength: 3000,
+    });
     expect(findAction(editor.card, 'command')).toMatchObject({ data: { msteams: { type: 'task/fetch' } } });
     const outgoing = String(findInput(editor.card, 'outgoing')['value']);
 
     const request = findAction(editor.card, 'action', 'rules.request-publish');
     const before = a.connector.calls.length;
-    const r = await a.execute(alice, ops, { verb: String(request['verb']), data: submission(editor.card, request, { outgoing: `${outgoing}\n// reviewed in Teams` }) }, editor.replyTo);
+    const r = await a.execute(
+      alice,
+      ops,
+      {
+        verb: String(request['verb']),
+        data: submission(editor.card, request, { outgoing: `${outgoing}\n// reviewed in Teams` }),
+      },
+      editor.replyTo,
+    );
     expect(cardText(answeredCard(r))).toMatch(/waiting for approval in approvals/);
     await a.settled();
 
@@ -129,11 +184,14 @@ describe('rules, approval and triggers over Teams', () => {
     const shared = cardOf(posted);
     expect(cardText(shared)).toContain('reviewed in Teams');
     // Everyone's view: no decision buttons; the refresh names the approvers, whose clients ask for their view.
-    expect(cardActions(shared).map((x) => (x['data'] as Json)['db'])).not.toContainEqual(expect.objectContaining({ action: 'approval.approve' }));
+    expect(cardActions(shared).map((x) => (x['data'] as Json)['db'])).not.toContainEqual(
+      expect.objectContaining({ action: 'approval.approve' }),
+    );
     const refresh = refreshOf(shared);
     expect(refresh.userIds).toEqual([bob.mri]);
 
-    const view = async (user: TeamsTestUser) => answeredCard(await a.execute(user, approvals, { verb: refresh.verb, data: refresh.data }, posted.resultId!));
+    const view = async (user: TeamsTestUser) =>
+      answeredCard(await a.execute(user, approvals, { verb: refresh.verb, data: refresh.data }, posted.resultId!));
     expect(cardText(await view(mallory))).not.toContain('approval.approve');
     const bobs = await view(bob);
     const approve = findAction(bobs, 'action', 'approval.approve');
@@ -141,42 +199,78 @@ describe('rules, approval and triggers over Teams', () => {
     expect(findAction(bobs, 'action', 'approval.reject')).toBeTruthy();
 
     // Mallory replays Bob's button: the actor is checked on the invoke itself.
-    const forged = await a.execute(mallory, approvals, { verb: 'approval.approve', data: submission(bobs, approve) }, posted.resultId!);
+    const forged = await a.execute(
+      mallory,
+      approvals,
+      { verb: 'approval.approve', data: submission(bobs, approve) },
+      posted.resultId!,
+    );
     expect(JSON.stringify(forged.json)).toMatch(/approver/i);
     expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({ status: 'pending' });
 
-    const approved = await a.execute(bob, approvals, { verb: 'approval.approve', data: submission(bobs, approve) }, posted.resultId!);
+    const approved = await a.execute(
+      bob,
+      approvals,
+      { verb: 'approval.approve', data: submission(bobs, approve) },
+      posted.resultId!,
+    );
     expect(cardText(answeredCard(approved))).toContain('Approved');
     await a.settled();
     const updated = await a.connector.waitFor((c) => c.method === 'PUT' && c.activityId === posted.resultId);
     expect(cardText(cardOf(updated))).toContain('Approved');
     expect(cardText(cardOf(updated))).toContain('Bob Approver');
-    expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({ status: 'published', approver: `teams:${ACME}/${bob.aadObjectId}` });
-    await a.connector.waitFor((c) => c.method === 'POST' && c.conversationId === `a:personal-${alice.aadObjectId}` && cardText(cardOf(c)).includes('was approved'));
+    expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({
+      status: 'published',
+      approver: `teams:${ACME}/${bob.aadObjectId}`,
+    });
+    await a.connector.waitFor(
+      (c) =>
+        c.method === 'POST' &&
+        c.conversationId === `a:personal-${alice.aadObjectId}` &&
+        cardText(cardOf(c)).includes('was approved'),
+    );
   });
 
   it('as a dialog: the editor opens with task/fetch, request publish is a task/submit; Bob rejects with a reason in a dialog', async () => {
-    let r = await a.taskFetch(alice, ops, { msteams: { type: 'task/fetch' }, db: { kind: 'command', command: `rules ${CONNECTION}` } });
+    let r = await a.taskFetch(alice, ops, {
+      msteams: { type: 'task/fetch' },
+      db: { kind: 'command', command: `rules ${CONNECTION}` },
+    });
     let card = answeredCard(r);
     expect(r.json).toMatchObject({ task: { type: 'continue' } });
     const outgoing = String(findInput(card, 'outgoing')['value']);
     const before = a.connector.calls.length;
-    r = await a.taskSubmit(alice, ops, submission(card, findAction(card, 'action', 'rules.request-publish'), { outgoing: `${outgoing}\n// second change` }));
+    r = await a.taskSubmit(
+      alice,
+      ops,
+      submission(card, findAction(card, 'action', 'rules.request-publish'), {
+        outgoing: `${outgoing}\n// second change`,
+      }),
+    );
     card = answeredCard(r);
     expect(cardText(card)).toMatch(/waiting for approval/);
     await a.settled();
     const posted = await approvalCardPost(before);
     const refresh = refreshOf(cardOf(posted));
-    const bobs = answeredCard(await a.execute(bob, approvals, { verb: refresh.verb, data: refresh.data }, posted.resultId!));
+    const bobs = answeredCard(
+      await a.execute(bob, approvals, { verb: refresh.verb, data: refresh.data }, posted.resultId!),
+    );
     const rejectInDialog = (() => {
-      const found = cardActions(bobs).find((x) => x['type'] === 'Action.Submit' && String(x['title']).includes('in a dialog'));
+      const found = cardActions(bobs).find(
+        (x) => x['type'] === 'Action.Submit' && String(x['title']).includes('in a dialog'),
+      );
       if (!found) throw new Error('no Reject in a dialog');
       return found['data'] as Json;
     })();
     r = await a.taskFetch(bob, approvals, rejectInDialog, posted.resultId!);
     card = answeredCard(r);
     expect(findInput(card, 'reason')).toMatchObject({ type: 'Input.Text', maxLength: 1000 });
-    r = await a.taskSubmit(bob, approvals, submission(card, findAction(card, 'submit'), { reason: 'Keep the comment out of production' }), posted.resultId!);
+    r = await a.taskSubmit(
+      bob,
+      approvals,
+      submission(card, findAction(card, 'submit'), { reason: 'Keep the comment out of production' }),
+      posted.resultId!,
+    );
     expect(r.json).toEqual({ task: { type: 'message', value: 'Done.' } });
     await a.settled();
     const updated = await a.connector.waitFor((c) => c.method === 'PUT' && c.activityId === posted.resultId);
@@ -202,16 +296,30 @@ describe('rules, approval and triggers over Teams', () => {
 
     // Sync existing matches: the progress is a message in Alice's personal chat, updated in place until done.
     const fdAgent = agentOf(fd);
-    for (const n of [1, 2]) await fdAgent.createEntity({ summary: `Bulk ${n}`, description: 'x', priority: { id: 1, name: 'Low' }, reporter: { id: null, email: 'a@acme.example', displayName: null } });
+    for (const n of [1, 2])
+      await fdAgent.createEntity({
+        summary: `Bulk ${n}`,
+        description: 'x',
+        priority: { id: 1, name: 'Low' },
+        reporter: { id: null, email: 'a@acme.example', displayName: null },
+      });
     const bulkMark = a.connector.calls.length;
     const bulk = findAction(list.card, 'action', 'triggers.bulk');
     r = await a.execute(alice, ops, { verb: String(bulk['verb']), data: submission(list.card, bulk) }, list.replyTo);
     list.card = answeredCard(r);
     expect(cardText(list.card)).toMatch(/Syncing \d+ existing match/);
-    const progress = await a.connector.waitFor((c) => a.connector.calls.indexOf(c) >= bulkMark && c.method === 'POST' && c.conversationId === `a:personal-${alice.aadObjectId}`);
+    const progress = await a.connector.waitFor(
+      (c) =>
+        a.connector.calls.indexOf(c) >= bulkMark &&
+        c.method === 'POST' &&
+        c.conversationId === `a:personal-${alice.aadObjectId}`,
+    );
     expect(cardText(cardOf(progress))).toContain('Sync of existing matches');
 
-    r = await a.taskFetch(alice, ops, { msteams: { type: 'task/fetch' }, db: { kind: 'command', command: `triggers ${CONNECTION}` } });
+    r = await a.taskFetch(alice, ops, {
+      msteams: { type: 'task/fetch' },
+      db: { kind: 'command', command: `triggers ${CONNECTION}` },
+    });
     let card = answeredCard(r);
     expect(findAction(card, 'cancel')['title']).toBe('Close');
     r = await a.taskSubmit(alice, ops, submission(card, findAction(card, 'action', 'triggers.toggle')));
@@ -222,8 +330,22 @@ describe('rules, approval and triggers over Teams', () => {
 
   it('errors: the blocked entities with Retry and Resolve; a click redraws the list in place for the clicker', async () => {
     const at = a.clock.now();
-    recordEntityError(a.deps.db, { connectionId, direction: 'outgoing', entityId: '999', entityKey: '#999', error: new DomainError('script_error', 'The outgoing script failed at line 3, column 5', { line: 3, column: 5 }), at });
-    recordEntityError(a.deps.db, { connectionId, direction: 'outgoing', entityId: '998', entityKey: '#998', error: new DomainError('helpdesk_validation', 'Freshdesk refused the update'), at });
+    recordEntityError(a.deps.db, {
+      connectionId,
+      direction: 'outgoing',
+      entityId: '999',
+      entityKey: '#999',
+      error: new DomainError('script_error', 'The outgoing script failed at line 3, column 5', { line: 3, column: 5 }),
+      at,
+    });
+    recordEntityError(a.deps.db, {
+      connectionId,
+      direction: 'outgoing',
+      entityId: '998',
+      entityKey: '#998',
+      error: new DomainError('helpdesk_validation', 'Freshdesk refused the update'),
+      at,
+    });
     expect(await say(mallory, ops, `errors ${CONNECTION}`)).toMatch(/Only DeskBridge admins/);
     const mark = a.connector.calls.length;
     await a.command(alice, ops, `errors ${CONNECTION}`);
@@ -233,7 +355,12 @@ describe('rules, approval and triggers over Teams', () => {
     expect(cardText(list)).toContain('at line 3, column 5');
     const resolves = (card: Json) => cardActions(card).filter((x) => x['verb'] === 'sync-errors.resolve');
     expect(resolves(list)).toHaveLength(2);
-    const r = await a.execute(alice, ops, { verb: 'sync-errors.resolve', data: submission(list, resolves(list)[0]!) }, posted.resultId!);
+    const r = await a.execute(
+      alice,
+      ops,
+      { verb: 'sync-errors.resolve', data: submission(list, resolves(list)[0]!) },
+      posted.resultId!,
+    );
     const redrawn = answeredCard(r);
     expect(cardText(redrawn)).toContain('Sync errors of acme to initech');
     expect(resolves(redrawn)).toHaveLength(1);
@@ -251,14 +378,26 @@ describe('rules, approval and triggers over Teams', () => {
       serviceUrl: a.connector.serviceUrl,
       from: { id: alice.mri, name: alice.name, aadObjectId: alice.aadObjectId },
       recipient: BOT,
-      conversation: { id: chat.kind === 'personal' ? chat.conversationId : '', conversationType: 'personal', tenantId: ACME },
+      conversation: {
+        id: chat.kind === 'personal' ? chat.conversationId : '',
+        conversationType: 'personal',
+        tenantId: ACME,
+      },
       channelData: { tenant: { id: ACME } },
       attachments: [
-        { contentType: 'application/vnd.microsoft.teams.file.download.info', name: 'outgoing.groovy', content: { downloadUrl: a.connector.fileUrl('outgoing.groovy', script), fileType: 'groovy', uniqueId: 'f1' } },
+        {
+          contentType: 'application/vnd.microsoft.teams.file.download.info',
+          name: 'outgoing.groovy',
+          content: { downloadUrl: a.connector.fileUrl('outgoing.groovy', script), fileType: 'groovy', uniqueId: 'f1' },
+        },
       ],
     });
     const answer = cardText(cardOf(await lastPost(chat, mark)));
     expect(answer).toMatch(/Draft version \d+ of \*\*acme to initech\*\* is saved with your outgoing script/);
-    expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({ status: 'draft', outgoing: script, note: 'Uploaded outgoing.groovy' });
+    expect(listRuleVersions(a.deps, { connection: connectionId }).at(-1)).toMatchObject({
+      status: 'draft',
+      outgoing: script,
+      note: 'Uploaded outgoing.groovy',
+    });
   });
 });

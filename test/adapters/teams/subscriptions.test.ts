@@ -3,20 +3,39 @@ import { activateConnection, deactivateConnection } from '../../../src/app/conne
 import { notice } from '../../../src/flows/outcome.ts';
 import { cardOf } from '../../support/fake-bot-connector.ts';
 import { connectAcmeToInitech, snapshot } from '../../support/story.ts';
-import { cardText, findAction, startTeamsNode, submission, teamsUser, type TeamsNode, type TeamsPlace, type TeamsTestUser } from '../../support/teams-nodes.ts';
+import {
+  cardText,
+  findAction,
+  startTeamsNode,
+  submission,
+  teamsUser,
+  type TeamsNode,
+  type TeamsPlace,
+  type TeamsTestUser,
+} from '../../support/teams-nodes.ts';
 
 const ACME = 'tenant-acme';
 const alice = teamsUser('alice', ACME, 'Alice Admin');
 const mallory = teamsUser('mallory', ACME, 'Mallory Member');
 const OPS = '19:ops@thread.tacv2';
-const ops: TeamsPlace = { kind: 'channel', teamId: '19:acme-team@thread.tacv2', channelId: OPS, name: 'ops', hostTenantId: ACME };
+const ops: TeamsPlace = {
+  kind: 'channel',
+  teamId: '19:acme-team@thread.tacv2',
+  channelId: OPS,
+  name: 'ops',
+  hostTenantId: ACME,
+};
 
-describe('subscribe in Teams, and the poller\'s notices through stored conversation references', () => {
+describe("subscribe in Teams, and the poller's notices through stored conversation references", () => {
   let a: TeamsNode;
   let connectionId: string;
   beforeEach(async () => {
     a = await startTeamsNode('a', { env: { POLLER_ENABLED: 'false' } });
-    connectionId = await connectAcmeToInitech(a, { platform: 'teams', tenantId: ACME, actor: `teams:${ACME}/${alice.aadObjectId}` });
+    connectionId = await connectAcmeToInitech(a, {
+      platform: 'teams',
+      tenantId: ACME,
+      actor: `teams:${ACME}/${alice.aadObjectId}`,
+    });
     // Installing DeskBridge into the team stores the channel's reference and makes Alice the tenant's admin.
     await a.installed(alice, ops);
   });
@@ -28,11 +47,16 @@ describe('subscribe in Teams, and the poller\'s notices through stored conversat
   async function say(user: TeamsTestUser, text: string): Promise<string> {
     const mark = a.connector.calls.length;
     await a.command(user, ops, text);
-    const posted = await a.connector.waitFor((c) => a.connector.calls.indexOf(c) >= mark && c.method === 'POST' && c.conversationId === OPS);
+    const posted = await a.connector.waitFor(
+      (c) => a.connector.calls.indexOf(c) >= mark && c.method === 'POST' && c.conversationId === OPS,
+    );
     return cardText(cardOf(posted));
   }
 
-  const notices = () => a.connector.posts(OPS).filter((c) => cardText(cardOf(c)).includes('is paused') || cardText(cardOf(c)).includes('is live'));
+  const notices = () =>
+    a.connector
+      .posts(OPS)
+      .filter((c) => cardText(cardOf(c)).includes('is paused') || cardText(cardOf(c)).includes('is live'));
 
   it('a non-admin is refused and nothing changes', async () => {
     const before = snapshot(a);
@@ -44,28 +68,45 @@ describe('subscribe in Teams, and the poller\'s notices through stored conversat
 
   it('an admin subscribes the channel; the poller posts each status change there once, proactively, with a status button', async () => {
     a.clock.advance(1000);
-    expect(await say(alice, 'subscribe Acme to Initech')).toContain('This channel is subscribed to status changes of **Acme to Initech**');
-    deactivateConnection(a.deps, { connection: connectionId, actor: 'test:alice', reason: 'Paused for the migration.' });
+    expect(await say(alice, 'subscribe Acme to Initech')).toContain(
+      'This channel is subscribed to status changes of **Acme to Initech**',
+    );
+    deactivateConnection(a.deps, {
+      connection: connectionId,
+      actor: 'test:alice',
+      reason: 'Paused for the migration.',
+    });
     await a.poller.deliver();
     a.clock.advance(1000);
     await a.poller.deliver();
     expect(notices()).toHaveLength(1);
     const card = cardOf(notices()[0]!);
     expect(cardText(card)).toContain('Paused for the migration.');
-    expect(notices()[0]!.body?.['summary']).toBe('Acme to Initech is paused: active → deactivated. Paused for the migration.');
+    expect(notices()[0]!.body?.['summary']).toBe(
+      'Acme to Initech is paused: active → deactivated. Paused for the migration.',
+    );
 
     // The notice's button works in place: the status is posted to the channel, the click answered.
     const status = findAction(card, 'action', 'connection.status');
-    const r = await a.execute(alice, ops, { verb: 'connection.status', data: submission(card, status) }, notices()[0]!.resultId!);
+    const r = await a.execute(
+      alice,
+      ops,
+      { verb: 'connection.status', data: submission(card, status) },
+      notices()[0]!.resultId!,
+    );
     expect(r.json).toMatchObject({ type: 'application/vnd.microsoft.activity.message' });
-    await a.connector.waitFor((c) => c.method === 'POST' && c.conversationId === OPS && cardText(cardOf(c)).includes('Recent status changes'));
+    await a.connector.waitFor(
+      (c) => c.method === 'POST' && c.conversationId === OPS && cardText(cardOf(c)).includes('Recent status changes'),
+    );
 
     // The daily digest, for a channel that asked for it.
     expect(await say(alice, 'subscribe all --digest')).toMatch(/all connections\*\* \(with the daily digest\)/);
     expect(a.poller.runDigest()).toBe(1);
     const digestMark = a.connector.calls.length;
     await a.poller.deliver();
-    const digest = await a.connector.waitFor((c) => a.connector.calls.indexOf(c) >= digestMark && c.method === 'POST' && c.conversationId === OPS);
+    const digest = await a.connector.waitFor(
+      (c) => a.connector.calls.indexOf(c) >= digestMark && c.method === 'POST' && c.conversationId === OPS,
+    );
     expect(cardText(cardOf(digest))).toContain('Acme to Initech');
     expect(await say(alice, 'unsubscribe all')).toMatch(/no longer/i);
 
@@ -85,10 +126,18 @@ describe('subscribe in Teams, and the poller\'s notices through stored conversat
     expect(throttled).toMatchObject({ kind: 'retry-after' });
     a.connector.failNextPosts.length = 0;
     a.connector.failNextPosts.push(403);
-    expect(await a.teams.notifier.send({ tenantId: ACME, channelId: OPS }, message)).toMatchObject({ kind: 'failed', permanent: true });
-    expect(await a.teams.notifier.send({ tenantId: ACME, channelId: '19:unknown@thread.tacv2' }, message)).toMatchObject({ kind: 'failed', permanent: true });
+    expect(await a.teams.notifier.send({ tenantId: ACME, channelId: OPS }, message)).toMatchObject({
+      kind: 'failed',
+      permanent: true,
+    });
+    expect(
+      await a.teams.notifier.send({ tenantId: ACME, channelId: '19:unknown@thread.tacv2' }, message),
+    ).toMatchObject({ kind: 'failed', permanent: true });
     // Another tenant cannot borrow our channel's reference.
-    expect(await a.teams.notifier.send({ tenantId: 'tenant-other', channelId: OPS }, message)).toMatchObject({ kind: 'failed', permanent: true });
+    expect(await a.teams.notifier.send({ tenantId: 'tenant-other', channelId: OPS }, message)).toMatchObject({
+      kind: 'failed',
+      permanent: true,
+    });
     expect(await a.teams.notifier.send({ tenantId: ACME, channelId: OPS }, message)).toEqual({ kind: 'sent' });
     expect(cardText(cardOf(a.connector.posts(OPS).at(-1)!))).toContain('Acme to Initech is live');
   });

@@ -16,8 +16,14 @@ try {
   console.error('groovy is not installed: apt-get install -y groovy (and a Java 17 JAVA_HOME)');
   process.exit(1);
 }
-const json = execFileSync('groovy', [join(here, 'run-groovy.groovy'), join(here, 'snippets.groovy')], { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+const json = execFileSync('groovy', [join(here, 'run-groovy.groovy'), join(here, 'snippets.groovy')], {
+  env,
+  encoding: 'utf8',
+  maxBuffer: 64 * 1024 * 1024,
+});
 const parsed = JSON.parse(json) as Record<string, string>;
 const failed = Object.entries(parsed).filter(([, out]) => out.includes('!! '));
 writeFileSync(join(here, 'expected.json'), `${JSON.stringify(parsed, null, 2)}\n`);
-console.log(`wrote ${Object.keys(parsed).length} expected outputs${failed.length ? `; ${failed.length} raised in Groovy: ${failed.map(([n]) => n).join(', ')}` : ''}`);
+console.log(
+  `wrote ${Object.keys(parsed).length} expected outputs${failed.length ? `; ${failed.length} raised in Groovy: ${failed.map(([n]) => n).join(', ')}` : ''}`,
+);

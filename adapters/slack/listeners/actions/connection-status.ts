@@ -5,9 +5,16 @@ import { clickActor, clickSurface } from '../../interaction.ts';
 import { answer } from '../../perform.ts';
 
 export function connectionStatus(ctx: SlackContext) {
-  return async ({ ack, body, client, respond }: AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction>): Promise<void> => {
+  return async ({
+    ack,
+    body,
+    client,
+    respond,
+  }: AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction>): Promise<void> => {
     await ack();
     const { payload, actor } = await clickActor(ctx, client, body);
-    await answer(ctx, clickSurface(payload, client, actor, respond), () => connectionStatusFlow(ctx.deps, actor, payload.actions[0]!.value ?? ''));
+    await answer(ctx, clickSurface(payload, client, actor, respond), () =>
+      connectionStatusFlow(ctx.deps, actor, payload.actions[0]!.value ?? ''),
+    );
   };
 }

@@ -5,9 +5,19 @@ import { clickActor, clickSurface } from '../../interaction.ts';
 import { answer } from '../../perform.ts';
 
 export function homeAccept(ctx: SlackContext) {
-  return async ({ ack, body, client, respond }: AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction>): Promise<void> => {
+  return async ({
+    ack,
+    body,
+    client,
+    respond,
+  }: AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction>): Promise<void> => {
     await ack();
     const { payload, actor } = await clickActor(ctx, client, body);
-    await answer(ctx, clickSurface(payload, client, actor, respond), () => startAcceptByCode(ctx.deps, actor, null), 'Accept invitation');
+    await answer(
+      ctx,
+      clickSurface(payload, client, actor, respond),
+      () => startAcceptByCode(ctx.deps, actor, null),
+      'Accept invitation',
+    );
   };
 }

@@ -6,7 +6,12 @@ import { answer } from '../../perform.ts';
 
 /** Accept invitation, clicked on a posted invitation (usually by a partner, in a Slack Connect channel). */
 export function invitationAccept(ctx: SlackContext) {
-  return async ({ ack, body, client, respond }: AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction>): Promise<void> => {
+  return async ({
+    ack,
+    body,
+    client,
+    respond,
+  }: AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction>): Promise<void> => {
     await ack();
     const { payload, actor } = await clickActor(ctx, client, body);
     const surface = clickSurface(payload, client, actor, respond);

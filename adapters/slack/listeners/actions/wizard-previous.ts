@@ -13,7 +13,11 @@ export function wizardPrevious(ctx: SlackContext) {
     const view = payload.view;
     if (!view) return;
     await answer(ctx, { kind: 'modal', client, actor, viewId: view.id, hash: view.hash }, () =>
-      previousInitiateStep(ctx.deps, actor, { step: view.callback_id, stateId: view.private_metadata, values: formValues(view.state) }),
+      previousInitiateStep(ctx.deps, actor, {
+        step: view.callback_id,
+        stateId: view.private_metadata,
+        values: formValues(view.state),
+      }),
     );
   };
 }

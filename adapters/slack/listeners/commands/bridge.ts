@@ -14,11 +14,20 @@ export function bridgeCommand(ctx: SlackContext) {
   return async ({ ack, body, client, respond }: AllMiddlewareArgs & SlackCommandMiddlewareArgs): Promise<void> => {
     await ack();
     const command = commandPayload.parse(body);
-    const actor = await ctx.actors.resolve(client, { id: command.user_id, teamId: command.team_id, name: command.user_name });
+    const actor = await ctx.actors.resolve(client, {
+      id: command.user_id,
+      teamId: command.team_id,
+      name: command.user_name,
+    });
     const parsed = parseCommand(command.text);
     const mentionedUserId = mentionPattern.exec(command.text)?.[1] ?? null;
     await answer(ctx, { kind: 'command', client, actor, triggerId: command.trigger_id, respond }, () =>
-      runCommand(ctx.deps, actor, parsed, { mentionedUserId, mention: (userId) => userMention(`slack:${actor.tenantId}/${userId}`), channelId: command.channel_id ?? null, mentionedChannelId: channelPattern.exec(command.text)?.[1] ?? null }),
+      runCommand(ctx.deps, actor, parsed, {
+        mentionedUserId,
+        mention: (userId) => userMention(`slack:${actor.tenantId}/${userId}`),
+        channelId: command.channel_id ?? null,
+        mentionedChannelId: channelPattern.exec(command.text)?.[1] ?? null,
+      }),
     );
   };
 }

@@ -4,13 +4,17 @@ import type { SlackContext } from '../../context.ts';
 import { fileInfo, fileSharedEvent } from '../../payloads.ts';
 import { renderMessage } from '../../render/message.ts';
 
-
 /**
  * A file was shared: when its owner has a `rules upload` window open, it is read (files.info, then the private URL
  * with the bot token) and saved as a script draft; the outcome goes to the user's DM. Other files are ignored.
  */
 export function fileShared(ctx: SlackContext) {
-  return async ({ event, body, client, context }: AllMiddlewareArgs & SlackEventMiddlewareArgs<'file_shared'>): Promise<void> => {
+  return async ({
+    event,
+    body,
+    client,
+    context,
+  }: AllMiddlewareArgs & SlackEventMiddlewareArgs<'file_shared'>): Promise<void> => {
     const shared = fileSharedEvent.safeParse(event);
     if (!shared.success) return;
     const teamId = (body as { team_id?: string }).team_id ?? context.teamId ?? '';
@@ -19,7 +23,9 @@ export function fileShared(ctx: SlackContext) {
     // A file bigger than any script is refused by the flow unread (it only needs the size).
     let content = '';
     if (info.size <= MAX_SCRIPT_BYTES) {
-      const response = await fetch(info.url_private_download, { headers: { authorization: `Bearer ${client.token ?? ''}` } });
+      const response = await fetch(info.url_private_download, {
+        headers: { authorization: `Bearer ${client.token ?? ''}` },
+      });
       if (!response.ok) throw new Error(`downloading ${info.id} failed: ${response.status}`);
       content = await response.text();
     }

@@ -5,9 +5,17 @@ import { submitView } from '../../interaction.ts';
 import { formValues } from '../../payloads.ts';
 
 export function acceptSubmit(ctx: SlackContext) {
-  return async ({ ack, body, client }: AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>): Promise<void> => {
+  return async ({
+    ack,
+    body,
+    client,
+  }: AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>): Promise<void> => {
     await submitView(ctx, { ack: ack as never, body, client }, (actor, view) =>
-      submitAcceptStep(ctx.deps, actor, { step: view.callback_id, stateId: view.private_metadata, values: formValues(view.state) }),
+      submitAcceptStep(ctx.deps, actor, {
+        step: view.callback_id,
+        stateId: view.private_metadata,
+        values: formValues(view.state),
+      }),
     );
   };
 }

@@ -6,9 +6,17 @@ import { formValues } from '../../payloads.ts';
 
 /** Any step of the initiate wizard; the step is the view's callback_id, the wizard id its private_metadata. */
 export function initiateSubmit(ctx: SlackContext) {
-  return async ({ ack, body, client }: AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>): Promise<void> => {
+  return async ({
+    ack,
+    body,
+    client,
+  }: AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>): Promise<void> => {
     await submitView(ctx, { ack: ack as never, body, client }, (actor, view) =>
-      submitInitiateStep(ctx.deps, actor, { step: view.callback_id, stateId: view.private_metadata, values: formValues(view.state) }),
+      submitInitiateStep(ctx.deps, actor, {
+        step: view.callback_id,
+        stateId: view.private_metadata,
+        values: formValues(view.state),
+      }),
     );
   };
 }

@@ -5,7 +5,13 @@ import { submitView } from '../../interaction.ts';
 import { formValues } from '../../payloads.ts';
 
 export function setupSubmit(ctx: SlackContext) {
-  return async ({ ack, body, client }: AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>): Promise<void> => {
-    await submitView(ctx, { ack: ack as never, body, client }, (actor, view) => submitSetup(ctx.deps, actor, formValues(view.state)));
+  return async ({
+    ack,
+    body,
+    client,
+  }: AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>): Promise<void> => {
+    await submitView(ctx, { ack: ack as never, body, client }, (actor, view) =>
+      submitSetup(ctx.deps, actor, formValues(view.state)),
+    );
   };
 }
