@@ -68,8 +68,6 @@ export const blockActionPayload = z.object({
   actions: z.array(z.object({ action_id: id, value: z.string().max(2000).optional() })).min(1),
 });
 
-export type ViewPayload = z.infer<typeof view>;
-
 /** A modal's submitted inputs as neutral form values, keyed by the block id (our field id). */
 export function formValues(state: z.infer<typeof viewState> | undefined): FormValues {
   const values: FormValues = {};

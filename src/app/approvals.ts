@@ -109,21 +109,6 @@ export function getApprovalRequest(deps: AppDeps, id: string): ApprovalRequestVi
   };
 }
 
-/** The approval requests of a connection, newest first. */
-export function listApprovalRequests(
-  deps: AppDeps,
-  input: { connection: string; instanceId?: string },
-): ApprovalRequestView[] {
-  const row = requireConnectionRow(deps.db, input.connection, input.instanceId);
-  return deps.db
-    .select({ id: approvalRequests.id })
-    .from(approvalRequests)
-    .where(eq(approvalRequests.connectionId, row.id))
-    .orderBy(desc(approvalRequests.createdAt))
-    .all()
-    .map((r) => getApprovalRequest(deps, r.id));
-}
-
 const requestInput = z.object({
   connection: z.string().min(1),
   instanceId: z.string().optional(),

@@ -80,16 +80,6 @@ export function findInvitationMessageAt(
   return row ? toMessage(row) : null;
 }
 
-export function requireInvitationMessage(deps: AppDeps, id: string): InvitationMessage {
-  const row = deps.db.select().from(invitationMessages).where(eq(invitationMessages.id, id)).get();
-  if (!row)
-    throw new DomainError(
-      'not_found',
-      'This invitation no longer exists: the inviting admin may have deleted the connection.',
-    );
-  return toMessage(row);
-}
-
 /** The code of a posted invitation, for accepting it on this node after the partner was authorized. */
 export function invitationMessageCode(deps: AppDeps, id: string): string {
   const row = deps.db

@@ -272,5 +272,3 @@ export function getRuleVersion(
   if (!found) throw new DomainError('not_found', `Connection "${row.name}" has no rules version ${input.version}.`);
   return view(found);
 }
-
-export { view as ruleVersionView };

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { approvers, teamsUsers } from '../../db/schema.ts';
 import { isApprover } from './approvers.ts';
@@ -49,16 +49,6 @@ export function findTeamsUser(deps: AppDeps, input: { tenantId: string; aadObjec
     .where(and(eq(teamsUsers.tenantId, input.tenantId), eq(teamsUsers.aadObjectId, input.aadObjectId)))
     .get();
   return row ? toUser(row) : null;
-}
-
-export function teamsUsersByAad(deps: AppDeps, input: { tenantId: string; aadObjectIds: string[] }): TeamsUser[] {
-  if (input.aadObjectIds.length === 0) return [];
-  return deps.db
-    .select()
-    .from(teamsUsers)
-    .where(and(eq(teamsUsers.tenantId, input.tenantId), inArray(teamsUsers.aadObjectId, input.aadObjectIds)))
-    .all()
-    .map(toUser);
 }
 
 /**

@@ -134,8 +134,3 @@ export function assertConnectionInformation(info: ConnectionInformation): Connec
     description: info.description.trim(),
   };
 }
-
-/** Exalate names a connection after its two sides; so do we when no name is given. */
-export function defaultConnectionName(localShortName: string, remoteShortName: string): string {
-  return `${localShortName} to ${remoteShortName}`;
-}

@@ -72,11 +72,6 @@ export function scriptModeAllowed(
   return { allowed: true };
 }
 
-export function assertScriptModeAllowed(instance: Pick<Instance, 'public' | 'license' | 'name'>, now: Date): void {
-  const check = scriptModeAllowed(instance, now);
-  if (!check.allowed) throw new DomainError('mode_not_allowed', check.reason);
-}
-
 const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 
 export function validateSlug(slug: string): string {

@@ -79,14 +79,6 @@ export function findOption(options: readonly NamedCode[], nameOrCode: string | n
   return null;
 }
 
-export function statusByName(platform: Platform, nameOrCode: string | number): HubOption | null {
-  return findOption(statusTable[platform], nameOrCode);
-}
-
-export function priorityByName(platform: Platform, nameOrCode: string | number): HubOption | null {
-  return findOption(priorityTable[platform], nameOrCode);
-}
-
 /** The option for a code the helpdesk returned; unknown codes (custom statuses) keep the code as their name. */
 export function optionFromCode(options: readonly NamedCode[], code: string | number): HubOption {
   const found = options.find((option) => String(option.id) === String(code));

@@ -19,9 +19,6 @@ import { openRulesEditor, startRulesUpload } from './rules-editor.ts';
 import { syncErrorsFlow } from './sync-errors.ts';
 import { openTriggersFlow } from './trigger-editor.ts';
 
-/** Subcommands that open a form: the adapter must open it with the trigger it got, before it expires. */
-export const formSubcommands = ['setup', 'connect', 'accept', 'rules', 'triggers'] as const;
-
 export interface ParsedCommand {
   sub: string;
   args: string[];

@@ -32,8 +32,6 @@ export { defaultLimits, type ScriptLimits } from './runtime.ts';
 export type { NodeLookups, LogLevel, LogSink } from './helpers.ts';
 export { blankEntity } from './model.ts';
 
-export type Direction = 'outgoing' | 'incoming';
-
 export interface CompiledScript {
   readonly source: string;
   readonly program: CompiledProgram;

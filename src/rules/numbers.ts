@@ -76,12 +76,6 @@ export function toInt(v: GNumber): number {
   return Number(BigInt.asIntN(32, toBigInt(v)));
 }
 
-export function jsNumber(v: GNumber): number {
-  if (typeof v === 'number') return v;
-  if (v instanceof GLong) return Number(v.v);
-  return Number(decimalToString(v));
-}
-
 function digitCount(u: bigint): number {
   const abs = u < 0n ? -u : u;
   return abs === 0n ? 1 : abs.toString().length;
@@ -235,18 +229,6 @@ export function decimalRemainder(a: GDecimal, b: GDecimal): GDecimal {
   if (b.u === 0n) throw new ArithmeticFault('Division by zero');
   const [x, y, s] = align(a, b);
   return new GDecimal(x % y, s);
-}
-
-export function intAdd(a: number, b: number): number {
-  return (a + b) | 0;
-}
-
-export function intSub(a: number, b: number): number {
-  return (a - b) | 0;
-}
-
-export function intMul(a: number, b: number): number {
-  return Math.imul(a, b);
 }
 
 export function isIntegerText(text: string): boolean {

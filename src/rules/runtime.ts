@@ -196,10 +196,6 @@ export function forbidden(message: string): ScriptFault {
   return new ScriptFault(message, 'forbidden', R.line, R.col);
 }
 
-export function typeError(message: string): ScriptException {
-  return scriptError(message, 'type_error', 'ClassCastException');
-}
-
 /** Up to three names closest to `wanted` (edit distance, case-insensitive), for "did you mean ...?". */
 export function suggest(wanted: string, candidates: Iterable<string>): string[] {
   const w = wanted.toLowerCase();

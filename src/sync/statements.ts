@@ -241,6 +241,4 @@ function prepare(db: DbOrTx) {
   };
 }
 
-export type SyncStatements = ReturnType<typeof prepare>;
-
 export const statementsOf = preparedPerDatabase(prepare);

@@ -21,10 +21,3 @@ export type MentionRenderer = (kind: 'user' | 'channel', value: string) => strin
 export function renderMentions(text: string, render: MentionRenderer): string {
   return text.replace(tokenPattern, (_, kind: 'user' | 'channel', value: string) => render(kind, value));
 }
-
-/** For surfaces without mentions: a person as the part after the platform, a channel as "the channel". */
-export function mentionsAsPlainText(text: string): string {
-  return renderMentions(text, (kind, value) =>
-    kind === 'user' ? (/^[a-z]+:(?:[^/]+\/)?(.*)$/.exec(value)?.[1] ?? value) : 'the channel',
-  );
-}

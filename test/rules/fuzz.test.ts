@@ -55,8 +55,8 @@ const vocabulary = [
   '0',
   '2.5',
   '"s"',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a Groovy GString token for the fuzzer, not a template.
   "'t'",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a Groovy GString token for the fuzzer, not a template.
   '"${x}"',
   '/r+/',
   'if',

@@ -738,7 +738,3 @@ export function rangeMethod(r: GRange, name: string, args: Value[]): Value | und
   checkSize(r.bounds().size);
   return m(rangeToList(r), args);
 }
-
-export function isIntegerValue(v: Value): v is number {
-  return typeof v === 'number';
-}

@@ -1,5 +1,5 @@
 /** java.util.Formatter, the part String.format calls in sync rules: %s %d %f %x %o %b %c %n %% with flags. */
-import { decimalToPlainString, GDecimal, GLong, isNumber, setScaleHalfUp, toBigInt } from '../numbers.ts';
+import { decimalToPlainString, GDecimal, GLong, setScaleHalfUp, toBigInt } from '../numbers.ts';
 import { checkStringLength, scriptError } from '../runtime.ts';
 import { groovyToString, javaTypeName, type Value } from '../values.ts';
 
@@ -126,8 +126,4 @@ function signed(negative: boolean, digits: string, flags: string): string {
 function zeroPad(text: string, width: number): string {
   const sign = /^[-+ (]/.test(text) ? text.charAt(0) : '';
   return sign + text.slice(sign.length).padStart(width - sign.length, '0');
-}
-
-export function isFormattableNumber(v: Value): boolean {
-  return isNumber(v);
 }

@@ -4,9 +4,6 @@ import { appHomeOpened } from './app-home-opened.ts';
 import { appUninstalled } from './app-uninstalled.ts';
 import { fileShared } from './file-shared.ts';
 
-/** The Events API events DeskBridge subscribes to (the manifest's bot_events). */
-export const handledEvents = ['app_home_opened', 'app_uninstalled', 'tokens_revoked', 'file_shared'] as const;
-
 export function registerEvents(app: App, ctx: SlackContext): void {
   app.event('app_home_opened', appHomeOpened(ctx));
   app.event('app_uninstalled', appUninstalled(ctx));
