@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { Writable } from 'node:stream';
+import { capturedIo } from '../support/cli-io.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addApprover } from '../../src/app/approvers.ts';
 import { linkWorkspace } from '../../src/app/chat-workspaces.ts';
@@ -44,24 +44,9 @@ describe('deskbridge audit', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   async function cli(...args: string[]) {
-    let out = '';
-    let err = '';
-    const io = {
-      stdout: new Writable({
-        write: (c, _e, d) => {
-          out += String(c);
-          d();
-        },
-      }),
-      stderr: new Writable({
-        write: (c, _e, d) => {
-          err += String(c);
-          d();
-        },
-      }),
-    };
+    const { io, out, err } = capturedIo();
     const code = await runCli(args, io, env);
-    return { code, out, err };
+    return { code, out: out(), err: err() };
   }
 
   it("lists every entry newest first, or only a connection's, as a table or JSON", async () => {

@@ -13,26 +13,7 @@ import {
   type SyncNode,
 } from '../support/sync-nodes.ts';
 import { TestClock } from '../support/nodes.ts';
-
-function capture() {
-  let out = '';
-  let err = '';
-  const io = {
-    stdout: new Writable({
-      write: (c, _e, d) => {
-        out += String(c);
-        d();
-      },
-    }),
-    stderr: new Writable({
-      write: (c, _e, d) => {
-        err += String(c);
-        d();
-      },
-    }),
-  };
-  return { io, out: () => out, err: () => err };
-}
+import { capturedIo } from '../support/cli-io.ts';
 
 describe('deskbridge triggers | errors | rules publish | sync bulk', () => {
   let a: SyncNode;
@@ -59,7 +40,7 @@ describe('deskbridge triggers | errors | rules publish | sync bulk', () => {
   });
 
   const cli = async (...args: string[]) => {
-    const c = capture();
+    const c = capturedIo();
     const code = await runCli(args, c.io, env);
     return { code, stdout: c.out(), stderr: c.err() };
   };
