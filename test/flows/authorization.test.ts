@@ -79,7 +79,7 @@ describe('chat authorization (shared by Slack and Teams)', () => {
       'forbidden',
     );
     expect(refusal(() => authorizePartnerAcceptance(deps, { ...bob, platform: 'teams' }, at)).code).toBe('forbidden');
-    markInvitationMessagesAccepted(deps, { connectionId, acceptedBy: 'Initech', at: new Date() });
+    markInvitationMessagesAccepted(deps, { connectionId, acceptedBy: 'Initech', at: deps.clock() });
     expect(refusal(() => authorizePartnerAcceptance(deps, bob, at)).code).toBe('invitation_used');
   });
 });

@@ -103,7 +103,7 @@ export async function startTeamsNode(
       id: `act-in-${randomUUID().slice(0, 8)}`,
       channelId: 'msteams',
       serviceUrl: connector.serviceUrl,
-      timestamp: new Date().toISOString(),
+      timestamp: node.clock.now().toISOString(),
       from: { id: user.mri, name: user.name, aadObjectId: user.aadObjectId },
       recipient: BOT,
       conversation,
