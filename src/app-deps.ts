@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { databasePath, openDatabase, type Db } from '../db/client.ts';
+import { systemClock } from '../adapters/helpdesk/clock.ts';
 import { createHelpdesk, type ConnectorOptions } from '../adapters/helpdesk/index.ts';
 import type { AppDeps } from './app/deps.ts';
 import { AppEvents } from './app/events.ts';
@@ -55,6 +56,15 @@ export function buildAppDeps(options: AppDepsOptions): AppDeps {
     remote: options.remote ?? new NodeClient({ timeoutMs: config.nodeTimeoutMs, clock }),
     logger: options.logger,
     events,
-    helpdeskFor: connectorsPerInstance(secrets, options.connectorOptions),
+    helpdeskFor: connectorsPerInstance(secrets, connectorOptionsOn(options.clock, options.connectorOptions)),
   };
+}
+
+/**
+ * The sync connectors read the node's clock (where a change cursor starts, when a rate window ends), so a node given
+ * a clock has one time throughout; they still sleep in real time.
+ */
+function connectorOptionsOn(clock: (() => Date) | undefined, options: ConnectorOptions = {}): ConnectorOptions {
+  if (!clock || options.clock) return options;
+  return { ...options, clock: { now: () => clock().getTime(), sleep: systemClock.sleep } };
 }

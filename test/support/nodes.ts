@@ -8,6 +8,7 @@ import type { HelpdeskDirectory } from '../../src/domain/helpdesk.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startService, type RunningService } from '../../src/service.ts';
 import { fixedHelpdesks } from './helpdesks.ts';
+import { systemClock, type Clock } from '../../adapters/helpdesk/clock.ts';
 
 export function tempDir(prefix = 'deskbridge-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -27,18 +28,25 @@ export async function freePort(): Promise<number> {
 /** The date every test clock starts on, whatever the wall clock says (CI runs the suite today and 400 days ahead). */
 export const TEST_START = Date.parse('2026-11-21T09:00:00Z');
 
-/** What every clock-driven part of a test reads: nodes a Date, helpdesk simulators milliseconds. */
+/** What every clock-driven part of a test reads: nodes a Date, simulators and connectors milliseconds. */
 export interface SharedClock {
   now(): Date;
   ms(): number;
   readonly forSimulator: { now(): number };
+  /** For a helpdesk connector: this clock's time, and real sleeps. */
+  readonly forConnector: Clock;
 }
 
 /**
  * The machine's own clock, for tests whose nodes run in processes of their own: there it is the one clock they all
  * share (and `faketime` moves it for all of them at once).
  */
-export const machineClock: SharedClock = { now: () => new Date(), ms: () => Date.now(), forSimulator: Date };
+export const machineClock: SharedClock = {
+  now: () => new Date(),
+  ms: () => Date.now(),
+  forSimulator: Date,
+  forConnector: systemClock,
+};
 
 /**
  * The one clock of a test: every node, simulator and clock-driven part of the test reads it, so no expectation
@@ -63,6 +71,9 @@ export class TestClock implements SharedClock {
   /** The clock for a helpdesk simulator, which reads milliseconds. */
   get forSimulator(): { now(): number } {
     return { now: this.ms };
+  }
+  get forConnector(): Clock {
+    return { now: this.ms, sleep: systemClock.sleep };
   }
   advance(ms: number): void {
     this.#base += ms;

@@ -65,8 +65,8 @@ export async function startSyncNode(
   const service = await startService({
     config,
     logger: createLogger('warn', sink),
-    helpdesks: connectorDirectory(fastConnectorOptions),
-    connectorOptions: fastConnectorOptions,
+    helpdesks: connectorDirectory({ ...fastConnectorOptions, clock: clock.forConnector }),
+    connectorOptions: { ...fastConnectorOptions, clock: clock.forConnector },
     clock: clock.now,
   });
   return {
@@ -83,10 +83,12 @@ export async function startSyncNode(
   };
 }
 
-export type Simulator =
+/** A simulator, and the test clock it runs on (its agents read it too). */
+export type Simulator = { clock: SharedClock } & (
   | (Awaited<ReturnType<typeof startFreshdeskSimulator>> & { platform: 'freshdesk' })
   | (Awaited<ReturnType<typeof startFreshserviceSimulator>> & { platform: 'freshservice' })
-  | (Awaited<ReturnType<typeof startXurrentSimulator>> & { platform: 'xurrent' });
+  | (Awaited<ReturnType<typeof startXurrentSimulator>> & { platform: 'xurrent' })
+);
 
 /** A helpdesk simulator on the test's clock (the one its nodes share). */
 export async function startSimulator(
@@ -95,9 +97,9 @@ export async function startSimulator(
   rateLimitPerMinute = 100_000,
 ): Promise<Simulator> {
   const options = { rateLimitPerMinute, webhookRetryDelayMs: 5, clock: clock.forSimulator };
-  if (platform === 'freshdesk') return { ...(await startFreshdeskSimulator(options)), platform };
-  if (platform === 'freshservice') return { ...(await startFreshserviceSimulator(options)), platform };
-  return { ...(await startXurrentSimulator(options)), platform };
+  if (platform === 'freshdesk') return { ...(await startFreshdeskSimulator(options)), platform, clock };
+  if (platform === 'freshservice') return { ...(await startFreshserviceSimulator(options)), platform, clock };
+  return { ...(await startXurrentSimulator(options)), platform, clock };
 }
 
 /** A connector of our own onto a simulator: the "agent" who creates and edits tickets in the tests. */
@@ -106,7 +108,10 @@ export function agentOf(sim: Simulator): Helpdesk {
     sim.platform === 'xurrent'
       ? { kind: 'token' as const, token: sim.token, account: sim.account }
       : { kind: 'apiKey' as const, apiKey: sim.apiKey };
-  return createHelpdesk({ platform: sim.platform, baseUrl: sim.url, credentials }, fastConnectorOptions);
+  return createHelpdesk(
+    { platform: sim.platform, baseUrl: sim.url, credentials },
+    { ...fastConnectorOptions, clock: sim.clock.forConnector },
+  );
 }
 
 export async function registerOn(node: SyncNode, slug: string, sim: Simulator, options: { webhooks?: boolean } = {}) {
