@@ -8,7 +8,8 @@ import { platformLabels } from '../domain/instance.ts';
 import { findOption, priorityTable, statusTable, type NamedCode } from '../domain/status-priority.ts';
 import { ScriptFault } from './faults.ts';
 import { commentType, attachmentType, optionRecord, userType, type OptionResolver, constructObject } from './model.ts';
-import { R, scriptError, suggest } from './runtime.ts';
+import { R, scriptError } from './runtime.ts';
+import { suggest } from '../domain/suggest.ts';
 import { GClosure, GHelper, GMap, GRecord, groovyToString, type HelperMethod, type Value } from './values.ts';
 
 export interface NodeLookups {

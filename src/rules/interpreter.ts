@@ -42,9 +42,9 @@ import {
   forbidden,
   R,
   scriptError,
-  suggest,
   type ScriptMethodImpl,
 } from './runtime.ts';
+import { suggest } from '../domain/suggest.ts';
 import {
   forbiddenGlobalMessage,
   forbiddenGlobals,

@@ -18,7 +18,8 @@ import {
   type GNumber,
 } from '../numbers.ts';
 import { asType, isCase, toList } from '../ops.ts';
-import { checkSize, forbidden, scriptError, suggest } from '../runtime.ts';
+import { checkSize, forbidden, scriptError } from '../runtime.ts';
+import { suggest } from '../../domain/suggest.ts';
 import { forbiddenMemberMessage, forbiddenMembers } from '../sandbox.ts';
 import {
   GClassRef,
