@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger } from './logger.ts';
 import { connectorDirectory } from '../adapters/helpdesk/index.ts';
 import { startService } from './service.ts';
+import { PortInUseError } from './http/port-in-use.ts';
 import { isLocalMode, loadLocalSettings, LocalSettingsError, type LocalSettings } from './local/settings.ts';
 
 /** The composition root: configuration, logger, the service on one HTTP server, and a clean shutdown. */
@@ -20,7 +21,11 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const service = await startService({ config, logger, helpdesks: connectorDirectory() });
+  const service = await startService({ config, logger, helpdesks: connectorDirectory() }).catch((error: unknown) => {
+    if (!(error instanceof PortInUseError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  });
   logger.info(
     { url: config.publicUrl, dataDir: config.dataDir },
     `DeskBridge is running at ${config.publicUrl} (health: ${config.publicUrl}/healthz)`,
@@ -45,7 +50,9 @@ async function main(): Promise<void> {
       startLocalMode({ service, settings, logger, dataDir: config.dataDir }),
     );
     await localMode.catch(async (error: unknown) => {
-      logger.error({ err: error }, 'local mode did not start');
+      // A taken port is the operator's to fix: one plain line saying which and how, not a log object.
+      if (error instanceof PortInUseError) process.stderr.write(`Local mode did not start: ${error.message}\n`);
+      else logger.error({ err: error }, 'local mode did not start');
       await service.close();
       process.exit(1);
     });

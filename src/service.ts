@@ -4,6 +4,7 @@ import type { AppDeps } from './app/deps.ts';
 import type { Config } from './config.ts';
 import type { Route } from './http/router.ts';
 import { createHttpServer, listen } from './http/server.ts';
+import { listeningOn } from './http/port-in-use.ts';
 import { NodeClient } from './node/client.ts';
 import { nodeProtocolRoutes } from './node/routes.ts';
 import { createSlackSurface, type SlackSurface } from '../adapters/slack/app.ts';
@@ -77,7 +78,15 @@ export async function startService(options: AppDepsOptions): Promise<RunningServ
   const teams = createTeamsSurface({ deps, config: options.config.teams, logger: options.logger });
   const server = createHttpServer(serviceRoutes(deps, slack, sync, teams), options.logger);
   await slack?.start();
-  const address = await listen(server, options.config.port, options.config.host);
+  const { port, host } = options.config;
+  const address = await listeningOn(port, host, 'DeskBridge', 'PORT', () => listen(server, port, host)).catch(
+    async (error: unknown) => {
+      await slack?.stop();
+      await teams.stop();
+      deps.db.$client.close();
+      throw error;
+    },
+  );
   options.logger.info({ port: address.port, publicUrl: options.config.publicUrl }, 'DeskBridge is listening');
   sync.start();
   const poller = new Poller(deps, {

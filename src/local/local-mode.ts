@@ -16,8 +16,11 @@ import { instanceWebhook } from '../app/webhook-secrets.ts';
 import type { RunningService } from '../service.ts';
 import { LOCAL_CREDENTIALS, type LocalSettings } from './settings.ts';
 import { localGuide } from './guide.ts';
+import { assertPortFree, listeningOn } from '../http/port-in-use.ts';
 
 const ACTOR = 'local-mode';
+/** The simulators and the Playground listen on loopback only. */
+const LOOPBACK = '127.0.0.1';
 
 export interface LocalMode {
   freshdesk: FreshdeskSimulator;
@@ -65,15 +68,31 @@ export async function startLocalMode(input: {
 }): Promise<LocalMode> {
   const { service, settings, logger } = input;
   const deps = service.deps;
-  const freshdesk = await startFreshdeskSimulator({
-    port: settings.freshdeskPort,
-    apiKey: LOCAL_CREDENTIALS.freshdeskApiKey,
-  });
-  const xurrent = await startXurrentSimulator({
-    port: settings.xurrentPort,
-    token: LOCAL_CREDENTIALS.xurrentToken,
-    account: LOCAL_CREDENTIALS.xurrentAccount,
-    seed: { services: [{ id: 50, name: 'End-User Support' }] },
+  if (settings.playground) {
+    await assertPortFree(settings.playgroundPort, LOOPBACK, 'the Agents Playground', 'LOCAL_PLAYGROUND_PORT');
+  }
+  const freshdesk = await listeningOn(
+    settings.freshdeskPort,
+    LOOPBACK,
+    "local mode's simulated Freshdesk",
+    'LOCAL_FRESHDESK_PORT',
+    () => startFreshdeskSimulator({ port: settings.freshdeskPort, apiKey: LOCAL_CREDENTIALS.freshdeskApiKey }),
+  );
+  const xurrent = await listeningOn(
+    settings.xurrentPort,
+    LOOPBACK,
+    "local mode's simulated Xurrent",
+    'LOCAL_XURRENT_PORT',
+    () =>
+      startXurrentSimulator({
+        port: settings.xurrentPort,
+        token: LOCAL_CREDENTIALS.xurrentToken,
+        account: LOCAL_CREDENTIALS.xurrentAccount,
+        seed: { services: [{ id: 50, name: 'End-User Support' }] },
+      }),
+  ).catch(async (error: unknown) => {
+    await freshdesk.close();
+    throw error;
   });
   let playground: ChildProcess | null = null;
   const close = async () => {
