@@ -3,6 +3,7 @@ import { createLogger } from './logger.ts';
 import { connectorDirectory } from '../adapters/helpdesk/index.ts';
 import { startService } from './service.ts';
 import { PortInUseError } from './http/port-in-use.ts';
+import { clearRunningService, recordRunningService } from './running-service.ts';
 import { isLocalMode, loadLocalSettings, LocalSettingsError, type LocalSettings } from './local/settings.ts';
 
 /** The composition root: configuration, logger, the service on one HTTP server, and a clean shutdown. */
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   });
+  // The CLI in another terminal reads where this node is reached (and local mode's simulators) from the data dir.
+  recordRunningService(config.dataDir, { pid: process.pid, publicUrl: config.publicUrl, local: null });
   logger.info(
     { url: config.publicUrl, dataDir: config.dataDir },
     `DeskBridge is running at ${config.publicUrl} (health: ${config.publicUrl}/healthz)`,
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
       .catch(() => null)
       .then((local) => local?.close())
       .then(() => service.close())
+      .then(() => clearRunningService(config.dataDir))
       .then(() => process.exit(0));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
@@ -46,14 +50,25 @@ async function main(): Promise<void> {
   if (local) {
     logger.info('no Slack or Microsoft credentials: starting LOCAL MODE');
     const settings = local;
-    localMode = import('./local/local-mode.ts').then(({ startLocalMode }) =>
-      startLocalMode({ service, settings, logger, dataDir: config.dataDir }),
-    );
+    localMode = import('./local/local-mode.ts').then(async ({ startLocalMode }) => {
+      const started = await startLocalMode({ service, settings, logger, dataDir: config.dataDir });
+      recordRunningService(config.dataDir, {
+        pid: process.pid,
+        publicUrl: config.publicUrl,
+        local: {
+          freshdeskUrl: started.freshdesk.url,
+          xurrentUrl: started.xurrent.url,
+          playgroundUrl: started.playgroundUrl,
+        },
+      });
+      return started;
+    });
     await localMode.catch(async (error: unknown) => {
       // A taken port is the operator's to fix: one plain line saying which and how, not a log object.
       if (error instanceof PortInUseError) process.stderr.write(`Local mode did not start: ${error.message}\n`);
       else logger.error({ err: error }, 'local mode did not start');
       await service.close();
+      clearRunningService(config.dataDir);
       process.exit(1);
     });
   }

@@ -1,12 +1,15 @@
 import { z } from 'zod';
-import { LOCAL_CREDENTIALS, loadLocalSettings } from '../local/settings.ts';
+import { loadConfig } from '../config.ts';
+import { LOCAL_CREDENTIALS } from '../local/settings.ts';
+import { findRunningService } from '../running-service.ts';
 import { usageOf } from './usage.ts';
 
 const created = z.object({ id: z.number(), subject: z.string() });
 
 /**
  * `deskbridge local ticket "summary" [--priority 1-4]`: creates a ticket in the running local-mode Freshdesk simulator
- * through its API, as an agent would; the simulator's webhook tells DeskBridge at once.
+ * through its API, as an agent would; the simulator's webhook tells DeskBridge at once. The simulator is the one the
+ * service on this data dir started (its URL is in the data dir), never whatever else listens on a default port.
  */
 export async function runLocalCommand(
   args: string[],
@@ -26,8 +29,16 @@ export async function runLocalCommand(
       return 2;
     }
   }
-  const settings = loadLocalSettings(env);
-  const url = `http://127.0.0.1:${settings.freshdeskPort}/api/v2/tickets`;
+  const { dataDir } = loadConfig(env);
+  const local = findRunningService(dataDir)?.local;
+  if (!local) {
+    io.stderr.write(
+      `No DeskBridge in local mode is running on the data dir ${dataDir}. Start it with \`npm start\` (no chat ` +
+        'credentials), or run this command with the DESKBRIDGE_DATA_DIR the service uses.\n',
+    );
+    return 1;
+  }
+  const url = `${local.freshdeskUrl}/api/v2/tickets`;
   let response: Response;
   try {
     response = await fetch(url, {

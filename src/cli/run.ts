@@ -11,31 +11,35 @@ type Env = Record<string, string | undefined>;
  */
 const commands: Record<CommandName, (args: string[], io: CliIo, env: Env) => Promise<number>> = {
   instances: (args, io, env) =>
-    withDeps(env, async (deps, actor) =>
+    withDeps(env, io, async (deps, actor) =>
       (await import('./instances-command.ts')).runInstancesCommand(deps, args, io, actor),
     ),
   connections: (args, io, env) =>
-    withDeps(env, async (deps, actor) =>
+    withDeps(env, io, async (deps, actor) =>
       (await import('./connections-command.ts')).runConnectionsCommand(deps, args, io, actor),
     ),
   rules: async (args, io, env) => {
     if (args[0] === 'publish') {
-      return withDeps(env, async (deps, actor) =>
+      return withDeps(env, io, async (deps, actor) =>
         (await import('./sync-commands.ts')).runRulesPublishCommand(deps, args.slice(1), io, actor),
       );
     }
     return (await import('./rules-command.ts')).runRulesCommand(args, io);
   },
   triggers: (args, io, env) =>
-    withDeps(env, async (deps, actor) =>
+    withDeps(env, io, async (deps, actor) =>
       (await import('./sync-commands.ts')).runTriggersCommand(deps, args, io, actor),
     ),
   errors: (args, io, env) =>
-    withDeps(env, async (deps, actor) => (await import('./sync-commands.ts')).runErrorsCommand(deps, args, io, actor)),
+    withDeps(env, io, async (deps, actor) =>
+      (await import('./sync-commands.ts')).runErrorsCommand(deps, args, io, actor),
+    ),
   sync: (args, io, env) =>
-    withDeps(env, async (deps, actor) => (await import('./sync-commands.ts')).runSyncCommand(deps, args, io, actor)),
+    withDeps(env, io, async (deps, actor) =>
+      (await import('./sync-commands.ts')).runSyncCommand(deps, args, io, actor),
+    ),
   audit: (args, io, env) =>
-    withDeps(env, async (deps) => (await import('./audit-command.ts')).runAuditCommand(deps, args, io)),
+    withDeps(env, io, async (deps) => (await import('./audit-command.ts')).runAuditCommand(deps, args, io)),
   simulator: async (args, io) => (await import('./simulator-command.ts')).runSimulatorCommand(args, io),
   local: async (args, io, env) => (await import('./local-command.ts')).runLocalCommand(args, io, env),
 };
@@ -96,16 +100,37 @@ async function isConfigError(error: unknown): Promise<boolean> {
   return error instanceof ConfigError;
 }
 
-/** The use-case dependencies on the service's data dir, closed afterwards. */
-async function withDeps(env: Env, work: (deps: AppDeps, actor: string) => Promise<void>): Promise<number> {
-  const [{ loadConfig }, { createLogger }, { buildAppDeps }, { connectorDirectory }, { userInfo }] = await Promise.all([
+/**
+ * The use-case dependencies on the service's data dir, closed afterwards. When a service runs on that data dir, the
+ * CLI speaks as the same node: its public URL (instance URLs, where an invitation code says it is for) is the
+ * service's, unless PUBLIC_URL is set here, and then the CLI says that the two differ.
+ */
+async function withDeps(env: Env, io: CliIo, work: (deps: AppDeps, actor: string) => Promise<void>): Promise<number> {
+  const [
+    { loadConfig },
+    { createLogger },
+    { buildAppDeps },
+    { connectorDirectory },
+    { userInfo },
+    { findRunningService },
+  ] = await Promise.all([
     import('../config.ts'),
     import('../logger.ts'),
     import('../app-deps.ts'),
     import('../../adapters/helpdesk/index.ts'),
     import('node:os'),
+    import('../running-service.ts'),
   ]);
-  const config = loadConfig(env);
+  let config = loadConfig(env);
+  const running = findRunningService(config.dataDir);
+  if (running && running.publicUrl !== config.publicUrl) {
+    if (env.PUBLIC_URL) {
+      io.stderr.write(
+        `deskbridge: note: the service running on ${config.dataDir} (pid ${running.pid}) is reached at ` +
+          `${running.publicUrl}; this command uses PUBLIC_URL=${config.publicUrl}.\n`,
+      );
+    } else config = { ...config, publicUrl: running.publicUrl };
+  }
   // The CLI's own log lines go to stderr, so stdout stays clean for tables and JSON.
   const logger = createLogger(env.LOG_LEVEL ?? 'warn', process.stderr);
   const deps = buildAppDeps({ config, logger, helpdesks: connectorDirectory() });
