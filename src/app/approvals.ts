@@ -267,12 +267,52 @@ export function decidePublish(deps: AppDeps, actor: ChatActor, raw: z.input<type
   const data = validateInput(decideInput, raw);
   const request = getApprovalRequest(deps, data.requestId);
   requireApprover(deps, actor, request);
+  return recordDecision(deps, request, { ...data, by: actorRef(actor), override: false });
+}
+
+const operatorDecisionInput = decideInput.extend({ actor: z.string().min(1) });
+
+/**
+ * The operator of this node decides a pending request without the chat approval (`deskbridge approvals approve`),
+ * for where no approver can click (a client without the approvers' view). Audited as `rules.approve.override` or
+ * `rules.reject.override`; the chat card is not redrawn, and a click on it says the request was already decided.
+ */
+export function decidePublishAsOperator(
+  deps: AppDeps,
+  raw: z.input<typeof operatorDecisionInput>,
+): ApprovalRequestView {
+  const data = validateInput(operatorDecisionInput, raw);
+  const request = getApprovalRequest(deps, data.requestId);
+  return recordDecision(deps, request, { ...data, by: data.actor, override: true });
+}
+
+/** The pending requests of this node (or of one connection), oldest first. */
+export function listPendingApprovals(deps: AppDeps, input: { connection?: string } = {}): ApprovalRequestView[] {
+  const connectionId = input.connection ? requireConnectionRow(deps.db, input.connection).id : null;
+  return deps.db
+    .select({ id: approvalRequests.id })
+    .from(approvalRequests)
+    .where(
+      connectionId
+        ? and(isNull(approvalRequests.decision), eq(approvalRequests.connectionId, connectionId))
+        : isNull(approvalRequests.decision),
+    )
+    .orderBy(approvalRequests.createdAt)
+    .all()
+    .map((row) => getApprovalRequest(deps, row.id));
+}
+
+function recordDecision(
+  deps: AppDeps,
+  request: ApprovalRequestView,
+  data: z.output<typeof decideInput> & { by: string; override: boolean },
+): ApprovalRequestView {
   if (request.status !== 'pending') throw alreadyDecided(request);
   if (data.decision === 'reject' && data.reason === '')
     throw new DomainError('invalid_input', 'Say why the change is rejected; the author reads it.', { field: 'reason' });
   const row = requireRequest(deps, data.requestId);
   const now = deps.clock();
-  const by = actorRef(actor);
+  const { by } = data;
   const approved = data.decision === 'approve';
   deps.db.transaction((tx) => {
     const moved = tx
@@ -292,7 +332,7 @@ export function decidePublish(deps: AppDeps, actor: ChatActor, raw: z.input<type
     audit(tx, {
       at: now,
       actor: by,
-      action: approved ? 'rules.approve' : 'rules.reject',
+      action: `${approved ? 'rules.approve' : 'rules.reject'}${data.override ? '.override' : ''}`,
       subjectType: 'connection',
       subjectId: row.connectionId,
       details: {
@@ -300,6 +340,7 @@ export function decidePublish(deps: AppDeps, actor: ChatActor, raw: z.input<type
         request: row.id,
         author: request.author,
         ...(approved ? {} : { reason: data.reason }),
+        ...(data.override ? { override: true } : {}),
       },
     });
   });

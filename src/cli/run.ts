@@ -26,6 +26,10 @@ const commands: Record<CommandName, (args: string[], io: CliIo, env: Env) => Pro
     }
     return (await import('./rules-command.ts')).runRulesCommand(args, io);
   },
+  approvals: (args, io, env) =>
+    withDeps(env, io, async (deps, actor) =>
+      (await import('./approvals-command.ts')).runApprovalsCommand(deps, args, io, actor),
+    ),
   triggers: (args, io, env) =>
     withDeps(env, io, async (deps, actor) =>
       (await import('./sync-commands.ts')).runTriggersCommand(deps, args, io, actor),

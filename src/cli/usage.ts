@@ -24,6 +24,10 @@ deskbridge rules run --script FILE --entity ENTITY.json [--replica REPLICA.json]
                      [--direction outgoing|incoming] [--platform freshdesk|freshservice|xurrent]
 deskbridge rules publish <connection> --outgoing FILE --incoming FILE [--note TEXT]
     (operator override: publishes without an approval in chat; recorded in the audit log as rules.publish.override)`,
+  approvals: `deskbridge approvals list [--connection X]
+deskbridge approvals approve <request-id>
+deskbridge approvals reject <request-id> --reason TEXT
+    (operator override: decides without an approver in chat; recorded in the audit log as rules.approve.override)`,
   triggers: `deskbridge triggers add <connection> --query QUERY [--entity-type TYPE] [--notes TEXT] [--inactive]
 deskbridge triggers list <connection>
 deskbridge triggers edit <trigger-id> [--query QUERY] [--notes TEXT]
