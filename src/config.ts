@@ -95,6 +95,9 @@ const envSchema = z.object({
     .string()
     .regex(guidPattern, 'must be the Entra tenant id (a GUID) of a single-tenant bot')
     .optional(),
+  TEAMS_USER_SPECIFIC_VIEWS: z
+    .enum(['auto', 'true', 'false'], { error: 'must be auto, true or false' })
+    .default('auto'),
 });
 
 /** Values that are fine alone but not together: the first problem, with the variable it is about. */
@@ -141,6 +144,11 @@ export interface TeamsConfig {
   appPassword: string | null;
   /** Set for a single-tenant bot; a multitenant bot (partners in shared channels) leaves it null. */
   tenantId: string | null;
+  /**
+   * Whether clients show user-specific views (an approval card's `refresh.userIds`): Teams does, the Agents
+   * Playground does not. Without them the shared approval card carries Approve and Reject, checked on each click.
+   */
+  userSpecificViews: boolean;
 }
 
 /** How this node talks to Slack; null when Slack is not configured. */
@@ -270,6 +278,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       appId: e.MICROSOFT_APP_ID ?? null,
       appPassword: e.MICROSOFT_APP_PASSWORD ?? null,
       tenantId: e.MICROSOFT_APP_TENANT_ID ?? null,
+      // auto: Teams itself behind an Entra app; the Agents Playground (local mode) has no user-specific views.
+      userSpecificViews:
+        e.TEAMS_USER_SPECIFIC_VIEWS === 'auto' ? Boolean(e.MICROSOFT_APP_ID) : e.TEAMS_USER_SPECIFIC_VIEWS === 'true',
     },
     slack:
       e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN

@@ -59,7 +59,14 @@ export function createTeamsSurface(options: { deps: AppDeps; config: TeamsConfig
     if (turn.activity.type === 'message')
       await turn.sendActivity('Sorry, something went wrong on our side.').catch(() => {});
   };
-  const ctx: TeamsContext = { deps, logger, adapter, appId: config.appId ?? '', background: new Set() };
+  const ctx: TeamsContext = {
+    deps,
+    logger,
+    adapter,
+    appId: config.appId ?? '',
+    userSpecificViews: config.userSpecificViews,
+    background: new Set(),
+  };
   const bot = new DeskBridgeBot(ctx, { localMode });
   const unsubscribe = deps.events?.on((event) => reactToAcceptance(ctx, event));
 

@@ -39,12 +39,14 @@ function approvalRequestOf(message: Message): string | null {
 }
 
 /**
- * A message as everyone in a conversation sees it. An approval card shows no decision buttons here: its `refresh`
- * names the approvers (MRIs), whose Teams client asks for their own view with the buttons (approval.refresh).
+ * A message as everyone in a conversation sees it. Where the client has user-specific views, an approval card shows
+ * no decision buttons here: its `refresh` names the approvers (MRIs), whose Teams client asks for their own view
+ * with the buttons (approval.refresh). Elsewhere (the Agents Playground) everyone sees the buttons, and each click
+ * is checked against the approvers, as it always is.
  */
 export function sharedMessageCard(ctx: TeamsContext, message: Message, channelId?: string): AdaptiveCard {
   const mentions = mentionsFor(ctx);
-  const requestId = approvalRequestOf(message);
+  const requestId = ctx.userSpecificViews ? approvalRequestOf(message) : null;
   if (!requestId) return messageCard(message, { dialogActions: dialogOpeningActions, mentions });
   const request = getApprovalRequest(ctx.deps, requestId);
   const tenantId = findTeamsConversation(ctx.deps, channelId ?? request.card?.channelId ?? '')?.tenantId ?? null;

@@ -9,6 +9,8 @@ export interface TeamsContext {
   adapter: CloudAdapter;
   /** The bot's Entra app id; empty in local mode (botbuilder then sends unauthenticated, to loopback only). */
   appId: string;
+  /** Whether the client shows user-specific views; without, the approval card shows its decisions to everyone. */
+  userSpecificViews: boolean;
   /** Effects run after the invoke is answered; tests wait for them through this. */
   background: Set<Promise<void>>;
 }

@@ -17,7 +17,12 @@ function refusal(env: Record<string, string>): string {
 
 describe('Teams configuration', () => {
   it('is local mode (no credentials) unless MICROSOFT_APP_ID is set', () => {
-    expect(loadConfig(base).teams).toEqual({ appId: null, appPassword: null, tenantId: null });
+    expect(loadConfig(base).teams).toEqual({
+      appId: null,
+      appPassword: null,
+      tenantId: null,
+      userSpecificViews: false,
+    });
     expect(
       loadConfig({
         ...base,
@@ -29,10 +34,21 @@ describe('Teams configuration', () => {
       appId: APP_ID,
       appPassword: 'client-secret-1',
       tenantId: TENANT,
+      userSpecificViews: true,
     });
     expect(
       loadConfig({ ...base, MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: 'client-secret-1' }).teams.tenantId,
     ).toBeNull();
+  });
+
+  it("user-specific views (the approvers' own view of an approval card): Teams has them, the Playground does not", () => {
+    const teams = { ...base, MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: 'client-secret-1' };
+    expect(loadConfig(teams).teams.userSpecificViews).toBe(true);
+    expect(loadConfig({ ...teams, TEAMS_USER_SPECIFIC_VIEWS: 'false' }).teams.userSpecificViews).toBe(false);
+    expect(loadConfig({ ...base, TEAMS_USER_SPECIFIC_VIEWS: 'true' }).teams.userSpecificViews).toBe(true);
+    expect(refusal({ TEAMS_USER_SPECIFIC_VIEWS: 'yes' })).toBe(
+      'Invalid configuration: TEAMS_USER_SPECIFIC_VIEWS must be auto, true or false (got "yes").',
+    );
   });
 
   it('stops start-up with one line naming the variable, never echoing the password', () => {

@@ -83,7 +83,7 @@ describe('rules, approval and triggers over Teams', () => {
     a = await startTeamsNode('a', {
       clock,
       helpdesks: connectorDirectory(fastConnectorOptions),
-      env: { SYNC_INTERVAL_MS: '0', POLLER_ENABLED: 'false', LOG_LEVEL: 'warn' },
+      env: { SYNC_INTERVAL_MS: '0', POLLER_ENABLED: 'false', LOG_LEVEL: 'warn', TEAMS_USER_SPECIFIC_VIEWS: 'true' },
     });
     b = await startSyncNode('b', {}, clock);
     const nodeA = a as unknown as SyncNode;
