@@ -1,7 +1,7 @@
 import type { AppDeps } from '../app/deps.ts';
 import { isDomainError } from '../domain/errors.ts';
 import { UsageError, type CliIo } from './output.ts';
-import { fullUsage, isCommandName, usageOf, type CommandName } from './usage.ts';
+import { briefUsage, didYouMean, fullUsage, isCommandName, subcommandsOf, usageOf, type CommandName } from './usage.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -49,6 +49,7 @@ const commands: Record<CommandName, (args: string[], io: CliIo, env: Env) => Pro
 };
 
 const helpFlags = new Set(['--help', '-h']);
+const commandNames = Object.keys(commands);
 
 /** `--help` or `-h` among a command's arguments (before a `--` that ends the flags). */
 function asksForHelp(args: string[]): boolean {
@@ -72,14 +73,21 @@ export async function runCli(args: string[], io: CliIo, env: Env = process.env):
       io.stdout.write(`${fullUsage}\n`);
       return 0;
     }
-    if (!isCommandName(topic)) return usageProblem(io, `There is no command "${topic}".`, fullUsage);
+    if (!isCommandName(topic))
+      return usageProblem(io, `There is no command "${topic}".${didYouMean(topic, commandNames)}`, briefUsage);
     io.stdout.write(`${usageOf(topic)}\n`);
     return 0;
   }
-  if (!isCommandName(group)) return usageProblem(io, `Unknown command "${group}".`, fullUsage);
+  if (!isCommandName(group))
+    return usageProblem(io, `Unknown command "${group}".${didYouMean(group, commandNames)}`, briefUsage);
   if (asksForHelp(rest)) {
     io.stdout.write(`${usageOf(group)}\n`);
     return 0;
+  }
+  const [sub] = rest;
+  const subcommands = subcommandsOf(group);
+  if (sub !== undefined && !sub.startsWith('-') && subcommands.length > 0 && !subcommands.includes(sub)) {
+    return usageProblem(io, `Unknown ${group} command "${sub}".${didYouMean(sub, subcommands)}`, usageOf(group));
   }
   try {
     return await commands[group](rest, io, env);

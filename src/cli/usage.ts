@@ -1,6 +1,8 @@
+import { suggest } from '../domain/suggest.ts';
+
 /**
- * The usage text of every `deskbridge` command, in one place. This module imports nothing, so `deskbridge --help`
- * and `deskbridge <command> --help` answer without loading any of the service.
+ * The usage text of every `deskbridge` command, in one place. This module imports nothing of the service, so
+ * `deskbridge --help` and `deskbridge <command> --help` answer without loading it.
  */
 
 export const commandUsage = {
@@ -60,4 +62,24 @@ ${footer}`;
 /** One command's usage, as `deskbridge <command> --help` prints it. */
 export function usageOf(command: CommandName): string {
   return `Usage:\n${commandUsage[command]}`;
+}
+
+/** What follows an unknown command: the commands there are, and where the whole usage is. */
+export const briefUsage = `Commands: ${Object.keys(commandUsage).join(', ')}.
+"deskbridge help <command>" shows one command; "deskbridge --help" shows them all.`;
+
+/** The words a command takes first (`connections list`, `simulator xurrent`), read from its usage lines. */
+export function subcommandsOf(command: CommandName): string[] {
+  const words = new Set<string>();
+  for (const line of commandUsage[command].split('\n')) {
+    const first = new RegExp(`^deskbridge ${command} ([a-z][a-z|-]*)(?:\\s|$)`).exec(line)?.[1];
+    for (const word of first?.split('|') ?? []) words.add(word);
+  }
+  return [...words];
+}
+
+/** ` Did you mean "connections"?` for a near miss, or nothing. */
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  const [closest] = suggest(word, candidates);
+  return closest ? ` Did you mean "${closest}"?` : '';
 }

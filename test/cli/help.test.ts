@@ -40,17 +40,30 @@ describe('deskbridge help', () => {
     expect(existsSync(join(dataDir, 'deskbridge.db'))).toBe(false);
   });
 
-  it('an unknown command exits 2 with one line naming it, then the usage', async () => {
-    const r = await runDeskbridge(['rulez'], env);
+  it('an unknown command exits 2 with one line naming it (and the closest command), then the commands there are', async () => {
+    const r = await runDeskbridge(['conections'], env);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    const [first, blank, ...usage] = r.stderr.split('\n');
-    expect(first).toBe('deskbridge: Unknown command "rulez".');
-    expect(blank).toBe('');
-    expect(usage.join('\n')).toContain('Usage:');
+    expect(r.stderr).toBe(
+      'deskbridge: Unknown command "conections". Did you mean "connections"?\n\n' +
+        'Commands: instances, connections, rules, approvals, triggers, errors, sync, audit, simulator, local.\n' +
+        '"deskbridge help <command>" shows one command; "deskbridge --help" shows them all.\n',
+    );
+    const far = await runDeskbridge(['zzz'], env);
+    expect(far.code).toBe(2);
+    expect(far.stderr.split('\n')[0]).toBe('deskbridge: Unknown command "zzz".');
     const helpFor = await runDeskbridge(['help', 'rulez'], env);
     expect(helpFor.code).toBe(2);
-    expect(helpFor.stderr.split('\n')[0]).toBe('deskbridge: There is no command "rulez".');
+    expect(helpFor.stderr.split('\n')[0]).toBe('deskbridge: There is no command "rulez". Did you mean "rules"?');
+  });
+
+  it("an unknown subcommand exits 2 naming the closest one, then that command's usage, touching no data", async () => {
+    const r = await runDeskbridge(['connections', 'lst'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `deskbridge: Unknown connections command "lst". Did you mean "list"?\n\nUsage:\n${commandUsage.connections}\n`,
+    );
+    expect(existsSync(join(dataDir, 'deskbridge.db'))).toBe(false);
   });
 
   it("an unknown flag exits 2 with one line naming it, then that command's usage", async () => {
