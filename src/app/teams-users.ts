@@ -42,6 +42,18 @@ export function recordTeamsUser(
     .run();
 }
 
+/** The users of a tenant DeskBridge has heard from or looked up (for a name typed instead of a mention). */
+export function teamsUsersOf(deps: AppDeps, tenantId: string): TeamsUser[] {
+  return deps.db
+    .select()
+    .from(teamsUsers)
+    .where(eq(teamsUsers.tenantId, tenantId))
+    .orderBy(asc(teamsUsers.createdAt))
+    .limit(10_000)
+    .all()
+    .map(toUser);
+}
+
 export function findTeamsUser(deps: AppDeps, input: { tenantId: string; aadObjectId: string }): TeamsUser | null {
   const row = deps.db
     .select()

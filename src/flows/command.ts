@@ -10,11 +10,12 @@ import {
   connectionStatusFlow,
   listConnectionsFlow,
 } from './connections.ts';
-import { helpMessage } from './help.ts';
+import { helpMessage, typedCommand, unknownCommandMessage, type ChatSurface } from './help.ts';
 import { startInitiate } from './initiate-wizard.ts';
 import { startSetup } from './setup.ts';
 import { digestFlow, subscribeFlow, unsubscribeFlow } from './subscriptions.ts';
 import { approversFlow } from './approvers.ts';
+import { namedUser, type FindPeople } from './named-user.ts';
 import { openRulesEditor, startRulesUpload } from './rules-editor.ts';
 import { syncErrorsFlow } from './sync-errors.ts';
 import { openTriggersFlow } from './trigger-editor.ts';
@@ -32,8 +33,12 @@ export function parseCommand(text: string): ParsedCommand {
 }
 
 export interface CommandContext {
+  /** Where the command was typed: help and refusals speak the platform's words and use the bot's name. */
+  surface: ChatSurface;
   /** A user named in the text (a mention), resolved by the adapter. */
   mentionedUserId: string | null;
+  /** The people the adapter can look up by a typed name (no mention); without it, only mentions and `me` work. */
+  findPeople?: FindPeople;
   mention(userId: string): string;
   /** The channel the command was typed in (subscriptions are per channel); absent where there is none. */
   channelId?: string | null;
@@ -52,13 +57,13 @@ export async function runCommand(
     if (!command.rest)
       throw new DomainError(
         'invalid_input',
-        `Name the connection: \`/bridge ${command.sub} <connection name or id>\`.`,
+        `Name the connection: ${typedCommand(ctx.surface, `${command.sub} <connection name or id>`)}.`,
       );
     return command.rest;
   };
   switch (command.sub) {
     case 'help':
-      return reply({ kind: 'private-message', message: helpMessage() });
+      return reply({ kind: 'private-message', message: helpMessage(ctx.surface) });
     case 'setup':
       return startSetup(deps, actor);
     case 'connect':
@@ -78,8 +83,9 @@ export async function runCommand(
     case 'admins':
       return adminsFlow(deps, actor, {
         verb: (command.args[0] ?? 'list').toLowerCase(),
-        userId: ctx.mentionedUserId,
+        user: () => userNamed(actor, command, ctx),
         mention: ctx.mention,
+        surface: ctx.surface,
       });
     case 'subscribe':
       return subscribeFlow(deps, actor, { channelId: ctx.channelId, rest: command.rest });
@@ -93,7 +99,7 @@ export async function runCommand(
         if (!ref)
           throw new DomainError(
             'invalid_input',
-            'Name the connection: `/bridge rules upload <connection name or id>`.',
+            `Name the connection: ${typedCommand(ctx.surface, 'rules upload <connection name or id>')}.`,
           );
         return startRulesUpload(deps, actor, ref);
       }
@@ -106,11 +112,25 @@ export async function runCommand(
       return approversFlow(deps, actor, {
         verb: (command.args[0] ?? 'list').toLowerCase(),
         arg: command.args[1],
-        userId: ctx.mentionedUserId,
+        user: () => userNamed(actor, command, ctx),
         channelId: ctx.mentionedChannelId ?? null,
         mention: ctx.mention,
+        surface: ctx.surface,
       });
     default:
-      return reply({ kind: 'private-message', message: helpMessage(`I don't know \`${command.sub.slice(0, 40)}\`.`) });
+      return reply({ kind: 'private-message', message: unknownCommandMessage(ctx.surface, command.sub) });
   }
+}
+
+/** `approvers add Alex Wilber`: the person after the verb (a mention, `me` or a typed name). */
+function userNamed(actor: ChatActor, command: ParsedCommand, ctx: CommandContext): Promise<string> {
+  const verb = command.args[0] ?? '';
+  return namedUser({
+    actor,
+    surface: ctx.surface,
+    command: `${command.sub} ${verb.toLowerCase()}`,
+    mentionedUserId: ctx.mentionedUserId,
+    typed: command.rest.slice(verb.length).trim(),
+    ...(ctx.findPeople ? { findPeople: ctx.findPeople } : {}),
+  });
 }

@@ -28,6 +28,7 @@ interface FieldBase {
   id: string;
   label: string;
   hint?: string;
+  /** May be submitted empty (Slack refuses to submit an empty required input); see `marksOptional` for the label. */
   optional?: boolean;
 }
 
@@ -50,6 +51,8 @@ export type Field =
 export type Content =
   | { kind: 'markdown'; text: string }
   | { kind: 'heading'; text: string }
+  /** Items read one per line (a bulleted list); each item is markdown. */
+  | { kind: 'list'; items: string[] }
   | { kind: 'code'; text: string }
   | { kind: 'facts'; facts: { label: string; value: string }[] }
   | { kind: 'note'; text: string }
@@ -106,6 +109,14 @@ export const fieldKinds = ['text', 'select', 'choice', 'checkbox', 'channel'] as
 
 export function isField(item: FormItem): item is Field {
   return (fieldKinds as readonly string[]).includes(item.kind);
+}
+
+/**
+ * Whether a field's label says "(optional)": only where leaving it empty is a choice the person makes. A checkbox is
+ * never empty (off is an answer), so it is not marked even though it need not be ticked.
+ */
+export function marksOptional(field: Field): boolean {
+  return field.optional === true && field.kind !== 'checkbox';
 }
 
 /** What a form submission carries: every field's value by id (checkbox: 'true' | absent; empty inputs: absent). */

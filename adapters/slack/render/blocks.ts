@@ -8,7 +8,7 @@ import type {
   SectionBlock,
 } from '@slack/types';
 import type { Action, Content, Table } from '../../../src/ui/model.ts';
-import { mrkdwn, plain, slackLimits, truncate } from './text.ts';
+import { escapeMrkdwn, mrkdwn, plain, slackLimits, truncate } from './text.ts';
 
 /** Read-only neutral content -> Block Kit, shared by messages, modals and the Home tab. */
 export function contentBlocks(item: Content): KnownBlock[] {
@@ -17,6 +17,8 @@ export function contentBlocks(item: Content): KnownBlock[] {
       return [{ type: 'section', text: mrkdwn(item.text) }];
     case 'heading':
       return [{ type: 'header', text: plain(item.text, slackLimits.header) } satisfies HeaderBlock];
+    case 'list':
+      return listBlocks(item.items);
     case 'note':
       return [{ type: 'context', elements: [mrkdwn(item.text, slackLimits.contextText)] } satisfies ContextBlock];
     case 'code':
@@ -37,15 +39,33 @@ export function contentBlocks(item: Content): KnownBlock[] {
 
 /**
  * A code the reader copies: a preformatted section while it fits the section limit, otherwise rich text, which has
- * no such limit.
+ * no such limit. Inside the section's backticks mrkdwn still reads &, < and > as control characters (`<p>` of a
+ * ticket's HTML would be taken for a link), so they are escaped there; rich text is literal and needs none.
  */
 function codeBlock(code: string): KnownBlock {
-  if (code.length + 6 <= slackLimits.sectionText)
-    return { type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${code}\`\`\``, verbatim: true } };
+  const escaped = code.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  if (escaped.length + 6 <= slackLimits.sectionText)
+    return { type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${escaped}\`\`\``, verbatim: true } };
   return {
     type: 'rich_text',
     elements: [{ type: 'rich_text_preformatted', elements: [{ type: 'text', text: code }] }],
   } satisfies RichTextBlock;
+}
+
+/**
+ * mrkdwn has no list syntax: a bulleted list is one `•` line per item, packed into as few sections as the section
+ * text limit allows (help's twenty commands are one or two blocks of a message's fifty).
+ */
+function listBlocks(items: string[]): KnownBlock[] {
+  const sections: string[] = [];
+  for (const item of items) {
+    const line = truncate(`• ${escapeMrkdwn(item)}`, slackLimits.sectionText);
+    const last = sections.at(-1);
+    if (last !== undefined && last.length + 1 + line.length <= slackLimits.sectionText)
+      sections[sections.length - 1] = `${last}\n${line}`;
+    else sections.push(line);
+  }
+  return sections.map((text): SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text } }));
 }
 
 export function actionsBlock(actions: Action[]): ActionsBlock {

@@ -37,15 +37,22 @@ export async function onCommand(ctx: TeamsContext, turn: TurnContext): Promise<v
   performEffects(ctx, actor, result.effects);
 }
 
-/** The text without the bot's mention (and without other mentions' markup, which are resolved from entities). */
-export function commandText(turn: TurnContext): string {
+/**
+ * The text without the bot's mention (and without other mentions' markup, which are resolved from entities). The
+ * bot's name typed as plain text (`@Test Bot help` in the personal chat, as help shows it) goes too.
+ */
+function commandText(turn: TurnContext): string {
   const withoutBot = TurnContext.removeRecipientMention(turn.activity) ?? turn.activity.text ?? '';
-  return withoutBot
+  const text = withoutBot
     .replace(/<at>[^<]*<\/at>/g, ' ')
     .replace(/<[^>]+>/g, ' ')
     .replace(/&nbsp;/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
+  const typedBot = `@${turn.activity.recipient?.name ?? ''}`.toLowerCase();
+  const typesBot =
+    typedBot.length > 1 && text.toLowerCase().startsWith(typedBot) && /^(\s|$)/.test(text.slice(typedBot.length));
+  return typesBot ? text.slice(typedBot.length).trim() : text;
 }
 
 interface MentionEntity {

@@ -1,5 +1,5 @@
 import type { Action, Content, Field, Form, FormValues, Message, Table } from '../../../src/ui/model.ts';
-import { isField } from '../../../src/ui/model.ts';
+import { isField, marksOptional } from '../../../src/ui/model.ts';
 import { DATA_KEY, verbOf, type CardData } from './card-data.ts';
 import type { MentionRenderer } from '../../../src/ui/mentions.ts';
 import { plainMentions, plainText, teamsMarkdown, truncate } from './text.ts';
@@ -53,6 +53,21 @@ function card(body: Json[], actions: Json[] = [], extra: Json = {}): AdaptiveCar
 
 function textBlock(text: string, extra: Json = {}): Json {
   return { type: 'TextBlock', text: truncate(text, limits.text), wrap: true, ...extra };
+}
+
+/**
+ * Code as it is. A TextBlock is markdown, where lines run together into one paragraph (`--- a` and `+++ b` of a
+ * diff), `- x` becomes a list and HTML in a ticket may render, and Teams' card markdown has no preformatted text. A
+ * TextRun is never markdown (schema: "Markdown is not supported") and keeps its line breaks (the adaptivecards
+ * renderer sets it as innerText, the Agents Playground's renderer as `white-space: pre-wrap`). A one-line code (an
+ * invitation code, a URL) has no lines to keep and stays a monospace TextBlock.
+ */
+function codeBlock(code: string): Json {
+  if (!code.includes('\n')) return textBlock(code, { fontType: 'Monospace' });
+  return {
+    type: 'RichTextBlock',
+    inlines: [{ type: 'TextRun', text: truncate(code, limits.text), fontType: 'Monospace' }],
+  };
 }
 
 /** A button. Inline cards use Action.Execute (Universal Actions); dialogs use Action.Submit, as task/submit needs. */
@@ -122,8 +137,10 @@ function renderContent(item: Content, ctx: ActionContext): Json[] {
       return [textBlock(teamsMarkdown(item.text, ctx.mentions))];
     case 'heading':
       return [textBlock(plainText(item.text, ctx.mentions), { size: 'Medium', weight: 'Bolder' })];
+    case 'list':
+      return listBlocks(item.items, ctx);
     case 'code':
-      return [textBlock(item.text, { fontType: 'Monospace' })];
+      return [codeBlock(item.text)];
     case 'note':
       return [textBlock(teamsMarkdown(item.text, ctx.mentions), { isSubtle: true, size: 'Small' })];
     case 'facts':
@@ -143,6 +160,22 @@ function renderContent(item: Content, ctx: ActionContext): Json[] {
     case 'table':
       return renderTable(item.table, ctx);
   }
+}
+
+/**
+ * A bulleted list in TextBlock markdown (`- item`, one per line, `\r` between them as Microsoft's card docs write
+ * it), split into more blocks where one would pass the text limit.
+ */
+function listBlocks(items: string[], ctx: ActionContext): Json[] {
+  const blocks: string[] = [];
+  for (const item of items) {
+    const line = truncate(`- ${teamsMarkdown(item, ctx.mentions).replace(/\s*\n\s*/g, ' ')}`, limits.text);
+    const last = blocks.at(-1);
+    if (last !== undefined && last.length + 1 + line.length <= limits.text)
+      blocks[blocks.length - 1] = `${last}\r${line}`;
+    else blocks.push(line);
+  }
+  return blocks.map((text) => textBlock(text));
 }
 
 function renderTable(table: Table, ctx: ActionContext): Json[] {
@@ -175,7 +208,7 @@ function renderTable(table: Table, ctx: ActionContext): Json[] {
 }
 
 function labelOf(field: Field): string {
-  return truncate(plainText(field.label) + (field.optional ? ' (optional)' : ''), limits.label);
+  return truncate(plainText(field.label) + (marksOptional(field) ? ' (optional)' : ''), limits.label);
 }
 
 function renderField(

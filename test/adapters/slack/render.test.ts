@@ -73,7 +73,21 @@ describe('Slack renderers stay within Block Kit limits', () => {
       items: [{ kind: 'table', table: connectionsTable(many.slice(0, 20), { rowActions: false }) }],
     });
     expect(checkMessage(list)).toEqual([]);
-    expect(checkMessage(renderMessage(helpMessage('x'.repeat(5000))))).toEqual([]);
+    expect(checkMessage(renderMessage(helpMessage({ platform: 'slack', botName: 'x'.repeat(5000) })))).toEqual([]);
+  });
+
+  it('a list is one bulleted line per item, packed into sections within the section text limit', () => {
+    const items = Array.from({ length: 40 }, (_, i) => `\`/bridge command-${i}\` ${'word '.repeat(30)}& more`);
+    const message = renderMessage({ kind: 'message', text: 'list', items: [{ kind: 'list', items }] });
+    expect(checkMessage(message)).toEqual([]);
+    const texts = message.blocks.map((b) => String((b as { text?: { text: string } }).text?.text));
+    expect(texts.length).toBeGreaterThan(1);
+    const lines = texts.flatMap((t) => t.split('\n'));
+    expect(lines).toHaveLength(40);
+    expect(lines[7]).toBe(`• \`/bridge command-7\` ${'word '.repeat(30)}&amp; more`);
+    expect(
+      checkMessage(renderMessage({ kind: 'message', text: 'x', items: [{ kind: 'list', items: ['y'.repeat(9000)] }] })),
+    ).toEqual([]);
   });
 
   it('escapes Slack control characters typed by users, even look-alike mentions, and renders our own mentions', () => {
@@ -88,6 +102,58 @@ describe('Slack renderers stay within Block Kit limits', () => {
       'Name &lt;!channel&gt; &amp; &lt;@U123&gt; by <@U456> in <#C789>, for ops',
     );
     expect(message.text).toBe('Name &lt;!channel&gt; &amp; &lt;@U123&gt;');
+  });
+
+  it('shows code as text, line by line: &, < and > escaped in a preformatted section, literal in rich text', () => {
+    const diff = ['--- outgoing v1', '+++ outgoing v2', '@@ -1,1 +1,1 @@', '-x', '+y'].join('\n');
+    const json = JSON.stringify({ description: '<p>Printer <b>on fire</b> & <!channel></p>' }, null, 2);
+    const long = `${json}\n${'// filler\n'.repeat(400)}`;
+    const message = renderMessage({
+      kind: 'message',
+      text: 'x',
+      items: [
+        { kind: 'code', text: diff },
+        { kind: 'code', text: json },
+        { kind: 'code', text: long },
+      ],
+    });
+    expect(checkMessage(message)).toEqual([]);
+    const [diffBlock, jsonBlock, longBlock] = message.blocks as unknown as Record<string, unknown>[];
+    expect(diffBlock).toEqual({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `\`\`\`${diff}\`\`\``, verbatim: true },
+    });
+    expect(String((jsonBlock!['text'] as { text: string }).text).split('\n')).toEqual([
+      '```{',
+      '  "description": "&lt;p&gt;Printer &lt;b&gt;on fire&lt;/b&gt; &amp; &lt;!channel&gt;&lt;/p&gt;"',
+      '}```',
+    ]);
+    // Past the section limit: rich text, which Slack shows as typed (no mrkdwn, so nothing to escape).
+    expect(longBlock).toEqual({
+      type: 'rich_text',
+      elements: [{ type: 'rich_text_preformatted', elements: [{ type: 'text', text: long }] }],
+    });
+  });
+
+  it('script fields are the largest plain-text input Slack has: multiline, 3000 characters, required', () => {
+    const view = renderForm({
+      kind: 'form',
+      id: 'rules.edit',
+      title: 'Sync rules',
+      submitLabel: 'Save draft',
+      items: [
+        { kind: 'text', id: 'outgoing', label: 'Outgoing sync', multiline: true, maxLength: 3000, value: 'x = 1' },
+        { kind: 'text', id: 'note', label: 'Note', optional: true, maxLength: 1000 },
+      ],
+    });
+    expect(checkView(view)).toEqual([]);
+    // Slack has no rows setting; max_length is at most 3000 (longer scripts travel as files).
+    expect(view.blocks[0]).toMatchObject({
+      type: 'input',
+      optional: false,
+      element: { type: 'plain_text_input', multiline: true, max_length: 3000, initial_value: 'x = 1' },
+    });
+    expect(view.blocks[1]).toMatchObject({ type: 'input', optional: true });
   });
 
   it('the checker itself catches what Slack would refuse', () => {

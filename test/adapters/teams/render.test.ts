@@ -142,7 +142,62 @@ describe('the Teams card renderer', () => {
       'connection.status',
       'connection.activate',
     ]);
-    expect(checkAdaptiveCard(messageCard(helpMessage()))).toEqual([]);
+    expect(checkAdaptiveCard(messageCard(helpMessage({ platform: 'teams', botName: 'Test Bot' })))).toEqual([]);
+  });
+
+  it('shows code as text with its lines: a TextRun (never markdown), one-line codes a monospace TextBlock', () => {
+    // A unified diff whose header lines a markdown TextBlock would join into one paragraph ("--- a +++ b @@ ..."),
+    // and a ticket's HTML and markdown that a TextBlock could render.
+    const diff = [
+      '--- outgoing v1',
+      '+++ outgoing v2',
+      '@@ -1,2 +1,2 @@',
+      ' replica.key = entity.key',
+      '-x',
+      '+y',
+    ].join('\n');
+    const json = JSON.stringify({ description: '<p>Printer <b>on fire</b></p> **now**' }, null, 2);
+    const card = messageCard({
+      kind: 'message',
+      text: 'x',
+      items: [
+        { kind: 'code', text: diff },
+        { kind: 'code', text: json },
+        { kind: 'code', text: 'DB1.abc-def_ghi.sig' },
+      ],
+    });
+    expect(checkAdaptiveCard(card)).toEqual([]);
+    const body = card['body'] as Record<string, unknown>[];
+    expect(body.slice(0, 2)).toEqual([
+      { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: diff, fontType: 'Monospace' }] },
+      { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: json, fontType: 'Monospace' }] },
+    ]);
+    expect(json.split('\n')[1]).toBe('  "description": "<p>Printer <b>on fire</b></p> **now**"');
+    // No TextBlock (markdown) carries any of it.
+    const textBlocks = body.filter((b) => b['type'] === 'TextBlock').map((b) => String(b['text']));
+    expect(textBlocks).toEqual(['DB1.abc-def_ghi.sig']);
+    expect(body[2]).toMatchObject({ type: 'TextBlock', fontType: 'Monospace' });
+  });
+
+  it('says "(optional)" only where leaving a field empty is a choice: not on a required field, not on a checkbox', () => {
+    const card = formCard(
+      {
+        kind: 'form',
+        id: 'f',
+        title: 'F',
+        submitLabel: 'Save',
+        items: [
+          { kind: 'text', id: 'script', label: 'Outgoing sync', multiline: true, maxLength: 3000, value: 'x = 1' },
+          { kind: 'text', id: 'note', label: 'Note', optional: true, maxLength: 1000 },
+          { kind: 'checkbox', id: 'active', label: 'Activate trigger', checked: true, optional: true },
+        ],
+      },
+      { mode: 'inline', cardId: 'c' },
+    );
+    expect(checkAdaptiveCard(card)).toEqual([]);
+    expect(findInput(card, 'script')).toMatchObject({ label: 'Outgoing sync', isMultiline: true, maxLength: 3000 });
+    expect(findInput(card, 'note')['label']).toBe('Note (optional)');
+    expect(findInput(card, 'active')['label']).toBe('Activate trigger');
   });
 
   it('converts the neutral Slack-style markdown', () => {

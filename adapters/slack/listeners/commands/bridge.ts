@@ -4,10 +4,14 @@ import type { SlackContext } from '../../context.ts';
 import { commandPayload } from '../../payloads.ts';
 import { answer } from '../../perform.ts';
 import { userMention } from '../../../../src/ui/mentions.ts';
+import { workspacePeople } from './workspace-people.ts';
 
 const mentionPattern = /<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>/;
 /** With should_escape, `#channel` arrives as `<#C123|name>`. */
 const channelPattern = /<#([CG][A-Z0-9_]+)(?:\|[^>]*)?>/;
+
+/** The app's bot user, as the manifest names it (`/invite @DeskBridge`). */
+const BOT_NAME = 'DeskBridge';
 
 /** `/bridge ...`: acknowledged first, so Slack's 3 seconds are never spent on our work. */
 export function bridgeCommand(ctx: SlackContext) {
@@ -23,7 +27,9 @@ export function bridgeCommand(ctx: SlackContext) {
     const mentionedUserId = mentionPattern.exec(command.text)?.[1] ?? null;
     await answer(ctx, { kind: 'command', client, actor, triggerId: command.trigger_id, respond }, () =>
       runCommand(ctx.deps, actor, parsed, {
+        surface: { platform: 'slack', botName: BOT_NAME },
         mentionedUserId,
+        findPeople: workspacePeople(client, actor.tenantId, ctx.logger),
         mention: (userId) => userMention(`slack:${actor.tenantId}/${userId}`),
         channelId: command.channel_id ?? null,
         mentionedChannelId: channelPattern.exec(command.text)?.[1] ?? null,
