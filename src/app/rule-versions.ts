@@ -69,7 +69,8 @@ export function scriptProblems(outgoing: string, incoming: string): RuleProblem[
         line: problem.line,
         column: problem.column,
         summary: problem.summary,
-        message: `The ${script} script has an error at line ${problem.line}, column ${problem.column}: ${problem.summary}`,
+        // The position once: the summary says it again ("Syntax error at 2:4: ..."), the reason does not.
+        message: `The ${script} script has an error at line ${problem.line}, column ${problem.column}: ${problem.reason}`,
       });
     }
   }

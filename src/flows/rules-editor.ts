@@ -13,6 +13,7 @@ import {
   latestRuleVersion,
   listRuleVersions,
   saveRuleDraft,
+  scriptProblems,
   type RuleVersionView,
 } from '../app/rule-versions.ts';
 import type { Connection } from '../domain/connection.ts';
@@ -97,6 +98,7 @@ function scriptField(script: Script, source: string, label: string): FormItem[] 
       },
     ];
   }
+  // Not optional: the field always holds the script (an empty one is no choice anyone makes), so no "(optional)".
   return [
     {
       kind: 'text',
@@ -104,7 +106,6 @@ function scriptField(script: Script, source: string, label: string): FormItem[] 
       label,
       multiline: true,
       maxLength: SCRIPT_INPUT_MAX,
-      optional: true,
       value: source,
       hint:
         script === 'outgoing' ? 'Local entity -> replica: what you send.' : 'Replica -> local entity: what you accept.',
@@ -121,7 +122,7 @@ function testRunItems(run: TestRun): Content[] {
     if (e.replica)
       items.push(
         { kind: 'note', text: 'Outgoing replica (what the other side receives)' },
-        { kind: 'code', text: JSON.stringify(e.replica, null, 1) },
+        { kind: 'code', text: JSON.stringify(e.replica, null, 2) },
       );
     if (e.incoming) {
       const to =
@@ -130,7 +131,7 @@ function testRunItems(run: TestRun): Content[] {
           : 'the outgoing replica above, as a first sync';
       items.push(
         { kind: 'note', text: `Incoming result: this side's incoming script applied to ${to}` },
-        { kind: 'code', text: JSON.stringify(e.incoming.result, null, 1) },
+        { kind: 'code', text: JSON.stringify(e.incoming.result, null, 2) },
       );
     }
   }
@@ -151,6 +152,13 @@ function editorForm(
   } = {},
 ): Form {
   const values = options.values ?? { outgoing: version.outgoing, incoming: version.incoming, note: '', entityKeys: '' };
+  // The problems of the scripts the form holds now (what is typed may have fixed the saved version's error), each
+  // said once: not again when the banner already says it.
+  const problems = (
+    values.outgoing === version.outgoing && values.incoming === version.incoming
+      ? version.problems
+      : scriptProblems(values.outgoing, values.incoming)
+  ).filter((p) => !options.banner?.text.includes(p.message));
   const items: FormItem[] = [];
   if (options.banner)
     items.push({
@@ -166,7 +174,7 @@ function editorForm(
       { label: 'Saved', value: formatDate(version.createdAt) },
     ],
   });
-  for (const problem of version.problems)
+  for (const problem of problems)
     items.push({ kind: 'markdown', text: `:warning: ${problem.message}. Fix it before requesting publish.` });
   items.push(
     ...scriptField('outgoing', values.outgoing, 'Outgoing sync'),

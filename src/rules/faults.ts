@@ -79,13 +79,16 @@ export function faultToDomainError(fault: ScriptFault, source: string): DomainEr
   const where = `line ${fault.line}:${fault.col}`;
   const hint = fault.suggestions.length > 0 ? ` (did you mean ${fault.suggestions.join(' or ')}?)` : '';
   const snippet = fault.line > 0 ? caretSnippet(source, fault.line, fault.col) : '';
-  const oneLine = `${where}: ${fault.message}${hint}`;
+  // What went wrong without where: a caller that says the line and column itself (the rules editor) shows this.
+  const reason = `${fault.message}${hint}`;
+  const oneLine = `${where}: ${reason}`;
   if (fault.kind === 'syntax') {
     return new DomainError('script_error', `Syntax error at ${oneLine.slice(5)}\n${snippet}`, {
       line: fault.line,
       column: fault.col,
       kind: fault.kind,
       summary: `Syntax error at ${oneLine.slice(5)}`,
+      reason,
       snippet,
     });
   }
@@ -97,6 +100,7 @@ export function faultToDomainError(fault: ScriptFault, source: string): DomainEr
     column: fault.col,
     kind: fault.kind,
     summary,
+    reason,
     snippet,
     ...(fault instanceof ScriptException ? { exception: fault.javaType } : {}),
     ...(fault.suggestions.length > 0 ? { suggestions: [...fault.suggestions] } : {}),

@@ -43,6 +43,8 @@ export interface ScriptProblem {
   kind: string;
   message: string;
   summary: string;
+  /** The summary without its position (`'{' is never closed ...`), for callers that say the line and column. */
+  reason: string;
   snippet: string;
 }
 
@@ -100,6 +102,7 @@ export function checkScript(source: string): ScriptProblem[] {
       column?: number;
       kind?: string;
       summary?: string;
+      reason?: string;
       snippet?: string;
     };
     return [
@@ -109,6 +112,7 @@ export function checkScript(source: string): ScriptProblem[] {
         kind: details.kind ?? 'syntax',
         message: d.message,
         summary: details.summary ?? d.message,
+        reason: details.reason ?? details.summary ?? d.message,
         snippet: details.snippet ?? '',
       },
     ];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.ts';
+import { scriptProblems } from '../../src/app/rule-versions.ts';
 import { checkScript, compileScript, runIncoming, runOutgoing } from '../../src/rules/index.ts';
 import { sampleEntity } from './support/entities.ts';
 
@@ -18,6 +19,25 @@ describe('syntax errors point at line and column with a caret', () => {
     const [p] = checkScript('replica.summary = entity.summary\nreplica.labels = entity.labels.findAll { it != "x" \n');
     expect(p).toMatchObject({ line: 2, column: 40, kind: 'syntax' });
     expect(p?.summary).toBe("Syntax error at 2:40: '{' is never closed (the script ends before its closing bracket)");
+  });
+
+  it('says the position once: the reason carries none, and the rules editor says "line 2, column 40" itself', () => {
+    const script = 'replica.summary = entity.summary\nreplica.labels = entity.labels.findAll { it != "x" \n';
+    const [p] = checkScript(script);
+    expect(p?.reason).toBe("'{' is never closed (the script ends before its closing bracket)");
+    // The CLI's `file:2:40: Syntax error at 2:40: ...` (test/rules/cli.test.ts) still reads the summary.
+    expect(p?.summary).toMatch(/^Syntax error at 2:40: /);
+    expect(scriptProblems(script, 'entity.summary = replica.summary')).toEqual([
+      expect.objectContaining({
+        script: 'outgoing',
+        message:
+          "The outgoing script has an error at line 2, column 40: '{' is never closed (the script ends before its closing bracket)",
+      }),
+    ]);
+    // Runtime errors keep their own one-line message; their reason has no position either.
+    expect(runError('replica.summary = entity.sumary').details).toMatchObject({
+      reason: 'No such property: sumary for entity (did you mean summary?)',
+    });
   });
 
   it('shows the offending line with a caret under the column', () => {

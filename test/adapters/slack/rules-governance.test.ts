@@ -148,6 +148,15 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
     const modal = await a.openedModal(mark);
     expect(modal.view.callback_id).toBe('rules.edit');
     expect(viewText(modal.view)).toContain('replica.summary');
+    // The scripts are edited in the largest plain-text input Slack has (multiline; no rows setting; max_length 3000,
+    // longer scripts travel as files), required: a script field always holds the script, so no "(optional)".
+    expect(modal.view.blocks.find((b) => b['block_id'] === 'outgoing')).toMatchObject({
+      type: 'input',
+      optional: false,
+      label: { text: 'Outgoing sync' },
+      element: { type: 'plain_text_input', multiline: true, max_length: 3000 },
+    });
+    expect(modal.view.blocks.find((b) => b['block_id'] === 'note')).toMatchObject({ type: 'input', optional: true });
     const outgoing = `${defaultScripts('freshdesk').outgoing}replica.summary = "[Acme] " + entity.summary\n`;
 
     const fsBefore = (await fsAgent.listChanged(null)).changes.length;
@@ -172,6 +181,12 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
     const posted = await a.slackApi.waitFor('chat.postMessage', (c) => c.args['channel'] === APPROVALS);
     const cardText = JSON.stringify(posted.args['blocks']);
     expect(cardText).toContain('+replica.summary = \\"[Acme] \\" + entity.summary');
+    expect(diffLinesOf(posted.args['blocks'] as View['blocks'], 'outgoing')).toEqual([
+      '--- outgoing v1',
+      '+++ outgoing v2',
+      expect.stringMatching(/^@@ -\d+,\d+ \+\d+,\d+ @@$/),
+      ...diffBody(outgoing, 'replica.summary = "[Acme] " + entity.summary'),
+    ]);
     expect(cardText).toContain('1 of 1 passed');
     expect(cardText).toContain(`<@${alice.id}>`);
     const pending = listRuleVersions(a.deps, { connection: connectionId }).at(-1)!;
@@ -306,6 +321,13 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
     expect(viewText(history)).toMatch(/Approved by <@U_BOB>/);
     const diffView = await clickInModal(alice, modal, 'rules.diff', {}, `${connectionId}|2`);
     expect(viewText(diffView)).toContain('+replica.summary = \\"[Acme] \\" + entity.summary');
+    // Each line of the diff on its own line of one preformatted block, its header lines too.
+    expect(diffLinesOf(diffView.blocks, 'outgoing').slice(0, 3)).toEqual([
+      '--- outgoing v1',
+      '+++ outgoing v2',
+      expect.stringMatching(/^@@ -\d+,\d+ \+\d+,\d+ @@$/),
+    ]);
+    expect(diffLinesOf(diffView.blocks, 'outgoing')).toContain('+replica.summary = "[Acme] " + entity.summary');
     await clickInModal(alice, modal, 'rules.history');
     const rolled = await clickInModal(alice, modal, 'rules.rollback', {}, `${connectionId}|1`);
     expect(viewText(rolled)).toMatch(/Version 4 repeats version 1/);
@@ -340,10 +362,14 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
     const saved = await a.submit(alice, modal, { outgoing: 'replica.summary = entity.summary\nreplica.key = (\n' });
     expect(saved.json).toMatchObject({ response_action: 'update' });
     expect(viewText(modal.view)).toMatch(/Draft version 5 is saved, with an error/);
-    expect(viewText(modal.view)).toMatch(/outgoing script has an error at line 2, column \d+/);
+    expect(viewText(modal.view)).toMatch(/outgoing script has an error at line 2, column \d+: [^\s]/);
+    // The error once, its position once: not "line 2, column 15: Syntax error at 2:15: ...".
+    expect(viewText(modal.view).match(/has an error at line/g)).toHaveLength(1);
+    expect(viewText(modal.view)).not.toMatch(/error at \d+:\d+/);
     const cardsBefore = a.slackApi.callsTo('chat.postMessage').filter((c) => c.args['channel'] === APPROVALS).length;
     const refused = await clickInModal(alice, modal, 'rules.request-publish');
     expect(viewText(refused)).toMatch(/Not sent for approval\. The outgoing script has an error at line 2, column \d+/);
+    expect(viewText(refused).match(/has an error at line/g)).toHaveLength(1);
     expect(a.slackApi.callsTo('chat.postMessage').filter((c) => c.args['channel'] === APPROVALS)).toHaveLength(
       cardsBefore,
     );
@@ -490,6 +516,55 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
       true,
     );
   });
+
+  it("a passing test run clears the earlier error; its JSON is pretty-printed and a ticket's HTML shown as text", async () => {
+    const ticket = await fdAgent.createEntity({
+      summary: 'Smoke on 3',
+      description: '<p>Printer <b>on fire</b> & smoking</p>',
+      reporter: { id: null, email: 'sam@acme.example', displayName: 'Sam' },
+    });
+    const mark = a.slackApi.calls.length;
+    await a.command(alice, `rules ${CONNECTION}`);
+    const modal = await a.openedModal(mark);
+    const incoming = defaultScripts('freshdesk').incoming;
+    const saved = await a.submit(alice, modal, { incoming: `${incoming}entity.labels = (\n` });
+    expect(saved.json).toMatchObject({ response_action: 'update' });
+    expect(viewText(modal.view)).toMatch(/The incoming script has an error at line \d+, column \d+/);
+
+    // The fixed script, test run before it is saved: the old error goes with the run that passes.
+    const tested = await clickInModal(alice, modal, 'rules.test-run', { incoming, entityKeys: ticket.key });
+    expect(viewText(tested)).toContain('Test run: 1 of 1 passed');
+    expect(viewText(tested)).not.toMatch(/has an error|:warning:/);
+    const codes = codeTexts(tested.blocks);
+    expect(codes.length).toBeGreaterThanOrEqual(2);
+    for (const code of codes) {
+      // 2-space JSON, exactly as JSON.stringify(value, null, 2) writes it (then escaped for mrkdwn).
+      const json = JSON.parse(code.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')) as unknown;
+      expect(code).toBe(
+        JSON.stringify(json, null, 2).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
+      );
+      expect(code.split('\n')[1]).toMatch(/^ {2}"\w+": /);
+    }
+    // The description is text in a code block: its tags escaped, so Slack renders none of them.
+    const described = codes.find((c) => c.includes('"description"'))!;
+    expect(described).toContain('&lt;p&gt;Printer &lt;b&gt;on fire&lt;/b&gt; &amp; smoking&lt;/p&gt;');
+    expect(viewText(tested)).not.toContain('<b>');
+
+    // A failing run shows its error once (in the banner), and the next passing one clears it.
+    const failed = await clickInModal(alice, modal, 'rules.test-run', {
+      incoming: `${incoming}entity.labels = (\n`,
+      entityKeys: ticket.key,
+    });
+    expect(viewText(failed).match(/has an error at line/g)).toHaveLength(1);
+    const again = await clickInModal(alice, modal, 'rules.test-run', { incoming, entityKeys: ticket.key });
+    expect(viewText(again)).not.toMatch(/has an error/);
+
+    // Saved without problems: the form says so, and no error is left on it.
+    const fixed = await a.submit(alice, modal, { incoming: `${incoming}// fixed\n`, entityKeys: null });
+    expect(fixed.json).toMatchObject({ response_action: 'update' });
+    expect(viewText(modal.view)).toMatch(/Draft version \d+ is saved\. Test run it/);
+    expect(viewText(modal.view)).not.toMatch(/has an error|:warning:/);
+  }, 20_000);
 });
 
 function buttonValue(view: Pick<View, 'blocks'>, actionId: string): string {
@@ -517,4 +592,25 @@ function withTyped(block: Record<string, unknown>, typed: Record<string, string 
   if (typed[id] === null) delete element['initial_value'];
   else element['initial_value'] = typed[id];
   return { ...block, element };
+}
+
+/** The texts of the preformatted sections of a view (what is between the backticks). */
+function codeTexts(blocks: View['blocks']): string[] {
+  return blocks
+    .map((b) => (b['text'] as { text?: string } | undefined)?.text ?? '')
+    .filter((t) => t.startsWith('```') && t.endsWith('```'))
+    .map((t) => t.slice(3, -3));
+}
+
+/** The lines of the diff of one script, as the code block under its label shows them. */
+function diffLinesOf(blocks: View['blocks'], script: 'outgoing' | 'incoming'): string[] {
+  const code = codeTexts(blocks).find((t) => t.startsWith(`--- ${script} v`));
+  if (!code) throw new Error(`no ${script} diff in ${JSON.stringify(blocks).slice(0, 400)}`);
+  return code.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').split('\n');
+}
+
+/** The hunk lines of a diff that adds one line at the end of `after`: three kept lines of context, then the line. */
+function diffBody(after: string, added: string): string[] {
+  const kept = after.replace(/\n$/, '').split('\n').slice(0, -1).slice(-3);
+  return [...kept.map((l) => ` ${l}`), `+${added}`];
 }

@@ -4,6 +4,7 @@ import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { listRuleVersions } from '../../../src/app/rule-versions.ts';
 import { listTriggers } from '../../../src/app/triggers.ts';
 import { DomainError } from '../../../src/domain/errors.ts';
+import { defaultScripts } from '../../../src/rules/index.ts';
 import { recordEntityError } from '../../../src/sync/store.ts';
 import { cardOf, type ConnectorCall } from '../../support/fake-bot-connector.ts';
 import {
@@ -158,11 +159,17 @@ describe('rules, approval and triggers over Teams', () => {
     const mark = a.connector.calls.length;
     await a.command(alice, ops, `rules ${CONNECTION}`);
     const editor = InPlaceCard.fromPost(a, alice, ops, await lastPost(ops, mark));
+    // Adaptive Cards 1.5 have one multi-line input, Input.Text with isMultiline, and no rows or height in lines (the
+    // client sizes it: the Agents Playground grows it to a minimum height of its own); nothing beyond the 1.5 schema
+    // is sent. A script field always holds the script: its label says no "(optional)"; the note's does.
     expect(findInput(editor.card, 'outgoing')).toMatchObject({
       type: 'Input.Text',
+      label: 'Outgoing sync',
       isMultiline: true,
       maxLength: 3000,
     });
+    expect(findInput(editor.card, 'incoming')['label']).toBe('Incoming sync');
+    expect(findInput(editor.card, 'note')['label']).toBe('Note for the approvers (optional)');
     expect(findAction(editor.card, 'command')).toMatchObject({ data: { msteams: { type: 'task/fetch' } } });
     const outgoing = String(findInput(editor.card, 'outgoing')['value']);
 
@@ -183,6 +190,15 @@ describe('rules, approval and triggers over Teams', () => {
     const posted = await approvalCardPost(before);
     const shared = cardOf(posted);
     expect(cardText(shared)).toContain('reviewed in Teams');
+    // The diff is a TextRun (never markdown) with each line on its own line, the header lines too.
+    const diff = textRuns(shared).find((t) => t.startsWith('--- outgoing v'));
+    expect(diff?.split('\n').slice(0, 3)).toEqual([
+      '--- outgoing v1',
+      '+++ outgoing v2',
+      expect.stringMatching(/^@@ -\d+,\d+ \+\d+,\d+ @@$/),
+    ]);
+    expect(diff?.split('\n').at(-1)).toBe('+// reviewed in Teams');
+    expect(textBlocks(shared).some((t) => t.includes('+++ outgoing'))).toBe(false);
     // Everyone's view: no decision buttons; the refresh names the approvers, whose clients ask for their view.
     expect(cardActions(shared).map((x) => (x['data'] as Json)['db'])).not.toContainEqual(
       expect.objectContaining({ action: 'approval.approve' }),
@@ -400,4 +416,60 @@ describe('rules, approval and triggers over Teams', () => {
       note: 'Uploaded outgoing.groovy',
     });
   });
+
+  it("rules editor: the error once, cleared by a passing test run; the run's JSON pretty-printed, HTML as text", async () => {
+    const ticket = await agentOf(fd).createEntity({
+      summary: 'Smoke on 3',
+      description: '<p>Printer <b>on fire</b> **now**</p>',
+      reporter: { id: null, email: 'sam@acme.example', displayName: 'Sam' },
+    });
+    const mark = a.connector.calls.length;
+    await a.command(alice, ops, `rules ${CONNECTION}`);
+    const editor = InPlaceCard.fromPost(a, alice, ops, await lastPost(ops, mark));
+    const incoming = String(findInput(editor.card, 'incoming')['value']);
+    await editor.submit({ incoming: `${incoming}\nentity.labels = (\n` });
+    const saved = cardText(editor.card);
+    expect(saved).toMatch(/saved, with an error/);
+    expect(saved).toMatch(/The incoming script has an error at line \d+, column \d+: [^\s]/);
+    expect(saved.match(/has an error at line/g)).toHaveLength(1);
+    expect(saved).not.toMatch(/error at \d+:\d+/);
+
+    const testRun = async (values: Record<string, string>) => {
+      const run = findAction(editor.card, 'action', 'rules.test-run');
+      const r = await a.execute(
+        alice,
+        ops,
+        { verb: String(run['verb']), data: submission(editor.card, run, values) },
+        editor.replyTo,
+      );
+      editor.card = answeredCard(r);
+      return editor.card;
+    };
+    // The default outgoing script (an earlier test left one that sends the summary only), as typed, not saved.
+    const tested = await testRun({ outgoing: defaultScripts('freshdesk').outgoing, incoming, entityKeys: ticket.key });
+    expect(cardText(tested)).toContain('Test run: 1 of 1 passed');
+    expect(cardText(tested)).not.toMatch(/has an error|⚠️/);
+    const runs = textRuns(tested).filter((t) => t.startsWith('{'));
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    for (const json of runs) expect(json).toBe(JSON.stringify(JSON.parse(json), null, 2));
+    // The ticket's HTML and markdown are in a TextRun as typed, and in no TextBlock (which is markdown).
+    expect(runs.some((t) => t.includes('"description": "<p>Printer <b>on fire</b> **now**</p>"'))).toBe(true);
+    expect(textBlocks(tested).some((t) => t.includes('<b>') || t.includes('"description"'))).toBe(false);
+  });
 });
+
+/** The texts of a card's TextRuns (code), and of its TextBlocks (markdown). */
+function textRuns(card: Json): string[] {
+  return elementsOf(card, 'TextRun').map((e) => String(e['text']));
+}
+
+function textBlocks(card: Json): string[] {
+  return elementsOf(card, 'TextBlock').map((e) => String(e['text']));
+}
+
+function elementsOf(node: unknown, type: string): Json[] {
+  if (Array.isArray(node)) return node.flatMap((n) => elementsOf(n, type));
+  if (!node || typeof node !== 'object') return [];
+  const here = (node as Json)['type'] === type ? [node as Json] : [];
+  return [...here, ...Object.values(node as Json).flatMap((v) => elementsOf(v, type))];
+}
