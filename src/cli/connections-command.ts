@@ -67,8 +67,28 @@ export async function runConnectionsCommand(deps: AppDeps, args: string[], io: C
         incomingProjectId: optionalFlag(values, 'project'),
         actor,
       });
-      if (values.json) printJson(io, connection);
-      else io.stdout.write(`Connection "${connection.name}" is active (${connection.id}).\n`);
+      // Both sides of a connection have an id of their own; say which one this is and where the other one is used.
+      const all = listConnections(deps);
+      const here = all.find((c) => c.id === connection.id);
+      const initiator = all.find((c) => c.id === connection.remoteConnectionId);
+      if (values.json) {
+        printJson(io, {
+          ...connection,
+          instanceSlug: here?.instanceSlug,
+          initiatorInstanceSlug: initiator?.instanceSlug,
+        });
+        return;
+      }
+      const slug = here?.instanceSlug ?? requireFlag(values, 'instance');
+      io.stdout.write(
+        `Connection "${connection.name}" is active on ${slug}. Its id on ${slug}: ${connection.id}\n` +
+          (initiator
+            ? `The initiating side, ${initiator.instanceSlug}, is on this node too; its id for the connection: ${initiator.id}\n` +
+              `Commands for ${initiator.instanceSlug} (its chat, or --instance ${initiator.instanceSlug}) take that id; commands for ${slug} take this one.\n`
+            : connection.remoteConnectionId
+              ? `On the initiating side (${connection.remoteUrl ?? 'the other node'}) its id is ${connection.remoteConnectionId}; that side's commands take that one.\n`
+              : "The initiating side's admin sees its own id with `deskbridge connections list` or `/bridge list` there.\n"),
+      );
       return;
     }
     case 'list': {

@@ -1,4 +1,6 @@
+import { getConnection } from '../app/connection-lifecycle.ts';
 import type { AppDeps } from '../app/deps.ts';
+import type { Connection } from '../domain/connection.ts';
 import { publishRuleVersion, saveRuleDraft } from '../app/rule-versions.ts';
 import { bulkSyncRemaining, startBulkSync } from '../app/sync-bulk.ts';
 import { listSyncErrors, resolveSyncError, retrySyncError } from '../app/sync-errors.ts';
@@ -13,9 +15,18 @@ function positional(positionals: string[], what: string): string {
   return value;
 }
 
+/** The connection the first argument names (id, unique id prefix or name), on --instance when given. */
+function connectionArgument(deps: AppDeps, positionals: string[], values: Record<string, unknown>): Connection {
+  return getConnection(deps, {
+    connection: positional(positionals, 'connection'),
+    instance: optionalFlag(values, 'instance'),
+  });
+}
+
 export async function runTriggersCommand(deps: AppDeps, args: string[], io: CliIo, actor: string): Promise<void> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseFlags(rest, {
+    instance: { type: 'string' },
     query: { type: 'string' },
     'entity-type': { type: 'string' },
     notes: { type: 'string' },
@@ -33,7 +44,7 @@ export async function runTriggersCommand(deps: AppDeps, args: string[], io: CliI
       if (typeof values.query !== 'string')
         throw new UsageError('--query is required (use --query "" for every entity).');
       const t = await addTrigger(deps, {
-        connection: positional(positionals, 'connection'),
+        connection: connectionArgument(deps, positionals, values).id,
         query: values.query,
         entityType: optionalFlag(values, 'entity-type'),
         notes: optionalFlag(values, 'notes') ?? '',
@@ -43,7 +54,7 @@ export async function runTriggersCommand(deps: AppDeps, args: string[], io: CliI
       return show(t, t.active ? 'is active' : 'is saved, inactive');
     }
     case 'list': {
-      const list = listTriggers(deps, { connection: positional(positionals, 'connection') });
+      const list = listTriggers(deps, { connection: connectionArgument(deps, positionals, values).id });
       if (values.json) return printJson(io, list);
       return printTable(
         io,
@@ -75,11 +86,11 @@ export async function runTriggersCommand(deps: AppDeps, args: string[], io: CliI
 
 export async function runErrorsCommand(deps: AppDeps, args: string[], io: CliIo, actor: string): Promise<void> {
   const [sub, ...rest] = args;
-  const { values, positionals } = parseFlags(rest, { all: { type: 'boolean' } });
+  const { values, positionals } = parseFlags(rest, { instance: { type: 'string' }, all: { type: 'boolean' } });
   switch (sub) {
     case 'list': {
       const list = listSyncErrors(deps, {
-        connection: positional(positionals, 'connection'),
+        connection: connectionArgument(deps, positionals, values).id,
         all: Boolean(values.all),
       });
       if (values.json) return printJson(io, list);
@@ -119,11 +130,12 @@ export async function runErrorsCommand(deps: AppDeps, args: string[], io: CliIo,
  */
 export async function runRulesPublishCommand(deps: AppDeps, args: string[], io: CliIo, actor: string): Promise<void> {
   const { values, positionals } = parseFlags(args, {
+    instance: { type: 'string' },
     outgoing: { type: 'string' },
     incoming: { type: 'string' },
     note: { type: 'string' },
   });
-  const connection = positional(positionals, 'connection');
+  const connection = connectionArgument(deps, positionals, values);
   const read = (flag: string) => {
     const path = requireFlag(values, flag);
     try {
@@ -133,16 +145,16 @@ export async function runRulesPublishCommand(deps: AppDeps, args: string[], io: 
     }
   };
   const draft = saveRuleDraft(deps, {
-    connection,
+    connection: connection.id,
     outgoing: read('outgoing'),
     incoming: read('incoming'),
     note: optionalFlag(values, 'note') ?? '',
     actor,
   });
-  const published = publishRuleVersion(deps, { connection, version: draft.version, actor });
+  const published = publishRuleVersion(deps, { connection: connection.id, version: draft.version, actor });
   if (values.json) return printJson(io, published);
   io.stdout.write(
-    `Rules version ${published.version} of "${connection}" is published; it applies to the next change of each entity.\n`,
+    `Rules version ${published.version} of "${connection.name}" is published; it applies to the next change of each entity.\n`,
   );
   io.stdout.write(
     'Operator override: published without an approval in chat; recorded in the audit log (rules.publish.override).\n',
@@ -174,9 +186,13 @@ export async function runSyncCommand(
 ): Promise<void> {
   const [sub, ...rest] = args;
   if (sub !== 'bulk') throw new UsageError(`Unknown sync command "${sub ?? ''}".`);
-  const { values, positionals } = parseFlags(rest, { force: { type: 'boolean' }, 'no-wait': { type: 'boolean' } });
+  const { values, positionals } = parseFlags(rest, {
+    instance: { type: 'string' },
+    force: { type: 'boolean' },
+    'no-wait': { type: 'boolean' },
+  });
   const bulk = await startBulkSync(deps, {
-    connection: positional(positionals, 'connection'),
+    connection: connectionArgument(deps, positionals, values).id,
     actor,
     force: Boolean(values.force),
   });

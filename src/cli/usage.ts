@@ -24,19 +24,20 @@ deskbridge connections delete <connection> --yes [--instance SLUG]`,
   rules: `deskbridge rules check FILE
 deskbridge rules run --script FILE --entity ENTITY.json [--replica REPLICA.json] [--first-sync]
                      [--direction outgoing|incoming] [--platform freshdesk|freshservice|xurrent]
-deskbridge rules publish <connection> --outgoing FILE --incoming FILE [--note TEXT]
+deskbridge rules publish <connection> --outgoing FILE --incoming FILE [--note TEXT] [--instance SLUG]
     (operator override: publishes without an approval in chat; recorded in the audit log as rules.publish.override)`,
   approvals: `deskbridge approvals list [--connection X]
 deskbridge approvals approve <request-id>
 deskbridge approvals reject <request-id> --reason TEXT
     (operator override: decides without an approver in chat; recorded in the audit log as rules.approve.override)`,
   triggers: `deskbridge triggers add <connection> --query QUERY [--entity-type TYPE] [--notes TEXT] [--inactive]
-deskbridge triggers list <connection>
+                        [--instance SLUG]
+deskbridge triggers list <connection> [--instance SLUG]
 deskbridge triggers edit <trigger-id> [--query QUERY] [--notes TEXT]
 deskbridge triggers activate|deactivate|delete <trigger-id>`,
-  errors: `deskbridge errors list <connection> [--all]
+  errors: `deskbridge errors list <connection> [--all] [--instance SLUG]
 deskbridge errors retry|resolve <error-id>`,
-  sync: `deskbridge sync bulk <connection> [--force] [--no-wait]`,
+  sync: `deskbridge sync bulk <connection> [--force] [--no-wait] [--instance SLUG]`,
   audit: `deskbridge audit [--connection X] [--limit N] [--json]`,
   simulator: `deskbridge simulator freshdesk|freshservice|xurrent [--port N] [--seed FILE] [--rate-limit PER_MINUTE]`,
   local: `deskbridge local ticket "SUMMARY" [--priority 1-4]   (local mode: a ticket in the simulated Freshdesk)`,
@@ -48,7 +49,9 @@ export function isCommandName(name: string): name is CommandName {
   return Object.hasOwn(commandUsage, name);
 }
 
-const footer = `Add --json to any command for JSON output. The CLI works on the service's data dir (DESKBRIDGE_DATA_DIR,
+const footer = `A <connection> is its name or its id (6 characters of the id are enough when they fit one connection);
+--instance SLUG picks among connections of the same name on this node.
+Add --json to any command for JSON output. The CLI works on the service's data dir (DESKBRIDGE_DATA_DIR,
 default ./data) with the same environment as the service.
 "deskbridge help <command>" or "deskbridge <command> --help" shows one command.`;
 

@@ -10,6 +10,7 @@ import {
   listStatusEvents,
 } from '../app/connection-lifecycle.ts';
 import type { AppDeps } from '../app/deps.ts';
+import { shortConnectionIds } from '../app/store/connections.ts';
 import type { Connection, Status } from '../domain/connection.ts';
 import { modeDescriptions } from '../domain/connection.ts';
 import type { Action, Message, Table } from '../ui/model.ts';
@@ -32,14 +33,26 @@ const statusLabels: Record<Status, string> = {
   expired: 'Expired',
 };
 
-/** The connections table, as on the Connections page: Connection (with description), entities, last sync, status. */
+/**
+ * The connections table, as on the Connections page: Connection (with description), its id, entities, last sync,
+ * status. The id is the short form every command takes (`/bridge rules 3f2a9c1e`): unique among the rows shown, which
+ * are one instance's, the only ones a chat command looks at.
+ */
 export function connectionsTable(connections: Connection[], options: { rowActions: boolean }): Table {
+  const ids = shortConnectionIds(connections.map((c) => c.id));
   return {
-    columns: [{ label: 'Connection' }, { label: 'Entities under sync' }, { label: 'Last sync' }, { label: 'Status' }],
+    columns: [
+      { label: 'Connection' },
+      { label: 'Id' },
+      { label: 'Entities under sync' },
+      { label: 'Last sync' },
+      { label: 'Status' },
+    ],
     empty: 'No connections yet. Initiate one, or accept an invitation.',
     rows: connections.map((c) => ({
       cells: [
         `*${c.name}*${c.description ? `\n${c.description}` : ''}`,
+        ids.get(c.id) ?? c.id,
         String(c.entitiesUnderSync),
         c.lastSync ? `${c.lastSync.entityKey}, ${formatDate(c.lastSync.at)}` : 'Never',
         statusLabels[c.status],
@@ -58,9 +71,15 @@ function rowActions(c: Connection): Action[] {
   return actions;
 }
 
+/** Rows in the `list` answer (a Slack message holds at most 50 blocks). */
+const LIST_ROWS = 20;
+
 export function listConnectionsFlow(deps: AppDeps, actor: ChatActor): FlowResult {
   const instance = requireWorkspaceInstance(deps, actor);
   const connections = listConnections(deps, { instance: instance.slug });
+  const shown = connections.slice(0, LIST_ROWS);
+  const example = shown[0] && shortConnectionIds(shown.map((c) => c.id)).get(shown[0].id);
+  const more = connections.length > shown.length ? ` ${connections.length - shown.length} more are not shown.` : '';
   return reply({
     kind: 'private-message',
     message: {
@@ -68,7 +87,15 @@ export function listConnectionsFlow(deps: AppDeps, actor: ChatActor): FlowResult
       text: `Connections of ${instance.name}: ${connections.length}`,
       items: [
         { kind: 'heading', text: `Connections of ${instance.name}` },
-        { kind: 'table', table: connectionsTable(connections.slice(0, 20), { rowActions: false }) },
+        { kind: 'table', table: connectionsTable(shown, { rowActions: false }) },
+        ...(example
+          ? [
+              {
+                kind: 'note' as const,
+                text: `Commands take a connection's name or its id as shown: \`/bridge status ${example}\`.${more}`,
+              },
+            ]
+          : []),
       ],
     },
   });

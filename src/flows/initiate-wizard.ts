@@ -19,7 +19,8 @@ import {
   type Platform,
   type Project,
 } from '../domain/instance.ts';
-import type { Form, FormValues } from '../ui/model.ts';
+import { channelMention } from '../ui/mentions.ts';
+import type { Form, FormValues, Message } from '../ui/model.ts';
 import { reply, type FlowResult } from '../ui/replies.ts';
 import { invitationMessage } from './invitation-message.ts';
 import { fieldErrors, formatDate } from './outcome.ts';
@@ -214,6 +215,10 @@ async function initiate(
   }
 }
 
+/**
+ * Done: the invitation goes to the chosen channel, and the finished step keeps the code (and the connection's name
+ * and id) where the admin was, so it can still be copied after posting, as the guide says.
+ */
 function finish(
   deps: AppDeps,
   actor: ChatActor,
@@ -223,7 +228,11 @@ function finish(
 ): FlowResult {
   endWizard(deps, stateId);
   const invitation = state.invitation;
-  if (!invitation || !channelId) return reply({ kind: 'close' }, [{ kind: 'refresh-home', userId: actor.userId }]);
+  if (!invitation) return reply({ kind: 'close' }, [{ kind: 'refresh-home', userId: actor.userId }]);
+  const done = reply({ kind: 'private-message', message: finishedMessage(state, invitation, channelId ?? null) }, [
+    { kind: 'refresh-home', userId: actor.userId },
+  ]);
+  if (!channelId) return done;
   const instance = getInstance(deps, state.instance);
   const message = invitationMessage({
     inviter: actor.displayName,
@@ -235,10 +244,46 @@ function finish(
     code: invitation.code,
     connectionId: invitation.connectionId,
   });
-  return reply({ kind: 'close' }, [
-    { kind: 'post-invitation', channelId, connectionId: invitation.connectionId, message, code: invitation.code },
-    { kind: 'refresh-home', userId: actor.userId },
-  ]);
+  return {
+    ...done,
+    effects: [
+      { kind: 'post-invitation', channelId, connectionId: invitation.connectionId, message, code: invitation.code },
+      ...done.effects,
+    ],
+  };
+}
+
+function finishedMessage(
+  state: InitiateState,
+  invitation: NonNullable<InitiateState['invitation']>,
+  channelId: string | null,
+): Message {
+  const name = state.info.name.trim();
+  const other = state.info.remoteShortName.trim() || 'the other side';
+  const done = channelId
+    ? `Done. The invitation is posted in ${channelMention(channelId)}. The code, if you want to send it yourself:`
+    : `Done. Send this invitation code to ${other}'s admin:`;
+  return {
+    kind: 'message',
+    text: `Done: ${name} is waiting for ${other} to accept.`,
+    items: [
+      { kind: 'markdown', text: done },
+      { kind: 'code', text: invitation.code },
+      {
+        kind: 'facts',
+        facts: [
+          { label: 'Connection', value: name },
+          { label: 'Id', value: invitation.connectionId },
+          { label: 'Status', value: 'Pending' },
+          { label: 'Code expires', value: formatDate(new Date(invitation.expiresAt)) },
+        ],
+      },
+      {
+        kind: 'note',
+        text: `It becomes active when ${other} accepts; \`/bridge status\` with its name or id shows where it stands.`,
+      },
+    ],
+  };
 }
 
 function readInfo(values: FormValues): ConnectionInformation {

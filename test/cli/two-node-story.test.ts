@@ -148,12 +148,21 @@ describe('the deskbridge CLI, two nodes, end to end', () => {
       a.env,
     );
     expect(initiate.code, initiate.stderr).toBe(0);
-    const { code, connection } = JSON.parse(initiate.stdout) as { code: string; connection: { status: string } };
+    const { code, connection } = JSON.parse(initiate.stdout) as {
+      code: string;
+      connection: { id: string; status: string };
+    };
     expect(connection.status).toBe('pending');
 
     const accept = await runDeskbridge(['connections', 'accept', '--instance', 'globex', '--code', code], b.env);
     expect(accept.code, accept.stderr).toBe(0);
-    expect(accept.stdout).toMatch(/Connection "Acme to Globex" is active/);
+    // Each side has its own id: the output says which is globex's, and which one acme's side uses.
+    const [acceptedLine, otherSide] = accept.stdout.split('\n');
+    expect(acceptedLine).toMatch(/^Connection "Acme to Globex" is active on globex\. Its id on globex: [0-9a-f-]{36}$/);
+    expect(acceptedLine).not.toContain(connection.id);
+    expect(otherSide).toBe(
+      `On the initiating side (${a.url}/i/acme) its id is ${connection.id}; that side's commands take that one.`,
+    );
 
     for (const [node, local, remote] of [
       [a, 'Acme', 'Globex'],

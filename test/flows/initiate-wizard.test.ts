@@ -63,7 +63,19 @@ describe('the initiate wizard flow (chat-neutral)', () => {
     expect(code.items.find((i) => i.kind === 'code')).toMatchObject({ text: expect.stringMatching(/^DB1\./) });
 
     const done = await step('initiate.code', { channel: 'C_SHARED' });
-    expect(done.reply).toEqual({ kind: 'close' });
+    // The finished step keeps the code (copyable), the connection's name and id, and says where the invitation went.
+    expect(done.reply.kind).toBe('private-message');
+    const finished = done.reply.kind === 'private-message' ? done.reply.message : null;
+    const codeText = code.items.find((i) => i.kind === 'code')!;
+    expect(finished?.items).toContainEqual(codeText);
+    expect(JSON.stringify(finished)).toContain('Done. The invitation is posted in \u27e6channel:C_SHARED\u27e7.');
+    expect(finished?.items).toContainEqual({
+      kind: 'facts',
+      facts: expect.arrayContaining([
+        { label: 'Connection', value: 'Globex private' },
+        { label: 'Id', value: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+      ]),
+    });
     expect(done.effects[0]).toMatchObject({ kind: 'post-invitation', channelId: 'C_SHARED' });
   });
 

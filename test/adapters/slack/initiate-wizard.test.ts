@@ -138,7 +138,17 @@ describe('the initiate wizard over signed Slack requests', () => {
     const code = /```(DB1\.[^`]+)```/.exec(viewText(modal.view))?.[1];
     expect(code).toBeDefined();
     r = await a.submit(alice, modal, { channel: 'C_SHARED' });
-    expect(r.json).toEqual({ response_action: 'clear' });
+    // Done keeps the code in the modal, still a code block to copy, with where the invitation went and the
+    // connection's name and id; the modal now only closes.
+    expect(r.json).toMatchObject({ response_action: 'update' });
+    expect(modal.view.submit).toBeUndefined();
+    const finished = viewText(modal.view);
+    expect(finished).toContain(
+      'Done. The invitation is posted in <#C_SHARED>. The code, if you want to send it yourself:',
+    );
+    expect(/```(DB1\.[^`]+)```/.exec(finished)?.[1]).toBe(code);
+    expect(finished).toContain('Acme to Globex');
+    expect(finished).toContain(pending!.id);
 
     const posted = await a.slackApi.waitFor('chat.postMessage', (c) => c.args['channel'] === 'C_SHARED');
     const blocks = JSON.stringify(posted.args['blocks']);
@@ -185,7 +195,10 @@ describe('the initiate wizard over signed Slack requests', () => {
     await a.submit(hal, modal, { localShortName: 'Hidden', remoteShortName: 'Anyone', name: 'Hidden private' });
     expect(modal.view.callback_id).toBe('initiate.code');
     const done = await a.submit(hal, modal, {});
-    expect(done.json).toEqual({ response_action: 'clear' });
+    // Done without a channel: nothing is posted, and the code stays on screen to be sent by hand.
+    expect(done.json).toMatchObject({ response_action: 'update' });
+    expect(viewText(modal.view)).toContain("Done. Send this invitation code to Anyone's admin:");
+    expect(viewText(modal.view)).toMatch(/```DB1\.[^`]+```/);
     expect(listConnections(a.deps, { instance: 'hidden' })[0]).toMatchObject({
       status: 'pending',
       mode: 'basic',

@@ -131,8 +131,18 @@ describe('the initiate wizard over Teams, through /api/messages', () => {
 
     // Done with a channel: the dialog closes and the invitation is posted there, proactively.
     const before = a.connector.posts(shared.channelId).length;
+    const code = /DB1\.[A-Za-z0-9_.-]+/.exec(cardText(card))![0];
     r = await a.taskSubmit(alice, shared, submission(card, findAction(card, 'submit'), { channel: shared.channelId }));
-    expect(r.json).toEqual({ task: { type: 'message', value: 'Done.' } });
+    // The dialog's last card keeps the code, in monospace to copy, with the channel by name and the connection's id.
+    card = answeredCard(r);
+    expect(cardText(card)).toContain(
+      'Done. The invitation is posted in acme-globex. The code, if you want to send it yourself:',
+    );
+    expect(card['body']).toContainEqual(
+      expect.objectContaining({ type: 'TextBlock', text: code, fontType: 'Monospace' }),
+    );
+    expect(cardText(card)).toContain(listConnections(a.deps)[0]!.id);
+    expect(() => findAction(card, 'submit')).toThrow(/no submit/);
     await a.settled();
     const posted = a.connector.posts(shared.channelId).slice(before);
     expect(posted).toHaveLength(1);
@@ -171,8 +181,15 @@ describe('the initiate wizard over Teams, through /api/messages', () => {
     await execute(findAction(card, 'submit'), { remoteShortName: 'Globex', name: 'Acme to Globex (basic)' });
     await execute(findAction(card, 'submit'), { incomingProjectId: '1001' });
     expect(cardText(card)).toContain('DB1.');
+    const code = /DB1\.[A-Za-z0-9_.-]+/.exec(cardText(card))![0];
     await execute(findAction(card, 'submit'), { channel: shared.channelId });
-    expect(cardText(card)).toContain('Done.');
+    // The card in the personal conversation is replaced by the finished step, which keeps the code to copy.
+    expect(cardText(card)).toContain('Done. The invitation is posted in acme-globex.');
+    expect(card['body']).toContainEqual(
+      expect.objectContaining({ type: 'TextBlock', text: code, fontType: 'Monospace' }),
+    );
+    expect(cardText(card)).toContain('Acme to Globex (basic)');
+    expect(cardText(card)).toContain(listConnections(a.deps)[0]!.id);
     await a.settled();
     const invitation = a.connector.posts(shared.channelId).at(-1)!;
     expect(cardText(cardOf(invitation))).toContain('Acme to Globex (basic)');
