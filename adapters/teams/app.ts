@@ -10,6 +10,7 @@ import type { RawRoute } from '../../src/http/router.ts';
 import type { Notifier } from '../../src/poller/notifier.ts';
 import { DeskBridgeBot } from './bot.ts';
 import type { TeamsContext } from './context.ts';
+import { DEFAULT_BOT_NAME } from './render/text.ts';
 import { messagesRoute } from './http.ts';
 import { teamsNotifier } from './notifier.ts';
 import { performEffects } from './effects.ts';
@@ -65,6 +66,7 @@ export function createTeamsSurface(options: { deps: AppDeps; config: TeamsConfig
     adapter,
     appId: config.appId ?? '',
     userSpecificViews: config.userSpecificViews,
+    botName: DEFAULT_BOT_NAME,
     background: new Set(),
   };
   const bot = new DeskBridgeBot(ctx, { localMode });

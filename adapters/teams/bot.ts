@@ -21,6 +21,12 @@ export class DeskBridgeBot extends TeamsActivityHandler {
   constructor(ctx: TeamsContext, options: { localMode: boolean }) {
     super();
     this.#ctx = ctx;
+    // Every activity names the bot as its recipient, with the name the client shows (the app's, or "Test Bot").
+    this.onTurn(async (turn, next) => {
+      const name = turn.activity.recipient?.name?.trim();
+      if (name && name.length <= 80) ctx.botName = name;
+      await next();
+    });
     this.onMessage(async (turn, next) => {
       const file = fileAttachment(turn);
       if (file) await onFileUpload(ctx, turn, file, { allowHttp: options.localMode });

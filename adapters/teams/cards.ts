@@ -47,13 +47,15 @@ function approvalRequestOf(message: Message): string | null {
 export function sharedMessageCard(ctx: TeamsContext, message: Message, channelId?: string): AdaptiveCard {
   const mentions = mentionsFor(ctx);
   const requestId = ctx.userSpecificViews ? approvalRequestOf(message) : null;
-  if (!requestId) return messageCard(message, { dialogActions: dialogOpeningActions, mentions });
+  const botName = ctx.botName;
+  if (!requestId) return messageCard(message, { dialogActions: dialogOpeningActions, mentions, botName });
   const request = getApprovalRequest(ctx.deps, requestId);
   const tenantId = findTeamsConversation(ctx.deps, channelId ?? request.card?.channelId ?? '')?.tenantId ?? null;
   const data: CardData = { kind: 'action', action: APPROVAL_REFRESH, value: requestId };
   return messageCard(message, {
     hiddenActions: approverOnlyActions,
     mentions,
+    botName,
     extra: {
       refresh: {
         action: { type: 'Action.Execute', title: 'Refresh', verb: APPROVAL_REFRESH, data: { [DATA_KEY]: data } },
@@ -65,7 +67,11 @@ export function sharedMessageCard(ctx: TeamsContext, message: Message, channelId
 
 /** The approval card as an approver sees it: the decision buttons (Reject also in a dialog). */
 export function approverCard(ctx: TeamsContext, message: Message): AdaptiveCard {
-  return messageCard(message, { dialogActions: dialogOpeningActions, mentions: mentionsFor(ctx) });
+  return messageCard(message, {
+    dialogActions: dialogOpeningActions,
+    mentions: mentionsFor(ctx),
+    botName: ctx.botName,
+  });
 }
 
 /** A message for a conversation (`channelId`: where it goes, when it is not the card's recorded place). */
@@ -96,7 +102,7 @@ export function renderForm(
         name: `${c.name ?? c.conversationId}${c.channelType === 'shared' ? ' (shared)' : ''}`,
       }))
     : [];
-  return formCard(form, { mode, cardId, channels, mentions: mentionsFor(ctx), ...extra });
+  return formCard(form, { mode, cardId, channels, mentions: mentionsFor(ctx), botName: ctx.botName, ...extra });
 }
 
 /** The submitted form again, with the submitted values and the errors next to their inputs. */
@@ -113,13 +119,18 @@ export function formWithErrors(
   if (!form)
     return messageCard(notice(`${Object.values(errors).join(' ')} (This form has expired; start again.)`), {
       mentions: mentionsFor(ctx),
+      botName: ctx.botName,
     });
   return renderForm(ctx, actor, form, mode, { values: submitted.values, errors });
 }
 
 /** A message only the acting user is looking at (a dialog, their own card): its buttons as they are. */
 export function ownMessageCard(ctx: TeamsContext, message: Message): AdaptiveCard {
-  return messageCard(message, { dialogActions: dialogOpeningActions, mentions: mentionsFor(ctx) });
+  return messageCard(message, {
+    dialogActions: dialogOpeningActions,
+    mentions: mentionsFor(ctx),
+    botName: ctx.botName,
+  });
 }
 
 export interface Submitted {

@@ -11,6 +11,8 @@ export interface TeamsContext {
   appId: string;
   /** Whether the client shows user-specific views; without, the approval card shows its decisions to everyone. */
   userSpecificViews: boolean;
+  /** The name users see the bot under, as the last activity to us said (its recipient); cards write `@<name>`. */
+  botName: string;
   /** Effects run after the invoke is answered; tests wait for them through this. */
   background: Set<Promise<void>>;
 }

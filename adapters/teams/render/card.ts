@@ -2,7 +2,7 @@ import type { Action, Content, Field, Form, FormValues, Message, Table } from '.
 import { isField, marksOptional } from '../../../src/ui/model.ts';
 import { DATA_KEY, verbOf, type CardData } from './card-data.ts';
 import type { MentionRenderer } from '../../../src/ui/mentions.ts';
-import { plainMentions, plainText, teamsMarkdown, truncate } from './text.ts';
+import { DEFAULT_BOT_NAME, plainMentions, plainText, teamsMarkdown, truncate } from './text.ts';
 
 /**
  * The one Teams renderer: neutral view -> Adaptive Card 1.5 JSON (the highest version Teams renders). A form renders
@@ -38,6 +38,8 @@ export interface FormCardOptions {
   dialogCommand?: string;
   /** How neutral mentions show (names of people and channels DeskBridge knows). */
   mentions?: MentionRenderer;
+  /** The name the client shows the bot under. */
+  botName?: string;
 }
 
 function card(body: Json[], actions: Json[] = [], extra: Json = {}): AdaptiveCard {
@@ -98,6 +100,8 @@ interface ActionContext {
   /** Buttons left out of this view (the approval card's decisions, in everyone's view). */
   hiddenActions?: ReadonlySet<string>;
   mentions: MentionRenderer;
+  /** The name the client shows the bot under: `/bridge <command>` in the texts becomes `@<name> <command>`. */
+  botName: string;
 }
 
 function actionData(action: Action, ctx: ActionContext): CardData {
@@ -134,22 +138,22 @@ function actionSet(actions: Action[], ctx: ActionContext): Json {
 function renderContent(item: Content, ctx: ActionContext): Json[] {
   switch (item.kind) {
     case 'markdown':
-      return [textBlock(teamsMarkdown(item.text, ctx.mentions))];
+      return [textBlock(teamsMarkdown(item.text, ctx.mentions, ctx.botName))];
     case 'heading':
-      return [textBlock(plainText(item.text, ctx.mentions), { size: 'Medium', weight: 'Bolder' })];
+      return [textBlock(plainText(item.text, ctx.mentions, ctx.botName), { size: 'Medium', weight: 'Bolder' })];
     case 'list':
       return listBlocks(item.items, ctx);
     case 'code':
       return [codeBlock(item.text)];
     case 'note':
-      return [textBlock(teamsMarkdown(item.text, ctx.mentions), { isSubtle: true, size: 'Small' })];
+      return [textBlock(teamsMarkdown(item.text, ctx.mentions, ctx.botName), { isSubtle: true, size: 'Small' })];
     case 'facts':
       return [
         {
           type: 'FactSet',
           facts: item.facts.map((f) => ({
             title: truncate(plainText(f.label), limits.label),
-            value: truncate(plainText(f.value, ctx.mentions), limits.text),
+            value: truncate(plainText(f.value, ctx.mentions, ctx.botName), limits.text),
           })),
         },
       ];
@@ -169,7 +173,7 @@ function renderContent(item: Content, ctx: ActionContext): Json[] {
 function listBlocks(items: string[], ctx: ActionContext): Json[] {
   const blocks: string[] = [];
   for (const item of items) {
-    const line = truncate(`- ${teamsMarkdown(item, ctx.mentions).replace(/\s*\n\s*/g, ' ')}`, limits.text);
+    const line = truncate(`- ${teamsMarkdown(item, ctx.mentions, ctx.botName).replace(/\s*\n\s*/g, ' ')}`, limits.text);
     const last = blocks.at(-1);
     if (last !== undefined && last.length + 1 + line.length <= limits.text)
       blocks[blocks.length - 1] = `${last}\r${line}`;
@@ -179,7 +183,8 @@ function listBlocks(items: string[], ctx: ActionContext): Json[] {
 }
 
 function renderTable(table: Table, ctx: ActionContext): Json[] {
-  if (table.rows.length === 0) return [textBlock(teamsMarkdown(table.empty, ctx.mentions), { isSubtle: true })];
+  if (table.rows.length === 0)
+    return [textBlock(teamsMarkdown(table.empty, ctx.mentions, ctx.botName), { isSubtle: true })];
   const withActions = table.rows.some((r) => (r.actions?.length ?? 0) > 0);
   const cell = (items: Json[]): Json => ({ type: 'TableCell', items });
   const header = {
@@ -192,7 +197,7 @@ function renderTable(table: Table, ctx: ActionContext): Json[] {
   const rows = table.rows.slice(0, limits.tableRows).map((r) => ({
     type: 'TableRow',
     cells: [
-      ...r.cells.map((c) => cell([textBlock(teamsMarkdown(c, ctx.mentions))])),
+      ...r.cells.map((c) => cell([textBlock(teamsMarkdown(c, ctx.mentions, ctx.botName))])),
       ...(withActions ? [cell(r.actions?.length ? [actionSet(r.actions, ctx)] : [textBlock(' ')])] : []),
     ],
   }));
@@ -284,7 +289,7 @@ function renderField(
         return [
           textBlock(`**${labelOf(field)}**`),
           textBlock(
-            'No channel is known yet: add DeskBridge to the team and mention it once in the channel (`@DeskBridge help`).',
+            `No channel is known yet: add ${ctx.botName} to the team and mention it once in the channel (\`@${ctx.botName} help\`).`,
             { isSubtle: true, size: 'Small' },
           ),
         ];
@@ -309,11 +314,17 @@ function renderField(
 function hintAndError(field: Field, error: string | undefined, ctx: ActionContext): Json[] {
   return [
     ...(field.hint
-      ? [textBlock(teamsMarkdown(field.hint, ctx.mentions), { isSubtle: true, size: 'Small', spacing: 'None' })]
+      ? [
+          textBlock(teamsMarkdown(field.hint, ctx.mentions, ctx.botName), {
+            isSubtle: true,
+            size: 'Small',
+            spacing: 'None',
+          }),
+        ]
       : []),
     ...(error
       ? [
-          textBlock(teamsMarkdown(error, ctx.mentions), {
+          textBlock(teamsMarkdown(error, ctx.mentions, ctx.botName), {
             color: 'Attention',
             size: 'Small',
             spacing: 'None',
@@ -334,6 +345,7 @@ export function formCard(form: Form, options: FormCardOptions): AdaptiveCard {
     mode: options.mode,
     form: { id: form.id, cardId: options.cardId, ...(form.stateId ? { stateId: form.stateId } : {}) },
     mentions: options.mentions ?? plainMentions,
+    botName: options.botName ?? DEFAULT_BOT_NAME,
   };
   const body: Json[] = [];
   // A dialog shows the title in its frame; a card in a conversation needs it in the body.
@@ -352,7 +364,8 @@ export function formCard(form: Form, options: FormCardOptions): AdaptiveCard {
     }
   }
   // An error about no field on this form still has to be seen: at the bottom, by the buttons.
-  for (const [, message] of stray) body.push(textBlock(teamsMarkdown(message, ctx.mentions), { color: 'Attention' }));
+  for (const [, message] of stray)
+    body.push(textBlock(teamsMarkdown(message, ctx.mentions, ctx.botName), { color: 'Attention' }));
 
   const actions: Json[] = [];
   const base = { form: form.id, card: options.cardId, ...(form.stateId ? { state: form.stateId } : {}) };
@@ -377,6 +390,7 @@ export interface MessageCardOptions {
   dialogActions?: ReadonlySet<string>;
   hiddenActions?: ReadonlySet<string>;
   mentions?: MentionRenderer;
+  botName?: string;
   /** Top-level card properties (an approval card's `refresh`). */
   extra?: Json;
 }
@@ -385,6 +399,7 @@ export function messageCard(message: Message, options: MessageCardOptions = {}):
   const ctx: ActionContext = {
     mode: 'inline',
     mentions: options.mentions ?? plainMentions,
+    botName: options.botName ?? DEFAULT_BOT_NAME,
     ...(options.dialogActions ? { dialogActions: options.dialogActions } : {}),
     ...(options.hiddenActions ? { hiddenActions: options.hiddenActions } : {}),
   };

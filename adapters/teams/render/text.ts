@@ -1,10 +1,11 @@
 /**
  * Teams TextBlock markdown is a subset (bold, italic, lists, links) and the neutral text is written Slack-style:
- * `*bold*` becomes `**bold**`, and the `/bridge` command of the help texts becomes Teams' `@DeskBridge`.
+ * `*bold*` becomes `**bold**`, and the `/bridge` command of the neutral texts becomes a mention of the bot, by the
+ * name the client shows it under (`@Test Bot` in the Agents Playground; `@DeskBridge` until Teams tells us).
  */
 import { renderMentions, type MentionRenderer } from '../../../src/ui/mentions.ts';
 
-export const BOT_MENTION = '@DeskBridge';
+export const DEFAULT_BOT_NAME = 'DeskBridge';
 
 /** The Slack emoji shortcodes the neutral texts use, as the characters Teams shows. */
 const emoji: Record<string, string> = {
@@ -22,19 +23,28 @@ const emoji: Record<string, string> = {
 export const plainMentions: MentionRenderer = (kind, value) =>
   kind === 'user' ? (/^[a-z]+:(?:[^/]+\/)?(.*)$/.exec(value)?.[1] ?? value) : 'the channel';
 
-export function teamsMarkdown(text: string, mentions: MentionRenderer = plainMentions): string {
+export function teamsMarkdown(
+  text: string,
+  mentions: MentionRenderer = plainMentions,
+  botName: string = DEFAULT_BOT_NAME,
+): string {
+  const bot = `@${botName}`;
   return renderMentions(text, mentions)
     .replace(/:([a-z_]+):/g, (all, name: string) => emoji[name] ?? all)
     .replace(/(^|[\s(])\*([^*\n]+)\*(?=[\s).,:;!?]|$)/gm, '$1**$2**')
-    .replace(/`\/bridge(\s|`)/g, `\`${BOT_MENTION}$1`)
-    .replace(/(^|\s)\/bridge\b/g, `$1${BOT_MENTION}`);
+    .replace(/`\/bridge(\s|`)/g, (_all, after: string) => `\`${bot}${after}`)
+    .replace(/(^|\s)\/bridge\b/g, (_all, before: string) => `${before}${bot}`);
 }
 
 /** Plain text for titles and labels, where markdown is not rendered. */
-export function plainText(text: string, mentions: MentionRenderer = plainMentions): string {
+export function plainText(
+  text: string,
+  mentions: MentionRenderer = plainMentions,
+  botName: string = DEFAULT_BOT_NAME,
+): string {
   return renderMentions(text, mentions)
     .replace(/\*([^*\n]+)\*/g, '$1')
-    .replace(/\/bridge\b/g, BOT_MENTION);
+    .replace(/\/bridge\b/g, () => `@${botName}`);
 }
 
 export function truncate(text: string, max: number): string {

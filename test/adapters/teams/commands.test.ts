@@ -90,6 +90,13 @@ describe('Teams commands: help, setup, list, admins; who administers a tenant', 
       expect(text).not.toContain(slackOnly);
   });
 
+  it('every card names the bot as the client shows it: `/bridge` in a reply becomes `@Test Bot`', async () => {
+    const text = cardText(cardOf(await say(carl, ops, 'connect', asTestBot)));
+    expect(text).toContain('`@Test Bot admins add`');
+    expect(text).not.toContain('@DeskBridge');
+    expect(text).not.toContain('/bridge');
+  });
+
   it('the bot name typed as plain text in the personal chat is not taken for a command', async () => {
     const card = cardOf(await say(alice, personalChat(alice), '@Test Bot help', asTestBot));
     expect(textBlocks(card)[0]).toBe('Test Bot commands');

@@ -205,6 +205,9 @@ describe('the Teams card renderer', () => {
       '**Bold** and `@DeskBridge accept <code>` ⚠️',
     );
     expect(teamsMarkdown('status:2 AND priority:3 at 08:00')).toBe('status:2 AND priority:3 at 08:00');
+    expect(teamsMarkdown('Try `/bridge list` or /bridge help.', undefined, 'Test Bot')).toBe(
+      'Try `@Test Bot list` or @Test Bot help.',
+    );
   });
 
   it('the Adaptive Card check fails bad cards (it is not a rubber stamp)', () => {
