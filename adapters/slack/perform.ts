@@ -145,7 +145,7 @@ export async function performEffects(
     } catch (error) {
       ctx.logger.warn({ err: error, effect: effect.kind }, 'slack effect failed');
       if (effect.kind === 'post-invitation') {
-        const text = `I could not post the invitation to <#${effect.channelId}>: invite me to that channel (\`/invite @DeskBridge\`) or send the code yourself; it is on the connection's status.`;
+        const text = `I could not post the invitation to <#${effect.channelId}>: invite me to that channel (\`/invite @DeskBridge\`) or send the code yourself:\n\`\`\`${effect.code}\`\`\``;
         await client.chat.postMessage({ channel: actor.userId, text }).catch(() => {});
       }
       if (effect.kind === 'post-approval-card') {

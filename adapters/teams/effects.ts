@@ -28,8 +28,7 @@ export function performEffects(ctx: TeamsContext, actor: ChatActor, effects: Eff
       } catch (error) {
         ctx.logger.warn({ error: safeError(error), effect: effect.kind }, 'teams effect failed');
         if (effect.kind === 'post-invitation') {
-          const text =
-            "I could not post the invitation to that channel: add DeskBridge to its team, or send the code yourself; it is on the connection's status.";
+          const text = `I could not post the invitation to that channel: add ${ctx.botName} to its team, or send the code yourself: \`${effect.code}\``;
           await notifyUser(ctx, actor.tenantId, actor.userId, notice(text)).catch(() => {});
         }
         if (effect.kind === 'post-approval-card') {

@@ -27,6 +27,8 @@ export class FakeSlack {
   readonly problems: string[] = [];
   readonly users = new Map<string, FakeUser>();
   readonly channels = new Map<string, { shared_team_ids: string[] }>();
+  /** Channels the bot is not a member of: chat.postMessage answers `not_in_channel` (Slack's documented error). */
+  readonly notInChannel = new Set<string>();
   /** Files users shared (files.info, and the private download that needs the bot token). */
   readonly sharedFiles = new Map<string, { id: string; name: string; content: string; user: string }>();
   /** Files the bot uploaded with files.uploadV2, completed: where they went and what they hold. */
@@ -202,6 +204,7 @@ export class FakeSlack {
         return { ok: true, view: { ...view, id: String(args['view_id'] ?? `V${n}`), hash: `h${n}` } };
       }
       case 'chat.postMessage':
+        if (this.notInChannel.has(String(args['channel']))) return { ok: false, error: 'not_in_channel' };
         return {
           ok: true,
           channel: args['channel'],

@@ -206,4 +206,23 @@ describe('the initiate wizard over signed Slack requests', () => {
     });
     expect(a.slackApi.callsTo('chat.postMessage').filter((c) => String(c.args['channel']).startsWith('C'))).toEqual([]);
   });
+
+  it('a channel the bot is not in: the invitation is not posted, and the admin gets the code in a direct message', async () => {
+    await registerTestInstance(a.deps, 'umbrella', 'xurrent');
+    linkWorkspace(a.deps, { platform: 'slack', tenantId: 'T_UMBRELLA', instance: 'umbrella', actor: 'test:setup' });
+    const una = { id: 'U_UNA', team_id: 'T_UMBRELLA', name: 'Una', is_owner: true };
+    a.slackApi.addUser(una);
+    a.slackApi.notInChannel.add('C_NOBOT');
+    await a.command(una, 'connect');
+    const modal = await a.openedModal();
+    await a.submit(una, modal, { noUrl: 'true' });
+    await a.submit(una, modal, { mode: 'basic' });
+    await a.submit(una, modal, { localShortName: 'Umbrella', remoteShortName: 'Anyone', name: 'Umbrella private' });
+    const code = /```(DB1\.[^`]+)```/.exec(viewText(modal.view))?.[1];
+    await a.submit(una, modal, { channel: 'C_NOBOT' });
+    const dm = await a.slackApi.waitFor('chat.postMessage', (c) => c.args['channel'] === 'U_UNA');
+    expect(String(dm.args['text'])).toBe(
+      `I could not post the invitation to <#C_NOBOT>: invite me to that channel (\`/invite @DeskBridge\`) or send the code yourself:\n\`\`\`${code}\`\`\``,
+    );
+  });
 });
