@@ -7,7 +7,7 @@
  * `npm run install-browser` first. Exits non-zero, with the step that failed, when any step does not go through.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
+    executablePath: browserPath(),
     headless: true,
     viewport: { width: 1400, height: 1000 },
     args: [
@@ -112,6 +112,19 @@ async function main(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(profile, { recursive: true, force: true });
   }
+}
+
+/** The browser scripts/install-browser.sh installs or finds: E2E_BROWSER, Debian's Chromium, or Google Chrome. */
+function browserPath(): string {
+  const candidates = [
+    process.env.E2E_BROWSER,
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+  ];
+  const found = candidates.find((path) => path && existsSync(path));
+  if (!found) throw new Error('no browser found: run `npm run install-browser` (or set E2E_BROWSER)');
+  return found;
 }
 
 async function walkTheGuide(walk: Walk): Promise<void> {
