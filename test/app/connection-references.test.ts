@@ -7,12 +7,11 @@ import {
   getConnection,
   listConnections,
 } from '../../src/app/connection-lifecycle.ts';
-import { initiateConnection } from '../../src/app/initiate-connection.ts';
 import { getInstance } from '../../src/app/instances.ts';
 import { shortConnectionIds } from '../../src/app/store/connections.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import { startTestNode, type TestNode } from '../support/nodes.ts';
-import { registerTestInstance, snapshot } from '../support/story.ts';
+import { initiateAcmeToGlobex, registerTestInstance, snapshot } from '../support/story.ts';
 
 /**
  * One node serving both sides of "Acme to Globex", as local mode does: the name is on acme and on globex, and each
@@ -30,16 +29,7 @@ describe('naming a connection: id, unique id prefix, or name, limited to an inst
     node = await startTestNode('refs');
     await registerTestInstance(node.deps, 'acme', 'freshdesk');
     await registerTestInstance(node.deps, 'globex', 'xurrent');
-    const { code, connection } = await initiateConnection(node.deps, {
-      instance: 'acme',
-      destinationUrl: node.instanceUrl('globex'),
-      mode: 'script',
-      localShortName: 'Acme',
-      remoteShortName: 'Globex',
-      name: 'Acme to Globex',
-      incomingProjectId: '1001',
-      actor: 'test:alice',
-    });
+    const { code, connection } = await initiateAcmeToGlobex({ a: node, b: node });
     acmeId = connection.id;
     globexId = (await acceptInvitation(node.deps, { instance: 'globex', code, actor: 'test:bob' })).id;
     const acme = getInstance(node.deps, 'acme');

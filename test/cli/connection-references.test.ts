@@ -2,12 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listConnections } from '../../src/app/connection-lifecycle.ts';
-import { initiateConnection } from '../../src/app/initiate-connection.ts';
 import { runConnectionsCommand } from '../../src/cli/connections-command.ts';
 import { runCli } from '../../src/cli/run.ts';
 import { capturedIo } from '../support/cli-io.ts';
 import { startTestNode, type TestNode } from '../support/nodes.ts';
-import { registerTestInstance, snapshot } from '../support/story.ts';
+import { initiateAcmeToGlobex, registerTestInstance, snapshot } from '../support/story.ts';
 
 /**
  * Local mode's situation: one node serves acme and globex, so "Acme to Globex" is the name of both sides. The CLI
@@ -41,16 +40,7 @@ describe('the CLI names connections by id, id prefix or name, and says which ins
     env = { DESKBRIDGE_DATA_DIR: node.dataDir, PUBLIC_URL: node.config.publicUrl, LOG_LEVEL: 'silent' };
     await registerTestInstance(node.deps, 'acme', 'freshdesk');
     await registerTestInstance(node.deps, 'globex', 'xurrent');
-    const { code, connection } = await initiateConnection(node.deps, {
-      instance: 'acme',
-      destinationUrl: node.instanceUrl('globex'),
-      mode: 'script',
-      localShortName: 'Acme',
-      remoteShortName: 'Globex',
-      name: 'Acme to Globex',
-      incomingProjectId: '1001',
-      actor: 'test:alice',
-    });
+    const { code, connection } = await initiateAcmeToGlobex({ a: node, b: node });
     acmeId = connection.id;
     // The accept command on the node's own dependencies, so the code is checked against the test's clock.
     const c = capturedIo();

@@ -18,6 +18,14 @@ export interface FakeUser {
   is_owner?: boolean;
 }
 
+/** A workspace member as users.list returns them (https://api.slack.com/methods/users.list): names and flags. */
+export interface ListedUser extends FakeUser {
+  real_name?: string;
+  display_name?: string;
+  deleted?: boolean;
+  is_bot?: boolean;
+}
+
 /**
  * A fake Slack Web API on loopback: the methods DeskBridge calls, Slack-shaped answers, every call recorded and run
  * through the Block Kit check. Also serves response_url posts (`/response/...`).
@@ -29,6 +37,10 @@ export class FakeSlack {
   readonly channels = new Map<string, { shared_team_ids: string[] }>();
   /** Channels the bot is not a member of: chat.postMessage answers `not_in_channel` (Slack's documented error). */
   readonly notInChannel = new Set<string>();
+  /** What users.list pages through (by `limit`, with `response_metadata.next_cursor`, as Slack documents). */
+  readonly listedUsers: ListedUser[] = [];
+  /** The cursors users.list was called with, in order ('' for the first page). */
+  readonly usersListPages: string[] = [];
   /** Files users shared (files.info, and the private download that needs the bot token). */
   readonly sharedFiles = new Map<string, { id: string; name: string; content: string; user: string }>();
   /** Files the bot uploaded with files.uploadV2, completed: where they went and what they hold. */
@@ -190,6 +202,23 @@ export class FakeSlack {
     switch (method) {
       case 'auth.test':
         return { ok: true, team_id: 'T_HOST', user_id: 'U_BOT', bot_id: 'B_BOT', url: 'https://fake.slack.test/' };
+      case 'users.list': {
+        const cursor = String(args['cursor'] ?? '');
+        const limit = Number(args['limit'] ?? 100);
+        this.usersListPages.push(cursor);
+        const from = cursor ? Number(cursor.replace('page-', '')) : 0;
+        const members = this.listedUsers.slice(from, from + limit).map((u) => ({
+          id: u.id,
+          team_id: u.team_id,
+          name: u.name.toLowerCase().replace(/\s+/g, '.'),
+          deleted: u.deleted ?? false,
+          is_bot: u.is_bot ?? false,
+          real_name: u.real_name ?? u.name,
+          profile: { real_name: u.real_name ?? u.name, display_name: u.display_name ?? '' },
+        }));
+        const next = from + limit < this.listedUsers.length ? `page-${from + limit}` : '';
+        return { ok: true, members, response_metadata: { next_cursor: next } };
+      }
       case 'users.info': {
         const user = this.users.get(String(args['user']));
         return user

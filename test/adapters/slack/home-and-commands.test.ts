@@ -8,7 +8,6 @@ import type { FakeUser } from '../../support/fake-slack.ts';
 import { BAD_API_KEY } from '../../support/helpdesks.ts';
 import { startSlackNode, viewText, type SlackNode } from '../../support/slack-nodes.ts';
 import { connectAcmeToInitech, registerTestInstance, snapshot } from '../../support/story.ts';
-import { UsersListProxy } from './users-list.ts';
 
 const alice = { id: 'U_ALICE', team_id: 'T_ACME', name: 'Alice Admin', is_admin: true };
 const mallory = { id: 'U_MALLORY', team_id: 'T_ACME', name: 'Mallory Member' };
@@ -276,16 +275,14 @@ describe('setup, commands and the App Home', () => {
 describe('naming a person without a mention: `me`, or a typed name that matches one member (users.list)', () => {
   const alex = { id: 'U_ALEX', team_id: 'T_ACME', name: 'Alex Wilber' };
   let a: SlackNode;
-  let directory: UsersListProxy;
   beforeEach(async () => {
-    directory = await new UsersListProxy().start();
-    a = await startSlackNode('a', { env: { SLACK_API_URL: directory.apiUrl } });
-    directory.forwardTo(a.slackApi);
+    a = await startSlackNode('a');
     a.slackApi.addUser(alice).addUser(mallory).addUser(alex);
     // Three pages of users.list (limit 200): Alex is on the last one, among a deactivated namesake, a bot, and a
     // Slack Connect guest of another workspace with the same name.
-    for (let i = 0; i < 430; i++) directory.users.push({ id: `U_FILL${i}`, team_id: 'T_ACME', name: `Person ${i}` });
-    directory.users.push(
+    for (let i = 0; i < 430; i++)
+      a.slackApi.listedUsers.push({ id: `U_FILL${i}`, team_id: 'T_ACME', name: `Person ${i}` });
+    a.slackApi.listedUsers.push(
       { id: 'U_OLDALEX', team_id: 'T_ACME', name: 'Alex Wilber', deleted: true },
       { id: 'B_ALEX', team_id: 'T_ACME', name: 'Alex Wilber', is_bot: true },
       { id: 'U_GUEST', team_id: 'T_PARTNER', name: 'Pat Partner' },
@@ -299,7 +296,6 @@ describe('naming a person without a mention: `me`, or a typed name that matches 
   afterEach(async () => {
     expect(a.slackApi.problems).toEqual([]);
     await a.stop();
-    await directory.stop();
   });
 
   const admin = {
@@ -320,12 +316,12 @@ describe('naming a person without a mention: `me`, or a typed name that matches 
   it('`approvers add me` makes the person typing an approver, without looking anyone up', async () => {
     expect(await say(alice, 'approvers add me')).toBe('<@U_ALICE> is now an approver of rule publishes here.');
     expect(approvers()).toEqual([alice.id]);
-    expect(directory.pages).toEqual([]);
+    expect(a.slackApi.usersListPages).toEqual([]);
   });
 
   it('a typed full name, display name or @name matching one active member of this workspace is that member', async () => {
     expect(await say(alice, 'approvers add Alex Wilber')).toBe('<@U_ALEX> is now an approver of rule publishes here.');
-    expect(directory.pages).toEqual(['', 'page-200', 'page-400']);
+    expect(a.slackApi.usersListPages).toEqual(['', 'page-200', 'page-400']);
     expect(approvers()).toEqual(['U_ALEX']);
     expect(await say(alice, 'approvers remove @alexw')).toBe('<@U_ALEX> is no longer an approver here.');
     expect(await say(alice, 'admins add @ALEX wilber')).toBe('<@U_ALEX> is now a DeskBridge admin here.');
@@ -350,7 +346,7 @@ describe('naming a person without a mention: `me`, or a typed name that matches 
     );
     expect(await say(mallory, 'approvers add Alex Wilber')).toMatch(/^Only DeskBridge admins/);
     expect(await say(mallory, 'admins add me')).toMatch(/^Only DeskBridge admins/);
-    expect(directory.pages).toEqual([]);
+    expect(a.slackApi.usersListPages).toEqual([]);
     expect(approvers()).toEqual([]);
     expect(listAddedAdmins(a.deps, admin)).toEqual([]);
   });
