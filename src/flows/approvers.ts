@@ -4,9 +4,12 @@ import type { ChatActor } from '../app/chat-actor.ts';
 import { requireInstanceAdmin } from '../app/chat-authorization.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { DomainError } from '../domain/errors.ts';
+import { suggest } from '../domain/suggest.ts';
 import { reply, type FlowResult } from '../ui/replies.ts';
 import { typedCommand, type ChatSurface } from './help.ts';
 import { notice } from './outcome.ts';
+
+const approverVerbs = ['add', 'remove', 'list', 'channel', 'self-approval'];
 
 /** `approvers add|remove|list|channel|self-approval`: who decides rule publishes, and where the cards go. */
 export async function approversFlow(
@@ -74,10 +77,13 @@ export async function approversFlow(
           : 'Self-approval is off: another approver decides each change.',
       );
     }
-    default:
+    default: {
+      const [closest] = input.verb ? suggest(input.verb, approverVerbs) : [];
+      const hint = closest ? `Did you mean ${cmd(closest)}? ` : '';
       throw new DomainError(
         'invalid_input',
-        `Use ${cmd('add|remove @user')} (or \`me\`), ${cmd('list')}, ${cmd('channel #channel')} or ${cmd('self-approval on|off')}.`,
+        `${hint}Use ${cmd('add|remove @user')} (or \`me\`), ${cmd('list')}, ${cmd('channel #channel')} or ${cmd('self-approval on|off')}.`,
       );
+    }
   }
 }

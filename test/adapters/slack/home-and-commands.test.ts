@@ -313,6 +313,13 @@ describe('naming a person without a mention: `me`, or a typed name that matches 
     return String((await lastResponse(a, count))['text']);
   }
 
+  it('a mistyped approvers command names the closest one and changes nothing', async () => {
+    expect(await say(alice, 'approvers ad me')).toBe(
+      'Did you mean `/bridge approvers add`? Use `/bridge approvers add|remove @user` (or `me`), `/bridge approvers list`, `/bridge approvers channel #channel` or `/bridge approvers self-approval on|off`.',
+    );
+    expect(approvers()).toEqual([]);
+  });
+
   it('`approvers add me` makes the person typing an approver, without looking anyone up', async () => {
     expect(await say(alice, 'approvers add me')).toBe('<@U_ALICE> is now an approver of rule publishes here.');
     expect(approvers()).toEqual([alice.id]);
