@@ -403,6 +403,20 @@ export const webhookSecrets = sqliteTable('webhook_secrets', {
   createdAt: createdAt(),
 });
 
+/**
+ * The Xurrent webhook policy an instance's webhooks are signed with (`deskbridge instances webhook --policy-*`): its
+ * JWT algorithm, audience, and the public key (RS/ES) or shared secret (HS) Xurrent gave when it was made; sealed.
+ */
+export const xurrentWebhookPolicies = sqliteTable('xurrent_webhook_policies', {
+  instanceId: text('instance_id')
+    .primaryKey()
+    .references(() => instances.id, { onDelete: 'cascade' }),
+  algorithm: text('algorithm').notNull(),
+  audience: text('audience'),
+  keyEnc: text('key_enc').notNull(),
+  createdAt: createdAt(),
+});
+
 // ---- rules governance -------------------------------------------------------------------------------------------
 
 /** Who may approve rule publishes of an instance: chat users of a workspace that manages it (`approvers add`). */

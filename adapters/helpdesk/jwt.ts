@@ -9,24 +9,21 @@ import {
 } from 'node:crypto';
 
 /**
- * Compact JWS (JWT) signing and verification with node:crypto, for Xurrent webhook policies: RS256/384/512 and
- * ES256/384/512 as Xurrent offers them, plus HS256 for shared-secret setups. The verifier is always told which
- * algorithm to expect, so a token cannot pick its own.
+ * Compact JWS (JWT) signing and verification with node:crypto, for Xurrent webhook policies. Their `jwt_alg` is one of
+ * es256/384/512, hs256/384/512, rs256/384/512 or none (the GraphQL enum WebhookPolicyJwtAlg); every one but `none` is
+ * accepted here. The verifier is always told which algorithm to expect, so a token cannot pick its own: an HS-signed
+ * token checked against an RS policy fails, and a PEM public key is never taken as an HMAC secret.
  */
-export const jwtAlgorithms = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'HS256'] as const;
+export const jwtAlgorithms = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'HS256', 'HS384', 'HS512'] as const;
 export type JwtAlgorithm = (typeof jwtAlgorithms)[number];
 
 export class JwtError extends Error {}
 
-const hashOf: Record<JwtAlgorithm, string> = {
-  RS256: 'sha256',
-  RS384: 'sha384',
-  RS512: 'sha512',
-  ES256: 'sha256',
-  ES384: 'sha384',
-  ES512: 'sha512',
-  HS256: 'sha256',
-};
+/** A webhook body is small; a token beyond this is refused before any parsing or crypto. */
+const MAX_TOKEN_CHARS = 256 * 1024;
+
+const hashOf = (alg: JwtAlgorithm) => `sha${alg.slice(2)}`;
+const isHmac = (alg: JwtAlgorithm) => alg.startsWith('HS');
 
 const b64url = (data: Buffer | string) => Buffer.from(data).toString('base64url');
 
@@ -34,6 +31,15 @@ export function parseJwtAlgorithm(value: string): JwtAlgorithm {
   const upper = value.toUpperCase();
   if (!(jwtAlgorithms as readonly string[]).includes(upper)) throw new JwtError(`Unsupported JWT algorithm ${value}`);
   return upper as JwtAlgorithm;
+}
+
+function hmacSecret(key: KeyObject | string): string | Buffer {
+  if (typeof key !== 'string') return key.export();
+  // A public key is public: taking one as the HMAC secret is the classic algorithm-confusion attack.
+  if (/-----BEGIN [A-Z ]*(PUBLIC KEY|CERTIFICATE)-----/.test(key))
+    throw new JwtError('an HS policy needs its shared secret, not a public key');
+  if (key.length === 0) throw new JwtError('an HS policy needs its shared secret');
+  return key;
 }
 
 export function signJwt(
@@ -45,12 +51,9 @@ export function signJwt(
   const header = { typ: 'JWT', alg, ...(kid ? { kid } : {}) };
   const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
   let signature: Buffer;
-  if (alg === 'HS256')
-    signature = createHmac('sha256', typeof key === 'string' ? key : key.export())
-      .update(input)
-      .digest();
+  if (isHmac(alg)) signature = createHmac(hashOf(alg), hmacSecret(key)).update(input).digest();
   else {
-    const signer = createSign(hashOf[alg]);
+    const signer = createSign(hashOf(alg));
     signer.update(input);
     const privateKey = typeof key === 'string' ? createPrivateKey(key) : key;
     signature = alg.startsWith('ES')
@@ -62,7 +65,7 @@ export function signJwt(
 
 export interface JwtExpectations {
   algorithm: JwtAlgorithm;
-  /** PEM public key (RS*, ES*) or the shared secret (HS256). */
+  /** PEM public key (RS*, ES*) or the policy's shared secret (HS*). */
   key: string;
   audience?: string | null;
   /** Accepted issuers; any when empty or absent. */
@@ -71,35 +74,53 @@ export interface JwtExpectations {
   leewaySeconds?: number;
 }
 
-export function verifyJwt(token: string, expect: JwtExpectations): Record<string, unknown> {
-  const parts = token.split('.');
-  if (parts.length !== 3) throw new JwtError('not a compact JWT');
-  const [headerPart, claimsPart, signaturePart] = parts as [string, string, string];
-  let header: { alg?: unknown };
-  let claims: Record<string, unknown>;
+function readPart(part: string): Record<string, unknown> {
+  let value: unknown;
   try {
-    header = JSON.parse(Buffer.from(headerPart, 'base64url').toString('utf8')) as { alg?: unknown };
-    claims = JSON.parse(Buffer.from(claimsPart, 'base64url').toString('utf8')) as Record<string, unknown>;
+    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
   } catch {
     throw new JwtError('the JWT is not readable');
   }
-  if (header.alg !== expect.algorithm)
-    throw new JwtError(`the JWT is signed with ${String(header.alg)}, expected ${expect.algorithm}`);
-  const input = `${headerPart}.${claimsPart}`;
-  const signature = Buffer.from(signaturePart, 'base64url');
-  let valid: boolean;
-  if (expect.algorithm === 'HS256') {
-    const expected = createHmac('sha256', expect.key).update(input).digest();
-    valid = expected.length === signature.length && timingSafeEqual(expected, signature);
-  } else {
-    const verifier = createVerify(hashOf[expect.algorithm]);
-    verifier.update(input);
-    const publicKey = createPublicKey(expect.key);
-    valid = expect.algorithm.startsWith('ES')
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new JwtError('the JWT is not readable');
+  return value as Record<string, unknown>;
+}
+
+function signatureMatches(expect: JwtExpectations, input: string, signature: Buffer): boolean {
+  if (isHmac(expect.algorithm)) {
+    const expected = createHmac(hashOf(expect.algorithm), hmacSecret(expect.key)).update(input).digest();
+    return expected.length === signature.length && timingSafeEqual(expected, signature);
+  }
+  let publicKey: KeyObject;
+  try {
+    publicKey = createPublicKey(expect.key);
+  } catch {
+    throw new JwtError(`the policy's key is not a PEM public key for ${expect.algorithm}`);
+  }
+  const verifier = createVerify(hashOf(expect.algorithm));
+  verifier.update(input);
+  try {
+    return expect.algorithm.startsWith('ES')
       ? verifier.verify({ key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)
       : verifier.verify(publicKey, signature);
+  } catch {
+    // An RSA key given for an ES policy (or the reverse) is a mismatch, not a crash.
+    return false;
   }
-  if (!valid) throw new JwtError('the JWT signature does not match the key');
+}
+
+export function verifyJwt(token: string, expect: JwtExpectations): Record<string, unknown> {
+  if (token.length > MAX_TOKEN_CHARS) throw new JwtError('the JWT is too large');
+  const parts = token.split('.');
+  if (parts.length !== 3) throw new JwtError('not a compact JWT');
+  const [headerPart, claimsPart, signaturePart] = parts as [string, string, string];
+  const header = readPart(headerPart);
+  const claims = readPart(claimsPart);
+  if (header.alg !== expect.algorithm)
+    throw new JwtError(`the JWT is signed with ${String(header.alg)}, expected ${expect.algorithm}`);
+  const signature = Buffer.from(signaturePart, 'base64url');
+  if (!signatureMatches(expect, `${headerPart}.${claimsPart}`, signature))
+    throw new JwtError('the JWT signature does not match the key');
   const now = Math.floor(expect.nowMs / 1000);
   const leeway = expect.leewaySeconds ?? 60;
   if (typeof claims.exp === 'number' && now > claims.exp + leeway) throw new JwtError('the JWT has expired');

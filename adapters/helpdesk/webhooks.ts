@@ -14,13 +14,28 @@ import { JwtError, parseJwtAlgorithm, verifyJwt } from './jwt.ts';
  */
 export const WEBHOOK_SECRET_HEADER = 'x-deskbridge-secret';
 
-/** The template to put in a Freshdesk/Freshservice "Trigger Webhook" action. */
+/**
+ * The template to put in a Freshdesk automation rule's "Trigger Webhook" action. Freshdesk's `{{ticket.id}}` is the
+ * ticket number (Freshdesk's placeholder list; every public Freshdesk webhook recipe sends it).
+ */
 export const FRESHWORKS_WEBHOOK_TEMPLATE = '{"ticket_id":"{{ticket.id}}","triggered_event":"{{triggered_event}}"}';
 
+/**
+ * Freshservice renders `{{ticket.id}}` as the display id (`#INC-321`, `#SR-321`); `{{ticket.id_numeric}}` is the
+ * number, which is what Freshservice integrations send from the Workflow Automator. `{{triggered_event}}` is left
+ * out: it is a Freshdesk placeholder, and no Freshservice source lists it.
+ */
+export const FRESHSERVICE_WEBHOOK_TEMPLATE = '{"ticket_id":"{{ticket.id_numeric}}"}';
+
+/** The "Trigger Webhook" body for a Freshdesk or Freshservice instance. */
+export function freshworksWebhookTemplate(platform: Platform): string {
+  return platform === 'freshservice' ? FRESHSERVICE_WEBHOOK_TEMPLATE : FRESHWORKS_WEBHOOK_TEMPLATE;
+}
+
 export interface XurrentWebhookPolicy {
-  /** The policy's `jwt_alg` (rs256, es512, ...). */
+  /** The policy's `jwt_alg`: rs256/384/512, es256/384/512 or hs256/384/512 (`none` is refused). */
   algorithm: string;
-  /** The policy's public key (PEM), downloaded when the policy was created; for HS256 the shared secret. */
+  /** The policy's public key (PEM), downloaded when the policy was created; for hs* the policy's shared secret. */
   key: string;
   /** The policy's `jwt_audience`. */
   audience?: string | null;
@@ -76,6 +91,23 @@ function entityIdFrom(value: unknown): string | null {
   return /^\d+$/.test(text) && text !== '0' ? text : null;
 }
 
+/** A Freshworks webhook names one ticket in a few bytes; anything much larger is not one of ours. */
+const MAX_FRESHWORKS_WEBHOOK_BYTES = 16 * 1024;
+
+/**
+ * The ticket number in a Freshdesk/Freshservice webhook: a number, `"321"` or `"#321"`, and on Freshservice also the
+ * display id `{{ticket.id}}` renders (`#INC-321`, `#SR-321`, `INC-321`). Anything else is null (refused by the caller).
+ */
+export function freshworksTicketNumber(value: unknown, platform: Platform): string | null {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? String(value) : null;
+  if (typeof value !== 'string' || value.length > 32) return null;
+  const pattern = platform === 'freshservice' ? /^#?(?:(?:INC|SR)-)?(\d{1,15})$/i : /^#?(\d{1,15})$/;
+  const digits = pattern.exec(value.trim())?.[1];
+  if (!digits) return null;
+  const number = Number(digits);
+  return number > 0 ? String(number) : null;
+}
+
 /** Checks a webhook's secret or signature and says what it announces; throws DomainError('unauthorized') if forged. */
 export function verifyAndParseWebhook(input: WebhookInput): ParsedWebhook {
   if (input.platform === 'xurrent') return parseXurrent(input);
@@ -91,14 +123,22 @@ export function verifyAndParseWebhook(input: WebhookInput): ParsedWebhook {
       `The webhook did not carry this instance's secret in the ${WEBHOOK_SECRET_HEADER} header.`,
     );
   }
+  if (input.rawBody.length > MAX_FRESHWORKS_WEBHOOK_BYTES)
+    throw new DomainError(
+      'invalid_input',
+      `The webhook body is ${input.rawBody.length} bytes; a ticket notice is far smaller. Use the template ${freshworksWebhookTemplate(input.platform)}.`,
+    );
   const body = parseBody(input.rawBody, input.headers);
   const nested =
     typeof body.ticket === 'object' && body.ticket !== null ? (body.ticket as Record<string, unknown>).id : undefined;
-  const entityId = entityIdFrom(body.ticket_id) ?? entityIdFrom(nested) ?? entityIdFrom(body.id);
+  const candidates = [body.ticket_id, nested, body.id].filter((v) => v !== undefined && v !== null && v !== '');
+  const entityId = candidates.map((v) => freshworksTicketNumber(v, input.platform)).find((id) => id !== null);
   if (!entityId) {
+    const given =
+      candidates[0] === undefined ? 'no ticket id' : `the ticket id ${JSON.stringify(candidates[0]).slice(0, 40)}`;
     throw new DomainError(
       'invalid_input',
-      `The webhook body does not name a ticket; use the template ${FRESHWORKS_WEBHOOK_TEMPLATE}.`,
+      `The webhook body carries ${given}, which is not a ticket number; use the template ${freshworksWebhookTemplate(input.platform)}.`,
     );
   }
   const event =
@@ -112,13 +152,13 @@ export function verifyAndParseWebhook(input: WebhookInput): ParsedWebhook {
 
 function parseXurrent(input: WebhookInput): ParsedWebhook {
   let body = parseBody(input.rawBody, input.headers);
+  let claims: Record<string, unknown> | null = null;
   if (input.xurrentPolicy) {
     if (typeof body.jwt !== 'string')
       throw new DomainError(
         'unauthorized',
         'The Xurrent webhook is not signed, but this instance expects a JWT from its webhook policy.',
       );
-    let claims: Record<string, unknown>;
     try {
       claims = verifyJwt(body.jwt, {
         algorithm: parseJwtAlgorithm(input.xurrentPolicy.algorithm),
@@ -163,7 +203,9 @@ function parseXurrent(input: WebhookInput): ParsedWebhook {
     return { kind: 'ignored', reason: `event ${event ?? '(none)'} is not about a request` };
   const entityId = entityIdFrom(body.object_id);
   if (!entityId) throw new DomainError('invalid_input', 'The Xurrent webhook message has no object_id.');
-  return { kind: 'change', entityId, event, deliveryId: headerValue(input.headers, 'x-4me-delivery') ?? null };
+  // Xurrent documents no delivery-id header; a signed message's `jti` names that one message, an unsigned one has none.
+  const deliveryId = typeof claims?.jti === 'string' && claims.jti.length <= 200 ? claims.jti : null;
+  return { kind: 'change', entityId, event, deliveryId };
 }
 
 /** What the webhook routes need to know about an instance. */

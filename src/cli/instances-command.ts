@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import {
   getInstance,
   listIncomingProjects,
@@ -7,9 +8,10 @@ import {
   type InstanceView,
 } from '../app/instances.ts';
 import type { AppDeps } from '../app/deps.ts';
-import { instanceWebhook } from '../app/webhook-secrets.ts';
-import { FRESHWORKS_WEBHOOK_TEMPLATE, WEBHOOK_SECRET_HEADER } from '../../adapters/helpdesk/webhooks.ts';
+import { instanceWebhook, setXurrentWebhookPolicy } from '../app/webhook-secrets.ts';
+import { freshworksWebhookTemplate, WEBHOOK_SECRET_HEADER } from '../../adapters/helpdesk/webhooks.ts';
 import { effectiveLicense, platforms, type Credentials, type Platform } from '../domain/instance.ts';
+import { DomainError } from '../domain/errors.ts';
 import { optionalFlag, parseFlags, requireFlag } from './args.ts';
 import { formatDate, printJson, printTable, UsageError, type CliIo } from './output.ts';
 
@@ -81,28 +83,80 @@ export async function runInstancesCommand(deps: AppDeps, args: string[], io: Cli
       return;
     }
     case 'webhook': {
-      const { values, positionals } = parseFlags(rest, {});
+      const { values, positionals } = parseFlags(rest, {
+        'policy-alg': { type: 'string' },
+        'policy-key': { type: 'string' },
+        'policy-audience': { type: 'string' },
+        'no-policy': { type: 'boolean' },
+      });
       const ref = positionals[0];
       if (!ref) throw new UsageError('Name the instance: deskbridge instances webhook <instance>.');
       const instance = getInstance(deps, ref);
-      const setup = instanceWebhook(deps, { instance: instance.slug, actor });
-      if (values.json) {
-        printJson(io, {
-          ...setup,
-          header: WEBHOOK_SECRET_HEADER,
-          template: instance.platform === 'xurrent' ? null : FRESHWORKS_WEBHOOK_TEMPLATE,
+      const alg = optionalFlag(values, 'policy-alg');
+      const keyFile = optionalFlag(values, 'policy-key');
+      if ((alg === undefined) !== (keyFile === undefined) || (values['no-policy'] && alg !== undefined)) {
+        throw new UsageError(
+          'A webhook policy takes --policy-alg ALG and --policy-key FILE together (or --no-policy to go back to the secret).',
+        );
+      }
+      if (alg !== undefined && keyFile !== undefined) {
+        const policy = setXurrentWebhookPolicy(deps, {
+          instance: instance.slug,
+          policy: {
+            algorithm: alg,
+            key: readPolicyKey(keyFile),
+            audience: optionalFlag(values, 'policy-audience') ?? null,
+          },
+          actor,
         });
+        io.stdout.write(
+          `Xurrent webhooks of ${instance.name} are now checked against the ${policy?.algorithm} webhook policy` +
+            `${policy?.audience ? ` for audience ${policy.audience}` : ''}: unsigned or differently signed deliveries are refused.\n`,
+        );
+        return;
+      }
+      if (values['no-policy']) {
+        setXurrentWebhookPolicy(deps, { instance: instance.slug, policy: null, actor });
+        io.stdout.write(`Xurrent webhooks of ${instance.name} are checked by the secret in their URI again.\n`);
+        return;
+      }
+      const setup = instanceWebhook(deps, { instance: instance.slug, actor });
+      const template = instance.platform === 'xurrent' ? null : freshworksWebhookTemplate(instance.platform);
+      if (values.json) {
+        printJson(io, { ...setup, header: WEBHOOK_SECRET_HEADER, template });
       } else if (instance.platform === 'xurrent') {
         io.stdout.write(
-          `In Xurrent, create a webhook for request events (request.update, request.note-added) with this URI:\n` +
-            `  ${setup.url}?secret=${setup.secret}\n(or sign it with a webhook policy).\n`,
+          `In Xurrent, create a webhook for request events (request.create, request.update, request.note-added) with this URI:\n` +
+            `  ${setup.url}?secret=${setup.secret}\n` +
+            `(or sign them with a webhook policy: deskbridge instances webhook ${instance.slug} --policy-alg ALG --policy-key FILE).\n`,
         );
       } else {
         io.stdout.write(
           `In ${instance.platform === 'freshdesk' ? 'Freshdesk' : 'Freshservice'}, add an automation rule (ticket created or updated) with a "Trigger webhook" action:\n` +
-            `  POST ${setup.url}\n  header ${WEBHOOK_SECRET_HEADER}: ${setup.secret}\n  content type JSON, body: ${FRESHWORKS_WEBHOOK_TEMPLATE}\n`,
+            `  POST ${setup.url}\n  header ${WEBHOOK_SECRET_HEADER}: ${setup.secret}\n  content type JSON, body: ${template}\n`,
         );
       }
+      return;
+    }
+    case 'check': {
+      const { values, positionals } = parseFlags(rest, {});
+      const ref = positionals[0];
+      if (!ref) throw new UsageError('Name the instance: deskbridge instances check <instance>.');
+      const { checkInstance } = await import('../app/instance-check.ts');
+      const { checkSummary, findingLine } = await import('../flows/instance-check.ts');
+      const check = await checkInstance(deps, { instance: ref });
+      if (values.json) printJson(io, check);
+      else {
+        io.stdout.write(`Pre-flight check of ${check.instance.name} (${check.instance.platform}):\n`);
+        for (const finding of check.findings) io.stdout.write(`${findingLine(finding)}\n`);
+        io.stdout.write(`${checkSummary(check)}\n`);
+      }
+      // A problem is a refusal to go ahead: exit 1, so a script stops before the first sync.
+      if (check.problems > 0)
+        throw new DomainError(
+          'conflict',
+          `${check.problems} problem${check.problems === 1 ? '' : 's'} found on ${check.instance.slug}.`,
+        );
       return;
     }
     case 'remove': {
@@ -136,4 +190,16 @@ function printInstances(deps: AppDeps, io: CliIo, all: InstanceView[]): void {
       ];
     }),
   );
+}
+
+/** The policy's public key or shared secret, from a file (so it is in no shell history); a few KiB at most. */
+function readPolicyKey(path: string): string {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    throw new UsageError(`Cannot read the policy key file ${path}.`);
+  }
+  if (size > 16 * 1024) throw new UsageError(`The policy key file ${path} is larger than 16 KiB; it holds one key.`);
+  return readFileSync(path, 'utf8');
 }

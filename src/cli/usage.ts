@@ -13,6 +13,10 @@ export const commandUsage = {
 deskbridge instances list
 deskbridge instances projects <instance>
 deskbridge instances webhook <instance>   (the URL, secret and template for the helpdesk's webhook rule)
+deskbridge instances webhook <instance> --policy-alg rs256|es256|hs256|... --policy-key FILE [--policy-audience AUD]
+                             (Xurrent: check webhooks against a webhook policy; --no-policy goes back to the secret)
+deskbridge instances check <instance>     (pre-flight against the helpdesk: credentials, required fields, webhook,
+                                           rate limit, incoming projects; exit 1 when a problem is found)
 deskbridge instances remove <instance>`,
   connections: `deskbridge connections initiate --instance SLUG (--destination INSTANCE_URL | --private) --mode basic|script
                                --local-name SHORT --remote-name SHORT --name NAME [--description TEXT] [--project ID]
@@ -39,7 +43,11 @@ deskbridge triggers activate|deactivate|delete <trigger-id>`,
 deskbridge errors retry|resolve <error-id>`,
   sync: `deskbridge sync bulk <connection> [--force] [--no-wait] [--instance SLUG]`,
   audit: `deskbridge audit [--connection X] [--limit N] [--json]`,
-  simulator: `deskbridge simulator freshdesk|freshservice|xurrent [--port N] [--seed FILE] [--rate-limit PER_MINUTE]`,
+  simulator: `deskbridge simulator freshdesk|freshservice|xurrent [--port N] [--seed FILE] [--rate-limit PER_MINUTE]
+                     [--webhook URL [--webhook-secret SECRET]]
+    (--webhook: the simulator posts its changes there, as the helpdesk's webhook would: Freshdesk/Freshservice an
+     automation rule sending SECRET in the x-deskbridge-secret header, Xurrent webhooks for request.create,
+     request.update and request.note-added with ?secret=SECRET; deskbridge instances webhook prints both)`,
   local: `deskbridge local ticket "SUMMARY" [--priority 1-4]   (local mode: a ticket in the simulated Freshdesk)`,
 } as const;
 

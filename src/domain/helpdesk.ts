@@ -112,6 +112,12 @@ export interface Helpdesk {
   uploadAttachment(entityId: string, file: AttachmentUpload): Promise<HubAttachment>;
   /** The bytes of an attachment; an expired URL is refreshed by re-reading the entity. */
   downloadAttachment(entityId: string, attachment: HubAttachment): Promise<AttachmentContent>;
+  /**
+   * The pre-flight (`instances check`): what would make syncs fail against this helpdesk with its credentials
+   * (sign-in and permissions, fields required on create, webhooks where the API shows them, rate budget, incoming
+   * projects). A failed probe is a finding, not an exception.
+   */
+  checkSetup(input: SetupCheckInput): Promise<SetupFinding[]>;
 }
 
 /** A helpdesk told us an entity changed (a webhook); the sync engine fetches the entity itself. */
@@ -124,4 +130,63 @@ export interface ChangeNotice {
   /** A delivery id when the helpdesk sends one (Xurrent `X-4me-Delivery`), for de-duplication. */
   deliveryId: string | null;
   receivedAt: string;
+}
+
+/** How a pre-flight finding reads: fine, worth a look, or something that will make syncs fail. */
+export type FindingLevel = 'ok' | 'warning' | 'problem';
+
+/** One line of a pre-flight check (`instances check`): what was looked at, what was found, and how to fix it. */
+export interface SetupFinding {
+  level: FindingLevel;
+  /** What was checked: `credentials`, `required fields`, `webhook`, `rate limit`, `incoming project`. */
+  topic: string;
+  message: string;
+  /** What to do about it; null when there is nothing to do. */
+  fix: string | null;
+}
+
+/** What a connector's pre-flight needs to know about DeskBridge's side. */
+export interface SetupCheckInput {
+  /** The incoming project of each connection of the instance (null: none chosen). */
+  connections: Array<{ name: string; projectId: string | null; projectName: string | null }>;
+  /** Where this node receives the instance's webhooks (`{PUBLIC_URL}/webhooks/{slug}`). */
+  webhookUrl: string;
+  /** The secret the webhooks must carry, to compare with what the helpdesk shows (never shown or logged); null: none yet. */
+  webhookSecret: string | null;
+}
+
+/**
+ * The remaining request budget read from a helpdesk's quota headers, as a finding: below a fifth of the limit is a
+ * warning (a bulk sync would wait for the window), none left a problem.
+ */
+export function rateBudgetFinding(
+  label: string,
+  quota: { limit: number | null; remaining: number | null; window: string; resetAt?: Date | null },
+): SetupFinding {
+  const { limit, remaining } = quota;
+  if (limit === null || remaining === null) {
+    return {
+      level: 'warning',
+      topic: 'rate limit',
+      message: `${label} did not say how many API calls are left (no rate-limit headers).`,
+      fix: null,
+    };
+  }
+  const left = `${remaining} of ${limit} API calls left ${quota.window}`;
+  const reset = quota.resetAt ? ` (the quota refills at ${quota.resetAt.toISOString()})` : '';
+  if (remaining <= 0)
+    return {
+      level: 'problem',
+      topic: 'rate limit',
+      message: `${label} has no API calls left${reset}: syncs wait until it refills.`,
+      fix: 'Wait for the quota to refill, or stop other integrations using the same account.',
+    };
+  if (remaining < limit / 5)
+    return {
+      level: 'warning',
+      topic: 'rate limit',
+      message: `${left}${reset}: a bulk sync will be slowed down.`,
+      fix: 'Run bulk syncs when other integrations are quiet, or raise the plan limit.',
+    };
+  return { level: 'ok', topic: 'rate limit', message: `${left}${reset}.`, fix: null };
 }

@@ -18,6 +18,7 @@ import { approversFlow } from './approvers.ts';
 import { namedUser, type FindPeople } from './named-user.ts';
 import { openRulesEditor, startRulesUpload } from './rules-editor.ts';
 import { syncErrorsFlow } from './sync-errors.ts';
+import { instanceCheckFlow } from './instance-check.ts';
 import { openTriggersFlow } from './trigger-editor.ts';
 
 export interface ParsedCommand {
@@ -108,6 +109,8 @@ export async function runCommand(
       return openTriggersFlow(deps, actor, connection());
     case 'errors':
       return syncErrorsFlow(deps, actor, connection());
+    case 'check':
+      return instanceCheckFlow(deps, actor);
     case 'approvers':
       return approversFlow(deps, actor, {
         verb: (command.args[0] ?? 'list').toLowerCase(),

@@ -28,6 +28,10 @@ export const subcommands: { usage: string; summary: string; teams?: string }[] =
   { usage: 'connect', summary: 'Initiate a connection with a partner instance.' },
   { usage: 'accept [code]', summary: 'Accept an invitation code from a partner.' },
   {
+    usage: 'check',
+    summary: "Pre-flight of this workspace's helpdesk: what would make syncs fail, and how to fix it.",
+  },
+  {
     usage: 'list',
     summary: 'The connections of this workspace (also on my App Home tab).',
     teams: 'The connections of this workspace.',

@@ -20,6 +20,7 @@ export const freshdeskFlavor: FreshworksFlavor = {
   listOmitsDescription: true,
   tagsOnlyWithInclude: false,
   workspaces: false,
+  webhookIds: (id) => ({ 'ticket.id': String(id) }),
 };
 
 export type FreshdeskSimulator = FreshworksSimulator;

@@ -12,11 +12,9 @@ export const freshserviceClientFlavor: FreshworksClientFlavor = {
   wrap: true,
   statuses: freshserviceStatuses,
   priorities: freshservicePriorities,
-  searchPath: '/tickets/filter',
-  searchResultsKey: 'tickets',
   // Without workspace_id only the primary workspace is listed; 0 means every workspace the agent can see.
+  // No order_by: the list documents only order_type (FreshservicePS, api.freshservice.com#list_all_tickets).
   listParams: { workspace_id: '0' },
-  searchParams: { workspace_id: '0' },
   ticketIncludes: 'requester,tags',
   verifyPath: '/tickets?per_page=1',
   verifySchema: z.looseObject({ tickets: z.array(z.unknown()) }),

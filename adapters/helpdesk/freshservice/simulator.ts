@@ -41,6 +41,11 @@ export const freshserviceFlavor: FreshworksFlavor = {
   listOmitsDescription: false,
   tagsOnlyWithInclude: true,
   workspaces: true,
+  // Freshservice renders {{ticket.id}} as the display id; integrations send {{ticket.id_numeric}} (issue 16).
+  webhookIds: (id, type) => ({
+    'ticket.id': `#${type === 'Service Request' ? 'SR' : 'INC'}-${id}`,
+    'ticket.id_numeric': String(id),
+  }),
 };
 
 export type FreshserviceSimulator = FreshworksSimulator;

@@ -1,16 +1,17 @@
 import { z } from 'zod';
-import type { Entity, HubAttachment, HubComment } from '../../../src/domain/entity.ts';
+import type { Entity, HubAttachment, HubComment, HubUser } from '../../../src/domain/entity.ts';
 import { DomainError } from '../../../src/domain/errors.ts';
 import type {
   AttachmentContent,
   AttachmentUpload,
   ChangeBatch,
-  ChangedEntity,
   CommentWrite,
   EntityWrite,
   Helpdesk,
   HelpdeskTarget,
   ListChangedOptions,
+  SetupCheckInput,
+  SetupFinding,
 } from '../../../src/domain/helpdesk.ts';
 import type { Platform, Project } from '../../../src/domain/instance.ts';
 import { downloadAttachment } from '../attachment-download.ts';
@@ -19,7 +20,8 @@ import type { CodeTable } from '../code-table.ts';
 import type { FieldError } from '../helpdesk-errors.ts';
 import { type ConnectorOptions, HelpdeskTransport, numberHeader, type RequestSpec } from '../transport.ts';
 import { formatUtcSeconds, toHubTime } from '../timestamps.ts';
-import { MAX_QUERY_LENGTH } from './filter-query.ts';
+import { listChangedTickets, parseTriggerQuery } from './change-listing.ts';
+import { checkFreshworksSetup } from './setup-check.ts';
 import {
   type FreshworksAttachment,
   freshworksConversationSchema,
@@ -37,12 +39,8 @@ export interface FreshworksClientFlavor {
   wrap: boolean;
   statuses: CodeTable<number>;
   priorities: CodeTable<number>;
-  /** `/search/tickets` (Freshdesk) or `/tickets/filter` (Freshservice), and the key the tickets come under. */
-  searchPath: string;
-  searchResultsKey: 'results' | 'tickets';
-  /** Query parameters that make the ticket list, and the filter, cover everything we sync. */
+  /** Query parameters that make the ticket list cover everything we sync, oldest change first where it can. */
   listParams: Record<string, string>;
-  searchParams: Record<string, string>;
   /** Includes on a single-ticket read. */
   ticketIncludes: string;
   /** A cheap read that needs valid credentials, and the shape of its answer (so a wrong URL is noticed too). */
@@ -54,13 +52,11 @@ export interface FreshworksClientFlavor {
   createDefaults: Record<string, unknown>;
 }
 
-const SEARCH_PAGE_SIZE = 30;
 /**
  * A single-ticket read with `include=conversations` embeds at most this many conversations (the reference's
  * figure for both APIs); a ticket showing that many may have more, so only then are they listed separately.
  */
 export const EMBEDDED_CONVERSATIONS_CAP = 10;
-const SEARCH_MAX_PAGES = 10;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 function readFreshworksFailure(_status: number, body: unknown): { message: string | null; fieldErrors: FieldError[] } {
@@ -119,7 +115,6 @@ export class FreshworksClient implements Helpdesk {
       ticketWithConversations: wrapped(flavor.wrap, 'ticket', freshworksTicketWithConversationsSchema),
       conversations: wrapped(flavor.wrap, 'conversations', z.array(freshworksConversationSchema)),
       conversation: wrapped(flavor.wrap, 'conversation', freshworksConversationSchema),
-      changed: wrapped(flavor.wrap, 'tickets', z.array(freshworksTicketSchema.pick({ id: true, updated_at: true }))),
     };
     this.platform = flavor.platform;
     this.statuses = flavor.statuses;
@@ -146,6 +141,10 @@ export class FreshworksClient implements Helpdesk {
       { method: 'GET', path: this.flavor.verifyPath, what: 'a credentials check' },
       this.flavor.verifySchema,
     );
+  }
+
+  checkSetup(input: SetupCheckInput): Promise<SetupFinding[]> {
+    return checkFreshworksSetup(this, input);
   }
 
   listProjects(): Promise<Project[]> {
@@ -190,54 +189,22 @@ export class FreshworksClient implements Helpdesk {
     );
   }
 
+  /**
+   * The ticket list since the cursor, with the trigger query applied here (change-listing.ts says why the filter API
+   * is not used: it caps at 300 results and compares by day).
+   */
   async listChanged(cursor: string | null, options: ListChangedOptions = {}): Promise<ChangeBatch> {
+    const query = options.query ? parseTriggerQuery(options.query, this.flavor.platform, this.flavor.label) : null;
     const state = decodeCursor(cursor, () => new Date(this.transport.clock.now() - 30 * DAY_MS).toISOString());
-    const sinceMs = Date.parse(state.since);
-    let found: ChangedEntity[];
-    let truncated = false;
-    if (options.query) {
-      // The filter API compares dates by day, so ask from the cursor's day and drop the earlier ones afterwards.
-      const query = `(${options.query}) AND updated_at:>'${state.since.slice(0, 10)}'`;
-      if (query.length > MAX_QUERY_LENGTH) {
-        throw new DomainError(
-          'invalid_input',
-          `The trigger query is too long for ${this.flavor.label}: keep it under ${MAX_QUERY_LENGTH - 40} characters.`,
-        );
-      }
-      found = [];
-      const key = this.flavor.searchResultsKey;
-      const pageSchema = z.array(freshworksTicketSchema.pick({ id: true, updated_at: true }));
-      const schema = z
-        .looseObject({ total: z.number(), results: pageSchema.optional(), tickets: pageSchema.optional() })
-        .refine((body) => body[key] !== undefined, { message: `missing "${key}"` })
-        .transform((body) => ({ total: body.total, results: body[key] ?? [] }));
-      for (let page = 1; page <= SEARCH_MAX_PAGES; page++) {
-        const { data } = await this.transport.json(
-          {
-            method: 'GET',
-            path: this.flavor.searchPath,
-            query: { query: `"${query}"`, page, ...this.flavor.searchParams },
-            what: 'the trigger query',
-          },
-          schema,
-        );
-        const { results } = data;
-        found.push(...results.map((t) => ({ id: String(t.id), updated: toHubTime(t.updated_at) ?? t.updated_at })));
-        if (results.length < SEARCH_PAGE_SIZE || page * SEARCH_PAGE_SIZE >= data.total) break;
-        if (page === SEARCH_MAX_PAGES) truncated = data.total > SEARCH_MAX_PAGES * SEARCH_PAGE_SIZE;
-      }
-    } else {
-      const tickets = await this.collect(
-        {
-          method: 'GET',
-          path: '/tickets',
-          query: { updated_since: formatUtcSeconds(sinceMs), per_page: 100, ...this.flavor.listParams },
-          what: 'the changed tickets',
-        },
-        this.schemas.changed,
-      );
-      found = tickets.map((t) => ({ id: String(t.id), updated: toHubTime(t.updated_at) ?? t.updated_at }));
-    }
+    const { found, truncated } = await listChangedTickets({
+      transport: this.transport,
+      platform: this.flavor.platform,
+      label: this.flavor.label,
+      wrap: this.flavor.wrap,
+      since: formatUtcSeconds(Date.parse(state.since)),
+      listParams: this.flavor.listParams,
+      query,
+    });
     return { ...advanceCursor(state, found), truncated };
   }
 
@@ -358,15 +325,11 @@ export class FreshworksClient implements Helpdesk {
     };
   }
 
-  private toComment(c: FreshworksConversation): HubComment {
+  private toComment(c: FreshworksConversation, requester?: FreshworksTicket['requester']): HubComment {
     return {
       id: String(c.id),
       body: c.body ?? '',
-      author: {
-        id: c.user_id === null || c.user_id === undefined ? null : String(c.user_id),
-        email: null,
-        displayName: c.from_email ?? null,
-      },
+      author: conversationAuthor(c, requester),
       internal: c.private,
       created: toHubTime(c.created_at) ?? c.created_at,
       updated: toHubTime(c.updated_at),
@@ -399,7 +362,9 @@ export class FreshworksClient implements Helpdesk {
         t.responder_id === null || t.responder_id === undefined
           ? null
           : { id: String(t.responder_id), email: null, displayName: null },
-      comments: conversations.map((c) => this.toComment(c)).sort((a, b) => a.created.localeCompare(b.created)),
+      comments: conversations
+        .map((c) => this.toComment(c, t.requester))
+        .sort((a, b) => a.created.localeCompare(b.created)),
       attachments,
       customFields: { ...(t.custom_fields ?? {}) },
       created: toHubTime(t.created_at) ?? t.created_at,
@@ -407,6 +372,21 @@ export class FreshworksClient implements Helpdesk {
       native,
     };
   }
+}
+
+/**
+ * Who wrote a conversation. A reply carries `from_email` as `Name <address>` (python-freshdesk's reply fixture:
+ * "Rachel <rachel@freshdesk.com>"); a customer's reply or forward (`incoming: true`) comes from the requester, whose
+ * name and email the ticket read includes. Notes carry only the user id.
+ */
+function conversationAuthor(c: FreshworksConversation, requester: FreshworksTicket['requester']): HubUser {
+  const id = c.user_id === null || c.user_id === undefined ? null : String(c.user_id);
+  const from = /^\s*(?:"?([^"<]*?)"?\s*<([^<>\s]+@[^<>\s]+)>|([^<>\s]+@[^<>\s]+))\s*$/.exec(c.from_email ?? '');
+  const email = from ? (from[2] ?? from[3] ?? null) : null;
+  const name = from?.[1]?.trim() || null;
+  if (requester && c.user_id === requester.id)
+    return { id, email: requester.email ?? email, displayName: requester.name ?? name ?? requester.email ?? null };
+  return { id, email, displayName: name ?? (from ? email : (c.from_email ?? null)) };
 }
 
 /** multipart/form-data the Freshworks way: `name[]` for arrays, `custom_fields[name]` for custom fields. */

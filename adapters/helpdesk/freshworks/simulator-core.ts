@@ -15,6 +15,8 @@ import {
   startSimServer,
 } from '../simulator-kit/server.ts';
 import { UrlSigner } from '../simulator-kit/signed-urls.ts';
+import { dropdownErrors } from './simulator-custom-values.ts';
+import { type SeedTicketField, SimTicketFields } from './simulator-ticket-fields.ts';
 import {
   evaluateFilter,
   fieldsOf,
@@ -53,6 +55,11 @@ export interface FreshworksFlavor {
   tagsOnlyWithInclude: boolean;
   /** Freshservice shows only the primary workspace unless `workspace_id` is given. */
   workspaces: boolean;
+  /**
+   * What a webhook's `{{ticket.*}}` placeholders render besides the common ones: Freshservice's `{{ticket.id}}` is the
+   * display id (`#INC-1`), its `{{ticket.id_numeric}}` the number.
+   */
+  webhookIds(id: number, type: unknown): Record<string, string>;
 }
 
 type FieldKind = 'int' | 'string' | 'strings' | 'bool' | 'date';
@@ -169,6 +176,10 @@ export interface FreshworksSeed {
   contacts?: Contact[];
   /** Custom field names accepted in `custom_fields` (Freshdesk `cf_*`). */
   customFields?: string[];
+  /** Dropdown custom fields and their choices (the field is accepted too); other values are refused. */
+  customFieldChoices?: Record<string, string[]>;
+  /** Ticket fields to mark required for agents (default ones by name, custom ones are added); see simulator-ticket-fields.ts. */
+  ticketFields?: SeedTicketField[];
   apiKeys?: Record<string, ApiKeyRole>;
 }
 
@@ -200,6 +211,11 @@ export interface FreshworksSimulator {
   addTicket(fields: Record<string, unknown>): number;
   /** Changes a ticket as an agent would in the UI: bumps updated_at and fires webhooks. */
   agentUpdate(id: number, fields: Record<string, unknown>): void;
+  /**
+   * The requester answers by email: a public conversation with `incoming: true`, `source` 0 (email), from the
+   * requester's contact, as the vendors show a customer reply; fires the webhooks. Returns the conversation id.
+   */
+  customerReply(id: number, body: string): number;
   /** The ticket as the API would show it (with stats and conversations' count), or null. */
   ticket(id: number): Record<string, unknown> | null;
   ticketCount(): number;
@@ -259,6 +275,8 @@ export async function startFreshworksSimulator(
     { id: 3, name: 'HR' },
   ];
   const customFields = new Set<string>();
+  const dropdowns = new Map<string, string[]>();
+  const ticketFields = new SimTicketFields(flavor.platform, customFields);
   const hooks: AutomationWebhook[] = [];
   const deliveries: WebhookDelivery[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -474,6 +492,7 @@ export async function startFreshworksSimulator(
           if (!customFields.has(key))
             errors.push({ field: key, message: 'Unexpected/invalid field in request', code: 'invalid_field' });
         }
+        errors.push(...dropdownErrors(value as Record<string, unknown>, dropdowns));
         continue;
       }
       const kind = kinds[name];
@@ -533,6 +552,7 @@ export async function startFreshworksSimulator(
           code: 'missing_field',
         });
       }
+      errors.push(...ticketFields.missingOnCreate(input));
       for (const name of flavor.requiredOnCreate) {
         if (input[name] === undefined || input[name] === null || input[name] === '')
           errors.push({ field: name, message: 'It should be a/an String', code: 'missing_field' });
@@ -617,7 +637,7 @@ export async function startFreshworksSimulator(
       if (hook.events && !hook.events.includes(event)) continue;
       const template = hook.template ?? '{"ticket_id":"{{ticket.id}}","triggered_event":"{{triggered_event}}"}';
       const values: Record<string, string> = {
-        'ticket.id': String(ticket.id),
+        ...flavor.webhookIds(ticket.id, ticket.fields.type),
         'ticket.subject': String(ticket.fields.subject ?? ''),
         'ticket.status': statusNames[Number(ticket.fields.status)] ?? String(ticket.fields.status),
         'ticket.priority': priorityNames[Number(ticket.fields.priority)] ?? String(ticket.fields.priority),
@@ -996,6 +1016,7 @@ export async function startFreshworksSimulator(
           json: one('agent', {
             id: agent.id,
             available: true,
+            ticket_scope: 1,
             occasional: false,
             contact: { name: agent.name, email: agent.email },
           }),
@@ -1003,6 +1024,7 @@ export async function startFreshworksSimulator(
       },
     },
     { method: 'GET', path: '/sim-cdn/attachments/:id/:name', anonymous: true, handle: download },
+    ticketFields.route(),
   ];
   if (flavor.workspaces) {
     routes.push({
@@ -1069,6 +1091,11 @@ export async function startFreshworksSimulator(
 
   function seed(data: FreshworksSeed): void {
     for (const name of data.customFields ?? []) customFields.add(name);
+    for (const [name, values] of Object.entries(data.customFieldChoices ?? {})) {
+      customFields.add(name);
+      dropdowns.set(name, [...values]);
+    }
+    ticketFields.seed(data.ticketFields);
     if (data.groups) groups = data.groups;
     if (data.workspaces) workspaces = data.workspaces;
     if (data.agents) agents.splice(0, agents.length, ...data.agents);
@@ -1143,6 +1170,33 @@ export async function startFreshworksSimulator(
     seed,
     addApiKey: (key, role) => apiKeys.set(key, role),
     addTicket,
+    customerReply(id, body) {
+      const ticket = tickets.get(id);
+      if (!ticket) throw new Error(`No ticket ${id}`);
+      const requester = contacts.get(Number(ticket.fields.requester_id));
+      const at = now();
+      const conversation: StoredConversation = {
+        id: nextConversationId++,
+        ticket_id: id,
+        body,
+        incoming: true,
+        private: false,
+        user_id: requester?.id ?? null,
+        source: 0,
+        support_email: 'support@simulator.example',
+        to_emails: ['support@simulator.example'],
+        from_email: requester?.email ? `${requester.name} <${requester.email}>` : null,
+        cc_emails: [],
+        bcc_emails: [],
+        attachments: [],
+        created_at: at,
+        updated_at: at,
+      };
+      ticket.conversations.push(conversation);
+      ticket.updated_at = at;
+      fire('note_added', ticket);
+      return conversation.id;
+    },
     agentUpdate(id, fields) {
       const ticket = tickets.get(id);
       if (!ticket) throw new Error(`No ticket ${id}`);

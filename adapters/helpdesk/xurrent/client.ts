@@ -10,25 +10,35 @@ import type {
   Helpdesk,
   HelpdeskTarget,
   ListChangedOptions,
+  SetupCheckInput,
+  SetupFinding,
 } from '../../../src/domain/helpdesk.ts';
 import type { Platform, Project } from '../../../src/domain/instance.ts';
 import { downloadAttachment } from '../attachment-download.ts';
 import { advanceCursor, decodeCursor } from '../change-cursor.ts';
 import type { FieldError } from '../helpdesk-errors.ts';
 import { type ConnectorOptions, HelpdeskTransport, numberHeader } from '../transport.ts';
-import { toHubTime } from '../timestamps.ts';
+import { formatUtcSeconds, toHubTime } from '../timestamps.ts';
 import { xurrentCategories, xurrentPriorities, xurrentStatuses } from './codes.ts';
+import { fromSourceMarker, toSourceMarker } from './marker.ts';
+import { requireCategoryAndImpact } from './required-fields.ts';
+import { checkXurrentSetup } from './setup-check.ts';
 import {
   type XurrentAttachment,
+  xurrentAttachmentSchema,
+  xurrentCreatedSchema,
   xurrentNoteSchema,
   type XurrentNote,
   xurrentRequestSchema,
   type XurrentRequest,
+  xurrentServiceInstanceSchema,
   xurrentStorageSchema,
 } from './schemas.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const LABEL = 'Xurrent';
+/** Service instances seldom move to another service; their service is remembered for this many of them. */
+const SERVICE_CACHE_SIZE = 500;
 
 /** The hub's native names and the request fields they are written to. */
 const nativeWrites: Record<string, string> = {
@@ -69,6 +79,7 @@ export class XurrentClient implements Helpdesk {
   readonly priorities = xurrentPriorities;
   readonly transport: HelpdeskTransport;
   private readonly authHeaders: Record<string, string>;
+  private readonly serviceOfInstance = new Map<number, number | null>();
 
   constructor(target: HelpdeskTarget, options: ConnectorOptions = {}) {
     if (target.credentials.kind !== 'token') {
@@ -108,6 +119,10 @@ export class XurrentClient implements Helpdesk {
     );
   }
 
+  checkSetup(input: SetupCheckInput): Promise<SetupFinding[]> {
+    return checkXurrentSetup(this, input);
+  }
+
   async listProjects(): Promise<Project[]> {
     const services = await this.transport.collect(
       { method: 'GET', path: '/services', query: { per_page: 100 }, what: 'the services' },
@@ -122,7 +137,55 @@ export class XurrentClient implements Helpdesk {
       { method: 'GET', path: `/requests/${requestId}`, what: `request ${requestId}` },
       xurrentRequestSchema,
     );
-    return this.toEntity(data, await this.notes(requestId));
+    return this.toEntity(data, await this.notes(requestId), await this.serviceOf(data));
+  }
+
+  /** A request's service_instance reference has only id and name: the service is read from the instance. */
+  private async serviceOf(request: XurrentRequest): Promise<number | null> {
+    const instanceId = request.service_instance?.id;
+    if (instanceId === undefined) return null;
+    if (this.serviceOfInstance.has(instanceId)) return this.serviceOfInstance.get(instanceId) ?? null;
+    const { data } = await this.transport.json(
+      { method: 'GET', path: `/service_instances/${instanceId}`, what: `service instance ${instanceId}` },
+      xurrentServiceInstanceSchema,
+    );
+    const serviceId = data.service?.id ?? null;
+    if (this.serviceOfInstance.size >= SERVICE_CACHE_SIZE) this.serviceOfInstance.clear();
+    this.serviceOfInstance.set(instanceId, serviceId);
+    return serviceId;
+  }
+
+  /** After a write the change is made: a failed lookup must not turn it into an error that repeats the write. */
+  private async serviceAfterWrite(request: XurrentRequest, written: number | null): Promise<number | null> {
+    if (written !== null) return written;
+    return this.serviceOf(request).catch(() => null);
+  }
+
+  /**
+   * Requests have no service field: writing `serviceId` picks the service's first active service instance (unless
+   * the write names a service instance itself).
+   */
+  private async serviceInstanceFor(serviceId: unknown): Promise<number> {
+    const id = Number(serviceId);
+    if (!Number.isInteger(id) || id <= 0)
+      throw new DomainError('helpdesk_validation', `serviceId ${String(serviceId)} is not a Xurrent service id.`);
+    const instances = await this.transport.json(
+      {
+        method: 'GET',
+        path: `/services/${id}/service_instances/active`,
+        query: { per_page: 1 },
+        what: `the service instances of service ${id}`,
+      },
+      z.array(xurrentServiceInstanceSchema),
+    );
+    const first = instances.data[0];
+    if (!first)
+      throw new DomainError(
+        'helpdesk_validation',
+        `Xurrent service ${id} has no active service instance for requests; set entity.serviceInstanceId in the incoming script instead.`,
+      );
+    this.serviceOfInstance.set(first.id, id);
+    return first.id;
   }
 
   private notes(requestId: number): Promise<XurrentNote[]> {
@@ -141,7 +204,9 @@ export class XurrentClient implements Helpdesk {
     const state = decodeCursor(cursor, () => new Date(this.transport.clock.now() - 30 * DAY_MS).toISOString());
     // A trigger is a set of Xurrent filters (`status=assigned,in_progress&team=12`); the time window is ours.
     const query: Record<string, string> = Object.fromEntries(new URLSearchParams(options.query ?? ''));
-    Object.assign(query, { updated_at: `>=${state.since}`, sort: 'updated_at', per_page: '100', fields: 'updated_at' });
+    // Filters take timestamps as yyyy-mm-ddThh:mm:ssZ (developer.xurrent.com/v1/general/data_types, Input).
+    const since = formatUtcSeconds(Date.parse(state.since));
+    Object.assign(query, { updated_at: `>=${since}`, sort: 'updated_at', per_page: '100', fields: 'updated_at' });
     const requests = await this.transport.collect(
       { method: 'GET', path: '/requests', query, what: options.query ? 'the trigger query' : 'the changed requests' },
       z.array(z.looseObject({ id: z.number(), updated_at: z.string() })),
@@ -151,55 +216,102 @@ export class XurrentClient implements Helpdesk {
   }
 
   async createEntity(write: EntityWrite): Promise<Entity> {
-    const body = this.requestBody(write);
+    const { body, serviceId } = await this.requestBody(write, 'create');
     if (write.description) body.note = write.description;
     if (!body.requested_for_id && write.reporter?.id) body.requested_for_id = Number(write.reporter.id);
-    const { data } = await this.transport.json(
-      { method: 'POST', path: '/requests', json: body, what: 'the new request' },
-      xurrentRequestSchema,
-    );
-    const entity = this.toEntity(data, []);
+    requireCategoryAndImpact(body);
+    const data = await this.writeRequest({ method: 'POST', path: '/requests', json: body, what: 'the new request' });
+    const entity = this.toEntity(data, [], await this.serviceAfterWrite(data, serviceId));
     return { ...entity, description: write.description ?? '' };
   }
 
   async updateEntity(id: string, write: EntityWrite): Promise<Entity> {
     const requestId = this.requestId(id);
     // The description is the first note and notes cannot be edited, so a new description is not written back.
-    const { data } = await this.transport.json(
-      { method: 'PATCH', path: `/requests/${requestId}`, json: this.requestBody(write), what: `request ${requestId}` },
+    const { body, serviceId } = await this.requestBody(write, 'update');
+    const data = await this.writeRequest({
+      method: 'PATCH',
+      path: `/requests/${requestId}`,
+      json: body,
+      what: `request ${requestId}`,
+    });
+    return this.toEntity(data, await this.notes(requestId), await this.serviceAfterWrite(data, serviceId));
+  }
+
+  /**
+   * Create and update answer the whole request (developer.xurrent.com/v1/requests, "similar to Get a request"), but
+   * only its id is relied on: an answer missing other fields is read again rather than failing a write that happened.
+   */
+  private async writeRequest(request: {
+    method: 'POST' | 'PATCH';
+    path: string;
+    json: Record<string, unknown>;
+    what: string;
+  }): Promise<XurrentRequest> {
+    const { data } = await this.transport.json(request, xurrentCreatedSchema);
+    const full = xurrentRequestSchema.safeParse(data);
+    if (full.success) return full.data;
+    const reread = await this.transport.json(
+      { method: 'GET', path: `/requests/${data.id}`, what: `request ${data.id}` },
       xurrentRequestSchema,
     );
-    return this.toEntity(data, await this.notes(requestId));
+    return reread.data;
   }
 
   async addComment(entityId: string, comment: CommentWrite): Promise<HubComment> {
     const requestId = this.requestId(entityId);
     const attachments = [];
     for (const file of comment.attachments ?? []) attachments.push(await this.store(file));
-    const note = await this.postNote(requestId, {
+    const noteId = await this.postNote(requestId, {
       text: comment.body,
       internal: comment.internal,
       ...(attachments.length > 0 ? { attachments } : {}),
     });
-    return this.toComment(note);
+    // "Create a note" answers only the id: the rest is what was written.
+    return {
+      id: String(noteId),
+      body: comment.body,
+      author: null,
+      internal: comment.internal,
+      created: new Date(this.transport.clock.now()).toISOString(),
+      updated: null,
+    };
   }
 
   async uploadAttachment(entityId: string, file: AttachmentUpload): Promise<HubAttachment> {
     const requestId = this.requestId(entityId);
     const stored = await this.store(file);
     // Xurrent keeps attachments on notes; an internal note carries the file.
-    const note = await this.postNote(requestId, {
-      text: `Attachment: ${file.filename}`,
-      internal: true,
-      attachments: [stored],
-    });
-    const attachment = (note.attachments ?? []).find((a) => a.key === stored.key);
-    if (!attachment)
-      throw new DomainError(
-        'helpdesk_unavailable',
-        `Xurrent accepted ${file.filename} but does not show it on request ${requestId}.`,
+    await this.postNote(requestId, { text: `Attachment: ${file.filename}`, internal: true, attachments: [stored] });
+    return {
+      id: stored.key,
+      filename: file.filename,
+      mimetype: file.mimetype,
+      filesize: file.data.length,
+      created: new Date(this.transport.clock.now()).toISOString(),
+      url: await this.downloadUrlAfterUpload(requestId, stored.key),
+    };
+  }
+
+  /**
+   * The signed download URL shows only on a read of the request. The note exists by now, so a failed read leaves
+   * the URL out (a later download reads it afresh) instead of failing an upload that happened.
+   */
+  private async downloadUrlAfterUpload(requestId: number, key: string): Promise<string | null> {
+    try {
+      const { data } = await this.transport.json(
+        {
+          method: 'GET',
+          path: `/requests/${requestId}`,
+          query: { fields: 'attachments' },
+          what: `request ${requestId}`,
+        },
+        z.looseObject({ attachments: z.array(xurrentAttachmentSchema).nullable().optional() }),
       );
-    return this.toAttachment(attachment, toHubTime(note.created_at), file.mimetype);
+      return data.attachments?.find((a) => a.key === key)?.uri ?? null;
+    } catch {
+      return null;
+    }
   }
 
   async downloadAttachment(entityId: string, attachment: HubAttachment): Promise<AttachmentContent> {
@@ -211,12 +323,13 @@ export class XurrentClient implements Helpdesk {
     });
   }
 
-  private async postNote(requestId: number, body: Record<string, unknown>): Promise<XurrentNote> {
+  /** "Create a note" (developer.xurrent.com/v1/requests/notes) answers `{"id": N}`: nothing else is read. */
+  private async postNote(requestId: number, body: Record<string, unknown>): Promise<number> {
     const { data } = await this.transport.json(
       { method: 'POST', path: `/requests/${requestId}/notes`, json: body, what: `a note on request ${requestId}` },
-      xurrentNoteSchema,
+      xurrentCreatedSchema,
     );
-    return data;
+    return data.id;
   }
 
   /** Xurrent's three-step upload: ask where to store, post the file there, then refer to it by key. */
@@ -273,7 +386,10 @@ export class XurrentClient implements Helpdesk {
     return number;
   }
 
-  private requestBody(write: EntityWrite): Record<string, unknown> {
+  private async requestBody(
+    write: EntityWrite,
+    kind: 'create' | 'update',
+  ): Promise<{ body: Record<string, unknown>; serviceId: number | null }> {
     const body: Record<string, unknown> = {};
     if (write.summary !== undefined) body.subject = write.summary;
     if (write.status) body.status = this.statuses.toCode(write.status);
@@ -283,15 +399,26 @@ export class XurrentClient implements Helpdesk {
       if ((xurrentCategories as readonly string[]).includes(category)) body.category = category;
     }
     if (write.assignee !== undefined) body.member_id = write.assignee?.id ? Number(write.assignee.id) : null;
-    if (write.customFields)
-      body.custom_fields = Object.entries(write.customFields).map(([id, value]) => ({ id, value }));
+    const { customFields, source } = toSourceMarker(write.customFields ?? {});
+    // Custom fields are written as Xurrent shows them, [{id, value}], on every write that changes one.
+    if (Object.keys(customFields).length > 0)
+      body.custom_fields = Object.entries(customFields).map(([id, value]) => ({ id, value }));
+    // The crash marker rides on source/sourceID, which Xurrent keeps for integrations; only a create sets them.
+    if (source && kind === 'create') Object.assign(body, source);
     for (const [name, value] of Object.entries(write.native ?? {})) {
       const field = nativeWrites[name];
       if (field && value !== undefined) body[field] = value;
     }
+    let serviceId: number | null = null;
+    const wantedService = write.native?.serviceId;
+    if (wantedService !== undefined && wantedService !== null) {
+      serviceId = Number(wantedService);
+      if (body.service_instance_id === undefined) body.service_instance_id = await this.serviceInstanceFor(serviceId);
+      else serviceId = null;
+    }
     // Completing a request needs a reason; "solved" is what an agent picks by default.
     if (body.status === 'completed' && body.completion_reason === undefined) body.completion_reason = 'solved';
-    return body;
+    return { body, serviceId };
   }
 
   private toAttachment(a: XurrentAttachment, created: string | null, mimetype?: string): HubAttachment {
@@ -316,7 +443,7 @@ export class XurrentClient implements Helpdesk {
     };
   }
 
-  private toEntity(r: XurrentRequest, notes: XurrentNote[]): Entity {
+  private toEntity(r: XurrentRequest, notes: XurrentNote[], serviceId: number | null): Entity {
     const ordered = [...notes].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at) || a.id - b.id);
     const [first, ...rest] = ordered;
     const attachments = new Map<string, HubAttachment>();
@@ -340,11 +467,14 @@ export class XurrentClient implements Helpdesk {
       assignee: person(r.member),
       comments: rest.map((n) => this.toComment(n)),
       attachments: [...attachments.values()],
-      customFields: Object.fromEntries((r.custom_fields ?? []).map((c) => [c.id, c.value])),
+      customFields: {
+        ...Object.fromEntries((r.custom_fields ?? []).map((c) => [c.id, c.value])),
+        ...fromSourceMarker(r.source, r.sourceID),
+      },
       created: toHubTime(r.created_at) ?? r.created_at,
       updated: toHubTime(r.updated_at) ?? r.updated_at,
       native: {
-        serviceId: r.service_instance?.service?.id ?? null,
+        serviceId,
         serviceInstanceId: r.service_instance?.id ?? null,
         category: r.category ?? null,
         team: r.team?.name ?? null,

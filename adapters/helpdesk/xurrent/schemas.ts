@@ -19,10 +19,13 @@ export const xurrentRequestSchema = z.looseObject({
   status: z.string(),
   team: ref.nullable().optional(),
   member: ref.nullable().optional(),
-  service_instance: ref.extend({ service: ref.nullable().optional() }).nullable().optional(),
+  // A reference carries id and name (and nodeID); the service is read from the service instance itself.
+  service_instance: ref.nullable().optional(),
   requested_by: ref.nullable().optional(),
   requested_for: ref.nullable().optional(),
   template: ref.nullable().optional(),
+  source: z.string().nullable().optional(),
+  sourceID: z.string().nullable().optional(),
   custom_fields: z
     .array(z.looseObject({ id: z.string(), value: z.unknown() }))
     .nullable()
@@ -39,6 +42,17 @@ export const xurrentNoteSchema = z.looseObject({
   person: ref.nullable().optional(),
   created_at: z.string(),
   attachments: z.array(xurrentAttachmentSchema).nullable().optional(),
+});
+
+/** What a create answers when only the id is certain: "Create a note" answers `{"id": N}` and nothing more. */
+export const xurrentCreatedSchema = z.looseObject({ id: z.number().int().positive() });
+
+/** A service instance as `GET /service_instances/:id` shows it: the service it belongs to is a reference. */
+export const xurrentServiceInstanceSchema = z.looseObject({
+  id: z.number(),
+  name: z.string().nullable().optional(),
+  service: ref.nullable().optional(),
+  status: z.string().nullable().optional(),
 });
 
 export const xurrentStorageSchema = z.looseObject({

@@ -16,6 +16,7 @@ import {
 } from '../simulator-kit/server.ts';
 import { UrlSigner } from '../simulator-kit/signed-urls.ts';
 import { formatWithOffset } from '../timestamps.ts';
+import { webhookListRoute } from './simulator-webhooks-api.ts';
 import { xurrentCategories, xurrentCompletionReasons, xurrentImpacts, xurrentStatusCodes } from './codes.ts';
 
 /** Xurrent (4me) REST v1 as the simulator plays it. */
@@ -36,6 +37,8 @@ export interface XurrentNamed {
 export interface XurrentServiceInstance extends XurrentNamed {
   localized_name?: string;
   service_id?: number | null;
+  /** `in_production` unless told; a `discontinued` one is not active. */
+  status?: string;
 }
 
 export interface XurrentSeed {
@@ -44,6 +47,11 @@ export interface XurrentSeed {
   teams?: XurrentNamed[];
   services?: XurrentNamed[];
   serviceInstances?: XurrentServiceInstance[];
+  /**
+   * The custom field ids the request template's UI extension defines; Xurrent refuses any other (an account without
+   * them accepts none).
+   */
+  customFields?: string[];
   requests?: Array<Record<string, unknown> & { notes?: Array<Record<string, unknown>> }>;
   tokens?: Record<string, { personId?: number; role?: TokenRole; account?: string }>;
 }
@@ -99,11 +107,14 @@ interface StoredFile {
 
 export interface WebhookPolicy {
   id: number;
-  alg: Extract<JwtAlgorithm, 'RS256' | 'RS384' | 'RS512' | 'ES256' | 'ES384' | 'ES512'>;
+  /** Every `jwt_alg` Xurrent offers but `none`. */
+  alg: JwtAlgorithm;
   audience: string;
   expiresInSeconds: number;
+  /** The key handed out once, at creation: the public key (RS*, ES*) or the shared secret (HS*). */
   publicKeyPem: string;
-  privateKey: KeyObject;
+  /** What signs: the private key, or the shared secret. */
+  privateKey: KeyObject | string;
 }
 
 export interface XurrentWebhook {
@@ -290,6 +301,18 @@ const requestFields = [
   'nodeID',
 ] as const;
 
+/** An HS policy signs with a shared secret; RS and ES ones with a private key whose public half is handed out. */
+function policyKeys(alg: JwtAlgorithm): { privateKey: KeyObject | string; publicKeyPem: string } {
+  if (alg.startsWith('HS')) {
+    const secret = randomBytes(32).toString('base64url');
+    return { privateKey: secret, publicKeyPem: secret };
+  }
+  const { privateKey, publicKey } = alg.startsWith('ES')
+    ? generateKeyPairSync('ec', { namedCurve: alg === 'ES256' ? 'P-256' : alg === 'ES384' ? 'P-384' : 'P-521' })
+    : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { privateKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
 function nodeId(type: string, id: number | string): string {
   return Buffer.from(`4me.com/${type}/${id}`).toString('base64url');
 }
@@ -346,6 +369,7 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     ],
   ]);
   const requestsById = new Map<number, StoredRequest>();
+  const customFieldIds = new Set<string>();
   const files = new Map<string, StoredFile>();
   const pendingUploads = new Set<string>();
   const policies = new Map<number, WebhookPolicy>();
@@ -386,6 +410,14 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
           nodeID: nodeId('ServiceInstance', si.id),
         }
       : null;
+  }
+
+  function renderServiceInstance(si: XurrentServiceInstance): Record<string, unknown> {
+    return {
+      ...serviceInstanceRef(si.id),
+      status: si.status ?? 'in_production',
+      service: namedRef('Service', services, si.service_id),
+    };
   }
 
   function renderAttachment(key: string, inline: boolean): Record<string, unknown> | null {
@@ -490,10 +522,10 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
         ),
       });
     } else body = JSON.stringify(message);
+    // Only the headers developer.xurrent.com/v1/webhooks documents: no delivery-id header (a JWT's jti names one).
     const headers: Record<string, string> = {
       'content-type': 'application/json; charset=utf-8',
       'user-agent': '4me/1.0 (https://developer.xurrent.com/v1/webhooks)',
-      'x-4me-delivery': randomUUID(),
     };
     if (Object.keys(links).length > 0) headers.link = formatLinkHeader(links);
     const delivery: XurrentDelivery = {
@@ -662,6 +694,13 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     }
     for (const name of ['source', 'sourceID', 'supplier_requestID'])
       if (has(name)) f[name] = input[name] === null ? null : String(input[name]);
+    // developer.xurrent.com/v1/general/source: source up to 30 characters, sourceID up to 128.
+    for (const [name, max] of [
+      ['source', 30],
+      ['sourceID', 128],
+    ] as const)
+      if (typeof f[name] === 'string' && (f[name] as string).length > max)
+        errors.push([name, `is too long (maximum is ${max} characters)`]);
     if (has('urgent')) f.urgent = /^(1|t|y|true|yes|on)$/i.test(String(input.urgent));
     for (const name of ['desired_completion_at', 'waiting_until']) {
       if (!has(name)) continue;
@@ -679,12 +718,19 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
         errors.push(['custom_fields', 'is invalid']);
       } else {
         const merged = new Map(customFields.map((c) => [c.id, c.value]));
-        for (const c of value as Array<{ id: string; value?: unknown }>) merged.set(c.id, c.value ?? null);
+        for (const c of value as Array<{ id: string; value?: unknown }>) {
+          // Only the fields the request template's UI extension defines are accepted.
+          if (!customFieldIds.has(c.id)) errors.push(['custom_fields', `${c.id} is not a field of the UI extension`]);
+          else merged.set(c.id, c.value ?? null);
+        }
         customFields = [...merged].map(([id, v]) => ({ id, value: v }));
       }
     }
     f.status ??= 'assigned';
-    f.category ??= 'other';
+    // Category has no default (Create a request); an incident needs an impact.
+    if (f.category === undefined || f.category === null) errors.push(['category', "can't be blank"]);
+    else if (f.category === 'incident' && (f.impact === undefined || f.impact === null))
+      errors.push(['impact', "can't be blank"]);
     if (f.status === 'completed' && !f.completion_reason) errors.push(['completion_reason', "can't be blank"]);
     const noteKeys = checkAttachments('note_attachments', input.note_attachments, errors);
     const internalKeys = checkAttachments('internal_note_attachments', input.internal_note_attachments, errors);
@@ -1040,12 +1086,31 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     {
       method: 'GET',
       path: '/v1/service_instances',
-      handle: (req) =>
-        simpleList(req, [...serviceInstances.values()], (s) => ({
-          ...serviceInstanceRef(s.id),
-          service: namedRef('Service', services, s.service_id),
-        })),
+      handle: (req) => simpleList(req, [...serviceInstances.values()], renderServiceInstance),
     },
+    {
+      method: 'GET',
+      path: '/v1/service_instances/:id',
+      handle: (req) => {
+        const si = serviceInstances.get(Number(req.params.id));
+        return si ? { status: 200, json: renderServiceInstance(si) } : notFound;
+      },
+    },
+    ...(['/v1/services/:id/service_instances', '/v1/services/:id/service_instances/active'] as const).map(
+      (path): SimRoute => ({
+        method: 'GET',
+        path,
+        handle: (req) => {
+          const serviceId = Number(req.params.id);
+          if (!services.has(serviceId)) return notFound;
+          const all = [...serviceInstances.values()].filter((si) => si.service_id === serviceId);
+          const active = path.endsWith('/active')
+            ? all.filter((si) => (si.status ?? 'in_production') !== 'discontinued')
+            : all;
+          return simpleList(req, active, renderServiceInstance);
+        },
+      }),
+    ),
     { method: 'GET', path: '/v1/requests', handle: (req) => listRequests(req) },
     {
       method: 'GET',
@@ -1130,7 +1195,8 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
         request.notes.push(note);
         request.updated_at = note.created_at;
         afterChange(request, false, request.fields.status, [note], personId);
-        return { status: 201, json: renderNote(request, note) };
+        // "Create a note" answers the new note's id and nothing else.
+        return { status: 201, json: { id: note.id } };
       },
     },
     {
@@ -1153,6 +1219,13 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
       },
     },
     { method: 'POST', path: '/v1/attachments/upload', handle: upload },
+    webhookListRoute({
+      webhooks: () => [...webhooks.values()],
+      isAdmin: (req) => caller(req).role === 'admin',
+      forbidden: xurrentError(403, 'Forbidden'),
+      list: simpleList,
+      time: () => ts(now())!,
+    }),
     { method: 'GET', path: '/sim-files/:key', anonymous: true, handle: download },
     ...(['GET', 'POST'] as const).map(
       (method): SimRoute => ({
@@ -1179,9 +1252,10 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     stats.total += 1;
     const headers: Record<string, string> = { 'x-request-id': randomUUID() };
     const grant = tokens.get(bearer(req));
-    // Both the current and the legacy account header are accepted; without one the token's own account is used.
+    // The current and the legacy account header are both accepted (the official Ruby SDK still sends X-4me-Account);
+    // a request without either is refused: the docs' every example carries one, and DeskBridge always sends it.
     const requestedAccount = header(req, 'x-xurrent-account') ?? header(req, 'x-4me-account');
-    if (!grant || (requestedAccount !== undefined && requestedAccount !== grant.account))
+    if (!grant || requestedAccount === undefined || requestedAccount !== grant.account)
       return { reject: xurrentError(401, 'Unauthorized'), headers };
     const decision = quota.take();
     Object.assign(headers, {
@@ -1240,6 +1314,7 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     for (const t of data.teams ?? []) teams.set(t.id, t);
     for (const s of data.services ?? []) services.set(s.id, s);
     for (const si of data.serviceInstances ?? []) serviceInstances.set(si.id, si);
+    for (const id of data.customFields ?? []) customFieldIds.add(id);
     for (const [value, grant] of Object.entries(data.tokens ?? {}))
       tokens.set(value, {
         personId: grant.personId ?? 56,
@@ -1299,16 +1374,12 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
     },
     webhooks: {
       createPolicy({ alg, audience, expiresInSeconds = 300 }) {
-        const { privateKey, publicKey } = alg.startsWith('ES')
-          ? generateKeyPairSync('ec', { namedCurve: alg === 'ES256' ? 'P-256' : alg === 'ES384' ? 'P-384' : 'P-521' })
-          : generateKeyPairSync('rsa', { modulusLength: 2048 });
         const policy: WebhookPolicy = {
           id: nextPolicyId++,
           alg,
           audience,
           expiresInSeconds,
-          privateKey,
-          publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+          ...policyKeys(alg),
         };
         policies.set(policy.id, policy);
         // As in Xurrent, the public key is handed out once, at creation.

@@ -1,4 +1,7 @@
-/** Freshservice defaults: as Freshdesk plus the assignee; incoming comments are added as public notes. */
+/**
+ * Freshservice defaults: as Freshdesk plus the assignee; incoming comments are added as public notes, and custom
+ * fields (dates, dropdowns, checkboxes) follow every update.
+ */
 export const outgoing = `// Outgoing sync (Freshservice -> remote): what this side sends.
 replica.key         = entity.key
 replica.summary     = entity.summary
@@ -10,6 +13,7 @@ replica.labels      = entity.labels
 replica.reporter    = entity.reporter
 replica.assignee    = entity.assignee
 replica.comments    = entity.comments
+replica.customFields = entity.customFields
 replica.attachments = entity.attachments
 `;
 
@@ -23,4 +27,12 @@ entity.comments    = commentHelper.mergeComments(entity, replica, { comment ->
     comment.internal = false
 })
 entity.attachments = attachmentHelper.mergeAttachments(entity, replica)
+// Custom fields travel under their API names; here each lands on the field of the same name (a Freshdesk cf_x
+// and a Freshservice x count as the same). Map differently named ones in Script mode:
+// entity.customFields.cf_region = replica.customFields.location
+replica.customFields?.each { name, value ->
+    def plain = name.startsWith("cf_") ? name.substring(3) : name
+    def target = [name, "cf_" + plain, plain].find { entity.customFields.containsKey(it) }
+    if (target != null) entity.customFields[target] = value
+}
 `;

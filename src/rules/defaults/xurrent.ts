@@ -1,4 +1,4 @@
-/** Xurrent defaults (after Exalate's "How to Sync Requests in Xurrent"): requests need a category. */
+/** Xurrent defaults (after Exalate's "How to Sync Requests in Xurrent"): requests need a category, incidents an impact. */
 export const outgoing = `// Outgoing sync (Xurrent -> remote): what this side sends.
 replica.key         = entity.key
 replica.summary     = entity.summary
@@ -15,9 +15,19 @@ replica.category    = entity.category
 
 export const incoming = `// Incoming sync (remote -> Xurrent): what this side applies.
 if (firstSync) {
-    // Xurrent requires a category. Set entity.serviceId = <id> here to pick the service of new requests;
-    // without it the request goes to the account's default service.
+    // Xurrent requires a category. Set entity.serviceId = <id> (or entity.serviceInstanceId) here to pick the
+    // service of new requests; without it the request goes to the account's default service.
     entity.category = "incident"
+}
+// Xurrent has no priority: an incident's impact (low, medium, high, top) selects its service level targets, and
+// Xurrent refuses an incident without one. Each remote priority keeps its rank; Urgent, the highest Freshdesk and
+// Freshservice have, becomes top. A replica without a priority gets low, Freshdesk's own default.
+def impacts = ["low": "low", "medium": "medium", "high": "high", "urgent": "top", "top": "top"]
+def impact = impacts[(replica.priority?.name ?: "").toLowerCase()]
+if (impact) {
+    entity.impact = impact
+} else if (firstSync) {
+    entity.impact = "low"
 }
 entity.summary     = replica.summary
 entity.description = replica.description

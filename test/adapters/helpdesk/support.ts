@@ -214,7 +214,12 @@ export const xurrentHarness: Harness = {
       rateLimitPerMinute,
       attachmentSizeLimit: attachmentCapBytes,
       attachmentUrlTtlSeconds,
-      seed: { tokens: { 'read-only-token': { role: 'readonly' } }, services: [{ id: 51, name: 'Partner Support' }] },
+      seed: {
+        tokens: { 'read-only-token': { role: 'readonly' } },
+        services: [{ id: 51, name: 'Partner Support' }],
+        // Xurrent accepts only the custom fields the template's UI extension defines.
+        customFields: ['region'],
+      },
     });
     const target = (token: string, account = sim.account): HelpdeskTarget => ({
       platform: 'xurrent',
@@ -246,7 +251,7 @@ export const xurrentHarness: Harness = {
     customFields: { region: 'AMER' },
     native: { serviceInstanceId: 1336, teamId: 372 },
   },
-  invalid: { write: { summary: 'x', native: { serviceInstanceId: 999999 } }, field: 'service_instance' },
+  invalid: { write: { summary: 'x', type: 'other', native: { serviceInstanceId: 999999 } }, field: 'service_instance' },
   trigger: { query: 'status=waiting_for_customer', status: 'Waiting for Customer' },
   badTrigger: 'colour=red',
 };

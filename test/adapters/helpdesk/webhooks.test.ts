@@ -120,6 +120,7 @@ describe('verifyAndParseWebhook', () => {
       };
       const input = {
         platform: 'xurrent' as const,
+        // An invented delivery header is not read: the delivery id is the signed token's jti.
         headers: { 'x-4me-delivery': 'd-1' },
         secret: null,
         xurrentPolicy: policy,
@@ -129,7 +130,7 @@ describe('verifyAndParseWebhook', () => {
         kind: 'change',
         entityId: '70001',
         event: 'request.update',
-        deliveryId: 'd-1',
+        deliveryId: 'x',
       });
 
       const forged = signJwt(
