@@ -5,7 +5,7 @@ import type { ConnectionRow } from '../app/store/connections.ts';
 import { helpdeskOfInstance } from '../app/store/helpdesks.ts';
 import type { InstanceRow } from '../app/store/instances.ts';
 import { publishedRuleVersion } from '../app/store/rule-versions.ts';
-import type { Entity } from '../domain/entity.ts';
+import { MARKER_FIELD, MARKER_PREFIX, type Entity } from '../domain/entity.ts';
 import type { Helpdesk } from '../domain/helpdesk.ts';
 import { defaultScripts, ScriptCache, type CompiledScript } from '../rules/index.ts';
 
@@ -47,13 +47,6 @@ export function connectionContext(deps: AppDeps, connection: ConnectionRow): Con
     rulesLabel: `v${version.version}`,
   };
 }
-
-/**
- * Crash markers: written into an entity the sync creates, so a replay finds it. They never travel: Freshdesk and
- * Freshservice carry them as a tag (searchable), Xurrent as a custom field.
- */
-export const MARKER_PREFIX = 'deskbridge-';
-export const MARKER_FIELD = 'deskbridge_marker';
 
 export function withoutMarkers(entity: Entity): Entity {
   const customFields = { ...entity.customFields };

@@ -1,7 +1,8 @@
 import type { Entity, HubOption } from '../domain/entity.ts';
 import type { EntityWrite } from '../domain/helpdesk.ts';
 import type { Platform } from '../domain/instance.ts';
-import { MARKER_FIELD, MARKER_PREFIX, withoutMarkers } from './context.ts';
+import { withoutMarkers } from './context.ts';
+import { MARKER_FIELD, MARKER_PREFIX } from '../domain/entity.ts';
 
 const FALLBACK_REQUESTER = 'sync@deskbridge.invalid';
 
