@@ -14,7 +14,19 @@ export const freshdeskFlavor: FreshworksFlavor = {
   searchPath: '/api/v2/search/tickets',
   searchEnvelope: (total, tickets) => ({ total, results: tickets }),
   extraFields: { company_id: 'int', product_id: 'int' },
-  extraDefaults: (t) => ({ company_id: t.fields.company_id ?? null, product_id: t.fields.product_id ?? null }),
+  // urgent (Create a Ticket), association_type and structured_description (View/Update/List) are in the documented
+  // answers (fixtures/freshdesk-documented-examples.json); structured_description is listed even without the description.
+  extraDefaults: (t) => ({
+    company_id: t.fields.company_id ?? null,
+    product_id: t.fields.product_id ?? null,
+    urgent: false,
+    association_type: null,
+    structured_description: {
+      description_contents: [
+        { type: 'text', data: { content: String(t.fields.description ?? '').replace(/<[^>]*>/g, '') } },
+      ],
+    },
+  }),
   requiredOnCreate: [],
   validSources: [1, 2, 3, 7, 9, 10],
   listOmitsDescription: true,

@@ -35,6 +35,15 @@ export const freshserviceFlavor: FreshworksFlavor = {
     urgency: t.fields.urgency ?? 1,
     impact: t.fields.impact ?? 1,
     workspace_id: t.fields.workspace_id ?? null,
+    // Every documented answer shows type "Incident", the default ("Support for only type 'incident' as of now").
+    type: t.fields.type ?? 'Incident',
+    // Keys of the documented View/Create answers (fixtures/freshservice-documented-examples.json).
+    resolution_notes: null,
+    resolution_notes_html: null,
+    sla_policy_id: 1,
+    created_within_business_hours: false,
+    approval_status: 4,
+    approval_status_name: 'Not Requested',
   }),
   requiredOnCreate: ['subject', 'description'],
   validSources: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],

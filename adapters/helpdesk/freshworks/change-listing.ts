@@ -24,6 +24,15 @@ import { freshworksTicketSchema, type FreshworksTicket, wrapped } from './schema
  * the cursor and applies the trigger query here, with the same evaluator the simulators use.
  */
 
+/**
+ * The next page from a Link header. Both vendors document it as `< https://…/tickets?…&page=2>;rel="next"`, a space
+ * inside the brackets (developers.freshdesk.com/api/ and api.freshservice.com, Pagination); RFC 8288 has none, so
+ * the URL is trimmed to take either form.
+ */
+export function nextPageUrl(headers: Headers): string | undefined {
+  return parseLinkHeader(headers.get('link')).next || undefined;
+}
+
 /** The ticket list's page-number cap (reference §1.2): past it, the batch is truncated and the cursor continues. */
 export const LIST_MAX_PAGE = 300;
 const LIST_PAGE_SIZE = 100;
@@ -197,7 +206,7 @@ export async function listChangedTickets(input: {
         `${input.label} has no ticket field "${unknown}" to filter on (custom fields go by their API name${platform === 'freshdesk' ? ', cf_…' : ''}).`,
         { field: 'query' },
       );
-    next = parseLinkHeader(headers.get('link')).next;
+    next = nextPageUrl(headers);
     if (next && page >= LIST_MAX_PAGE) return { found, truncated: true };
   }
   return { found, truncated: false };

@@ -20,7 +20,7 @@ import type { CodeTable } from '../code-table.ts';
 import type { FieldError } from '../helpdesk-errors.ts';
 import { type ConnectorOptions, HelpdeskTransport, numberHeader, type RequestSpec } from '../transport.ts';
 import { formatUtcSeconds, toHubTime } from '../timestamps.ts';
-import { listChangedTickets, parseTriggerQuery } from './change-listing.ts';
+import { listChangedTickets, nextPageUrl, parseTriggerQuery } from './change-listing.ts';
 import { checkFreshworksSetup } from './setup-check.ts';
 import {
   type FreshworksAttachment,
@@ -151,8 +151,19 @@ export class FreshworksClient implements Helpdesk {
     return this.flavor.listProjects(this);
   }
 
-  collect<T>(spec: RequestSpec, schema: z.ZodType<T[]>): Promise<T[]> {
-    return this.transport.collect(spec, schema);
+  /** Every page of a list, following Link rel="next" in the form the vendors document (see nextPageUrl). */
+  async collect<T>(spec: RequestSpec, schema: z.ZodType<T[]>): Promise<T[]> {
+    const items: T[] = [];
+    let next: string | undefined = this.transport.url(spec.path, spec.query);
+    while (next) {
+      const page: { data: T[]; headers: Headers } = await this.transport.json(
+        { ...spec, path: next, query: {} },
+        schema,
+      );
+      items.push(...page.data);
+      next = nextPageUrl(page.headers);
+    }
+    return items;
   }
 
   private ticketSchema() {
@@ -266,7 +277,9 @@ export class FreshworksClient implements Helpdesk {
       },
       this.ticketSchema(),
     );
-    const added = (data.attachments ?? []).filter((a) => a.name === file.filename).sort((a, b) => b.id - a.id)[0];
+    const added = (data.attachments ?? [])
+      .filter((a) => a.name === file.filename)
+      .sort((a, b) => (b.id ?? 0) - (a.id ?? 0))[0];
     if (!added)
       throw new DomainError(
         'helpdesk_unavailable',
@@ -316,7 +329,9 @@ export class FreshworksClient implements Helpdesk {
 
   private toAttachment(a: FreshworksAttachment): HubAttachment {
     return {
-      id: String(a.id),
+      // Without an id (as in Freshservice's documented View a Ticket), the name and creation time stay stable
+      // across reads, unlike the expiring attachment_url.
+      id: a.id === undefined ? `${a.name}@${a.created_at ?? ''}` : String(a.id),
       filename: a.name,
       mimetype: a.content_type ?? 'application/octet-stream',
       filesize: a.size ?? a.file_size ?? 0,

@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /** The Freshdesk/Freshservice payloads the connectors read, validated at the boundary; unknown fields pass through. */
 export const freshworksAttachmentSchema = z.looseObject({
-  id: z.number(),
+  // Freshservice's documented View a Ticket shows an attachment without an id (every other example has one).
+  id: z.number().optional(),
   name: z.string(),
   content_type: z.string().nullable().optional(),
   // The real API says `size`; older payloads (and python-freshdesk's fixtures) say `file_size`.

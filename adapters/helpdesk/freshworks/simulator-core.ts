@@ -338,6 +338,11 @@ export async function startFreshworksSimulator(
       created_at: formatUtcSeconds(c.created_at),
       updated_at: formatUtcSeconds(c.updated_at),
       attachments: c.attachments.map(renderAttachment),
+      // As Freshdesk documents a conversation (List All Conversations, Create a Note, Create a Reply).
+      structured_body: { body_contents: [{ type: 'text', data: { content: stripHtml(c.body) } }] },
+      last_edited_at: null,
+      last_edited_user_id: null,
+      ...(c.source === 2 ? { notified_to: c.to_emails } : c.incoming ? {} : { replied_to: c.to_emails }),
     };
   }
 
@@ -878,7 +883,8 @@ export async function startFreshworksSimulator(
     return {
       status: 201,
       headers: { location: `${baseUrl}${api}/tickets/${ticket.id}` },
-      json: one('ticket', renderTicket(ticket, new Set())),
+      // The documented create and update answers carry tags (Freshservice too, where a read needs include=tags).
+      json: one('ticket', renderTicket(ticket, new Set(['tags']))),
     };
   }
 
@@ -892,7 +898,7 @@ export async function startFreshworksSimulator(
     ticket.attachments.push(...storeFiles(files));
     ticket.updated_at = now();
     fire('ticket_updated', ticket);
-    return { status: 200, json: one('ticket', renderTicket(ticket, new Set())) };
+    return { status: 200, json: one('ticket', renderTicket(ticket, new Set(['tags']))) };
   }
 
   async function addConversation(req: SimRequest, kind: 'note' | 'reply'): Promise<SimResponse> {
@@ -934,7 +940,13 @@ export async function startFreshworksSimulator(
           ? [contacts.get(Number(ticket.fields.requester_id))?.email ?? 'requester@simulator.example']
           : ((fields.notify_emails as string[] | undefined) ?? []),
       from_email: kind === 'reply' ? String(fields.from_email ?? 'support@simulator.example') : null,
-      cc_emails: kind === 'reply' ? ((fields.cc_emails as string[] | undefined) ?? []) : null,
+      // A note's cc list: null in python-freshdesk's Freshdesk note, [] in Freshservice's documented one.
+      cc_emails:
+        kind === 'reply'
+          ? ((fields.cc_emails as string[] | undefined) ?? [])
+          : flavor.platform === 'freshservice'
+            ? []
+            : null,
       bcc_emails: kind === 'reply' ? ((fields.bcc_emails as string[] | undefined) ?? []) : null,
       attachments: storeFiles(files),
       created_at: at,

@@ -89,6 +89,10 @@ describe('small helpers', () => {
     const header = formatLinkHeader({ first: 'https://x/a?page=1', next: 'https://x/a?page=2' });
     expect(parseLinkHeader(header)).toEqual({ first: 'https://x/a?page=1', next: 'https://x/a?page=2' });
     expect(parseLinkHeader(null)).toEqual({});
+    // As Freshdesk's and Freshservice's API docs write it (Pagination): a blank inside the brackets, no blank after `;`.
+    expect(parseLinkHeader('< https://domain.freshdesk.com/api/v2/tickets?page=2>;rel="next"')).toEqual({
+      next: 'https://domain.freshdesk.com/api/v2/tickets?page=2',
+    });
   });
 
   it('formats Xurrent offsets and reads them back as UTC', () => {
