@@ -173,6 +173,9 @@ describe('deskbridge instances check', () => {
       /^warning {2}webhook: No webhook for request\.create, request\.note-added: those changes arrive only by polling\./m,
     );
     expect(result.stdout).toMatch(/^ok {7}rate limit: \d+ of \d+ API calls left this hour \(the quota refills at /m);
+    expect(result.stdout).toMatch(
+      /^ok {7}required fields: Xurrent requires a category on every request and an impact on incidents: /m,
+    );
     expect(result.stdout).not.toContain(hook.secret);
   });
 

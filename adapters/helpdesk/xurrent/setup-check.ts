@@ -118,6 +118,16 @@ export async function checkXurrentSetup(client: XurrentClient, input: SetupCheck
     });
   }
 
+  // Xurrent has no server-side default for a request's category, and an incident needs an impact
+  // (adapters/helpdesk/xurrent/required-fields.ts refuses a create without them before sending it).
+  findings.push({
+    level: 'ok',
+    topic: 'required fields',
+    message:
+      'Xurrent requires a category on every request and an impact on incidents: the default incoming rules set both (impact from the priority), and a Script-mode rule must keep setting entity.category and entity.impact.',
+    fix: null,
+  });
+
   const withService = input.connections.filter((c) => c.projectId !== null);
   for (const connection of input.connections.filter((c) => c.projectId === null)) {
     findings.push({
