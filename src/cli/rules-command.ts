@@ -154,11 +154,15 @@ async function check(args: string[], io: RulesIo): Promise<number> {
   const file = positional[0];
   if (!file || positional.length > 1) throw new RulesUsageError('rules check needs exactly one FILE');
   const source = await readText(file, 'script');
-  const problems = checkScript(source);
+  const problems = checkScript(source, { warnings: true });
   const first = problems[0];
-  if (!first) {
+  if (!first || first.severity === 'warning') {
+    // Warnings name what no run will offer (httpClient, a misspelt helper method); the script still compiles.
+    for (const w of problems)
+      io.stderr.write(`${file}:${w.line}:${w.column}: warning: ${w.reason.replace(/\s*\n\s*/g, ' ')}\n`);
     const lines = source.replace(/\n$/, '').split('\n').length;
-    io.stdout.write(`OK: ${file} (${lines} line${lines === 1 ? '' : 's'}) has no syntax errors\n`);
+    const warned = problems.length === 0 ? '' : `; ${problems.length} warning${problems.length === 1 ? '' : 's'}`;
+    io.stdout.write(`OK: ${file} (${lines} line${lines === 1 ? '' : 's'}) has no syntax errors${warned}\n`);
     return 0;
   }
   io.stderr.write(`${file}:${first.line}:${first.column}: ${first.summary.replace(/\s*\n\s*/g, ' ')}\n`);

@@ -1,6 +1,8 @@
 /**
- * The helper objects a script is handed: commentHelper, attachmentHelper, nodeHelper, debug and log. Unlike
- * Exalate, an unknown status or priority name is an error that lists the valid names.
+ * The helper objects a script is handed: commentHelper, attachmentHelper, nodeHelper, debug and log, after
+ * Exalate's script helper pages (docs.exalate.com/docs/<helper method>, named at each helper). nodeHelper.getStatus
+ * returns null for an unknown name, as Exalate documents, and logs a warning with the known names; assigning an
+ * unknown name directly (`entity.status = "Dne"`) stays an error that lists them.
  */
 import type { HubUser } from '../domain/entity.ts';
 import type { Platform } from '../domain/instance.ts';
@@ -18,6 +20,8 @@ export interface NodeLookups {
   priorities?: readonly NamedCode[];
   /** Finds a helpdesk user; the service looks users up before the run (scripts run synchronously). */
   userByEmail?: (email: string) => HubUser | null;
+  /** Finds a helpdesk user by id (nodeHelper.getUser); without it getUser returns null. */
+  userById?: (id: string) => HubUser | null;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -129,9 +133,10 @@ function mergeComments(args: Value[]): Value {
       const r = transform.call([copy]);
       return r instanceof GRecord && r.type === commentType ? r : copy;
     }
+    // "<comment.author.displayName>  commented: \n<comment.body>" (docs.exalate.com/docs/mergecomments).
     const author = field(field(rc, 'author'), 'displayName');
     if (author !== null)
-      copy.f.set('body', `${groovyToString(author)} commented: ${groovyToString(field(rc, 'body') ?? '')}`);
+      copy.f.set('body', `${groovyToString(author)} commented: \n${groovyToString(field(rc, 'body') ?? '')}`);
     return copy;
   };
   return mergeItems(
@@ -171,26 +176,89 @@ function mergeAttachments(args: Value[]): Value {
   );
 }
 
+/**
+ * addComment(String body, List comments) or addComment(String body, Boolean sync, List comments)
+ * (docs.exalate.com/docs/addcomment): "If the body argument is empty, the comment is not synchronized." DeskBridge
+ * cannot keep a written comment from the outgoing sync, so sync = false is refused rather than leaked.
+ */
 function addComment(args: Value[]): Value {
-  if (args.length !== 2)
-    throw scriptError('addComment(body, comments) takes 2 arguments', 'missing_method', 'MissingMethodException');
+  if (args.length !== 2 && args.length !== 3)
+    throw scriptError(
+      'addComment(body[, sync], comments) takes 2 or 3 arguments',
+      'missing_method',
+      'MissingMethodException',
+    );
+  const comments = listArg(args[args.length - 1] as Value, 'addComment: comments');
+  if (args.length === 3 && args[1] !== true)
+    throw scriptError(
+      'addComment(body, false, comments): a comment that is not synced is not supported; every comment on the entity reaches the outgoing sync',
+      'type_error',
+      'IllegalArgumentException',
+    );
+  const body = args[0] === null || args[0] === undefined ? '' : groovyToString(args[0]);
+  if (body === '') return [...comments];
   const comment = constructObject('Comment', []) as GRecord;
-  comment.f.set('body', groovyToString(args[0] as Value));
-  return [...listArg(args[1] as Value, 'addComment: comments'), comment];
+  comment.f.set('body', body);
+  return [...comments, comment];
+}
+
+function textArg(v: Value | undefined): string {
+  return v === null || v === undefined ? '' : groovyToString(v);
+}
+
+const entities: [RegExp, string][] = [
+  [/&nbsp;/g, ' '],
+  [/&lt;/g, '<'],
+  [/&gt;/g, '>'],
+  [/&quot;/g, '"'],
+  [/&#39;/g, "'"],
+  [/&amp;/g, '&'],
+];
+
+function decodeEntities(text: string): string {
+  let out = text;
+  for (const [re, to] of entities) out = out.replace(re, to);
+  return out;
+}
+
+/**
+ * HTML to Markdown (nodeHelper.toMarkDownFromHtml, docs.exalate.com/docs/tomarkdownfromhtml: "Converts issue
+ * fields from HTML to Markdown"): headings, bold, italics, code, links, list items, paragraphs and line breaks;
+ * other tags are dropped.
+ */
+function htmlToMarkdown(html: string): string {
+  const md = html
+    .replace(/\r\n?/g, '\n')
+    .replace(/<h([1-6])[^>]*>([\s\S]*?)<\/h\1>/gi, (_m, n: string, t: string) => `\n${'#'.repeat(Number(n))} ${t}\n\n`)
+    .replace(/<(strong|b)(\s[^>]*)?>([\s\S]*?)<\/\1>/gi, '**$3**')
+    .replace(/<(em|i)(\s[^>]*)?>([\s\S]*?)<\/\1>/gi, '*$3*')
+    .replace(/<code[^>]*>([\s\S]*?)<\/code>/gi, '`$1`')
+    .replace(/<a\s[^>]*href\s*=\s*["']([^"']*)["'][^>]*>([\s\S]*?)<\/a>/gi, '[$2]($1)')
+    .replace(/<li[^>]*>/gi, '\n- ')
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/(p|div|ul|ol|blockquote)>/gi, '\n')
+    .replace(/<[^>]*>/g, '');
+  return decodeEntities(md)
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+/** Copies of the comments with each body converted (the list a script assigns to entity or replica comments). */
+function convertComments(v: Value | undefined, what: string, convert: (body: string) => string): Value {
+  return listArg(v ?? null, what).map((c) => {
+    const copy = copyRecord(c, commentType);
+    copy.f.set('body', convert(textArg(field(c, 'body'))));
+    return copy;
+  });
+}
+
+function stripHtmlText(text: string): string {
+  return decodeEntities(text.replace(/<(br|\/p|\/div|\/li)\s*\/?>/gi, '\n').replace(/<[^>]*>/g, '')).trim();
 }
 
 function stripHtml(args: Value[]): Value {
-  const text = args[0] === null || args[0] === undefined ? '' : groovyToString(args[0]);
-  return text
-    .replace(/<(br|\/p|\/div|\/li)\s*\/?>/gi, '\n')
-    .replace(/<[^>]*>/g, '')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .trim();
+  return stripHtmlText(textArg(args[0]));
 }
 
 /** What a run was handed; the helper objects are shared and read it from the run state. */
@@ -199,12 +267,45 @@ interface HostContext {
   readonly statuses: readonly NamedCode[];
   readonly priorities: readonly NamedCode[];
   readonly userByEmail: ((email: string) => HubUser | null) | undefined;
+  readonly userById: ((id: string) => HubUser | null) | undefined;
   readonly log: LogSink;
   readonly options: OptionResolver;
 }
 
 function host(): HostContext {
   return R.host as HostContext;
+}
+
+/**
+ * nodeHelper.getStatus / getPriority: "Returns a hub status with the provided name"; for Freshdesk and
+ * Freshservice, "If an invalid status name is provided, both the ID and name will be set to null", and scripts test
+ * the result (`if (desiredStatus) issue.status = desiredStatus`, docs.exalate.com/docs/getstatus). Null here, with
+ * a warning in the run's log that names the known ones.
+ */
+function lookupOrNull(kind: 'status' | 'priority', v: Value): GRecord | null {
+  if (v === null) return null;
+  const h = host();
+  const options = kind === 'status' ? h.statuses : h.priorities;
+  const wanted = typeof v === 'number' ? v : groovyToString(v);
+  const found = findOption(options, wanted);
+  if (found) return optionRecord(found);
+  h.log(
+    'warn',
+    `line ${R.line}: nodeHelper.get${kind === 'status' ? 'Status' : 'Priority'}('${wanted}') is null: no such ${kind} for ${platformLabels[h.platform]}; known: ${options.map((o) => o.name).join(', ')}`,
+  );
+  return null;
+}
+
+function userRecordOf(user: HubUser | null): Value {
+  if (!user) return null;
+  return new GRecord(
+    userType,
+    new Map<string, Value>([
+      ['id', user.id],
+      ['email', user.email],
+      ['displayName', user.displayName],
+    ]),
+  );
 }
 
 function lookup(kind: 'status' | 'priority', v: Value): GRecord {
@@ -243,25 +344,30 @@ const sharedHelpers: [string, Value][] = [
   [
     'nodeHelper',
     helper('nodeHelper', [
-      ['getStatus', (a) => lookup('status', a[0] ?? null)],
-      ['getPriority', (a) => lookup('priority', a[0] ?? null)],
+      ['getStatus', (a) => lookupOrNull('status', a[0] ?? null)],
+      ['getPriority', (a) => lookupOrNull('priority', a[0] ?? null)],
+      ['getUserByEmail', (a) => userRecordOf(host().userByEmail?.(textArg(a[0])) ?? null)],
+      // "Returns a user object based on a UserName; returns a null in case the user name is not found"
+      // (docs.exalate.com/docs/getuserbyusername). Helpdesk people sign in with their email: that is the username.
+      ['getUserByUsername', (a) => userRecordOf(host().userByEmail?.(textArg(a[0])) ?? null)],
+      // nodeHelper.getUser(key): the user with that id, or null (docs.exalate.com/docs/getuserbyusername points
+      // Jira Cloud at it).
+      ['getUser', (a) => userRecordOf(host().userById?.(textArg(a[0])) ?? null)],
+      // "Returns a label; Null if not found" (docs.exalate.com/docs/getlabel). A helpdesk tag exists once used.
       [
-        'getUserByEmail',
+        'getLabel',
         (a) => {
-          const email = a[0] === null || a[0] === undefined ? '' : groovyToString(a[0]);
-          const user = host().userByEmail?.(email) ?? null;
-          if (!user) return null;
-          return new GRecord(
-            userType,
-            new Map<string, Value>([
-              ['id', user.id],
-              ['email', user.email],
-              ['displayName', user.displayName],
-            ]),
-          );
+          const label = textArg(a[0]).trim();
+          return label === '' ? null : label;
         },
       ],
       ['stripHtml', stripHtml],
+      // "Removes the HTML from the comments": replica.comments = nodeHelper.stripHtmlFromComments(entity.comments)
+      // (docs.exalate.com/docs/nostriphtmlfromcomments).
+      ['stripHtmlFromComments', (a) => convertComments(a[0], 'stripHtmlFromComments: comments', stripHtmlText)],
+      ['toMarkDownFromHtml', (a) => htmlToMarkdown(textArg(a[0]))],
+      // "Converts comments from HTML to Markdown" (docs.exalate.com/docs/tomarkdowncomments).
+      ['toMarkDownComments', (a) => convertComments(a[0], 'toMarkDownComments: comments', htmlToMarkdown)],
     ]),
   ],
   [
@@ -296,6 +402,13 @@ const statusResolver: OptionResolver = {
 
 export const currentOptions = (): OptionResolver => statusResolver;
 
+/** Each helper object's method names, for the static check of `rules check`. */
+export function helperMethodNames(): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [name, h] of sharedHelpers) if (h instanceof GHelper) out.set(name, [...h.methods.keys()]);
+  return out;
+}
+
 export interface ScriptHelpers {
   globals: readonly [string, Value][];
   host: unknown;
@@ -309,6 +422,7 @@ export function makeHelpers(platform: Platform, lookups: NodeLookups, log: LogSi
       ? [...priorityTable[platform], ...lookups.priorities]
       : priorityTable[platform],
     userByEmail: lookups.userByEmail,
+    userById: lookups.userById,
     log,
     options: statusResolver,
   };

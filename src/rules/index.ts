@@ -2,8 +2,10 @@
  * Sync rules: Exalate-style Groovy scripts, run by our own sandboxed interpreter (no JVM, no JS eval).
  *
  * API
- * - `checkScript(source)` -> `ScriptProblem[]` (empty when the script parses and compiles; each problem has
- *   line, column, kind, a one-line `summary` and the source line with a caret in `snippet`).
+ * - `checkScript(source, { warnings?, platform? })` -> `ScriptProblem[]` (empty when the script parses and
+ *   compiles; each problem has severity, line, column, kind, a one-line `summary` and the source line with a caret
+ *   in `snippet`). With `warnings`, a script that compiles also gets one warning per unknown global, unknown helper
+ *   method and unknown literal status or priority name (see surfaceWarnings in exalate.ts).
  * - `compileScript(source)` -> `CompiledScript`; throws a DomainError ('script_error', or 'limit_exceeded' when the
  *   script is nested too deeply) with details { line, column, kind, summary, snippet }.
  * - `runOutgoing({ script, entity, platform?, previous?, ... })` -> the Replica (JSON) the outgoing script built.
@@ -19,9 +21,10 @@
 import type { Entity, Replica } from '../domain/entity.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { Platform } from '../domain/instance.ts';
-import { faultToDomainError, ScriptFault } from './faults.ts';
+import { caretSnippet, faultToDomainError, ScriptFault } from './faults.ts';
 import { currentOptions, makeHelpers, type LogSink, type NodeLookups } from './helpers.ts';
 import { compileProgram, execute, type CompiledProgram } from './interpreter.ts';
+import { desugarExalate, surfaceWarnings } from './exalate.ts';
 import { blankEntity, entityFromRecord, entityRecord, entityType, replicaFromRecord, replicaRecord } from './model.ts';
 import { parseProgram } from './parser.ts';
 import { defaultLimits, newRunState, withRun, type ScriptLimits } from './runtime.ts';
@@ -38,6 +41,8 @@ export interface CompiledScript {
 }
 
 export interface ScriptProblem {
+  /** Errors stop the script from running; warnings name what a run will not find (an unknown global, ...). */
+  severity: 'error' | 'warning';
   line: number;
   column: number;
   kind: string;
@@ -84,17 +89,45 @@ function toDomainError(e: unknown, source: string): DomainError {
 
 export function compileScript(source: string): CompiledScript {
   try {
-    return { source, program: compileProgram(parseProgram(source)) };
+    return { source, program: compileProgram(desugarExalate(parseProgram(source))) };
   } catch (e) {
     throw toDomainError(e, source);
   }
 }
 
-/** Parses and compiles; returns the problems (at most one: the first error) with line and column. */
-export function checkScript(source: string): ScriptProblem[] {
+export interface CheckOptions {
+  /** Also report what the static pass finds in a script that compiles (as warnings). */
+  warnings?: boolean;
+  /** The platform the script runs on, for status and priority names; without it, names no platform has. */
+  platform?: Platform;
+}
+
+function warningProblems(source: string, platform: Platform | undefined): ScriptProblem[] {
+  return surfaceWarnings(desugarExalate(parseProgram(source)), platform).map((w) => {
+    const reason = `${w.message}${w.suggestions.length > 0 ? ` (did you mean ${w.suggestions.join(' or ')}?)` : ''}`;
+    const summary = `Warning at ${w.line}:${w.column}: ${reason}`;
+    const snippet = caretSnippet(source, w.line, w.column);
+    return {
+      severity: 'warning',
+      line: w.line,
+      column: w.column,
+      kind: w.kind,
+      message: `${summary}\n${snippet}`,
+      summary,
+      reason,
+      snippet,
+    };
+  });
+}
+
+/**
+ * Parses and compiles; returns the problems with line and column: at most one error (the first), or with
+ * `warnings` the static pass's warnings when there is none.
+ */
+export function checkScript(source: string, options: CheckOptions = {}): ScriptProblem[] {
   try {
     compileScript(source);
-    return [];
+    return options.warnings ? warningProblems(source, options.platform) : [];
   } catch (e) {
     const d = e instanceof DomainError ? e : toDomainError(e, source);
     const details = (d.details ?? {}) as {
@@ -107,6 +140,7 @@ export function checkScript(source: string): ScriptProblem[] {
     };
     return [
       {
+        severity: 'error',
         line: details.line ?? 0,
         column: details.column ?? 0,
         kind: details.kind ?? 'syntax',
@@ -199,10 +233,12 @@ export function runOutgoing(input: OutgoingInput): Replica {
   const script = compiled(input.script);
   const platform = input.platform ?? input.entity.platform;
   const helpers = makeHelpers(platform, input.lookups ?? {}, input.log ?? (() => {}));
-  const replica = replicaRecord(null);
+  let replica: GRecord;
   let result: Replica | null = null;
   const globals = new Map<string, Value>(helpers.globals);
   try {
+    const previous = input.previous ? replicaRecord(input.previous) : null;
+    replica = replicaRecord(null, previous);
     const entity = entityRecord(
       input.entity.platform === platform ? input.entity : { ...input.entity, platform },
       entityType(platform, currentOptions),
@@ -210,7 +246,7 @@ export function runOutgoing(input: OutgoingInput): Replica {
     globals.set('entity', entity);
     globals.set('issue', entity);
     globals.set('replica', replica);
-    globals.set('previous', input.previous ? replicaRecord(input.previous) : null);
+    globals.set('previous', previous);
     globals.set('firstSync', !input.previous);
   } catch (e) {
     throw toDomainError(e, script.source);
@@ -258,8 +294,9 @@ export function runIncoming(input: IncomingInput): Entity {
     );
     globals.set('entity', entity);
     globals.set('issue', entity);
-    globals.set('replica', replicaRecord(input.replica));
-    globals.set('previous', input.previous ? replicaRecord(input.previous) : null);
+    const previous = input.previous ? replicaRecord(input.previous) : null;
+    globals.set('replica', replicaRecord(input.replica, previous));
+    globals.set('previous', previous);
     globals.set('firstSync', input.firstSync);
   } catch (e) {
     throw toDomainError(e, script.source);

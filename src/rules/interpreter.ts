@@ -5,7 +5,8 @@
  */
 import type { Expr, MethodDef, Param, Pos, Program, Stmt, TypeRef } from './ast.ts';
 import { ScriptException, ScriptFault } from './faults.ts';
-import { callMethod, getIndex, getProp, setIndex, setProp } from './methods/index.ts';
+import { callMethod, constructBuiltin, getIndex, getProp, setIndex, setProp } from './methods/index.ts';
+import { matcherItems } from './methods/matcher.ts';
 import { constructObject } from './model.ts';
 import { GDecimal, GLong, longOf, decimalAdd, decimalSub } from './numbers.ts';
 import {
@@ -59,6 +60,7 @@ import {
   GEntry,
   GException,
   GMap,
+  GMatcher,
   GRange,
   GSet,
   groovyEquals,
@@ -113,6 +115,10 @@ const classNames: ReadonlyMap<string, string> = new Map([
   ['IssueTrackerException', 'com.exalate.api.exception.IssueTrackerException'],
   ['Math', 'java.lang.Math'],
   ['RoundingMode', 'java.math.RoundingMode'],
+  ['Pattern', 'java.util.regex.Pattern'],
+  ['Matcher', 'java.util.regex.Matcher'],
+  ['JsonSlurper', 'groovy.json.JsonSlurper'],
+  ['JsonOutput', 'groovy.json.JsonOutput'],
 ]);
 
 /** Exception classes and their parents, for `catch (SomeException e)`. */
@@ -125,6 +131,7 @@ const exceptionParents: Record<string, string> = {
   MissingPropertyException: 'GroovyRuntimeException',
   MissingMethodException: 'GroovyRuntimeException',
   GroovyRuntimeException: 'RuntimeException',
+  JsonException: 'GroovyRuntimeException',
   GroovyCastException: 'ClassCastException',
   ClassCastException: 'RuntimeException',
   IndexOutOfBoundsException: 'RuntimeException',
@@ -529,6 +536,8 @@ class Compiler {
               for (const [k, x] of [...v.m]) if (step(f, new GEntry(k as Value, x, v))) return;
             } else if (typeof v === 'string') {
               for (const ch of v) if (step(f, ch)) return;
+            } else if (v instanceof GMatcher) {
+              for (const x of matcherItems(v)) if (step(f, x)) return;
             } else {
               step(f, v);
             }
@@ -844,7 +853,7 @@ class Compiler {
         return (f) => {
           const a = args(f);
           at(e);
-          return constructObject(kind, a);
+          return constructBuiltin(kind, a) ?? constructObject(kind, a);
         };
       }
     }

@@ -31,15 +31,30 @@ import {
 const MAX_DEPTH = 64;
 
 export const optionType: RecordType = { name: 'HubOption', props: ['id', 'name'], open: false };
-export const userType: RecordType = { name: 'HubUser', props: ['id', 'email', 'displayName'], open: false };
+/**
+ * Exalate's user has key, username, email and displayName (docs.exalate.com/docs/getuserbyusername reads
+ * replica.assignee.username). Helpdesk users are people with an email and an id: key reads the id and username the
+ * email unless a script set them, so nothing extra is stored or sent.
+ */
+export const userType: RecordType = {
+  name: 'HubUser',
+  props: ['id', 'email', 'displayName', 'key', 'username'],
+  open: false,
+  derive: (u, name) =>
+    name === 'key' ? (u.f.get('id') ?? null) : name === 'username' ? (u.f.get('email') ?? null) : undefined,
+};
+/**
+ * Exalate's comment: author, executor (who writes it here, docs.exalate.com/docs/mergecomments-custom-formatting),
+ * internal, role, created, updated. executor and role are script-side only: the helpdesk API user writes the note.
+ */
 export const commentType: RecordType = {
   name: 'HubComment',
-  props: ['id', 'body', 'author', 'internal', 'created', 'updated', 'remoteId'],
+  props: ['id', 'body', 'author', 'internal', 'created', 'updated', 'remoteId', 'executor', 'role'],
   open: false,
   coerce: (name, v) => {
     if (name === 'body') return v === null ? '' : groovyToString(v);
     if (name === 'internal') return v === true;
-    if (name === 'author') return toUserRecord(v, 'comment.author');
+    if (name === 'author' || name === 'executor') return toUserRecord(v, `comment.${name}`);
     return v;
   },
 };
@@ -97,7 +112,7 @@ function toUserRecord(v: Value, what: string): Value {
       const key = groovyToString(keyValue(k));
       if (!userType.props.includes(key))
         throw scriptError(
-          `${what}: a user has id, email and displayName, not ${key}`,
+          `${what}: a user has id, email, displayName, key and username, not ${key}`,
           'type_error',
           'ClassCastException',
         );
@@ -106,7 +121,10 @@ function toUserRecord(v: Value, what: string): Value {
     return new GRecord(userType, f);
   }
   if (v instanceof GRecord)
-    return new GRecord(userType, new Map<string, Value>(userType.props.map((p) => [p, v.f.get(p) ?? null])));
+    return new GRecord(
+      userType,
+      new Map<string, Value>(['id', 'email', 'displayName'].map((p) => [p, v.f.get(p) ?? null])),
+    );
   throw scriptError(
     `${what} must be a user (for example nodeHelper.getUserByEmail("...")), not a ${typeName(v)}`,
     'type_error',
@@ -187,10 +205,49 @@ export function entityType(platform: Platform, options: () => OptionResolver): R
   return type;
 }
 
+/** The replica the sync keeps from last time, per replica record (for addedComments and friends). */
+const previousReplicas = new WeakMap<GRecord, GRecord | null>();
+
+function itemIds(v: Value | undefined): Set<string> {
+  const ids = new Set<string>();
+  for (const x of v === undefined ? [] : listOf(v)) {
+    const id = field(x, 'id');
+    if (id !== null) ids.add(groovyToString(id));
+  }
+  return ids;
+}
+
+/** Items of `from` whose id is not among the ids of `other`. */
+function itemsNotIn(from: Value | undefined, other: Value | undefined): Value[] {
+  const ids = itemIds(other);
+  return (from === undefined ? [] : listOf(from)).filter((x) => {
+    const id = field(x, 'id');
+    return id === null || !ids.has(groovyToString(id));
+  });
+}
+
+/**
+ * replica.addedComments / removedComments / addedAttachments / removedAttachments, relative to the replica the
+ * sync kept from last time ("it is possible to list all the added and removed comments using the correct
+ * properties", docs.idalko.com/exalate/display/ED/FAQ; attachmentHelper.mergeAttachments "is equivalent to
+ * issue.attachments += replica.addedAttachments; issue.attachments -= replica.removedAttachments",
+ * docs.exalate.com/docs/attachmenthelper-in-script-helpers). On a first sync everything is added.
+ * Any other key the other side did not send reads as null, as on Exalate's replica.
+ */
+function deriveReplica(r: GRecord, name: string): Value {
+  const kind = /^(added|removed)(Comments|Attachments)$/.exec(name);
+  if (!kind) return null;
+  const key = kind[2] === 'Comments' ? 'comments' : 'attachments';
+  const previous = previousReplicas.get(r)?.f.get(key);
+  const current = r.f.get(key);
+  return kind[1] === 'added' ? itemsNotIn(current, previous) : itemsNotIn(previous, current);
+}
+
 export const replicaType: RecordType = {
   name: 'replica',
   props: [...hubFields, ...allNativeFields, 'customKeys', 'platform'],
   open: true,
+  derive: deriveReplica,
 };
 
 function invalidInput(message: string): DomainError {
@@ -420,7 +477,7 @@ export function entityRecord(e: Entity, type: RecordType): GRecord {
   return new GRecord(type, f);
 }
 
-export function replicaRecord(r: Replica | null): GRecord {
+export function replicaRecord(r: Replica | null, previous: GRecord | null = null): GRecord {
   const f = new Map<string, Value>();
   if (r) {
     for (const [k, v] of Object.entries(r)) {
@@ -457,7 +514,9 @@ export function replicaRecord(r: Replica | null): GRecord {
   // Scripts write replica.customFields.x and replica.customKeys.x without creating the maps, as in Exalate.
   if (!(f.get('customFields') instanceof GMap)) f.set('customFields', new GMap());
   if (!(f.get('customKeys') instanceof GMap)) f.set('customKeys', new GMap());
-  return new GRecord(replicaType, f);
+  const record = new GRecord(replicaType, f);
+  if (previous) previousReplicas.set(record, previous);
+  return record;
 }
 
 function text(v: Value | undefined): string {

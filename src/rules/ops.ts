@@ -22,7 +22,7 @@ import {
   toInt,
   type GNumber,
 } from './numbers.ts';
-import { javaRegex } from './regex.ts';
+import { javaRegex, wholeRegex } from './regex.ts';
 import { charge, checkSize, checkString, checkStringLength, scriptError } from './runtime.ts';
 import {
   GClassRef,
@@ -355,18 +355,13 @@ export function pattern(v: Value): GPattern {
 export function findMatcher(a: Value, b: Value): GMatcher {
   if (a === null)
     throw scriptError('Cannot invoke method matcher() on null object', 'null_pointer', 'NullPointerException');
-  return new GMatcher(groovyToString(a), pattern(b).regex);
+  const p = pattern(b);
+  return new GMatcher(groovyToString(a), p.regex, p.source);
 }
 
 export function fullMatch(a: Value, b: Value): boolean {
   if (a === null) return false;
-  const p = pattern(b);
-  const s = groovyToString(a);
-  const re = p.regex;
-  re.lastIndex = 0;
-  // A whole-string match: try every match start at 0 and accept one spanning the input (alternation order matters).
-  const anchored = new RegExp(`^(?:${re.source})$`, re.flags.replace('g', ''));
-  return anchored.test(s);
+  return wholeRegex(pattern(b).regex).test(groovyToString(a));
 }
 
 const collectionTypes = new Set(['List', 'ArrayList', 'Collection', 'Iterable', 'LinkedList', 'AbstractList']);

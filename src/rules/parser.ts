@@ -69,6 +69,17 @@ const binaryOps: Record<string, BinaryOp> = {
   '**': { bp: 13, right: true },
 };
 
+/** Annotations that change nothing when the interpreter runs a script; they are accepted and ignored. */
+const ignoredAnnotations: ReadonlySet<string> = new Set([
+  'Field',
+  'SuppressWarnings',
+  'Override',
+  'CompileStatic',
+  'CompileDynamic',
+  'TypeChecked',
+  'Deprecated',
+]);
+
 const assignOps: ReadonlySet<string> = new Set(['=', '+=', '-=', '*=', '/=', '%=', '**=', '<<=']);
 
 class Parser {
@@ -148,6 +159,10 @@ class Parser {
       while (this.peek().t === 'nl' || this.isOp(';')) this.next();
       const t = this.peek();
       if (t.t === 'eof' || this.isOp('}')) return out;
+      const beforeAnnotations = this.i;
+      while (this.isOp('@')) this.annotation();
+      // annotations on a statement are read again by statement() (@Field changes what it means)
+      if (!this.isMethodDefinition()) this.i = beforeAnnotations;
       if (this.isMethodDefinition()) {
         if (!topLevel || !methods) this.fail('methods can only be defined at the top level of the script');
         methods.push(this.methodDefinition());
@@ -160,6 +175,61 @@ class Parser {
         this.fail(`unexpected ${this.describe(end)}: expected the end of the statement (a new line or ';')`);
       }
     }
+  }
+
+  /**
+   * Skips an annotation that changes nothing when the script runs (@Field, @SuppressWarnings, @CompileStatic...);
+   * @Grab and its kin would download code and are refused, other annotations are refused by name.
+   */
+  /** `@Field def x = v`: a script field, visible inside the script's methods, which is what a binding variable is. */
+  private fieldBinding(st: Stmt): Stmt {
+    const decls = st.k === 'decl' ? [st] : st.k === 'block' ? st.body : [];
+    if (decls.length === 0 || decls.some((d) => d.k !== 'decl'))
+      this.fail('@Field must annotate a variable declaration');
+    const body: Stmt[] = decls.map((d) => {
+      const x = d as Extract<Stmt, { k: 'decl' }>;
+      const value: Expr = x.init ?? { k: 'lit', v: null, line: x.line, col: x.col };
+      const target: Expr = { k: 'name', name: x.name, line: x.line, col: x.col };
+      return {
+        k: 'expr',
+        e: { k: 'assign', op: '=', target, value, line: x.line, col: x.col },
+        line: x.line,
+        col: x.col,
+      };
+    });
+    return body.length === 1 ? (body[0] as Stmt) : { k: 'block', body, line: st.line, col: st.col, scopeless: true };
+  }
+
+  private annotation(): string {
+    const at = this.next();
+    let name = '';
+    for (;;) {
+      const part = this.next();
+      if (part.t !== 'id') this.fail('expected an annotation name after @', part);
+      name += part.v;
+      if (!this.isOp('.')) break;
+      this.next();
+      name += '.';
+    }
+    const simple = name.slice(name.lastIndexOf('.') + 1);
+    if (/^Grab|^Grapes$/.test(simple))
+      this.fail(`@${simple} is not available in sync rules: a script cannot download libraries`, at);
+    if (!ignoredAnnotations.has(simple))
+      this.fail(
+        `the annotation @${name} is not supported in sync rules (only ${[...ignoredAnnotations].map((a) => `@${a}`).join(', ')}, which change nothing when the script runs)`,
+        at,
+      );
+    if (this.isOp('(')) {
+      let depth = 0;
+      do {
+        const t = this.next();
+        if (t.t === 'eof') this.fail('unterminated annotation arguments', at);
+        if (this.isOp('(', t)) depth++;
+        if (this.isOp(')', t)) depth--;
+      } while (depth > 0);
+    }
+    this.skipNl();
+    return simple;
   }
 
   private block(): Stmt[] {
@@ -258,7 +328,11 @@ class Parser {
           }
       }
     }
-    if (this.isOp('@')) this.fail('annotations are not supported in sync rules');
+    if (this.isOp('@')) {
+      const field = this.annotation() === 'Field';
+      const st = this.statementInner(this.peek());
+      return field ? this.fieldBinding(st) : st;
+    }
     if (this.isOp('{')) return { k: 'block', body: this.block(), ...at };
     if (this.looksLikeTypedDeclaration()) return this.declaration();
     if (t.t === 'id' && this.isOp(':', this.peek(1)) && this.peek(2).t !== 'nl')
@@ -484,7 +558,14 @@ class Parser {
 
   private ifStatement(): Stmt {
     const t = this.next();
+    const open = this.peek(1);
     const c = this.parenExpr();
+    // Groovy's grammar refuses `if (a = b)` (a likely typo for ==); `if ((a = b))` is accepted.
+    if (c.k === 'assign' && c.op === '=' && !this.isOp('(', open))
+      this.fail(
+        'an assignment is not allowed as the condition of an if: write == to compare, or ((a = b)) to assign',
+        open,
+      );
     const then = this.body();
     const save = this.i;
     while (this.peek().t === 'nl' || this.isOp(';')) this.next();
@@ -663,7 +744,17 @@ class Parser {
   private exprInner(minBp: number): Expr {
     let left = this.unary();
     for (;;) {
-      const t = this.peek();
+      let t = this.peek();
+      if (t.t === 'nl' && minBp <= 2) {
+        // As in Groovy, a line starting with ?: or ? continues the expression above (x = m[k] / ?: fallback).
+        let j = this.i;
+        while (this.toks[j]?.t === 'nl') j++;
+        const n = this.toks[j];
+        if (n && n.t === 'op' && (n.v === '?:' || n.v === '?')) {
+          this.i = j;
+          t = n;
+        }
+      }
       if (t.t === 'op' && assignOps.has(t.v)) {
         if (minBp > 1) break;
         if (left.k !== 'name' && left.k !== 'prop' && left.k !== 'index')

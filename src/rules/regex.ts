@@ -283,3 +283,65 @@ export function javaSplit(input: string, pattern: string): string[] {
   while (out.length > 0 && out[out.length - 1] === '') out.pop();
   return out;
 }
+
+const wholeCache = new Map<RegExp, RegExp>();
+
+/**
+ * The pattern matching the whole input only (Java's matches()): sticky at 0 and followed by the true end, so
+ * alternatives are still tried in order and the m flag does not let $ stop at a line end.
+ */
+export function wholeRegex(re: RegExp): RegExp {
+  let w = wholeCache.get(re);
+  if (!w) {
+    w = new RegExp(`(?:${re.source})(?![\\s\\S])`, `${re.flags.replace('g', '')}y`);
+    if (wholeCache.size >= MAX_CACHE) wholeCache.clear();
+    wholeCache.set(re, w);
+  }
+  w.lastIndex = 0;
+  return w;
+}
+
+const groupCounts = new Map<RegExp, number>();
+
+/** How many capturing groups the pattern has (Java's groupCount()). */
+export function groupCount(re: RegExp): number {
+  let n = groupCounts.get(re);
+  if (n === undefined) {
+    n = (new RegExp(`${re.source}|`, re.flags.replace(/[gy]/g, '')).exec('')?.length ?? 1) - 1;
+    if (groupCounts.size >= MAX_CACHE) groupCounts.clear();
+    groupCounts.set(re, n);
+  }
+  return n;
+}
+
+/**
+ * Groovy's replaceAll/replaceFirst(regex) { ... }: each match is replaced by what `replace` returns for its
+ * groups (the whole match first, null for a group that did not take part).
+ */
+export function replaceWith(
+  input: string,
+  pattern: string,
+  replace: (groups: (string | null)[]) => string,
+  all: boolean,
+): string {
+  const re = javaRegex(pattern, true);
+  charge(input.length >> 6);
+  let out = '';
+  let last = 0;
+  re.lastIndex = 0;
+  for (;;) {
+    const m = re.exec(input);
+    if (!m) break;
+    const start = m.index;
+    const end = start + m[0].length;
+    const groups = Array.from(m, (g) => g ?? null);
+    const r = replace(groups);
+    // the closure may have run this same pattern itself: resume from this match, not from its lastIndex
+    out = checkString(out + input.slice(last, start) + r);
+    last = end;
+    if (!all) break;
+    re.lastIndex = end === start ? end + 1 : end;
+    if (re.lastIndex > input.length) break;
+  }
+  return checkString(out + input.slice(last));
+}

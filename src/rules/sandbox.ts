@@ -101,7 +101,6 @@ export const forbiddenGlobals: ReadonlySet<string> = new Set([
   'Console',
   'SecurityManager',
   'Sql',
-  'JsonSlurper',
   'XmlSlurper',
   'httpClient',
   'evaluate',
@@ -171,10 +170,12 @@ export const newableClasses: ReadonlyMap<string, string> = new Map([
   ['HashSet', 'Set'],
   ['LinkedHashSet', 'Set'],
   ['java.util.HashSet', 'Set'],
+  ['JsonSlurper', 'JsonSlurper'],
+  ['groovy.json.JsonSlurper', 'JsonSlurper'],
 ]);
 
 export const newableNames =
-  'Date, SimpleDateFormat, BasicHubComment, BasicHubAttachment, BasicHubUser, Exception, IssueTrackerException, ArrayList, HashMap, LinkedHashMap, HashSet';
+  'Date, SimpleDateFormat, JsonSlurper, BasicHubComment, BasicHubAttachment, BasicHubUser, Exception, IssueTrackerException, ArrayList, HashMap, LinkedHashMap, HashSet';
 
 const allowedImportPrefixes = [
   'com.exalate.',
@@ -183,6 +184,9 @@ const allowedImportPrefixes = [
   'java.math.',
   'groovy.transform.Field',
   'java.time.',
+  'groovy.json.JsonSlurper',
+  'groovy.json.JsonOutput',
+  'groovy.transform.',
 ];
 const blockedImports = [
   'java.util.concurrent',
@@ -201,7 +205,7 @@ export function checkImport(name: string): string | null {
   const ok = allowedImportPrefixes.some((p) => name.startsWith(p)) && !blockedImports.some((p) => name.startsWith(p));
   return ok
     ? null
-    : `import ${name} is not available in sync rules (only com.exalate.*, java.util.*, java.text.* and java.math.* classes can be imported)`;
+    : `import ${name} is not available in sync rules (only com.exalate.*, java.util.*, java.text.*, java.math.*, java.time.*, groovy.json.JsonSlurper/JsonOutput and groovy.transform.* classes can be imported)`;
 }
 
 export function forbiddenGlobalMessage(name: string): string {

@@ -108,6 +108,12 @@ export interface RecordType {
   readonly open: boolean;
   /** Validates or converts a value written to a property; throws a ScriptException when it cannot be stored. */
   readonly coerce?: (name: string, value: Value) => Value;
+  /**
+   * A property the record does not store (an alias such as a user's username, a computed list such as
+   * replica.addedComments); only consulted when the stored map has no entry, so stored reads stay one lookup.
+   * undefined means "not derived here".
+   */
+  readonly derive?: (record: GRecord, name: string) => Value | undefined;
 }
 
 /** A hub object (entity, replica, comment, user, status...): named properties, typos are errors. */
@@ -150,15 +156,62 @@ export class GEntry {
   ) {}
 }
 
+/**
+ * java.util.regex.Matcher with Java's state: find() advances past the current match, group() reads it, and
+ * getAt/size/each (Groovy's) reset and scan again. `regex` is global; lastIndex is set before every exec.
+ */
 export class GMatcher {
   private found: RegExpExecArray[] | null = null;
+  /** The current match: null before the first find and after a failed one. */
+  current: RegExpExecArray | null = null;
+  /** Start of the current match (-1 when none) and where the next find starts, as Java's first and last. */
+  first = -1;
+  last = 0;
   constructor(
     readonly input: string,
     readonly regex: RegExp,
+    readonly source: string = regex.source,
   ) {}
+  /** Every match from the start, as Groovy's iterator sees them (computed once: input and pattern never change). */
   all(): RegExpExecArray[] {
-    if (this.found === null) this.found = [...this.input.matchAll(this.regex)];
+    if (this.found === null) {
+      this.regex.lastIndex = 0;
+      this.found = [...this.input.matchAll(this.regex)];
+    }
     return this.found;
+  }
+  reset(): void {
+    this.current = null;
+    this.first = -1;
+    this.last = 0;
+  }
+  /** Java's find(): the next match after the current one (an empty match moves on by one). */
+  find(): boolean {
+    let from = this.last;
+    if (from === this.first) from++;
+    if (from > this.input.length) {
+      this.current = null;
+      return false;
+    }
+    return this.searchFrom(from);
+  }
+  searchFrom(from: number): boolean {
+    this.regex.lastIndex = from;
+    const m = this.regex.exec(this.input);
+    // the regex is shared (cached, and held by Pattern values): leave it as others expect to find it
+    this.regex.lastIndex = 0;
+    if (!m) {
+      this.current = null;
+      this.first = -1;
+      return false;
+    }
+    this.select(m);
+    return true;
+  }
+  select(m: RegExpExecArray): void {
+    this.current = m;
+    this.first = m.index;
+    this.last = m.index + m[0].length;
   }
 }
 
@@ -282,7 +335,8 @@ export function truthy(v: Value): boolean {
   if (v instanceof GDecimal) return v.u !== 0n;
   if (v instanceof GLong) return v.v !== 0n;
   if (v instanceof GRange) return v.bounds().size > 0;
-  if (v instanceof GMatcher) return v.all().length > 0;
+  // Groovy's asBoolean(Matcher) is find(): `if (m)` moves the matcher to its next match.
+  if (v instanceof GMatcher) return v.find();
   return true;
 }
 
@@ -449,7 +503,8 @@ export function groovyToString(v: Value, depth = 0): string {
   if (v instanceof GException)
     return v.message === null ? javaExceptionName(v.type) : `${javaExceptionName(v.type)}: ${v.message}`;
   if (v instanceof GClassRef) return `class ${v.full}`;
-  if (v instanceof GMatcher) return `java.util.regex.Matcher[pattern=${v.regex.source}]`;
+  if (v instanceof GMatcher)
+    return `java.util.regex.Matcher[pattern=${v.source} region=0,${v.input.length} lastmatch=${v.current ? v.current[0] : ''}]`;
   if (v instanceof GPattern) return v.source;
   return v.name;
 }

@@ -135,3 +135,21 @@ describe('runtime errors name the place and suggest the closest names', () => {
     expect(runError('replica = [:]').message).toContain('replica cannot be replaced; set its properties instead');
   });
 });
+
+describe('Groovy idioms Groovy itself refuses are refused with the reason', () => {
+  it("if (a = b) is a syntax error (Groovy 2.4: \"expecting ')', found '='\"); ((a = b)) is accepted", () => {
+    const [p] = checkScript('def a = 1\ndef b = 2\nif (a = b) replica.summary = "x"');
+    expect(p).toMatchObject({ line: 3, column: 5, kind: 'syntax' });
+    expect(p?.reason).toContain('an assignment is not allowed as the condition of an if');
+    expect(checkScript('def a = 1\nif ((a = 2)) replica.summary = "x"')).toEqual([]);
+  });
+
+  it('@Grab is refused by name, an unknown annotation too', () => {
+    expect(checkScript('@Grab("org.x:y:1")\nreplica.summary = "x"')[0]?.reason).toBe(
+      '@Grab is not available in sync rules: a script cannot download libraries',
+    );
+    expect(checkScript('@Singleton\nreplica.summary = "x"')[0]?.reason).toContain(
+      'the annotation @Singleton is not supported',
+    );
+  });
+});

@@ -142,7 +142,14 @@ describe('sandbox: no escape routes', () => {
     ['require("fs")', "'require' is not available"],
     ['globalThis.process', "'globalThis' is not available"],
     ['class Evil { }', 'class definitions are not supported'],
-    ['@Grab("x") def y = 1', 'annotations are not supported'],
+    ['@Grab("x") def y = 1', '@Grab is not available in sync rules: a script cannot download libraries'],
+    ["@Grapes([@Grab('a:b:1')])\ndef y = 1", '@Grapes is not available'],
+    ['@groovy.lang.Grab("x")\nimport x.Y', '@Grab is not available'],
+    ['@Newify def y = 1', 'the annotation @Newify is not supported'],
+    ['import java.sql.DriverManager', 'import java.sql.DriverManager is not available'],
+    ['import groovy.json.JsonBuilder', 'import groovy.json.JsonBuilder is not available'],
+    ['import java.util.regex.Pattern\nPattern.compile("x").class', "'class' is not available"],
+    ['new JsonSlurper().parse(new File("/etc/passwd"))', 'new File(...) is not allowed'],
     ['String.forName("x")', "'forName' is not available"],
     ['def c = { 1 }\nc.getDelegate()', "'getDelegate' is not available"],
   ];
@@ -158,6 +165,49 @@ describe('sandbox: no escape routes', () => {
     expect(error?.message).toContain(message);
     expect(['script_error', 'limit_exceeded']).toContain(error?.code);
     expect((error?.details as { line?: number } | undefined)?.line).toBeGreaterThan(0);
+  });
+
+  it('a regex that backtracks exponentially is refused through Pattern.compile, matchers and replaceAll closures', () => {
+    for (const script of [
+      'import java.util.regex.Pattern\nPattern.compile("(a+)+b").matcher("a" * 40).find()',
+      'def m = ("a" * 40) =~ /(a|aa)*b/\nwhile (m.find()) { }',
+      '("a" * 40).replaceAll(/(a*)*b/) { it }',
+      '(("a" * 40) =~ /(a+)+b/).each { }',
+    ])
+      expect(failure(script).message, script).toContain('can take exponential time');
+  });
+
+  it('a matcher loop ends (find advances) and an endless one is stopped', () => {
+    let out = '';
+    runPlain('def m = ("ab" * 1000) =~ /b/\ndef n = 0\nwhile (m.find()) n++\nprintln n', { print: (t) => (out += t) });
+    expect(out).toBe('1000\n');
+    expect(failure('def m = "ab" =~ /b/\nwhile (true) { m.find(); m.reset() }').details).toMatchObject({
+      kind: 'steps',
+    });
+  });
+
+  it('a replaceAll closure cannot grow a string past the limit', () => {
+    const e = failure('("x" * 1000).replaceAll(/x/) { "y" * 2000 }');
+    expect(e.details).toMatchObject({ kind: 'string_size' });
+  });
+
+  it('JsonSlurper stops deep, wide and malformed input with a clear error', () => {
+    const deep = failure('import groovy.json.JsonSlurper\nnew JsonSlurper().parseText("[" * 100000)');
+    expect(deep.details).toMatchObject({ kind: 'nesting' });
+    expect(deep.message).toContain('JSON nested more than 200 levels deep');
+    const wide = failure('new JsonSlurper().parseText("[" + ("1," * 150000) + "1]")');
+    expect(wide.details).toMatchObject({ kind: 'collection_size' });
+    const bad = failure('new JsonSlurper().parseText(\'{"a": tru}\')');
+    expect(bad.message).toContain("expected a JSON value at character 7 of the JSON text, found 't'");
+    expect(failure('groovy.json.JsonOutput.prettyPrint("[")').message).toContain("'groovy' is not available");
+    expect(failure('import groovy.json.JsonOutput\nJsonOutput.prettyPrint("[" * 1000)').details).toMatchObject({
+      kind: 'nesting',
+    });
+    expect(
+      failure('def l = []\ndef x = l\n300.times { def n = []; x << n; x = n }\nJsonOutput.toJson(l)').details,
+    ).toMatchObject({
+      kind: 'nesting',
+    });
   });
 
   it('map keys named like JS internals are plain data', () => {

@@ -58,7 +58,8 @@ describe('default scripts', () => {
   it('the Freshdesk incoming default prefixes new comments with their author, the Freshservice one makes them public', () => {
     const remote = outgoing(defaultScripts('xurrent').outgoing, sampleEntity('xurrent', { comments: comments(4) }));
     const fd = incoming(defaultScripts('freshdesk').incoming, null, remote, 'freshdesk');
-    expect(fd.comments[0]?.body).toBe('Agent 0 commented: Comment 1: the printer on floor 0 still jams');
+    // "<comment.author.displayName>  commented: \n<comment.body>" (docs.exalate.com/docs/mergecomments)
+    expect(fd.comments[0]?.body).toBe('Agent 0 commented: \nComment 1: the printer on floor 0 still jams');
     expect(fd.comments[3]?.internal).toBe(true);
     const fs = incoming(defaultScripts('freshservice').incoming, null, remote, 'freshservice');
     expect(fs.comments.every((c) => !c.internal)).toBe(true);
@@ -99,7 +100,7 @@ describe('default scripts', () => {
       ['n1', null],
       ['', 'c4'],
     ]);
-    expect(result.comments[0]?.body).toBe('Agent 0 commented: edited');
+    expect(result.comments[0]?.body).toBe('Agent 0 commented: \nedited');
     expect(stored.comments).toHaveLength(4);
   });
 
@@ -160,8 +161,22 @@ describe('Exalate-style sync rules', () => {
     });
   });
 
-  it('4. an unknown status name is an error naming the valid ones (not a silent null)', () => {
-    const e = failure(() => incoming('entity.status = nodeHelper.getStatus("Done")', fd, {}, 'freshdesk', false));
+  it('4. nodeHelper.getStatus returns null for an unknown name (docs.exalate.com/docs/getstatus); assigning the name is an error', () => {
+    // "If an invalid status name is provided, both the ID and name will be set to null" (Freshdesk & Freshservice).
+    const warnings: string[] = [];
+    const out = runIncoming({
+      script: 'def s = nodeHelper.getStatus("Done")\nif (s) entity.status = s\nreplica.summary = "x"',
+      entity: fd,
+      replica: {},
+      platform: 'freshdesk',
+      firstSync: false,
+      log: (level, message) => warnings.push(`${level} ${message}`),
+    });
+    expect(out.status).toEqual(fd.status);
+    expect(warnings.join('\n')).toContain(
+      "warn line 1: nodeHelper.getStatus('Done') is null: no such status for Freshdesk; known: Open, Pending, Resolved, Closed",
+    );
+    const e = failure(() => incoming('entity.status = "Done"', fd, {}, 'freshdesk', false));
     expect(e.code).toBe('script_error');
     expect(e.message).toContain("unknown status 'Done' for Freshdesk; valid statuses: Open, Pending, Resolved, Closed");
     expect(e.details).toMatchObject({ line: 1, kind: 'unknown_status' });

@@ -17,7 +17,7 @@ import {
   toDecimal,
   type GNumber,
 } from '../numbers.ts';
-import { asType, isCase, toList } from '../ops.ts';
+import { asType, fullMatch, isCase, pattern, toList } from '../ops.ts';
 import { checkSize, forbidden, scriptError } from '../runtime.ts';
 import { suggest } from '../../domain/suggest.ts';
 import { forbiddenMemberMessage, forbiddenMembers } from '../sandbox.ts';
@@ -43,11 +43,13 @@ import {
   typeName,
   type Value,
 } from '../values.ts';
-import { arity, signatureError, stringArg, type Method } from './args.ts';
+import { arity, intArg as intArgOf, signatureError, stringArg, type Method } from './args.ts';
 import { listMethods, rangeMethod, setMethods } from './collections.ts';
 import { dateFormatMethods, dateMethods } from './dates.ts';
 import { javaFormat } from './format.ts';
+import { parseJson, prettyPrint, toJson } from './json.ts';
 import { mapMethods } from './maps.ts';
+import { matcherAt, matcherIteration, matcherMethods } from './matcher.ts';
 import { numberMethods } from './numbers.ts';
 import { stringAt, stringMethods } from './strings.ts';
 
@@ -72,6 +74,10 @@ export function getProp(o: Value, name: string): Value {
   if (o instanceof GRecord) {
     const v = o.f.get(name);
     if (v !== undefined) return v;
+    if (o.type.derive) {
+      const d = o.type.derive(o, name);
+      if (d !== undefined) return d;
+    }
     if (o.type.props.includes(name)) return null;
     throw missingProperty(name, o.type.name, [...o.type.props, ...o.f.keys()]);
   }
@@ -87,6 +93,8 @@ export function getProp(o: Value, name: string): Value {
     if (name === 'empty') return o.length === 0;
     if (name === 'blank') return o.trim().length === 0;
     if (name === 'number') return stringMethods.get('isNumber')?.(o, []) ?? false;
+    // Labels are plain strings here; Exalate's Label objects carry the text in .label (docs.exalate.com/docs/getlabel).
+    if (name === 'label') return o;
     throw missingProperty(
       name,
       'String',
@@ -103,6 +111,8 @@ export function getProp(o: Value, name: string): Value {
     throw missingProperty(name, o.type, ['message']);
   }
   if (o instanceof GDate && name === 'time') return new GLong(BigInt(o.ms));
+  if (o instanceof GMatcher && (name === 'count' || name === 'groupCount'))
+    return (matcherMethods.get(name === 'count' ? 'getCount' : name) as Method<GMatcher>)(o, []);
   if (o instanceof GClassRef) return staticProperty(o, name);
   if (o instanceof GHelper)
     throw missingProperty(
@@ -178,18 +188,7 @@ export function getIndex(o: Value, index: Value): Value {
     checkSize(o.bounds().size);
     return listIndex(rangeToList(o), index);
   }
-  if (o instanceof GMatcher) {
-    const matches = o.all();
-    const i = typeof index === 'number' ? (index < 0 ? matches.length + index : index) : -1;
-    const m = matches[i];
-    if (!m)
-      throw scriptError(
-        `index ${groovyToString(index)} is out of range for ${matches.length} matches`,
-        'index_out_of_bounds',
-        'IndexOutOfBoundsException',
-      );
-    return m.length > 1 ? [...m].map((x) => x ?? null) : m[0];
-  }
+  if (o instanceof GMatcher) return matcherAt(o, index);
   if (o instanceof GEntry) return getProp(o, groovyToString(index));
   throw scriptError(`a ${typeName(o)} cannot be indexed with [ ]`, 'missing_method', 'MissingMethodException');
 }
@@ -342,18 +341,12 @@ export function callMethod(o: Value, name: string, args: Value[]): Value {
     if (name === 'toString')
       return o.message === null ? javaExceptionName(o.type) : `${javaExceptionName(o.type)}: ${o.message}`;
   } else if (o instanceof GMatcher) {
-    const matches = o.all();
-    if (name === 'find') return matches.length > 0;
-    if (name === 'matches') return new RegExp(`^(?:${o.regex.source})$`, o.regex.flags.replace('g', '')).test(o.input);
-    if (name === 'size' || name === 'getCount') return matches.length;
-    if (name === 'group') {
-      const m = matches[0];
-      if (!m) throw scriptError('No match found', 'runtime', 'IllegalStateException');
-      const g = args.length === 0 ? 0 : args[0];
-      return (typeof g === 'number' ? m[g] : m.groups?.[groovyToString(g as Value)]) ?? null;
-    }
+    const it = matcherIteration(o, name, args);
+    if (it !== undefined) return it;
+    const m = matcherMethods.get(name);
+    if (m) return m(o, args);
   } else if (o instanceof GPattern) {
-    if (name === 'matcher') return new GMatcher(groovyToString(args[0] as Value), o.regex);
+    if (name === 'matcher') return new GMatcher(groovyToString(args[0] as Value), o.regex, o.source);
     if (name === 'pattern') return o.source;
   } else if (o instanceof GClassRef) {
     return staticMethod(o, name, args);
@@ -365,6 +358,7 @@ export function callMethod(o: Value, name: string, args: Value[]): Value {
   const names = [...(table?.keys() ?? []), ...universalNames];
   if (o instanceof GSet) names.push(...setMethods.keys(), ...listMethods.keys());
   if (o instanceof GRange) names.push(...listMethods.keys());
+  if (o instanceof GMatcher) names.push(...matcherMethods.keys());
   if (o instanceof GRecord) names.push(...o.type.props);
   throw missingMethod(typeName(o), name, args, names);
 }
@@ -397,6 +391,7 @@ function staticProperty(c: GClassRef, name: string): Value {
     case 'BigDecimal.TEN':
       return new GDecimal(10n, 0);
   }
+  if (c.name === 'Pattern' && Object.hasOwn(patternFlags, name)) return patternFlags[name] as number;
   if (c.name === 'RoundingMode' && roundingModes.includes(name)) return name;
   if (c.name === 'BigDecimal' && name.startsWith('ROUND_') && roundingModes.includes(name.slice(6)))
     return roundingModes.indexOf(name.slice(6));
@@ -468,12 +463,63 @@ const staticMethods: Record<string, Record<string, Method<null>>> = {
       typeof a[0] === 'boolean' ? a[0] : typeof a[0] === 'string' && a[0].toLowerCase() === 'true'
     ),
   },
+  Pattern: {
+    compile: (_s: null, a: Value[]) => {
+      arity('Pattern', 'compile', a, 1, 2);
+      return compilePattern(
+        stringArg('Pattern', 'compile', a, 0),
+        a.length === 2 ? intArgOf('Pattern', 'compile', a, 1) : 0,
+      );
+    },
+    matches: (_s: null, a: Value[]) => (
+      arity('Pattern', 'matches', a, 2), fullMatch(groovyToString(a[1] as Value), stringArg('Pattern', 'matches', a, 0))
+    ),
+    quote: (_s: null, a: Value[]) => (arity('Pattern', 'quote', a, 1), `\\Q${stringArg('Pattern', 'quote', a, 0)}\\E`),
+  },
+  JsonOutput: {
+    toJson: (_s: null, a: Value[]) => (arity('JsonOutput', 'toJson', a, 1), toJson(a[0] as Value)),
+    prettyPrint: (_s: null, a: Value[]) => (
+      arity('JsonOutput', 'prettyPrint', a, 1), prettyPrint(stringArg('JsonOutput', 'prettyPrint', a, 0))
+    ),
+  },
   Math: {
     max: (_s: null, a: Value[]) => (arity('Math', 'max', a, 2), isCompare(a, 1) ? (a[1] as Value) : (a[0] as Value)),
     min: (_s: null, a: Value[]) => (arity('Math', 'min', a, 2), isCompare(a, -1) ? (a[1] as Value) : (a[0] as Value)),
     abs: (_s: null, a: Value[]) => (arity('Math', 'abs', a, 1), callMethod(a[0] as Value, 'abs', [])),
   },
 };
+
+const patternFlags: Record<string, number> = { CASE_INSENSITIVE: 2, MULTILINE: 8, DOTALL: 32 };
+
+/** Pattern.compile(regex, flags): the flags this interpreter knows become inline flags (i, m, s). */
+function compilePattern(source: string, flags: number): GPattern {
+  let inline = '';
+  if (flags & 2) inline += 'i';
+  if (flags & 8) inline += 'm';
+  if (flags & 32) inline += 's';
+  if (flags & ~(2 | 8 | 32))
+    throw scriptError(`Pattern flag ${flags} is not supported (use CASE_INSENSITIVE, MULTILINE, DOTALL)`);
+  if (inline === '') return pattern(source);
+  const m = /^\(\?([imsux]+)\)/.exec(source);
+  return pattern(m ? `(?${m[1]}${inline})${source.slice(m[0].length)}` : `(?${inline})${source}`);
+}
+
+/** `new X()` for the classes this module implements (JsonSlurper); undefined for the others. */
+export function constructBuiltin(kind: string, args: Value[]): Value | undefined {
+  if (kind !== 'JsonSlurper') return undefined;
+  arity('JsonSlurper', '<init>', args, 0);
+  return jsonSlurper;
+}
+
+const jsonSlurper = new GHelper(
+  'JsonSlurper',
+  new Map([
+    [
+      'parseText',
+      (a: Value[]) => (arity('JsonSlurper', 'parseText', a, 1), parseJson(stringArg('JsonSlurper', 'parseText', a, 0))),
+    ],
+  ]),
+);
 
 function isCompare(a: Value[], sign: number): boolean {
   const x = a[0] as Value;

@@ -1,9 +1,10 @@
 /** String methods: Java's plus the GDK ones (capitalize, tokenize, padLeft, toInteger, isNumber, take, ...). */
 import { isIntegerText, NumberFormatFault, parseDecimal, parseInteger, parseLong } from '../numbers.ts';
 import { minus, multiply, plus, pattern } from '../ops.ts';
-import { javaRegex, javaReplace, javaSplit } from '../regex.ts';
+import { javaRegex, javaReplace, javaSplit, replaceWith, wholeRegex } from '../regex.ts';
 import { charge, checkSize, checkStringLength, scriptError } from '../runtime.ts';
 import {
+  GClosure,
   GMatcher,
   GPattern,
   GRange,
@@ -22,6 +23,21 @@ function numberFormat(e: unknown): never {
 
 function outOfRange(message: string): Error {
   return scriptError(message, 'index_out_of_bounds', 'StringIndexOutOfBoundsException');
+}
+
+function matcherOf(s: string, v: Value): GMatcher {
+  const p = pattern(v);
+  return new GMatcher(s, p.regex, p.source);
+}
+
+/** replaceAll/replaceFirst: a replacement string (Java's $1 syntax) or a closure given the match's groups. */
+function replace(s: string, name: string, a: Value[], all: boolean): string {
+  arity('String', name, a, 2);
+  const source = regexSource(a[0] as Value);
+  const r = a[1];
+  if (r instanceof GClosure)
+    return replaceWith(s, source, (g) => groovyToString(r.call(g.length > 1 ? [g] : [g[0] ?? null])), all);
+  return javaReplace(s, source, groovyToString(r as Value), all);
 }
 
 function regexSource(v: Value): string {
@@ -130,20 +146,8 @@ export const stringMethods = new Map<string, Method<string>>([
       return s.split(from).join(to);
     },
   ],
-  [
-    'replaceAll',
-    (s, a) => (
-      arity('String', 'replaceAll', a, 2),
-      javaReplace(s, regexSource(a[0] as Value), groovyToString(a[1] as Value), true)
-    ),
-  ],
-  [
-    'replaceFirst',
-    (s, a) => (
-      arity('String', 'replaceFirst', a, 2),
-      javaReplace(s, regexSource(a[0] as Value), groovyToString(a[1] as Value), false)
-    ),
-  ],
+  ['replaceAll', (s, a) => replace(s, 'replaceAll', a, true)],
+  ['replaceFirst', (s, a) => replace(s, 'replaceFirst', a, false)],
   [
     'split',
     (s, a) => {
@@ -269,8 +273,7 @@ export const stringMethods = new Map<string, Method<string>>([
     'matches',
     (s, a) => {
       arity('String', 'matches', a, 1);
-      const re = javaRegex(regexSource(a[0] as Value), false);
-      return new RegExp(`^(?:${re.source})$`, re.flags).test(s);
+      return wholeRegex(javaRegex(regexSource(a[0] as Value), true)).test(s);
     },
   ],
   [
@@ -293,6 +296,17 @@ export const stringMethods = new Map<string, Method<string>>([
       checkSize(matches.length);
       const c = optionalClosure(a, 1);
       return matches.map((m) => (c ? c.call(m.length > 1 ? [...m].map((x) => x ?? null) : [m[0]]) : m[0]));
+    },
+  ],
+  [
+    'eachMatch',
+    (s, a) => {
+      arity('String', 'eachMatch', a, 2);
+      const c = closureArg('String', 'eachMatch', a, 1);
+      const matches = [...s.matchAll(pattern(a[0] as Value).regex)];
+      checkSize(matches.length);
+      for (const m of matches) c.call(m.length > 1 ? [[...m].map((x) => x ?? null)] : [m[0]]);
+      return s;
     },
   ],
   [
@@ -357,7 +371,7 @@ export const stringMethods = new Map<string, Method<string>>([
     },
   ],
   ['asBoolean', (s, a) => (arity('String', 'asBoolean', a, 0), s.length > 0)],
-  ['matcher', (s, a) => (arity('String', 'matcher', a, 1), new GMatcher(s, pattern(a[0] as Value).regex))],
+  ['matcher', (s, a) => (arity('String', 'matcher', a, 1), matcherOf(s, a[0] as Value))],
 ]);
 
 function isDecimalText(s: string): boolean {

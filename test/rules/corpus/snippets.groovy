@@ -1129,3 +1129,131 @@ println([[1, 2], [3, 4]].collect { it.join('+') }.join(' | '))
 // === truthiness-in-conditions
 def checks = [0, 1, '', 'a', [], [1], [:], [k: 1], null, 0.0, 1.0]
 println checks.collect { it ? 'T' : 'F' }.join('')
+// === matcher-find-advances
+def m = "a1b2" =~ /\d/
+println m.find(); println m.group(); println m.find(); println m.group(); println m.find()
+def w = "a1b22c333" =~ /\d+/
+while (w.find()) { println w.group() + " at " + w.start() + ".." + w.end() }
+println w.find()
+// === matcher-truth-is-find
+def m2 = "a1b2" =~ /\d/
+if (m2) println m2.group()
+if (m2) println m2.group()
+println m2.size()
+try { m2.group() } catch (e) { println e.message }
+println m2[0]
+println m2.group()
+println m2.find()
+println m2.group()
+if ("Issue KEY-12" =~ /KEY/) println "has key"
+println(("abc" =~ /z/) ? "y" : "n")
+// === matcher-index-groups
+def m3 = "k=v, a=b" =~ /(\w)=(\w)/
+println m3[0][1]; println m3[1]; println m3.size(); println m3.hasGroup(); println m3.groupCount()
+println m3.count
+def x = "Issue KEY-12 and KEY-34" =~ /KEY-(\d+)/
+println x.size() + " " + x[1][1] + " " + x[-1]
+println(("a1" =~ /(x)?(\d)/)[0])
+try { println m3[5] } catch (e) { println e.message }
+// === matcher-each-collect
+def m3 = "k=v, a=b" =~ /(\w)=(\w)/
+m3.each { println it }
+m3.each { all, k, v -> println "$k:$v" }
+println m3.collect { it[2] }
+def m = "x1y22" =~ /\d+/
+for (d in m) println d
+println m.find { it.size() > 1 }
+println m.any { it == '1' }
+println(("Issue KEY-12 and KEY-34" =~ /KEY-\d+/).collect { it })
+"one two".eachMatch(/\w+/) { println it }
+"k=v a=b".eachMatch(/(\w)=(\w)/) { all, k, v -> println v + k }
+// === matcher-named-groups
+def n = "date: 2024-01-05" =~ /(?<y>\d{4})-(?<mo>\d\d)/
+println n.find(); println n.group('y'); println n.group('mo'); println n.start(); println n.end()
+println n.start(2) + " " + n.end('mo')
+try { n.group('zz') } catch (e) { println e.message }
+try { n.group(3) } catch (e) { println e.message }
+println "2024-01-05".replaceAll(/(?<y>\d+)-(?<m>\d+)-(?<d>\d+)/, '${d}.${m}.${y}')
+// === matcher-matches-and-full-match
+def mm = "abc" =~ /a(b)c/
+println mm.matches(); println mm.group(1)
+println "abc" ==~ /a.c/
+println "ab\ncd" ==~ /(?m)ab$/
+println "ab\ncd".matches(/(?s)ab.cd/)
+println "ab" ==~ /a|ab/
+println(("abx" =~ /abc/).matches())
+def c = "abcabc" =~ /b/
+println c.find(3)
+println c.start()
+println(("x" =~ /y/).find())
+def e = "abc" =~ /x*/
+def k = 0
+while (e.find()) { k++; print e.start() + "," }
+println k
+println("a1b2" =~ /\d/)
+// === replace-with-closure
+println "abc".replaceAll(/b/) { it.toUpperCase() }
+println "k=v, a=b".replaceAll(/(\w)=(\w)/) { all, k, v -> "$v=$k" }
+println "k=v".replaceAll(/(\w)=(\w)/) { it }
+println "ab".replaceFirst(/\w/) { it * 2 }
+println "ab".replaceAll(/x*/) { "-" }
+println "a-b".replaceAll(/(?<w>\w)/) { all, w -> w.toUpperCase() }
+println "abc".replaceAll(/b/) { null }
+println "2024-01-05".replaceFirst(/(\d+)-(\d+)-(\d+)/) { all, y, mo, d -> "$d/$mo/$y" }
+println "price 10 and 25".replaceAll(/\d+/) { (it as int) * 2 }
+println "a.b".replaceAll(~/\./) { '$' }
+// === json-slurper-parse-text
+import groovy.json.JsonSlurper
+def j = new JsonSlurper().parseText('{"a": 1, "b": [true, null, 2.50, "x\\u00e9\\n"], "c": {"d": 12345678901, "e": -1e2}}')
+println j
+println j.a + 1
+println j.b[2] instanceof BigDecimal
+println j.c.e
+println new JsonSlurper().parseText('[1,2]')
+println new JsonSlurper().parseText(' "s" ')
+try { new JsonSlurper().parseText('{"a": }') } catch (e) { println "refused" }
+// === json-output
+import groovy.json.JsonSlurper
+import groovy.json.JsonOutput
+def j = new JsonSlurper().parseText('{"a": 1, "b": [true, null, 2.50, "x\\u00e9\\n"], "c": {"d": 12345678901, "e": -1e2}}')
+println JsonOutput.toJson(j)
+println JsonOutput.toJson([name: "é/\"q\"\t", n: null, l: [1, 2.5, 'x'], m: [:], e: []])
+println JsonOutput.prettyPrint(JsonOutput.toJson([a: [1, [b: 2]], c: [:], d: [], s: "x y"]))
+println JsonOutput.toJson("hi")
+println JsonOutput.toJson(3)
+// === pattern-compile
+import java.util.regex.Pattern
+def p = Pattern.compile("(\\d+)")
+def m = p.matcher("ab 12 cd 345")
+while (m.find()) println m.group(1)
+println p.pattern()
+println Pattern.matches("a.c", "abc")
+println Pattern.quote("a.b")
+println "x.y".split(Pattern.quote("."))
+def p2 = Pattern.compile("ab", Pattern.CASE_INSENSITIVE)
+println p2.matcher("xAB").find()
+println "a1b2".findAll(p)
+println "A1".replaceAll(p) { "<$it>" }
+// === elvis-and-ternary-continuation-lines
+def m = [a: 1]
+def x = m.b
+    ?: 5
+println x
+def y = m.a
+    ? "yes"
+    : "no"
+println y
+def z = m.a ?:
+    9
+println z
+// === annotations-without-run-time-effect
+import groovy.transform.Field
+@Field def limit = 3
+@SuppressWarnings("unused")
+def over(n) { n > limit }
+@Deprecated
+def twice(n) { n * 2 }
+println over(4)
+println twice(limit)
+def a = 1
+if ((a = 3)) println a
