@@ -6,6 +6,7 @@
 import type { Expr, MethodDef, Param, Pos, Program, Stmt, TypeRef } from './ast.ts';
 import { ScriptException, ScriptFault } from './faults.ts';
 import { callMethod, constructBuiltin, getIndex, getProp, setIndex, setProp } from './methods/index.ts';
+import { timeClassNames } from './methods/java-time.ts';
 import { matcherItems } from './methods/matcher.ts';
 import { constructObject } from './model.ts';
 import { GDecimal, GLong, longOf, decimalAdd, decimalSub } from './numbers.ts';
@@ -119,6 +120,7 @@ const classNames: ReadonlyMap<string, string> = new Map([
   ['Matcher', 'java.util.regex.Matcher'],
   ['JsonSlurper', 'groovy.json.JsonSlurper'],
   ['JsonOutput', 'groovy.json.JsonOutput'],
+  ...timeClassNames,
 ]);
 
 /** Exception classes and their parents, for `catch (SomeException e)`. */
@@ -143,6 +145,9 @@ const exceptionParents: Record<string, string> = {
   IllegalFormatConversionException: 'IllegalArgumentException',
   MissingFormatArgumentException: 'IllegalArgumentException',
   ParseException: 'Exception',
+  DateTimeException: 'RuntimeException',
+  DateTimeParseException: 'DateTimeException',
+  UnsupportedTemporalTypeException: 'DateTimeException',
   RuntimeException: 'Exception',
   IssueTrackerException: 'Exception',
   Exception: 'Throwable',

@@ -36,6 +36,7 @@ import {
   GRange,
   GRecord,
   GSet,
+  GTime,
   groovyCompare,
   groovyEquals,
   groovyToString,
@@ -424,6 +425,7 @@ export function instanceOf(v: Value, type: string): boolean {
   if (setTypes.has(type)) return v instanceof GSet;
   if (mapTypes.has(type)) return v instanceof GMap;
   if (v instanceof GException) return v.type === type;
+  if (v instanceof GTime) return v.kind === type;
   const record = recordTypeAliases[type];
   if (record) return v instanceof GRecord && v.type.name === record;
   return false;

@@ -172,10 +172,12 @@ export const newableClasses: ReadonlyMap<string, string> = new Map([
   ['java.util.HashSet', 'Set'],
   ['JsonSlurper', 'JsonSlurper'],
   ['groovy.json.JsonSlurper', 'JsonSlurper'],
+  ['Timestamp', 'Timestamp'],
+  ['java.sql.Timestamp', 'Timestamp'],
 ]);
 
 export const newableNames =
-  'Date, SimpleDateFormat, JsonSlurper, BasicHubComment, BasicHubAttachment, BasicHubUser, Exception, IssueTrackerException, ArrayList, HashMap, LinkedHashMap, HashSet';
+  'Date, SimpleDateFormat, Timestamp, JsonSlurper, BasicHubComment, BasicHubAttachment, BasicHubUser, Exception, IssueTrackerException, ArrayList, HashMap, LinkedHashMap, HashSet';
 
 const allowedImportPrefixes = [
   'com.exalate.',
@@ -202,10 +204,14 @@ const blockedImports = [
 
 /** Import lines are accepted for the classes Exalate scripts import; they grant nothing. Returns a problem or null. */
 export function checkImport(name: string): string | null {
+  if (name.startsWith('java.sql.'))
+    return name === 'java.sql.Timestamp'
+      ? null
+      : `import ${name} is not available in sync rules: java.sql.Timestamp is the only java.sql class (no database access)`;
   const ok = allowedImportPrefixes.some((p) => name.startsWith(p)) && !blockedImports.some((p) => name.startsWith(p));
   return ok
     ? null
-    : `import ${name} is not available in sync rules (only com.exalate.*, java.util.*, java.text.*, java.math.*, java.time.*, groovy.json.JsonSlurper/JsonOutput and groovy.transform.* classes can be imported)`;
+    : `import ${name} is not available in sync rules (only com.exalate.*, java.util.*, java.text.*, java.math.*, java.time.*, java.sql.Timestamp, groovy.json.JsonSlurper/JsonOutput and groovy.transform.* classes can be imported)`;
 }
 
 export function forbiddenGlobalMessage(name: string): string {

@@ -28,6 +28,7 @@ export type Value =
   | GPattern
   | GDate
   | GDateFormat
+  | GTime
   | GException
   | GClassRef
   | GHelper;
@@ -231,6 +232,22 @@ export class GDateFormat {
   constructor(readonly pattern: string) {}
 }
 
+/**
+ * A java.time value (LocalDate, LocalDateTime, Instant, ZonedDateTime, Duration, DateTimeFormatter) or a
+ * java.sql.Timestamp, built and given its methods by methods/java-time.ts. `ms` is epoch milliseconds (a local date or
+ * time: its UTC reading; a Duration: its length), `ns` the nanoseconds past that millisecond (0..999999), `extra` the
+ * zone of a ZonedDateTime or the pattern of a formatter, `text` Java's toString.
+ */
+export class GTime {
+  constructor(
+    readonly kind: string,
+    readonly ms: number,
+    readonly ns: number,
+    readonly extra: string,
+    readonly text: string,
+  ) {}
+}
+
 export class GException {
   constructor(
     readonly type: string,
@@ -385,6 +402,8 @@ export function groovyEquals(a: Value, b: Value, depth = 0): boolean {
   if (a instanceof GEntry)
     return b instanceof GEntry && groovyEquals(a.key, b.key, depth + 1) && groovyEquals(a.value, b.value, depth + 1);
   if (a instanceof GDate) return b instanceof GDate && a.ms === b.ms;
+  if (a instanceof GTime)
+    return b instanceof GTime && a.kind === b.kind && a.ms === b.ms && a.ns === b.ns && a.extra === b.extra;
   if (a instanceof GClassRef) return b instanceof GClassRef && a.full === b.full;
   return false;
 }
@@ -409,6 +428,8 @@ export function groovyCompare(a: Value, b: Value): number {
   if (typeof a === 'string' && typeof b === 'string') return compareStrings(a, b);
   if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? 0 : a ? 1 : -1;
   if (a instanceof GDate && b instanceof GDate) return a.ms < b.ms ? -1 : a.ms > b.ms ? 1 : 0;
+  if (a instanceof GTime && b instanceof GTime && a.kind === b.kind && a.kind !== 'DateTimeFormatter')
+    return Math.sign(a.ms - b.ms || a.ns - b.ns);
   if (groovyEquals(a, b)) return 0;
   throw new ScriptException(
     `Cannot compare ${javaTypeName(a)} with value '${groovyToString(a)}' and ${javaTypeName(b)} with value '${groovyToString(b)}'`,
@@ -443,6 +464,7 @@ export function typeName(v: Value): string {
   if (v instanceof GPattern) return 'Pattern';
   if (v instanceof GDate) return 'Date';
   if (v instanceof GDateFormat) return 'SimpleDateFormat';
+  if (v instanceof GTime) return v.kind;
   if (v instanceof GException) return v.type;
   if (v instanceof GClassRef) return 'Class';
   return v.name;
@@ -500,6 +522,7 @@ export function groovyToString(v: Value, depth = 0): string {
   if (v instanceof GClosure) return 'groovy.lang.Closure';
   if (v instanceof GDate) return dateToString(v);
   if (v instanceof GDateFormat) return 'java.text.SimpleDateFormat';
+  if (v instanceof GTime) return v.text;
   if (v instanceof GException)
     return v.message === null ? javaExceptionName(v.type) : `${javaExceptionName(v.type)}: ${v.message}`;
   if (v instanceof GClassRef) return `class ${v.full}`;

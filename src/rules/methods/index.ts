@@ -35,6 +35,7 @@ import {
   GRange,
   GRecord,
   GSet,
+  GTime,
   groovyEquals,
   groovyToString,
   javaExceptionName,
@@ -47,6 +48,14 @@ import { arity, intArg as intArgOf, signatureError, stringArg, type Method } fro
 import { listMethods, rangeMethod, setMethods } from './collections.ts';
 import { dateFormatMethods, dateMethods } from './dates.ts';
 import { javaFormat } from './format.ts';
+import {
+  newTimestamp,
+  timeMethod,
+  timeMethodNames,
+  timeProperty,
+  timeStaticProperty,
+  timeStatics,
+} from './java-time.ts';
 import { parseJson, prettyPrint, toJson } from './json.ts';
 import { mapMethods } from './maps.ts';
 import { matcherAt, matcherIteration, matcherMethods } from './matcher.ts';
@@ -111,6 +120,11 @@ export function getProp(o: Value, name: string): Value {
     throw missingProperty(name, o.type, ['message']);
   }
   if (o instanceof GDate && name === 'time') return new GLong(BigInt(o.ms));
+  if (o instanceof GTime) {
+    const v = timeProperty(o, name);
+    if (v !== undefined) return v;
+    throw missingProperty(name, o.kind, timeMethodNames(o));
+  }
   if (o instanceof GMatcher && (name === 'count' || name === 'groupCount'))
     return (matcherMethods.get(name === 'count' ? 'getCount' : name) as Method<GMatcher>)(o, []);
   if (o instanceof GClassRef) return staticProperty(o, name);
@@ -336,6 +350,9 @@ export function callMethod(o: Value, name: string, args: Value[]): Value {
   } else if (o instanceof GDateFormat) {
     const m = dateFormatMethods.get(name);
     if (m) return m(o, args);
+  } else if (o instanceof GTime) {
+    const r = timeMethod(o, name, args);
+    if (r !== undefined) return r;
   } else if (o instanceof GException) {
     if (name === 'getMessage' || name === 'getLocalizedMessage') return o.message;
     if (name === 'toString')
@@ -359,6 +376,7 @@ export function callMethod(o: Value, name: string, args: Value[]): Value {
   if (o instanceof GSet) names.push(...setMethods.keys(), ...listMethods.keys());
   if (o instanceof GRange) names.push(...listMethods.keys());
   if (o instanceof GMatcher) names.push(...matcherMethods.keys());
+  if (o instanceof GTime) names.push(...timeMethodNames(o));
   if (o instanceof GRecord) names.push(...o.type.props);
   throw missingMethod(typeName(o), name, args, names);
 }
@@ -391,6 +409,8 @@ function staticProperty(c: GClassRef, name: string): Value {
     case 'BigDecimal.TEN':
       return new GDecimal(10n, 0);
   }
+  const time = timeStaticProperty(c.name, name);
+  if (time !== undefined) return time;
   if (c.name === 'Pattern' && Object.hasOwn(patternFlags, name)) return patternFlags[name] as number;
   if (c.name === 'RoundingMode' && roundingModes.includes(name)) return name;
   if (c.name === 'BigDecimal' && name.startsWith('ROUND_') && roundingModes.includes(name.slice(6)))
@@ -410,6 +430,7 @@ function staticProperty(c: GClassRef, name: string): Value {
 }
 
 const staticMethods: Record<string, Record<string, Method<null>>> = {
+  ...timeStatics,
   String: {
     format: (_s: null, a: Value[]) => {
       if (a.length === 0) throw signatureError('String', 'format', a);
@@ -504,8 +525,9 @@ function compilePattern(source: string, flags: number): GPattern {
   return pattern(m ? `(?${m[1]}${inline})${source.slice(m[0].length)}` : `(?${inline})${source}`);
 }
 
-/** `new X()` for the classes this module implements (JsonSlurper); undefined for the others. */
+/** `new X()` for the classes this module implements (JsonSlurper, Timestamp); undefined for the others. */
 export function constructBuiltin(kind: string, args: Value[]): Value | undefined {
+  if (kind === 'Timestamp') return newTimestamp(args);
   if (kind !== 'JsonSlurper') return undefined;
   arity('JsonSlurper', '<init>', args, 0);
   return jsonSlurper;

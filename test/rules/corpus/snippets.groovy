@@ -1257,3 +1257,82 @@ println over(4)
 println twice(limit)
 def a = 1
 if ((a = 3)) println a
+// === java-time-local-date
+import java.time.*
+def d = LocalDate.of(2024, 1, 31)
+println d
+println d.plusDays(1)
+println d.minusDays(31)
+println d.plusMonths(1)
+println "${d.getYear()} ${d.getMonthValue()} ${d.getDayOfMonth()} ${d.year} ${d.dayOfWeek}"
+println LocalDate.parse('2024-02-29').isBefore(d)
+println LocalDate.parse('2024-02-29').isAfter(d)
+println d.equals(LocalDate.of(2024, 1, 31))
+println d == LocalDate.parse('2024-01-31')
+println d < LocalDate.of(2024, 2, 1)
+println LocalDate.of(2024, 3, 10).atStartOfDay()
+println LocalDate.of(10000, 1, 1)
+println d instanceof LocalDate
+// === java-time-local-date-time
+import java.time.LocalDateTime
+def t = LocalDateTime.of(2024, 1, 15, 10, 30)
+println t
+println t.plusHours(20).plusMinutes(45)
+println t.minusMinutes(31).toString()
+println LocalDateTime.parse('2024-01-15T10:30:05.250')
+println LocalDateTime.of(2024, 1, 15, 23, 59, 59)
+println t.isBefore(t.plusMinutes(1))
+// === java-time-instant
+import java.time.Instant
+import java.time.Duration
+import java.time.ZonedDateTime
+def i = Instant.parse('2024-01-15T10:30:00Z')
+println i
+println i.toEpochMilli()
+println Instant.ofEpochMilli(1705314600123L)
+println i.plusSeconds(90)
+println i.plus(Duration.ofHours(2))
+println Instant.parse('2024-01-15T12:30:00+02:00')
+println ZonedDateTime.parse('2024-01-15T10:30:00+02:00')
+println ZonedDateTime.parse('2024-01-15T10:30:00Z').toInstant()
+println ZonedDateTime.parse('2024-01-15T10:30:00+02:00').toInstant().toEpochMilli()
+// === java-time-duration
+import java.time.*
+println Duration.ofDays(2)
+println Duration.ofHours(25).toDays()
+println Duration.ofMinutes(-90)
+println Duration.ofMinutes(135).toHours()
+def dur = Duration.between(Instant.parse('2024-01-15T10:30:00Z'), Instant.parse('2024-01-16T12:45:30.5Z'))
+println dur
+println "${dur.toMinutes()} ${dur.toHours()} ${dur.toDays()} ${dur.toMillis()}"
+def t = LocalDateTime.of(2024, 1, 15, 10, 30)
+println Duration.between(t, t.plusMinutes(5)).toMinutes()
+println Duration.between(Instant.ofEpochMilli(60000L), Instant.ofEpochMilli(30000L))
+println Duration.ZERO
+println Duration.ofSeconds(-1).plus(Duration.ofMillis(500))
+// === java-time-formatter
+import java.time.LocalDate
+import java.time.LocalDateTime
+import java.time.Instant
+import java.time.format.DateTimeFormatter
+def d = LocalDate.of(2024, 1, 5)
+println d.format(DateTimeFormatter.ofPattern('dd/MM/yyyy'))
+println DateTimeFormatter.ISO_LOCAL_DATE.format(d)
+println LocalDate.parse('15/01/2024', DateTimeFormatter.ofPattern('dd/MM/yyyy'))
+def fmt = DateTimeFormatter.ofPattern('yyyy-MM-dd HH:mm:ss')
+println LocalDateTime.of(2024, 1, 15, 23, 59, 59).format(fmt)
+println fmt.format(LocalDateTime.of(2024, 1, 15, 8, 5))
+println LocalDateTime.parse('2024-01-15 10:30:00', fmt)
+println DateTimeFormatter.ISO_INSTANT.format(Instant.parse('2024-01-15T10:30:00Z'))
+// === java-sql-timestamp
+import java.sql.Timestamp
+import java.time.LocalDateTime
+def ts = new Timestamp(1705314600123L)
+println ts
+println ts.getTime()
+println Timestamp.valueOf('2024-01-15 10:30:00')
+println Timestamp.valueOf('2024-01-15 10:30:00.123456789')
+println Timestamp.valueOf(LocalDateTime.of(2024, 1, 15, 10, 30))
+println new Timestamp(0L).time
+println ts.toInstant()
+println ts.before(new Timestamp(1705314600124L))
