@@ -11,7 +11,7 @@ import { createSlackSurface, type SlackSurface } from '../adapters/slack/app.ts'
 import { createTeamsSurface, type TeamsSurface } from '../adapters/teams/app.ts';
 import { webhookRoutes } from '../adapters/helpdesk/webhooks.ts';
 import { webhookInstance } from './app/webhook-secrets.ts';
-import { withWebhookReceipts } from './app/webhook-receipts.ts';
+import { recordWebhookOutcome } from './app/webhook-receipts.ts';
 import { SyncEngine } from './sync/engine.ts';
 import { nodeSyncTransport } from './node/sync-transport.ts';
 import { Poller } from './poller/poller.ts';
@@ -39,15 +39,13 @@ export function serviceRoutes(
     { method: 'GET', path: '/healthz', handle: () => ({ status: 200, body: { status: 'ok' } }) },
     ...nodeProtocolRoutes(deps),
     ...(sync
-      ? withWebhookReceipts(
-          deps,
-          webhookRoutes({
-            findInstanceBySlug: async (slug) => webhookInstance(deps, slug),
-            intake: async (notice) => sync.intake(notice),
-            now: () => deps.clock().getTime(),
-            instanceCacheMs: 1000,
-          }),
-        )
+      ? webhookRoutes({
+          findInstanceBySlug: async (slug) => webhookInstance(deps, slug),
+          intake: async (notice) => sync.intake(notice),
+          recordOutcome: (slug, outcome) => recordWebhookOutcome(deps, slug, outcome),
+          now: () => deps.clock().getTime(),
+          instanceCacheMs: 1000,
+        })
       : []),
     ...(slack?.routes ?? []),
     ...(teams?.routes ?? []),

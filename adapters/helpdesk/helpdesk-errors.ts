@@ -1,4 +1,4 @@
-import { DomainError } from '../../src/domain/errors.ts';
+import { DomainError, isDomainError } from '../../src/domain/errors.ts';
 
 export interface FieldError {
   field: string;
@@ -87,4 +87,9 @@ export function unreachableError(label: string, reason: string, mayHaveHappened:
     `${label} could not be reached (${reason}).${mayHaveHappened ? ' The change may or may not have been made there: check before repeating it.' : ' DeskBridge retried; it will try again later.'}`,
     { reason },
   );
+}
+
+/** What a failed helpdesk call says to a person: a DomainError's message, else the error's own. */
+export function refusal(error: unknown): string {
+  return isDomainError(error) ? error.message : error instanceof Error ? error.message : String(error);
 }

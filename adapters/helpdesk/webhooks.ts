@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { DomainError } from '../../src/domain/errors.ts';
+import { DomainError, isDomainError } from '../../src/domain/errors.ts';
 import type { ChangeNotice } from '../../src/domain/helpdesk.ts';
 import type { Platform } from '../../src/domain/instance.ts';
 import type { JsonRoute, RequestContext } from '../../src/http/router.ts';
@@ -59,7 +59,8 @@ export interface WebhookInput {
   nowMs?: number;
 }
 
-function sameSecret(given: string | undefined | null, expected: string): boolean {
+/** Constant-time comparison of a secret a caller presented with the one expected. */
+export function sameSecret(given: string | undefined | null, expected: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
@@ -217,9 +218,14 @@ export interface WebhookInstance {
   baseUrl?: string | null;
 }
 
+/** What became of a delivery for a known instance: what `instances check` reports from DeskBridge's side. */
+export type WebhookOutcome = 'accepted' | 'refused-secret' | 'refused-body';
+
 export interface WebhookRouteDeps {
   findInstanceBySlug(slug: string): Promise<WebhookInstance | null>;
   intake(notice: ChangeNotice): Promise<void>;
+  /** Told of each delivery's outcome for a known instance (unknown instances are not recorded). */
+  recordOutcome?(slug: string, outcome: WebhookOutcome): void;
   /** Confirms a Xurrent webhook by calling its callback; the default GETs it. */
   confirmCallback?(url: string): Promise<void>;
   now?(): number;
@@ -289,15 +295,22 @@ export function webhookRoutes(deps: WebhookRouteDeps): JsonRoute[] {
             'not_found',
             `No helpdesk instance "${slug}" receives webhooks here; check the URL in the helpdesk's webhook.`,
           );
-        const parsed = verifyAndParseWebhook({
-          platform: instance.platform,
-          headers: ctx.headers,
-          rawBody: ctx.rawBody,
-          secret: instance.webhookSecret,
-          xurrentPolicy: instance.xurrentPolicy ?? null,
-          query: ctx.query,
-          nowMs: now(),
-        });
+        let parsed: ParsedWebhook;
+        try {
+          parsed = verifyAndParseWebhook({
+            platform: instance.platform,
+            headers: ctx.headers,
+            rawBody: ctx.rawBody,
+            secret: instance.webhookSecret,
+            xurrentPolicy: instance.xurrentPolicy ?? null,
+            query: ctx.query,
+            nowMs: now(),
+          });
+        } catch (error) {
+          if (isDomainError(error) && error.code === 'unauthorized') deps.recordOutcome?.(slug, 'refused-secret');
+          else if (isDomainError(error) && error.code === 'invalid_input') deps.recordOutcome?.(slug, 'refused-body');
+          throw error;
+        }
         if (parsed.kind === 'verify-handshake') {
           if (!callbackAllowed(parsed.callbackUrl, instance.baseUrl)) {
             throw new DomainError(
@@ -306,9 +319,13 @@ export function webhookRoutes(deps: WebhookRouteDeps): JsonRoute[] {
             );
           }
           await (deps.confirmCallback ?? defaultConfirm)(parsed.callbackUrl);
+          deps.recordOutcome?.(slug, 'accepted');
           return { status: 200, body: { status: 'verified' } };
         }
-        if (parsed.kind === 'ignored') return { status: 200, body: { status: 'ignored', reason: parsed.reason } };
+        if (parsed.kind === 'ignored') {
+          deps.recordOutcome?.(slug, 'accepted');
+          return { status: 200, body: { status: 'ignored', reason: parsed.reason } };
+        }
         await deps.intake({
           instanceSlug: slug,
           platform: instance.platform,
@@ -317,6 +334,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): JsonRoute[] {
           deliveryId: parsed.deliveryId,
           receivedAt: new Date(now()).toISOString(),
         });
+        deps.recordOutcome?.(slug, 'accepted');
         return { status: 202, body: { status: 'accepted' } };
       },
     },

@@ -109,6 +109,20 @@ export function getApprovalRequest(deps: AppDeps, id: string): ApprovalRequestVi
   };
 }
 
+/** One version of a connection waits for approval at a time. */
+function assertNoneWaiting(deps: AppDeps, row: { id: string; name: string }): void {
+  const waiting = deps.db
+    .select({ version: ruleVersions.version })
+    .from(ruleVersions)
+    .where(and(eq(ruleVersions.connectionId, row.id), eq(ruleVersions.status, 'pending')))
+    .get();
+  if (waiting)
+    throw new DomainError(
+      'conflict',
+      `Version ${waiting.version} of "${row.name}" is waiting for approval; it must be decided first.`,
+    );
+}
+
 const requestInput = z.object({
   connection: z.string().min(1),
   instanceId: z.string().optional(),
@@ -168,16 +182,7 @@ export function requestRulePublish(deps: AppDeps, raw: z.input<typeof requestInp
       `Version ${target.version} is older than the published version ${published.version}; roll back to it instead, which makes a new version.`,
     );
   }
-  const waiting = deps.db
-    .select({ version: ruleVersions.version })
-    .from(ruleVersions)
-    .where(and(eq(ruleVersions.connectionId, row.id), eq(ruleVersions.status, 'pending')))
-    .get();
-  if (waiting)
-    throw new DomainError(
-      'conflict',
-      `Version ${waiting.version} of "${row.name}" is waiting for approval; it must be decided first.`,
-    );
+  assertNoneWaiting(deps, row);
   const id = randomUUID();
   deps.db.transaction((tx) => {
     const moved = tx
@@ -377,16 +382,7 @@ export function rollbackRules(deps: AppDeps, raw: z.input<typeof rollbackInput>)
       'There is no approvers channel yet: an admin sets it with `/bridge approvers channel #channel`.',
     );
   }
-  const waiting = deps.db
-    .select({ version: ruleVersions.version })
-    .from(ruleVersions)
-    .where(and(eq(ruleVersions.connectionId, row.id), eq(ruleVersions.status, 'pending')))
-    .get();
-  if (waiting)
-    throw new DomainError(
-      'conflict',
-      `Version ${waiting.version} of "${row.name}" is waiting for approval; it must be decided first.`,
-    );
+  assertNoneWaiting(deps, row);
   const draft: RuleVersionView = saveRuleDraft(deps, {
     connection: row.id,
     outgoing: source.outgoing,

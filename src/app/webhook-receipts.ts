@@ -1,7 +1,5 @@
 import { inArray } from 'drizzle-orm';
 import { pollerCursors } from '../../db/schema.ts';
-import { isDomainError } from '../domain/errors.ts';
-import type { JsonRoute } from '../http/router.ts';
 import type { AppDeps } from './deps.ts';
 
 /**
@@ -11,7 +9,7 @@ import type { AppDeps } from './deps.ts';
  * `poller_cursors`, the node's table of named counters, under `webhook.<outcome>:<slug>`: no schema change.
  */
 const outcomes = ['accepted', 'refused-secret', 'refused-body'] as const;
-export type WebhookOutcome = (typeof outcomes)[number];
+type WebhookOutcome = (typeof outcomes)[number];
 
 const key = (slug: string, outcome: WebhookOutcome) => `webhook.${outcome}:${slug}`;
 
@@ -53,28 +51,4 @@ export function webhookReceipts(deps: AppDeps, slug: string): Record<WebhookOutc
     return row ? new Date(row.position) : null;
   };
   return { accepted: at('accepted'), 'refused-secret': at('refused-secret'), 'refused-body': at('refused-body') };
-}
-
-/**
- * The webhook routes, recording each delivery's outcome for its instance: accepted (answered 2xx), refused for a
- * missing or wrong secret or signature, or refused for a body that names no entity. Deliveries for unknown
- * instances are not recorded.
- */
-export function withWebhookReceipts(deps: AppDeps, routes: JsonRoute[]): JsonRoute[] {
-  return routes.map((route) => ({
-    ...route,
-    async handle(ctx) {
-      const slug = ctx.params.slug ?? '';
-      try {
-        const response = await route.handle(ctx);
-        if (response.status >= 200 && response.status < 300) recordWebhookOutcome(deps, slug, 'accepted');
-        return response;
-      } catch (error) {
-        if (isDomainError(error) && error.code === 'unauthorized') recordWebhookOutcome(deps, slug, 'refused-secret');
-        else if (isDomainError(error) && error.code === 'invalid_input')
-          recordWebhookOutcome(deps, slug, 'refused-body');
-        throw error;
-      }
-    },
-  }));
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isDomainError } from '../../../src/domain/errors.ts';
+import { refusal } from '../helpdesk-errors.ts';
 import { rateBudgetFinding, type SetupCheckInput, type SetupFinding } from '../../../src/domain/helpdesk.ts';
 import { numberHeader } from '../transport.ts';
 import type { FreshworksClient } from './client-core.ts';
@@ -34,10 +34,6 @@ type TicketField = z.infer<typeof ticketFieldSchema>;
 const filledOnCreate = new Set(['requester', 'subject', 'status', 'priority', 'description', 'source']);
 /** The field a connection's incoming project fills. */
 const projectField = { freshdesk: 'group', freshservice: 'workspace' } as const;
-
-function refusal(error: unknown): string {
-  return isDomainError(error) ? error.message : (error as Error).message;
-}
 
 export async function checkFreshworksSetup(client: FreshworksClient, input: SetupCheckInput): Promise<SetupFinding[]> {
   const label = client.transport.label;

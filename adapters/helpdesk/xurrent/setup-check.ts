@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { isDomainError } from '../../../src/domain/errors.ts';
+import { refusal } from '../helpdesk-errors.ts';
+import { sameSecret } from '../webhooks.ts';
 import { rateBudgetFinding, type SetupCheckInput, type SetupFinding } from '../../../src/domain/helpdesk.ts';
 import { numberHeader } from '../transport.ts';
 import type { XurrentClient } from './client.ts';
@@ -29,17 +29,6 @@ const webhookSchema = z.looseObject({
   webhook_policy: z.looseObject({ id: z.number() }).nullish(),
 });
 type Webhook = z.infer<typeof webhookSchema>;
-
-function refusal(error: unknown): string {
-  return isDomainError(error) ? error.message : (error as Error).message;
-}
-
-function sameSecret(given: string | null, expected: string): boolean {
-  if (given === null) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /** The webhook posts to DeskBridge's URL for this instance (the query, which carries the secret, aside). */
 function pointsAt(webhook: Webhook, webhookUrl: string): boolean {
