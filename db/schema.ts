@@ -64,6 +64,27 @@ export const invitations = sqliteTable('invitations', {
   createdAt: createdAt(),
 });
 
+/**
+ * An acceptance this node has started and not finished: while it waits for the initiating node, that node calls
+ * back (`POST /v1/invitations/confirm`) to ask whether this node is the one accepting, with this public key. Kept
+ * in the database, not in memory, because the CLI may start an acceptance that the running server is asked about.
+ * The private key never leaves the accepting process; the row is deleted when the acceptance ends either way.
+ */
+export const pendingAcceptances = sqliteTable('pending_acceptances', {
+  /** The id this side gives its connection; the confirm call names it. */
+  acceptorConnectionId: text('acceptor_connection_id').primaryKey(),
+  instanceId: text('instance_id')
+    .notNull()
+    .references(() => instances.id, { onDelete: 'cascade' }),
+  initiatorConnectionId: text('initiator_connection_id').notNull(),
+  /** This side's X25519 public key, base64url. */
+  publicKey: text('public_key').notNull(),
+  /** The invitation's MAC key (derived from the code's secret), sealed: the confirm call is checked and answered with it. */
+  macKeyEnc: text('mac_key_enc').notNull(),
+  expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+  createdAt: createdAt(),
+});
+
 export const statusEvents = sqliteTable(
   'status_events',
   {
@@ -99,6 +120,22 @@ export const nodeRequestIds = sqliteTable(
     at: integer('at', { mode: 'timestamp_ms' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.connectionId, t.requestId] }), index('node_request_ids_at_idx').on(t.at)],
+);
+
+/**
+ * Signatures of Slack requests (`X-Slack-Signature`) verified within Slack's 5-minute window: a second request with
+ * the same signature is a replay. In the database, as several service processes may share a data dir (the poller
+ * lease), so a replay sent to another process is caught too; only verified signatures are kept, and only for the
+ * window, so the table holds what Slack itself sent in the last minutes.
+ */
+export const slackRequestSignatures = sqliteTable(
+  'slack_request_signatures',
+  {
+    signature: text('signature').primaryKey(),
+    /** The request's X-Slack-Request-Timestamp. */
+    requestAt: integer('request_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('slack_request_signatures_request_at_idx').on(t.requestAt)],
 );
 
 /** Sync messages received from the other node, stored before they are acknowledged; applied by the sync engine. */

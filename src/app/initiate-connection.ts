@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { connections, invitations } from '../../db/schema.ts';
 import { assertConnectionInformation, modes, type Connection, type Mode } from '../domain/connection.ts';
@@ -11,7 +11,7 @@ import {
   trimTrailingSlash,
   type Project,
 } from '../domain/instance.ts';
-import { encodeInvitation, hashSecret } from '../domain/invitation.ts';
+import { encodeInvitation, hashSecret, invitationSecret } from '../domain/invitation.ts';
 import type { RemoteInstanceInfo } from '../domain/remote.ts';
 import type { AppDeps } from './deps.ts';
 import { audit } from './store/audit.ts';
@@ -20,6 +20,8 @@ import { helpdeskTarget, requireInstanceRow, toInstance } from './store/instance
 import { validateInput } from './validate.ts';
 
 export const INVITATION_SIGNING_PURPOSE = 'deskbridge/invitations/v1';
+/** Invitation secrets are derived from this key and the connection id, so the node can check a proof of one later. */
+export const INVITATION_SECRET_PURPOSE = 'deskbridge/invitation-secrets/v2';
 
 export interface ModeOption {
   mode: Mode;
@@ -105,8 +107,8 @@ export async function initiateConnection(deps: AppDeps, input: InitiateConnectio
 
   const now = deps.clock();
   const expiresAt = new Date(now.getTime() + deps.invitationTtlMs);
-  const secret = randomBytes(32).toString('base64url');
   const connectionId = randomUUID();
+  const secret = invitationSecret(deps.secrets.derive(INVITATION_SECRET_PURPOSE), connectionId);
   const destinationUrl = check.destination?.url ?? null;
   const code = encodeInvitation(
     {

@@ -10,6 +10,7 @@ import {
 import type { AppDeps } from '../app/deps.ts';
 import { initiateConnection } from '../app/initiate-connection.ts';
 import { modes, type Mode } from '../domain/connection.ts';
+import { UNBOUND_CODE_WARNING } from '../domain/invitation.ts';
 import { optionalFlag, parseFlags, requireFlag } from './args.ts';
 import { formatDate, printJson, printTable, UsageError, type CliIo } from './output.ts';
 
@@ -50,7 +51,8 @@ export async function runConnectionsCommand(deps: AppDeps, args: string[], io: C
       } else {
         io.stdout.write(
           `Connection "${result.connection.name}" is pending (${result.connection.id}).\n` +
-            `Send this invitation code to the partner's admin; it expires ${formatDate(result.expiresAt)}:\n\n${result.code}\n`,
+            `Send this invitation code to the partner's admin; it expires ${formatDate(result.expiresAt)}:\n\n${result.code}\n` +
+            (result.connection.remoteUrl === null ? `\n${UNBOUND_CODE_WARNING}\n` : ''),
         );
       }
       return;

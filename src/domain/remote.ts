@@ -1,5 +1,6 @@
 import type { Mode } from './connection.ts';
 import type { Platform } from './instance.ts';
+import type { SignedInvitationTerms } from './invitation.ts';
 
 /** What `GET {instance URL}` tells about an instance on another (or this) DeskBridge node. */
 export interface RemoteInstanceInfo {
@@ -15,9 +16,12 @@ export interface RemoteInstanceInfo {
 
 export const PROTOCOL_VERSION = 1;
 
-/** The acceptor's side of the handshake, sent to the initiating node with the code. */
+/**
+ * The acceptor's side of the handshake, sent to the initiating node: the code's terms and signature (never its
+ * secret), who accepts, and the acceptor's public key, MACed with the invitation's key (see key-exchange.ts).
+ */
 export interface AcceptHandshake {
-  code: string;
+  invitation: SignedInvitationTerms;
   acceptor: {
     /** The acceptor's instance URL, or null for a private side that cannot be called. */
     url: string | null;
@@ -26,16 +30,38 @@ export interface AcceptHandshake {
     platform: Platform;
     name: string;
   };
+  exchange: { publicKey: string; proof: string };
 }
 
 export interface AcceptHandshakeResult {
   initiatorConnectionId: string;
   initiatorName: string;
   acceptedAt: string;
+  /** The initiator's public key with its MAC, and a MAC under the connection key: both sides hold the same key. */
+  exchange: { publicKey: string; proof: string; keyConfirmation: string };
+}
+
+/**
+ * The initiator's call back to the destination a code is bound to: "are you the one accepting, with this key?".
+ * Only the node that started that acceptance has it on record and can answer with the right proof.
+ */
+export interface AcceptanceConfirmRequest {
+  initiatorConnectionId: string;
+  acceptorConnectionId: string;
+  destinationUrl: string;
+  acceptorPublicKey: string;
+  nonce: string;
+  proof: string;
+}
+
+export interface AcceptanceConfirmAnswer {
+  confirmed: true;
+  proof: string;
 }
 
 /** How use-cases reach other DeskBridge nodes; src/node implements it over HTTP. */
 export interface RemoteNodes {
   fetchInstanceInfo(instanceUrl: string): Promise<RemoteInstanceInfo>;
   acceptInvitation(nodeUrl: string, handshake: AcceptHandshake): Promise<AcceptHandshakeResult>;
+  confirmAcceptance(nodeUrl: string, request: AcceptanceConfirmRequest): Promise<AcceptanceConfirmAnswer>;
 }

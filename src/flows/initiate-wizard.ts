@@ -22,7 +22,7 @@ import {
 import { channelMention } from '../ui/mentions.ts';
 import type { Form, FormValues, Message } from '../ui/model.ts';
 import { reply, type FlowResult } from '../ui/replies.ts';
-import { invitationMessage } from './invitation-message.ts';
+import { codeBindingNote, invitationMessage } from './invitation-message.ts';
 import { fieldErrors, formatDate } from './outcome.ts';
 
 /**
@@ -197,7 +197,7 @@ async function initiate(
   try {
     const result = await initiateConnection(deps, {
       instance: state.instance,
-      destinationUrl: state.noUrl ? null : (state.destination?.url ?? null),
+      destinationUrl: boundDestination(state),
       mode: state.mode ?? 'basic',
       ...state.info,
       incomingProjectId: state.incomingProjectId ?? undefined,
@@ -243,6 +243,7 @@ function finish(
     expiresAt: new Date(invitation.expiresAt),
     code: invitation.code,
     connectionId: invitation.connectionId,
+    destinationUrl: boundDestination(state),
   });
   return {
     ...done,
@@ -269,6 +270,7 @@ function finishedMessage(
     items: [
       { kind: 'markdown', text: done },
       { kind: 'code', text: invitation.code },
+      codeBindingNote(boundDestination(state)),
       {
         kind: 'facts',
         facts: [
@@ -284,6 +286,11 @@ function finishedMessage(
       },
     ],
   };
+}
+
+/** The destination the initiated code is bound to: what `initiate` was given. */
+function boundDestination(state: InitiateState): string | null {
+  return state.noUrl ? null : (state.destination?.url ?? null);
 }
 
 function readInfo(values: FormValues): ConnectionInformation {
@@ -446,6 +453,7 @@ export function codeForm(stateId: string, state: InitiateState): Form {
         text: `On the *${other}* side, you (or their application administrator) need to *Accept the invitation*.\nUse the following invitation code:`,
       },
       { kind: 'code', text: invitation.code },
+      codeBindingNote(boundDestination(state)),
       {
         kind: 'note',
         text: `The code expires ${formatDate(new Date(invitation.expiresAt))}. The connection becomes active when the other side accepts it.`,

@@ -8,7 +8,8 @@ import {
 } from '../app/invitation-messages.ts';
 import { getConnection } from '../app/connection-lifecycle.ts';
 import { modeDescriptions, type Mode } from '../domain/connection.ts';
-import type { Message } from '../ui/model.ts';
+import { UNBOUND_CODE_WARNING } from '../domain/invitation.ts';
+import type { Content, Message } from '../ui/model.ts';
 import type { Effect } from '../ui/replies.ts';
 import { formatDate } from './outcome.ts';
 
@@ -23,6 +24,18 @@ export interface InvitationDetails {
   expiresAt: Date;
   code: string;
   connectionId: string;
+  /** The destination instance URL the code is bound to; null for a code anyone holding it can accept. */
+  destinationUrl: string | null;
+}
+
+/** Who can accept a code, shown under it wherever it is shown: an unbound code is a bearer secret. */
+export function codeBindingNote(destinationUrl: string | null): Content {
+  return destinationUrl === null
+    ? { kind: 'markdown', text: `*${UNBOUND_CODE_WARNING}*` }
+    : {
+        kind: 'note',
+        text: `Only ${destinationUrl} can accept this code: its DeskBridge is asked to confirm the acceptance.`,
+      };
 }
 
 /** The invitation as posted in a partner channel: who invites, what, until when, the code and an Accept button. */
@@ -43,6 +56,7 @@ export function invitationMessage(d: InvitationDetails): Message {
       },
       { kind: 'markdown', text: 'Invitation code:' },
       { kind: 'code', text: d.code },
+      codeBindingNote(d.destinationUrl),
       {
         kind: 'actions',
         actions: [

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { linkWorkspace } from '../../src/app/chat-workspaces.ts';
 import type { AppDeps } from '../../src/app/deps.ts';
+import { UNBOUND_CODE_WARNING } from '../../src/domain/invitation.ts';
 import { previousInitiateStep, startInitiate, submitInitiateStep } from '../../src/flows/initiate-wizard.ts';
 import { isField, type Form } from '../../src/ui/model.ts';
 import type { FlowResult } from '../../src/ui/replies.ts';
@@ -77,6 +78,28 @@ describe('the initiate wizard flow (chat-neutral)', () => {
       ]),
     });
     expect(done.effects[0]).toMatchObject({ kind: 'post-invitation', channelId: 'C_SHARED' });
+  });
+
+  it('a code without a destination says, wherever it is shown, that anyone holding it can accept it once', async () => {
+    const alice = actor();
+    const stateId = form(startInitiate(deps, alice)).stateId!;
+    const step = (s: string, values: Record<string, string | undefined>) =>
+      submitInitiateStep(deps, alice, { step: s, stateId, values });
+    await step('initiate.destination', { noUrl: 'true' });
+    await step('initiate.mode', { mode: 'basic' });
+    const code = form(
+      await step('initiate.info', { localShortName: 'Globex', remoteShortName: 'Anyone', name: 'Open' }),
+    );
+    const warning = { kind: 'markdown', text: `*${UNBOUND_CODE_WARNING}*` };
+    const items = code.items as unknown[];
+    // Right under the code, on the step that shows it.
+    expect(items[items.findIndex((i) => (i as { kind: string }).kind === 'code') + 1]).toEqual(warning);
+
+    const done = await step('initiate.code', { channel: 'C_SHARED' });
+    const finished = done.reply.kind === 'private-message' ? done.reply.message : null;
+    expect(finished?.items).toContainEqual(warning);
+    const posted = done.effects.find((e) => e.kind === 'post-invitation');
+    expect(posted?.kind === 'post-invitation' ? posted.message.items : []).toContainEqual(warning);
   });
 
   it("another user's submission of the wizard is refused", async () => {

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptInvitation } from '../../src/app/accept-invitation.ts';
 import { listConnections } from '../../src/app/connection-lifecycle.ts';
-import { decodeInvitation, deriveConnectionKey } from '../../src/domain/invitation.ts';
+import { decodeInvitation } from '../../src/domain/invitation.ts';
 import { signedHeaders } from '../../src/domain/request-signing.ts';
-import { API_KEYS, initiateAcmeToGlobex, twoNodes } from '../support/story.ts';
+import { API_KEYS, initiateAcmeToGlobex, storedConnectionKey, twoNodes } from '../support/story.ts';
 
 type Nodes = Awaited<ReturnType<typeof twoNodes>>;
 
@@ -51,7 +51,8 @@ beforeAll(async () => {
   ({ code } = await initiateAcmeToGlobex(nodes));
   const accepted = await acceptInvitation(nodes.b.deps, { instance: 'globex', code, actor: 'test:bob' });
   aConnectionId = listConnections(nodes.a.deps)[0]!.id;
-  key = deriveConnectionKey(decodeInvitation(code).payload.secret, aConnectionId, accepted.id);
+  // The other side's key, as it stored it: the two nodes agreed on it in the key exchange.
+  key = storedConnectionKey(nodes.b.deps, accepted.id);
 });
 
 afterAll(async () => {
@@ -63,7 +64,7 @@ describe('signed node requests', () => {
     messages: [{ idempotencyKey: 'msg-1', kind: 'replica', entityKey: '#42', payload: { summary: 'Printer on fire' } }],
   };
 
-  it('answers the status endpoint to the other side, signed with the derived key', async () => {
+  it('answers the status endpoint to the other side, signed with the exchanged key', async () => {
     const result = await send('GET', `/v1/connections/${aConnectionId}/status`, undefined);
     expect(result.status).toBe(200);
     expect(result.body).toEqual({ status: 'active', protocol: 1, entitiesUnderSync: 0, lastSync: null });

@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
+import { eq } from 'drizzle-orm';
 import { join } from 'node:path';
+import { connections } from '../../db/schema.ts';
 import { acceptInvitation } from '../../src/app/accept-invitation.ts';
 import { linkWorkspace } from '../../src/app/chat-workspaces.ts';
 import { initiateConnection } from '../../src/app/initiate-connection.ts';
@@ -68,9 +70,20 @@ export function initiateAcmeToGlobex(
   });
 }
 
-/** Bookkeeping that background loops keep whatever a test does (seen request ids, the sync engine's cursors and
- * pull-mode probe, the poller's lease): not state a person changed. */
-const backgroundBookkeeping = ['node_request_ids', 'sync_state', 'poller_leases'];
+/** The key a node signs a connection's requests with, as it stored it (sealed) at acceptance. */
+export function storedConnectionKey(deps: AppDeps, connectionId: string): Buffer {
+  const row = deps.db
+    .select({ keyEnc: connections.keyEnc })
+    .from(connections)
+    .where(eq(connections.id, connectionId))
+    .get();
+  if (!row?.keyEnc) throw new Error(`connection ${connectionId} has no key`);
+  return Buffer.from(deps.secrets.open(row.keyEnc), 'base64');
+}
+
+/** Bookkeeping that background loops keep whatever a test does (seen request ids and Slack request signatures, the
+ * sync engine's cursors and pull-mode probe, the poller's lease): not state a person changed. */
+const backgroundBookkeeping = ['node_request_ids', 'slack_request_signatures', 'sync_state', 'poller_leases'];
 
 /** Every row of every other table, read from the SQLite file: what "nothing changed" is checked against. */
 export function snapshot(node: { dataDir: string }): Record<string, unknown[]> {

@@ -50,6 +50,7 @@ describe('Slack renderers stay within Block Kit limits', () => {
         expiresAt: new Date(0),
         code: `DB1.${'x'.repeat(3500)}.sig`,
         connectionId: connection(1).id,
+        destinationUrl: null,
       }),
     );
     expect(checkMessage(message)).toEqual([]);
