@@ -4,14 +4,22 @@ import { DomainError } from '../../src/domain/errors.ts';
 import { type BackoffPolicy, backoffDelay, defaultBackoff } from './backoff.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type FieldError, helpdeskError, unreachableError } from './helpdesk-errors.ts';
-import { lightRequest } from '../../src/http/light-client.ts';
+import { lightRequest, ResponseTooLarge, type LightResponse } from '../../src/http/light-client.ts';
+import {
+  OutboundRefusal,
+  outboundAgents,
+  outboundPolicy,
+  type OutboundAgents,
+  type OutboundPolicy,
+} from '../../src/http/outbound-policy.ts';
 import { parseLinkHeader } from './link-header.ts';
 import { type QuotaReading, RateBudget } from './rate-budget.ts';
 
 /** Knobs every connector takes; tests inject a manual clock, a fast backoff and short timeouts. */
 export interface ConnectorOptions {
   clock?: Clock;
-  fetch?: typeof fetch;
+  /** Which addresses the helpdesk may be at (DESKBRIDGE_ALLOW_PRIVATE_URLS); without one, only public addresses. */
+  outbound?: OutboundPolicy;
   /** Per attempt, including reading the body. */
   timeoutMs?: number;
   /** Attempts for one request when the helpdesk fails with 5xx or the network fails. */
@@ -73,7 +81,7 @@ class AttemptFailure extends Error {
 export class HelpdeskTransport {
   readonly clock: Clock;
   private readonly budget: RateBudget;
-  private readonly fetchImpl: typeof fetch;
+  private readonly agents: OutboundAgents;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly maxThrottleRetries: number;
@@ -87,7 +95,7 @@ export class HelpdeskTransport {
   ) {
     this.clock = options.clock ?? systemClock;
     this.budget = new RateBudget(this.clock, { windowMs: config.quotaWindowMs });
-    this.fetchImpl = options.fetch ?? globalThis.fetch;
+    this.agents = outboundAgents(options.outbound ?? outboundPolicy(false));
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxAttempts = options.maxAttempts ?? 4;
     this.maxThrottleRetries = options.maxThrottleRetries ?? 3;
@@ -165,6 +173,64 @@ export class HelpdeskTransport {
     }
   }
 
+  /**
+   * One call of a sync script (`httpClient`): the path relative to the API root, with this instance's credentials and
+   * counted against its rate budget. Unlike send(): one attempt, no redirect followed (a 3xx is handed back like any
+   * other status), the answer read up to `maxBytes` and cut off past it, and every status but 429 handed back. A 429
+   * holds the whole instance back as send() does, and fails the call as throttled so the sync is retried later.
+   */
+  async scriptCall(
+    call: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string; body?: string },
+    limits: { timeoutMs: number; maxBytes: number },
+  ): Promise<{ status: number; bytes: Uint8Array }> {
+    const root = new URL(this.config.apiRoot);
+    const url = new URL(`${this.config.apiRoot}${call.path}`);
+    // The path was checked already; this is the last look before credentials go out: same origin, under the API root.
+    if (
+      !call.path.startsWith('/') ||
+      url.origin !== root.origin ||
+      !url.pathname.startsWith(`${root.pathname.replace(/\/+$/, '')}/`)
+    ) {
+      throw new DomainError('forbidden', `httpClient may only call ${this.config.label}'s own API.`);
+    }
+    const headers: Record<string, string> = { accept: 'application/json', ...this.config.authHeaders };
+    if (call.body !== undefined) headers['content-type'] = 'application/json';
+    await this.budget.acquire();
+    let response: Awaited<ReturnType<typeof lightRequest>>;
+    try {
+      response = await lightRequest(
+        url.toString(),
+        {
+          method: call.method,
+          headers,
+          ...(call.body === undefined ? {} : { body: call.body }),
+          timeoutMs: limits.timeoutMs,
+          maxBytes: limits.maxBytes,
+        },
+        this.agents,
+      );
+    } catch (error) {
+      if (error instanceof OutboundRefusal) throw this.refused(error, url.toString());
+      if (error instanceof ResponseTooLarge) {
+        throw new DomainError(
+          'limit_exceeded',
+          `${this.config.label} answered with more than ${limits.maxBytes} bytes; httpClient reads at most that much (ask for less: a smaller page, fewer fields).`,
+        );
+      }
+      const failure =
+        (error as { name?: string }).name === 'TimeoutError'
+          ? new AttemptFailure(`no answer within ${Math.round(limits.timeoutMs / 100) / 10} s`, false)
+          : this.describeNetworkError(error);
+      throw unreachableError(this.config.label, failure.reason, call.method !== 'GET' && !failure.notSent);
+    }
+    this.budget.observe(this.config.readQuota(response.headers));
+    if (response.status === 429) {
+      this.budget.exhaustedFor(retryAfterToMs(response.headers.get('retry-after'), this.clock.now()));
+      throw this.failure(response, { method: call.method, path: call.path, what: 'a sync script call' }, null);
+    }
+    return { status: response.status, bytes: response.bytes };
+  }
+
   /** Sends and validates a JSON answer against the platform's schema. */
   async json<T>(spec: RequestSpec, schema: z.ZodType<T>): Promise<{ data: T; headers: Headers; status: number }> {
     const response = await this.send(spec);
@@ -208,58 +274,71 @@ export class HelpdeskTransport {
   private async attempt(spec: RequestSpec, url: string): Promise<RawResponse> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (!spec.anonymous) Object.assign(headers, this.config.authHeaders);
-    let body: string | FormData | undefined;
-    if (spec.form) body = spec.form;
-    else if (spec.json !== undefined) {
+    let body: string | Uint8Array | undefined;
+    if (spec.form) {
+      // Encoded the way fetch encodes a FormData (multipart with a fresh boundary), then sent like any other body.
+      const encoded = new Request('http://form.invalid/', { method: 'POST', body: spec.form });
+      headers['content-type'] = encoded.headers.get('content-type') ?? 'multipart/form-data';
+      body = new Uint8Array(await encoded.arrayBuffer());
+    } else if (spec.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(spec.json);
     }
-    // The API's JSON calls go through the keep-alive node:http client (much less CPU per call than fetch); uploads,
-    // attachment downloads (pre-signed, possibly redirected) and an injected fetch (tests) keep fetch.
-    if (this.options.fetch === undefined && !spec.anonymous && typeof body !== 'object') {
-      let light: RawResponse;
+    let method: string = spec.method;
+    let current = url;
+    for (let redirects = 0; ; redirects++) {
+      let response: LightResponse;
       try {
-        light = await lightRequest(url, {
-          method: spec.method,
-          headers,
-          ...(body === undefined ? {} : { body }),
-          timeoutMs: this.timeoutMs,
-        });
+        response = await lightRequest(
+          current,
+          { method, headers, ...(body === undefined ? {} : { body }), timeoutMs: this.timeoutMs },
+          this.agents,
+        );
       } catch (error) {
+        if (error instanceof OutboundRefusal) throw this.refused(error, current);
         throw this.describeNetworkError(error);
       }
-      // A redirect (say, http:// to https://) is followed the way fetch follows it.
-      if (!(light.status >= 300 && light.status < 400 && light.headers.has('location'))) return light;
+      const location = response.status >= 300 && response.status < 400 ? response.header('location') : null;
+      if (location === null) return response;
+      const next = this.redirectTarget(spec, current, location, redirects);
+      // As fetch does: a 303, or a 301/302 after a POST, is followed with a GET and no body.
+      if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+        method = 'GET';
+        body = undefined;
+        delete headers['content-type'];
+      }
+      current = next;
     }
-    // A timer cleared once the body is in, rather than AbortSignal.timeout: that one fires (building a TimeoutError and
-    // keeping the request reachable) for every request, long after it finished.
-    const controller = new AbortController();
-    const timer = setTimeout(
-      () => controller.abort(new DOMException('The operation timed out.', 'TimeoutError')),
-      this.timeoutMs,
-    );
+  }
+
+  /**
+   * Where a redirect may lead. An API call (credentials in its headers) stays on the helpdesk's host, upgrading
+   * http:// to https:// at most; a pre-signed attachment URL carries no credentials and may move to its storage host.
+   * Either way every hop goes through the outbound-address policy, and never from https:// down to http://.
+   */
+  private redirectTarget(spec: RequestSpec, from: string, location: string, redirects: number): string {
+    const source = new URL(from);
+    let target: URL;
     try {
-      let response: Response;
-      try {
-        response = await this.fetchImpl(url, {
-          method: spec.method,
-          headers,
-          body,
-          signal: controller.signal,
-          redirect: 'follow',
-        });
-      } catch (error) {
-        throw this.describeNetworkError(error);
-      }
-      try {
-        const bytes = new Uint8Array(await response.arrayBuffer());
-        return { status: response.status, headers: response.headers, bytes };
-      } catch (error) {
-        throw this.describeNetworkError(error);
-      }
-    } finally {
-      clearTimeout(timer);
+      target = new URL(location, source);
+    } catch {
+      throw new DomainError('helpdesk_unavailable', `${this.config.label} redirected to an address that is not a URL.`);
     }
+    const refuse = (why: string) =>
+      new DomainError(
+        'helpdesk_unavailable',
+        `${this.config.label} redirected ${spec.what ?? 'the request'} to ${target.origin}, which DeskBridge does not follow (${why}). Check the instance URL.`,
+      );
+    if (redirects >= MAX_REDIRECTS) throw refuse(`more than ${MAX_REDIRECTS} redirects`);
+    if (target.protocol !== 'https:' && target.protocol !== 'http:') throw refuse('not an http(s) URL');
+    if (source.protocol === 'https:' && target.protocol === 'http:') throw refuse('from https:// down to http://');
+    if (!spec.anonymous && target.hostname !== source.hostname) throw refuse('another host than the helpdesk');
+    return target.href;
+  }
+
+  /** A refusal by the outbound-address policy, naming the helpdesk URL it was about. */
+  private refused(error: OutboundRefusal, url: string): OutboundRefusal {
+    return error.about(`the ${this.config.label} URL ${new URL(url).origin}`);
   }
 
   private describeNetworkError(error: unknown): AttemptFailure {
@@ -284,7 +363,8 @@ export class HelpdeskTransport {
       try {
         body = JSON.parse(text);
       } catch {
-        body = text.slice(0, 200);
+        // A body that is not the helpdesk's JSON error is not shown: it may be any service's page.
+        body = null;
       }
     }
     const { message, fieldErrors } = this.config.readFailure(response.status, body);
@@ -294,6 +374,8 @@ export class HelpdeskTransport {
     );
   }
 }
+
+const MAX_REDIRECTS = 5;
 
 /** Retry-After is seconds or an HTTP date; a missing one means "a minute", the Freshworks window. */
 export function retryAfterToMs(value: string | null, now: number): number {

@@ -1,5 +1,6 @@
 import type { Entity, HubAttachment, HubComment, HubOption, HubUser } from './entity.ts';
 import type { Credentials, Platform, Project } from './instance.ts';
+import type { ScriptHttpRequest, ScriptHttpResponse } from './script-api.ts';
 
 /** Where a helpdesk is and how to sign in: what a connector needs to talk to it. */
 export interface HelpdeskTarget {
@@ -118,6 +119,12 @@ export interface Helpdesk {
    * projects). A failed probe is a finding, not an exception.
    */
   checkSetup(input: SetupCheckInput): Promise<SetupFinding[]>;
+  /**
+   * A sync script's own call (`httpClient`): the path on this instance's API with its credentials and rate budget,
+   * one attempt, no redirect followed (a 3xx comes back as it is), the answer size- and time-limited, and only the
+   * status and body handed back. Throws a DomainError when the request is refused or the helpdesk cannot be reached.
+   */
+  scriptRequest(request: ScriptHttpRequest): Promise<ScriptHttpResponse>;
 }
 
 /** A helpdesk told us an entity changed (a webhook); the sync engine fetches the entity itself. */

@@ -1,13 +1,20 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import {
+  OutboundRefusal,
+  outboundAgents,
+  outboundPolicy,
+  refuseLiteralAddress,
+  type OutboundAgents,
+} from './outbound-policy.ts';
 
 /**
  * A small HTTP/1.1 client over node:http with keep-alive, for many small JSON calls: the connectors' API calls and the
  * poller's status checks of other nodes. The global fetch (undici) spent more CPU per call than the rest of a sync
  * step together (web streams, abort signals, Headers and Response objects), and kept ~100 MB more resident over a
  * 10,000-connection health cycle (each finished request stayed reachable from its AbortSignal.timeout until it
- * fired). Here each request is read whole under its own timer and released at once. Multipart uploads and attachment
- * downloads (which may redirect) keep using fetch.
+ * fired). Here each request is read whole under its own timer and released at once. Every connection goes through
+ * the outbound-address policy of its agents (src/http/outbound-policy.ts); no redirect is followed here.
  */
 export interface LightResponse {
   status: number;
@@ -16,20 +23,6 @@ export interface LightResponse {
   header(name: string): string | null;
   bytes: Uint8Array;
 }
-
-interface Agents {
-  http: HttpAgent;
-  https: HttpsAgent;
-}
-
-export function keepAliveAgents(maxSockets: number): Agents {
-  return {
-    http: new HttpAgent({ keepAlive: true, maxSockets }),
-    https: new HttpsAgent({ keepAlive: true, maxSockets }),
-  };
-}
-
-const sharedAgents = keepAliveAgents(64);
 
 function toHeaders(raw: IncomingHttpHeaders): Headers {
   const headers = new Headers();
@@ -63,16 +56,44 @@ function fetchLikeError(error: Error & { code?: string }): Error {
   return Object.assign(new TypeError('fetch failed'), { cause: error });
 }
 
+/** Thrown when an answer is longer than `maxBytes`: the connection is closed as soon as that is known. */
+export class ResponseTooLarge extends Error {
+  override readonly name = 'ResponseTooLarge';
+  constructor(readonly maxBytes: number) {
+    super(`the answer is larger than ${maxBytes} bytes`);
+  }
+}
+
+/** Without agents: those of the strict policy (no private, loopback or link-local address is called). */
+const strictAgents = outboundAgents(outboundPolicy(false));
+
+/** An answer larger than this is cut off: whoever is on the other end cannot fill our memory. */
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
 export function lightRequest(
   url: string,
-  init: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number },
-  agents: Agents = sharedAgents,
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    body?: string | Uint8Array;
+    timeoutMs: number;
+    /** Answers longer than this fail with ResponseTooLarge (default 64 MiB). */
+    maxBytes?: number;
+  },
+  agents: OutboundAgents = strictAgents,
 ): Promise<LightResponse> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
+    try {
+      refuseLiteralAddress(agents.policy, target);
+    } catch (error) {
+      reject(error);
+      return;
+    }
     const secure = target.protocol === 'https:';
     const headers: Record<string, string> = { ...init.headers };
     if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
+    const maxBytes = init.maxBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     let settled = false;
     const finish = (error: Error | null, response?: LightResponse) => {
       if (settled) return;
@@ -86,7 +107,22 @@ export function lightRequest(
       { method: init.method, headers, agent: secure ? agents.https : agents.http },
       (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let size = 0;
+        // An answer that announces more than the limit is refused before its first byte is read.
+        if (Number(res.headers['content-length'] ?? 0) > maxBytes) {
+          finish(new ResponseTooLarge(maxBytes));
+          req.destroy();
+          return;
+        }
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBytes) {
+            finish(new ResponseTooLarge(maxBytes));
+            req.destroy();
+            return;
+          }
+          chunks.push(chunk);
+        });
         res.on('end', () => finish(null, lightResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks))));
         res.on('error', (error) => finish(fetchLikeError(error)));
         res.on('aborted', () =>
@@ -98,28 +134,8 @@ export function lightRequest(
       finish(new DOMException('The operation timed out.', 'TimeoutError'));
       req.destroy();
     }, init.timeoutMs);
-    req.on('error', (error) => finish(fetchLikeError(error)));
+    // A refusal by the policy's lookup is the caller's to word ("the helpdesk URL ... resolves to ..."), not a network error.
+    req.on('error', (error) => finish(error instanceof OutboundRefusal ? error : fetchLikeError(error)));
     req.end(init.body);
   });
-}
-
-/** A fetch for clients that take one (NodeClient), over lightRequest: string bodies only, no redirects. */
-export function lightFetch(timeoutMs: number, agents: Agents = sharedAgents): typeof fetch {
-  const light = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const body = typeof init?.body === 'string' ? init.body : undefined;
-    const headers = Object.fromEntries(new Headers(init?.headers).entries());
-    const response = await lightRequest(
-      url,
-      { method: init?.method ?? 'GET', headers, ...(body === undefined ? {} : { body }), timeoutMs },
-      agents,
-    );
-    const empty = response.bytes.length === 0 || response.status === 204 || response.status === 304;
-    const contentType = response.header('content-type');
-    return new Response(empty ? null : response.bytes, {
-      status: response.status,
-      headers: contentType ? { 'content-type': contentType } : {},
-    });
-  };
-  return light as typeof fetch;
 }

@@ -26,7 +26,13 @@ export type FaultKind =
   | 'string_size'
   | 'collection_size'
   | 'call_depth'
-  | 'nesting';
+  | 'nesting'
+  /** A BigDecimal with more digits (or a larger scale) than the limit. */
+  | 'number_size'
+  /** The run's memory budget: string bytes kept in collections, a regular expression's backtracking positions. */
+  | 'memory'
+  /** httpClient: too many calls in a run, a body or an answer too large. */
+  | 'http_limit';
 
 const limitKinds: ReadonlySet<FaultKind> = new Set([
   'steps',
@@ -35,6 +41,9 @@ const limitKinds: ReadonlySet<FaultKind> = new Set([
   'collection_size',
   'call_depth',
   'nesting',
+  'number_size',
+  'memory',
+  'http_limit',
 ]);
 
 export class ScriptFault extends Error {

@@ -1,3 +1,5 @@
+import type { Expr } from './ast.ts';
+
 /**
  * What a script may name. The interpreter never looks a name up on a host (JS) object: every property and method
  * goes through explicit tables, so there is no path to prototypes, reflection, the process or the file system.
@@ -102,7 +104,6 @@ export const forbiddenGlobals: ReadonlySet<string> = new Set([
   'SecurityManager',
   'Sql',
   'XmlSlurper',
-  'httpClient',
   'evaluate',
   'execute',
   'sleep',
@@ -125,7 +126,6 @@ export const forbiddenGlobals: ReadonlySet<string> = new Set([
   'jdk',
   'org',
   'store',
-  'syncHelper',
   'this',
   'super',
   'getClass',
@@ -220,4 +220,70 @@ export function forbiddenGlobalMessage(name: string): string {
 
 export function forbiddenMemberMessage(name: string): string {
   return `'${name}' is not available in sync rules (reflection and code execution are blocked)`;
+}
+
+/** The first segment of a class name written out in full in an expression (`java.time.LocalDate.parse(...)`). */
+const packageRoots: ReadonlySet<string> = new Set([
+  'java',
+  'javax',
+  'groovy',
+  'groovyx',
+  'com',
+  'org',
+  'net',
+  'sun',
+  'jdk',
+  'scala',
+]);
+
+/**
+ * A dotted class name in an expression: package segments starting lowercase, then the class (`java.time.LocalDate`,
+ * `java.time.format.DateTimeFormatter`); null for anything else. `root` is the first segment, which a local variable
+ * of that name would take instead.
+ */
+export function qualifiedClassName(e: Expr): { full: string; root: string } | null {
+  const parts: string[] = [];
+  let x: Expr = e;
+  while (x.k === 'prop') {
+    if (x.safe || x.spread || typeof x.name !== 'string') return null;
+    parts.unshift(x.name);
+    x = x.obj;
+  }
+  if (x.k !== 'name' || !packageRoots.has(x.name) || parts.length === 0) return null;
+  const last = parts[parts.length - 1] as string;
+  if (!/^[A-Z]/.test(last) || parts.slice(0, -1).some((p) => !/^[a-z]/.test(p))) return null;
+  return { full: [x.name, ...parts].join('.'), root: x.name };
+}
+
+/** Packages whose classes reach outside a script: files, processes, network, reflection, threads, code loading. */
+const outsidePackages = [
+  'java.io.',
+  'java.nio.',
+  'java.net.',
+  'java.lang.reflect.',
+  'java.lang.invoke.',
+  'java.lang.ref.',
+  'java.lang.management.',
+  'java.util.concurrent.',
+  'java.util.zip.',
+  'java.util.jar.',
+  'java.security.',
+  'javax.crypto.',
+  'javax.script.',
+  'javax.naming.',
+  'java.sql.',
+  'java.rmi.',
+  'groovy.lang.',
+  'groovy.util.',
+  'org.codehaus.groovy.',
+  'sun.',
+  'jdk.',
+];
+
+/** Why a class written out in full cannot be used; the class is always named. */
+export function qualifiedClassProblem(full: string): string {
+  const simple = full.slice(full.lastIndexOf('.') + 1);
+  if (forbiddenGlobals.has(simple) || outsidePackages.some((p) => full.startsWith(p)))
+    return `'${full}' is not available in sync rules: it reaches outside the script (files, processes, network, reflection or code loading)`;
+  return `the class ${full} is not available in sync rules (java.time.*, java.text.SimpleDateFormat, java.util.regex.Pattern, java.math.BigDecimal, java.lang.String/Integer/Long/Math, groovy.json.JsonSlurper/JsonOutput and java.sql.Timestamp can be named in full)`;
 }

@@ -237,7 +237,7 @@ if (p) entity.priority = p`;
 
 describe('rules check: names no run offers', () => {
   it('reports unknown globals, unknown helper methods and unknown status names with line and column', () => {
-    const script = `def resp = httpClient.get("/api/v2/tickets/1")
+    const script = `def resp = restClient.get("/api/v2/tickets/1")
 entity.status = nodeHelper.getStatuss("Open")
 def s = nodeHelper.getStatus("Dne")
 def known = 1
@@ -250,7 +250,7 @@ println known + undefinedThing`;
       ['warning', 3, 30, 'unknown_status'],
       ['warning', 5, 17, 'unknown_global'],
     ]);
-    expect(warnings[0]?.summary).toBe('Warning at 1:12: httpClient is not available to sync scripts here');
+    expect(warnings[0]?.summary).toBe('Warning at 1:12: restClient is not available to sync scripts here');
     expect(warnings[1]?.reason).toContain('nodeHelper has no method getStatuss() (did you mean getStatus?)');
     expect(warnings[2]?.reason).toContain('Known: Open, Pending, Resolved, Closed');
   });
@@ -272,5 +272,169 @@ replica.summary = "" + total + issue.key + firstSync + previous`;
 
   it('a syntax error is still the one error reported', () => {
     expect(checkScript('def x = (', { warnings: true }).map((p) => p.severity)).toEqual(['error']);
+  });
+});
+
+describe('the sync around a run: issueUrl and syncHelper', () => {
+  const linked = {
+    twinUrl: 'https://desk.partner.example/helpdesk/tickets/7',
+    nodeUrl: 'https://bridge.acme.example/i/acme',
+    remoteNodeUrl: 'https://bridge.partner.example/i/partner',
+    isUnderSync: (id: string, connection: string | null) => id === '1234' && (connection ?? 'A_to_B') === 'A_to_B',
+    localTwinOf: (remoteId: string) => (remoteId === '10001' ? { id: '77', key: '#77' } : null),
+  };
+
+  function run(script: string, replica: Replica = {}, lookups = {}): Entity {
+    return runIncoming({
+      script,
+      entity: sampleEntity('freshdesk', { comments: [] }),
+      replica,
+      firstSync: false,
+      platform: 'freshdesk',
+      lookups,
+    });
+  }
+
+  it('issueUrl is the twin on the other side, posted once as a comment the way scripts do it', () => {
+    // "Add remote issue url to scripts context" (Exalate for Jira on-premise 5.0.2, docs.exalate.com release
+    // history); ChristopheDeBeule/snippets "Add remote URL link as the first comment" adds it when not yet there.
+    const script = `if (issue.comments.isEmpty() || !issue.comments.body.contains(issueUrl)) {
+  issue.comments = commentHelper.addComment(issueUrl, issue.comments)
+}`;
+    const first = run(script, {}, linked);
+    expect(first.comments.map((c) => c.body)).toEqual([linked.twinUrl]);
+    const again = runIncoming({
+      script,
+      entity: first,
+      replica: {},
+      firstSync: false,
+      platform: 'freshdesk',
+      lookups: linked,
+    });
+    expect(again.comments).toHaveLength(1);
+    // Before the twin exists there is no URL; a script cannot replace it.
+    expect(run('entity.summary = issueUrl == null ? "no twin yet" : issueUrl').summary).toBe('no twin yet');
+    expect(() => run('issueUrl = "https://evil.example"', {}, linked)).toThrow(/issueUrl cannot be replaced/);
+  });
+
+  it('syncHelper answers whether an entity is under sync and which local entity is linked', () => {
+    // isUnderSync(entityId, entityType[, connection]) and isIssueUnderSync(entityId) (docs.exalate.com/docs/isundersync);
+    // getLocalIssueKeyFromRemoteId: "If no local issue is linked ... the method will return null"
+    // (docs.exalate.com/docs/getlocalissuekeyfromremoteid); getExalateUrl / getRemoteExalateUrl.
+    const script = `def parent = syncHelper.getLocalIssueKeyFromRemoteId(replica.parentId)
+def none = syncHelper.getLocalIssueKeyFromRemoteId("999")
+entity.summary = [syncHelper.isUnderSync(issue.id, "ticket"), syncHelper.isUnderSync(issue.id, "ticket", "Other"),
+  syncHelper.isIssueUnderSync("5"), parent?.id, parent?.key, none].join(" ")
+entity.description = syncHelper.getExalateUrl() + " " + syncHelper.getRemoteExalateUrl()`;
+    const out = run(script, { parentId: 10001 }, linked);
+    expect(out.summary).toBe('true false false 77 #77 null');
+    expect(out.description).toBe('https://bridge.acme.example/i/acme https://bridge.partner.example/i/partner');
+    // Without the engine's answers (a test run from the CLI) nothing is under sync and nothing is linked.
+    expect(run(script, { parentId: 10001 }).summary).toBe('false false false null null null');
+  });
+
+  it('syncHelper refuses what it does not offer, and wrong arguments, with the reason', () => {
+    expect(() => run('syncHelper.syncBackAfterProcessing()')).toThrow(
+      /No signature of method: syncHelper.syncBackAfterProcessing\(\)/,
+    );
+    expect(() => run('syncHelper.isUnderSync("1")')).toThrow(
+      /syncHelper.isUnderSync\(entityId, entityType\[, connection\]\) takes 2 or 3 arguments/,
+    );
+    expect(() => run('syncHelper.twinTraceRepository')).toThrow(/No such property: twinTraceRepository for syncHelper/);
+  });
+});
+
+describe('more of the Exalate surface', () => {
+  it('nodeHelper.toHtml turns Markdown into HTML, keeping HTML in the text as text', () => {
+    const out = runIncoming({
+      script: 'entity.description = nodeHelper.toHtml(replica.description)',
+      entity: sampleEntity('freshdesk'),
+      replica: {
+        description:
+          '# Printer\nIt prints **blank** pages, see [KB](https://kb.example/12) and `lpq`\nsince Monday\n\n- one\n- two\n\n<script>alert(1)</script> [x](javascript:alert(1))',
+      },
+      firstSync: false,
+      platform: 'freshdesk',
+    });
+    expect(out.description).toBe(
+      '<h1>Printer</h1><p>It prints <strong>blank</strong> pages, see <a href="https://kb.example/12">KB</a> and <code>lpq</code><br>since Monday</p><ul><li>one</li><li>two</li></ul><p>&lt;script&gt;alert(1)&lt;/script&gt; [x](javascript:alert(1))</p>',
+    );
+  });
+
+  it('def cf = x.customFields."Name" then cf?.value reads the field, and cf.value = v writes it', () => {
+    // `def cf = replica.customFields."Demo Date"` then `cf?.value` (ChristopheDeBeule/snippets, Freshservice timestamp)
+    const out = runIncoming({
+      script: `def cf = replica.customFields."Demo Date"
+def mine = issue.customFields.cf_order
+mine.value = cf?.value + "/" + mine.value
+entity.summary = mine.value`,
+      entity: sampleEntity('freshdesk'),
+      replica: { customFields: { 'Demo Date': '2025-10-25' } },
+      firstSync: false,
+      platform: 'freshdesk',
+    });
+    expect(out.customFields.cf_order).toBe('2025-10-25/PO-1');
+    expect(out.summary).toBe('2025-10-25/PO-1');
+    // A variable that is reassigned is an ordinary variable: its value is the plain text, which has no .value.
+    expect(() =>
+      runOutgoing({
+        script: 'def cf = issue.customFields.cf_order\ncf = "x"\nreplica.summary = cf.value',
+        entity: sampleEntity('freshdesk'),
+      }),
+    ).toThrow(/No such property: value for String/);
+  });
+
+  it('a?.b = v assigns nothing when a is null, as Groovy, and still assigns when a is there', () => {
+    const script =
+      'replica.summary = "s"\nreplica.assignee = entity.assignee\nreplica.assignee?.displayName = "Agent on duty"';
+    const withAssignee = runOutgoing({ script, entity: sampleEntity('freshdesk') });
+    expect(withAssignee.assignee).toMatchObject({ displayName: 'Agent on duty' });
+    const without = runOutgoing({ script, entity: sampleEntity('freshdesk', { assignee: null }) });
+    expect(without.assignee).toBeNull();
+    expect(without.summary).toBe('s');
+  });
+
+  it('a Timestamp parameter takes the date a replica carries as text, and refuses other text', () => {
+    const script = `import java.sql.Timestamp
+String day(Timestamp ts) { java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").format(ts.toLocalDateTime()) }
+entity.summary = day(replica.customFields.due)`;
+    const at = (due: string) =>
+      runIncoming({
+        script,
+        entity: sampleEntity('freshdesk'),
+        replica: { customFields: { due } },
+        firstSync: false,
+        platform: 'freshdesk',
+      }).summary;
+    // A Timestamp as it travels in a replica, an ISO instant as the helpdesk APIs give it, a date.
+    expect([at('2025-10-25 08:30:00.0'), at('2025-10-25T08:30:00Z'), at('2025-10-25')]).toEqual([
+      '2025-10-25 08:30',
+      '2025-10-25 08:30',
+      '2025-10-25 00:00',
+    ]);
+    expect(() => at('next tuesday')).toThrow(
+      /Cannot cast object 'next tuesday' with class 'java.lang.String' to class 'java.sql.Timestamp'/,
+    );
+  });
+
+  it('rules check knows issueUrl, syncHelper, toHtml, classes and classes written out in full', () => {
+    const script = `class Formatter {
+  def helper
+  Formatter(helper) { this.helper = helper }
+  def html(text) { helper.toHtml(text) + replica.key }
+}
+def f = java.time.format.DateTimeFormatter.ofPattern("yyyy")
+entity.description = new Formatter(nodeHelper).html(replica.description) + issueUrl + f
+if (syncHelper.isUnderSync(issue.id, "ticket")) syncHelper.syncBackAfterProcessing()`;
+    const warnings = checkScript(script, { warnings: true, platform: 'freshdesk' });
+    expect(warnings.map((w) => [w.line, w.column, w.kind, w.reason])).toEqual([
+      [
+        4,
+        42,
+        'unknown_global',
+        'replica is not visible inside class Formatter: pass it to its constructor or to the method',
+      ],
+      [8, 60, 'unknown_helper_method', 'syncHelper has no method syncBackAfterProcessing()'],
+    ]);
   });
 });

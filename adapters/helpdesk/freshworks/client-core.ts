@@ -13,8 +13,10 @@ import type {
   SetupCheckInput,
   SetupFinding,
 } from '../../../src/domain/helpdesk.ts';
+import type { ScriptHttpRequest, ScriptHttpResponse } from '../../../src/domain/script-api.ts';
 import type { Platform, Project } from '../../../src/domain/instance.ts';
 import { downloadAttachment } from '../attachment-download.ts';
+import { performScriptRequest } from '../script-request.ts';
 import { advanceCursor, decodeCursor } from '../change-cursor.ts';
 import type { CodeTable } from '../code-table.ts';
 import type { FieldError } from '../helpdesk-errors.ts';
@@ -96,6 +98,8 @@ export class FreshworksClient implements Helpdesk {
   readonly statuses: CodeTable<number>;
   readonly priorities: CodeTable<number>;
   readonly transport: HelpdeskTransport;
+  /** What a script's answer must never show (the API key, and the Basic token made from it). */
+  private readonly secrets: readonly string[];
   /** Built once per connector: zod compiles a schema on its first parse, so a fresh one per call costs every call. */
   private readonly schemas;
 
@@ -117,13 +121,15 @@ export class FreshworksClient implements Helpdesk {
       conversation: wrapped(flavor.wrap, 'conversation', freshworksConversationSchema),
     };
     this.platform = flavor.platform;
+    const basic = Buffer.from(`${target.credentials.apiKey}:X`).toString('base64');
+    this.secrets = [target.credentials.apiKey, basic];
     this.statuses = flavor.statuses;
     this.priorities = flavor.priorities;
     this.transport = new HelpdeskTransport(
       {
         label: flavor.label,
         apiRoot: freshworksApiRoot(target.baseUrl),
-        authHeaders: { authorization: `Basic ${Buffer.from(`${target.credentials.apiKey}:X`).toString('base64')}` },
+        authHeaders: { authorization: `Basic ${basic}` },
         quotaWindowMs: 60_000,
         readQuota: (headers) => ({
           limit: numberHeader(headers, 'x-ratelimit-total'),
@@ -149,6 +155,10 @@ export class FreshworksClient implements Helpdesk {
 
   listProjects(): Promise<Project[]> {
     return this.flavor.listProjects(this);
+  }
+
+  scriptRequest(request: ScriptHttpRequest): Promise<ScriptHttpResponse> {
+    return performScriptRequest(this.transport, this.platform, request, this.secrets);
   }
 
   /** Every page of a list, following Link rel="next" in the form the vendors document (see nextPageUrl). */

@@ -415,6 +415,16 @@ export async function startFreshworksSimulator(
   }
 
   const one = (key: string, value: unknown) => (flavor.wrap ? { [key]: value } : value);
+  const renderAgent = (agent: Agent): SimResponse => ({
+    status: 200,
+    json: one('agent', {
+      id: agent.id,
+      available: true,
+      ticket_scope: 1,
+      occasional: false,
+      contact: { name: agent.name, email: agent.email },
+    }),
+  });
 
   // ---- input ----------------------------------------------------------------------------------------------
 
@@ -1018,21 +1028,14 @@ export async function startFreshworksSimulator(
     },
     { method: 'POST', path: `${api}/tickets/:id/notes`, handle: (req) => addConversation(req, 'note') },
     { method: 'POST', path: `${api}/tickets/:id/reply`, handle: (req) => addConversation(req, 'reply') },
+    { method: 'GET', path: `${api}/agents/me`, handle: () => renderAgent(agents[0]!) },
     {
+      // View an Agent (GET /api/v2/agents/[id]): what a sync script's httpClient.get reads an author from.
       method: 'GET',
-      path: `${api}/agents/me`,
-      handle: () => {
-        const agent = agents[0]!;
-        return {
-          status: 200,
-          json: one('agent', {
-            id: agent.id,
-            available: true,
-            ticket_scope: 1,
-            occasional: false,
-            contact: { name: agent.name, email: agent.email },
-          }),
-        };
+      path: `${api}/agents/:id`,
+      handle: (req) => {
+        const agent = agents.find((a) => String(a.id) === req.params.id);
+        return agent ? renderAgent(agent) : freshworksNotFound;
       },
     },
     { method: 'GET', path: '/sim-cdn/attachments/:id/:name', anonymous: true, handle: download },

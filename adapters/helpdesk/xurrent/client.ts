@@ -14,7 +14,9 @@ import type {
   SetupFinding,
 } from '../../../src/domain/helpdesk.ts';
 import type { Platform, Project } from '../../../src/domain/instance.ts';
+import type { ScriptHttpRequest, ScriptHttpResponse } from '../../../src/domain/script-api.ts';
 import { downloadAttachment } from '../attachment-download.ts';
+import { performScriptRequest } from '../script-request.ts';
 import { advanceCursor, decodeCursor } from '../change-cursor.ts';
 import type { FieldError } from '../helpdesk-errors.ts';
 import { type ConnectorOptions, HelpdeskTransport, numberHeader } from '../transport.ts';
@@ -79,6 +81,8 @@ export class XurrentClient implements Helpdesk {
   readonly priorities = xurrentPriorities;
   readonly transport: HelpdeskTransport;
   private readonly authHeaders: Record<string, string>;
+  /** What a script's answer must never show. */
+  private readonly secrets: readonly string[];
   private readonly serviceOfInstance = new Map<number, number | null>();
 
   constructor(target: HelpdeskTarget, options: ConnectorOptions = {}) {
@@ -88,6 +92,7 @@ export class XurrentClient implements Helpdesk {
         'Xurrent signs in with a personal access token and an account id; this instance has an API key instead.',
       );
     }
+    this.secrets = [target.credentials.token];
     this.authHeaders = {
       authorization: `Bearer ${target.credentials.token}`,
       'x-xurrent-account': target.credentials.account,
@@ -121,6 +126,10 @@ export class XurrentClient implements Helpdesk {
 
   checkSetup(input: SetupCheckInput): Promise<SetupFinding[]> {
     return checkXurrentSetup(this, input);
+  }
+
+  scriptRequest(request: ScriptHttpRequest): Promise<ScriptHttpResponse> {
+    return performScriptRequest(this.transport, this.platform, request, this.secrets);
   }
 
   async listProjects(): Promise<Project[]> {
