@@ -26,6 +26,8 @@ import type { HelpdeskDirectory } from '../src/domain/helpdesk.ts';
 import { verifySignature } from '../src/domain/request-signing.ts';
 import { createLogger } from '../src/logger.ts';
 import { defaultHealthProbe, pollerNodeClient, runHealthCycle } from '../src/poller/health-check.ts';
+import { outboundPolicy } from '../src/http/outbound-policy.ts';
+import { RulePool } from '../src/rules/pool/rule-pool.ts';
 import { SecretBox } from '../src/secrets.ts';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
@@ -197,7 +199,8 @@ async function main(): Promise<void> {
   };
   const secrets = new SecretBox(Buffer.from(masterKey, 'hex'));
   // The service's node timeout default (DESKBRIDGE_NODE_TIMEOUT_MS).
-  const client = pollerNodeClient(Number(process.env.BENCH_TIMEOUT_MS ?? 5000));
+  // The remote nodes of the benchmark listen on loopback: private addresses allowed, as in local mode.
+  const client = pollerNodeClient(Number(process.env.BENCH_TIMEOUT_MS ?? 5000), outboundPolicy(true));
   const deps: AppDeps = {
     db: openDatabase(databasePath(dataDir)),
     secrets,
@@ -206,6 +209,8 @@ async function main(): Promise<void> {
     invitationTtlMs: 72 * 3_600_000,
     helpdesks,
     remote: client,
+    // The health cycle runs no sync rule: the pool starts no worker.
+    rules: new RulePool(),
     logger: createLogger('silent', new Writable({ write: (_c, _e, done) => done() })),
   };
 

@@ -22,6 +22,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createHelpdesk } from '../adapters/helpdesk/index.ts';
+import { outboundPolicy } from '../src/http/outbound-policy.ts';
 import { WEBHOOK_SECRET_HEADER } from '../adapters/helpdesk/webhooks.ts';
 import { acceptInvitation } from '../src/app/accept-invitation.ts';
 import { initiateConnection } from '../src/app/initiate-connection.ts';
@@ -261,11 +262,14 @@ function percentile(sorted: number[], p: number): number {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function firstProject(sim: SimInfo): Promise<string> {
-  const [project] = await createHelpdesk({
-    platform: sim.platform,
-    baseUrl: sim.url,
-    credentials: { kind: 'apiKey', apiKey: sim.apiKey },
-  }).listProjects();
+  const [project] = await createHelpdesk(
+    {
+      platform: sim.platform,
+      baseUrl: sim.url,
+      credentials: { kind: 'apiKey', apiKey: sim.apiKey },
+    },
+    { outbound: outboundPolicy(true) },
+  ).listProjects();
   return project!.id;
 }
 

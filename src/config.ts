@@ -1,5 +1,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { defaultPoolSize } from './rules/pool/rule-pool.ts';
+import { defaultLimits } from './rules/runtime.ts';
 
 /**
  * The service's configuration, read from the environment. The names are a contract with operators and scripts.
@@ -59,6 +61,7 @@ const envSchema = z.object({
     .min(100, 'must be at least 100')
     .max(60_000, 'must be at most 60000 (a minute)')
     .default(5000),
+  DESKBRIDGE_ALLOW_PRIVATE_URLS: booleanSchema.default('false'),
   SYNC_INTERVAL_MS: syncNumber(0, 3_600_000, 1000),
   SYNC_POLL_INTERVAL_MS: syncNumber(100, 86_400_000, 60_000),
   SYNC_CONCURRENCY: syncNumber(1, 64, 8),
@@ -68,6 +71,10 @@ const envSchema = z.object({
   SYNC_ERROR_AFTER_FAILURES: syncNumber(1, 1000, 5),
   SYNC_ERROR_AFTER_MS: syncNumber(0, 86_400_000, 60_000),
   SYNC_ECHO_SETTLE_MS: syncNumber(0, 60_000, 300),
+  RULES_WORKERS: syncNumber(1, 64, defaultPoolSize()),
+  RULES_QUEUE_LIMIT: syncNumber(1, 1_000_000, 1000),
+  RULES_TIME_LIMIT_MS: syncNumber(10, 600_000, defaultLimits.maxMillis),
+  RULES_MEMORY_LIMIT_MB: syncNumber(32, 16_384, 256),
   POLLER_ENABLED: booleanSchema.default('true'),
   POLLER_HEALTH_CRON: cronSchema('* * * * *'),
   POLLER_EXPIRY_CRON: cronSchema('*/5 * * * *'),
@@ -173,10 +180,28 @@ export interface Config {
   logLevel: (typeof logLevels)[number];
   invitationTtlMs: number;
   nodeTimeoutMs: number;
+  /**
+   * Whether URLs that users and other nodes supply (helpdesk URLs, destination and node URLs, webhook callbacks) may
+   * point at loopback, private, link-local or metadata addresses. Off unless set; main.ts turns it on in local mode.
+   */
+  allowPrivateUrls: boolean;
   slack: SlackConfig | null;
   teams: TeamsConfig;
   sync: SyncConfig;
   poller: PollerConfig;
+  rules: RulesConfig;
+}
+
+/** Where sync rules run (RULES_* variables): a pool of worker threads, so no script can stall the service. */
+export interface RulesConfig {
+  /** Worker threads; default min(2, CPU cores). */
+  size: number;
+  /** Runs waiting or in progress before more are refused (the sync engine retries them later). */
+  queueLimit: number;
+  /** The time limit of one run; a run still going past it (plus a short grace) ends with its worker. */
+  timeLimitMs: number;
+  /** The heap of one worker (V8 old generation); a run that needs more fails with a memory limit error. */
+  memoryLimitMb: number;
 }
 
 /** The status poller (POLLER_* variables): cron schedules of its jobs, and its patience. */
@@ -252,6 +277,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     invitationTtlMs: e.DESKBRIDGE_INVITATION_TTL_HOURS * 3_600_000,
     nodeTimeoutMs: e.DESKBRIDGE_NODE_TIMEOUT_MS,
+    allowPrivateUrls: e.DESKBRIDGE_ALLOW_PRIVATE_URLS === 'true' || e.DESKBRIDGE_ALLOW_PRIVATE_URLS === '1',
     sync: {
       intervalMs: e.SYNC_INTERVAL_MS,
       pollIntervalMs: e.SYNC_POLL_INTERVAL_MS,
@@ -262,6 +288,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       errorAfterFailures: e.SYNC_ERROR_AFTER_FAILURES,
       errorAfterMs: e.SYNC_ERROR_AFTER_MS,
       echoSettleMs: e.SYNC_ECHO_SETTLE_MS,
+    },
+    rules: {
+      size: e.RULES_WORKERS,
+      queueLimit: e.RULES_QUEUE_LIMIT,
+      timeLimitMs: e.RULES_TIME_LIMIT_MS,
+      memoryLimitMb: e.RULES_MEMORY_LIMIT_MB,
     },
     poller: {
       enabled: e.POLLER_ENABLED === 'true' || e.POLLER_ENABLED === '1',

@@ -3,6 +3,7 @@ import { createLogger } from './logger.ts';
 import { connectorDirectory } from '../adapters/helpdesk/index.ts';
 import { startService } from './service.ts';
 import { PortInUseError } from './http/port-in-use.ts';
+import { ALLOW_PRIVATE_URLS, outboundPolicy } from './http/outbound-policy.ts';
 import { clearRunningService, recordRunningService } from './running-service.ts';
 import { isLocalMode, loadLocalSettings, LocalSettingsError, type LocalSettings } from './local/settings.ts';
 
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
     config = loadConfig();
     // No chat credentials: local mode (simulated helpdesks and the Agents Playground; see src/local).
     if (isLocalMode(config)) local = loadLocalSettings();
+    // Local mode's simulators and the Agents Playground are on this machine: loopback URLs are the point there.
+    if (local) config = { ...config, allowPrivateUrls: true };
   } catch (error) {
     if (error instanceof ConfigError || error instanceof LocalSettingsError) {
       process.stderr.write(`${error.message}\n`);
@@ -22,7 +25,16 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const service = await startService({ config, logger, helpdesks: connectorDirectory() }).catch((error: unknown) => {
+  if (config.allowPrivateUrls)
+    logger.warn(
+      `private URLs are allowed (${local ? 'local mode' : `${ALLOW_PRIVATE_URLS}=true`}): helpdesk, destination and node URLs may point at loopback, private and link-local addresses`,
+    );
+  const service = await startService({
+    config,
+    logger,
+    helpdesks: connectorDirectory({ outbound: outboundPolicy(config.allowPrivateUrls) }),
+    localMode: local !== null,
+  }).catch((error: unknown) => {
     if (!(error instanceof PortInUseError)) throw error;
     process.stderr.write(`${error.message}\n`);
     process.exit(1);

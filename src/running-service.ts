@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureDataDir } from '../db/data-dir.ts';
 import { z } from 'zod';
 
 /**
@@ -30,7 +31,7 @@ function pathIn(dataDir: string): string {
 
 /** Writes (or replaces) the file atomically, readable by this user only. */
 export function recordRunningService(dataDir: string, info: RunningServiceInfo): void {
-  mkdirSync(dataDir, { recursive: true });
+  ensureDataDir(dataDir);
   const path = pathIn(dataDir);
   const temporary = `${path}.${process.pid}.tmp`;
   writeFileSync(temporary, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });

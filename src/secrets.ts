@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureDataDir } from '../db/data-dir.ts';
 
 /**
  * Encryption at rest (AES-256-GCM) and the keys derived from the node's master key. Every secret the node stores
@@ -59,7 +60,7 @@ export function loadOrCreateKeyFile(dataDir: string): Buffer {
       throw new Error(`${path} does not hold a 32-byte key; restore it from a backup or set DESKBRIDGE_SECRET_KEY.`);
     return key;
   }
-  mkdirSync(dataDir, { recursive: true });
+  ensureDataDir(dataDir);
   const key = randomBytes(32);
   writeFileSync(path, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(path, 0o600);

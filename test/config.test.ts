@@ -13,7 +13,18 @@ describe('configuration from the environment', () => {
       logLevel: 'info',
       invitationTtlMs: 72 * 3_600_000,
       nodeTimeoutMs: 5000,
+      // Private, loopback and metadata addresses are refused unless the operator allows them (issue 18, finding 4).
+      allowPrivateUrls: false,
     });
+  });
+
+  it('allows private URLs only when DESKBRIDGE_ALLOW_PRIVATE_URLS says so', () => {
+    expect(loadConfig({ DESKBRIDGE_ALLOW_PRIVATE_URLS: 'true' }).allowPrivateUrls).toBe(true);
+    expect(loadConfig({ DESKBRIDGE_ALLOW_PRIVATE_URLS: '1' }).allowPrivateUrls).toBe(true);
+    expect(loadConfig({ DESKBRIDGE_ALLOW_PRIVATE_URLS: 'false' }).allowPrivateUrls).toBe(false);
+    expect(() => loadConfig({ DESKBRIDGE_ALLOW_PRIVATE_URLS: 'yes' })).toThrow(
+      'Invalid configuration: DESKBRIDGE_ALLOW_PRIVATE_URLS must be true or false (got "yes").',
+    );
   });
 
   it('derives PUBLIC_URL from PORT and accepts a 64-hex or base64 secret key', () => {

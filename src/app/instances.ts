@@ -10,17 +10,18 @@ import {
   platforms,
   scriptModeAllowed,
   slugify,
-  trimTrailingSlash,
   validateSlug,
   type Credentials,
   type Instance,
+  type Platform,
 } from '../domain/instance.ts';
 import { PROTOCOL_VERSION, type RemoteInstanceInfo } from '../domain/remote.ts';
 import type { Mode } from '../domain/connection.ts';
 import type { Actor, AppDeps } from './deps.ts';
 import { audit } from './store/audit.ts';
-import { helpdeskTarget, requireInstanceRow, toInstance } from './store/instances.ts';
+import { findInstanceRowBySlug, helpdeskTarget, requireInstanceRow, toInstance } from './store/instances.ts';
 import { validateInput } from './validate.ts';
+import { checkUrlShape } from '../http/outbound-policy.ts';
 
 const credentialsSchema = z.union([
   z.object({ kind: z.literal('apiKey'), apiKey: z.string().min(1, 'the API key is required') }),
@@ -33,7 +34,9 @@ const credentialsSchema = z.union([
 
 const registerInput = z.object({
   platform: z.enum(platforms, { error: `platform must be one of ${platforms.join(', ')}` }),
-  baseUrl: z.url({ protocol: /^https?$/, error: 'the helpdesk URL must be an http(s) URL' }),
+  baseUrl: z
+    .string({ error: 'the helpdesk URL is required' })
+    .max(500, 'the helpdesk URL must be at most 500 characters'),
   credentials: credentialsSchema,
   name: z.string().trim().min(1, 'a name is required').max(100, 'the name must be at most 100 characters'),
   slug: z.string().optional(),
@@ -44,6 +47,31 @@ const registerInput = z.object({
 });
 
 export type RegisterInstanceInput = z.input<typeof registerInput>;
+
+const helpdeskUrlExamples: Record<Platform, string> = {
+  freshdesk: 'https://acme.freshdesk.com',
+  freshservice: 'https://acme.freshservice.com',
+  xurrent: 'https://api.xurrent.com',
+};
+
+/**
+ * A helpdesk URL is the platform's URL shape: https (http:// only where private URLs are allowed: local mode,
+ * simulators), a host and nothing else, except Xurrent's REST root, which its docs write with `/v1`. The connector
+ * appends the API path, so a path, a query or a fragment here would change what it calls.
+ */
+function helpdeskBaseUrl(platform: Platform, raw: string, allowHttp: boolean): string {
+  try {
+    return checkUrlShape(raw, {
+      what: 'The helpdesk URL',
+      example: helpdeskUrlExamples[platform],
+      allowHttp,
+      paths: platform === 'xurrent' ? ['/v1'] : [],
+    });
+  } catch (error) {
+    if (error instanceof DomainError) throw new DomainError(error.code, error.message, { field: 'baseUrl' });
+    throw error;
+  }
+}
 
 export interface InstanceView extends Instance {
   /** The URL partners use to reach this instance (`{PUBLIC_URL}/i/{slug}`). */
@@ -70,7 +98,7 @@ export async function registerInstance(deps: AppDeps, input: RegisterInstanceInp
       `An instance with the slug "${slug}" already exists on this node; choose another slug.`,
     );
   }
-  const baseUrl = trimTrailingSlash(data.baseUrl);
+  const baseUrl = helpdeskBaseUrl(data.platform, data.baseUrl, deps.outbound?.allowPrivate ?? false);
   await deps.helpdesks.verifyCredentials({ platform: data.platform, baseUrl, credentials });
 
   const now = deps.clock();
@@ -147,9 +175,14 @@ export function offeredModes(instance: Instance, now: Date): Mode[] {
   return scriptModeAllowed(instance, now).allowed ? ['basic', 'script'] : ['basic'];
 }
 
-/** Public information served at `GET /i/{slug}`: nothing secret, nothing about connections. */
-export function publicInstanceInfo(deps: AppDeps, slug: string): RemoteInstanceInfo {
-  const instance = toInstance(requireInstanceRow(deps.db, slug));
+/**
+ * Public information served at `GET /i/{slug}`: nothing secret, nothing about connections. Null for anything but the
+ * slug of an instance on this node (an id included), so a stranger learns neither the slugs served here nor the ids.
+ */
+export function publicInstanceInfo(deps: AppDeps, slug: string): RemoteInstanceInfo | null {
+  const row = findInstanceRowBySlug(deps.db, slug);
+  if (!row) return null;
+  const instance = toInstance(row);
   return {
     url: instancePublicUrl(deps.publicUrl, instance.slug),
     nodeUrl: deps.publicUrl,

@@ -4,7 +4,7 @@ import { connections, inbox, nodeRequestIds } from '../../db/schema.ts';
 import type { Status } from '../domain/connection.ts';
 import { DomainError } from '../domain/errors.ts';
 import { PROTOCOL_VERSION } from '../domain/remote.ts';
-import { SIGNATURE_WINDOW_MS, verifySignature } from '../domain/request-signing.ts';
+import { readSignatureHeaders, SIGNATURE_WINDOW_MS, verifySignature } from '../domain/request-signing.ts';
 import type { AppDeps } from './deps.ts';
 import type { ConnectionRow } from './store/connections.ts';
 
@@ -17,15 +17,35 @@ export interface SignedRequest {
   headers: Record<string, string | string[] | undefined>;
 }
 
+/** The same answer for "no such connection" and "bad signature", so the endpoint reveals nothing to a stranger. */
+function signatureMismatch(): DomainError {
+  return new DomainError('unauthorized', "The request signature does not match this connection's key.");
+}
+
+/**
+ * What a node request must show before its body is read: the signature headers, a timestamp inside the window, and a
+ * connection that exists and has a key. A stranger's upload is refused on its headers alone.
+ */
+export function admitNodeRequest(
+  deps: AppDeps,
+  request: { connectionId: string; headers: SignedRequest['headers'] },
+): void {
+  readSignatureHeaders(request.headers, deps.clock().getTime());
+  const row = deps.db
+    .select({ keyEnc: connections.keyEnc })
+    .from(connections)
+    .where(eq(connections.id, request.connectionId))
+    .get();
+  if (!row || row.keyEnc === null) throw signatureMismatch();
+}
+
 /**
  * Authenticates a request from the other node of a connection: a valid signature under the connection key, a fresh
  * timestamp, and an idempotency key not seen before (a replay is refused with 409). Records the key.
  */
 export function authenticateNodeRequest(deps: AppDeps, request: SignedRequest): ConnectionRow {
   const row = deps.db.select().from(connections).where(eq(connections.id, request.connectionId)).get();
-  // The same answer for "no such connection" and "bad signature", so the endpoint reveals nothing to a stranger.
-  if (!row || row.keyEnc === null)
-    throw new DomainError('unauthorized', "The request signature does not match this connection's key.");
+  if (!row || row.keyEnc === null) throw signatureMismatch();
   const key = Buffer.from(deps.secrets.open(row.keyEnc), 'base64');
   const now = deps.clock().getTime();
   const { idempotencyKey } = verifySignature(key, request, now);

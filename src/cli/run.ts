@@ -125,6 +125,8 @@ async function withDeps(env: Env, io: CliIo, work: (deps: AppDeps, actor: string
     { connectorDirectory },
     { userInfo },
     { findRunningService },
+    { isLocalMode },
+    { outboundPolicy },
   ] = await Promise.all([
     import('../config.ts'),
     import('../logger.ts'),
@@ -132,6 +134,8 @@ async function withDeps(env: Env, io: CliIo, work: (deps: AppDeps, actor: string
     import('../../adapters/helpdesk/index.ts'),
     import('node:os'),
     import('../running-service.ts'),
+    import('../local/settings.ts'),
+    import('../http/outbound-policy.ts'),
   ]);
   let config = loadConfig(env);
   const running = findRunningService(config.dataDir);
@@ -145,7 +149,20 @@ async function withDeps(env: Env, io: CliIo, work: (deps: AppDeps, actor: string
   }
   // The CLI's own log lines go to stderr, so stdout stays clean for tables and JSON.
   const logger = createLogger(env.LOG_LEVEL ?? 'warn', process.stderr);
-  const deps = buildAppDeps({ config, logger, helpdesks: connectorDirectory() });
+  // The operator's terminal applies the policy the service would: private URLs are allowed in local mode, whether this
+  // environment would start it or the service running on this data dir is in it.
+  let local = running?.local != null;
+  try {
+    local ||= isLocalMode(config, env);
+  } catch {
+    // A bad LOCAL_* value: the service would not start in local mode with it either.
+  }
+  if (local) config = { ...config, allowPrivateUrls: true };
+  const deps = buildAppDeps({
+    config,
+    logger,
+    helpdesks: connectorDirectory({ outbound: outboundPolicy(config.allowPrivateUrls) }),
+  });
   let actor = 'cli:unknown';
   try {
     actor = `cli:${userInfo().username}`;
@@ -155,6 +172,7 @@ async function withDeps(env: Env, io: CliIo, work: (deps: AppDeps, actor: string
   try {
     await work(deps, actor);
   } finally {
+    await deps.rules.close();
     deps.db.$client.close();
   }
   return 0;

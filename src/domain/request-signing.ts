@@ -41,14 +41,16 @@ export function signedHeaders(key: Buffer, request: SignableRequest): Record<str
   };
 }
 
-/** Checks signature and freshness; the caller checks the idempotency key has not been seen. */
-export function verifySignature(
-  key: Buffer,
-  request: { method: string; path: string; body: Buffer; headers: Record<string, string | string[] | undefined> },
+/**
+ * The signature headers, present and well-formed, with a timestamp inside the window: what can be checked before the
+ * body is read (and before the key is looked up).
+ */
+export function readSignatureHeaders(
+  headers: Record<string, string | string[] | undefined>,
   now: number,
-): { idempotencyKey: string; timestamp: number } {
+): { idempotencyKey: string; timestamp: number; signature: string } {
   const header = (name: string) => {
-    const value = request.headers[name];
+    const value = headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
   const timestampText = header(signatureHeaders.timestamp);
@@ -68,6 +70,16 @@ export function verifySignature(
     );
   }
   if (idempotencyKey.length > 200) throw new DomainError('unauthorized', 'The idempotency key is too long.');
+  return { idempotencyKey, timestamp, signature };
+}
+
+/** Checks signature and freshness; the caller checks the idempotency key has not been seen. */
+export function verifySignature(
+  key: Buffer,
+  request: { method: string; path: string; body: Buffer; headers: Record<string, string | string[] | undefined> },
+  now: number,
+): { idempotencyKey: string; timestamp: number } {
+  const { idempotencyKey, timestamp, signature } = readSignatureHeaders(request.headers, now);
   const expected = Buffer.from(computeSignature(key, { ...request, timestamp, idempotencyKey }));
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {

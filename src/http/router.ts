@@ -1,22 +1,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { DomainError } from '../domain/errors.ts';
+import { parseJsonText } from './json-depth.ts';
 
 /**
  * The routing table of the service's one HTTP server. Routes are plain data (method, path pattern, handler) so each
  * part of the service (node protocol, webhooks, Slack, Teams) contributes its own list and main.ts joins them.
  */
-export interface RequestContext {
+/** What is known of a request before its body is read. */
+export interface RequestHead {
   method: string;
   /** The path without the query string. */
   path: string;
   params: Record<string, string>;
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
-  rawBody: Buffer;
-  /** Parses the body as JSON against a schema; a bad body is a 400 DomainError naming the first problem. */
-  json<T>(schema: z.ZodType<T>): T;
   remoteAddress: string | undefined;
+}
+
+export interface RequestContext extends RequestHead {
+  rawBody: Buffer;
+  /** Parses the body as JSON against a schema; a bad (or too deeply nested) body is a 400 naming the first problem. */
+  json<T>(schema: z.ZodType<T>): T;
 }
 
 export interface HttpResponse {
@@ -30,8 +35,13 @@ export interface JsonRoute {
   /** `/v1/connections/:id/status`; `:name` matches one path segment. */
   path: string;
   handle(ctx: RequestContext): Promise<HttpResponse> | HttpResponse;
-  /** Largest accepted body in bytes (default 1 MiB). */
+  /** Largest accepted body in bytes (default 1 MiB); a longer one is refused (413) without being read. */
   maxBodyBytes?: number;
+  /**
+   * Checks what can be checked before the body is read (a node request's signature headers, timestamp window and
+   * connection): a refusal here is answered at once and the connection closed, so a stranger's upload is never read.
+   */
+  beforeBody?(head: RequestHead): void | Promise<void>;
 }
 
 /** A route that takes the raw request (for frameworks such as Bolt and botbuilder that read the body themselves). */
@@ -81,20 +91,27 @@ export function matchRoute(
     }
     const params: Record<string, string> = {};
     names.forEach((name, i) => {
-      params[name] = decodeURIComponent(match[i + 1]!);
+      params[name] = decodePathSegment(match[i + 1]!);
     });
     return { route, params };
   }
   return allowed.length > 0 ? { allowed } : null;
 }
 
-export function parseJsonBody<T>(rawBody: Buffer, schema: z.ZodType<T>): T {
-  let value: unknown;
+/** A path segment as sent, percent-decoded; a broken escape (`%E0`, `%zz`) is the caller's mistake: a 400. */
+function decodePathSegment(segment: string): string {
   try {
-    value = rawBody.length === 0 ? {} : JSON.parse(rawBody.toString('utf8'));
+    return decodeURIComponent(segment);
   } catch {
-    throw new DomainError('invalid_input', 'The request body is not valid JSON.');
+    throw new DomainError(
+      'invalid_input',
+      'The request path is not valid: each % must start the UTF-8 escape of a character, such as %20.',
+    );
   }
+}
+
+export function parseJsonBody<T>(rawBody: Buffer, schema: z.ZodType<T>): T {
+  const value = rawBody.length === 0 ? {} : parseJsonText(rawBody.toString('utf8'), 'The request body');
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

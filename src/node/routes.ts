@@ -1,7 +1,10 @@
+import { z } from 'zod';
 import type { AppDeps } from '../app/deps.ts';
-import { acceptHandshakeSchema, completeInvitation } from '../app/accept-invitation.ts';
+import { acceptanceConfirmSchema, confirmAcceptance } from '../app/accept-invitation.ts';
+import { completeInvitation } from '../app/complete-invitation.ts';
 import { publicInstanceInfo } from '../app/instances.ts';
 import {
+  admitNodeRequest,
   authenticateNodeRequest,
   connectionHealth,
   messageBatchSchema,
@@ -9,7 +12,10 @@ import {
 } from '../app/node-requests.ts';
 import { messagesAfter } from '../app/sync-messages.ts';
 import { DomainError } from '../domain/errors.ts';
-import type { JsonRoute, RequestContext } from '../http/router.ts';
+import type { JsonRoute, RequestContext, RequestHead } from '../http/router.ts';
+
+/** A batch of sync messages carries files (base64) up to this; every other node request is a few KiB at most. */
+const MAX_MESSAGE_BATCH_BYTES = 8 * 1024 * 1024;
 
 /** The node protocol (`/i/{slug}` and `/v1/...`), as routes on the service's server. */
 export function nodeProtocolRoutes(deps: AppDeps): JsonRoute[] {
@@ -21,28 +27,45 @@ export function nodeProtocolRoutes(deps: AppDeps): JsonRoute[] {
       body: ctx.rawBody,
       headers: ctx.headers,
     });
+  // Signature headers, timestamp and connection are checked before any body is read; the signature itself after.
+  const admit = (head: RequestHead) => admitNodeRequest(deps, { connectionId: head.params.id!, headers: head.headers });
 
   return [
     {
       method: 'GET',
       path: '/i/:slug',
-      handle: (ctx) => ({ status: 200, body: publicInstanceInfo(deps, ctx.params.slug!) }),
+      maxBodyBytes: 0,
+      handle: (ctx) => {
+        const info = publicInstanceInfo(deps, ctx.params.slug!);
+        // Nothing about the instances that are here (their slugs, their ids): only that this one is not.
+        if (!info) throw new DomainError('not_found', `There is no instance "${ctx.params.slug}" on this node.`);
+        return { status: 200, body: info };
+      },
     },
     {
       method: 'POST',
       path: '/v1/invitations/accept',
       maxBodyBytes: 16 * 1024,
-      handle: (ctx) => ({ status: 200, body: completeInvitation(deps, ctx.json(acceptHandshakeSchema)) }),
+      handle: async (ctx) => ({ status: 200, body: await completeInvitation(deps, ctx.json(z.unknown())) }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/invitations/confirm',
+      maxBodyBytes: 4 * 1024,
+      handle: (ctx) => ({ status: 200, body: confirmAcceptance(deps, ctx.json(acceptanceConfirmSchema)) }),
     },
     {
       method: 'GET',
       path: '/v1/connections/:id/status',
+      maxBodyBytes: 0,
+      beforeBody: admit,
       handle: (ctx) => ({ status: 200, body: connectionHealth(authenticate(ctx)) }),
     },
     {
       method: 'POST',
       path: '/v1/connections/:id/messages',
-      maxBodyBytes: 8 * 1024 * 1024,
+      maxBodyBytes: MAX_MESSAGE_BATCH_BYTES,
+      beforeBody: admit,
       handle: (ctx) => {
         const row = authenticate(ctx);
         const result = receiveMessages(deps, row, ctx.json(messageBatchSchema));
@@ -53,6 +76,8 @@ export function nodeProtocolRoutes(deps: AppDeps): JsonRoute[] {
     {
       method: 'GET',
       path: '/v1/connections/:id/messages',
+      maxBodyBytes: 0,
+      beforeBody: admit,
       handle: (ctx) => {
         const row = authenticate(ctx);
         const after = Number(ctx.query.get('after') ?? '0');

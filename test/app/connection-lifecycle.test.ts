@@ -187,6 +187,8 @@ describe('a private connection (no destination URL)', () => {
         DESKBRIDGE_DATA_DIR: privateDir,
         PUBLIC_URL: 'http://192.0.2.1:9',
         DESKBRIDGE_NODE_TIMEOUT_MS: '1500',
+        // The initiator it accepts from is on loopback.
+        DESKBRIDGE_ALLOW_PRIVATE_URLS: 'true',
       });
       const privateDeps = buildAppDeps({
         config,

@@ -7,6 +7,10 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runSimulatorCommand } from '../../src/cli/simulator-command.ts';
 import { createHelpdesk } from '../../adapters/helpdesk/index.ts';
+import { outboundPolicy } from '../../src/http/outbound-policy.ts';
+
+/** The simulators listen on loopback. */
+const onLoopback = { outbound: outboundPolicy(true) };
 
 function streams() {
   const stdout = new PassThrough();
@@ -39,11 +43,10 @@ describe('deskbridge simulator', () => {
     });
     const line = await firstLine(io);
     expect(line.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const client = createHelpdesk({
-      platform: 'freshdesk',
-      baseUrl: line.url!,
-      credentials: { kind: 'apiKey', apiKey: line.apiKey! },
-    });
+    const client = createHelpdesk(
+      { platform: 'freshdesk', baseUrl: line.url!, credentials: { kind: 'apiKey', apiKey: line.apiKey! } },
+      onLoopback,
+    );
     expect(await client.listProjects()).toEqual([{ id: '7', name: 'Tier 2' }]);
     expect((await client.getEntity('1')).summary).toBe('Seeded');
     const limited = await fetch(`${line.url}/api/v2/groups`, {
@@ -61,11 +64,14 @@ describe('deskbridge simulator', () => {
     const exit = runSimulatorCommand(['xurrent'], { ...io, stop: stop.signal });
     const line = await firstLine(io);
     expect(Object.keys(line).sort()).toEqual(['account', 'apiKey', 'url']);
-    const client = createHelpdesk({
-      platform: 'xurrent',
-      baseUrl: line.url!,
-      credentials: { kind: 'token', token: line.apiKey!, account: line.account! },
-    });
+    const client = createHelpdesk(
+      {
+        platform: 'xurrent',
+        baseUrl: line.url!,
+        credentials: { kind: 'token', token: line.apiKey!, account: line.account! },
+      },
+      onLoopback,
+    );
     await client.verifyCredentials();
     stop.abort();
     expect(await exit).toBe(0);

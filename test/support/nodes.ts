@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { HelpdeskDirectory } from '../../src/domain/helpdesk.ts';
 import { createLogger } from '../../src/logger.ts';
+import { isLocalMode } from '../../src/local/settings.ts';
 import { startService, type RunningService } from '../../src/service.ts';
 import { fixedHelpdesks } from './helpdesks.ts';
 import { systemClock, type Clock } from '../../adapters/helpdesk/clock.ts';
@@ -92,8 +93,9 @@ export interface TestNode extends RunningService {
 
 /** A DeskBridge node: its own server on 127.0.0.1 and its own data dir, with logs captured. */
 /**
- * The environment every in-process test node starts from: loopback on its own port and data dir, short node
- * timeouts, debug logs, and no poller schedule firing in the middle of a test (tests run its jobs by hand).
+ * The environment every in-process test node starts from: loopback on its own port and data dir, private URLs
+ * allowed (its partners are on loopback too), short node timeouts, debug logs, and no poller schedule firing in the
+ * middle of a test (tests run its jobs by hand).
  */
 export function loopbackNodeEnv(port: number, dataDir: string): Record<string, string> {
   return {
@@ -102,6 +104,8 @@ export function loopbackNodeEnv(port: number, dataDir: string): Record<string, s
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     DESKBRIDGE_DATA_DIR: dataDir,
     DESKBRIDGE_NODE_TIMEOUT_MS: '1500',
+    // Every node, simulator and fake of a test is on 127.0.0.1.
+    DESKBRIDGE_ALLOW_PRIVATE_URLS: 'true',
     POLLER_ENABLED: 'false',
     LOG_LEVEL: 'debug',
   };
@@ -157,6 +161,8 @@ export async function startTestNode(
     logger: createLogger('debug', sink),
     helpdesks: options.helpdesks ?? fixedHelpdesks(),
     clock: clock.now,
+    // As `npm start` decides it: no chat credentials (and LOCAL_MODE not off) is local mode.
+    localMode: isLocalMode(config, options.env ?? {}),
   });
   return {
     ...service,

@@ -16,7 +16,12 @@ export function runDeskbridge(args: string[], env: Record<string, string>): Prom
     execFile(
       process.execPath,
       [join(repoRoot, 'bin', 'deskbridge.mjs'), ...args],
-      { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', LOCAL_MODE: 'off', ...env }, timeout: 30_000 },
+      {
+        cwd: repoRoot,
+        // The nodes and simulators it talks to are on loopback.
+        env: { ...process.env, LOG_LEVEL: 'warn', LOCAL_MODE: 'off', DESKBRIDGE_ALLOW_PRIVATE_URLS: 'true', ...env },
+        timeout: 30_000,
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
@@ -43,8 +48,9 @@ export async function startServiceProcess(
       : [join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(repoRoot, 'src', 'main.ts')];
   const child = spawn(command.length > 0 ? args[0]! : process.execPath, command.length > 0 ? args.slice(1) : args, {
     cwd: repoRoot,
-    // LOCAL_MODE=off: a bare node unless the test asks for local mode (simulators, Playground) itself.
-    env: { ...process.env, LOG_LEVEL: 'info', LOCAL_MODE: 'off', ...env },
+    // LOCAL_MODE=off: a bare node unless the test asks for local mode (simulators, Playground) itself; its partners and
+    // simulators are on loopback, so private URLs are allowed.
+    env: { ...process.env, LOG_LEVEL: 'info', LOCAL_MODE: 'off', DESKBRIDGE_ALLOW_PRIVATE_URLS: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -14,13 +14,15 @@ import type { Helpdesk } from '../../src/domain/helpdesk.ts';
 import type { Platform } from '../../src/domain/instance.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startService, type RunningService } from '../../src/service.ts';
+import { outboundPolicy } from '../../src/http/outbound-policy.ts';
 import { freePort, loopbackNodeEnv, tempDir, TestClock, type SharedClock } from './nodes.ts';
 
-/** Fast retries for tests: no real waiting on a throttled or failing simulator. */
+/** Fast retries for tests: no real waiting on a throttled or failing simulator (on loopback: private URLs allowed). */
 export const fastConnectorOptions = {
   backoff: { baseMs: 5, maxMs: 40 },
   maxRetryAfterMs: 2000,
   timeoutMs: 3000,
+  outbound: outboundPolicy(true),
 } as const;
 
 export interface SyncNode extends RunningService {
@@ -62,11 +64,17 @@ export async function startSyncNode(
       done();
     },
   });
+  // The node's connectors follow its own setting (DESKBRIDGE_ALLOW_PRIVATE_URLS, on unless `env` turns it off).
+  const connectorOptions = {
+    ...fastConnectorOptions,
+    clock: clock.forConnector,
+    outbound: outboundPolicy(config.allowPrivateUrls),
+  };
   const service = await startService({
     config,
     logger: createLogger('warn', sink),
-    helpdesks: connectorDirectory({ ...fastConnectorOptions, clock: clock.forConnector }),
-    connectorOptions: { ...fastConnectorOptions, clock: clock.forConnector },
+    helpdesks: connectorDirectory(connectorOptions),
+    connectorOptions,
     clock: clock.now,
   });
   return {

@@ -12,6 +12,7 @@ import { connectorDirectory } from '../../adapters/helpdesk/index.ts';
 import { freePort, machineClock, tempDir } from '../support/nodes.ts';
 import { repoRoot, runDeskbridge, startServiceProcess, type ServiceProcess } from '../support/processes.ts';
 import { agentOf, startSimulator, type Simulator } from '../support/sync-nodes.ts';
+import { outboundPolicy } from '../../src/http/outbound-policy.ts';
 
 const TICKETS = 300;
 
@@ -44,6 +45,8 @@ async function processNode(name: string): Promise<ProcessNode> {
     SYNC_POLL_INTERVAL_MS: '3600000',
     SYNC_RETRY_BASE_MS: '50',
     SYNC_RETRY_MAX_MS: '400',
+    // Its partner and the simulators are on loopback.
+    DESKBRIDGE_ALLOW_PRIVATE_URLS: 'true',
   };
   return { env, url, dataDir, service: await startServiceProcess(env, `${url}/healthz`, serviceCommand) };
 }
@@ -53,7 +56,7 @@ function depsOf(node: ProcessNode) {
   return buildAppDeps({
     config: loadConfig(node.env),
     logger: createLogger('silent'),
-    helpdesks: connectorDirectory(),
+    helpdesks: connectorDirectory({ outbound: outboundPolicy(true) }),
   });
 }
 

@@ -36,6 +36,11 @@ const lookups = preparedPerDatabase((db: DbOrTx) => ({
     .prepare(),
 }));
 
+/** By slug alone: what a public URL (`/i/{slug}`, `/webhooks/{slug}`) names; an id there resolves nothing. */
+export function findInstanceRowBySlug(db: DbOrTx, slug: string): InstanceRow | undefined {
+  return lookups(db).bySlug.get({ ref: slug });
+}
+
 export function findInstanceRow(db: DbOrTx, ref: string): InstanceRow | undefined {
   const { bySlug, byId } = lookups(db);
   return bySlug.get({ ref }) ?? byId.get({ ref });

@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { harnesses, type HarnessStart, manualClock, expectDomainError } from './support.ts';
 import { createHelpdesk } from '../../../adapters/helpdesk/index.ts';
+import { outboundPolicy } from '../../../src/http/outbound-policy.ts';
+
+/** The simulators listen on loopback. */
+const onLoopback = { outbound: outboundPolicy(true) };
 
 /** The Helpdesk contract, run against each platform's simulator through the real connector. */
 describe.each(harnesses)('$platform connector against its simulator', (harness) => {
@@ -24,7 +28,11 @@ describe.each(harnesses)('$platform connector against its simulator', (harness) 
       expect(project.id).toMatch(/^\d+$/);
       expect(project.name).not.toBe('');
     }
-    await expectDomainError(createHelpdesk(h.badTarget()).verifyCredentials(), 'helpdesk_credentials', /credentials/);
+    await expectDomainError(
+      createHelpdesk(h.badTarget(), onLoopback).verifyCredentials(),
+      'helpdesk_credentials',
+      /credentials/,
+    );
   });
 
   it('creates, reads and updates an entity, mapping status and priority by name', async () => {
@@ -190,7 +198,7 @@ describe.each(harnesses)('$platform connector against its simulator', (harness) 
     it('401: the credentials', async () => {
       const h = await start({ clock: manualClock() });
       await expectDomainError(
-        createHelpdesk(h.badTarget()).getEntity('1'),
+        createHelpdesk(h.badTarget(), onLoopback).getEntity('1'),
         'helpdesk_credentials',
         /Check the API key or token/,
       );
@@ -199,7 +207,7 @@ describe.each(harnesses)('$platform connector against its simulator', (harness) 
     it('403: the permissions', async () => {
       const h = await start({ clock: manualClock() });
       await expectDomainError(
-        createHelpdesk(h.readOnlyTarget()).createEntity(harness.newEntity),
+        createHelpdesk(h.readOnlyTarget(), onLoopback).createEntity(harness.newEntity),
         'helpdesk_permissions',
         /permission/,
       );
@@ -250,11 +258,14 @@ describe.each(harnesses)('$platform connector pointed at something that is not i
           ? { kind: 'token' as const, token: 't', account: 'a' }
           : { kind: 'apiKey' as const, apiKey: 'k' };
       await expectDomainError(
-        createHelpdesk({
-          platform: harness.platform,
-          baseUrl: `http://127.0.0.1:${port}`,
-          credentials,
-        }).verifyCredentials(),
+        createHelpdesk(
+          {
+            platform: harness.platform,
+            baseUrl: `http://127.0.0.1:${port}`,
+            credentials,
+          },
+          onLoopback,
+        ).verifyCredentials(),
         'helpdesk_unavailable',
         /instance URL/,
       );

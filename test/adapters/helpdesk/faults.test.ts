@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHelpdesk } from '../../../adapters/helpdesk/index.ts';
 import { expectDomainError, harnesses, type HarnessStart, manualClock } from './support.ts';
+import { outboundPolicy } from '../../../src/http/outbound-policy.ts';
 
 describe.each(harnesses)('$platform connector under faults', (harness) => {
   let started: HarnessStart | null = null;
@@ -87,7 +88,7 @@ describe.each(harnesses)('$platform connector under faults', (harness) => {
     await h.sim.close();
     started = null;
     await expectDomainError(
-      createHelpdesk(h.target, { clock: manualClock(), maxAttempts: 2 }).listProjects(),
+      createHelpdesk(h.target, { clock: manualClock(), maxAttempts: 2, outbound: outboundPolicy(true) }).listProjects(),
       'helpdesk_unavailable',
       /connection refused/,
     );

@@ -9,6 +9,7 @@ import { startFreshdeskSimulator } from '../../../adapters/helpdesk/freshdesk/si
 import { startFreshserviceSimulator } from '../../../adapters/helpdesk/freshservice/simulator.ts';
 import type { FaultPlan } from '../../../adapters/helpdesk/simulator-kit/faults.ts';
 import { startXurrentSimulator } from '../../../adapters/helpdesk/xurrent/simulator.ts';
+import { outboundPolicy } from '../../../src/http/outbound-policy.ts';
 
 /** A clock that only moves when someone sleeps on it: waiting out rate limits takes no real time. */
 export interface ManualClock extends Clock {
@@ -32,9 +33,16 @@ export function manualClock(start = Date.parse('2026-03-02T10:00:00Z')): ManualC
   return clock;
 }
 
-/** Options that keep retries instant and deterministic. */
+/** Options that keep retries instant and deterministic, for simulators on loopback (private URLs allowed). */
 export function fastOptions(clock: Clock, extra: ConnectorOptions = {}): ConnectorOptions {
-  return { clock, backoff: { baseMs: 100, maxMs: 1000 }, random: () => 0.5, timeoutMs: 2000, ...extra };
+  return {
+    clock,
+    backoff: { baseMs: 100, maxMs: 1000 },
+    random: () => 0.5,
+    timeoutMs: 2000,
+    outbound: outboundPolicy(true),
+    ...extra,
+  };
 }
 
 export interface SimHandle {
