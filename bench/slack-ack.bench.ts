@@ -31,6 +31,8 @@ type Kind = 'command' | 'view_submission';
 /** The load generator runs in its own thread (keep-alive node:http), so it does not compete with the app measured. */
 async function load(url: string, submission: string, responseUrl: string): Promise<Record<Kind, number[]>> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  // Every request is its own, as Slack's are (a trigger_id each): DeskBridge refuses a signature it has seen.
+  const payload = JSON.parse(submission) as Record<string, unknown>;
   const target = new URL(url);
   const send = (body: string) =>
     new Promise<number>((resolve, reject) => {
@@ -66,7 +68,7 @@ async function load(url: string, submission: string, responseUrl: string): Promi
       const body =
         kind === 'command'
           ? commandBody({ text: 'connect', userId: admin.id, teamId: 'T_BENCH', responseUrl })
-          : submission;
+          : interactionBody({ ...payload, trigger_id: `bench.${process.pid}.${n}` });
       const started = performance.now();
       const status = await send(body);
       const elapsed = performance.now() - started;
@@ -171,7 +173,7 @@ async function main(): Promise<void> {
 
   // A slash command (`/bridge connect`: opens the wizard after the ack) and the wizard's first step submitted
   // ("I don't have a URL" -> the mode step, answered in the ack).
-  const submission = interactionBody({
+  const submission = JSON.stringify({
     type: 'view_submission',
     team: { id: 'T_BENCH' },
     user: { id: admin.id, name: admin.name, team_id: 'T_BENCH' },

@@ -6,6 +6,7 @@ import type { Route } from './http/router.ts';
 import { createHttpServer, listen } from './http/server.ts';
 import { listeningOn } from './http/port-in-use.ts';
 import { NodeClient } from './node/client.ts';
+import { outboundPolicy } from './http/outbound-policy.ts';
 import { nodeProtocolRoutes } from './node/routes.ts';
 import { createSlackSurface, type SlackSurface } from '../adapters/slack/app.ts';
 import { createTeamsSurface, type TeamsSurface } from '../adapters/teams/app.ts';
@@ -22,7 +23,13 @@ export function buildSyncEngine(deps: AppDeps, config: Config): SyncEngine {
   const { errorAfterFailures, errorAfterMs, ...pace } = config.sync;
   const engine = new SyncEngine(deps, {
     ...pace,
-    transport: nodeSyncTransport(new NodeClient({ timeoutMs: config.nodeTimeoutMs, clock: deps.clock })),
+    transport: nodeSyncTransport(
+      new NodeClient({
+        timeoutMs: config.nodeTimeoutMs,
+        clock: deps.clock,
+        outbound: outboundPolicy(config.allowPrivateUrls),
+      }),
+    ),
     health: { failuresBeforeError: errorAfterFailures, errorAfterMs },
   });
   deps.kickSync = () => engine.kick();
@@ -45,6 +52,7 @@ export function serviceRoutes(
           recordOutcome: (slug, outcome) => recordWebhookOutcome(deps, slug, outcome),
           now: () => deps.clock().getTime(),
           instanceCacheMs: 1000,
+          ...(deps.outbound ? { outbound: deps.outbound } : {}),
         })
       : []),
     ...(slack?.routes ?? []),
@@ -56,8 +64,11 @@ export interface RunningService {
   deps: AppDeps;
   server: Server;
   slack: SlackSurface | null;
-  /** Always mounted: with Teams credentials it checks botbuilder's JWT; without, local mode answers loopback only. */
-  teams: TeamsSurface;
+  /**
+   * With Teams credentials, botbuilder checks each request's JWT; without them only in local mode (loopback callers
+   * only); otherwise null, and /api/messages is not served at all.
+   */
+  teams: TeamsSurface | null;
   sync: SyncEngine;
   /** The status poller; its jobs run on schedule only when POLLER_ENABLED (tests call them directly). */
   poller: Poller;
@@ -65,8 +76,13 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+export interface ServiceOptions extends AppDepsOptions {
+  /** Local mode (src/local: no chat credentials, LOCAL_MODE=auto): the only state Teams is served without its JWT. */
+  localMode?: boolean;
+}
+
 /** Opens the data dir, mounts every route on one HTTP server and listens. */
-export async function startService(options: AppDepsOptions): Promise<RunningService> {
+export async function startService(options: ServiceOptions): Promise<RunningService> {
   const deps = buildAppDeps(options);
   const slack = options.config.slack
     ? createSlackSurface({
@@ -77,14 +93,24 @@ export async function startService(options: AppDepsOptions): Promise<RunningServ
       })
     : null;
   const sync = buildSyncEngine(deps, options.config);
-  const teams = createTeamsSurface({ deps, config: options.config.teams, logger: options.logger });
+  const teams =
+    options.config.teams.appId !== null || options.localMode
+      ? createTeamsSurface({
+          deps,
+          config: options.config.teams,
+          logger: options.logger,
+          localMode: options.localMode ?? false,
+        })
+      : null;
+  if (!teams) options.logger.info('Teams is off (no MICROSOFT_APP_ID, not in local mode): /api/messages is not served');
   const server = createHttpServer(serviceRoutes(deps, slack, sync, teams), options.logger);
   await slack?.start();
   const { port, host } = options.config;
   const address = await listeningOn(port, host, 'DeskBridge', 'PORT', () => listen(server, port, host)).catch(
     async (error: unknown) => {
       await slack?.stop();
-      await teams.stop();
+      await teams?.stop();
+      await deps.rules.close();
       deps.db.$client.close();
       throw error;
     },
@@ -93,8 +119,11 @@ export async function startService(options: AppDepsOptions): Promise<RunningServ
   sync.start();
   const poller = new Poller(deps, {
     config: options.config.poller,
-    probe: defaultHealthProbe(deps, pollerNodeClient(options.config.nodeTimeoutMs, deps.clock)),
-    notifiers: [...(slack ? [slack.notifier] : []), teams.notifier],
+    probe: defaultHealthProbe(
+      deps,
+      pollerNodeClient(options.config.nodeTimeoutMs, outboundPolicy(options.config.allowPrivateUrls), deps.clock),
+    ),
+    notifiers: [...(slack ? [slack.notifier] : []), ...(teams ? [teams.notifier] : [])],
     sync,
   });
   if (options.config.poller.enabled) poller.start();
@@ -109,8 +138,10 @@ export async function startService(options: AppDepsOptions): Promise<RunningServ
     async close() {
       await poller.stop();
       await slack?.stop();
-      await teams.stop();
+      await teams?.stop();
       await sync.stop();
+      // After the engine's last pass: its runs have finished; a test run still going fails with a clear error.
+      await deps.rules.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       deps.db.$client.close();

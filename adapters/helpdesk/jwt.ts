@@ -7,6 +7,7 @@ import {
   type KeyObject,
   timingSafeEqual,
 } from 'node:crypto';
+import { jsonNestingDepth, MAX_JSON_DEPTH } from '../../src/http/json-depth.ts';
 
 /**
  * Compact JWS (JWT) signing and verification with node:crypto, for Xurrent webhook policies. Their `jwt_alg` is one of
@@ -17,7 +18,14 @@ import {
 export const jwtAlgorithms = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'HS256', 'HS384', 'HS512'] as const;
 export type JwtAlgorithm = (typeof jwtAlgorithms)[number];
 
-export class JwtError extends Error {}
+export class JwtError extends Error {
+  /** Set where the caller has more to say than the message (how to fix the issuer's settings). */
+  readonly reason: 'no-expiry' | null;
+  constructor(message: string, reason: 'no-expiry' | null = null) {
+    super(message);
+    this.reason = reason;
+  }
+}
 
 /** A webhook body is small; a token beyond this is refused before any parsing or crypto. */
 const MAX_TOKEN_CHARS = 256 * 1024;
@@ -75,9 +83,12 @@ export interface JwtExpectations {
 }
 
 function readPart(part: string): Record<string, unknown> {
+  const text = Buffer.from(part, 'base64url').toString('utf8');
+  if (jsonNestingDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+    throw new JwtError(`the JWT is nested more than ${MAX_JSON_DEPTH} levels deep`);
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     throw new JwtError('the JWT is not readable');
   }
@@ -123,7 +134,10 @@ export function verifyJwt(token: string, expect: JwtExpectations): Record<string
     throw new JwtError('the JWT signature does not match the key');
   const now = Math.floor(expect.nowMs / 1000);
   const leeway = expect.leewaySeconds ?? 60;
-  if (typeof claims.exp === 'number' && now > claims.exp + leeway) throw new JwtError('the JWT has expired');
+  // A token without an expiry stays valid forever: whoever saw one delivery could send it again any day.
+  if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp))
+    throw new JwtError('the JWT has no exp (expiry) claim', 'no-expiry');
+  if (now > claims.exp + leeway) throw new JwtError('the JWT has expired');
   if (typeof claims.nbf === 'number' && now + leeway < claims.nbf) throw new JwtError('the JWT is not valid yet');
   if (
     expect.audience &&

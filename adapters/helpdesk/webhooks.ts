@@ -3,7 +3,15 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { DomainError, isDomainError } from '../../src/domain/errors.ts';
 import type { ChangeNotice } from '../../src/domain/helpdesk.ts';
 import type { Platform } from '../../src/domain/instance.ts';
+import { lightRequest, type LightResponse } from '../../src/http/light-client.ts';
+import {
+  OutboundRefusal,
+  outboundAgents,
+  outboundPolicy,
+  type OutboundPolicy,
+} from '../../src/http/outbound-policy.ts';
 import type { JsonRoute, RequestContext } from '../../src/http/router.ts';
+import { assertJsonDepth } from '../../src/http/json-depth.ts';
 import { JwtError, parseJwtAlgorithm, verifyJwt } from './jwt.ts';
 
 /**
@@ -77,6 +85,8 @@ function parseBody(rawBody: Buffer, headers: IncomingHttpHeaders): Record<string
   if ((headerValue(headers, 'content-type') ?? '').includes('application/x-www-form-urlencoded')) {
     return Object.fromEntries(new URLSearchParams(text));
   }
+  // Before parsing: a value nested 20,000 deep parses, then overflows the stack wherever it is read (String(), stringify).
+  assertJsonDepth(text, 'The webhook body');
   try {
     const value: unknown = JSON.parse(text);
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
@@ -169,6 +179,12 @@ function parseXurrent(input: WebhookInput): ParsedWebhook {
         nowMs: input.nowMs ?? Date.now(),
       });
     } catch (error) {
+      // Xurrent's webhook policy field jwt_claim_expires_in is optional; only with it does the JWT carry an exp.
+      if (error instanceof JwtError && error.reason === 'no-expiry')
+        throw new DomainError(
+          'unauthorized',
+          'The Xurrent webhook JWT has no expiry (exp claim), so a copy of it would be accepted forever. Set "Claim expires in" (jwt_claim_expires_in) on the webhook policy in Xurrent.',
+        );
       if (error instanceof JwtError)
         throw new DomainError('unauthorized', `The Xurrent webhook signature is not valid: ${error.message}.`);
       throw error;
@@ -226,8 +242,10 @@ export interface WebhookRouteDeps {
   intake(notice: ChangeNotice): Promise<void>;
   /** Told of each delivery's outcome for a known instance (unknown instances are not recorded). */
   recordOutcome?(slug: string, outcome: WebhookOutcome): void;
-  /** Confirms a Xurrent webhook by calling its callback; the default GETs it. */
+  /** Confirms a Xurrent webhook by calling its callback; the default GETs it through `outbound`. */
   confirmCallback?(url: string): Promise<void>;
+  /** Which addresses a verification callback may reach (default: public addresses only). */
+  outbound?: OutboundPolicy;
   now?(): number;
   /**
    * How long an instance found by slug is reused (0: looked up for every delivery). Each helpdesk write fires a
@@ -242,7 +260,15 @@ function site(hostname: string): string {
   return hostname.split('.').slice(-2).join('.');
 }
 
-/** A forged verification message must not make us call arbitrary URLs: the callback must be on the helpdesk's site. */
+/** The port a URL connects to, written or not. */
+function portOf(url: URL): string {
+  return url.port || (url.protocol === 'https:' ? '443' : '80');
+}
+
+/**
+ * A forged verification message must not make us call arbitrary URLs: the callback must be on the helpdesk's site,
+ * on the port the helpdesk is reached on (another port of the same host is another service), with no credentials.
+ */
 export function callbackAllowed(callbackUrl: string, baseUrl: string | null | undefined): boolean {
   let callback: URL;
   try {
@@ -251,17 +277,44 @@ export function callbackAllowed(callbackUrl: string, baseUrl: string | null | un
     return false;
   }
   if (callback.protocol !== 'https:' && callback.protocol !== 'http:') return false;
+  if (callback.username || callback.password) return false;
   if (!baseUrl)
-    return callback.protocol === 'https:' && /(^|\.)(xurrent|4me)(-[a-z]+)?\.(com|qa)$/.test(callback.hostname);
+    return (
+      callback.protocol === 'https:' &&
+      callback.port === '' &&
+      /(^|\.)(xurrent|4me)(-[a-z]+)?\.(com|qa)$/.test(callback.hostname)
+    );
   const base = new URL(baseUrl);
   if (callback.protocol === 'http:' && base.protocol !== 'http:') return false;
-  return site(callback.hostname) === site(base.hostname);
+  return site(callback.hostname) === site(base.hostname) && portOf(callback) === portOf(base);
 }
 
-async function defaultConfirm(url: string): Promise<void> {
-  const response = await fetch(url, { method: 'GET', signal: AbortSignal.timeout(5000) });
-  await response.arrayBuffer();
-  if (!response.ok)
+/**
+ * GETs the callback (Xurrent: "GET or POST that callback URL") through the outbound-address policy, and follows no
+ * redirect: the URL was checked, a place it redirects to was not. What the other side answered is named by its status
+ * only, never echoed.
+ */
+async function confirmThrough(policy: OutboundPolicy, url: string): Promise<void> {
+  let response: LightResponse;
+  try {
+    response = await lightRequest(
+      url,
+      { method: 'GET', headers: {}, timeoutMs: 5000, maxBytes: 64 * 1024 },
+      outboundAgents(policy, 4),
+    );
+  } catch (error) {
+    if (error instanceof OutboundRefusal) throw error.about('the webhook verification link');
+    throw new DomainError(
+      'remote_error',
+      'The webhook verification link could not be reached; register the webhook again.',
+    );
+  }
+  if (response.status >= 300 && response.status < 400)
+    throw new DomainError(
+      'remote_error',
+      `The webhook verification link answered with a redirect (HTTP ${response.status}), which DeskBridge does not follow; register the webhook again.`,
+    );
+  if (response.status < 200 || response.status >= 300)
     throw new DomainError(
       'remote_error',
       `Xurrent refused the webhook verification (HTTP ${response.status}); register the webhook again.`,
@@ -271,6 +324,7 @@ async function defaultConfirm(url: string): Promise<void> {
 export function webhookRoutes(deps: WebhookRouteDeps): JsonRoute[] {
   const now = deps.now ?? Date.now;
   const cacheMs = deps.instanceCacheMs ?? 0;
+  const outbound = deps.outbound ?? outboundPolicy(false);
   const found = new Map<string, { instance: WebhookInstance; until: number }>();
   // Only instances that exist are kept, briefly: a new or removed one is seen within cacheMs (of real time, not the
   // injected clock, which tests may hold still).
@@ -318,7 +372,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): JsonRoute[] {
               'The verification callback does not point at the helpdesk of this instance, so it was not called.',
             );
           }
-          await (deps.confirmCallback ?? defaultConfirm)(parsed.callbackUrl);
+          await (deps.confirmCallback ?? ((url: string) => confirmThrough(outbound, url)))(parsed.callbackUrl);
           deps.recordOutcome?.(slug, 'accepted');
           return { status: 200, body: { status: 'verified' } };
         }

@@ -6,6 +6,7 @@ import { fetchChatInstallation } from '../../src/app/chat-installations.ts';
 import type { AppDeps } from '../../src/app/deps.ts';
 import type { AppEvent } from '../../src/app/events.ts';
 import { invitationHostTenant } from '../../src/app/invitation-messages.ts';
+import { firstUseOfSlackSignature } from '../../src/app/slack-request-replays.ts';
 import type { SlackConfig } from '../../src/config.ts';
 import { onConnectionAccepted } from '../../src/flows/invitation-message.ts';
 import type { RawRoute } from '../../src/http/router.ts';
@@ -14,6 +15,7 @@ import { boltLogger } from './bolt-logger.ts';
 import type { SlackContext } from './context.ts';
 import { databaseInstallationStore } from './installation-store.ts';
 import { registerListeners } from './listeners/index.ts';
+import { guardSlackRequests, SLACK_FUTURE_SKEW_MS } from './request-guard.ts';
 import { slackNotifier } from './notifier.ts';
 import { performEffects } from './perform.ts';
 import type { Notifier } from '../../src/poller/notifier.ts';
@@ -142,7 +144,12 @@ export function createSlackSurface(options: {
 
   const routes: RawRoute[] = [];
   if (receiver) {
-    const listener = receiver.requestListener;
+    const listener = guardSlackRequests(receiver.requestListener, {
+      signingSecret: config.signingSecret ?? '',
+      firstUse: (signature, requestAt, now) =>
+        firstUseOfSlackSignature(deps, { signature, requestAt, now, skewMs: SLACK_FUTURE_SKEW_MS }),
+      logger,
+    });
     routes.push({ method: 'POST', path: SLACK_EVENTS_PATH, raw: (req, res) => listener(req, res) });
   }
   if (installer) {

@@ -23,17 +23,26 @@ import { safeError } from './log.ts';
 export interface TeamsSurface {
   routes: RawRoute[];
   notifier: Notifier;
-  /** True without MICROSOFT_APP_ID: no JWT check, loopback callers only. */
+  /** Local mode (no MICROSOFT_APP_ID): no JWT check, loopback callers replying to this machine only. */
   localMode: boolean;
   /** Resolves when the effects started so far (channel posts after an answer) are done. */
   settled(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export function createTeamsSurface(options: { deps: AppDeps; config: TeamsConfig; logger: Logger }): TeamsSurface {
+export function createTeamsSurface(options: {
+  deps: AppDeps;
+  config: TeamsConfig;
+  logger: Logger;
+  /** The service is in local mode: the one state in which Teams runs without MICROSOFT_APP_ID. */
+  localMode: boolean;
+}): TeamsSurface {
   const { deps, config } = options;
   const logger = options.logger.child({ surface: 'teams' });
   const localMode = config.appId === null;
+  // botbuilder checks no token without an app id: outside local mode that would be a door left open.
+  if (localMode && !options.localMode)
+    throw new Error('Teams without MICROSOFT_APP_ID is served in local mode only; the service must not mount it.');
   const auth = new ConfigurationBotFrameworkAuthentication(
     localMode
       ? {}
@@ -65,6 +74,7 @@ export function createTeamsSurface(options: { deps: AppDeps; config: TeamsConfig
     logger,
     adapter,
     appId: config.appId ?? '',
+    localMode,
     userSpecificViews: config.userSpecificViews,
     botName: DEFAULT_BOT_NAME,
     background: new Set(),

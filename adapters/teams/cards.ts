@@ -10,6 +10,7 @@ import type { Form, FormValues, Message } from '../../src/ui/model.ts';
 import type { TeamsContext } from './context.ts';
 import { APPROVAL_REFRESH, approverOnlyActions, dialogOpeningActions } from './flows/actions.ts';
 import { formCard, messageCard, type AdaptiveCard, type CardMode } from './render/card.ts';
+import { plainText } from './render/text.ts';
 import { DATA_KEY, type CardData } from './render/card-data.ts';
 
 /**
@@ -78,13 +79,13 @@ export function approverCard(ctx: TeamsContext, message: Message): AdaptiveCard 
 export function messageActivity(ctx: TeamsContext, message: Message, channelId?: string): Partial<Activity> {
   return {
     type: 'message',
-    summary: message.text.slice(0, 200),
+    summary: plainText(message.text, mentionsFor(ctx), ctx.botName).slice(0, 200),
     attachments: [CardFactory.adaptiveCard(sharedMessageCard(ctx, message, channelId))],
   };
 }
 
 export function cardActivity(card: AdaptiveCard, summary: string): Partial<Activity> {
-  return { type: 'message', summary: summary.slice(0, 200), attachments: [CardFactory.adaptiveCard(card)] };
+  return { type: 'message', summary: plainText(summary).slice(0, 200), attachments: [CardFactory.adaptiveCard(card)] };
 }
 
 /** Renders a form for this user and remembers it, so a submission with errors can be shown again. */

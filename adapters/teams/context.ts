@@ -9,6 +9,8 @@ export interface TeamsContext {
   adapter: CloudAdapter;
   /** The bot's Entra app id; empty in local mode (botbuilder then sends unauthenticated, to loopback only). */
   appId: string;
+  /** Local mode: no MICROSOFT_APP_ID, callers and connectors on this machine only. */
+  localMode: boolean;
   /** Whether the client shows user-specific views; without, the approval card shows its decisions to everyone. */
   userSpecificViews: boolean;
   /** The name users see the bot under, as the last activity to us said (its recipient); cards write `@<name>`. */

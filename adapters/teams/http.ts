@@ -3,6 +3,7 @@ import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { RawRoute } from '../../src/http/router.ts';
 import { safeError } from './log.ts';
+import { serviceUrlProblem } from './service-url.ts';
 
 export const TEAMS_MESSAGES_PATH = '/api/messages';
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -12,10 +13,14 @@ export function isLoopback(address: string | undefined): boolean {
   return address === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(address);
 }
 
+/** Headers a reverse proxy adds: a request carrying one came from elsewhere, whatever its socket says. */
+const forwardingHeaders = ['forwarded', 'x-forwarded-for', 'x-real-ip'] as const;
+
 /**
  * POST /api/messages on the service's own server. botbuilder reads a parsed body and an Express-like response, so
  * the raw request is read here (size-capped) and a small response shim handed over. In local mode botbuilder checks
- * no token at all, so only this machine may call.
+ * no token at all, so only this machine may call, directly (not through a proxy on it), for a connector on it. With
+ * credentials the replies go only to Microsoft's Bot Connector hosts (service-url.ts).
  */
 export function messagesRoute(options: {
   adapter: CloudAdapter;
@@ -27,9 +32,10 @@ export function messagesRoute(options: {
     method: 'POST',
     path: TEAMS_MESSAGES_PATH,
     async raw(req: IncomingMessage, res: ServerResponse) {
-      if (options.localMode && !isLoopback(req.socket.remoteAddress)) {
+      const proxied = forwardingHeaders.some((name) => req.headers[name] !== undefined);
+      if (options.localMode && (!isLoopback(req.socket.remoteAddress) || proxied)) {
         return send(res, 401, {
-          error: 'Teams is in local mode (no MICROSOFT_APP_ID): only loopback requests are accepted.',
+          error: 'Teams is in local mode (no MICROSOFT_APP_ID): only direct requests from this machine are accepted.',
         });
       }
       let body: unknown;
@@ -40,6 +46,11 @@ export function messagesRoute(options: {
           error: error instanceof BodyTooLarge ? 'Body too large.' : 'The body is not JSON.',
         });
       }
+      // Checked before botbuilder sees the activity: it would reply (and store a reference) to whatever URL is named.
+      const problem = serviceUrlProblem((body as { serviceUrl?: unknown } | null)?.serviceUrl, {
+        localMode: options.localMode,
+      });
+      if (problem) return send(res, 403, { error: problem });
       const shim = responseShim(res);
       try {
         await options.adapter.process(

@@ -4,6 +4,7 @@ import type { TeamsContext } from './context.ts';
 import { messageActivity } from './cards.ts';
 import { inConversation } from './proactive.ts';
 import { findTeamsConversation } from '../../src/app/teams-conversations.ts';
+import { isDomainError } from '../../src/domain/errors.ts';
 
 /**
  * The poller's status notices into Teams channels, through the conversation references stored when DeskBridge was
@@ -28,6 +29,8 @@ export function teamsNotifier(ctx: TeamsContext): Notifier {
         );
         return { kind: 'sent' };
       } catch (error) {
+        // Refused before any post (a reference to a connector DeskBridge does not post to): it stays refused.
+        if (isDomainError(error)) return { kind: 'failed', error: error.message, permanent: true };
         const e = error as {
           statusCode?: number;
           response?: { headers?: { get?(name: string): string | undefined } };

@@ -7,6 +7,7 @@ import type { Effect, FlowResult, Reply } from '../../src/ui/replies.ts';
 import {
   cardActivity,
   formWithErrors,
+  mentionsFor,
   messageActivity,
   ownMessageCard,
   renderForm,
@@ -15,6 +16,7 @@ import {
 } from './cards.ts';
 import type { TeamsContext } from './context.ts';
 import { ADAPTIVE_CARD_CONTENT_TYPE, dialogTitle, type AdaptiveCard } from './render/card.ts';
+import { plainText } from './render/text.ts';
 
 /**
  * Carrying out a flow's answer in Teams. Where the interaction came from decides the shape:
@@ -83,10 +85,11 @@ export async function inPlaceResponse(
     type: ADAPTIVE_CARD_CONTENT_TYPE,
     value: card as never,
   });
+  // A neutral text shown as is: its mentions become names, as in a card.
   const asMessage = (text: string): AdaptiveCardInvokeResponse => ({
     statusCode: 200,
     type: ACTIVITY_MESSAGE_TYPE,
-    value: text.slice(0, 1000) as never,
+    value: plainText(text, mentionsFor(ctx), ctx.botName).slice(0, 1000) as never,
   });
   const r = result.reply;
   const onOwnCard = submitted.ownCard;

@@ -3,6 +3,7 @@ import { linkWorkspace } from '../../src/app/chat-workspaces.ts';
 import type { AppDeps } from '../../src/app/deps.ts';
 import { UNBOUND_CODE_WARNING } from '../../src/domain/invitation.ts';
 import { previousInitiateStep, startInitiate, submitInitiateStep } from '../../src/flows/initiate-wizard.ts';
+import { channelMention } from '../../src/ui/mentions.ts';
 import { isField, type Form } from '../../src/ui/model.ts';
 import type { FlowResult } from '../../src/ui/replies.ts';
 import type { TestClock } from '../support/nodes.ts';
@@ -69,7 +70,7 @@ describe('the initiate wizard flow (chat-neutral)', () => {
     const finished = done.reply.kind === 'private-message' ? done.reply.message : null;
     const codeText = code.items.find((i) => i.kind === 'code')!;
     expect(finished?.items).toContainEqual(codeText);
-    expect(JSON.stringify(finished)).toContain('Done. The invitation is posted in \u27e6channel:C_SHARED\u27e7.');
+    expect(JSON.stringify(finished)).toContain(`Done. The invitation is posted in ${channelMention('C_SHARED')}.`);
     expect(finished?.items).toContainEqual({
       kind: 'facts',
       facts: expect.arrayContaining([

@@ -92,7 +92,7 @@ describe('production mode: with MICROSOFT_APP_* set, `npm start` starts none of 
       body: JSON.stringify({
         type: 'message',
         text: 'help',
-        serviceUrl: 'http://127.0.0.1:1',
+        serviceUrl: 'https://smba.trafficmanager.net/amer/',
         channelId: 'msteams',
         from: { id: 'x' },
         conversation: { id: 'c' },

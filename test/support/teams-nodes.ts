@@ -4,6 +4,7 @@ import type { HelpdeskDirectory } from '../../src/domain/helpdesk.ts';
 import { checkAdaptiveCard } from './adaptive-cards.ts';
 import { FakeBotConnector, type ConnectorMember } from './fake-bot-connector.ts';
 import { startTestNode, type TestClock, type TestNode } from './nodes.ts';
+import type { TeamsSurface } from '../../adapters/teams/app.ts';
 
 type Json = Record<string, unknown>;
 
@@ -53,6 +54,7 @@ export function answeredCard(response: TeamsResponse): Json {
 }
 
 export interface TeamsNode extends TestNode {
+  teams: TeamsSurface;
   connector: FakeBotConnector;
   messagesUrl: string;
   post(activity: Json, headers?: Record<string, string>): Promise<TeamsResponse>;
@@ -76,7 +78,10 @@ export async function startTeamsNode(
   options: { clock?: TestClock; helpdesks?: HelpdeskDirectory; env?: Record<string, string> } = {},
 ): Promise<TeamsNode> {
   const connector = await new FakeBotConnector().start();
-  const node = await startTestNode(name, options);
+  const started = await startTestNode(name, options);
+  const teams = started.teams;
+  if (!teams) throw new Error('Teams is not served on this node: it needs MICROSOFT_APP_ID or local mode');
+  const node = { ...started, teams };
   const messagesUrl = `${node.url}/api/messages`;
 
   const base = (user: TeamsTestUser, place: TeamsPlace): Json => {

@@ -38,13 +38,15 @@ export function contentBlocks(item: Content): KnownBlock[] {
 }
 
 /**
- * A code the reader copies: a preformatted section while it fits the section limit, otherwise rich text, which has
- * no such limit. Inside the section's backticks mrkdwn still reads &, < and > as control characters (`<p>` of a
- * ticket's HTML would be taken for a link), so they are escaped there; rich text is literal and needs none.
+ * A code the reader copies, and an approver reads as what will run: it must show byte for byte. A preformatted
+ * section while it fits the section limit and has no backtick, otherwise rich text, which has no such limit and is
+ * literal. Inside the section's backticks mrkdwn still reads &, < and > as control characters (`<p>` of a ticket's
+ * HTML would be taken for a link, `<!channel>` would notify), so they are escaped there; but nothing escapes a
+ * backtick, and a ``` inside the code would end the block early (and turn the rest into mrkdwn), hence rich text.
  */
 function codeBlock(code: string): KnownBlock {
   const escaped = code.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  if (escaped.length + 6 <= slackLimits.sectionText)
+  if (!code.includes('`') && escaped.length + 6 <= slackLimits.sectionText)
     return { type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${escaped}\`\`\``, verbatim: true } };
   return {
     type: 'rich_text',

@@ -1,5 +1,5 @@
 import type { MrkdwnElement, PlainTextElement } from '@slack/types';
-import { renderMentions } from '../../../src/ui/mentions.ts';
+import { plainMention, renderMentions } from '../../../src/ui/mentions.ts';
 
 /** Slack's documented Block Kit limits that the renderers respect (reference §1.3). */
 export const slackLimits = {
@@ -36,8 +36,10 @@ export function truncate(text: string, max: number): string {
 }
 
 /**
- * Slack mrkdwn treats &, < and > as control characters (links, mentions, `<!channel>`): escape them so names typed by
- * users render as text, even when they look like a mention. The flows' own neutral mentions become Slack's.
+ * Slack mrkdwn treats &, < and > as control characters (links, mentions, `<!channel>`) and these three are the ones to
+ * escape, as `&amp;`, `&lt;` and `&gt;` (api.slack.com/reference/surfaces/formatting#escaping): then names typed by
+ * users render as text, even when they look like a mention, and a bare `@channel` is only text, as Slack needs
+ * `<!channel>` to notify. The flows' own neutral mentions become Slack's; text that only looks like one stays text.
  */
 export function escapeMrkdwn(text: string): string {
   const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -53,6 +55,7 @@ export function mrkdwn(text: string, max: number = slackLimits.sectionText): Mrk
   return { type: 'mrkdwn', text: truncate(escapeMrkdwn(text) || ' ', max) };
 }
 
+/** plain_text is never parsed for mentions: a neutral mention in it is a name. */
 export function plain(text: string, max: number): PlainTextElement {
-  return { type: 'plain_text', text: truncate(text || ' ', max), emoji: true };
+  return { type: 'plain_text', text: truncate(renderMentions(text, plainMention) || ' ', max), emoji: true };
 }

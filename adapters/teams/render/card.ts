@@ -1,8 +1,8 @@
 import type { Action, Content, Field, Form, FormValues, Message, Table } from '../../../src/ui/model.ts';
 import { isField, marksOptional } from '../../../src/ui/model.ts';
 import { DATA_KEY, verbOf, type CardData } from './card-data.ts';
-import type { MentionRenderer } from '../../../src/ui/mentions.ts';
-import { DEFAULT_BOT_NAME, plainMentions, plainText, teamsMarkdown, truncate } from './text.ts';
+import { plainMention, type MentionRenderer } from '../../../src/ui/mentions.ts';
+import { DEFAULT_BOT_NAME, plainText, teamsMarkdown, truncate } from './text.ts';
 
 /**
  * The one Teams renderer: neutral view -> Adaptive Card 1.5 JSON (the highest version Teams renders). A form renders
@@ -58,14 +58,14 @@ function textBlock(text: string, extra: Json = {}): Json {
 }
 
 /**
- * Code as it is. A TextBlock is markdown, where lines run together into one paragraph (`--- a` and `+++ b` of a
- * diff), `- x` becomes a list and HTML in a ticket may render, and Teams' card markdown has no preformatted text. A
- * TextRun is never markdown (schema: "Markdown is not supported") and keeps its line breaks (the adaptivecards
- * renderer sets it as innerText, the Agents Playground's renderer as `white-space: pre-wrap`). A one-line code (an
- * invitation code, a URL) has no lines to keep and stays a monospace TextBlock.
+ * Code as it is, byte for byte: what an approver reads is what will run. A TextBlock is markdown, where lines run
+ * together into one paragraph (`--- a` and `+++ b` of a diff), `- x` becomes a list, `**x**` and `_x_` lose their
+ * stars and underscores and `[a](b)` becomes a link, and Teams' card markdown has no preformatted text. A TextRun is
+ * never markdown (schema: "Markdown is not supported") and keeps its line breaks (the adaptivecards renderer sets it
+ * as innerText, the Agents Playground's renderer as `white-space: pre-wrap`), so every code is one, a one-line script
+ * or an invitation code as much as a diff.
  */
 function codeBlock(code: string): Json {
-  if (!code.includes('\n')) return textBlock(code, { fontType: 'Monospace' });
   return {
     type: 'RichTextBlock',
     inlines: [{ type: 'TextRun', text: truncate(code, limits.text), fontType: 'Monospace' }],
@@ -226,7 +226,7 @@ function renderField(
   const common = {
     id: field.id,
     label: labelOf(field),
-    ...(error ? { errorMessage: truncate(error, limits.text) } : {}),
+    ...(error ? { errorMessage: truncate(plainText(error, ctx.mentions, ctx.botName), limits.text) } : {}),
   };
   let input: Json;
   switch (field.kind) {
@@ -269,7 +269,9 @@ function renderField(
       ];
       return [
         input,
-        ...(notes.length ? [textBlock(notes.join('\n\n'), { size: 'Small' })] : []),
+        ...(notes.length
+          ? [textBlock(teamsMarkdown(notes.join('\n\n'), ctx.mentions, ctx.botName), { size: 'Small' })]
+          : []),
         ...hintAndError(field, error, ctx),
       ];
     }
@@ -344,7 +346,7 @@ export function formCard(form: Form, options: FormCardOptions): AdaptiveCard {
   const ctx: ActionContext = {
     mode: options.mode,
     form: { id: form.id, cardId: options.cardId, ...(form.stateId ? { stateId: form.stateId } : {}) },
-    mentions: options.mentions ?? plainMentions,
+    mentions: options.mentions ?? plainMention,
     botName: options.botName ?? DEFAULT_BOT_NAME,
   };
   const body: Json[] = [];
@@ -398,7 +400,7 @@ export interface MessageCardOptions {
 export function messageCard(message: Message, options: MessageCardOptions = {}): AdaptiveCard {
   const ctx: ActionContext = {
     mode: 'inline',
-    mentions: options.mentions ?? plainMentions,
+    mentions: options.mentions ?? plainMention,
     botName: options.botName ?? DEFAULT_BOT_NAME,
     ...(options.dialogActions ? { dialogActions: options.dialogActions } : {}),
     ...(options.hiddenActions ? { hiddenActions: options.hiddenActions } : {}),

@@ -3,7 +3,7 @@
  * `*bold*` becomes `**bold**`, and the `/bridge` command of the neutral texts becomes a mention of the bot, by the
  * name the client shows it under (`@Test Bot` in the Agents Playground; `@DeskBridge` until Teams tells us).
  */
-import { renderMentions, type MentionRenderer } from '../../../src/ui/mentions.ts';
+import { plainMention, renderMentions, type MentionRenderer } from '../../../src/ui/mentions.ts';
 
 export const DEFAULT_BOT_NAME = 'DeskBridge';
 
@@ -19,17 +19,24 @@ const emoji: Record<string, string> = {
   red_circle: '🔴',
 };
 
-/** Neutral mentions without a resolver: a person as the id after the platform, a channel as "the channel". */
-export const plainMentions: MentionRenderer = (kind, value) =>
-  kind === 'user' ? (/^[a-z]+:(?:[^/]+\/)?(.*)$/.exec(value)?.[1] ?? value) : 'the channel';
+/**
+ * TextBlock markdown (and FactSet facts: msteams-docs "Format cards in Microsoft Teams") turns `[title](url)` into a
+ * link whose title need not be its address. The neutral texts never write one, so any there comes from user text (a
+ * partner's name, a ticket field): a zero-width space between `]` and `(` leaves it as typed, on every client. HTML
+ * is no concern: "HTML isn't supported in Adaptive Cards" (same page), so `<b>` shows as typed; and a mention needs
+ * an `msteams.entities` entry, which DeskBridge never writes, so `<at>Name</at>` pings no one.
+ */
+function withoutLinks(text: string): string {
+  return text.replace(/\]\(/g, ']\u200B(');
+}
 
 export function teamsMarkdown(
   text: string,
-  mentions: MentionRenderer = plainMentions,
+  mentions: MentionRenderer = plainMention,
   botName: string = DEFAULT_BOT_NAME,
 ): string {
   const bot = `@${botName}`;
-  return renderMentions(text, mentions)
+  return withoutLinks(renderMentions(text, mentions))
     .replace(/:([a-z_]+):/g, (all, name: string) => emoji[name] ?? all)
     .replace(/(^|[\s(])\*([^*\n]+)\*(?=[\s).,:;!?]|$)/gm, '$1**$2**')
     .replace(/`\/bridge(\s|`)/g, (_all, after: string) => `\`${bot}${after}`)
@@ -39,10 +46,10 @@ export function teamsMarkdown(
 /** Plain text for titles and labels, where markdown is not rendered. */
 export function plainText(
   text: string,
-  mentions: MentionRenderer = plainMentions,
+  mentions: MentionRenderer = plainMention,
   botName: string = DEFAULT_BOT_NAME,
 ): string {
-  return renderMentions(text, mentions)
+  return withoutLinks(renderMentions(text, mentions))
     .replace(/\*([^*\n]+)\*/g, '$1')
     .replace(/\/bridge\b/g, () => `@${botName}`);
 }

@@ -138,9 +138,10 @@ describe('the initiate wizard over Teams, through /api/messages', () => {
     expect(cardText(card)).toContain(
       'Done. The invitation is posted in acme-globex. The code, if you want to send it yourself:',
     );
-    expect(card['body']).toContainEqual(
-      expect.objectContaining({ type: 'TextBlock', text: code, fontType: 'Monospace' }),
-    );
+    expect(card['body']).toContainEqual({
+      type: 'RichTextBlock',
+      inlines: [{ type: 'TextRun', text: code, fontType: 'Monospace' }],
+    });
     expect(cardText(card)).toContain(listConnections(a.deps)[0]!.id);
     expect(() => findAction(card, 'submit')).toThrow(/no submit/);
     await a.settled();
@@ -185,9 +186,10 @@ describe('the initiate wizard over Teams, through /api/messages', () => {
     await execute(findAction(card, 'submit'), { channel: shared.channelId });
     // The card in the personal conversation is replaced by the finished step, which keeps the code to copy.
     expect(cardText(card)).toContain('Done. The invitation is posted in acme-globex.');
-    expect(card['body']).toContainEqual(
-      expect.objectContaining({ type: 'TextBlock', text: code, fontType: 'Monospace' }),
-    );
+    expect(card['body']).toContainEqual({
+      type: 'RichTextBlock',
+      inlines: [{ type: 'TextRun', text: code, fontType: 'Monospace' }],
+    });
     expect(cardText(card)).toContain('Acme to Globex (basic)');
     expect(cardText(card)).toContain(listConnections(a.deps)[0]!.id);
     await a.settled();

@@ -37,7 +37,7 @@ describe('the Microsoft 365 Agents Playground drives the initiate wizard', () =>
   });
   afterEach(async () => {
     await playground.stop();
-    await a.teams.settled();
+    await a.teams?.settled();
     await a.stop();
     await b.stop();
   });
