@@ -95,6 +95,12 @@ export const nativeFields: Record<Platform, readonly string[]> = {
     'impact',
     'email',
     'due_by',
+    // Ticket planning fields: every ticket api.freshservice.com shows in its newer answers carries them
+    // ("planned_start_date": null, "planned_end_date": null, "planned_effort": null, Update a ticket with major
+    // incident details, text copy github.com/ktj709/API-scraping-freshservice@30b0a43 data/raw_freshservice_docs.json).
+    'planned_start_date',
+    'planned_end_date',
+    'planned_effort',
   ],
   xurrent: [
     'serviceId',

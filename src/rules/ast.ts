@@ -46,7 +46,9 @@ export type Expr =
   | (Pos & { k: 'as'; e: Expr; type: TypeRef })
   | (Pos & { k: 'instanceof'; e: Expr; type: TypeRef })
   | (Pos & { k: 'new'; type: TypeRef; args: Expr[] })
-  | (Pos & { k: 'classRef'; type: TypeRef });
+  | (Pos & { k: 'classRef'; type: TypeRef })
+  /** The instance a class method runs on; only inside the methods, constructors and field initializers of a class. */
+  | (Pos & { k: 'this' });
 
 export type Stmt =
   | (Pos & { k: 'expr'; e: Expr })
@@ -83,9 +85,28 @@ export interface MethodDef extends Pos {
   name: string;
   params: Param[];
   body: Stmt[];
+  /** Only in a class: a static method, called on the class (`Mapper.of(x)`), with no `this`. */
+  isStatic?: boolean;
+}
+
+export interface FieldDef extends Pos {
+  name: string;
+  type: TypeRef | null;
+  init: Expr | null;
+  /** One value per run (never shared between runs), read as `Name.field` or by its name inside the class. */
+  isStatic: boolean;
+}
+
+/** `class Name { fields, constructors, methods }` at the top level of a script; no inheritance. */
+export interface ClassDef extends Pos {
+  name: string;
+  fields: FieldDef[];
+  constructors: MethodDef[];
+  methods: MethodDef[];
 }
 
 export interface Program {
   body: Stmt[];
   methods: MethodDef[];
+  classes: ClassDef[];
 }

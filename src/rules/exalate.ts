@@ -5,12 +5,22 @@
 import type { Platform } from '../domain/instance.ts';
 import { platforms } from '../domain/instance.ts';
 import { findOption, type NamedCode, priorityTable, statusTable } from '../domain/status-priority.ts';
+import { encodeScriptPath, scriptPathProblem } from '../domain/script-api.ts';
 import { suggest } from '../domain/suggest.ts';
 import type { Expr, Program } from './ast.ts';
 import { helperMethodNames } from './helpers.ts';
+import { qualifiedClassName } from './sandbox.ts';
 
 /** The names every run binds besides the helpers (see runOutgoing / runIncoming). */
-const runGlobals = ['entity', 'issue', 'replica', 'previous', 'firstSync'];
+const runGlobals = ['entity', 'issue', 'replica', 'previous', 'firstSync', 'issueUrl'];
+
+let hostNameSet: ReadonlySet<string> | null = null;
+
+/** Every name a run binds (the sync's objects and the helpers): a script's class may not take one. */
+export function hostNames(): ReadonlySet<string> {
+  hostNameSet ??= new Set([...runGlobals, ...helperMethodNames().keys()]);
+  return hostNameSet;
+}
 const hubObjects = new Set(['entity', 'issue', 'replica', 'previous']);
 
 type Node = { k?: unknown; [key: string]: unknown };
@@ -58,23 +68,96 @@ function rewrite(v: unknown): unknown {
   return unwrap(v);
 }
 
+/** `entity.customFields."Name"` (or `replica.customFields.name`, `issue.customFields["Name"]`). */
+function isCustomFieldPath(e: unknown): e is Node {
+  if (!isNode(e) || (e.k !== 'prop' && e.k !== 'index') || e.spread === true || propName(e) === null) return false;
+  const fields = e.obj;
+  if (!isNode(fields) || fields.k !== 'prop' || fields.name !== 'customFields' || fields.spread === true) return false;
+  const owner = fields.obj;
+  return isNode(owner) && owner.k === 'name' && typeof owner.name === 'string' && hubObjects.has(owner.name);
+}
+
+/** A copy of a custom field path (name, prop and literal index nodes only) at another position. */
+function clonePath(e: Node, at: Node): Node {
+  const copy: Node = { ...e, line: at.line, col: at.col };
+  if (isNode(e.obj)) copy.obj = clonePath(e.obj, at);
+  if (isNode(e.index)) copy.index = { ...e.index };
+  return copy;
+}
+
+/**
+ * `def cf = replica.customFields."Demo Date"` then `cf?.value` (and `cf.value = v`): in Exalate cf is the field object,
+ * so each `.value` reads (or writes) the field as it is at that moment. Here the value is plain, so `cf.value` becomes
+ * the field's path again. Only for a variable declared once, from such a path, and never assigned: anything else keeps
+ * its ordinary meaning.
+ */
+function customFieldVariables(program: Program): void {
+  const bindings = new Map<string, number>();
+  const origins = new Map<string, Node>();
+  const written = new Set<string>();
+  const bind = (name: unknown) => {
+    if (typeof name === 'string') bindings.set(name, (bindings.get(name) ?? 0) + 1);
+  };
+  const collect = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      for (const x of v) collect(x);
+      return;
+    }
+    if (!isNode(v)) return;
+    if (v.k === 'decl') {
+      bind(v.name);
+      if (isCustomFieldPath(v.init) && typeof v.name === 'string') origins.set(v.name, v.init);
+    } else if (v.k === 'forIn' || (v.k === undefined && typeof v.name === 'string' && !('full' in v))) bind(v.name);
+    if (Array.isArray(v.names)) for (const n of v.names) bind(n);
+    if ((v.k === 'assign' || v.k === 'incdec') && isNode(v.target) && v.target.k === 'name')
+      written.add(String(v.target.name));
+    for (const key of Object.keys(v)) {
+      const child = v[key];
+      if (typeof child === 'object' && child !== null) collect(child);
+    }
+  };
+  const parts = [program.body, program.methods, program.classes];
+  collect(parts);
+  for (const name of [...origins.keys()]) if (bindings.get(name) !== 1 || written.has(name)) origins.delete(name);
+  if (origins.size === 0) return;
+  const replace = (v: unknown): unknown => {
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) v[i] = replace(v[i]);
+      return v;
+    }
+    if (!isNode(v)) return v;
+    if (v.k === 'prop' && v.name === 'value' && v.spread !== true && isNode(v.obj) && v.obj.k === 'name') {
+      const origin = origins.get(String(v.obj.name));
+      if (origin) return clonePath(origin, v);
+    }
+    for (const key of Object.keys(v)) {
+      const child = v[key];
+      if (typeof child === 'object' && child !== null) v[key] = replace(child);
+    }
+    return v;
+  };
+  replace(parts);
+}
+
 /** Applies the Exalate spellings above to a parsed program, in place. */
 export function desugarExalate(program: Program): Program {
+  customFieldVariables(program);
   rewrite(program.body);
   for (const m of program.methods) rewrite(m.body);
+  rewrite(program.classes);
   return program;
 }
 
 export interface SurfaceWarning {
   line: number;
   column: number;
-  kind: 'unknown_global' | 'unknown_helper_method' | 'unknown_status' | 'unknown_priority';
+  kind: 'unknown_global' | 'unknown_helper_method' | 'unknown_status' | 'unknown_priority' | 'http_path';
   message: string;
   suggestions: string[];
 }
 
-/** Every name the script declares anywhere (variables, parameters, methods, catch variables, plain assignments). */
-function declaredNames(program: Program): Set<string> {
+/** Every name declared anywhere in these parts of a script (variables, parameters, methods, catch variables, fields, classes, plain assignments). */
+function declaredNames(...parts: unknown[]): Set<string> {
   const names = new Set<string>(['it', 'this']);
   const visit = (v: unknown): void => {
     if (Array.isArray(v)) {
@@ -93,8 +176,7 @@ function declaredNames(program: Program): Set<string> {
       if (typeof child === 'object' && child !== null) visit(child);
     }
   };
-  visit(program.body);
-  visit(program.methods);
+  visit(parts);
   return names;
 }
 
@@ -104,13 +186,15 @@ function knownOptions(kind: 'status' | 'priority', platform: Platform | undefine
 }
 
 /**
- * Names a run will not offer: top-level names that are neither declared by the script nor bound by the sync
- * (`httpClient` today), helper methods that do not exist, and literal status or priority names the platform does
- * not have (with no platform, a name no platform has). Flow-insensitive, so a name declared anywhere counts.
+ * Names a run will not offer: top-level names that are neither declared by the script nor bound by the sync, helper
+ * methods that do not exist, literal status or priority names the platform does not have (with no platform, a name
+ * no platform has), and literal httpClient paths a run would refuse. Flow-insensitive, so a name declared anywhere
+ * counts.
  */
 export function surfaceWarnings(program: Program, platform?: Platform): SurfaceWarning[] {
   const helpers = helperMethodNames();
-  const declared = declaredNames(program);
+  const declared = declaredNames(program.body, program.methods, program.classes);
+  const classNames = program.classes.map((c) => c.name);
   const globals = [...runGlobals, ...helpers.keys()];
   const known = new Set(globals);
   const warnings: SurfaceWarning[] = [];
@@ -121,6 +205,8 @@ export function surfaceWarnings(program: Program, platform?: Platform): SurfaceW
     seen.add(key);
     warnings.push(w);
   };
+  // Inside a class only its own names are visible (as in Groovy, not the script's variables or the sync's objects).
+  let inClass: { name: string; declared: Set<string> } | null = null;
   const visit = (v: unknown): void => {
     if (Array.isArray(v)) {
       for (const x of v) visit(x);
@@ -128,7 +214,20 @@ export function surfaceWarnings(program: Program, platform?: Platform): SurfaceW
     }
     if (!isNode(v)) return;
     const e = v as unknown as Expr;
-    if (e.k === 'name' && !declared.has(e.name) && !known.has(e.name) && !/^[A-Z]/.test(e.name)) {
+    // java.time.LocalDate written out in full is a class, not the unknown name `java` (a refused one fails to compile).
+    if (e.k === 'prop' && qualifiedClassName(e)) return;
+    if (e.k === 'name' && inClass && !inClass.declared.has(e.name) && !/^[A-Z]/.test(e.name)) {
+      const outside = known.has(e.name) || declared.has(e.name);
+      warn({
+        line: e.line,
+        column: e.col,
+        kind: 'unknown_global',
+        message: outside
+          ? `${e.name} is not visible inside class ${inClass.name}: pass it to its constructor or to the method`
+          : `${e.name} is not available to sync scripts here`,
+        suggestions: outside ? [] : suggest(e.name, [...inClass.declared]),
+      });
+    } else if (e.k === 'name' && !inClass && !declared.has(e.name) && !known.has(e.name) && !/^[A-Z]/.test(e.name)) {
       warn({
         line: e.line,
         column: e.col,
@@ -149,6 +248,18 @@ export function surfaceWarnings(program: Program, platform?: Platform): SurfaceW
         });
       }
       const first = e.args[0];
+      const pathArg = e.obj.name === 'httpClient' ? e.args[e.name === 'http' ? 1 : 0] : undefined;
+      if (methods?.includes(e.name) && pathArg?.k === 'lit' && typeof pathArg.v === 'string') {
+        const problem = scriptPathProblem(encodeScriptPath(pathArg.v), platform);
+        if (problem)
+          warn({
+            line: pathArg.line,
+            column: pathArg.col,
+            kind: 'http_path',
+            message: `httpClient.${e.name} will refuse this path: ${problem}`,
+            suggestions: [],
+          });
+      }
       if (
         e.obj.name === 'nodeHelper' &&
         (e.name === 'getStatus' || e.name === 'getPriority') &&
@@ -176,5 +287,10 @@ export function surfaceWarnings(program: Program, platform?: Platform): SurfaceW
   };
   visit(program.body);
   visit(program.methods);
+  for (const c of program.classes) {
+    inClass = { name: c.name, declared: declaredNames(c, classNames) };
+    for (const n of classNames) inClass.declared.add(n);
+    visit([c.fields, c.constructors, c.methods]);
+  }
   return warnings.sort((a, b) => a.line - b.line || a.column - b.column);
 }

@@ -9,8 +9,18 @@ import type { Platform } from '../domain/instance.ts';
 import { platformLabels } from '../domain/instance.ts';
 import { findOption, priorityTable, statusTable, type NamedCode } from '../domain/status-priority.ts';
 import { ScriptFault } from './faults.ts';
-import { commentType, attachmentType, optionRecord, userType, type OptionResolver, constructObject } from './model.ts';
-import { R, scriptError } from './runtime.ts';
+import { httpClientHelper, newHttpRun, type HttpRun, type ScriptHttp } from './http-client.ts';
+import {
+  attachmentType,
+  commentType,
+  constructObject,
+  hubKeyType,
+  optionRecord,
+  userType,
+  type OptionResolver,
+} from './model.ts';
+import { htmlToMarkdown as markdownOf, stripHtmlText as stripHtmlBody } from './html.ts';
+import { chargeText, checkString, R, scriptError } from './runtime.ts';
 import { suggest } from '../domain/suggest.ts';
 import { GClosure, GHelper, GMap, GRecord, groovyToString, type HelperMethod, type Value } from './values.ts';
 
@@ -22,6 +32,19 @@ export interface NodeLookups {
   userByEmail?: (email: string) => HubUser | null;
   /** Finds a helpdesk user by id (nodeHelper.getUser); without it getUser returns null. */
   userById?: (id: string) => HubUser | null;
+  /**
+   * The twin's URL on the other side: the script's `issueUrl` (Exalate 5.0.2 "Add remote issue url to scripts
+   * context"; incoming scripts post it as a link, `commentHelper.addComment(issueUrl, ...)`). Null or absent before
+   * the twin exists.
+   */
+  twinUrl?: string | null;
+  /** This node's public URL of the instance, and the other side's (syncHelper.getExalateUrl, getRemoteExalateUrl). */
+  nodeUrl?: string | null;
+  remoteNodeUrl?: string | null;
+  /** Whether a local entity is under sync: through this connection (connectionName null) or the one named. */
+  isUnderSync?: (entityId: string, connectionName: string | null) => boolean;
+  /** The local twin (id and key) of an entity of the other side, by that entity's id; null when none is linked. */
+  localTwinOf?: (remoteId: string) => { id: string; key: string } | null;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -206,42 +229,66 @@ function textArg(v: Value | undefined): string {
   return v === null || v === undefined ? '' : groovyToString(v);
 }
 
-const entities: [RegExp, string][] = [
-  [/&nbsp;/g, ' '],
-  [/&lt;/g, '<'],
-  [/&gt;/g, '>'],
-  [/&quot;/g, '"'],
-  [/&#39;/g, "'"],
-  [/&amp;/g, '&'],
-];
+const htmlEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
 
-function decodeEntities(text: string): string {
-  let out = text;
-  for (const [re, to] of entities) out = out.replace(re, to);
-  return out;
+/** Inline Markdown of one line, its text already escaped: code, bold, italics and http(s)/mailto links. */
+function inlineHtml(text: string): string {
+  return text
+    .replace(/`([^`]+)`/g, '<code>$1</code>')
+    .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
+    .replace(/(^|[^*\w])\*([^*\s][^*]*)\*/g, '$1<em>$2</em>')
+    .replace(/\[([^\]]*)\]\(((?:https?:|mailto:)[^)\s]*)\)/g, '<a href="$2">$1</a>');
 }
 
 /**
- * HTML to Markdown (nodeHelper.toMarkDownFromHtml, docs.exalate.com/docs/tomarkdownfromhtml: "Converts issue
- * fields from HTML to Markdown"): headings, bold, italics, code, links, list items, paragraphs and line breaks;
- * other tags are dropped.
+ * Markdown to HTML (nodeHelper.toHtml, the other way of toMarkDownFromHtml): headings, paragraphs, list items, line
+ * breaks, bold, italics, code and links. Text is escaped first, so HTML in the input stays text, and only http(s)
+ * and mailto links become links.
  */
-function htmlToMarkdown(html: string): string {
-  const md = html
+function markdownToHtml(markdown: string): string {
+  const lines = markdown
     .replace(/\r\n?/g, '\n')
-    .replace(/<h([1-6])[^>]*>([\s\S]*?)<\/h\1>/gi, (_m, n: string, t: string) => `\n${'#'.repeat(Number(n))} ${t}\n\n`)
-    .replace(/<(strong|b)(\s[^>]*)?>([\s\S]*?)<\/\1>/gi, '**$3**')
-    .replace(/<(em|i)(\s[^>]*)?>([\s\S]*?)<\/\1>/gi, '*$3*')
-    .replace(/<code[^>]*>([\s\S]*?)<\/code>/gi, '`$1`')
-    .replace(/<a\s[^>]*href\s*=\s*["']([^"']*)["'][^>]*>([\s\S]*?)<\/a>/gi, '[$2]($1)')
-    .replace(/<li[^>]*>/gi, '\n- ')
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/(p|div|ul|ol|blockquote)>/gi, '\n')
-    .replace(/<[^>]*>/g, '');
-  return decodeEntities(md)
-    .replace(/[ \t]+\n/g, '\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+    .replace(/[&<>"]/g, (c) => htmlEscapes[c] as string)
+    .split('\n');
+  const out: string[] = [];
+  let paragraph: string[] = [];
+  let list: 'ul' | 'ol' | null = null;
+  const flush = () => {
+    if (paragraph.length > 0) out.push(`<p>${paragraph.map(inlineHtml).join('<br>')}</p>`);
+    paragraph = [];
+  };
+  const closeList = () => {
+    if (list) out.push(`</${list}>`);
+    list = null;
+  };
+  for (const line of lines) {
+    const heading = /^(#{1,6})\s+(.*)$/.exec(line);
+    const item = /^\s*(?:([-*+])|\d+[.)])\s+(.*)$/.exec(line);
+    if (heading) {
+      flush();
+      closeList();
+      const n = (heading[1] as string).length;
+      out.push(`<h${n}>${inlineHtml((heading[2] as string).trim())}</h${n}>`);
+    } else if (item) {
+      flush();
+      const kind = item[1] ? 'ul' : 'ol';
+      if (list !== kind) {
+        closeList();
+        out.push(`<${kind}>`);
+        list = kind;
+      }
+      out.push(`<li>${inlineHtml(item[2] as string)}</li>`);
+    } else if (line.trim() === '') {
+      flush();
+      closeList();
+    } else {
+      closeList();
+      paragraph.push(line.trim());
+    }
+  }
+  flush();
+  closeList();
+  return checkString(out.join(''));
 }
 
 /** Copies of the comments with each body converted (the list a script assigns to entity or replica comments). */
@@ -253,8 +300,16 @@ function convertComments(v: Value | undefined, what: string, convert: (body: str
   });
 }
 
+/** An HTML conversion (html.ts, linear time) charged by the length of its input: a few passes for a stripped text. */
 function stripHtmlText(text: string): string {
-  return decodeEntities(text.replace(/<(br|\/p|\/div|\/li)\s*\/?>/gi, '\n').replace(/<[^>]*>/g, '')).trim();
+  chargeText(text.length);
+  return checkString(stripHtmlBody(text));
+}
+
+/** A Markdown conversion makes about a dozen passes over its input. */
+function htmlToMarkdown(html: string): string {
+  chargeText(4 * html.length);
+  return checkString(markdownOf(html));
 }
 
 function stripHtml(args: Value[]): Value {
@@ -270,6 +325,8 @@ interface HostContext {
   readonly userById: ((id: string) => HubUser | null) | undefined;
   readonly log: LogSink;
   readonly options: OptionResolver;
+  readonly sync: Pick<NodeLookups, 'nodeUrl' | 'remoteNodeUrl' | 'isUnderSync' | 'localTwinOf'>;
+  readonly http: HttpRun;
 }
 
 function host(): HostContext {
@@ -332,6 +389,74 @@ const logMethod =
     return null;
   };
 
+function arityOf(name: string, args: Value[], min: number, max: number, usage: string): void {
+  if (args.length < min || args.length > max)
+    throw scriptError(
+      `syncHelper.${name}${usage} takes ${min === max ? min : `${min} or ${max}`} argument${max === 1 ? '' : 's'}`,
+      'missing_method',
+      'MissingMethodException',
+    );
+}
+
+/**
+ * syncHelper's questions about the sync (docs.exalate.com/docs/synchelper-in-script-helpers): whether an entity is
+ * under sync, the local twin of a remote entity, the nodes' URLs. Its scheduling methods (syncBackAfterProcessing,
+ * unExalateAfterProcessing) are not offered: a run only builds a replica or an entity. Without the engine's answers
+ * (a `rules run` from the CLI) nothing is under sync and nothing is linked.
+ */
+const syncHelper = helper('syncHelper', [
+  // isUnderSync(entityId, entityType[, connection]), isIssueUnderSync(entityId) (docs.exalate.com/docs/isundersync)
+  [
+    'isUnderSync',
+    (a) => {
+      arityOf('isUnderSync', a, 2, 3, '(entityId, entityType[, connection])');
+      const connection = a.length === 3 && a[2] !== null ? groovyToString(a[2] as Value) : null;
+      return host().sync.isUnderSync?.(textArg(a[0]), connection) ?? false;
+    },
+  ],
+  [
+    'isIssueUnderSync',
+    (a) => {
+      arityOf('isIssueUnderSync', a, 1, 1, '(entityId)');
+      return host().sync.isUnderSync?.(textArg(a[0]), null) ?? false;
+    },
+  ],
+  // "Finds a local issue key linked to a remote issue ... If no local issue is linked to the provided remote issue
+  // ID, the method will return null" (docs.exalate.com/docs/getlocalissuekeyfromremoteid); scripts read its .id.
+  [
+    'getLocalIssueKeyFromRemoteId',
+    (a) => {
+      arityOf('getLocalIssueKeyFromRemoteId', a, 1, 2, '(remoteId[, entityType])');
+      if (a[0] === null) return null;
+      const twin = host().sync.localTwinOf?.(textArg(a[0])) ?? null;
+      if (!twin) return null;
+      return new GRecord(
+        hubKeyType,
+        new Map<string, Value>([
+          ['id', twin.id],
+          ['key', twin.key],
+        ]),
+      );
+    },
+  ],
+  // "Returns the URL of the current Exalate node" / "of the remote Exalate node" (docs.exalate.com/docs/getexalateurl,
+  // docs.exalate.com/docs/getremoteexalateurl): here the instance's public URL on each node.
+  [
+    'getExalateUrl',
+    (a) => {
+      arityOf('getExalateUrl', a, 0, 0, '()');
+      return host().sync.nodeUrl ?? null;
+    },
+  ],
+  [
+    'getRemoteExalateUrl',
+    (a) => {
+      arityOf('getRemoteExalateUrl', a, 0, 0, '()');
+      return host().sync.remoteNodeUrl ?? null;
+    },
+  ],
+]);
+
 const sharedHelpers: [string, Value][] = [
   [
     'commentHelper',
@@ -341,6 +466,8 @@ const sharedHelpers: [string, Value][] = [
     ]),
   ],
   ['attachmentHelper', helper('attachmentHelper', [['mergeAttachments', mergeAttachments]])],
+  ['syncHelper', syncHelper],
+  ['httpClient', httpClientHelper],
   [
     'nodeHelper',
     helper('nodeHelper', [
@@ -366,6 +493,7 @@ const sharedHelpers: [string, Value][] = [
       // (docs.exalate.com/docs/nostriphtmlfromcomments).
       ['stripHtmlFromComments', (a) => convertComments(a[0], 'stripHtmlFromComments: comments', stripHtmlText)],
       ['toMarkDownFromHtml', (a) => htmlToMarkdown(textArg(a[0]))],
+      ['toHtml', (a) => markdownToHtml(textArg(a[0]))],
       // "Converts comments from HTML to Markdown" (docs.exalate.com/docs/tomarkdowncomments).
       ['toMarkDownComments', (a) => convertComments(a[0], 'toMarkDownComments: comments', htmlToMarkdown)],
     ]),
@@ -414,7 +542,7 @@ export interface ScriptHelpers {
   host: unknown;
 }
 
-export function makeHelpers(platform: Platform, lookups: NodeLookups, log: LogSink): ScriptHelpers {
+export function makeHelpers(platform: Platform, lookups: NodeLookups, log: LogSink, http?: ScriptHttp): ScriptHelpers {
   const context: HostContext = {
     platform,
     statuses: lookups.statuses?.length ? [...statusTable[platform], ...lookups.statuses] : statusTable[platform],
@@ -425,6 +553,14 @@ export function makeHelpers(platform: Platform, lookups: NodeLookups, log: LogSi
     userById: lookups.userById,
     log,
     options: statusResolver,
+    sync: {
+      nodeUrl: lookups.nodeUrl,
+      remoteNodeUrl: lookups.remoteNodeUrl,
+      isUnderSync: lookups.isUnderSync,
+      localTwinOf: lookups.localTwinOf,
+    },
+    http: newHttpRun(http, platform),
   };
-  return { globals: sharedHelpers, host: context };
+  // issueUrl: the twin's URL, per run (see NodeLookups.twinUrl).
+  return { globals: [...sharedHelpers, ['issueUrl', lookups.twinUrl ?? null]], host: context };
 }

@@ -3,12 +3,13 @@
  * operators chosen ahead of time), then runs them as often as needed. Control flow (break, continue, return)
  * travels through a flag on the run state rather than JS exceptions, so loops and returns cost almost nothing.
  */
-import type { Expr, MethodDef, Param, Pos, Program, Stmt, TypeRef } from './ast.ts';
+import type { ClassDef, Expr, FieldDef, MethodDef, Param, Pos, Program, Stmt, TypeRef } from './ast.ts';
 import { ScriptException, ScriptFault } from './faults.ts';
 import { callMethod, constructBuiltin, getIndex, getProp, setIndex, setProp } from './methods/index.ts';
 import { timeClassNames } from './methods/java-time.ts';
 import { matcherItems } from './methods/matcher.ts';
 import { constructObject } from './model.ts';
+import { CompiledClass, type ClassField, type ClassMethod } from './script-classes.ts';
 import { GDecimal, GLong, longOf, decimalAdd, decimalSub } from './numbers.ts';
 import {
   asType,
@@ -54,6 +55,8 @@ import {
   forbiddenMembers,
   newableClasses,
   newableNames,
+  qualifiedClassName,
+  qualifiedClassProblem,
 } from './sandbox.ts';
 import {
   GClassRef,
@@ -62,10 +65,12 @@ import {
   GException,
   GMap,
   GMatcher,
+  GObject,
   GRange,
   GSet,
   groovyEquals,
   groovyToString,
+  javaTypeName,
   truthy,
   typeName,
   type Value,
@@ -89,7 +94,29 @@ class FnScope {
   readonly blocks: Map<string, VarInfo>[] = [new Map()];
   loops = 0;
   switches = 0;
+  /** The slot holding `this` in a class's instance method, constructor or field initializers; -1 elsewhere. */
+  thisSlot = -1;
   constructor(readonly parent: FnScope | null) {}
+}
+
+/** A parameter as the invoker binds it. */
+interface BoundParam {
+  slot: number;
+  init: Ev | null;
+  cast: ((v: Value) => Value) | null;
+}
+
+/** The class whose members are being compiled, and whether the member is static (no `this`). */
+interface ClassContext {
+  readonly cls: CompiledClass;
+  readonly isStatic: boolean;
+}
+
+/** Full names of the classes a script may name, for `java.time.LocalDate.parse(...)` written out in full. */
+function fullClassNames(): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  for (const [simple, full] of classNames) out.set(full, simple);
+  return out;
 }
 
 /** Class names a script may mention (for `as`, `instanceof`, case labels and static helpers like String.format). */
@@ -122,6 +149,8 @@ const classNames: ReadonlyMap<string, string> = new Map([
   ['JsonOutput', 'groovy.json.JsonOutput'],
   ...timeClassNames,
 ]);
+
+const fullNames = fullClassNames();
 
 /** Exception classes and their parents, for `catch (SomeException e)`. */
 const exceptionParents: Record<string, string> = {
@@ -208,8 +237,17 @@ class Compiler {
   private fn = new FnScope(null);
   private readonly methodDefs = new Map<string, MethodDef>();
   private readonly methods = new Map<string, ScriptMethodImpl>();
+  private readonly classes = new Map<string, CompiledClass>();
+  /** Set while a class's members are compiled: names then resolve to its fields and methods, never to globals. */
+  private classCtx: ClassContext | null = null;
+
+  /** hostNames: the names a run binds (entity, replica, the helpers...), which a class may not take. */
+  constructor(private readonly hostNames: ReadonlySet<string>) {}
 
   compile(program: Program): CompiledProgram {
+    for (const c of program.classes) this.declareClass(c);
+    for (const c of program.classes) this.declareMembers(c);
+    for (const c of program.classes) this.compileClass(c);
     for (const m of program.methods) {
       if (this.methodDefs.has(m.name)) throw compileFault(`the method ${m.name}() is defined twice`, m);
       this.methodDefs.set(m.name, m);
@@ -235,12 +273,171 @@ class Compiler {
     }
   }
 
-  private declareParams(params: Param[], pos: Pos): { slot: number; type: string | null; init: Ev | null }[] {
-    const out: { slot: number; type: string | null; init: Ev | null }[] = [];
+  /**
+   * A class may not take a name the script already has for something else: a built-in or refused class (String,
+   * JsonSlurper, Runtime...) or a name the run binds (replica, nodeHelper...). Groovy would let it shadow that name;
+   * here the script says what it means instead of silently calling its own class.
+   */
+  private declareClass(c: ClassDef): void {
+    const taken =
+      classNames.has(c.name) ||
+      newableClasses.has(c.name) ||
+      forbiddenGlobals.has(c.name) ||
+      this.hostNames.has(c.name) ||
+      builtinFunctions.includes(c.name);
+    if (taken)
+      throw compileFault(
+        `class ${c.name}: ${c.name} already names a ${this.hostNames.has(c.name) ? 'sync object or helper' : 'built-in class'} in sync rules; give the class another name`,
+        c,
+      );
+    if (this.classes.has(c.name)) throw compileFault(`the class ${c.name} is defined twice`, c);
+    this.classes.set(c.name, new CompiledClass(c.name));
+  }
+
+  /** Fields and method signatures first, so classes and their methods may use each other in any order. */
+  private declareMembers(c: ClassDef): void {
+    const cls = this.classes.get(c.name) as CompiledClass;
+    for (const f of c.fields) {
+      this.checkMember(f.name, f);
+      if (cls.fields.has(f.name)) throw compileFault(`class ${c.name}: the field ${f.name} is declared twice`, f);
+      const type = f.type && f.type.name !== 'def' && f.type.name !== 'Object' ? f.type.name : null;
+      const field: ClassField = {
+        name: f.name,
+        isStatic: f.isStatic,
+        cast: this.caster(type) ?? ((v) => v),
+        initial: type === 'int' ? 0 : type === 'long' ? new GLong(0n) : type === 'boolean' ? false : null,
+      };
+      cls.fields.set(f.name, field);
+    }
+    const signature = (m: MethodDef): ClassMethod => ({
+      name: m.name,
+      minArgs: m.params.filter((p) => p.init === null).length,
+      maxArgs: m.params.length,
+      isStatic: m.isStatic === true,
+      invoke: () => null,
+    });
+    for (const m of c.methods) {
+      this.checkMember(m.name, m);
+      const overloads = cls.methods.get(m.name) ?? [];
+      if (overloads.some((o) => o.maxArgs === m.params.length))
+        throw compileFault(
+          `class ${c.name}: the method ${m.name}() with ${m.params.length} parameter${m.params.length === 1 ? '' : 's'} is defined twice`,
+          m,
+        );
+      overloads.push(signature(m));
+      cls.methods.set(m.name, overloads);
+    }
+    for (const k of c.constructors) {
+      if (cls.constructors.some((o) => o.maxArgs === k.params.length))
+        throw compileFault(`class ${c.name}: two constructors take ${k.params.length} parameters`, k);
+      cls.constructors.push(signature(k));
+    }
+  }
+
+  private compileClass(c: ClassDef): void {
+    const cls = this.classes.get(c.name) as CompiledClass;
+    const saved = this.classCtx;
+    try {
+      for (const m of c.methods) {
+        const impl = (cls.methods.get(m.name) as ClassMethod[]).find((x) => x.maxArgs === m.params.length);
+        (impl as ClassMethod).invoke = this.classMember(cls, m, m.isStatic === true, `${c.name}.${m.name}`);
+      }
+      for (const k of c.constructors) {
+        const impl = cls.constructors.find((x) => x.maxArgs === k.params.length) as ClassMethod;
+        impl.invoke = this.classMember(cls, k, false, `${c.name}.<init>`);
+      }
+      const instance = this.fieldInitializers(
+        cls,
+        c.fields.filter((f) => !f.isStatic && f.init !== null),
+        false,
+      );
+      cls.initInstance = (o) => instance(o, o.f);
+      const statics = this.fieldInitializers(
+        cls,
+        c.fields.filter((f) => f.isStatic && f.init !== null),
+        true,
+      );
+      cls.initStatics = (store) => statics(null, store);
+    } finally {
+      this.classCtx = saved;
+    }
+  }
+
+  /** A method or constructor body: `this` (unless static) in slot 0, then the parameters. */
+  private classMember(
+    cls: CompiledClass,
+    m: MethodDef,
+    isStatic: boolean,
+    name: string,
+  ): (self: GObject | null, args: Value[]) => Value {
+    const saved = this.fn;
+    const scope = new FnScope(null);
+    this.fn = scope;
+    this.classCtx = { cls, isStatic };
+    try {
+      if (!isStatic) scope.thisSlot = this.declare('this', null, m).slot;
+      const params = this.declareParams(m.params, m);
+      const body = this.statements(m.body, true);
+      const invoke = this.invoker(scope, params, body, name, false);
+      return (self, args) => invoke(null, args, self);
+    } finally {
+      this.fn = saved;
+    }
+  }
+
+  private fieldInitializers(
+    cls: CompiledClass,
+    fields: FieldDef[],
+    isStatic: boolean,
+  ): (self: GObject | null, store: Map<string, Value>) => void {
+    if (fields.length === 0) return () => {};
+    const saved = this.fn;
+    const scope = new FnScope(null);
+    this.fn = scope;
+    this.classCtx = { cls, isStatic };
+    try {
+      if (!isStatic) scope.thisSlot = this.declare('this', null, fields[0] as FieldDef).slot;
+      const inits = fields.map((f) => ({
+        name: f.name,
+        pos: f as Pos,
+        value: this.expr(f.init as Expr),
+        cast: (cls.fields.get(f.name) as ClassField).cast,
+      }));
+      return (self, store) => {
+        const frame = makeFrame(scope.slots, null);
+        if (scope.thisSlot >= 0) frame.v[scope.thisSlot] = self;
+        for (const x of inits) {
+          at(x.pos);
+          if (++R.steps >= R.checkpoint) checkpoint();
+          store.set(x.name, x.cast(x.value(frame)));
+        }
+      };
+    } finally {
+      this.fn = saved;
+    }
+  }
+
+  /** Converts a value for a variable, parameter or field of a declared type; null when the type is not declared. */
+  private caster(type: string | null): ((v: Value) => Value) | null {
+    if (type === null) return null;
+    const cls = this.classes.get(type);
+    if (!cls) return (v) => castAssign(v, type);
+    return (v) => {
+      if (v === null || (v instanceof GObject && v.cls === cls)) return v;
+      throw scriptError(
+        `Cannot cast object '${groovyToString(v)}' with class '${javaTypeName(v)}' to class '${cls.name}'`,
+        'type_error',
+        'GroovyCastException',
+      );
+    };
+  }
+
+  private declareParams(params: Param[], pos: Pos): BoundParam[] {
+    const out: BoundParam[] = [];
     for (const p of params) {
       const init = p.init ? this.expr(p.init) : null;
       const info = this.declare(p.name, p.type, pos);
-      out.push({ slot: info.slot, type: info.type, init });
+      out.push({ slot: info.slot, init, cast: this.caster(info.type) });
     }
     return out;
   }
@@ -248,18 +445,20 @@ class Compiler {
   /** Builds the function that binds arguments into a fresh frame and runs a closure or method body. */
   private invoker(
     scope: FnScope,
-    params: { slot: number; type: string | null; init: Ev | null }[],
+    params: BoundParam[],
     body: Ex,
     name: string,
     implicitIt: boolean,
-  ): (env: Frame | null, args: Value[]) => Value {
+  ): (env: Frame | null, args: Value[], self?: GObject | null) => Value {
     const n = params.length;
     const required = params.filter((p) => p.init === null).length;
     const first = params[0];
-    return (env, args) => {
+    const thisSlot = scope.thisSlot;
+    return (env, args, self = null) => {
       enterCall();
       if (++R.steps >= R.checkpoint) checkpoint();
       const frame = makeFrame(scope.slots, env);
+      if (thisSlot >= 0) frame.v[thisSlot] = self;
       if (args.length === 1 && n > 1 && Array.isArray(args[0]) && !implicitIt) args = args[0] as Value[];
       if (implicitIt) {
         if (args.length > 1) {
@@ -281,9 +480,9 @@ class Compiler {
           );
         }
         for (let i = 0; i < n; i++) {
-          const p = params[i] as { slot: number; type: string | null; init: Ev | null };
+          const p = params[i] as BoundParam;
           let v: Value = i < args.length ? (args[i] as Value) : p.init ? p.init(frame) : null;
-          if (p.type !== null) v = castAssign(v, p.type);
+          if (p.cast !== null) v = p.cast(v);
           frame.v[p.slot] = v;
         }
       }
@@ -404,6 +603,7 @@ class Compiler {
         const info = this.declare(s.name, s.type, s);
         const slot = info.slot;
         const type = info.type;
+        const cast = this.caster(type) ?? ((v: Value) => v);
         const store: Ex =
           init === null
             ? (f) => {
@@ -421,7 +621,7 @@ class Compiler {
                   f.v[slot] = init(f);
                 }
               : (f) => {
-                  f.v[slot] = castAssign(init(f), type);
+                  f.v[slot] = cast(init(f));
                 };
         if (!tail) return store;
         return (f) => {
@@ -715,8 +915,12 @@ class Compiler {
         const parts = e.parts.map((p) => (typeof p === 'string' ? p : this.expr(p)));
         return (f) => {
           let s = '';
-          for (const p of parts) s += typeof p === 'string' ? p : groovyToString(p(f));
-          return checkString(s);
+          for (const p of parts) {
+            s += typeof p === 'string' ? p : groovyToString(p(f));
+            // checked as it grows: a GString of many big parts is refused before it passes the limit
+            if (s.length > R.maxString) checkString(s);
+          }
+          return s;
         };
       }
       case 'name':
@@ -761,6 +965,7 @@ class Compiler {
       case 'call':
         return this.namedCall(e);
       case 'callValue': {
+        if (e.callee.k === 'this') return this.constructorCall(e.callee, this.args(e.args), e);
         const callee = this.expr(e.callee);
         const args = this.args(e.args);
         return (f) => {
@@ -835,6 +1040,13 @@ class Compiler {
       case 'as': {
         const x = this.expr(e.e);
         const type = e.type.name;
+        const script = this.classes.has(type) ? (this.caster(type) as (v: Value) => Value) : null;
+        if (script)
+          return (f) => {
+            const v = x(f);
+            at(e);
+            return script(v);
+          };
         return (f) => {
           const v = x(f);
           at(e);
@@ -844,9 +1056,26 @@ class Compiler {
       case 'instanceof': {
         const x = this.expr(e.e);
         const type = e.type.name;
+        const script = this.classes.get(type);
+        if (script)
+          return (f) => {
+            const v = x(f);
+            return v instanceof GObject && v.cls === script;
+          };
         return (f) => instanceOf(x(f), type);
       }
+      case 'this':
+        return this.thisRead(e, "'this'");
       case 'new': {
+        const script = e.type.full === e.type.name ? this.classes.get(e.type.name) : undefined;
+        if (script) {
+          const args = this.args(e.args);
+          return (f) => {
+            const a = args(f);
+            at(e);
+            return script.construct(a);
+          };
+        }
         const kind = newableClasses.get(e.type.full) ?? newableClasses.get(e.type.name);
         if (!kind)
           throw compileFault(
@@ -864,18 +1093,142 @@ class Compiler {
     }
   }
 
+  /** `this(a, b)` in a constructor: another constructor of the class, on the same instance. */
+  private constructorCall(callee: Expr, args: (f: Frame) => Value[], pos: Pos): Ev {
+    const self = this.thisRead(callee, 'this(...)');
+    const cls = (this.classCtx as ClassContext).cls;
+    return (f) => {
+      const a = args(f);
+      at(pos);
+      const c =
+        cls.constructors.find((k) => k.maxArgs === a.length) ??
+        cls.constructors.find((k) => k.minArgs <= a.length && a.length <= k.maxArgs);
+      if (!c)
+        throw scriptError(
+          `Could not find matching constructor for: ${cls.name}(${a.map((x) => typeName(x)).join(', ')})`,
+          'missing_method',
+          'GroovyRuntimeException',
+        );
+      c.invoke(self(f) as GObject, a);
+      return null;
+    };
+  }
+
   private classRef(name: string, pos: Pos): Ev {
+    const script = this.classes.get(name);
+    if (script) {
+      const ref = new GClassRef(name, name, script);
+      return () => ref;
+    }
     const full = classNames.get(name);
     if (!full) throw compileFault(`unknown class ${name}`, pos);
     const ref = new GClassRef(name, full);
     return () => ref;
   }
 
+  /** `java.time.LocalDate` written out in full: the class when a script may name it, a compile error otherwise. */
+  private qualifiedClass(e: Expr): Ev | null {
+    const q = qualifiedClassName(e);
+    if (!q || this.resolve(q.root)) return null;
+    const simple = fullNames.get(q.full);
+    if (simple) return this.classRef(simple, e);
+    throw compileFault(qualifiedClassProblem(q.full), e, 'forbidden');
+  }
+
+  /** Reads `this` inside a class's instance member; a compile error where there is none (static code, top level). */
+  private thisRead(pos: Pos, what: string): Ev {
+    const r = this.resolve('this');
+    if (r) return slotReader(r.depth, r.info.slot);
+    const ctx = this.classCtx;
+    throw compileFault(
+      ctx
+        ? `${what} cannot be used in static code of class ${ctx.cls.name}: there is no instance there`
+        : `'this' is not available outside the methods of a class: top-level code uses entity, replica and the helpers`,
+      pos,
+    );
+  }
+
+  /** `this.x` inside a class for one of its fields: the field itself, not its getter or setter (as in Groovy). */
+  private ownField(e: Extract<Expr, { k: 'prop' }>): { cls: CompiledClass; self: Ev; name: string } | null {
+    const ctx = this.classCtx;
+    if (!ctx || e.obj.k !== 'this' || typeof e.name !== 'string' || e.spread || !ctx.cls.fields.has(e.name))
+      return null;
+    return { cls: ctx.cls, self: this.thisRead(e.obj, "'this'"), name: e.name };
+  }
+
+  /** A bare name inside a class that is one of its fields. */
+  private fieldRead(name: string, pos: Pos): Ev | null {
+    const ctx = this.classCtx;
+    const field = ctx?.cls.fields.get(name);
+    if (!ctx || !field) return null;
+    const cls = ctx.cls;
+    if (field.isStatic) return () => cls.statics().get(name) ?? null;
+    const self = this.thisRead(pos, `the field ${name}`);
+    return (f) => (self(f) as GObject).f.get(name) ?? null;
+  }
+
+  /** `add(n)` inside a class: its own methods (an instance one needs `this`), or a field holding a closure. */
+  private memberCall(e: Extract<Expr, { k: 'call' }>, args: (f: Frame) => Value[]): Ev | null {
+    const ctx = this.classCtx as ClassContext;
+    const cls = ctx.cls;
+    const name = e.name;
+    if (cls.methods.has(name)) {
+      const self = this.resolve('this') ? this.thisRead(e, `${name}()`) : null;
+      return (f) => {
+        const a = args(f);
+        at(e);
+        const m = cls.find(name, a.length);
+        if (!m)
+          throw scriptError(
+            `No signature of method: ${cls.name}.${name}() is applicable for argument types: (${a.map((x) => typeName(x)).join(', ')})`,
+            'missing_method',
+            'MissingMethodException',
+          );
+        if (m.isStatic) return m.invoke(null, a);
+        if (!self)
+          throw scriptError(
+            `${cls.name}.${name}() is an instance method: it cannot be called from static code`,
+            'missing_method',
+            'MissingMethodException',
+          );
+        return m.invoke(self(f) as GObject, a);
+      };
+    }
+    const field = this.fieldRead(name, e);
+    if (field) {
+      return (f) => {
+        const c = field(f);
+        const a = args(f);
+        at(e);
+        return callValue(c, a, name);
+      };
+    }
+    return null;
+  }
+
   private nameRead(e: Extract<Expr, { k: 'name' }>): Ev {
     const r = this.resolve(e.name);
     if (r) return slotReader(r.depth, r.info.slot);
     const name = e.name;
-    if (classNames.has(name)) return this.classRef(name, e);
+    const field = this.fieldRead(name, e);
+    if (field) return field;
+    if (this.classes.has(name) || classNames.has(name)) return this.classRef(name, e);
+    const ctx = this.classCtx;
+    if (ctx) {
+      // As in Groovy, a class does not see the script's variables or the sync's objects.
+      const candidates = [...ctx.cls.fields.keys(), ...this.visibleNames()];
+      return () => {
+        at(e);
+        if (forbiddenGlobals.has(name)) throw forbidden(forbiddenGlobalMessage(name));
+        noFloatingPoint(name);
+        throw scriptError(
+          `No such property: ${name} for class: ${ctx.cls.name}`,
+          'missing_property',
+          'MissingPropertyException',
+          suggest(name, candidates),
+        );
+      };
+    }
     const visible = this.visibleNames();
     const methodNames = [...this.methodDefs.keys()];
     return () => {
@@ -883,6 +1236,7 @@ class Compiler {
       if (v !== undefined) return v;
       at(e);
       if (forbiddenGlobals.has(name)) throw forbidden(forbiddenGlobalMessage(name));
+      noFloatingPoint(name);
       throw scriptError(
         `No such property: ${name}`,
         'missing_property',
@@ -893,6 +1247,13 @@ class Compiler {
   }
 
   private propRead(e: Extract<Expr, { k: 'prop' }>): Ev {
+    const qualified = this.qualifiedClass(e);
+    if (qualified) return qualified;
+    const own = this.ownField(e);
+    if (own) {
+      const { cls, self, name } = own;
+      return (f) => cls.fieldValue(self(f) as GObject, name);
+    }
     const obj = this.expr(e.obj);
     const { safe, spread } = e;
     if (typeof e.name !== 'string') {
@@ -936,7 +1297,10 @@ class Compiler {
         return callValue(c, a, name);
       };
     }
-    if (this.methodDefs.has(name)) {
+    if (this.classCtx) {
+      const member = this.memberCall(e, args);
+      if (member) return member;
+    } else if (this.methodDefs.has(name)) {
       const methods = this.methods;
       return (f) => {
         const a = args(f);
@@ -977,6 +1341,19 @@ class Compiler {
     if (forbiddenGlobals.has(name) || forbiddenMembers.has(name))
       throw compileFault(forbiddenGlobalMessage(name), e, 'forbidden');
     const visible = this.visibleNames();
+    const ctx = this.classCtx;
+    if (ctx) {
+      return (f) => {
+        const a = args(f);
+        at(e);
+        throw scriptError(
+          `No signature of method: ${ctx.cls.name}.${name}() is applicable for argument types: (${a.map((x) => typeName(x)).join(', ')})`,
+          'missing_method',
+          'MissingMethodException',
+          suggest(name, [...ctx.cls.methodNames(), ...builtinFunctions, ...visible]),
+        );
+      };
+    }
     const methodNames = [...this.methodDefs.keys()];
     return (f) => {
       const a = args(f);
@@ -1027,7 +1404,7 @@ class Compiler {
         // A closure without parameters has one, `it`, in slot 0.
         this.fn.slots++;
         (scope.blocks[0] as Map<string, VarInfo>).set('it', { slot: 0, type: null });
-        params = [{ slot: 0, type: null, init: null }];
+        params = [{ slot: 0, init: null, cast: null }];
       } else params = this.declareParams(e.params, e);
       const body = this.statements(e.body, true);
       const invoke = this.invoker(scope, params, body, 'the closure', e.implicitIt);
@@ -1037,6 +1414,41 @@ class Compiler {
     } finally {
       this.fn = saved;
     }
+  }
+
+  /** A bare name assigned inside a class: one of its fields (through `this` unless static), else an error. */
+  private fieldLvalue(
+    name: string,
+    target: Pos,
+    pos: Pos,
+  ): {
+    prepare: (f: Frame) => unknown;
+    read: (f: Frame, ref: unknown) => Value;
+    write: (f: Frame, ref: unknown, v: Value) => void;
+  } {
+    const cls = (this.classCtx as ClassContext).cls;
+    const field = cls.fields.get(name);
+    if (!field) {
+      const fail = () => {
+        at(pos);
+        throw scriptError(
+          `No such property: ${name} for class: ${cls.name} (declare it: def ${name} = ...)`,
+          'missing_property',
+          'MissingPropertyException',
+          suggest(name, [...cls.fields.keys(), ...this.visibleNames()]),
+        );
+      };
+      return { prepare: () => null, read: fail, write: fail };
+    }
+    const self = field.isStatic ? null : this.thisRead(target, `the field ${name}`);
+    return {
+      prepare: (f) => (self ? self(f) : null),
+      read: (_f, ref) => cls.fieldValue(ref as GObject | null, name),
+      write: (_f, ref, v) => {
+        at(pos);
+        cls.setField(ref as GObject | null, name, v);
+      },
+    };
   }
 
   /** A reader and a writer for an assignable expression; objects and indexes are evaluated once. */
@@ -1055,18 +1467,20 @@ class Compiler {
           const { depth } = r;
           const { slot, type } = r.info;
           const read = slotReader(depth, slot);
+          const cast = this.caster(type);
           return {
             prepare: () => null,
             read: (f) => read(f),
             write: (f, _ref, v) => {
               let fr = f;
               for (let d = depth; d > 0; d--) fr = fr.up as Frame;
-              fr.v[slot] = type === null ? v : castAssign(v, type);
+              fr.v[slot] = cast === null ? v : cast(v);
             },
           };
         }
         const name = target.name;
         if (forbiddenGlobals.has(name)) throw compileFault(forbiddenGlobalMessage(name), target, 'forbidden');
+        if (this.classCtx) return this.fieldLvalue(name, target, pos);
         const readName = this.nameRead(target);
         return {
           prepare: () => null,
@@ -1085,6 +1499,20 @@ class Compiler {
         };
       }
       case 'prop': {
+        const own = this.ownField(target);
+        if (own) {
+          const { cls, self, name } = own;
+          return {
+            prepare: (f) => self(f),
+            read: (_f, ref) => cls.fieldValue(ref as GObject, name),
+            write: (_f, ref, v) => {
+              at(pos);
+              cls.setField(ref as GObject, name, v);
+            },
+          };
+        }
+        // `a?.b += 1` reads null and writes nothing when a is null, as Groovy does.
+        const safe = target.safe;
         if (typeof target.name !== 'string') {
           const obj = this.expr(target.obj);
           const nameEv = this.expr(target.name);
@@ -1098,12 +1526,16 @@ class Compiler {
               return [obj(f), name];
             },
             read: (_f, ref) => {
+              const [o, name] = ref as [Value, string];
+              if (safe && o === null) return null;
               at(target);
-              return getProp((ref as [Value, string])[0], (ref as [Value, string])[1]);
+              return getProp(o, name);
             },
             write: (_f, ref, v) => {
+              const [o, name] = ref as [Value, string];
+              if (safe && o === null) return;
               at(target);
-              setProp((ref as [Value, string])[0], (ref as [Value, string])[1], v);
+              setProp(o, name, v);
             },
           };
         }
@@ -1113,10 +1545,12 @@ class Compiler {
         return {
           prepare: (f) => obj(f),
           read: (_f, ref) => {
+            if (safe && ref === null) return null;
             at(target);
             return getProp(ref as Value, name);
           },
           write: (_f, ref, v) => {
+            if (safe && ref === null) return;
             at(target);
             setProp(ref as Value, name, v);
           },
@@ -1152,14 +1586,28 @@ class Compiler {
         return (f) => (f.v[slot] = value(f));
       }
     }
+    const own = e.target.k === 'prop' ? this.ownField(e.target) : null;
+    if (e.op === '=' && own) {
+      const { cls, self, name } = own;
+      return (f) => {
+        const o = self(f) as GObject;
+        const v = value(f);
+        at(e);
+        cls.setField(o, name, v);
+        return v;
+      };
+    }
     if (e.op === '=' && e.target.k === 'prop' && typeof e.target.name === 'string') {
       const name = e.target.name;
       this.checkMember(name, e.target);
       const obj = this.expr(e.target.obj);
       const target = e.target;
+      const safe = target.safe;
       return (f) => {
         const o = obj(f);
         const v = value(f);
+        // `a?.b = v`: the value is still computed (and is the expression's value), nothing is written.
+        if (safe && o === null) return v;
         at(target);
         setProp(o, name, v);
         return v;
@@ -1321,6 +1769,16 @@ function binaryFunction(op: string): (a: Value, b: Value) => Value {
   }
 }
 
+/** `Float.parseFloat(x)`: a clear refusal instead of "no such property". */
+function noFloatingPoint(name: string): void {
+  if (name === 'Float' || name === 'Double')
+    throw scriptError(
+      `${name} is not supported in sync rules, which have no floating-point numbers: use BigDecimal (new BigDecimal(text) or text as BigDecimal)`,
+      'missing_property',
+      'MissingPropertyException',
+    );
+}
+
 function slotReader(depth: number, slot: number): Ev {
   switch (depth) {
     case 0:
@@ -1363,8 +1821,9 @@ function makeRange(from: Value, to: Value, exclusive: boolean, pos: Pos): GRange
   return new GRange(a, b, exclusive);
 }
 
-export function compileProgram(program: Program): CompiledProgram {
-  return new Compiler().compile(program);
+/** hostNames: the names a run binds (entity, replica, the helpers), which the script's classes may not take. */
+export function compileProgram(program: Program, hostNames: ReadonlySet<string> = new Set()): CompiledProgram {
+  return new Compiler(hostNames).compile(program);
 }
 
 /** Runs a compiled program with the current run state (see runtime.withRun); returns the script's last value. */

@@ -17,6 +17,7 @@ import {
   GEntry,
   GException,
   GMap,
+  GObject,
   GRange,
   GRecord,
   GSet,
@@ -58,6 +59,8 @@ export const commentType: RecordType = {
     return v;
   },
 };
+/** What syncHelper.getLocalIssueKeyFromRemoteId returns: the local twin's id and key. */
+export const hubKeyType: RecordType = { name: 'HubKey', props: ['id', 'key'], open: false };
 export const attachmentType: RecordType = {
   name: 'HubAttachment',
   props: ['id', 'filename', 'mimetype', 'filesize', 'created', 'url', 'hash', 'remoteId'],
@@ -296,7 +299,8 @@ function toJsonFast(v: Value, depth: number): unknown {
     for (let i = 0; i < v.length; i++) out[i] = toJsonFast(v[i] as Value, depth + 1);
     return out;
   }
-  if (v instanceof GRecord) {
+  // An instance of a script's class travels as its fields, as JsonOutput.toJson writes a Groovy object.
+  if (v instanceof GRecord || v instanceof GObject) {
     const o: Record<string, unknown> = {};
     for (const [k, x] of v.f) setKey(o, k, toJsonFast(x, depth + 1));
     return o;
@@ -330,7 +334,7 @@ function badPath(v: Value, path: string, depth: number): string | null {
       ? v.toList().map((x, i) => [`${path}[${i}]`, x])
       : v instanceof GMap
         ? [...v.m].map(([k, x]) => [`${path}.${groovyToString(keyValue(k))}`, x])
-        : v instanceof GRecord
+        : v instanceof GRecord || v instanceof GObject
           ? [...v.f].map(([k, x]) => [`${path}.${k}`, x])
           : v instanceof GEntry
             ? [[path, v.value]]
@@ -369,7 +373,7 @@ function badPathIsClosure(v: Value, _where: string): boolean {
     if (Array.isArray(x)) for (const y of x) stack.push([y, d + 1]);
     else if (x instanceof GSet) for (const y of x.toList()) stack.push([y, d + 1]);
     else if (x instanceof GMap) for (const y of x.m.values()) stack.push([y, d + 1]);
-    else if (x instanceof GRecord) for (const y of x.f.values()) stack.push([y, d + 1]);
+    else if (x instanceof GRecord || x instanceof GObject) for (const y of x.f.values()) stack.push([y, d + 1]);
     else if (x instanceof GEntry) stack.push([x.value, d + 1]);
   }
   return false;
@@ -381,6 +385,10 @@ function userRecord(u: HubUser | null | undefined): Value {
   f.set('id', u.id ?? null);
   f.set('email', u.email ?? null);
   f.set('displayName', u.displayName ?? null);
+  // A replica's user may carry the key and username the other side's script set (Exalate's users have both).
+  const named = u as { key?: unknown; username?: unknown };
+  if (typeof named.key === 'string') f.set('key', named.key);
+  if (typeof named.username === 'string') f.set('username', named.username);
   return new GRecord(userType, f);
 }
 

@@ -22,8 +22,10 @@ import {
   toInt,
   type GNumber,
 } from './numbers.ts';
-import { javaRegex, wholeRegex } from './regex.ts';
-import { charge, checkSize, checkString, checkStringLength, scriptError } from './runtime.ts';
+import { ScriptException } from './faults.ts';
+import { timeStatics } from './methods/java-time.ts';
+import { javaRegex } from './regex.ts';
+import { charge, checkSize, checkString, checkStringLength, numberTooLarge, R, scriptError } from './runtime.ts';
 import {
   GClassRef,
   GClosure,
@@ -32,6 +34,7 @@ import {
   GException,
   GMap,
   GMatcher,
+  GObject,
   GPattern,
   GRange,
   GRecord,
@@ -131,8 +134,10 @@ export function minus(a: Value, b: Value): Value {
     );
   if (typeof a === 'string') {
     const s = b instanceof GPattern ? null : groovyToString(b);
-    if (s === null)
-      return a.replace(new RegExp((b as GPattern).regex.source, (b as GPattern).regex.flags.replace('g', '')), '');
+    if (s === null) {
+      const m = (b as GPattern).regex.exec(a, 0);
+      return m ? a.slice(0, m.index) + a.slice(m.index + m[0].length) : a;
+    }
     const i = a.indexOf(s);
     return i < 0 ? a : a.slice(0, i) + a.slice(i + s.length);
   }
@@ -234,7 +239,19 @@ export function power(a: Value, b: Value): Value {
       'runtime',
       'ArithmeticException',
     );
-  if (e > 10_000n) throw scriptError('the exponent is too large', 'arithmetic', 'ArithmeticException');
+  const base = a instanceof GDecimal ? a.u : toBigInt(a);
+  const magnitude = base < 0n ? -base : base;
+  // at least (bits - 1) * log10(2) digits a factor: refused before 2G ** 100000 is computed
+  if (magnitude > 1n) {
+    const digits = Math.floor((magnitude.toString(2).length - 1) * Math.LOG10E * Math.LN2 * Number(e));
+    if (digits > R.maxDigits) throw numberTooLarge(`${digits} digits`);
+  }
+  if (e > 10_000n && magnitude <= 1n && !(a instanceof GDecimal && a.s !== 0)) {
+    // 0, 1 and -1 to a huge power: no work and no growth
+    const r = magnitude === 0n ? 0n : base > 0n || e % 2n === 0n ? 1n : -1n;
+    return typeof a === 'number' ? Number(r) : a instanceof GLong ? new GLong(r) : new GDecimal(r, 0);
+  }
+  if (e > 10_000n) throw numberTooLarge(`an exponent of ${e}`);
   charge(Number(e));
   if (a instanceof GDecimal) return new GDecimal(a.u ** e, a.s * Number(e));
   const r = toBigInt(a) ** e;
@@ -350,7 +367,7 @@ export function spaceship(a: Value, b: Value): number {
 export function pattern(v: Value): GPattern {
   if (v instanceof GPattern) return v;
   const source = groovyToString(v);
-  return new GPattern(source, javaRegex(source, true));
+  return new GPattern(source, javaRegex(source));
 }
 
 export function findMatcher(a: Value, b: Value): GMatcher {
@@ -362,7 +379,7 @@ export function findMatcher(a: Value, b: Value): GMatcher {
 
 export function fullMatch(a: Value, b: Value): boolean {
   if (a === null) return false;
-  return wholeRegex(pattern(b).regex).test(groovyToString(a));
+  return pattern(b).regex.matchesWhole(groovyToString(a));
 }
 
 const collectionTypes = new Set(['List', 'ArrayList', 'Collection', 'Iterable', 'LinkedList', 'AbstractList']);
@@ -500,6 +517,32 @@ export function asType(v: Value, type: string): Value {
   return castFailure(v, type);
 }
 
+/**
+ * A replica travels as JSON, so a date the other side sent (a Timestamp custom field in Exalate) arrives as text: the
+ * Timestamp's own form (`2025-10-25 00:00:00.0`, what a Timestamp becomes in a replica), an ISO instant
+ * (`2025-10-25T04:00:00Z`, what the helpdesk APIs give) or a date. A Timestamp parameter or variable takes it back;
+ * Groovy itself only casts a Timestamp, and other text is refused as Groovy refuses it.
+ */
+function timestampFromText(text: string): Value {
+  const t = text.trim();
+  try {
+    if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,9})?$/.test(t)) return timeStatic('Timestamp', 'valueOf', [t]);
+    if (/^\d{4}-\d{2}-\d{2}$/.test(t)) return timeStatic('Timestamp', 'valueOf', [`${t} 00:00:00`]);
+    if (/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(t))
+      return timeStatic('Timestamp', 'from', [timeStatic('Instant', 'parse', [t])]);
+  } catch (e) {
+    if (!(e instanceof ScriptException)) throw e;
+  }
+  return castFailure(text, 'java.sql.Timestamp');
+}
+
+function timeStatic(cls: string, name: string, args: Value[]): Value {
+  const table = Object.hasOwn(timeStatics, cls) ? timeStatics[cls] : undefined;
+  const method = table && Object.hasOwn(table, name) ? table[name] : undefined;
+  if (!method) throw new Error(`${cls}.${name} is missing from the java.time statics`);
+  return method(null, args);
+}
+
 /** Assignment to a typed variable or parameter: Groovy converts less eagerly than `as` (no text to number). */
 export function castAssign(v: Value, type: string): Value {
   if (v === null) {
@@ -530,6 +573,8 @@ export function castAssign(v: Value, type: string): Value {
     case 'Double':
     case 'Float':
       throw scriptError(`${type} is not supported in sync rules: use BigDecimal`, 'type_error', 'GroovyCastException');
+    case 'Timestamp':
+      if (typeof v === 'string') return timestampFromText(v);
   }
   if (setTypes.has(type) && !(v instanceof GSet)) {
     const list = toList(v);
@@ -548,7 +593,8 @@ export function castAssign(v: Value, type: string): Value {
 /** `case X:` and `x in X`: Groovy's isCase. */
 export function isCase(caseValue: Value, v: Value, call: (c: GClosure, args: Value[]) => Value): boolean {
   if (caseValue === null) return v === null;
-  if (caseValue instanceof GClassRef) return instanceOf(v, caseValue.name);
+  if (caseValue instanceof GClassRef)
+    return caseValue.script ? v instanceof GObject && v.cls === caseValue.script : instanceOf(v, caseValue.name);
   if (Array.isArray(caseValue)) {
     charge(caseValue.length);
     return caseValue.some((x) => groovyEquals(x, v));

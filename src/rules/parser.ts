@@ -3,7 +3,19 @@
  * the way Groovy treats them: a line ending in an operator, or an open ( or [, continues; a line starting with
  * `.method()` continues the previous expression; everything else ends the statement.
  */
-import type { CatchClause, Expr, MethodDef, Param, Pos, Program, Stmt, SwitchCase, TypeRef } from './ast.ts';
+import type {
+  CatchClause,
+  ClassDef,
+  Expr,
+  FieldDef,
+  MethodDef,
+  Param,
+  Pos,
+  Program,
+  Stmt,
+  SwitchCase,
+  TypeRef,
+} from './ast.ts';
 import { ScriptFault } from './faults.ts';
 import { tokenize, type Token } from './lexer.ts';
 import { GDecimal, GLong, integerValue, longOf, NumberFormatFault, parseDecimal } from './numbers.ts';
@@ -147,13 +159,14 @@ class Parser {
 
   program(): Program {
     const methods: MethodDef[] = [];
-    const body = this.statements(true, methods);
+    const classes: ClassDef[] = [];
+    const body = this.statements(true, methods, classes);
     if (this.peek().t !== 'eof') this.fail(`unexpected ${this.describe(this.peek())}`);
-    return { body, methods };
+    return { body, methods, classes };
   }
 
   /** Statements up to a closing brace (not consumed) or the end of the script. */
-  private statements(topLevel: boolean, methods: MethodDef[] | null): Stmt[] {
+  private statements(topLevel: boolean, methods: MethodDef[] | null, classes: ClassDef[] | null = null): Stmt[] {
     const out: Stmt[] = [];
     for (;;) {
       while (this.peek().t === 'nl' || this.isOp(';')) this.next();
@@ -162,7 +175,12 @@ class Parser {
       const beforeAnnotations = this.i;
       while (this.isOp('@')) this.annotation();
       // annotations on a statement are read again by statement() (@Field changes what it means)
-      if (!this.isMethodDefinition()) this.i = beforeAnnotations;
+      if (!this.isMethodDefinition() && !this.isClassDefinition()) this.i = beforeAnnotations;
+      if (this.isClassDefinition()) {
+        if (!topLevel || !classes) this.fail('classes can only be defined at the top level of the script');
+        classes.push(this.classDefinition());
+        continue;
+      }
       if (this.isMethodDefinition()) {
         if (!topLevel || !methods) this.fail('methods can only be defined at the top level of the script');
         methods.push(this.methodDefinition());
@@ -269,11 +287,12 @@ class Parser {
         case 'package':
           return this.fail('package declarations are not allowed in sync rules');
         case 'class':
+          return this.fail('classes can only be defined at the top level of the script');
         case 'interface':
         case 'enum':
         case 'trait':
           return this.fail(
-            `${t.v} definitions are not supported in sync rules: use maps, closures and top-level methods`,
+            `${t.v} definitions are not supported in sync rules: use a class, maps, closures and top-level methods`,
           );
         case 'if':
           return this.ifStatement();
@@ -411,7 +430,8 @@ class Parser {
   }
 
   private methodDefinition(): MethodDef {
-    while (this.peek().t === 'kw' && modifiers.has(this.peek().v)) this.next();
+    let isStatic = false;
+    while (this.peek().t === 'kw' && modifiers.has(this.peek().v)) if (this.next().v === 'static') isStatic = true;
     if (this.isKw('def')) {
       this.next();
       if (this.isTypeStart(this.peek()) && this.peek(1).t === 'id') this.typeRef();
@@ -430,7 +450,112 @@ class Parser {
     }
     this.expectOp(')', 'to close the parameter list');
     const body = this.block();
-    return { name: name.v, params, body, line: name.line, col: name.col };
+    return { name: name.v, params, body, line: name.line, col: name.col, isStatic };
+  }
+
+  private isClassDefinition(): boolean {
+    let j = 0;
+    while (this.peek(j).t === 'kw' && modifiers.has(this.peek(j).v)) j++;
+    return this.isKw('class', this.peek(j));
+  }
+
+  /**
+   * `class Name { ... }`: fields (with or without a type, `static` ones included), constructors named after the class,
+   * and methods. Inheritance is refused: a script class cannot extend or implement host classes.
+   */
+  private classDefinition(): ClassDef {
+    while (this.peek().t === 'kw' && modifiers.has(this.peek().v)) this.next();
+    this.next();
+    const name = this.next();
+    if (name.t !== 'id') this.fail(`expected a class name after class but found ${this.describe(name)}`, name);
+    const word = this.peek();
+    if (word.t === 'id' && (word.v === 'extends' || word.v === 'implements'))
+      this.fail(
+        `class ${name.v} ${word.v} ...: a class in sync rules cannot extend or implement another class; give it the fields and methods it needs`,
+        word,
+      );
+    if (this.isOp('<')) this.fail(`class ${name.v}: generic classes are not supported in sync rules`);
+    this.skipNl();
+    this.expectOp('{', `to open the body of class ${name.v}`);
+    const def: ClassDef = { name: name.v, fields: [], constructors: [], methods: [], line: name.line, col: name.col };
+    for (;;) {
+      while (this.peek().t === 'nl' || this.isOp(';')) this.next();
+      if (this.isOp('}')) break;
+      if (this.peek().t === 'eof') this.fail(`class ${name.v} is never closed: add '}'`, name);
+      this.classMember(def);
+      const end = this.peek();
+      if (!(end.t === 'nl' || this.isOp(';') || this.isOp('}')))
+        this.fail(`unexpected ${this.describe(end)} in class ${name.v}: expected a new line or ';'`);
+    }
+    this.expectOp('}');
+    return def;
+  }
+
+  private classMember(def: ClassDef): void {
+    while (this.isOp('@')) this.annotation();
+    const start = this.i;
+    let isStatic = false;
+    while (this.peek().t === 'kw' && modifiers.has(this.peek().v)) if (this.next().v === 'static') isStatic = true;
+    const t = this.peek();
+    if (t.t === 'kw' && ['class', 'interface', 'enum', 'trait'].includes(t.v))
+      this.fail(`class ${def.name}: a ${t.v} inside a class is not supported; define classes at the top level`);
+    if (this.isOp('{'))
+      this.fail(`class ${def.name}: initializer blocks are not supported; give fields a value or use a constructor`);
+    // `Name(...)`, or `def Name(...)`, which Groovy also reads as a constructor.
+    const named = this.isKw('def') ? this.peek(1) : t;
+    if (named.t === 'id' && named.v === def.name && this.isOp('(', this.peek(named === t ? 1 : 2))) {
+      if (isStatic) this.fail(`class ${def.name}: a constructor cannot be static`, named);
+      this.i = start;
+      def.constructors.push(this.methodDefinitionNamed(named));
+      return;
+    }
+    if (this.isKw('def') || this.isTypeStart(t)) {
+      this.i = start;
+      if (this.isMethodDefinition()) {
+        def.methods.push(this.methodDefinition());
+        return;
+      }
+      while (this.peek().t === 'kw' && modifiers.has(this.peek().v)) this.next();
+      const d = this.declaration();
+      for (const x of d.k === 'block' ? d.body : [d]) def.fields.push(this.fieldOf(x, isStatic));
+      return;
+    }
+    // `private count = 0`: a modifier alone declares a field without a type.
+    if (t.t === 'id' && this.i > start) {
+      this.next();
+      let init: Expr | null = null;
+      if (this.isOp('=')) {
+        this.next();
+        this.skipNl();
+        init = this.expr();
+      }
+      def.fields.push({ name: t.v, type: null, init, isStatic, line: t.line, col: t.col });
+      return;
+    }
+    this.fail(`unexpected ${this.describe(t)} in class ${def.name}: expected a field, a constructor or a method`);
+  }
+
+  private fieldOf(x: Stmt, isStatic: boolean): FieldDef {
+    if (x.k !== 'decl') return this.fail('expected a field declaration', x);
+    return { name: x.name, type: x.type, init: x.init, isStatic, line: x.line, col: x.col };
+  }
+
+  /** A constructor: `Name(params) { body }` (modifiers before the name are skipped). */
+  private methodDefinitionNamed(name: Token): MethodDef {
+    while (this.peek().t === 'kw' && modifiers.has(this.peek().v)) this.next();
+    if (this.isKw('def')) this.next();
+    this.next();
+    this.expectOp('(');
+    const params: Param[] = [];
+    if (!this.isOp(')')) {
+      for (;;) {
+        params.push(this.param());
+        if (!this.isOp(',')) break;
+        this.next();
+      }
+    }
+    this.expectOp(')', 'to close the parameter list');
+    return { name: name.v, params, body: this.block(), line: name.line, col: name.col };
   }
 
   private param(): Param {
@@ -759,7 +884,9 @@ class Parser {
         if (minBp > 1) break;
         if (left.k !== 'name' && left.k !== 'prop' && left.k !== 'index')
           this.fail(`cannot assign to this expression: only variables, properties and [index] can be assigned`, t);
-        if (left.k === 'prop' && (left.spread || left.safe)) this.fail('cannot assign through ?. or *.', t);
+        // `a?.b = v` assigns nothing when a is null, as in Groovy; `list*.b = v` is not supported.
+        if (left.k === 'prop' && left.spread)
+          this.fail('cannot assign through *.: use list.each { it.name = value }', t);
         this.next();
         this.skipNl();
         const value = this.expr(1);
@@ -983,8 +1110,10 @@ class Parser {
             return { k: 'new', type, args, ...at };
           }
           case 'this':
+            this.next();
+            return { k: 'this', ...at };
           case 'super':
-            return this.fail(`'${t.v}' is not available in sync rules: use entity, replica and the helpers`);
+            return this.fail(`'super' is not available in sync rules: classes cannot extend other classes`);
         }
         return this.fail(`unexpected keyword '${t.v}'`);
       case 'op':

@@ -6,7 +6,17 @@
  * array; everything else is one of the small classes below. `undefined` never appears.
  */
 import { ScriptException, ScriptFault } from './faults.ts';
-import { decimalCompare, decimalToString, GDecimal, GLong, isNumber, toDecimal, type GNumber } from './numbers.ts';
+import {
+  decimalCompare,
+  decimalToString,
+  GDecimal,
+  GLong,
+  isNumber,
+  stripZeros,
+  toDecimal,
+  type GNumber,
+} from './numbers.ts';
+import type { JavaRegex } from './regex.ts';
 
 export { GDecimal, GLong } from './numbers.ts';
 
@@ -31,7 +41,8 @@ export type Value =
   | GTime
   | GException
   | GClassRef
-  | GHelper;
+  | GHelper
+  | GObject;
 
 export type MapKey = string | number | boolean | bigint | null | object;
 
@@ -159,7 +170,7 @@ export class GEntry {
 
 /**
  * java.util.regex.Matcher with Java's state: find() advances past the current match, group() reads it, and
- * getAt/size/each (Groovy's) reset and scan again. `regex` is global; lastIndex is set before every exec.
+ * getAt/size/each (Groovy's) reset and scan again.
  */
 export class GMatcher {
   private found: RegExpExecArray[] | null = null;
@@ -170,15 +181,12 @@ export class GMatcher {
   last = 0;
   constructor(
     readonly input: string,
-    readonly regex: RegExp,
+    readonly regex: JavaRegex,
     readonly source: string = regex.source,
   ) {}
   /** Every match from the start, as Groovy's iterator sees them (computed once: input and pattern never change). */
   all(): RegExpExecArray[] {
-    if (this.found === null) {
-      this.regex.lastIndex = 0;
-      this.found = [...this.input.matchAll(this.regex)];
-    }
+    if (this.found === null) this.found = this.regex.all(this.input);
     return this.found;
   }
   reset(): void {
@@ -197,10 +205,7 @@ export class GMatcher {
     return this.searchFrom(from);
   }
   searchFrom(from: number): boolean {
-    this.regex.lastIndex = from;
-    const m = this.regex.exec(this.input);
-    // the regex is shared (cached, and held by Pattern values): leave it as others expect to find it
-    this.regex.lastIndex = 0;
+    const m = this.regex.exec(this.input, from);
     if (!m) {
       this.current = null;
       this.first = -1;
@@ -220,7 +225,7 @@ export class GMatcher {
 export class GPattern {
   constructor(
     readonly source: string,
-    readonly regex: RegExp,
+    readonly regex: JavaRegex,
   ) {}
 }
 
@@ -259,6 +264,35 @@ export class GClassRef {
   constructor(
     readonly name: string,
     readonly full: string,
+    /** Set for a class the script defines (`Mapper.of(x)`, `Mapper.LIMIT`). */
+    readonly script: ScriptClass | null = null,
+  ) {}
+}
+
+/**
+ * A class the script defines, as the values below see it (script-classes.ts implements it): its instances' properties
+ * and methods, and the text and equality Groovy gives them (toString() and equals() when the class defines them).
+ */
+export interface ScriptClass {
+  readonly name: string;
+  getProp(o: GObject, name: string): Value;
+  setProp(o: GObject, name: string, v: Value): void;
+  /** undefined when the class has no such method (the caller tries the methods every value has). */
+  invoke(o: GObject, name: string, args: Value[]): Value | undefined;
+  methodNames(): string[];
+  /** `Name.method(...)` and `Name.FIELD` on the class itself. */
+  invokeStatic(name: string, args: Value[]): Value;
+  staticGet(name: string): Value;
+  staticSet(name: string, v: Value): void;
+  toText(o: GObject): string;
+  equals(o: GObject, other: Value): boolean;
+}
+
+/** An instance of a class the script defines: its fields by name. */
+export class GObject {
+  constructor(
+    readonly cls: ScriptClass,
+    readonly f: Map<string, Value>,
   ) {}
 }
 
@@ -319,13 +353,8 @@ export function hashKey(v: Value, depth = 0): string {
 }
 
 function canonicalDecimal(d: GDecimal): string {
-  let u = d.u;
-  let s = d.s;
-  if (u === 0n) return '0';
-  while (u % 10n === 0n) {
-    u /= 10n;
-    s--;
-  }
+  if (d.u === 0n) return '0';
+  const [u, s] = stripZeros(d.u, d.s);
   return s === 0 ? u.toString() : `${u}e${-s}`;
 }
 
@@ -404,7 +433,8 @@ export function groovyEquals(a: Value, b: Value, depth = 0): boolean {
   if (a instanceof GDate) return b instanceof GDate && a.ms === b.ms;
   if (a instanceof GTime)
     return b instanceof GTime && a.kind === b.kind && a.ms === b.ms && a.ns === b.ns && a.extra === b.extra;
-  if (a instanceof GClassRef) return b instanceof GClassRef && a.full === b.full;
+  if (a instanceof GClassRef) return b instanceof GClassRef && a.full === b.full && a.script === b.script;
+  if (a instanceof GObject) return a.cls.equals(a, b);
   return false;
 }
 
@@ -467,6 +497,7 @@ export function typeName(v: Value): string {
   if (v instanceof GTime) return v.kind;
   if (v instanceof GException) return v.type;
   if (v instanceof GClassRef) return 'Class';
+  if (v instanceof GObject) return v.cls.name;
   return v.name;
 }
 
@@ -529,6 +560,7 @@ export function groovyToString(v: Value, depth = 0): string {
   if (v instanceof GMatcher)
     return `java.util.regex.Matcher[pattern=${v.source} region=0,${v.input.length} lastmatch=${v.current ? v.current[0] : ''}]`;
   if (v instanceof GPattern) return v.source;
+  if (v instanceof GObject) return v.cls.toText(v);
   return v.name;
 }
 

@@ -31,6 +31,7 @@ import {
   GHelper,
   GMap,
   GMatcher,
+  GObject,
   GPattern,
   GRange,
   GRecord,
@@ -128,6 +129,7 @@ export function getProp(o: Value, name: string): Value {
   if (o instanceof GMatcher && (name === 'count' || name === 'groupCount'))
     return (matcherMethods.get(name === 'count' ? 'getCount' : name) as Method<GMatcher>)(o, []);
   if (o instanceof GClassRef) return staticProperty(o, name);
+  if (o instanceof GObject) return o.cls.getProp(o, name);
   if (o instanceof GHelper)
     throw missingProperty(
       name,
@@ -153,6 +155,14 @@ export function setProp(o: Value, name: string, v: Value): void {
   if (o instanceof GEntry && name === 'value') {
     o.value = v;
     if (o.owner) o.owner.set(o.key, v);
+    return;
+  }
+  if (o instanceof GObject) {
+    o.cls.setProp(o, name, v);
+    return;
+  }
+  if (o instanceof GClassRef && o.script) {
+    o.script.staticSet(name, v);
     return;
   }
   throw scriptError(
@@ -203,7 +213,7 @@ export function getIndex(o: Value, index: Value): Value {
     return listIndex(rangeToList(o), index);
   }
   if (o instanceof GMatcher) return matcherAt(o, index);
-  if (o instanceof GEntry) return getProp(o, groovyToString(index));
+  if (o instanceof GEntry || o instanceof GObject) return getProp(o, groovyToString(index));
   throw scriptError(`a ${typeName(o)} cannot be indexed with [ ]`, 'missing_method', 'MissingMethodException');
 }
 
@@ -234,7 +244,7 @@ export function setIndex(o: Value, index: Value, v: Value): void {
     checkSize(o.size);
     return;
   }
-  if (o instanceof GRecord) {
+  if (o instanceof GRecord || o instanceof GObject) {
     const name = groovyToString(index);
     if (forbiddenMembers.has(name)) throw forbidden(forbiddenMemberMessage(name));
     setProp(o, name, v);
@@ -367,6 +377,9 @@ export function callMethod(o: Value, name: string, args: Value[]): Value {
     if (name === 'pattern') return o.source;
   } else if (o instanceof GClassRef) {
     return staticMethod(o, name, args);
+  } else if (o instanceof GObject) {
+    const r = o.cls.invoke(o, name, args);
+    if (r !== undefined) return r;
   }
   // A closure stored in a map is callable like a method: handlers.onCreate(x).
   if (o instanceof GMap && o.get(name) instanceof GClosure) return (o.get(name) as GClosure).call(args);
@@ -378,6 +391,7 @@ export function callMethod(o: Value, name: string, args: Value[]): Value {
   if (o instanceof GMatcher) names.push(...matcherMethods.keys());
   if (o instanceof GTime) names.push(...timeMethodNames(o));
   if (o instanceof GRecord) names.push(...o.type.props);
+  if (o instanceof GObject) names.push(...o.cls.methodNames());
   throw missingMethod(typeName(o), name, args, names);
 }
 
@@ -393,6 +407,7 @@ function numberFromText(text: string, parse: (t: string) => Value): Value {
 const roundingModes = ['UP', 'DOWN', 'CEILING', 'FLOOR', 'HALF_UP', 'HALF_DOWN', 'HALF_EVEN', 'UNNECESSARY'];
 
 function staticProperty(c: GClassRef, name: string): Value {
+  if (c.script) return c.script.staticGet(name);
   switch (`${c.name}.${name}`) {
     case 'Integer.MAX_VALUE':
       return INTEGER_MAX;
@@ -552,6 +567,7 @@ function isCompare(a: Value[], sign: number): boolean {
 
 function staticMethod(c: GClassRef, name: string, args: Value[]): Value {
   if (forbiddenMembers.has(name)) throw forbidden(forbiddenMemberMessage(name));
+  if (c.script) return c.script.invokeStatic(name, args);
   // Own properties only: the tables are plain objects and must never hand out Object.prototype members.
   const table = Object.hasOwn(staticMethods, c.name) ? staticMethods[c.name] : undefined;
   const m = table && Object.hasOwn(table, name) ? table[name] : undefined;

@@ -409,6 +409,18 @@ const instanceMethods = new Map<string, [Method<GTime>, string[]]>([
   ['getSecond', [getter((d) => d.getUTCSeconds()), timed]],
   ['getNano', [getter((d, t) => d.getUTCMilliseconds() * 1_000_000 + t.ns), [...timed, 'Instant']]],
   ['getNanos', [getter((d, t) => d.getUTCMilliseconds() * 1_000_000 + t.ns), ['Timestamp']]],
+  [
+    'withNano',
+    [
+      (t, a) => {
+        arity(t.kind, 'withNano', a, 1);
+        const n = field('NanoOfSecond', longArg(t.kind, 'withNano', a, 0), 0, 999_999_999);
+        const second = t.ms - (((t.ms % 1000) + 1000) % 1000);
+        return make(t.kind, second + Math.floor(n / 1_000_000), n % 1_000_000, t.extra);
+      },
+      timed,
+    ],
+  ],
   ['isBefore', [compareWith((c) => c < 0), ordered]],
   ['isAfter', [compareWith((c) => c > 0), ordered]],
   ['isEqual', [compareWith((c) => c === 0), ordered]],

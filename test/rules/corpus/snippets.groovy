@@ -1336,3 +1336,174 @@ println Timestamp.valueOf(LocalDateTime.of(2024, 1, 15, 10, 30))
 println new Timestamp(0L).time
 println ts.toInstant()
 println ts.before(new Timestamp(1705314600124L))
+// === class-fields-methods
+class Counter {
+    int count = 0
+    String label = 'n'
+    def add(int n) { count += n; this }
+    def twice(int n) { add(n); add(n) }
+    String show() { "${label}=${count}" }
+}
+def c = new Counter(label: 'x')
+c.twice(3)
+println c.show()
+println c.count
+c.count = 10
+println c.getCount()
+c.setLabel('y')
+println c.label
+println new Counter().show()
+println(c == new Counter())
+println(c == c)
+println(c instanceof Counter)
+// === class-constructors-static
+class Point {
+    def x
+    def y
+    static final String UNIT = 'px'
+    static int made = 0
+    Point(x, y) { this.x = x; this.y = y; made++ }
+    Point() { this(0, 0) }
+    def add(Point o) { new Point(x + o.x, y + o.y) }
+    String toString() { "(${x}, ${y})${UNIT}" }
+    static Point origin() { new Point() }
+}
+def p = new Point(1, 2).add(new Point(3, 4))
+println p
+println Point.origin()
+println Point.UNIT
+println Point.made
+println "${p} and ${[p]}"
+try { new Point(1) } catch (GroovyRuntimeException e) { println 'no constructor for one argument' }
+// === class-errors
+class Account { int balance }
+def secret = 5
+class Peek { def look() { secret } }
+try { new Peek().look() } catch (MissingPropertyException e) { println e.message }
+try { new Account(owner: 'x') } catch (MissingPropertyException e) { println e.message }
+try { new Account().owner } catch (MissingPropertyException e) { println e.message }
+try { new Account().close() } catch (MissingMethodException e) { println 'no close()' }
+try { Account bad = 'text' } catch (ClassCastException e) { println 'not an Account' }
+try { new Account(balance: 'lots') } catch (ClassCastException e) { println 'balance is an int' }
+// === class-closures-this-recursion
+class Adder {
+    def base = 10
+    def adder() { return { x -> x + base } }
+    def scaled() { [1, 2].collect { it * this.base } }
+}
+println new Adder().adder()(5)
+println new Adder().scaled()
+class Maths { def fact(k) { k <= 1 ? 1 : k * fact(k - 1) } }
+println new Maths().fact(10)
+class Holder {
+    def items = []
+    def put(x) { items << x; this }
+}
+println new Holder().put(1).put(2).items
+println new Holder().items
+class Mapper {
+    private Map table
+    Mapper(Map table) { this.table = table }
+    def map(key) { table[key] ?: key }
+}
+def statuses = new Mapper(['To Do': 'open', Done: 'closed'])
+println([statuses.map('Done'), statuses.map('Review')])
+// === safe-navigation-assignment
+def a = null
+a?.b = 5
+println a
+def m = [b: 1]
+m?.b = 9
+println m
+println((a?.c = 7))
+def cnt = 0
+a?.b = { cnt++; 42 }()
+println cnt
+def s = null
+s?.x += 'abc'
+println s
+def n = [k: [v: 1]]
+n.k?.v = 2
+n.z?.v = 3
+println n
+// === qualified-class-names
+println java.time.LocalDate.parse('2024-01-15').plusDays(1)
+println java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss").format(java.time.LocalDateTime.of(2024, 1, 15, 10, 30))
+def f = java.time.format.DateTimeFormatter
+    .ofPattern('dd/MM/yyyy')
+    .format(java.time.LocalDate.of(2024, 2, 3))
+println f
+println java.time.format.DateTimeFormatter.ISO_LOCAL_DATE.format(java.time.LocalDate.of(2024, 2, 3))
+println java.lang.Math.max(3, 4)
+println java.util.regex.Pattern.compile('a+').matcher('caab').find()
+println groovy.json.JsonOutput.toJson([a: 1, b: [2, 3]])
+println java.sql.Timestamp.valueOf('2024-01-15 10:30:00').toLocalDateTime().withNano(0)
+println new java.util.ArrayList([1, 2]).size()
+// === java-time-with-nano
+import java.time.*
+def t = LocalDateTime.of(2024, 1, 15, 10, 30, 15, 123456789)
+println t.withNano(0)
+println t.withNano(5000000)
+println t.withNano(1)
+println ZonedDateTime.parse('2024-01-15T10:30:15.5+02:00').withNano(0)
+try { t.withNano(1000000000) } catch (DateTimeException e) { println e.message }
+println LocalDateTime.of(1969, 12, 31, 23, 59, 59, 900000000).withNano(0)
+// === class-accessors-named-arguments
+class Temperature {
+    def celsius = 0
+    def getFahrenheit() { celsius * 9 / 5 + 32 }
+    void setFahrenheit(f) { celsius = (f - 32) * 5 / 9 }
+    String getLabel() { "${celsius}C" }
+}
+def t = new Temperature(celsius: 100)
+println t.fahrenheit
+t.fahrenheit = 50
+println t.celsius
+println t.label
+println t.getLabel()
+class Ticket {
+    def id
+    def tags = []
+    static int opened = 0
+    Ticket() { opened++ }
+    static String prefix() { 'T-' }
+    String key() { prefix() + id }
+}
+def k = new Ticket(id: 7, tags: ['a'])
+println k.key()
+println k.tags
+println Ticket.opened
+println k.opened
+new Ticket()
+println Ticket.opened
+def handlers = new Ticket(id: 8)
+println([handlers.id, handlers.getId()])
+// === class-def-constructor
+class Converter {
+  def helper
+  def prefix
+  public def Converter(def helper, String prefix = '>') {
+    this.helper = helper
+    this.prefix = prefix
+  }
+  private def line(String text) { "${prefix} ${helper(text)}" }
+  public def convert(String text) { text.split('\n').collect { line(it) }.join('|') }
+}
+def upper = { it.toUpperCase() }
+println new Converter(upper).convert('a\nb')
+println new Converter(upper, '#').convert('c')
+// === class-this-reads-the-field
+class A {
+  def x = 1
+  def getX() { this.x + 1 }
+  void setX(v) { this.x = v * 10 }
+  def viaThis() { this.x }
+  def bare() { x }
+}
+def a = new A()
+println a.x
+a.x = 2
+println a.x
+println a.viaThis()
+println a.bare()
+println a.getX()
