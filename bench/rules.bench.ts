@@ -1,10 +1,13 @@
 /**
  * Sync-rule interpreter benchmark: `npx tsx bench/rules.bench.ts`. Prints JSON lines:
  * - executions per second of the default outgoing + incoming scripts on a ticket with 20 comments (one core);
+ * - the same through the rule pool the service uses (worker threads; BENCH_IN_FLIGHT pairs in flight at once, as a
+ *   bulk sync has them, default 64): what a run costs once the entity and the replica cross between threads;
  * - parse (and compile) time of a 200-line rule.
  */
 import { performance } from 'node:perf_hooks';
 import { compileScript, defaultScripts, runIncoming, runOutgoing } from '../src/rules/index.ts';
+import { RulePool } from '../src/rules/pool/rule-pool.ts';
 import { sampleEntity } from '../test/rules/support/entities.ts';
 
 function emit(record: Record<string, unknown>): void {
@@ -41,6 +44,49 @@ function syncPairs(
     executionsPerSecond: Math.round((n / elapsed) * 1000),
     target: 20_000,
   });
+}
+
+async function poolPairs(
+  platformOut: 'freshdesk' | 'freshservice' | 'xurrent',
+  platformIn: 'freshdesk' | 'freshservice' | 'xurrent',
+): Promise<void> {
+  const pool = new RulePool();
+  // Keyed as the service keys published versions: each worker is sent the source once.
+  const outgoing = { key: `bench:${platformOut}:outgoing`, source: defaultScripts(platformOut).outgoing };
+  const incoming = { key: `bench:${platformIn}:incoming`, source: defaultScripts(platformIn).incoming };
+  const source = sampleEntity(platformOut);
+  const target = sampleEntity(platformIn, { comments: [] });
+  const inFlight = Number(process.env.BENCH_IN_FLIGHT ?? 64);
+  const pairsFor = async (ms: number): Promise<{ n: number; elapsed: number }> => {
+    let n = 0;
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (performance.now() - start < ms) {
+          const replica = await pool.runOutgoing({ script: outgoing, entity: source });
+          await pool.runIncoming({ script: incoming, entity: target, replica, platform: platformIn, firstSync: false });
+          n++;
+        }
+      }),
+    );
+    return { n, elapsed: performance.now() - start };
+  };
+  try {
+    await pairsFor(1_000);
+    const { n, elapsed } = await pairsFor(3_000);
+    emit({
+      bench: 'rules.pool_outgoing_plus_incoming',
+      from: platformOut,
+      to: platformIn,
+      comments: source.comments.length,
+      workers: pool.size,
+      inFlight,
+      executionsPerSecond: Math.round((n / elapsed) * 1000),
+      target: 20_000,
+    });
+  } finally {
+    await pool.close();
+  }
 }
 
 function ruleOf200Lines(): string {
@@ -88,4 +134,6 @@ function parseTime(): void {
 
 syncPairs('freshdesk', 'freshservice');
 syncPairs('xurrent', 'freshdesk');
+await poolPairs('freshdesk', 'freshservice');
+await poolPairs('xurrent', 'freshdesk');
 parseTime();

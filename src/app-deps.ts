@@ -9,6 +9,8 @@ import type { Config } from './config.ts';
 import type { Helpdesk, HelpdeskDirectory } from './domain/helpdesk.ts';
 import type { RemoteNodes } from './domain/remote.ts';
 import { NodeClient } from './node/client.ts';
+import { RulePool } from './rules/pool/rule-pool.ts';
+import { outboundPolicy } from './http/outbound-policy.ts';
 import { loadOrCreateKeyFile, SecretBox } from './secrets.ts';
 
 export interface AppDepsOptions {
@@ -46,6 +48,7 @@ export function buildAppDeps(options: AppDepsOptions): AppDeps {
     options.logger.error({ err: error, event: event.type }, 'event listener failed'),
   );
   const clock = options.clock ?? (() => new Date());
+  const outbound = outboundPolicy(config.allowPrivateUrls);
   return {
     db,
     secrets,
@@ -53,10 +56,16 @@ export function buildAppDeps(options: AppDepsOptions): AppDeps {
     publicUrl: config.publicUrl,
     invitationTtlMs: config.invitationTtlMs,
     helpdesks: options.helpdesks,
-    remote: options.remote ?? new NodeClient({ timeoutMs: config.nodeTimeoutMs, clock }),
+    remote: options.remote ?? new NodeClient({ timeoutMs: config.nodeTimeoutMs, clock, outbound }),
+    outbound,
     logger: options.logger,
     events,
-    helpdeskFor: connectorsPerInstance(secrets, connectorOptionsOn(options.clock, options.connectorOptions)),
+    // Workers start with the first run; a CLI command that runs no rule starts none.
+    rules: new RulePool(config.rules),
+    helpdeskFor: connectorsPerInstance(secrets, {
+      outbound,
+      ...connectorOptionsOn(options.clock, options.connectorOptions),
+    }),
   };
 }
 

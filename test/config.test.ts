@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
@@ -55,6 +56,29 @@ describe('configuration from the environment', () => {
   ])('refuses %o with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('runs sync rules in a pool sized by RULES_* (default: two workers at most, the interpreter time limit)', () => {
+    expect(loadConfig({}).rules).toEqual({
+      size: Math.min(2, availableParallelism()),
+      queueLimit: 1000,
+      timeLimitMs: 2000,
+      memoryLimitMb: 256,
+    });
+    expect(
+      loadConfig({
+        RULES_WORKERS: '4',
+        RULES_QUEUE_LIMIT: '50',
+        RULES_TIME_LIMIT_MS: '500',
+        RULES_MEMORY_LIMIT_MB: '64',
+      }).rules,
+    ).toEqual({ size: 4, queueLimit: 50, timeLimitMs: 500, memoryLimitMb: 64 });
+    expect(() => loadConfig({ RULES_MEMORY_LIMIT_MB: '8' })).toThrow(
+      'Invalid configuration: RULES_MEMORY_LIMIT_MB must be at least 32 (got "8").',
+    );
+    expect(() => loadConfig({ RULES_WORKERS: '0' })).toThrow(
+      'Invalid configuration: RULES_WORKERS must be at least 1 (got "0").',
+    );
   });
 
   it('never echoes the secret key in its error', () => {

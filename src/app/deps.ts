@@ -5,6 +5,8 @@ import type { InstanceRow } from './store/instances.ts';
 import type { RemoteNodes } from '../domain/remote.ts';
 import type { SecretBox } from '../secrets.ts';
 import type { AppEvents } from './events.ts';
+import type { RuleRunner } from '../rules/pool/rule-pool.ts';
+import type { OutboundPolicy } from '../http/outbound-policy.ts';
 
 /** What every use-case may use. main.ts builds it once; tests build it with fakes only where the real thing is out of reach. */
 export interface AppDeps {
@@ -17,6 +19,10 @@ export interface AppDeps {
   invitationTtlMs: number;
   helpdesks: HelpdeskDirectory;
   remote: RemoteNodes;
+  /** Runs sync rules off the main thread (src/rules/pool); closed with the service. */
+  rules: RuleRunner;
+  /** Which addresses URLs from users and other nodes may lead to (DESKBRIDGE_ALLOW_PRIVATE_URLS); absent: public only. */
+  outbound?: OutboundPolicy;
   logger: Logger;
   /** Announces committed changes (an invitation accepted) to chat adapters; absent where nobody listens. */
   events?: AppEvents;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ruleTestRuns } from '../../db/schema.ts';
 import type { Entity } from '../domain/entity.ts';
 import { isDomainError } from '../domain/errors.ts';
-import { runIncoming, runOutgoing, sourceKey } from '../rules/index.ts';
+import { sourceKey } from '../rules/index.ts';
 import { annotate, normalizeReplica } from '../sync/annotate.ts';
 import { twinByLocal } from '../sync/store.ts';
 import type { AppDeps } from './deps.ts';
@@ -125,7 +125,12 @@ export async function testRunRules(deps: AppDeps, raw: z.input<typeof input>): P
     const annotated = annotate(entity, twin?.commentMap ?? {}, twin?.attachmentMap ?? {});
     try {
       result.replica = normalizeReplica(
-        runOutgoing({ script: data.outgoing, entity: annotated, platform, previous: twin?.lastSentReplica ?? null }),
+        await deps.rules.runOutgoing({
+          script: data.outgoing,
+          entity: annotated,
+          platform,
+          previous: twin?.lastSentReplica ?? null,
+        }),
       );
     } catch (error) {
       result.error = describeError(error);
@@ -134,7 +139,7 @@ export async function testRunRules(deps: AppDeps, raw: z.input<typeof input>): P
     const received = twin?.lastAppliedReplica ?? null;
     try {
       const incoming = received
-        ? runIncoming({
+        ? await deps.rules.runIncoming({
             script: data.incoming,
             entity: annotated,
             replica: received,
@@ -142,7 +147,13 @@ export async function testRunRules(deps: AppDeps, raw: z.input<typeof input>): P
             firstSync: false,
             platform,
           })
-        : runIncoming({ script: data.incoming, entity: null, replica: result.replica, firstSync: true, platform });
+        : await deps.rules.runIncoming({
+            script: data.incoming,
+            entity: null,
+            replica: result.replica,
+            firstSync: true,
+            platform,
+          });
       result.incoming = {
         appliedTo: received ? 'received-replica' : 'outgoing-replica',
         result: entityPreview(incoming),

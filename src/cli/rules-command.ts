@@ -157,7 +157,8 @@ async function check(args: string[], io: RulesIo): Promise<number> {
   const problems = checkScript(source, { warnings: true });
   const first = problems[0];
   if (!first || first.severity === 'warning') {
-    // Warnings name what no run will offer (httpClient, a misspelt helper method); the script still compiles.
+    // Warnings name what no run will offer (an unknown global or helper method, a path httpClient refuses); the
+    // script still compiles.
     for (const w of problems)
       io.stderr.write(`${file}:${w.line}:${w.column}: warning: ${w.reason.replace(/\s*\n\s*/g, ' ')}\n`);
     const lines = source.replace(/\n$/, '').split('\n').length;

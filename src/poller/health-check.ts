@@ -15,7 +15,7 @@ import { helpdeskTarget, type InstanceRow } from '../app/store/instances.ts';
 import { statuses } from '../domain/connection.ts';
 import { isDomainError } from '../domain/errors.ts';
 import { NodeClient } from '../node/client.ts';
-import { keepAliveAgents, lightFetch } from '../http/light-client.ts';
+import type { OutboundPolicy } from '../http/outbound-policy.ts';
 import { forEachLimited } from '../sync/retry.ts';
 
 /** The calls a health check makes; the service uses the node client and the helpdesk directory. */
@@ -28,9 +28,9 @@ export interface HealthProbe {
 
 const remoteHealthSchema = z.object({ status: z.enum(statuses) }).loose();
 
-/** The node client the poller checks other nodes with: keep-alive over node:http (see src/http/light-client.ts). */
-export function pollerNodeClient(timeoutMs: number, clock?: () => Date): NodeClient {
-  return new NodeClient({ timeoutMs, fetch: lightFetch(timeoutMs, keepAliveAgents(256)), ...(clock ? { clock } : {}) });
+/** The node client the poller checks other nodes with: more keep-alive sockets, as it checks many nodes at once. */
+export function pollerNodeClient(timeoutMs: number, outbound: OutboundPolicy, clock?: () => Date): NodeClient {
+  return new NodeClient({ timeoutMs, outbound, maxSockets: 256, ...(clock ? { clock } : {}) });
 }
 
 export function defaultHealthProbe(deps: AppDeps, client: NodeClient): HealthProbe {

@@ -14,8 +14,8 @@
  *   characters and encoded forms of them (scriptPathProblem);
  * - headers cannot be set: the connector sends the instance's credentials and JSON; only a Content-Type or Accept of
  *   application/json is accepted (and changes nothing);
- * - at most 20 calls a run, a body of at most 256 KiB, an answer of at most 1 MiB, and the calls count towards the
- *   run's time limit.
+ * - at most 20 calls a run, a body of at most 256 KiB, an answer of at most 1 MiB; each call is bounded by the host
+ *   (10 s), and the wait is not the script's time (the rule pool moves the run's deadline by it).
  * Refusals end the run (a script cannot catch them and try another path). The call itself is synchronous: the host
  * hands the run a ScriptHttp (RunOptions.http) that performs it; without one, a call says httpClient is not available.
  */
@@ -132,7 +132,7 @@ function parseAnswer(text: string, verb: string): Value {
 function checkTime(verb: string): void {
   if (Date.now() > R.deadline)
     throw new ScriptFault(
-      `the script ran longer than ${R.maxMillis} ms and was stopped (httpClient.${verb} calls count towards that time)`,
+      `the script ran longer than ${R.maxMillis} ms and was stopped (at httpClient.${verb})`,
       'time',
       R.line,
       R.col,
@@ -149,10 +149,11 @@ function send(verb: string, method: ScriptHttpMethod, path: string, body: string
     throw limitFault(`the script made more than ${scriptHttpLimits.maxCallsPerRun} httpClient calls in one run`);
   state.calls++;
   checkTime(verb);
-  const timeoutMs = Math.max(1, R.deadline - Date.now());
+  // The wait for the helpdesk is not the script's time (the pool moves the deadline by it); each call has its own
+  // bound, scriptHttpLimits.timeoutMs, applied by the host.
   let response: ScriptHttpResponse;
   try {
-    response = state.http({ method, path, ...(body === undefined ? {} : { body }), timeoutMs });
+    response = state.http({ method, path, ...(body === undefined ? {} : { body }) });
   } catch (e) {
     if (!(e instanceof DomainError)) throw e;
     // The helpdesk being down or throttling is the sync's to retry: it stays that error, with where the script was.

@@ -24,7 +24,8 @@ import type { Platform } from '../domain/instance.ts';
 import { caretSnippet, faultToDomainError, ScriptFault } from './faults.ts';
 import { currentOptions, makeHelpers, type LogSink, type NodeLookups } from './helpers.ts';
 import { compileProgram, execute, type CompiledProgram } from './interpreter.ts';
-import { desugarExalate, surfaceWarnings } from './exalate.ts';
+import { desugarExalate, hostNames, surfaceWarnings } from './exalate.ts';
+import type { ScriptHttp } from './http-client.ts';
 import { blankEntity, entityFromRecord, entityRecord, entityType, replicaFromRecord, replicaRecord } from './model.ts';
 import { parseProgram } from './parser.ts';
 import { defaultLimits, newRunState, withRun, type ScriptLimits } from './runtime.ts';
@@ -60,6 +61,8 @@ export interface RunOptions {
   log?: LogSink;
   /** The clock `new Date()` reads; tests fix it. */
   now?: () => number;
+  /** Performs httpClient calls on the entity's own helpdesk; without it a call says httpClient is not available. */
+  http?: ScriptHttp;
 }
 
 function internalError(e: unknown): DomainError {
@@ -89,7 +92,7 @@ function toDomainError(e: unknown, source: string): DomainError {
 
 export function compileScript(source: string): CompiledScript {
   try {
-    return { source, program: compileProgram(desugarExalate(parseProgram(source))) };
+    return { source, program: compileProgram(desugarExalate(parseProgram(source)), hostNames()) };
   } catch (e) {
     throw toDomainError(e, source);
   }
@@ -232,7 +235,7 @@ export interface OutgoingInput extends RunOptions {
 export function runOutgoing(input: OutgoingInput): Replica {
   const script = compiled(input.script);
   const platform = input.platform ?? input.entity.platform;
-  const helpers = makeHelpers(platform, input.lookups ?? {}, input.log ?? (() => {}));
+  const helpers = makeHelpers(platform, input.lookups ?? {}, input.log ?? (() => {}), input.http);
   let replica: GRecord;
   let result: Replica | null = null;
   const globals = new Map<string, Value>(helpers.globals);
@@ -280,7 +283,7 @@ export function runIncoming(input: IncomingInput): Entity {
     );
   }
   const platform = input.platform;
-  const helpers = makeHelpers(platform, input.lookups ?? {}, input.log ?? (() => {}));
+  const helpers = makeHelpers(platform, input.lookups ?? {}, input.log ?? (() => {}), input.http);
   const globals = new Map<string, Value>(helpers.globals);
   let entity: GRecord;
   try {

@@ -7,22 +7,24 @@ import type { InstanceRow } from '../app/store/instances.ts';
 import { publishedRuleVersion } from '../app/store/rule-versions.ts';
 import { MARKER_FIELD, MARKER_PREFIX, type Entity } from '../domain/entity.ts';
 import type { Helpdesk } from '../domain/helpdesk.ts';
-import { defaultScripts, ScriptCache, type CompiledScript } from '../rules/index.ts';
+import { defaultScripts } from '../rules/index.ts';
+import type { PooledScript } from '../rules/pool/rule-pool.ts';
 
-/** What one pass over a connection needs: the connector, and the compiled scripts in effect. */
+/** What one pass over a connection needs: the connector, and the scripts in effect (run by deps.rules). */
 export interface ConnectionContext {
   connection: ConnectionRow;
   instance: InstanceRow;
   helpdesk: Helpdesk;
-  outgoing: CompiledScript;
-  incoming: CompiledScript;
+  outgoing: PooledScript;
+  incoming: PooledScript;
   /** Which rules these are (`basic` or `v3`), for logs and errors. */
   rulesLabel: string;
 }
 
-const scripts = new ScriptCache();
-
-/** Basic mode runs the platform defaults; Script mode the published version (compiled once per version). */
+/**
+ * Basic mode runs the platform defaults; Script mode the published version. Each is keyed by what it is, so a rule
+ * worker compiles a version once and is sent its source only the first time.
+ */
 export function connectionContext(deps: AppDeps, connection: ConnectionRow): ConnectionContext {
   const instance = deps.db.select().from(instances).where(eq(instances.id, connection.instanceId)).get()!;
   const helpdesk = helpdeskOfInstance(deps, connection.instanceId);
@@ -32,8 +34,8 @@ export function connectionContext(deps: AppDeps, connection: ConnectionRow): Con
       connection,
       instance,
       helpdesk,
-      outgoing: scripts.get(d.outgoing, `basic:${instance.platform}:outgoing`),
-      incoming: scripts.get(d.incoming, `basic:${instance.platform}:incoming`),
+      outgoing: { key: `basic:${instance.platform}:outgoing`, source: d.outgoing },
+      incoming: { key: `basic:${instance.platform}:incoming`, source: d.incoming },
       rulesLabel: 'basic',
     };
   }
@@ -42,8 +44,8 @@ export function connectionContext(deps: AppDeps, connection: ConnectionRow): Con
     connection,
     instance,
     helpdesk,
-    outgoing: scripts.get(version.outgoing, `${connection.id}:${version.version}:outgoing`),
-    incoming: scripts.get(version.incoming, `${connection.id}:${version.version}:incoming`),
+    outgoing: { key: `${connection.id}:${version.version}:outgoing`, source: version.outgoing },
+    incoming: { key: `${connection.id}:${version.version}:incoming`, source: version.incoming },
     rulesLabel: `v${version.version}`,
   };
 }

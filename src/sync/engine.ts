@@ -249,6 +249,8 @@ export class SyncEngine {
       if (outcome === 'unselected') updateSyncState(this.deps.db, row.connectionId, { triggerPollDue: true });
       if (ok && row.attempts > 0) noteSuccess(this.deps, row.connectionId);
     });
+    // In the order the changes were queued, whatever order their rule runs finished in: replicas go out in order.
+    writes.sort((x, y) => x.row.id - y.row.id);
     this.commitAll(writes, (row, error) => {
       this.deps.logger.error({ err: error, connectionId: row.connectionId }, 'outgoing sync failed unexpectedly');
       retry(row);

@@ -5,7 +5,6 @@ import type { AppDeps } from '../app/deps.ts';
 import type { DbOrTx } from '../app/store/connections.ts';
 import type { Entity, HubAttachment, HubComment } from '../domain/entity.ts';
 import { DomainError } from '../domain/errors.ts';
-import { runIncoming } from '../rules/index.ts';
 import { annotate, LOCAL_ONLY } from './annotate.ts';
 import { replicaHash } from './canonical.ts';
 import type { ConnectionContext } from './context.ts';
@@ -175,7 +174,7 @@ async function applyReplica(
     const commentMap: Record<string, string> = { ...(twin?.commentMap ?? {}) };
     const attachmentMap: Record<string, string> = { ...(twin?.attachmentMap ?? {}) };
     const annotated = local ? annotate(local, commentMap, attachmentMap) : null;
-    const result = runIncoming({
+    const result = await deps.rules.runIncoming({
       script: ctx.incoming,
       entity: annotated,
       replica: payload.replica,
@@ -184,7 +183,8 @@ async function applyReplica(
       platform,
     });
     // Did this side have changes of its own not sent yet? Then the echo below must not swallow them.
-    const pendingLocalChange = local && twin ? buildReplica(ctx, local, twin).hash !== twin.lastSentHash : false;
+    const pendingLocalChange =
+      local && twin ? (await buildReplica(deps, ctx, local, twin)).hash !== twin.lastSentHash : false;
 
     const marker = row.applyMarker ?? `${MARKER_PREFIX}${randomUUID().slice(0, 13)}`;
     if (!replaying) {
@@ -301,7 +301,7 @@ async function applyReplica(
     // Echo suppression: what this side would send now is what it just received; the webhook of our own write
     // then builds the same replica and is dropped.
     if (!pendingLocalChange) {
-      const echo = buildReplica(ctx, final, linked);
+      const echo = await buildReplica(deps, ctx, final, linked);
       linked.lastSentHash = echo.hash;
       linked.lastSentReplica = echo.replica;
     }

@@ -3,9 +3,8 @@ import { eq } from 'drizzle-orm';
 import { changeQueue } from '../../db/schema.ts';
 import type { AppDeps } from '../app/deps.ts';
 import type { DbOrTx } from '../app/store/connections.ts';
-import type { Entity } from '../domain/entity.ts';
+import type { Entity, Replica } from '../domain/entity.ts';
 import { isDomainError, type DomainError } from '../domain/errors.ts';
-import { runOutgoing } from '../rules/index.ts';
 import { annotate, AWAITING_ACK, normalizeReplica } from './annotate.ts';
 import { replicaHash } from './canonical.ts';
 import type { ConnectionContext } from './context.ts';
@@ -28,11 +27,22 @@ export type ChangeRow = typeof changeQueue.$inferSelect;
 
 export type ChangeOutcome = 'sent' | 'unchanged' | 'skipped' | 'unselected' | 'blocked' | 'failed' | 'retry';
 
-/** Builds the replica with the outgoing script; null when the entity is not (yet) under sync. */
-export function buildReplica(ctx: ConnectionContext, entity: Entity, twin: TwinRow | undefined) {
+export interface BuiltReplica {
+  replica: Replica;
+  hash: string;
+  annotated: Entity;
+}
+
+/** Builds the replica with the outgoing script (in a rule worker). */
+export async function buildReplica(
+  deps: AppDeps,
+  ctx: ConnectionContext,
+  entity: Entity,
+  twin: TwinRow | undefined,
+): Promise<BuiltReplica> {
   const annotated = annotate(entity, twin?.commentMap ?? {}, twin?.attachmentMap ?? {});
   const replica = normalizeReplica(
-    runOutgoing({
+    await deps.rules.runOutgoing({
       script: ctx.outgoing,
       entity: annotated,
       platform: ctx.instance.platform,
@@ -82,11 +92,11 @@ export async function processChange(
     return outcome('unselected', removeRow);
   }
   let entity: Entity;
-  let built: ReturnType<typeof buildReplica>;
+  let built: BuiltReplica;
   let files: ReplicaPayload['files'] = [];
   try {
     entity = await ctx.helpdesk.getEntity(row.entityId);
-    built = buildReplica(ctx, entity, twin);
+    built = await buildReplica(deps, ctx, entity, twin);
     if (built.hash === twin?.lastSentHash && !row.force) {
       return outcome('unchanged', removeRow);
     }

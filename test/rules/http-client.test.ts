@@ -98,7 +98,7 @@ entity.comments = commentHelper.mergeComments(entity, replica)`;
       now,
       http,
     });
-    expect(requests).toEqual([{ method: 'GET', path: '/api/v2/agents/1001', timeoutMs: expect.any(Number) }]);
+    expect(requests).toEqual([{ method: 'GET', path: '/api/v2/agents/1001' }]);
     expect(entity.comments.map((c) => c.body)).toEqual(['Ann Agent commented: \nStill broken']);
   });
 
@@ -334,23 +334,18 @@ describe('httpClient limits and availability', () => {
     expect(string.details).toMatchObject({ kind: 'string_size' });
   });
 
-  it('calls count towards the run’s time limit, and the host is told how long it may take', () => {
-    const slow = fakeHttp(() => {
-      const until = Date.now() + 60;
-      while (Date.now() < until) {
-        // a slow helpdesk: the synchronous bridge blocks the run
-      }
-      return { status: 200, body: '{}' };
-    });
+  it('a run past its time makes no further call (the wait for the helpdesk itself is bounded by the host, 10 s a call)', () => {
+    const quick = fakeHttp(() => ({ status: 200, body: '{}' }));
     const error = failure(() =>
-      outgoing('httpClient.get("/api/v2/tickets/1")\nreplica.summary = "done"', slow.http, {
-        limits: { maxMillis: 40 },
-      }),
+      outgoing(
+        'def until = new Date().time + 80\nwhile (new Date().time < until) { }\nhttpClient.get("/api/v2/tickets/1")',
+        quick.http,
+        { limits: { maxMillis: 40 } },
+      ),
     );
     expect(error.code).toBe('limit_exceeded');
-    expect(error.details).toMatchObject({ kind: 'time', line: 1 });
-    expect(error.message).toContain('httpClient.get calls count towards that time');
-    expect(slow.requests[0]?.timeoutMs).toBeLessThanOrEqual(40);
+    expect(error.details).toMatchObject({ kind: 'time' });
+    expect(quick.requests).toEqual([]);
   });
 
   it('a helpdesk that is down stays that error (the sync retries it), with the line of the call', () => {
