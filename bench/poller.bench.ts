@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { databasePath, openDatabase } from '../db/client.ts';
-import { connections, instances } from '../db/schema.ts';
+import { connections, instances } from '../db/schema/index.ts';
 import type { AppDeps } from '../src/app/deps.ts';
 import type { HelpdeskDirectory } from '../src/domain/helpdesk.ts';
 import { verifySignature } from '../src/domain/request-signing.ts';

@@ -5,10 +5,10 @@ import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDataDir } from './data-dir.ts';
-import * as schema from './schema.ts';
+import * as schema from './schema/index.ts';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
-/** A database or an open transaction on it. */
+/** A database or an open transaction on it: writes that must happen together take the transaction. */
 export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export const DB_FILE_NAME = 'deskbridge.db';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, lte } from 'drizzle-orm';
 import { z } from 'zod';
-import { connections, pendingAcceptances } from '../../db/schema.ts';
+import { connections, pendingAcceptances } from '../../db/schema/index.ts';
 import type { Connection, Mode } from '../domain/connection.ts';
 import { DomainError } from '../domain/errors.ts';
 import { effectiveLicense, instancePublicUrl, needsIncomingProject, type Platform } from '../domain/instance.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
-import { approvalRequests, ruleVersions } from '../../db/schema.ts';
+import { approvalRequests, ruleVersions } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
 import { unifiedDiff } from '../domain/line-diff.ts';
 import { actorRef, type ChatActor, type ChatPlatform } from './chat-actor.ts';

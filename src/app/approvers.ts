@@ -1,11 +1,11 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { approvalSettings, approvers } from '../../db/schema.ts';
+import { approvalSettings, approvers } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
 import { actorRef, type ChatActor, type ChatPlatform } from './chat-actor.ts';
 import { requireInstanceAdmin } from './chat-authorization.ts';
 import type { AppDeps } from './deps.ts';
 import { audit } from './store/audit.ts';
-import type { DbOrTx } from './store/connections.ts';
+import type { DbOrTx } from '../../db/client.ts';
 
 /**
  * Who approves rule publishes, and how: the approvers of an instance (chat users of its workspace), the channel their

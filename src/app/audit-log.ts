@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, type SQL } from 'drizzle-orm';
-import { auditLog } from '../../db/schema.ts';
+import { auditLog } from '../../db/schema/index.ts';
 import type { AppDeps } from './deps.ts';
 import { requireConnectionRow } from './store/connections.ts';
 

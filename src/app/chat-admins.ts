@@ -1,5 +1,5 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { chatAdmins } from '../../db/schema.ts';
+import { chatAdmins } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
 import { actorRef, type ChatActor } from './chat-actor.ts';
 import { isAddedAdmin, requireAdmin } from './chat-authorization.ts';

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import { preparedPerDatabase } from '../../db/prepared.ts';
-import { chatAdmins } from '../../db/schema.ts';
+import { chatAdmins } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { ChatActor } from './chat-actor.ts';
 import { findWorkspaceInstance, requireWorkspaceInstance, type WorkspaceRef } from './chat-workspaces.ts';

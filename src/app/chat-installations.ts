@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { chatInstallations } from '../../db/schema.ts';
+import { chatInstallations } from '../../db/schema/index.ts';
 import type { ChatPlatform } from './chat-actor.ts';
 import type { AppDeps } from './deps.ts';
 import { audit } from './store/audit.ts';

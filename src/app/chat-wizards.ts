@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eq, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import { preparedPerDatabase } from '../../db/prepared.ts';
-import { chatWizards } from '../../db/schema.ts';
+import { chatWizards } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { ChatActor } from './chat-actor.ts';
 import type { AppDeps } from './deps.ts';

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import { preparedPerDatabase } from '../../db/prepared.ts';
-import { chatWorkspaces } from '../../db/schema.ts';
+import { chatWorkspaces } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
 import { actorRef, type ChatActor, type ChatPlatform } from './chat-actor.ts';
 import type { AppDeps } from './deps.ts';

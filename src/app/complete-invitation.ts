@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
-import { connections, invitations } from '../../db/schema.ts';
+import { connections, invitations } from '../../db/schema/index.ts';
 import { DomainError, isDomainError } from '../domain/errors.ts';
 import { platforms } from '../domain/instance.ts';
 import {

@@ -8,7 +8,7 @@ import {
   statusEvents,
   syncErrors,
   syncState,
-} from '../../db/schema.ts';
+} from '../../db/schema/index.ts';
 import { preparedPerDatabase } from '../../db/prepared.ts';
 import type { Status } from '../domain/connection.ts';
 import type { AppDeps } from './deps.ts';

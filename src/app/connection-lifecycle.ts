@@ -1,6 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { connections, instances, statusEvents } from '../../db/schema.ts';
+import { connections, instances, statusEvents } from '../../db/schema/index.ts';
 import {
   assertConnectionInformation,
   assertTransition,

@@ -1,5 +1,5 @@
 import { and, count, eq, gte, inArray } from 'drizzle-orm';
-import { connections, instances, outbox, statusEvents, syncErrors } from '../../db/schema.ts';
+import { connections, instances, outbox, statusEvents, syncErrors } from '../../db/schema/index.ts';
 import type { Status } from '../domain/connection.ts';
 import type { Message } from '../ui/model.ts';
 import type { AppDeps } from './deps.ts';

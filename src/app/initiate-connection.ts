@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { connections, invitations } from '../../db/schema.ts';
+import { connections, invitations } from '../../db/schema/index.ts';
 import { assertConnectionInformation, modes, type Connection, type Mode } from '../domain/connection.ts';
 import { DomainError } from '../domain/errors.ts';
 import {

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { connections, webhookSecrets } from '../../db/schema.ts';
+import { connections, webhookSecrets } from '../../db/schema/index.ts';
 import { isDomainError } from '../domain/errors.ts';
 import type { SetupFinding } from '../domain/helpdesk.ts';
 import { instancePublicUrl, type Platform } from '../domain/instance.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { connections, instances } from '../../db/schema.ts';
+import { connections, instances } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
 import {
   DEFAULT_EVALUATION_DAYS,

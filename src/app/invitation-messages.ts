@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { auditLog, invitationMessages } from '../../db/schema.ts';
+import { auditLog, invitationMessages } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { ChatPlatform } from './chat-actor.ts';
 import type { AppDeps } from './deps.ts';

@@ -1,6 +1,6 @@
 import { and, eq, lt } from 'drizzle-orm';
 import { z } from 'zod';
-import { connections, inbox, nodeRequestIds } from '../../db/schema.ts';
+import { connections, inbox, nodeRequestIds } from '../../db/schema/index.ts';
 import type { Status } from '../domain/connection.ts';
 import { DomainError } from '../domain/errors.ts';
 import { PROTOCOL_VERSION } from '../domain/remote.ts';

@@ -1,10 +1,11 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
-import { connections, notificationOutbox, pollerCursors, statusEvents } from '../../db/schema.ts';
+import { connections, notificationOutbox, pollerCursors, statusEvents } from '../../db/schema/index.ts';
 import type { StatusEvent } from '../domain/connection.ts';
 import type { Message } from '../ui/model.ts';
 import type { ChatPlatform } from './chat-actor.ts';
 import type { AppDeps } from './deps.ts';
-import type { ConnectionRow, DbOrTx } from './store/connections.ts';
+import type { DbOrTx } from '../../db/client.ts';
+import type { ConnectionRow } from './store/connections.ts';
 import { subscribersOf } from './subscriptions.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { pollerLeases } from '../../db/schema.ts';
+import { pollerLeases } from '../../db/schema/index.ts';
 import type { Db } from '../../db/client.ts';
 
 /**

@@ -1,15 +1,16 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { ruleTestRuns } from '../../db/schema.ts';
+import { instances, ruleTestRuns } from '../../db/schema/index.ts';
 import type { Entity } from '../domain/entity.ts';
 import { isDomainError } from '../domain/errors.ts';
 import { sourceKey } from '../rules/index.ts';
 import { annotate, normalizeReplica } from '../sync/annotate.ts';
+import { ruleInputsOf } from '../sync/rule-inputs.ts';
 import { twinByLocal } from '../sync/store.ts';
 import type { AppDeps } from './deps.ts';
-import { assertScripts, platformOf, scriptConnection } from './rule-versions.ts';
+import { assertScripts, scriptConnection } from './rule-versions.ts';
 import { helpdeskOfInstance } from './store/helpdesks.ts';
-import type { DbOrTx } from './store/connections.ts';
+import type { DbOrTx } from '../../db/client.ts';
 import { validateInput } from './validate.ts';
 
 /**
@@ -21,6 +22,9 @@ import { validateInput } from './validate.ts';
  *   latest received replica and the local entity (what the next change from the other side would do here);
  * - otherwise it is applied to the outgoing replica just built, as a first sync (a loopback: what our incoming
  *   script makes of a replica shaped like ours).
+ * The scripts get what a sync run gets (see ruleInputsOf), with one difference: httpClient may only read (GET), so a
+ * test run changes nothing through it either. issueUrl is the sender's entity URL where this node knows it: in the
+ * loopback, the replica is our own entity's, so its URL is ours; a received replica's sender URL is not kept.
  */
 
 export const MAX_TEST_ENTITIES = 5;
@@ -104,8 +108,11 @@ export async function testRunRules(deps: AppDeps, raw: z.input<typeof input>): P
   const data = validateInput(input, raw);
   const row = scriptConnection(deps, data.connection, data.instanceId);
   assertScripts(data.outgoing, data.incoming);
-  const platform = platformOf(deps, row);
+  const instance = deps.db.select().from(instances).where(eq(instances.id, row.instanceId)).get()!;
+  const platform = instance.platform;
+  // The instance's own connector: its credentials, and the rate budget its syncs share.
   const helpdesk = helpdeskOfInstance(deps, row.instanceId);
+  const ruleInputs = ruleInputsOf(deps, row, instance, helpdesk, { testRun: true });
   const entities: TestRunEntity[] = [];
   for (const key of data.entityKeys) {
     const result: TestRunEntity = { key, replica: null, incoming: null, error: null };
@@ -130,6 +137,7 @@ export async function testRunRules(deps: AppDeps, raw: z.input<typeof input>): P
           entity: annotated,
           platform,
           previous: twin?.lastSentReplica ?? null,
+          ...ruleInputs,
         }),
       );
     } catch (error) {
@@ -146,6 +154,7 @@ export async function testRunRules(deps: AppDeps, raw: z.input<typeof input>): P
             previous: null,
             firstSync: false,
             platform,
+            ...ruleInputs,
           })
         : await deps.rules.runIncoming({
             script: data.incoming,
@@ -153,6 +162,8 @@ export async function testRunRules(deps: AppDeps, raw: z.input<typeof input>): P
             replica: result.replica,
             firstSync: true,
             platform,
+            ...ruleInputs,
+            twinUrl: helpdesk.entityUrl(entity.id),
           });
       result.incoming = {
         appliedTo: received ? 'received-replica' : 'outgoing-replica',

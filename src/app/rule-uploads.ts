@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, gt, lt } from 'drizzle-orm';
-import { ruleUploads } from '../../db/schema.ts';
+import { ruleUploads } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { ChatActor } from './chat-actor.ts';
 import type { AppDeps } from './deps.ts';

@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, max } from 'drizzle-orm';
 import { z } from 'zod';
-import { approvalRequests, instances, ruleVersions } from '../../db/schema.ts';
+import { approvalRequests, instances, ruleVersions } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
 import { checkScript, defaultScripts } from '../rules/index.ts';
 import type { AppDeps } from './deps.ts';

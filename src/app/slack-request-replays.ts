@@ -1,5 +1,5 @@
 import { lt } from 'drizzle-orm';
-import { slackRequestSignatures } from '../../db/schema.ts';
+import { slackRequestSignatures } from '../../db/schema/index.ts';
 import type { AppDeps } from './deps.ts';
 
 /** Slack's window for a signed request (Bolt refuses an older timestamp): a signature is kept this long, no longer. */

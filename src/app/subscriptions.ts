@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { chatSubscriptions, connections } from '../../db/schema.ts';
+import { chatSubscriptions, connections } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
 import { chatPlatforms, type ChatPlatform } from './chat-actor.ts';
 import type { AppDeps } from './deps.ts';

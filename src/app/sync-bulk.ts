@@ -1,5 +1,5 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import { changeQueue, outbox, triggers } from '../../db/schema.ts';
+import { changeQueue, outbox, triggers } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
 import { enqueueChange } from '../sync/store.ts';
 import type { Actor, AppDeps } from './deps.ts';

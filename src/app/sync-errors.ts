@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
-import { inbox, syncErrors } from '../../db/schema.ts';
+import { inbox, syncErrors } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
 import { enqueueChange } from '../sync/store.ts';
 import type { Actor, AppDeps } from './deps.ts';

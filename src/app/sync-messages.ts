@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, lte } from 'drizzle-orm';
-import { outbox } from '../../db/schema.ts';
+import { outbox } from '../../db/schema/index.ts';
 import type { PullAnswer } from '../sync/messages.ts';
 import type { AppDeps } from './deps.ts';
 import type { ConnectionRow } from './store/connections.ts';

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { teamsConversations } from '../../db/schema.ts';
+import { teamsConversations } from '../../db/schema/index.ts';
 import type { AppDeps } from './deps.ts';
 import { validateInput } from './validate.ts';
 

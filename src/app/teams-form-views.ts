@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, lt } from 'drizzle-orm';
-import { teamsFormViews } from '../../db/schema.ts';
+import { teamsFormViews } from '../../db/schema/index.ts';
 import type { Form } from '../ui/model.ts';
 import type { AppDeps } from './deps.ts';
 

@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { approvers, teamsUsers } from '../../db/schema.ts';
+import { approvers, teamsUsers } from '../../db/schema/index.ts';
 import { isApprover } from './approvers.ts';
 import type { AppDeps } from './deps.ts';
 import { audit } from './store/audit.ts';

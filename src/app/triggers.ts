@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { instances, triggers } from '../../db/schema.ts';
+import { instances, triggers } from '../../db/schema/index.ts';
 import { DomainError, isDomainError } from '../domain/errors.ts';
 import type { Platform } from '../domain/instance.ts';
 import type { AppDeps } from './deps.ts';

@@ -1,5 +1,5 @@
 import { inArray } from 'drizzle-orm';
-import { pollerCursors } from '../../db/schema.ts';
+import { pollerCursors } from '../../db/schema/index.ts';
 import type { AppDeps } from './deps.ts';
 
 /**

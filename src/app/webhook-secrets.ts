@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { instances, webhookSecrets, xurrentWebhookPolicies } from '../../db/schema.ts';
+import { instances, webhookSecrets, xurrentWebhookPolicies } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { Platform } from '../domain/instance.ts';
 import { checkWebhookPolicy, type WebhookPolicy } from '../domain/webhook-policy.ts';

@@ -103,6 +103,11 @@ export interface Helpdesk {
   /** The entity with its comments and attachments. */
   getEntity(id: string): Promise<Entity>;
   /**
+   * Where an agent opens the entity in the helpdesk's web app (no request is made): what the other side's scripts
+   * see as `issueUrl`.
+   */
+  entityUrl(id: string): string;
+  /**
    * Entities changed since the cursor (a value returned by an earlier call, or an ISO-8601 time to start from, or
    * null for "the last 30 days").
    */

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { instances } from '../../db/schema.ts';
+import { instances } from '../../db/schema/index.ts';
 import { startFreshdeskSimulator, type FreshdeskSimulator } from '../../adapters/helpdesk/freshdesk/simulator.ts';
 import { startXurrentSimulator, type XurrentSimulator } from '../../adapters/helpdesk/xurrent/simulator.ts';
 import { WEBHOOK_SECRET_HEADER } from '../../adapters/helpdesk/webhooks.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { eq } from 'drizzle-orm';
-import { instances } from '../../db/schema.ts';
+import { instances } from '../../db/schema/index.ts';
 import {
   activeSince,
   connectionsToCheck,

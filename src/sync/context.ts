@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { instances } from '../../db/schema.ts';
+import { instances } from '../../db/schema/index.ts';
 import type { AppDeps } from '../app/deps.ts';
 import type { ConnectionRow } from '../app/store/connections.ts';
 import { helpdeskOfInstance } from '../app/store/helpdesks.ts';
@@ -9,6 +9,7 @@ import { MARKER_FIELD, MARKER_PREFIX, type Entity } from '../domain/entity.ts';
 import type { Helpdesk } from '../domain/helpdesk.ts';
 import { defaultScripts } from '../rules/index.ts';
 import type { PooledScript } from '../rules/pool/rule-pool.ts';
+import { type ConnectionRuleInputs, ruleInputsOf } from './rule-inputs.ts';
 
 /** What one pass over a connection needs: the connector, and the scripts in effect (run by deps.rules). */
 export interface ConnectionContext {
@@ -19,6 +20,8 @@ export interface ConnectionContext {
   incoming: PooledScript;
   /** Which rules these are (`basic` or `v3`), for logs and errors. */
   rulesLabel: string;
+  /** What each run of these scripts is handed: httpClient, syncHelper's answers, the two instances' URLs. */
+  ruleInputs: ConnectionRuleInputs;
 }
 
 /**
@@ -28,6 +31,7 @@ export interface ConnectionContext {
 export function connectionContext(deps: AppDeps, connection: ConnectionRow): ConnectionContext {
   const instance = deps.db.select().from(instances).where(eq(instances.id, connection.instanceId)).get()!;
   const helpdesk = helpdeskOfInstance(deps, connection.instanceId);
+  const ruleInputs = ruleInputsOf(deps, connection, instance, helpdesk, { testRun: false });
   if (connection.mode === 'basic') {
     const d = defaultScripts(instance.platform);
     return {
@@ -37,6 +41,7 @@ export function connectionContext(deps: AppDeps, connection: ConnectionRow): Con
       outgoing: { key: `basic:${instance.platform}:outgoing`, source: d.outgoing },
       incoming: { key: `basic:${instance.platform}:incoming`, source: d.incoming },
       rulesLabel: 'basic',
+      ruleInputs,
     };
   }
   const version = publishedRuleVersion(deps.db, connection.id, instance.platform, deps.clock());
@@ -47,6 +52,7 @@ export function connectionContext(deps: AppDeps, connection: ConnectionRow): Con
     outgoing: { key: `${connection.id}:${version.version}:outgoing`, source: version.outgoing },
     incoming: { key: `${connection.id}:${version.version}:incoming`, source: version.incoming },
     rulesLabel: `v${version.version}`,
+    ruleInputs,
   };
 }
 

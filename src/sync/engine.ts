@@ -1,5 +1,5 @@
 import { and, asc, count, eq, inArray, isNull, lte, or } from 'drizzle-orm';
-import { changeQueue, inbox, outbox, triggers, twinLinks } from '../../db/schema.ts';
+import { changeQueue, inbox, outbox, triggers, twinLinks } from '../../db/schema/index.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { receiveMessages } from '../app/node-requests.ts';
 import type { ConnectionRow } from '../app/store/connections.ts';

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { connections } from '../../db/schema.ts';
+import { connections } from '../../db/schema/index.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { recordStatusChange } from '../app/store/connections.ts';
 import { statementsOf } from './statements.ts';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { inbox, twinLinks } from '../../db/schema.ts';
+import { inbox, twinLinks } from '../../db/schema/index.ts';
 import type { AppDeps } from '../app/deps.ts';
-import type { DbOrTx } from '../app/store/connections.ts';
+import type { DbOrTx } from '../../db/client.ts';
 import type { Entity, HubAttachment, HubComment } from '../domain/entity.ts';
 import { DomainError } from '../domain/errors.ts';
 import { annotate, LOCAL_ONLY } from './annotate.ts';
@@ -181,6 +181,9 @@ async function applyReplica(
       previous: twin?.lastAppliedReplica ?? null,
       firstSync: !twin,
       platform,
+      ...ctx.ruleInputs,
+      // The sender's web address of its entity (the script's issueUrl); null from a node that does not send one.
+      twinUrl: payload.entityUrl ?? null,
     });
     // Did this side have changes of its own not sent yet? Then the echo below must not swallow them.
     const pendingLocalChange =

@@ -8,9 +8,41 @@ const fileSchema = z.object({
   data: z.base64(),
 });
 
-/** A replica of one entity: the sender's entity id, and ours when the sender knows it (after our ack). */
+/** The longest entity URL a node takes from the other; a helpdesk's web address of one ticket is far shorter. */
+const MAX_ENTITY_URL_LENGTH = 2000;
+
+/** An http(s) address without credentials in it, as the URL parser writes it; anything else is no URL to show. */
+function webUrlOf(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username !== '' || url.password !== '')
+    return undefined;
+  return url.href.length <= MAX_ENTITY_URL_LENGTH ? url.href : undefined;
+}
+
+/**
+ * Where the sender's agents open its entity: this side's scripts get it as `issueUrl`, and post it as a link. It comes
+ * from the other node, so one that is not a plain web address, or too long, is dropped and the replica applies
+ * without it (as from a node too old to send one).
+ */
+const entityUrlSchema = z
+  .string()
+  .max(MAX_ENTITY_URL_LENGTH)
+  .optional()
+  .catch(undefined)
+  .transform((text) => (text === undefined ? undefined : webUrlOf(text)));
+
+/**
+ * A replica of one entity: the sender's entity id (and its web address), and ours when the sender knows it (after
+ * our ack).
+ */
 export const replicaPayloadSchema = z.object({
   entityId: z.string().min(1).max(200),
+  entityUrl: entityUrlSchema,
   entityKey: z.string().max(200).nullable(),
   remoteEntityId: z.string().max(200).nullable(),
   replica: z.record(z.string(), z.unknown()),

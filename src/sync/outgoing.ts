@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { changeQueue } from '../../db/schema.ts';
+import { changeQueue } from '../../db/schema/index.ts';
 import type { AppDeps } from '../app/deps.ts';
-import type { DbOrTx } from '../app/store/connections.ts';
+import type { DbOrTx } from '../../db/client.ts';
 import type { Entity, Replica } from '../domain/entity.ts';
 import { isDomainError, type DomainError } from '../domain/errors.ts';
 import { annotate, AWAITING_ACK, normalizeReplica } from './annotate.ts';
@@ -33,7 +33,10 @@ export interface BuiltReplica {
   annotated: Entity;
 }
 
-/** Builds the replica with the outgoing script (in a rule worker). */
+/**
+ * Builds the replica with the outgoing script (in a rule worker). The twin's URL is not known on this side (the other
+ * node does not send it back), so the script's issueUrl is null here.
+ */
 export async function buildReplica(
   deps: AppDeps,
   ctx: ConnectionContext,
@@ -47,6 +50,7 @@ export async function buildReplica(
       entity: annotated,
       platform: ctx.instance.platform,
       previous: twin?.lastSentReplica ?? null,
+      ...ctx.ruleInputs,
     }),
   );
   return { replica, hash: replicaHash(replica), annotated };
@@ -94,8 +98,10 @@ export async function processChange(
   let entity: Entity;
   let built: BuiltReplica;
   let files: ReplicaPayload['files'] = [];
+  let entityUrl: string;
   try {
     entity = await ctx.helpdesk.getEntity(row.entityId);
+    entityUrl = ctx.helpdesk.entityUrl(entity.id);
     built = await buildReplica(deps, ctx, entity, twin);
     if (built.hash === twin?.lastSentHash && !row.force) {
       return outcome('unchanged', removeRow);
@@ -147,6 +153,7 @@ export async function processChange(
   const at = now();
   const payload: ReplicaPayload = {
     entityId: entity.id,
+    entityUrl,
     entityKey: entity.key,
     remoteEntityId: twin?.remoteEntityId ?? null,
     replica: built.replica,

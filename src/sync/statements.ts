@@ -9,7 +9,7 @@ import {
   syncState,
   triggers,
   twinLinks,
-} from '../../db/schema.ts';
+} from '../../db/schema/index.ts';
 import type { DbOrTx } from '../../db/client.ts';
 import { preparedPerDatabase } from '../../db/prepared.ts';
 

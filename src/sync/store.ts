@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
-import { syncErrors, syncState, type twinLinks } from '../../db/schema.ts';
-import type { DbOrTx } from '../app/store/connections.ts';
+import { syncErrors, syncState, type twinLinks } from '../../db/schema/index.ts';
+import type { DbOrTx } from '../../db/client.ts';
 import type { DomainError } from '../domain/errors.ts';
 import { json, ms, statementsOf } from './statements.ts';
 

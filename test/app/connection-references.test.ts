@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connections } from '../../db/schema.ts';
+import { connections } from '../../db/schema/index.ts';
 import { acceptInvitation } from '../../src/app/accept-invitation.ts';
 import {
   activateConnection,

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { eq } from 'drizzle-orm';
 import { join } from 'node:path';
-import { connections } from '../../db/schema.ts';
+import { connections } from '../../db/schema/index.ts';
 import { acceptInvitation } from '../../src/app/accept-invitation.ts';
 import { linkWorkspace } from '../../src/app/chat-workspaces.ts';
 import { initiateConnection } from '../../src/app/initiate-connection.ts';

@@ -102,6 +102,8 @@ export class FreshworksClient implements Helpdesk {
   private readonly secrets: readonly string[];
   /** Built once per connector: zod compiles a schema on its first parse, so a fresh one per call costs every call. */
   private readonly schemas;
+  /** Where the helpdesk is (its web app is the origin: the API lives under /api/v2 of the same host). */
+  private readonly baseUrl: string;
 
   constructor(
     private readonly flavor: FreshworksClientFlavor,
@@ -121,6 +123,7 @@ export class FreshworksClient implements Helpdesk {
       conversation: wrapped(flavor.wrap, 'conversation', freshworksConversationSchema),
     };
     this.platform = flavor.platform;
+    this.baseUrl = target.baseUrl;
     const basic = Buffer.from(`${target.credentials.apiKey}:X`).toString('base64');
     this.secrets = [target.credentials.apiKey, basic];
     this.statuses = flavor.statuses;
@@ -178,6 +181,14 @@ export class FreshworksClient implements Helpdesk {
 
   private ticketSchema() {
     return this.schemas.ticket;
+  }
+
+  /**
+   * Agents open a ticket at `{helpdesk}/a/tickets/{id}` in Freshdesk and Freshservice alike (the agent portal; the
+   * Freshworks app SDK's test instructions open `https://<domain>.freshdesk.com/a/tickets/<id>?dev=true`).
+   */
+  entityUrl(id: string): string {
+    return `${new URL(this.baseUrl).origin}/a/tickets/${this.ticketId(id)}`;
   }
 
   /** One call in the usual case: the ticket with its conversations embedded (a second only past the embed cap). */

@@ -69,6 +69,24 @@ function readXurrentFailure(_status: number, body: unknown): { message: string |
   return { message: typeof record.message === 'string' ? record.message : null, fieldErrors };
 }
 
+/** An account id as it appears in a host name (`wdc`, `widget-data`). */
+const ACCOUNT_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * The web app of an account: the API host with `api.` replaced by the account (`https://api.xurrent.com/v1` and
+ * account `mycompany` -> `https://mycompany.xurrent.com`; regional and QA hosts alike, as
+ * developer.xurrent.com/v1/webhooks shows the UI link `https://mycompany.xurrent.com/requests/219` beside the API's
+ * `https://api.xurrent.com/v1/requests/219`). A host without `api.` (on premises, a simulator) keeps its origin.
+ */
+function xurrentWebRoot(baseUrl: string, account: string): string {
+  const url = new URL(baseUrl);
+  const label = account.trim().toLowerCase();
+  if (url.hostname.startsWith('api.') && ACCOUNT_LABEL.test(label)) {
+    url.hostname = `${label}.${url.hostname.slice('api.'.length)}`;
+  }
+  return url.origin;
+}
+
 export function xurrentApiRoot(baseUrl: string): string {
   const trimmed = baseUrl.replace(/\/+$/, '');
   return trimmed.endsWith('/v1') ? trimmed : `${trimmed}/v1`;
@@ -84,6 +102,8 @@ export class XurrentClient implements Helpdesk {
   /** What a script's answer must never show. */
   private readonly secrets: readonly string[];
   private readonly serviceOfInstance = new Map<number, number | null>();
+  /** The API's base URL and the account: the account's web app is derived from them (xurrentWebRoot). */
+  private readonly web: { baseUrl: string; account: string };
 
   constructor(target: HelpdeskTarget, options: ConnectorOptions = {}) {
     if (target.credentials.kind !== 'token') {
@@ -93,6 +113,7 @@ export class XurrentClient implements Helpdesk {
       );
     }
     this.secrets = [target.credentials.token];
+    this.web = { baseUrl: target.baseUrl, account: target.credentials.account };
     this.authHeaders = {
       authorization: `Bearer ${target.credentials.token}`,
       'x-xurrent-account': target.credentials.account,
@@ -138,6 +159,11 @@ export class XurrentClient implements Helpdesk {
       z.array(z.looseObject({ id: z.number(), name: z.string() })),
     );
     return services.map((s) => ({ id: String(s.id), name: s.name }));
+  }
+
+  /** Where an agent opens the request: `{account web app}/requests/{id}` (see xurrentWebRoot). */
+  entityUrl(id: string): string {
+    return `${xurrentWebRoot(this.web.baseUrl, this.web.account)}/requests/${this.requestId(id)}`;
   }
 
   async getEntity(id: string): Promise<Entity> {

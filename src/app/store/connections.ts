@@ -1,12 +1,10 @@
 import { and, asc, eq, inArray, like, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../../db/client.ts';
-import { connections, instances, statusEvents } from '../../../db/schema.ts';
+import { connections, instances, statusEvents } from '../../../db/schema/index.ts';
 import type { Connection, Status } from '../../domain/connection.ts';
 import { DomainError } from '../../domain/errors.ts';
 
 export type ConnectionRow = typeof connections.$inferSelect;
-/** A drizzle transaction or the database itself: writes that must happen together take the transaction. */
-export type { DbOrTx };
 
 export function toConnection(row: ConnectionRow): Connection {
   return {

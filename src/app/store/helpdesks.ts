@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { instances } from '../../../db/schema.ts';
+import { instances } from '../../../db/schema/index.ts';
 import { DomainError } from '../../domain/errors.ts';
 import type { Helpdesk } from '../../domain/helpdesk.ts';
 import type { AppDeps } from '../deps.ts';

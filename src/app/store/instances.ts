@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../../db/client.ts';
 import { preparedPerDatabase } from '../../../db/prepared.ts';
-import { instances } from '../../../db/schema.ts';
+import { instances } from '../../../db/schema/index.ts';
 import { DomainError } from '../../domain/errors.ts';
 import type { HelpdeskTarget } from '../../domain/helpdesk.ts';
 import type { Credentials, Instance } from '../../domain/instance.ts';

@@ -26,11 +26,32 @@ export interface HostCalls {
   userByEmail: { payload: string; answer: HubUser | null };
   userById: { payload: string; answer: HubUser | null };
   http: { payload: ScriptHttpRequest; answer: ScriptHttpResponse };
+  /** syncHelper.isUnderSync: a local entity, through this connection (null) or the one named. */
+  isUnderSync: { payload: UnderSyncQuery; answer: boolean };
+  /** syncHelper.getLocalIssueKeyFromRemoteId: the local twin of an entity of the other side. */
+  localTwinOf: { payload: string; answer: LocalTwin | null };
 }
 export type HostKind = keyof HostCalls;
 
 /** Which host calls a run may make, as bits (a run carries no functions across the thread). */
-export const hostBits: Readonly<Record<HostKind, number>> = { userByEmail: 1, userById: 2, http: 4 };
+export const hostBits: Readonly<Record<HostKind, number>> = {
+  userByEmail: 1,
+  userById: 2,
+  http: 4,
+  isUnderSync: 8,
+  localTwinOf: 16,
+};
+
+export interface UnderSyncQuery {
+  entityId: string;
+  /** A connection of this instance by name; null: the connection of the run. */
+  connection: string | null;
+}
+
+export interface LocalTwin {
+  id: string;
+  key: string;
+}
 
 export interface WireRun {
   id: number;
@@ -46,6 +67,10 @@ export interface WireRun {
   limits: Partial<ScriptLimits>;
   statuses?: readonly NamedCode[];
   priorities?: readonly NamedCode[];
+  /** The script's issueUrl and syncHelper's node URLs (NodeLookups), when the run has them. */
+  twinUrl?: string;
+  nodeUrl?: string;
+  remoteNodeUrl?: string;
   hosts: number;
 }
 

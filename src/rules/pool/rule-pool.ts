@@ -6,10 +6,10 @@
  *   plus a grace (the interpreter stops ordinary loops itself, at the limit) ends with its worker
  *   ('limit_exceeded', kind 'time') and the worker is replaced;
  * - the runs a lost worker had not finished are run again on another (they called no host, see worker.ts);
- * - host calls (user lookups, httpClient) are answered here, asynchronously, through a synchronous bridge
- *   (host-bridge.ts); the time a run waits for the host is not its time: the watchdog skips a worker waiting for an
- *   answer and then adds the wait to the run's allowance, the worker moves the interpreter's deadline by it, and the
- *   wait itself is bounded by hostTimeoutMs;
+ * - host calls (user lookups, httpClient, syncHelper's twin questions) are answered here, asynchronously, through a
+ *   synchronous bridge (host-bridge.ts); the time a run waits for the host is not its time: the watchdog skips a
+ *   worker waiting for an answer and then adds the wait to the run's allowance, the worker moves the interpreter's
+ *   deadline by it, and the wait itself is bounded by hostTimeoutMs;
  * - runs wait in a bounded queue: past queueLimit a run is refused with RulePoolBusyError;
  * - workers start when the first run comes and end on close().
  * Runs are sent in batches (many in flight, as a bulk sync has them), and a script's source only the first time a
@@ -32,6 +32,8 @@ import {
   hostBits,
   SCRIPTS_PER_WORKER,
   type HostKind,
+  type LocalTwin,
+  type UnderSyncQuery,
   type UpMessage,
   type WireBatch,
   type WireResult,
@@ -53,6 +55,10 @@ export interface RuleHostHandlers {
   userByEmail?: (email: string) => Promise<HubUser | null>;
   userById?: (id: string) => Promise<HubUser | null>;
   http?: (request: ScriptHttpRequest) => Promise<ScriptHttpResponse>;
+  /** syncHelper.isUnderSync: answered by the sync engine from its twin links. */
+  isUnderSync?: (query: UnderSyncQuery) => Promise<boolean>;
+  /** syncHelper.getLocalIssueKeyFromRemoteId: the local twin of an entity of the other side, or null. */
+  localTwinOf?: (remoteId: string) => Promise<LocalTwin | null>;
 }
 
 /** A published version under its key (`<connection>:<version>:outgoing`), or a draft's text (keyed by itself). */
@@ -64,6 +70,11 @@ interface PooledRunInput {
   /** The helpdesk's own statuses and priorities, besides the platform's (NodeLookups). */
   statuses?: readonly NamedCode[];
   priorities?: readonly NamedCode[];
+  /** The twin's URL on the other side (the script's issueUrl); null or absent before it is known. */
+  twinUrl?: string | null;
+  /** This node's URL of the instance and the other side's (syncHelper.getExalateUrl / getRemoteExalateUrl). */
+  nodeUrl?: string | null;
+  remoteNodeUrl?: string | null;
   host?: RuleHostHandlers;
 }
 
@@ -306,10 +317,15 @@ export class RulePool implements RuleRunner {
       hosts:
         (host?.userByEmail ? hostBits.userByEmail : 0) |
         (host?.userById ? hostBits.userById : 0) |
-        (host?.http ? hostBits.http : 0),
+        (host?.http ? hostBits.http : 0) |
+        (host?.isUnderSync ? hostBits.isUnderSync : 0) |
+        (host?.localTwinOf ? hostBits.localTwinOf : 0),
     };
     if (input.statuses) wire.statuses = input.statuses;
     if (input.priorities) wire.priorities = input.priorities;
+    if (typeof input.twinUrl === 'string') wire.twinUrl = input.twinUrl;
+    if (typeof input.nodeUrl === 'string') wire.nodeUrl = input.nodeUrl;
+    if (typeof input.remoteNodeUrl === 'string') wire.remoteNodeUrl = input.remoteNodeUrl;
     this.#pending++;
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({

@@ -73,6 +73,14 @@ function lookupsOf(run: WireRun): NodeLookups {
     lookups.userByEmail = (email: string): HubUser | null => bridge.call(run.id, 'userByEmail', email);
   if (run.hosts & hostBits.userById)
     lookups.userById = (id: string): HubUser | null => bridge.call(run.id, 'userById', id);
+  if (run.twinUrl !== undefined) lookups.twinUrl = run.twinUrl;
+  if (run.nodeUrl !== undefined) lookups.nodeUrl = run.nodeUrl;
+  if (run.remoteNodeUrl !== undefined) lookups.remoteNodeUrl = run.remoteNodeUrl;
+  if (run.hosts & hostBits.isUnderSync)
+    lookups.isUnderSync = (entityId: string, connection: string | null): boolean =>
+      bridge.call(run.id, 'isUnderSync', { entityId, connection });
+  if (run.hosts & hostBits.localTwinOf)
+    lookups.localTwinOf = (remoteId: string) => bridge.call(run.id, 'localTwinOf', remoteId);
   return lookups;
 }
 
