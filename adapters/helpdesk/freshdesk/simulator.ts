@@ -1,9 +1,9 @@
 import {
-  type FreshworksFlavor,
   type FreshworksSimulator,
   type FreshworksSimulatorOptions,
   startFreshworksSimulator,
 } from '../freshworks/simulator-core.ts';
+import type { FreshworksFlavor } from '../freshworks/simulator-flavor.ts';
 
 /** Freshdesk v2 as the simulator plays it: unwrapped bodies, `/search/tickets` with `{total, results}`, 20 MB per ticket. */
 export const freshdeskFlavor: FreshworksFlavor = {
@@ -16,14 +16,14 @@ export const freshdeskFlavor: FreshworksFlavor = {
   extraFields: { company_id: 'int', product_id: 'int' },
   // urgent (Create a Ticket), association_type and structured_description (View/Update/List) are in the documented
   // answers (fixtures/freshdesk-documented-examples.json); structured_description is listed even without the description.
-  extraDefaults: (t) => ({
-    company_id: t.fields.company_id ?? null,
-    product_id: t.fields.product_id ?? null,
+  extraDefaults: (fields) => ({
+    company_id: fields.company_id ?? null,
+    product_id: fields.product_id ?? null,
     urgent: false,
     association_type: null,
     structured_description: {
       description_contents: [
-        { type: 'text', data: { content: String(t.fields.description ?? '').replace(/<[^>]*>/g, '') } },
+        { type: 'text', data: { content: String(fields.description ?? '').replace(/<[^>]*>/g, '') } },
       ],
     },
   }),

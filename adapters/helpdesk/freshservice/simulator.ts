@@ -1,9 +1,9 @@
 import {
-  type FreshworksFlavor,
   type FreshworksSimulator,
   type FreshworksSimulatorOptions,
   startFreshworksSimulator,
 } from '../freshworks/simulator-core.ts';
+import type { FreshworksFlavor } from '../freshworks/simulator-flavor.ts';
 
 /**
  * Freshservice v2 as the simulator plays it: wrapped bodies (`{"ticket": ...}`), `/tickets/filter` with
@@ -26,17 +26,17 @@ export const freshserviceFlavor: FreshworksFlavor = {
     impact: 'int',
     workspace_id: 'int',
   },
-  extraDefaults: (t) => ({
-    requested_for_id: t.fields.requested_for_id ?? t.fields.requester_id ?? null,
-    department_id: t.fields.department_id ?? null,
-    category: t.fields.category ?? null,
-    sub_category: t.fields.sub_category ?? null,
-    item_category: t.fields.item_category ?? null,
-    urgency: t.fields.urgency ?? 1,
-    impact: t.fields.impact ?? 1,
-    workspace_id: t.fields.workspace_id ?? null,
+  extraDefaults: (fields) => ({
+    requested_for_id: fields.requested_for_id ?? fields.requester_id ?? null,
+    department_id: fields.department_id ?? null,
+    category: fields.category ?? null,
+    sub_category: fields.sub_category ?? null,
+    item_category: fields.item_category ?? null,
+    urgency: fields.urgency ?? 1,
+    impact: fields.impact ?? 1,
+    workspace_id: fields.workspace_id ?? null,
     // Every documented answer shows type "Incident", the default ("Support for only type 'incident' as of now").
-    type: t.fields.type ?? 'Incident',
+    type: fields.type ?? 'Incident',
     // Keys of the documented View/Create answers (fixtures/freshservice-documented-examples.json).
     resolution_notes: null,
     resolution_notes_html: null,

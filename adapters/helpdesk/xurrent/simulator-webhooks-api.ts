@@ -1,5 +1,5 @@
 import type { SimRequest, SimResponse, SimRoute } from '../simulator-kit/server.ts';
-import type { XurrentWebhook } from './simulator.ts';
+import type { XurrentWebhook } from './simulator-webhooks.ts';
 
 /**
  * `GET /v1/webhooks` of the Xurrent simulator, as developer.xurrent.com/v1/webhooks documents it: administrators
