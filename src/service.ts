@@ -10,6 +10,7 @@ import { outboundPolicy } from './http/outbound-policy.ts';
 import { nodeProtocolRoutes } from './node/routes.ts';
 import { createSlackSurface, type SlackSurface } from '../adapters/slack/app.ts';
 import { createTeamsSurface, type TeamsSurface } from '../adapters/teams/app.ts';
+import { followAcceptances } from './flows/invitation-message.ts';
 import { webhookRoutes } from '../adapters/helpdesk/webhooks.ts';
 import { webhookInstance } from './app/webhook-secrets.ts';
 import { recordWebhookOutcome } from './app/webhook-receipts.ts';
@@ -103,11 +104,17 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         })
       : null;
   if (!teams) options.logger.info('Teams is off (no MICROSOFT_APP_ID, not in local mode): /api/messages is not served');
+  // One reaction to an acceptance for every surface that is on (the invitation messages are marked once).
+  const stopFollowingAcceptances = followAcceptances(deps, {
+    ...(slack ? { slack: slack.performAddressed } : {}),
+    ...(teams ? { teams: teams.performAddressed } : {}),
+  });
   const server = createHttpServer(serviceRoutes(deps, slack, sync, teams), options.logger);
   await slack?.start();
   const { port, host } = options.config;
   const address = await listeningOn(port, host, 'DeskBridge', 'PORT', () => listen(server, port, host)).catch(
     async (error: unknown) => {
+      stopFollowingAcceptances();
       await slack?.stop();
       await teams?.stop();
       await deps.rules.close();
@@ -136,6 +143,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     poller,
     url: `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
     async close() {
+      stopFollowingAcceptances();
       await poller.stop();
       await slack?.stop();
       await teams?.stop();

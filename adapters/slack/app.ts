@@ -4,11 +4,10 @@ import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { fetchChatInstallation } from '../../src/app/chat-installations.ts';
 import type { AppDeps } from '../../src/app/deps.ts';
-import type { AppEvent } from '../../src/app/events.ts';
 import { invitationHostTenant } from '../../src/app/invitation-messages.ts';
 import { firstUseOfSlackSignature } from '../../src/app/slack-request-replays.ts';
 import type { SlackConfig } from '../../src/config.ts';
-import { onConnectionAccepted } from '../../src/flows/invitation-message.ts';
+import type { AddressedEffect, PerformAddressed } from '../../src/flows/invitation-message.ts';
 import type { RawRoute } from '../../src/http/router.ts';
 import { SlackActors } from './actors.ts';
 import { boltLogger } from './bolt-logger.ts';
@@ -43,6 +42,8 @@ export interface SlackSurface {
   routes: RawRoute[];
   /** Posts the poller's status notices to channels. */
   notifier: Notifier;
+  /** Carries out effects addressed to Slack workspaces (an acceptance's updates and notices). */
+  performAddressed: PerformAddressed;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -140,8 +141,6 @@ export function createSlackSurface(options: {
     logger.error({ err: error }, 'slack listener failed');
   });
 
-  const unsubscribe = deps.events?.on((event: AppEvent) => reactToAcceptance(ctx, event));
-
   const routes: RawRoute[] = [];
   if (receiver) {
     const listener = guardSlackRequests(receiver.requestListener, {
@@ -172,20 +171,21 @@ export function createSlackSurface(options: {
     app,
     routes,
     notifier: slackNotifier({ botTokenOf, apiUrl: config.apiUrl }),
+    performAddressed: (addressed) => performAddressed(ctx, addressed),
     async start() {
       if (config.appToken) await app.start();
     },
     async stop() {
-      unsubscribe?.();
       if (config.appToken) await app.stop();
     },
   };
 }
 
-/** The partner accepted: update the posted invitations in place and tell the initiating admin, per workspace. */
-async function reactToAcceptance(ctx: SlackContext, event: AppEvent): Promise<void> {
-  if (event.type !== 'connection.accepted') return;
-  const addressed = onConnectionAccepted(ctx.deps, event).filter((a) => a.platform === 'slack');
+/**
+ * Effects addressed to Slack workspaces (the partner accepted: the posted invitations updated in place, the
+ * initiating admin told), each carried out with its workspace's installation.
+ */
+async function performAddressed(ctx: SlackContext, addressed: AddressedEffect[]): Promise<void> {
   for (const { tenantId, effect } of addressed) {
     const client = await ctx.clientFor(tenantId);
     if (!client) continue;

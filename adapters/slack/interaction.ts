@@ -8,7 +8,7 @@ import { ANSWER_WITHIN_MS, withinDeadline } from './deadline.ts';
 import { blockActionPayload, viewSubmissionPayload } from './payloads.ts';
 import { perform, performEffects, type Surface } from './perform.ts';
 import { messageModal, renderForm, workingModal } from './render/form.ts';
-import { failureMessage } from '../../src/flows/outcome.ts';
+import { guarded } from '../../src/flows/outcome.ts';
 
 export type BlockActionPayload = z.infer<typeof blockActionPayload>;
 
@@ -66,13 +66,7 @@ export async function submitView(
     teamId,
     name: payload.user.name ?? payload.user.username,
   });
-  const work = (async (): Promise<FlowResult> => {
-    try {
-      return await flow(actor, payload.view);
-    } catch (error) {
-      return { reply: { kind: 'private-message', message: failureMessage(error, ctx.logger) }, effects: [] };
-    }
-  })();
+  const work = guarded(ctx.logger, () => flow(actor, payload.view));
   const raced = await withinDeadline(work, ANSWER_WITHIN_MS + 500);
   if (raced.done) {
     await args.ack(ackFor(raced.value.reply));

@@ -1,14 +1,15 @@
 import type { RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { ChatActor } from '../../src/app/chat-actor.ts';
-import { failureMessage } from '../../src/flows/outcome.ts';
+import { doneNotice, guarded } from '../../src/flows/outcome.ts';
 import { homeView } from '../../src/flows/home.ts';
 import { invitationPosted } from '../../src/flows/invitation-message.ts';
 import { approvalCardWasPosted } from '../../src/flows/approval-card.ts';
+import { undeliveredNotice } from '../../src/flows/undelivered.ts';
 import type { Message } from '../../src/ui/model.ts';
 import { followProgress } from '../../src/ui/progress.ts';
 import type { Effect, FlowResult, Reply } from '../../src/ui/replies.ts';
-import type { SlackContext } from './context.ts';
+import { slackSurface, type SlackContext } from './context.ts';
 import { withinDeadline } from './deadline.ts';
 import { messageModal, renderForm, workingModal } from './render/form.ts';
 import { renderHome, renderMessage } from './render/message.ts';
@@ -37,7 +38,7 @@ export async function answer(
   flow: () => Promise<FlowResult> | FlowResult,
   title = 'DeskBridge',
 ): Promise<void> {
-  const work = guardedFlow(ctx, flow);
+  const work = guarded(ctx.logger, flow);
   const triggerId = surface.kind === 'modal' ? null : surface.triggerId;
   const raced = triggerId ? await withinDeadline(work) : { done: true as const, value: await work };
   if (raced.done) {
@@ -53,14 +54,6 @@ export async function answer(
       { kind: 'modal', client: surface.client, actor: surface.actor, viewId, hash: undefined },
       result,
     );
-}
-
-async function guardedFlow(ctx: SlackContext, flow: () => Promise<FlowResult> | FlowResult): Promise<FlowResult> {
-  try {
-    return await flow();
-  } catch (error) {
-    return { reply: { kind: 'private-message', message: failureMessage(error, ctx.logger) }, effects: [] };
-  }
 }
 
 export async function perform(ctx: SlackContext, surface: Surface, result: FlowResult): Promise<void> {
@@ -91,14 +84,7 @@ async function performReply(surface: Surface, reply: Reply): Promise<void> {
     }
     case 'close':
       if (surface.kind === 'modal') {
-        await client.views.update({
-          view_id: surface.viewId,
-          view: messageModal('DeskBridge', {
-            kind: 'message',
-            text: 'Done.',
-            items: [{ kind: 'markdown', text: 'Done.' }],
-          }),
-        });
+        await client.views.update({ view_id: surface.viewId, view: messageModal('DeskBridge', doneNotice()) });
       }
       return;
     case 'none':
@@ -144,14 +130,8 @@ export async function performEffects(
       await performEffect(ctx, client, actor, effect);
     } catch (error) {
       ctx.logger.warn({ err: error, effect: effect.kind }, 'slack effect failed');
-      if (effect.kind === 'post-invitation') {
-        const text = `I could not post the invitation to <#${effect.channelId}>: invite me to that channel (\`/invite @DeskBridge\`) or send the code yourself:\n\`\`\`${effect.code}\`\`\``;
-        await client.chat.postMessage({ channel: actor.userId, text }).catch(() => {});
-      }
-      if (effect.kind === 'post-approval-card') {
-        const text = `I could not post the approval card to <#${effect.channelId}>: invite me to that channel (\`/invite @DeskBridge\`). The request is recorded; an admin can set another channel with \`/bridge approvers channel #channel\`.`;
-        await client.chat.postMessage({ channel: actor.userId, text }).catch(() => {});
-      }
+      const told = undeliveredNotice(slackSurface, effect);
+      if (told) await client.chat.postMessage({ channel: actor.userId, ...renderMessage(told) }).catch(() => {});
     }
   }
 }

@@ -2,10 +2,9 @@ import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext
 import type { Logger } from 'pino';
 import type { ChatActor } from '../../src/app/chat-actor.ts';
 import type { AppDeps } from '../../src/app/deps.ts';
-import type { AppEvent } from '../../src/app/events.ts';
 import { findTeamsUser } from '../../src/app/teams-users.ts';
 import type { TeamsConfig } from '../../src/config.ts';
-import { onConnectionAccepted } from '../../src/flows/invitation-message.ts';
+import type { AddressedEffect, PerformAddressed } from '../../src/flows/invitation-message.ts';
 import type { RawRoute } from '../../src/http/router.ts';
 import type { Notifier } from '../../src/poller/notifier.ts';
 import { DeskBridgeBot } from './bot.ts';
@@ -23,6 +22,8 @@ import { safeError } from './log.ts';
 export interface TeamsSurface {
   routes: RawRoute[];
   notifier: Notifier;
+  /** Carries out effects addressed to Teams tenants (an acceptance's updates and notices). */
+  performAddressed: PerformAddressed;
   /** Local mode (no MICROSOFT_APP_ID): no JWT check, loopback callers replying to this machine only. */
   localMode: boolean;
   /** Resolves when the effects started so far (channel posts after an answer) are done. */
@@ -80,26 +81,27 @@ export function createTeamsSurface(options: {
     background: new Set(),
   };
   const bot = new DeskBridgeBot(ctx, { localMode });
-  const unsubscribe = deps.events?.on((event) => reactToAcceptance(ctx, event));
 
   return {
     routes: [messagesRoute({ adapter, localMode, logger, run: (turn: TurnContext) => bot.run(turn) })],
     notifier: teamsNotifier(ctx),
+    performAddressed: (addressed) => performAddressed(ctx, addressed),
     localMode,
     async settled() {
       while (ctx.background.size > 0) await Promise.allSettled([...ctx.background]);
     },
     async stop() {
-      unsubscribe?.();
       await Promise.allSettled([...ctx.background]);
     },
   };
 }
 
-/** The partner accepted (on whichever surface): update our posted invitations and tell the initiating admin. */
-function reactToAcceptance(ctx: TeamsContext, event: AppEvent): void {
-  if (event.type !== 'connection.accepted') return;
-  for (const { tenantId, effect } of onConnectionAccepted(ctx.deps, event).filter((a) => a.platform === 'teams')) {
+/**
+ * Effects addressed to Teams tenants (the partner accepted: our posted invitations updated, the initiating admin
+ * told), each as a proactive turn after the answer, like every effect here.
+ */
+function performAddressed(ctx: TeamsContext, addressed: AddressedEffect[]): void {
+  for (const { tenantId, effect } of addressed) {
     const userId = effect.kind === 'notify-user' || effect.kind === 'refresh-home' ? effect.userId : 'deskbridge';
     const actor: ChatActor = {
       platform: 'teams',

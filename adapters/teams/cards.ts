@@ -1,14 +1,14 @@
 import { CardFactory, type Activity } from 'botbuilder';
-import type { ChatActor } from '../../src/app/chat-actor.ts';
+import { chatUserOfRef, type ChatActor } from '../../src/app/chat-actor.ts';
 import { getApprovalRequest } from '../../src/app/approvals.ts';
 import { findTeamsConversation, listTeamsChannels } from '../../src/app/teams-conversations.ts';
 import { recallFormView, rememberFormView } from '../../src/app/teams-form-views.ts';
 import { approverMris, findTeamsUser } from '../../src/app/teams-users.ts';
 import { notice } from '../../src/flows/outcome.ts';
-import type { MentionRenderer } from '../../src/ui/mentions.ts';
+import { plainMention, type MentionRenderer } from '../../src/ui/mentions.ts';
 import type { Form, FormValues, Message } from '../../src/ui/model.ts';
 import type { TeamsContext } from './context.ts';
-import { APPROVAL_REFRESH, approverOnlyActions, dialogOpeningActions } from './flows/actions.ts';
+import { APPROVAL_REFRESH, approverOnlyActions, dialogOpeningActions } from './card-buttons.ts';
 import { formCard, messageCard, type AdaptiveCard, type CardMode } from './render/card.ts';
 import { plainText } from './render/text.ts';
 import { DATA_KEY, type CardData } from './render/card-data.ts';
@@ -23,9 +23,10 @@ import { DATA_KEY, type CardData } from './render/card-data.ts';
 export function mentionsFor(ctx: TeamsContext): MentionRenderer {
   return (kind, value) => {
     if (kind === 'channel') return findTeamsConversation(ctx.deps, value)?.name ?? 'the channel';
-    const teams = /^teams:([^/]+)\/(.+)$/.exec(value);
-    if (teams) return findTeamsUser(ctx.deps, { tenantId: teams[1]!, aadObjectId: teams[2]! })?.name ?? teams[2]!;
-    return /^[a-z]+:(?:[^/]+\/)?(.*)$/.exec(value)?.[1] ?? value;
+    const user = chatUserOfRef(value);
+    if (user?.platform === 'teams')
+      return findTeamsUser(ctx.deps, { tenantId: user.tenantId, aadObjectId: user.userId })?.name ?? user.userId;
+    return plainMention(kind, value);
   };
 }
 

@@ -9,7 +9,7 @@ import {
 import { findTeamsUser } from '../../src/app/teams-users.ts';
 import { approvalCardWasPosted } from '../../src/flows/approval-card.ts';
 import { invitationPosted } from '../../src/flows/invitation-message.ts';
-import { notice } from '../../src/flows/outcome.ts';
+import { undeliveredNotice } from '../../src/flows/undelivered.ts';
 import type { Message } from '../../src/ui/model.ts';
 import { followProgress } from '../../src/ui/progress.ts';
 import type { Effect } from '../../src/ui/replies.ts';
@@ -27,15 +27,8 @@ export function performEffects(ctx: TeamsContext, actor: ChatActor, effects: Eff
         await performEffect(ctx, actor, effect);
       } catch (error) {
         ctx.logger.warn({ error: safeError(error), effect: effect.kind }, 'teams effect failed');
-        if (effect.kind === 'post-invitation') {
-          const text = `I could not post the invitation to that channel: add ${ctx.botName} to its team, or send the code yourself: \`${effect.code}\``;
-          await notifyUser(ctx, actor.tenantId, actor.userId, notice(text)).catch(() => {});
-        }
-        if (effect.kind === 'post-approval-card') {
-          const text =
-            'I could not post the approval card to the approvers channel: add DeskBridge to its team. The request is recorded; an admin can set another channel with `approvers channel` in a channel I am in.';
-          await notifyUser(ctx, actor.tenantId, actor.userId, notice(text)).catch(() => {});
-        }
+        const told = undeliveredNotice({ platform: 'teams', botName: ctx.botName }, effect);
+        if (told) await notifyUser(ctx, actor.tenantId, actor.userId, told).catch(() => {});
       }
     }
   })();

@@ -1,7 +1,7 @@
 import type { AdaptiveCardInvokeResponse, TaskModuleResponse, TurnContext } from 'botbuilder';
 import { CardFactory } from 'botbuilder';
 import type { ChatActor } from '../../src/app/chat-actor.ts';
-import { failureMessage, notice } from '../../src/flows/outcome.ts';
+import { doneNotice, notice } from '../../src/flows/outcome.ts';
 import type { Message } from '../../src/ui/model.ts';
 import type { Effect, FlowResult, Reply } from '../../src/ui/replies.ts';
 import {
@@ -31,8 +31,6 @@ const ACTIVITY_MESSAGE_TYPE = 'application/vnd.microsoft.activity.message';
 function homeMessage(reply: Extract<Reply, { kind: 'home' }>): Message {
   return { kind: 'message', text: 'DeskBridge', items: reply.home.items };
 }
-
-const doneMessage = notice('Done.');
 
 /** The answer to task/fetch or task/submit. */
 export function dialogResponse(
@@ -64,7 +62,7 @@ export function dialogResponse(
       return show(ownMessageCard(ctx, homeMessage(r)));
     case 'close':
     case 'none':
-      return { task: { type: 'message', value: 'Done.' } };
+      return { task: { type: 'message', value: doneNotice().text } };
   }
 }
 
@@ -123,7 +121,7 @@ export async function inPlaceResponse(
           e.kind === 'update-message' && e.channelId === at.channelId && e.messageRef === at.messageRef,
       );
       if (same) return asCard(sharedMessageCard(ctx, same.message));
-      return onOwnCard ? asCard(ownMessageCard(ctx, doneMessage)) : asMessage('Done.');
+      return onOwnCard ? asCard(ownMessageCard(ctx, doneNotice())) : asMessage(doneNotice().text);
     }
   }
 }
@@ -156,17 +154,5 @@ export async function conversationReply(
     case 'close':
     case 'none':
       return;
-  }
-}
-
-/** Runs a flow; a failure becomes the person-readable message (DomainError) or an apology with an error id. */
-export async function guardedFlow(
-  ctx: TeamsContext,
-  flow: () => Promise<FlowResult> | FlowResult,
-): Promise<FlowResult> {
-  try {
-    return await flow();
-  } catch (error) {
-    return { reply: { kind: 'private-message', message: failureMessage(error, ctx.logger) }, effects: [] };
   }
 }

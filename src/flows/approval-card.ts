@@ -12,11 +12,12 @@ import {
 import type { AppDeps } from '../app/deps.ts';
 import { startBulkSync } from '../app/sync-bulk.ts';
 import { DomainError } from '../domain/errors.ts';
+import { channelMention, userMention } from '../ui/mentions.ts';
 import type { Action, Content, Form, FormValues, Message } from '../ui/model.ts';
 import { reply, type Effect, type FlowResult } from '../ui/replies.ts';
 import { bulkProgressEffect } from './bulk-progress.ts';
+import { typedCommand, type ChatSurface } from './help.ts';
 import { fieldErrors, formatDate, notice } from './outcome.ts';
-import { personLabel } from './people.ts';
 
 /**
  * The approval card in the approvers channel: connection, author, the unified diff of both scripts, the test-run
@@ -47,7 +48,7 @@ function testRunText(request: ApprovalRequestView): string {
   if (!run) return '*Test run:* none was run on these scripts.';
   const lines = run.lines.slice(0, 5).map((l) => `• ${l}`);
   return [
-    `*Test run* (${personLabel(run.by)}, ${formatDate(new Date(run.ranAt))}): ${run.passed} of ${run.entities} passed`,
+    `*Test run* (${userMention(run.by)}, ${formatDate(new Date(run.ranAt))}): ${run.passed} of ${run.entities} passed`,
     ...lines,
   ].join('\n');
 }
@@ -60,8 +61,8 @@ export function approvalCard(request: ApprovalRequestView): Message {
       facts: [
         { label: 'Connection', value: request.connectionName },
         { label: 'Version', value: `${request.version} (published now: ${request.baseVersion})` },
-        { label: 'Author', value: personLabel(request.author) },
-        { label: 'Requested by', value: `${personLabel(request.requestedBy)}, ${formatDate(request.createdAt)}` },
+        { label: 'Author', value: userMention(request.author) },
+        { label: 'Requested by', value: `${userMention(request.requestedBy)}, ${formatDate(request.createdAt)}` },
       ],
     },
   ];
@@ -92,14 +93,14 @@ export function approvalCard(request: ApprovalRequestView): Message {
     case 'approved':
       items.push({
         kind: 'markdown',
-        text: `:white_check_mark: *Approved* by ${personLabel(request.decidedBy ?? '')}${request.decidedAt ? `, ${formatDate(request.decidedAt)}` : ''}. Version ${request.version} is published: it applies to the next change of each entity. Re-sync now to apply it to every entity matching the triggers.`,
+        text: `:white_check_mark: *Approved* by ${userMention(request.decidedBy ?? '')}${request.decidedAt ? `, ${formatDate(request.decidedAt)}` : ''}. Version ${request.version} is published: it applies to the next change of each entity. Re-sync now to apply it to every entity matching the triggers.`,
       });
       actions.push({ id: approvalActions.resync, label: 'Re-sync now', value: request.id });
       break;
     case 'rejected':
       items.push({
         kind: 'markdown',
-        text: `:no_entry: *Rejected* by ${personLabel(request.decidedBy ?? '')}${request.decidedAt ? `, ${formatDate(request.decidedAt)}` : ''}: ${request.reason ?? ''}`,
+        text: `:no_entry: *Rejected* by ${userMention(request.decidedBy ?? '')}${request.decidedAt ? `, ${formatDate(request.decidedAt)}` : ''}: ${request.reason ?? ''}`,
       });
       break;
   }
@@ -111,6 +112,18 @@ export function approvalCard(request: ApprovalRequestView): Message {
 /** The card to post when a request is made. */
 export function postApprovalCard(request: ApprovalRequestView, channelId: string): Effect {
   return { kind: 'post-approval-card', channelId, requestId: request.id, message: approvalCard(request) };
+}
+
+/** The card could not be posted to the approvers channel (the bot is not in it): what the requester can do. */
+export function approvalCardNotPosted(
+  surface: ChatSurface,
+  effect: Extract<Effect, { kind: 'post-approval-card' }>,
+): Message {
+  return notice(
+    surface.platform === 'slack'
+      ? `I could not post the approval card to ${channelMention(effect.channelId)}: invite me to that channel (\`/invite @${surface.botName}\`). The request is recorded; an admin can set another channel with ${typedCommand(surface, 'approvers channel #channel')}.`
+      : `I could not post the approval card to the approvers channel: add ${surface.botName} to its team. The request is recorded; an admin can set another channel with ${typedCommand(surface, 'approvers channel')} in a channel I am in.`,
+  );
 }
 
 /** The adapter posted the card: remember where, so a decision updates it in place. */
@@ -142,8 +155,8 @@ function decisionEffects(request: ApprovalRequestView, actor: ChatActor): Effect
   if (requester && requester.platform === actor.platform && requester.tenantId === actor.tenantId) {
     const text =
       request.status === 'approved'
-        ? `Your rules version ${request.version} of *${request.connectionName}* was approved by ${personLabel(actorRef(actor))} and is published; it applies to the next change of each entity.`
-        : `Your rules version ${request.version} of *${request.connectionName}* was rejected by ${personLabel(actorRef(actor))}: ${request.reason ?? ''}`;
+        ? `Your rules version ${request.version} of *${request.connectionName}* was approved by ${userMention(actorRef(actor))} and is published; it applies to the next change of each entity.`
+        : `Your rules version ${request.version} of *${request.connectionName}* was rejected by ${userMention(actorRef(actor))}: ${request.reason ?? ''}`;
     effects.push({ kind: 'notify-user', userId: requester.userId, message: notice(text) });
   }
   return effects;

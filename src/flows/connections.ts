@@ -190,6 +190,11 @@ export function askDeleteConnectionFlow(deps: AppDeps, actor: ChatActor, ref: st
   });
 }
 
+/** Cancel on the question `delete` asked: nothing happens, and the answer says so. */
+export function cancelDeleteConnectionFlow(): FlowResult {
+  return reply({ kind: 'private-message', message: notice('Nothing was deleted.') });
+}
+
 export function deleteConnectionFlow(deps: AppDeps, actor: ChatActor, connectionId: string): FlowResult {
   const instance = requireInstanceAdmin(deps, actor, 'delete connections');
   const c = deleteConnection(deps, { connection: connectionId, instance: instance.slug, actor: actorRef(actor) });

@@ -1,4 +1,4 @@
-import { actorRef, type ChatActor, type ChatPlatform } from '../app/chat-actor.ts';
+import { actorRef, chatUserOfRef, type ChatActor, type ChatPlatform } from '../app/chat-actor.ts';
 import type { AppDeps } from '../app/deps.ts';
 import type { AppEvent } from '../app/events.ts';
 import {
@@ -9,8 +9,10 @@ import {
 import { getConnection } from '../app/connection-lifecycle.ts';
 import { modeDescriptions, type Mode } from '../domain/connection.ts';
 import { UNBOUND_CODE_WARNING } from '../domain/invitation.ts';
+import { channelMention } from '../ui/mentions.ts';
 import type { Content, Message } from '../ui/model.ts';
 import type { Effect } from '../ui/replies.ts';
+import type { ChatSurface } from './help.ts';
 import { formatDate } from './outcome.ts';
 
 export const ACCEPT_INVITATION_ACTION = 'invitation.accept';
@@ -95,6 +97,28 @@ export function acceptedInvitationMessage(d: {
   };
 }
 
+/**
+ * The invitation could not be posted to its channel (the bot is not in it): the admin gets the code to send by hand,
+ * and what to do, in the platform's words.
+ */
+export function invitationNotPosted(
+  surface: ChatSurface,
+  effect: Extract<Effect, { kind: 'post-invitation' }>,
+): Message {
+  const text =
+    surface.platform === 'slack'
+      ? `I could not post the invitation to ${channelMention(effect.channelId)}: invite me to that channel (\`/invite @${surface.botName}\`) or send the code yourself:`
+      : `I could not post the invitation to that channel: add ${surface.botName} to its team, or send the code yourself:`;
+  return {
+    kind: 'message',
+    text: surface.platform === 'slack' ? `${text}\n\`\`\`${effect.code}\`\`\`` : `${text} \`${effect.code}\``,
+    items: [
+      { kind: 'markdown', text },
+      { kind: 'code', text: effect.code },
+    ],
+  };
+}
+
 /** After the adapter posted an invitation: remember where, and for which partner workspaces, it was posted. */
 export function invitationPosted(
   deps: AppDeps,
@@ -145,7 +169,7 @@ export function onConnectionAccepted(deps: AppDeps, event: AppEvent): AddressedE
   }));
   const told = new Set<string>();
   const tell = (platform: ChatPlatform, tenantId: string, userId: string) => {
-    const key = `${platform}:${tenantId}/${userId}`;
+    const key = actorRef({ platform, tenantId, userId });
     if (told.has(key)) return;
     told.add(key);
     const text = `${event.acceptorName} accepted your invitation: *${connection.name}* is now active.`;
@@ -156,8 +180,32 @@ export function onConnectionAccepted(deps: AppDeps, event: AppEvent): AddressedE
     });
     effects.push({ platform, tenantId, effect: { kind: 'refresh-home', userId } });
   };
-  const initiator = /^(slack|teams):([^/]+)\/(.+)$/.exec(connectionInitiator(deps, event.connectionId) ?? '');
-  if (initiator) tell(initiator[1] as ChatPlatform, initiator[2]!, initiator[3]!);
+  const initiator = chatUserOfRef(connectionInitiator(deps, event.connectionId) ?? '');
+  if (initiator) tell(initiator.platform, initiator.tenantId, initiator.userId);
   for (const m of messages) tell(m.platform, m.tenantId, m.postedBy);
   return effects;
+}
+
+/** A chat surface's way to carry out effects addressed to workspaces of its platform. */
+export type PerformAddressed = (addressed: AddressedEffect[]) => Promise<void> | void;
+
+/**
+ * The one reaction to an acceptance, whichever chat surfaces are on: the invitation messages are marked accepted
+ * once, and each surface carries out what is addressed to its platform's workspaces. Returns the unsubscribe.
+ */
+export function followAcceptances(
+  deps: AppDeps,
+  surfaces: Partial<Record<ChatPlatform, PerformAddressed>>,
+): () => void {
+  const performers = (Object.entries(surfaces) as [ChatPlatform, PerformAddressed | undefined][]).filter(
+    (entry): entry is [ChatPlatform, PerformAddressed] => entry[1] !== undefined,
+  );
+  if (performers.length === 0 || !deps.events) return () => {};
+  return deps.events.on(async (event) => {
+    if (event.type !== 'connection.accepted') return;
+    const addressed = onConnectionAccepted(deps, event);
+    await Promise.all(
+      performers.map(async ([platform, perform]) => perform(addressed.filter((a) => a.platform === platform))),
+    );
+  });
 }

@@ -9,6 +9,11 @@ export function notice(text: string): Message {
   return { kind: 'message', text, items: [{ kind: 'markdown', text }] };
 }
 
+/** What a closed form leaves where something must still be shown (a modal, a dialog, a card in place). */
+export function doneNotice(): Message {
+  return notice('Done.');
+}
+
 /**
  * What a person sees when something fails: a DomainError's own message (it is written for them), otherwise a short
  * apology with an error id that points at the logged details.
@@ -20,7 +25,10 @@ export function failureMessage(error: unknown, logger: Logger): Message {
   return notice(`Sorry, something went wrong on our side (error id ${errorId}).`);
 }
 
-/** Runs a flow step; any failure becomes a private message instead of a stack trace. */
+/**
+ * The one guard between a chat surface and a flow: any failure becomes a private message (the DomainError's own
+ * words, or an apology with an error id) instead of a stack trace. Every adapter runs its flows through it.
+ */
 export async function guarded(logger: Logger, step: () => FlowResult | Promise<FlowResult>): Promise<FlowResult> {
   try {
     return await step();

@@ -1,4 +1,4 @@
-import { channelMention } from '../ui/mentions.ts';
+import { channelMention, userMention } from '../ui/mentions.ts';
 import { approvalSettingsOf } from '../app/approvers.ts';
 import { getApprovalRequest, requestRulePublish, rollbackRules, type ApprovalRequestView } from '../app/approvals.ts';
 import { actorRef, type ChatActor } from '../app/chat-actor.ts';
@@ -23,7 +23,6 @@ import type { Action, Content, Form, FormItem, FormValues, Message } from '../ui
 import { reply, type Effect, type FlowResult } from '../ui/replies.ts';
 import { postApprovalCard } from './approval-card.ts';
 import { failureMessage, formatDate, notice } from './outcome.ts';
-import { personLabel } from './people.ts';
 
 /**
  * `/bridge rules <connection>`: the outgoing and incoming scripts of the newest version in a form. Save draft (the
@@ -170,7 +169,7 @@ function editorForm(
     facts: [
       { label: 'Connection', value: connection.name },
       { label: 'Version', value: `${version.version}, ${statusLabel[version.status]}` },
-      { label: 'Author', value: personLabel(version.author) },
+      { label: 'Author', value: userMention(version.author) },
       { label: 'Saved', value: formatDate(version.createdAt) },
     ],
   });
@@ -429,11 +428,11 @@ function historyForm(connection: Connection, versions: RuleVersionView[], curren
   for (const v of [...versions].reverse().slice(0, 20)) {
     const lines = [
       `*Version ${v.version}*: ${statusLabel[v.status]}${v.version === published?.version ? ' (in effect)' : ''}`,
-      `Author ${personLabel(v.author)}, ${formatDate(v.createdAt)}`,
+      `Author ${userMention(v.author)}, ${formatDate(v.createdAt)}`,
       ...(v.requestedAt ? [`Requested ${formatDate(v.requestedAt)}`] : []),
       ...(v.approver && v.decidedAt
         ? [
-            `${v.status === 'rejected' ? 'Rejected' : 'Approved'} by ${personLabel(v.approver)}, ${formatDate(v.decidedAt)}`,
+            `${v.status === 'rejected' ? 'Rejected' : 'Approved'} by ${userMention(v.approver)}, ${formatDate(v.decidedAt)}`,
           ]
         : []),
       ...(v.note ? [`_${v.note}_`] : []),

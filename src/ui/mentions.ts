@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { actorRefLabel } from '../app/chat-actor.ts';
 
 /**
  * Mentions inside neutral markdown: flows write a token, each renderer turns it into its platform's form (Slack
@@ -28,8 +29,7 @@ export function channelMention(channelId: string): string {
 export type MentionRenderer = (kind: 'user' | 'channel', value: string) => string;
 
 /** A mention where none can be made (plain text, or a token this process did not make): the id, "the channel". */
-export const plainMention: MentionRenderer = (kind, value) =>
-  kind === 'user' ? (/^[a-z]+:(?:[^/]+\/)?(.*)$/.exec(value)?.[1] ?? value) : 'the channel';
+export const plainMention: MentionRenderer = (kind, value) => (kind === 'user' ? actorRefLabel(value) : 'the channel');
 
 export function renderMentions(text: string, render: MentionRenderer): string {
   return text.replace(tokenPattern, (_, key: string, kind: 'user' | 'channel', value: string) =>

@@ -1,9 +1,9 @@
 import type { App } from '@slack/bolt';
 import type { SlackContext } from '../context.ts';
-import { registerActions } from './actions/index.ts';
+import { registerActions } from './actions.ts';
 import { registerCommands } from './commands/index.ts';
 import { registerEvents } from './events/index.ts';
-import { registerViews } from './views/index.ts';
+import { registerViews } from './views.ts';
 
 export function registerListeners(app: App, ctx: SlackContext): void {
   registerCommands(app, ctx);

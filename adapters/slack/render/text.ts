@@ -1,4 +1,5 @@
 import type { MrkdwnElement, PlainTextElement } from '@slack/types';
+import { actorRefLabel, chatUserOfRef } from '../../../src/app/chat-actor.ts';
 import { plainMention, renderMentions } from '../../../src/ui/mentions.ts';
 
 /** Slack's documented Block Kit limits that the renderers respect (reference §1.3). */
@@ -42,11 +43,14 @@ export function truncate(text: string, max: number): string {
  * `<!channel>` to notify. The flows' own neutral mentions become Slack's; text that only looks like one stays text.
  */
 export function escapeMrkdwn(text: string): string {
+  // The tokens are escaped with the text around them: what a mention's value holds is text too.
   const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return renderMentions(escaped, (kind, value) => {
     if (kind === 'channel') return /^[CGD][A-Z0-9_]+$/.test(value) ? `<#${value}>` : 'the channel';
-    const slackUser = /^slack:[^/]+\/([UW][A-Z0-9_]+)$/.exec(value);
-    return slackUser ? `<@${slackUser[1]}>` : (/^[a-z]+:(.*)$/.exec(value)?.[1] ?? value);
+    const user = chatUserOfRef(value);
+    return user?.platform === 'slack' && /^[UW][A-Z0-9_]+$/.test(user.userId)
+      ? `<@${user.userId}>`
+      : actorRefLabel(value);
   });
 }
 

@@ -7,7 +7,7 @@ import { approvalCard } from '../../../src/flows/approval-card.ts';
 import { failureMessage } from '../../../src/flows/outcome.ts';
 import { approverCard, sharedMessageCard } from '../cards.ts';
 import type { TeamsContext } from '../context.ts';
-import { APPROVAL_REFRESH } from '../flows/actions.ts';
+import { APPROVAL_REFRESH } from '../card-buttons.ts';
 import { ADAPTIVE_CARD_CONTENT_TYPE } from '../render/card.ts';
 import { readCardSubmission } from './values.ts';
 

@@ -1,13 +1,13 @@
 import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, TurnContext } from 'botbuilder';
-import { notice } from '../../../src/flows/outcome.ts';
+import { buttonFlows, cancelForm } from '../../../src/flows/interactions.ts';
+import { guarded } from '../../../src/flows/outcome.ts';
 import type { FormValues } from '../../../src/ui/model.ts';
-import { reply, type FlowResult } from '../../../src/ui/replies.ts';
+import type { FlowResult } from '../../../src/ui/replies.ts';
 import { parseCommand, runCommand } from '../../../src/flows/command.ts';
 import { actorOrRefusal, conversationKey, rememberConversation } from '../activity.ts';
 import type { TeamsContext } from '../context.ts';
-import { redrawActions } from '../flows/actions.ts';
 import { performEffects } from '../effects.ts';
-import { guardedFlow, inPlaceResponse } from '../responses.ts';
+import { inPlaceResponse } from '../responses.ts';
 import { approvalRefresh, executeAction } from './approval-refresh.ts';
 import { runClick, runSubmit } from './click.ts';
 import { commandContext } from './command-context.ts';
@@ -32,7 +32,7 @@ export async function onCardAction(
   let cardId: string | null = null;
   let ownCard = false;
   let submittedValues: FormValues = {};
-  const result: FlowResult = await guardedFlow(ctx, () => {
+  const result: FlowResult = await guarded(ctx.logger, () => {
     const action = executeAction.parse(value.action);
     const { data, values } = readCardSubmission(action.data);
     submittedValues = values;
@@ -42,13 +42,14 @@ export async function onCardAction(
         ownCard = true;
         return runSubmit(ctx, actor, data, values);
       case 'action':
-        // A button on a form is on the user's own card; so is a list with row actions (sync errors), redrawn in place.
+        // A button on a form is on the user's own card; a button whose answer redraws its message (a list with row
+        // actions, a question) makes the card the clicker's own: the invoke answer replaces it for them alone.
         cardId = data.card ?? null;
-        ownCard = cardId !== null || redrawActions.has(data.action);
+        ownCard = cardId !== null || buttonFlows.get(data.action)?.redraws === true;
         return runClick(ctx, turn, actor, data, values);
       case 'cancel':
         ownCard = true;
-        return reply({ kind: 'private-message', message: notice('Cancelled.') });
+        return cancelForm();
       case 'command':
         return runCommand(ctx.deps, actor, parseCommand(data.command), commandContext(ctx, turn, actor));
     }

@@ -1,12 +1,10 @@
 import type { TurnContext } from 'botbuilder';
 import type { ChatActor } from '../../../src/app/chat-actor.ts';
-import { DomainError } from '../../../src/domain/errors.ts';
+import { runButton, runForm } from '../../../src/flows/interactions.ts';
 import type { FormValues } from '../../../src/ui/model.ts';
 import type { FlowResult } from '../../../src/ui/replies.ts';
 import { conversationKey } from '../activity.ts';
 import type { TeamsContext } from '../context.ts';
-import { actionFlows } from '../flows/actions.ts';
-import { formFlows } from '../flows/forms.ts';
 import type { CardData } from '../render/card-data.ts';
 
 /** A button: its flow, with where the card is taken from the activity (a channel and the message's id). */
@@ -17,9 +15,7 @@ export function runClick(
   data: Extract<CardData, { kind: 'action' }>,
   values: FormValues,
 ): Promise<FlowResult> | FlowResult {
-  const flow = actionFlows.get(data.action);
-  if (!flow) throw new DomainError('invalid_input', 'This button is not one DeskBridge knows any more; start again.');
-  return flow(ctx.deps, actor, {
+  return runButton(ctx.deps, actor, data.action, {
     value: data.value ?? '',
     form: data.form && data.state ? { step: data.form, stateId: data.state, values } : null,
     at: { channelId: conversationKey(turn.activity), messageRef: turn.activity.replyToId ?? '' },
@@ -33,7 +29,5 @@ export function runSubmit(
   data: Extract<CardData, { kind: 'submit' }>,
   values: FormValues,
 ): Promise<FlowResult> | FlowResult {
-  const flow = formFlows.get(data.form);
-  if (!flow) throw new DomainError('invalid_input', 'This form is not one DeskBridge knows any more; start again.');
-  return flow(ctx.deps, actor, { step: data.form, stateId: data.state ?? '', values });
+  return runForm(ctx.deps, actor, { step: data.form, stateId: data.state ?? '', values });
 }

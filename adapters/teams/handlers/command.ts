@@ -1,11 +1,12 @@
 import { TeamsInfo, TurnContext } from 'botbuilder';
 import { recordTeamsUser } from '../../../src/app/teams-users.ts';
 import { parseCommand, runCommand } from '../../../src/flows/command.ts';
+import { guarded } from '../../../src/flows/outcome.ts';
 import { actorOrRefusal, conversationKey, rememberConversation, tenantOf } from '../activity.ts';
 import type { TeamsContext } from '../context.ts';
 import { messageActivity } from '../cards.ts';
 import { performEffects } from '../effects.ts';
-import { conversationReply, guardedFlow } from '../responses.ts';
+import { conversationReply } from '../responses.ts';
 import { safeError } from '../log.ts';
 import { commandContext } from './command-context.ts';
 
@@ -22,7 +23,7 @@ export async function onCommand(ctx: TeamsContext, turn: TurnContext): Promise<v
   const { actor } = who;
   const mentionedUserId = await mentionedUser(ctx, turn);
   const here = turn.activity.conversation.conversationType === 'channel' ? conversationKey(turn.activity) : null;
-  const result = await guardedFlow(ctx, () =>
+  const result = await guarded(ctx.logger, () =>
     // `approvers channel` names a channel by mentioning it; typed in a channel without one, it means this channel.
     runCommand(
       ctx.deps,

@@ -1,10 +1,11 @@
 import type { TaskModuleRequest, TaskModuleResponse, TurnContext } from 'botbuilder';
 import { parseCommand, runCommand } from '../../../src/flows/command.ts';
+import { guarded } from '../../../src/flows/outcome.ts';
 import { reply, type FlowResult } from '../../../src/ui/replies.ts';
 import { actorOrRefusal, rememberConversation } from '../activity.ts';
 import type { TeamsContext } from '../context.ts';
 import { performEffects } from '../effects.ts';
-import { dialogResponse, guardedFlow } from '../responses.ts';
+import { dialogResponse } from '../responses.ts';
 import { runClick } from './click.ts';
 import { commandContext } from './command-context.ts';
 import { readCardSubmission } from './values.ts';
@@ -19,7 +20,7 @@ export async function onTaskFetch(
   const who = actorOrRefusal(ctx.deps, ctx.logger, turn.activity);
   if ('refusal' in who) return { task: { type: 'message', value: who.refusal.text } };
   const { actor } = who;
-  const result: FlowResult = await guardedFlow(ctx, () => {
+  const result: FlowResult = await guarded(ctx.logger, () => {
     const { data, values } = readCardSubmission(request.data);
     if (data.kind === 'command') {
       return runCommand(ctx.deps, actor, parseCommand(data.command), commandContext(ctx, turn, actor));

@@ -1,10 +1,11 @@
 import type { TaskModuleRequest, TaskModuleResponse, TurnContext } from 'botbuilder';
+import { guarded } from '../../../src/flows/outcome.ts';
 import type { FormValues } from '../../../src/ui/model.ts';
 import { reply, type FlowResult } from '../../../src/ui/replies.ts';
 import { actorOrRefusal } from '../activity.ts';
 import type { TeamsContext } from '../context.ts';
 import { performEffects } from '../effects.ts';
-import { dialogResponse, guardedFlow } from '../responses.ts';
+import { dialogResponse } from '../responses.ts';
 import { runClick, runSubmit } from './click.ts';
 import { readCardSubmission } from './values.ts';
 
@@ -19,7 +20,7 @@ export async function onTaskSubmit(
   const { actor } = who;
   let cardId: string | null = null;
   let submittedValues: FormValues = {};
-  const result: FlowResult = await guardedFlow(ctx, () => {
+  const result: FlowResult = await guarded(ctx.logger, () => {
     const { data, values } = readCardSubmission(request.data);
     submittedValues = values;
     if (data.kind === 'submit') {

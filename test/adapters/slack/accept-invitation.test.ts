@@ -74,6 +74,48 @@ describe('accepting a posted invitation', () => {
     );
   });
 
+  it('with Teams on as well, the acceptance is recorded once and each message updated once', async () => {
+    // Both surfaces on one node: Slack with its token, Teams with an Entra app (no Teams traffic in this test).
+    const a = await startSlackNode('a', {
+      env: { MICROSOFT_APP_ID: '00000000-0000-4000-8000-000000000001', MICROSOFT_APP_PASSWORD: 'test-client-secret' },
+    });
+    nodes.push(a);
+    expect(a.teams).not.toBeNull();
+    await registerTestInstance(a.deps, 'acme', 'freshdesk');
+    await registerTestInstance(a.deps, 'initech', 'freshservice');
+    linkWorkspace(a.deps, { platform: 'slack', tenantId: 'T_ACME', instance: 'acme', actor: 'test:setup' });
+    linkWorkspace(a.deps, { platform: 'slack', tenantId: 'T_INITECH', instance: 'initech', actor: 'test:setup' });
+    const bob = { id: 'U_BOB', team_id: 'T_INITECH', name: 'Bob Partner', is_admin: true };
+    a.slackApi.addUser(alice).addUser(bob).addChannel('C_SHARED', ['T_ACME', 'T_INITECH']);
+    // Every write that marks an invitation message accepted, counted by SQLite itself on the service's connection.
+    a.deps.db.$client.exec(`
+      CREATE TEMP TABLE acceptance_writes (message_id TEXT);
+      CREATE TEMP TRIGGER count_acceptance_writes AFTER UPDATE OF accepted_at ON main.invitation_messages
+      BEGIN INSERT INTO acceptance_writes VALUES (NEW.id); END;`);
+    const writes = () =>
+      a.deps.db.$client.prepare('SELECT count(*) AS n FROM acceptance_writes').get() as { n: number };
+
+    const invitation = await initiateOverSlack(a, alice, {
+      destinationUrl: a.instanceUrl('initech'),
+      name: 'Acme to Initech',
+      channel: 'C_SHARED',
+    });
+    const opened = a.slackApi.calls.length;
+    await a.click(
+      bob,
+      { actionId: 'invitation.accept', value: listConnections(a.deps)[0]!.id },
+      { channelId: invitation.channel, messageTs: invitation.ts },
+    );
+    const modal = await a.openedModal(opened);
+    await a.submit(bob, modal, { incomingProjectId: '3' });
+    expect(listConnections(a.deps).map((c) => c.status)).toEqual(['active', 'active']);
+    await a.slackApi.waitFor('chat.update', (c) => c.args['ts'] === invitation.ts);
+    await a.slackApi.waitFor('chat.postMessage', (c) => String(c.args['text']).includes('accepted your invitation'));
+    await a.teams!.settled();
+    expect(writes()).toEqual({ n: 1 });
+    expect(a.slackApi.callsTo('chat.update').filter((c) => c.args['ts'] === invitation.ts)).toHaveLength(1);
+  });
+
   it('a partner on another DeskBridge is told to accept there; accepting there activates both nodes and updates the message', async () => {
     const clock = new TestClock();
     const a = await startSlackNode('a', { clock: new TestClock(clock.now().getTime()) });

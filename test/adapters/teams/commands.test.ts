@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connections } from '../../../db/schema.ts';
+import { connections } from '../../../db/schema/index.ts';
 import { listApprovers } from '../../../src/app/approvers.ts';
 import { listAddedAdmins } from '../../../src/app/chat-admins.ts';
 import { findWorkspaceInstance, linkWorkspace } from '../../../src/app/chat-workspaces.ts';
@@ -12,9 +12,12 @@ import { cardOf } from '../../support/fake-bot-connector.ts';
 import { BAD_API_KEY } from '../../support/helpdesks.ts';
 import { connectAcmeToInitech, registerTestInstance, snapshot } from '../../support/story.ts';
 import {
+  answeredCard,
   BOT,
   cardText,
+  findAction,
   findInput,
+  submission,
   walkCard,
   memberOf,
   personalChat,
@@ -312,6 +315,13 @@ describe("Teams: connections by id: list shows them, commands take a unique pref
     });
     return texts;
   }
+  function textsOf(card: Record<string, unknown>): string[] {
+    const texts: string[] = [];
+    walkCard(card['body'], (n) => {
+      if (n['type'] === 'TextBlock') texts.push(String(n['text']));
+    });
+    return texts;
+  }
   /** What a refusal must leave as it was (who spoke last in the channel is bookkeeping, not a change). */
   const connectionState = () => {
     const tables = snapshot(a);
@@ -337,6 +347,32 @@ describe("Teams: connections by id: list shows them, commands take a unique pref
         .run();
     }
   }
+
+  it('delete asks; Cancel and Delete each answer in place of the question, for the one who clicked', async () => {
+    await a.command(alice, ops, 'delete Acme to Initech');
+    const question = a.connector.posts('19:ops@thread.tacv2').at(-1)!;
+    const card = cardOf(question);
+    expect(cardText(card)).toContain('This cannot be undone.');
+    const click = (actionId: string) => {
+      const action = findAction(card, 'action', actionId);
+      return a.execute(
+        alice,
+        ops,
+        { verb: String(action['verb']), data: submission(card, action) },
+        question.resultId!,
+      );
+    };
+    const before = connectionState();
+    const cancelled = await click('connection.delete.cancel');
+    expect(textsOf(answeredCard(cancelled))).toEqual(['Nothing was deleted.']);
+    expect(connectionState()).toEqual(before);
+    const deleted = await click('connection.delete.confirm');
+    expect(textsOf(answeredCard(deleted))).toEqual(['Deleted **Acme to Initech**.']);
+    expect(listConnections(a.deps, { instance: 'acme' })).toEqual([]);
+    await a.settled();
+    // The question itself stays as it was posted for everyone else: no update of the channel's message.
+    expect(a.connector.calls.filter((c) => c.method === 'PUT')).toEqual([]);
+  });
 
   it("list shows each connection's short id in an Id column, and status takes it", async () => {
     const list = await say(carl, 'list');

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { listConnections } from '../../../src/app/connection-lifecycle.ts';
+import { invitationMessagesFor } from '../../../src/app/invitation-messages.ts';
 import { cardOf } from '../../support/fake-bot-connector.ts';
 import { startTestNode, type TestNode } from '../../support/nodes.ts';
 import { registerTestInstance } from '../../support/story.ts';
@@ -16,6 +17,7 @@ import {
   type TeamsNode,
   type TeamsPlace,
 } from '../../support/teams-nodes.ts';
+import { InPlaceCard } from './driver.ts';
 
 const ACME = 'tenant-acme';
 const GLOBEX = 'tenant-globex';
@@ -155,6 +157,29 @@ describe('the initiate wizard over Teams, through /api/messages', () => {
     });
     // The channel's members were read to know which partner tenant may accept.
     expect(a.connector.calls.some((c) => c.method === 'GET' && c.path.includes('pagedmembers'))).toBe(true);
+  });
+
+  it('a channel the bot cannot post to: the invitation is not recorded, and the admin gets the code in the personal chat', async () => {
+    await a.command(alice, shared, 'connect');
+    const first = await a.connector.waitFor((c) => c.method === 'POST' && c.conversationId === shared.channelId);
+    const wizard = InPlaceCard.fromPost(a, alice, shared, first);
+    await wizard.submit({ destinationUrl: b.instanceUrl('globex') });
+    await wizard.submit({ mode: 'basic' });
+    await wizard.submit({ remoteShortName: 'Globex', name: 'Acme to Globex' });
+    await wizard.submit({ incomingProjectId: '1001' });
+    const code = /DB1\.[A-Za-z0-9_.-]+/.exec(cardText(wizard.card))![0];
+    // The Bot Connector refuses the channel post (the bot was removed from the team).
+    a.connector.failNextPosts.push(403);
+    await wizard.submit({ channel: shared.channelId });
+    await a.settled();
+    expect(invitationMessagesFor(a.deps, listConnections(a.deps)[0]!.id)).toEqual([]);
+    const dm = a.connector.calls.find(
+      (c) => c.method === 'POST' && c.conversationId?.startsWith('conv-') && cardText(cardOf(c)).includes(code),
+    );
+    expect(dm, 'a personal chat with the code').toBeDefined();
+    expect(cardText(cardOf(dm!))).toContain(
+      'I could not post the invitation to that channel: add DeskBridge to its team, or send the code yourself:',
+    );
   });
 
   it('in place: the same steps through Action.Execute, the card replaced each time, Cancel ends it', async () => {

@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { parseCommand, runCommand } from '../../../../src/flows/command.ts';
-import type { SlackContext } from '../../context.ts';
+import { actorRef } from '../../../../src/app/chat-actor.ts';
+import { slackSurface, type SlackContext } from '../../context.ts';
 import { commandPayload } from '../../payloads.ts';
 import { answer } from '../../perform.ts';
 import { userMention } from '../../../../src/ui/mentions.ts';
@@ -9,9 +10,6 @@ import { workspacePeople } from './workspace-people.ts';
 const mentionPattern = /<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>/;
 /** With should_escape, `#channel` arrives as `<#C123|name>`. */
 const channelPattern = /<#([CG][A-Z0-9_]+)(?:\|[^>]*)?>/;
-
-/** The app's bot user, as the manifest names it (`/invite @DeskBridge`). */
-const BOT_NAME = 'DeskBridge';
 
 /** `/bridge ...`: acknowledged first, so Slack's 3 seconds are never spent on our work. */
 export function bridgeCommand(ctx: SlackContext) {
@@ -27,10 +25,10 @@ export function bridgeCommand(ctx: SlackContext) {
     const mentionedUserId = mentionPattern.exec(command.text)?.[1] ?? null;
     await answer(ctx, { kind: 'command', client, actor, triggerId: command.trigger_id, respond }, () =>
       runCommand(ctx.deps, actor, parsed, {
-        surface: { platform: 'slack', botName: BOT_NAME },
+        surface: slackSurface,
         mentionedUserId,
         findPeople: workspacePeople(client, actor.tenantId, ctx.logger),
-        mention: (userId) => userMention(`slack:${actor.tenantId}/${userId}`),
+        mention: (userId) => userMention(actorRef({ platform: 'slack', tenantId: actor.tenantId, userId })),
         channelId: command.channel_id ?? null,
         mentionedChannelId: channelPattern.exec(command.text)?.[1] ?? null,
       }),
