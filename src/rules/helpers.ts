@@ -233,11 +233,12 @@ const htmlEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&
 
 /** Inline Markdown of one line, its text already escaped: code, bold, italics and http(s)/mailto links. */
 function inlineHtml(text: string): string {
+  // link text stops at the next `[` too: `[^\]]*` alone rescans the rest of the line from every `[` (quadratic)
   return text
     .replace(/`([^`]+)`/g, '<code>$1</code>')
     .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
     .replace(/(^|[^*\w])\*([^*\s][^*]*)\*/g, '$1<em>$2</em>')
-    .replace(/\[([^\]]*)\]\(((?:https?:|mailto:)[^)\s]*)\)/g, '<a href="$2">$1</a>');
+    .replace(/\[([^[\]]*)\]\(((?:https?:|mailto:)[^)\s]*)\)/g, '<a href="$2">$1</a>');
 }
 
 /**
@@ -246,6 +247,7 @@ function inlineHtml(text: string): string {
  * and mailto links become links.
  */
 function markdownToHtml(markdown: string): string {
+  chargeText(2 * markdown.length);
   const lines = markdown
     .replace(/\r\n?/g, '\n')
     .replace(/[&<>"]/g, (c) => htmlEscapes[c] as string)

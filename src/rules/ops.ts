@@ -25,7 +25,19 @@ import {
 import { ScriptException } from './faults.ts';
 import { timeStatics } from './methods/java-time.ts';
 import { javaRegex } from './regex.ts';
-import { charge, checkSize, checkString, checkStringLength, numberTooLarge, R, scriptError } from './runtime.ts';
+import {
+  charge,
+  chargeItems,
+  chargeText,
+  checkSize,
+  checkString,
+  checkStringLength,
+  numberTooLarge,
+  R,
+  retain,
+  retainAll,
+  scriptError,
+} from './runtime.ts';
 import {
   GClassRef,
   GClosure,
@@ -98,7 +110,9 @@ export function plus(a: Value, b: Value): Value {
     const base = toList(a) as Value[];
     const more = toList(b);
     checkSize(base.length + (more ? more.length : 1));
-    charge(base.length);
+    chargeItems(base.length + (more ? more.length : 1));
+    if (more) retainAll(more);
+    else retain(b);
     return more ? base.concat(more) : [...base, b];
   }
   if (a instanceof GSet) {
@@ -144,7 +158,7 @@ export function minus(a: Value, b: Value): Value {
   if (Array.isArray(a) || a instanceof GRange || a instanceof GSet) {
     const base = toList(a) as Value[];
     const more = toList(b);
-    charge(base.length * (more ? Math.min(more.length, 64) : 1));
+    chargeItems(base.length * (more ? more.length : 1));
     const drop = (x: Value): boolean => (more ? more.some((y) => groovyEquals(x, y)) : groovyEquals(x, b));
     const kept = base.filter((x) => !drop(x));
     if (a instanceof GSet) {
@@ -170,12 +184,15 @@ export function multiply(a: Value, b: Value): Value {
     const n = toInt(b);
     if (n < 0) throw scriptError(`count is negative: ${n}`, 'runtime', 'IllegalArgumentException');
     checkStringLength(a.length * n);
+    chargeText(a.length * n);
     return a.repeat(n);
   }
   if ((Array.isArray(a) || a instanceof GRange) && isNumber(b)) {
     const base = toList(a) as Value[];
     const n = toInt(b);
     checkSize(base.length * n);
+    chargeItems(base.length * n);
+    for (let i = 1; i < n; i++) retainAll(base);
     const out: Value[] = [];
     for (let i = 0; i < n; i++) out.push(...base);
     return out;
@@ -320,18 +337,26 @@ export function bitOp(op: string, a: Value, b: Value): Value {
 export function leftShift(a: Value, b: Value): Value {
   if (Array.isArray(a)) {
     checkSize(a.length + 1);
+    retain(b);
     a.push(b);
     return a;
   }
   if (a instanceof GSet) {
-    a.add(b);
+    if (a.add(b)) retain(b);
     checkSize(a.size);
     return a;
   }
   if (a instanceof GMap) {
-    if (b instanceof GMap) for (const [k, v] of b.m) a.m.set(k, v);
-    else if (b instanceof GEntry) a.set(b.key, b.value);
-    else noOperator('leftShift', a, b);
+    if (b instanceof GMap) {
+      chargeItems(b.size);
+      for (const [k, v] of b.m) {
+        retain(v);
+        a.m.set(k, v);
+      }
+    } else if (b instanceof GEntry) {
+      retain(b.value);
+      a.set(b.key, b.value);
+    } else noOperator('leftShift', a, b);
     checkSize(a.size);
     return a;
   }

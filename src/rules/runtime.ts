@@ -16,6 +16,13 @@ export interface ScriptLimits {
   maxCollectionSize: number;
   /** Nested closure and method calls. */
   maxCallDepth: number;
+  /**
+   * Bytes of text a run may put into lists, sets and maps (two bytes a character, counted as values are added and
+   * never given back): what keeps `list << s.toUpperCase()` in a loop from holding gigabytes.
+   */
+  maxMemoryBytes: number;
+  /** Digits of a BigDecimal (its unscaled value), and the largest scale either way. */
+  maxNumberDigits: number;
 }
 
 export const defaultLimits: ScriptLimits = Object.freeze({
@@ -24,7 +31,16 @@ export const defaultLimits: ScriptLimits = Object.freeze({
   maxStringLength: 1_000_000,
   maxCollectionSize: 100_000,
   maxCallDepth: 100,
+  maxMemoryBytes: 32 * 1024 * 1024,
+  maxNumberDigits: 10_000,
 });
+
+/**
+ * Characters a built-in may touch for one step: copying, converting, searching or building text of n characters
+ * charges n / CHARS_PER_STEP steps (chargeText), so the step limit stops a run that does a great deal of big work
+ * (1,000,000 steps is 16 million characters) while a ticket's own fields cost a handful of steps.
+ */
+export const CHARS_PER_STEP = 16;
 
 export const CTL_NONE = 0;
 export const CTL_BREAK = 1;
@@ -49,6 +65,10 @@ export interface RunState {
   maxDepth: number;
   maxString: number;
   maxCollection: number;
+  /** Bytes of text put into collections so far, and the budget (ScriptLimits.maxMemoryBytes). */
+  memory: number;
+  maxMemory: number;
+  maxDigits: number;
   ctl: number;
   ret: Value;
   line: number;
@@ -79,6 +99,9 @@ export function newRunState(
     maxDepth: limits.maxCallDepth,
     maxString: limits.maxStringLength,
     maxCollection: limits.maxCollectionSize,
+    memory: 0,
+    maxMemory: limits.maxMemoryBytes,
+    maxDigits: limits.maxNumberDigits,
     ctl: CTL_NONE,
     ret: null,
     line: 0,
@@ -109,6 +132,13 @@ export function withRun<T>(state: RunState, body: () => T): T {
   }
 }
 
+/** Enforces the time limit alone (for work that is bounded but not counted in steps). */
+export function checkClock(): void {
+  if (Date.now() > R.deadline) {
+    throw new ScriptFault(`the script ran longer than ${R.maxMillis} ms and was stopped`, 'time', R.line, R.col);
+  }
+}
+
 /** Called when `++R.steps` reaches the checkpoint: enforces the step and time limits. */
 export function checkpoint(): void {
   if (R.steps > R.maxSteps) {
@@ -119,16 +149,61 @@ export function checkpoint(): void {
       R.col,
     );
   }
-  if (Date.now() > R.deadline) {
-    throw new ScriptFault(`the script ran longer than ${R.maxMillis} ms and was stopped`, 'time', R.line, R.col);
-  }
+  checkClock();
   R.checkpoint = Math.min(R.steps + 1024, R.maxSteps + 1);
 }
 
-/** Counts bulk work done by a built-in method (sorting, joining, copying) against the step limit. */
+/**
+ * Counts bulk work done by a built-in method (sorting, joining, copying) against the step limit. A big charge (1,024
+ * steps or more) checks the step limit and the clock at once, so one slow call cannot outlast the time limit by
+ * more than its own duration.
+ */
 export function charge(n: number): void {
   R.steps += n;
   if (R.steps >= R.checkpoint || n >= 1024) checkpoint();
+}
+
+/** Charges the work of visiting or copying `items` elements of a collection (as many a step as characters). */
+export function chargeItems(items: number): void {
+  if (items >= CHARS_PER_STEP) charge(Math.floor(items / CHARS_PER_STEP));
+}
+
+/** Charges the work of touching `chars` characters (see CHARS_PER_STEP). */
+export function chargeText(chars: number): void {
+  if (chars >= CHARS_PER_STEP) charge(Math.floor(chars / CHARS_PER_STEP));
+}
+
+/** A limit fault at the current position (limit faults end the run; a script cannot catch them). */
+export function limitFault(message: string, kind: FaultKind): ScriptFault {
+  return new ScriptFault(message, kind, R.line, R.col);
+}
+
+/**
+ * Counts `chars` characters of text a collection now holds against the run's memory budget. Strings are shared, so
+ * the same text added twice counts twice: the budget is generous enough that only runaway growth reaches it.
+ */
+export function retainText(chars: number): void {
+  R.memory += 2 * chars;
+  if (R.memory > R.maxMemory) {
+    throw new ScriptFault(
+      `the script put more than ${Math.round(R.maxMemory / 1048576)} MB of text into lists and maps (the run's memory limit)`,
+      'memory',
+      R.line,
+      R.col,
+    );
+  }
+}
+
+/** retainText for a value about to be stored in a collection: the characters of a string, nothing otherwise. */
+export function retain(v: unknown): void {
+  if (typeof v === 'string') retainText(v.length);
+}
+
+/** retain for every value of a list about to be stored in a collection. */
+export function retainAll(values: readonly unknown[]): void {
+  let chars = 0;
+  for (const v of values) if (typeof v === 'string') chars += v.length;
+  retainText(chars);
 }
 
 export function checkString(s: string): string {
@@ -152,6 +227,16 @@ export function checkStringLength(n: number): void {
       R.col,
     );
   }
+}
+
+/** Faults when a number would have more digits, or a larger scale, than the limit (ScriptLimits.maxNumberDigits). */
+export function numberTooLarge(what: string): ScriptFault {
+  return new ScriptFault(
+    `a number would have ${what}, more than the limit of ${R.maxDigits} digits`,
+    'number_size',
+    R.line,
+    R.col,
+  );
 }
 
 export function checkSize(n: number): void {

@@ -17,6 +17,7 @@ import {
   type GNumber,
 } from './numbers.ts';
 import type { JavaRegex } from './regex.ts';
+import { charge, chargeText, checkSize, checkStringLength, R } from './runtime.ts';
 
 export { GDecimal, GLong } from './numbers.ts';
 
@@ -315,6 +316,56 @@ function nestingFault(): ScriptFault {
 let identityCounter = 0;
 const identities = new WeakMap<object, string>();
 
+/**
+ * Characters left for the text of the collection being turned into a string (groovyToString, hashKey, join);
+ * Infinity when none is. Every leaf's text is counted as it is produced, so a list of a hundred 1 MB strings (or
+ * `l = [l, l]` doubled forty times) is refused at the string limit instead of being joined into gigabytes.
+ */
+let textLeft = Number.POSITIVE_INFINITY;
+
+function spend(n: number): void {
+  textLeft -= n;
+  if (textLeft < 0) checkStringLength(R.maxString - textLeft);
+}
+
+/** Builds the text of a collection within the string limit, and charges its length. */
+function collectionText(build: () => string): string {
+  if (textLeft !== Number.POSITIVE_INFINITY) return build();
+  textLeft = R.maxString;
+  try {
+    const text = build();
+    chargeText(text.length);
+    return text;
+  } finally {
+    textLeft = Number.POSITIVE_INFINITY;
+  }
+}
+
+/** Values whose text is built from others' (their leaves are counted, not their own text again). */
+function isComposite(v: Value): boolean {
+  return (
+    Array.isArray(v) ||
+    v instanceof GMap ||
+    v instanceof GSet ||
+    v instanceof GRange ||
+    v instanceof GRecord ||
+    v instanceof GEntry
+  );
+}
+
+/** One element's text inside a collection's: a leaf's length counts against the budget. */
+function partText(x: Value, depth: number): string {
+  const t = groovyToString(x, depth);
+  if (!isComposite(x)) spend(t.length);
+  return t;
+}
+
+function partKey(x: Value, depth: number): string {
+  const k = hashKey(x, depth);
+  if (!isComposite(x)) spend(k.length + 1);
+  return k;
+}
+
 /** A key under which equal values collide, for sets and unique(); numbers compare by value (1 == 1.0). */
 export function hashKey(v: Value, depth = 0): string {
   if (depth > MAX_NESTING) throw nestingFault();
@@ -329,20 +380,26 @@ export function hashKey(v: Value, depth = 0): string {
   }
   if (v instanceof GLong) return `d${v.v.toString()}`;
   if (v instanceof GDecimal) return `d${canonicalDecimal(v)}`;
-  if (Array.isArray(v)) return `L[${v.map((x) => hashKey(x, depth + 1)).join(',')}]`;
-  if (v instanceof GRange)
-    return `L[${rangeToList(v)
-      .map((x) => hashKey(x, depth + 1))
-      .join(',')}]`;
+  if (Array.isArray(v) || v instanceof GRange) {
+    const items = Array.isArray(v) ? v : rangeToList(v);
+    return collectionText(() => `L[${items.map((x) => partKey(x, depth + 1)).join(',')}]`);
+  }
   if (v instanceof GMap) {
-    const parts: string[] = [];
-    for (const [k, x] of v.m) parts.push(`${hashKey(keyValue(k), depth + 1)}:${hashKey(x, depth + 1)}`);
-    return `M[${parts.join(',')}]`;
+    return collectionText(() => {
+      const parts: string[] = [];
+      for (const [k, x] of v.m) parts.push(`${partKey(keyValue(k), depth + 1)}:${partKey(x, depth + 1)}`);
+      return `M[${parts.join(',')}]`;
+    });
   }
   if (v instanceof GRecord) {
-    const parts: string[] = [];
-    for (const [k, x] of v.f) parts.push(`${k}:${hashKey(x, depth + 1)}`);
-    return `R${v.type.name}[${parts.join(',')}]`;
+    return collectionText(() => {
+      const parts: string[] = [];
+      for (const [k, x] of v.f) {
+        spend(k.length + 1);
+        parts.push(`${k}:${partKey(x, depth + 1)}`);
+      }
+      return `R${v.type.name}[${parts.join(',')}]`;
+    });
   }
   let id = identities.get(v);
   if (id === undefined) {
@@ -360,6 +417,7 @@ function canonicalDecimal(d: GDecimal): string {
 
 export function rangeToList(r: GRange): number[] {
   const { first, step, size } = r.bounds();
+  checkSize(size);
   const out = new Array<number>(size);
   for (let i = 0, v = first; i < size; i++, v += step) out[i] = v;
   return out;
@@ -406,11 +464,14 @@ export function groovyEquals(a: Value, b: Value, depth = 0): boolean {
     const x = Array.isArray(a) ? a : rangeToList(a);
     const y = Array.isArray(b) ? b : rangeToList(b);
     if (x.length !== y.length) return false;
+    // shared sublists (l = [l, l] doubled) make the walk exponential: each list compared costs
+    charge(1 + (x.length >> 4));
     for (let i = 0; i < x.length; i++) if (!groovyEquals(x[i] as Value, y[i] as Value, depth + 1)) return false;
     return true;
   }
   if (a instanceof GMap) {
     if (!(b instanceof GMap) || a.size !== b.size) return false;
+    charge(1 + (a.size >> 4));
     for (const [k, v] of a.m) {
       if (!b.m.has(k)) return false;
       if (!groovyEquals(v, b.m.get(k) as Value, depth + 1)) return false;
@@ -424,6 +485,7 @@ export function groovyEquals(a: Value, b: Value, depth = 0): boolean {
   }
   if (a instanceof GRecord) {
     if (!(b instanceof GRecord) || a.type.name !== b.type.name) return false;
+    charge(1);
     const keys = new Set([...a.f.keys(), ...b.f.keys()]);
     for (const k of keys) if (!groovyEquals(a.f.get(k) ?? null, b.f.get(k) ?? null, depth + 1)) return false;
     return true;
@@ -535,21 +597,29 @@ export function groovyToString(v: Value, depth = 0): string {
   if (v instanceof GSet) return listToString(v.toList(), v, depth);
   if (v instanceof GMap) {
     if (v.size === 0) return '[:]';
-    const parts: string[] = [];
-    for (const [k, x] of v.m) {
-      const key = keyValue(k);
-      parts.push(
-        `${key === v ? '(this Map)' : groovyToString(key, depth + 1)}:${x === v ? '(this Map)' : groovyToString(x, depth + 1)}`,
-      );
-    }
-    return `[${parts.join(', ')}]`;
+    return collectionText(() => {
+      const parts: string[] = [];
+      for (const [k, x] of v.m) {
+        const key = keyValue(k);
+        spend(3);
+        parts.push(
+          `${key === v ? '(this Map)' : partText(key, depth + 1)}:${x === v ? '(this Map)' : partText(x, depth + 1)}`,
+        );
+      }
+      return `[${parts.join(', ')}]`;
+    });
   }
   if (v instanceof GRecord) {
-    const parts: string[] = [];
-    for (const [k, x] of v.f) parts.push(`${k}:${x === v ? '(this)' : groovyToString(x, depth + 1)}`);
-    return parts.length === 0 ? '[:]' : `[${parts.join(', ')}]`;
+    return collectionText(() => {
+      const parts: string[] = [];
+      for (const [k, x] of v.f) {
+        spend(k.length + 3);
+        parts.push(`${k}:${x === v ? '(this)' : partText(x, depth + 1)}`);
+      }
+      return parts.length === 0 ? '[:]' : `[${parts.join(', ')}]`;
+    });
   }
-  if (v instanceof GEntry) return `${groovyToString(v.key, depth + 1)}=${groovyToString(v.value, depth + 1)}`;
+  if (v instanceof GEntry) return collectionText(() => `${partText(v.key, depth + 1)}=${partText(v.value, depth + 1)}`);
   if (v instanceof GClosure) return 'groovy.lang.Closure';
   if (v instanceof GDate) return dateToString(v);
   if (v instanceof GDateFormat) return 'java.text.SimpleDateFormat';
@@ -565,12 +635,25 @@ export function groovyToString(v: Value, depth = 0): string {
 }
 
 function listToString(items: readonly Value[], self: object, depth: number): string {
-  const parts = new Array<string>(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const x = items[i] as Value;
-    parts[i] = x === self ? '(this Collection)' : groovyToString(x, depth + 1);
-  }
-  return `[${parts.join(', ')}]`;
+  return collectionText(() => {
+    const parts = new Array<string>(items.length);
+    spend(2 * items.length);
+    for (let i = 0; i < items.length; i++) {
+      const x = items[i] as Value;
+      parts[i] = x === self ? '(this Collection)' : partText(x, depth + 1);
+    }
+    return `[${parts.join(', ')}]`;
+  });
+}
+
+/** The texts of `items` joined by `sep` (List.join, String.join), refused before it passes the string limit. */
+export function joinValues(items: readonly Value[], sep: string): string {
+  return collectionText(() => {
+    spend(sep.length * Math.max(0, items.length - 1));
+    const parts = new Array<string>(items.length);
+    for (let i = 0; i < items.length; i++) parts[i] = partText(items[i] as Value, 0);
+    return parts.join(sep);
+  });
 }
 
 export function javaExceptionName(type: string): string {

@@ -1,7 +1,7 @@
 /** Groovy's List, Set and Range methods (the GDK ones sync rules use), with Groovy's results and mutations. */
 import { isNumber, toInt } from '../numbers.ts';
 import { minus, plus, toList, isCase } from '../ops.ts';
-import { charge, checkSize, checkString, scriptError } from '../runtime.ts';
+import { charge, chargeItems, checkSize, retain, retainAll, scriptError } from '../runtime.ts';
 import {
   type GClosure,
   GEntry,
@@ -12,6 +12,7 @@ import {
   groovyEquals,
   groovyToString,
   hashKey,
+  joinValues,
   rangeToList,
   truthy,
   type Value,
@@ -123,7 +124,7 @@ export const listMethods = new Map<string, Method<Value[]>>([
     (s, a) => {
       arity('List', 'containsAll', a, 1);
       const other = toList(a[0] as Value) ?? [];
-      charge(s.length * Math.min(other.length, 64));
+      chargeItems(s.length * other.length);
       return other.every((y) => s.some((x) => groovyEquals(x, y)));
     },
   ],
@@ -135,6 +136,7 @@ export const listMethods = new Map<string, Method<Value[]>>([
     'lastIndexOf',
     (s, a) => {
       arity('List', 'lastIndexOf', a, 1);
+      chargeItems(s.length);
       for (let i = s.length - 1; i >= 0; i--) if (groovyEquals(s[i] as Value, a[0] as Value)) return i;
       return -1;
     },
@@ -173,6 +175,7 @@ export const listMethods = new Map<string, Method<Value[]>>([
     (s, a) => {
       arity('List', 'add', a, 1, 2);
       checkSize(s.length + 1);
+      retain(a[a.length - 1] as Value);
       if (a.length === 2) {
         const i = intArg('List', 'add', a, 0);
         if (i < 0 || i > s.length) throw indexError(i, s.length);
@@ -190,6 +193,8 @@ export const listMethods = new Map<string, Method<Value[]>>([
       const more = toList(a[0] as Value);
       if (!more) throw signatureError('List', 'addAll', a);
       checkSize(s.length + more.length);
+      retainAll(more);
+      chargeItems(more.length);
       s.push(...more);
       return more.length > 0;
     },
@@ -216,6 +221,7 @@ export const listMethods = new Map<string, Method<Value[]>>([
       arity('List', 'removeAll', a, 1);
       const c = optionalClosure(a, 0);
       const other = c ? null : (toList(a[0] as Value) ?? []);
+      chargeItems(s.length * (other ? other.length : 1));
       const kept = s.filter((x) => (c ? !truthy(call(c, [x])) : !(other as Value[]).some((y) => groovyEquals(x, y))));
       const changed = kept.length !== s.length;
       s.length = 0;
@@ -229,6 +235,7 @@ export const listMethods = new Map<string, Method<Value[]>>([
       arity('List', 'retainAll', a, 1);
       const c = optionalClosure(a, 0);
       const other = c ? null : (toList(a[0] as Value) ?? []);
+      chargeItems(s.length * (other ? other.length : 1));
       const kept = s.filter((x) => (c ? truthy(call(c, [x])) : (other as Value[]).some((y) => groovyEquals(x, y))));
       const changed = kept.length !== s.length;
       s.length = 0;
@@ -269,6 +276,8 @@ export const listMethods = new Map<string, Method<Value[]>>([
       const c = optionalClosure(a, 0);
       const out = new Array<Value>(s.length);
       for (let i = 0; i < s.length; i++) out[i] = c ? c.call([s[i] as Value]) : (s[i] as Value);
+      chargeItems(s.length);
+      retainAll(out);
       return out;
     },
   ],
@@ -282,8 +291,9 @@ export const listMethods = new Map<string, Method<Value[]>>([
         const r = c.call([x]);
         const l = toList(r);
         if (!l) throw scriptError('collectMany needs the closure to return a list', 'type_error', 'ClassCastException');
+        checkSize(out.length + l.length);
+        retainAll(l);
         out.push(...l);
-        checkSize(out.length);
       }
       return out;
     },
@@ -312,6 +322,7 @@ export const listMethods = new Map<string, Method<Value[]>>([
     (s, a) => {
       arity('List', 'findAll', a, 0, 1);
       const c = optionalClosure(a, 0);
+      chargeItems(s.length);
       return s.filter((x) => truthy(c ? c.call([x]) : x));
     },
   ],
@@ -340,6 +351,7 @@ export const listMethods = new Map<string, Method<Value[]>>([
     'grep',
     (s, a) => {
       arity('List', 'grep', a, 0, 1);
+      chargeItems(s.length);
       if (a.length === 0) return s.filter((x) => truthy(x));
       return s.filter((x) => isCase(a[0] as Value, x, call));
     },
@@ -400,6 +412,7 @@ export const listMethods = new Map<string, Method<Value[]>>([
     'max',
     (s, a) => {
       arity('List', 'max', a, 0, 1);
+      chargeItems(s.length);
       const cmp = comparatorOf(optionalClosure(a, 0));
       let best: Value = null;
       s.forEach((x, i) => {
@@ -412,6 +425,7 @@ export const listMethods = new Map<string, Method<Value[]>>([
     'min',
     (s, a) => {
       arity('List', 'min', a, 0, 1);
+      chargeItems(s.length);
       const cmp = comparatorOf(optionalClosure(a, 0));
       let best: Value = null;
       s.forEach((x, i) => {
@@ -424,6 +438,7 @@ export const listMethods = new Map<string, Method<Value[]>>([
     'count',
     (s, a) => {
       arity('List', 'count', a, 1);
+      chargeItems(s.length);
       const c = optionalClosure(a, 0);
       let n = 0;
       for (const x of s) if (c ? truthy(c.call([x])) : groovyEquals(x, a[0] as Value)) n++;
@@ -448,8 +463,8 @@ export const listMethods = new Map<string, Method<Value[]>>([
     (s, a) => {
       arity('List', 'join', a, 0, 1);
       const sep = a.length === 0 ? '' : groovyToString(a[0] as Value);
-      charge(s.length);
-      return checkString(s.map((x) => groovyToString(x)).join(sep));
+      charge(s.length >> 4);
+      return joinValues(s, sep);
     },
   ],
   [
@@ -494,6 +509,7 @@ export const listMethods = new Map<string, Method<Value[]>>([
     'reverse',
     (s, a) => {
       arity('List', 'reverse', a, 0, 1);
+      chargeItems(s.length);
       if (a[0] === true) return s.reverse();
       return [...s].reverse();
     },
@@ -527,6 +543,7 @@ export const listMethods = new Map<string, Method<Value[]>>([
     (s, a) => {
       arity('List', 'tail', a, 0);
       if (s.length === 0) throw emptyError('tail');
+      chargeItems(s.length);
       return s.slice(1);
     },
   ],
@@ -535,11 +552,20 @@ export const listMethods = new Map<string, Method<Value[]>>([
     (s, a) => {
       arity('List', 'init', a, 0);
       if (s.length === 0) throw emptyError('init');
+      chargeItems(s.length);
       return s.slice(0, -1);
     },
   ],
-  ['take', (s, a) => (arity('List', 'take', a, 1), s.slice(0, Math.max(0, intArg('List', 'take', a, 0))))],
-  ['drop', (s, a) => (arity('List', 'drop', a, 1), s.slice(Math.max(0, intArg('List', 'drop', a, 0))))],
+  [
+    'take',
+    (s, a) => (
+      arity('List', 'take', a, 1), chargeItems(s.length), s.slice(0, Math.max(0, intArg('List', 'take', a, 0)))
+    ),
+  ],
+  [
+    'drop',
+    (s, a) => (arity('List', 'drop', a, 1), chargeItems(s.length), s.slice(Math.max(0, intArg('List', 'drop', a, 0)))),
+  ],
   [
     'takeWhile',
     (s, a) => {
@@ -610,7 +636,7 @@ export const listMethods = new Map<string, Method<Value[]>>([
     (s, a) => {
       arity('List', 'intersect', a, 1);
       const other = toList(a[0] as Value) ?? [];
-      charge(s.length * Math.min(other.length, 64));
+      chargeItems(s.length * other.length);
       const out: Value[] = [];
       for (const x of s) if (other.some((y) => groovyEquals(x, y)) && !out.some((y) => groovyEquals(x, y))) out.push(x);
       return out;
@@ -621,6 +647,7 @@ export const listMethods = new Map<string, Method<Value[]>>([
     (s, a) => {
       arity('List', 'disjoint', a, 1);
       const other = toList(a[0] as Value) ?? [];
+      chargeItems(s.length * other.length);
       return !s.some((x) => other.some((y) => groovyEquals(x, y)));
     },
   ],
@@ -628,21 +655,26 @@ export const listMethods = new Map<string, Method<Value[]>>([
     'toSet',
     (s, a) => {
       arity('List', 'toSet', a, 0);
+      chargeItems(s.length);
       const out = new GSet();
       for (const x of s) out.add(x);
       return out;
     },
   ],
-  ['toList', (s, a) => (arity('List', 'toList', a, 0), [...s])],
+  ['toList', (s, a) => (arity('List', 'toList', a, 0), chargeItems(s.length), [...s])],
   ['asImmutable', (s, a) => (arity('List', 'asImmutable', a, 0), s)],
-  ['isCase', (s, a) => (arity('List', 'isCase', a, 1), s.some((x) => groovyEquals(x, a[0] as Value)))],
-  ['withIndex', (s, a) => (arity('List', 'withIndex', a, 0), s.map((x, i) => [x, i]))],
+  [
+    'isCase',
+    (s, a) => (arity('List', 'isCase', a, 1), chargeItems(s.length), s.some((x) => groovyEquals(x, a[0] as Value))),
+  ],
+  ['withIndex', (s, a) => (arity('List', 'withIndex', a, 0), chargeItems(s.length), s.map((x, i) => [x, i]))],
   [
     'collate',
     (s, a) => {
       arity('List', 'collate', a, 1);
       const n = intArg('List', 'collate', a, 0);
       if (n <= 0) throw scriptError('collate needs a size above 0', 'runtime', 'IllegalArgumentException');
+      chargeItems(s.length);
       const out: Value[] = [];
       for (let i = 0; i < s.length; i += n) out.push(s.slice(i, i + n));
       return out;
@@ -658,6 +690,7 @@ export const setMethods = new Map<string, Method<GSet>>([
       arity('Set', 'add', a, 1);
       const added = s.add(a[0] as Value);
       checkSize(s.size);
+      if (added) retain(a[0] as Value);
       return added;
     },
   ],
@@ -667,6 +700,8 @@ export const setMethods = new Map<string, Method<GSet>>([
       arity('Set', 'addAll', a, 1);
       const more = toList(a[0] as Value);
       if (!more) throw signatureError('Set', 'addAll', a);
+      chargeItems(more.length);
+      retainAll(more);
       let changed = false;
       for (const x of more) changed = s.add(x) || changed;
       checkSize(s.size);

@@ -1,4 +1,5 @@
 /** java.util.Date and SimpleDateFormat, in UTC (the service's clock and the helpdesks' ISO dates are UTC). */
+import { javaRegex } from '../regex.ts';
 import { GLong } from '../numbers.ts';
 import { scriptError } from '../runtime.ts';
 import { GDate, type GDateFormat, groovyToString, type Value } from '../values.ts';
@@ -147,7 +148,8 @@ export function parseDate(text: string, pattern: string): number {
     else regex += p.count > 1 && p.field !== 'y' ? `(\\d{${p.count},})` : '(\\d+)';
     if (p.field === 'E') fields.pop();
   }
-  const m = new RegExp(regex).exec(text);
+  // bounded like any script regex: adjacent (\d+) fields backtrack polynomially on a long run of digits
+  const m = javaRegex(regex).exec(text, 0);
   if (!m) throw scriptError(`Unparseable date: "${text}"`, 'runtime', 'ParseException');
   let year = 1970;
   let month = 0;

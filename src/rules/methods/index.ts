@@ -18,7 +18,7 @@ import {
   type GNumber,
 } from '../numbers.ts';
 import { asType, fullMatch, isCase, pattern, toList } from '../ops.ts';
-import { checkSize, forbidden, scriptError } from '../runtime.ts';
+import { checkSize, forbidden, retain, scriptError } from '../runtime.ts';
 import { suggest } from '../../domain/suggest.ts';
 import { forbiddenMemberMessage, forbiddenMembers } from '../sandbox.ts';
 import {
@@ -40,6 +40,7 @@ import {
   groovyEquals,
   groovyToString,
   javaExceptionName,
+  joinValues,
   rangeToList,
   truthy,
   typeName,
@@ -145,6 +146,7 @@ export function setProp(o: Value, name: string, v: Value): void {
   if (o instanceof GMap) {
     o.set(name, v);
     checkSize(o.size);
+    retain(v);
     return;
   }
   if (o instanceof GRecord) {
@@ -235,6 +237,7 @@ export function setIndex(o: Value, index: Value, v: Value): void {
         'ArrayIndexOutOfBoundsException',
       );
     checkSize(i + 1);
+    retain(v);
     while (o.length < i) o.push(null);
     o[i] = v;
     return;
@@ -242,6 +245,7 @@ export function setIndex(o: Value, index: Value, v: Value): void {
   if (o instanceof GMap) {
     o.set(index, v);
     checkSize(o.size);
+    retain(v);
     return;
   }
   if (o instanceof GRecord || o instanceof GObject) {
@@ -456,7 +460,7 @@ const staticMethods: Record<string, Record<string, Method<null>>> = {
       if (a.length < 1) throw signatureError('String', 'join', a);
       const sep = groovyToString(a[0] as Value);
       const items = a.length === 2 ? (toList(a[1] as Value) ?? [a[1] as Value]) : a.slice(1);
-      return items.map((x) => groovyToString(x)).join(sep);
+      return joinValues(items, sep);
     },
   },
   Integer: {

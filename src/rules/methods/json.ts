@@ -4,7 +4,7 @@
  */
 import { GDecimal, GLong, integerValue, NumberFormatFault, parseDecimal } from '../numbers.ts';
 import { ScriptFault } from '../faults.ts';
-import { charge, checkSize, checkString, R, scriptError } from '../runtime.ts';
+import { charge, chargeText, checkSize, checkString, checkStringLength, R, scriptError } from '../runtime.ts';
 import { GDate, GEntry, GMap, GRecord, GSet, groovyToString, type Value } from '../values.ts';
 
 const MAX_DEPTH = 200;
@@ -170,33 +170,59 @@ function quote(s: string): string {
   return `${out}"`;
 }
 
+/** Characters the toJson in progress may still produce (its output is counted as it is built). */
+let jsonLeft = Number.POSITIVE_INFINITY;
+
+function spend(n: number): void {
+  jsonLeft -= n;
+  if (jsonLeft < 0) checkStringLength(R.maxString - jsonLeft);
+}
+
+function leaf(text: string): string {
+  spend(text.length);
+  return text;
+}
+
 /** JsonOutput.toJson: Groovy 2.4's compact form (non-ASCII characters escaped as \\uXXXX). */
-export function toJson(v: Value, depth = 0): string {
+export function toJson(v: Value): string {
+  jsonLeft = R.maxString;
+  try {
+    const text = jsonOf(v, 0);
+    chargeText(text.length);
+    return text;
+  } finally {
+    jsonLeft = Number.POSITIVE_INFINITY;
+  }
+}
+
+function jsonOf(v: Value, depth: number): string {
   if (depth > MAX_DEPTH)
     throw new ScriptFault(`values are nested too deeply (more than ${MAX_DEPTH} levels)`, 'nesting', R.line, R.col);
   charge(1);
-  if (v === null) return 'null';
+  if (v === null) return leaf('null');
   if (typeof v === 'boolean' || typeof v === 'number' || v instanceof GLong || v instanceof GDecimal)
-    return groovyToString(v);
-  if (typeof v === 'string') return checkString(quote(v));
+    return leaf(groovyToString(v));
+  if (typeof v === 'string') return leaf(quote(v));
   if (Array.isArray(v) || v instanceof GSet) {
     const items = Array.isArray(v) ? v : v.toList();
-    return checkString(`[${items.map((x) => toJson(x, depth + 1)).join(',')}]`);
+    spend(items.length + 1);
+    return `[${items.map((x) => jsonOf(x, depth + 1)).join(',')}]`;
   }
   if (v instanceof GMap || v instanceof GRecord) {
     const parts: string[] = [];
     if (v instanceof GMap) {
       const keys = v.keys();
       let n = 0;
-      for (const [, x] of v.m) parts.push(`${quote(groovyToString(keys[n++] as Value))}:${toJson(x, depth + 1)}`);
+      for (const [, x] of v.m) parts.push(`${leaf(quote(groovyToString(keys[n++] as Value)))}:${jsonOf(x, depth + 1)}`);
     } else {
-      for (const [k, x] of v.f) parts.push(`${quote(k)}:${toJson(x, depth + 1)}`);
+      for (const [k, x] of v.f) parts.push(`${leaf(quote(k))}:${jsonOf(x, depth + 1)}`);
     }
-    return checkString(`{${parts.join(',')}}`);
+    spend(2 * parts.length + 1);
+    return `{${parts.join(',')}}`;
   }
-  if (v instanceof GEntry) return checkString(`{${quote(groovyToString(v.key))}:${toJson(v.value, depth + 1)}}`);
-  if (v instanceof GDate) return quote(new Date(v.ms).toISOString().replace(/\.\d{3}Z$/, '+0000'));
-  return quote(groovyToString(v));
+  if (v instanceof GEntry) return `{${leaf(quote(groovyToString(v.key)))}:${jsonOf(v.value, depth + 1)}}`;
+  if (v instanceof GDate) return leaf(quote(new Date(v.ms).toISOString().replace(/\.\d{3}Z$/, '+0000')));
+  return leaf(quote(groovyToString(v)));
 }
 
 /** JsonOutput.prettyPrint: four-space indentation, as Groovy 2.4 lays it out (empty {} and [] keep a blank line). */

@@ -1,6 +1,6 @@
 /** Groovy's Map methods. Closures get (key, value) when they declare two parameters, else the entry. */
 import { minus, plus, toList } from '../ops.ts';
-import { checkSize, scriptError } from '../runtime.ts';
+import { chargeItems, checkSize, retain, scriptError } from '../runtime.ts';
 import {
   type GClosure,
   GEntry,
@@ -56,7 +56,11 @@ export const mapMethods = new Map<string, Method<GMap>>([
   ['containsKey', (m, a) => (arity('Map', 'containsKey', a, 1), m.has(a[0] as Value))],
   [
     'containsValue',
-    (m, a) => (arity('Map', 'containsValue', a, 1), [...m.m.values()].some((v) => groovyEquals(v, a[0] as Value))),
+    (m, a) => (
+      arity('Map', 'containsValue', a, 1),
+      chargeItems(m.size),
+      [...m.m.values()].some((v) => groovyEquals(v, a[0] as Value))
+    ),
   ],
   [
     'put',
@@ -65,6 +69,7 @@ export const mapMethods = new Map<string, Method<GMap>>([
       const old = m.get(a[0] as Value);
       m.set(a[0] as Value, a[1] as Value);
       checkSize(m.size);
+      retain(a[1] as Value);
       return old;
     },
   ],
@@ -74,6 +79,7 @@ export const mapMethods = new Map<string, Method<GMap>>([
       arity('Map', 'putAt', a, 2);
       m.set(a[0] as Value, a[1] as Value);
       checkSize(m.size);
+      retain(a[1] as Value);
       return a[1] as Value;
     },
   ],
@@ -83,7 +89,11 @@ export const mapMethods = new Map<string, Method<GMap>>([
       arity('Map', 'putAll', a, 1);
       const other = a[0];
       if (!(other instanceof GMap)) throw scriptError('putAll needs a map', 'type_error', 'MissingMethodException');
-      for (const [k, v] of other.m) m.m.set(k, v);
+      chargeItems(other.size);
+      for (const [k, v] of other.m) {
+        retain(v);
+        m.m.set(k, v);
+      }
       checkSize(m.size);
       return null;
     },
@@ -106,7 +116,7 @@ export const mapMethods = new Map<string, Method<GMap>>([
       return s;
     },
   ],
-  ['values', (m, a) => (arity('Map', 'values', a, 0), [...m.m.values()])],
+  ['values', (m, a) => (arity('Map', 'values', a, 0), chargeItems(m.size), [...m.m.values()])],
   [
     'entrySet',
     (m, a) => {
@@ -163,8 +173,11 @@ export const mapMethods = new Map<string, Method<GMap>>([
       arity('Map', 'collectMany', a, 1);
       const c = closureArg('Map', 'collectMany', a, 0);
       const out: Value[] = [];
-      for (const [k, v] of entries(m)) out.push(...(toList(callWithEntry(c, m, k, v)) ?? []));
-      checkSize(out.length);
+      for (const [k, v] of entries(m)) {
+        const more = toList(callWithEntry(c, m, k, v)) ?? [];
+        checkSize(out.length + more.length);
+        out.push(...more);
+      }
       return out;
     },
   ],

@@ -2,7 +2,7 @@
  * java.util.regex.Matcher as Groovy scripts use it: Java's stateful find()/group()/start()/end()/matches(), and
  * Groovy's additions, which reset the matcher and scan from the start: m[i], size()/getCount(), each, collect, ...
  */
-import { groupCount, javaReplace, wholeRegex } from '../regex.ts';
+import { javaReplace } from '../regex.ts';
 import { charge, checkSize, scriptError } from '../runtime.ts';
 import { type GMatcher, groovyToString, type Value } from '../values.ts';
 import { arity, intArg, type Method } from './args.ts';
@@ -18,7 +18,7 @@ export function matcherItems(o: GMatcher): Value[] {
   const all = o.all();
   checkSize(all.length);
   charge(all.length + (o.input.length >> 6));
-  const groups = groupCount(o.regex) > 0;
+  const groups = o.regex.groupCount > 0;
   o.reset();
   for (const m of all) o.select(m);
   o.current = null;
@@ -44,7 +44,7 @@ export function matcherAt(o: GMatcher, index: Value): Value {
     );
   const m = all[index < 0 ? count + index : index] as RegExpExecArray;
   o.select(m);
-  return item(m, groupCount(o.regex) > 0);
+  return item(m, o.regex.groupCount > 0);
 }
 
 function current(o: GMatcher): RegExpExecArray {
@@ -63,7 +63,7 @@ function groupIndex(o: GMatcher, name: string, args: Value[]): number | string {
     return g;
   }
   const i = intArg('Matcher', name, args, 0);
-  if (i < 0 || i > groupCount(o.regex))
+  if (i < 0 || i > o.regex.groupCount)
     throw scriptError(`No group ${i}`, 'index_out_of_bounds', 'IndexOutOfBoundsException');
   return i;
 }
@@ -74,13 +74,8 @@ function groupText(m: RegExpExecArray, g: number | string): string | null {
 
 /** Where group g of the current match starts and ends; [-1, -1] when the group took no part. */
 function groupSpan(o: GMatcher, m: RegExpExecArray, g: number | string): [number, number] {
-  if (g === 0) return [m.index, m.index + m[0].length];
-  if (groupText(m, g) === null) return [-1, -1];
-  // JS gives a group's offsets only with the d flag: run the same pattern once more, sticky at this match.
-  const re = new RegExp(o.regex.source, `${o.regex.flags.replace('g', '')}dy`);
-  re.lastIndex = m.index;
-  const d = re.exec(o.input)?.indices;
-  return (typeof g === 'number' ? d?.[g] : d?.groups?.[g]) ?? [-1, -1];
+  if (g !== 0 && groupText(m, g) === null) return [-1, -1];
+  return o.regex.span(o.input, m, g);
 }
 
 const iterating = new Set(['each', 'eachWithIndex', 'collect', 'findAll', 'any', 'every', 'inject']);
@@ -103,8 +98,7 @@ export const matcherMethods = new Map<string, Method<GMatcher>>([
     'matches',
     (o, a) => {
       arity('Matcher', 'matches', a, 0);
-      const w = wholeRegex(o.regex);
-      const m = w.exec(o.input);
+      const m = o.regex.matchWhole(o.input);
       if (!m) {
         o.current = null;
         o.first = -1;
@@ -125,8 +119,8 @@ export const matcherMethods = new Map<string, Method<GMatcher>>([
   ['group', (o, a) => groupText(current(o), groupIndex(o, 'group', a))],
   ['start', (o, a) => groupSpan(o, current(o), groupIndex(o, 'start', a))[0]],
   ['end', (o, a) => groupSpan(o, current(o), groupIndex(o, 'end', a))[1]],
-  ['groupCount', (o, a) => (arity('Matcher', 'groupCount', a, 0), groupCount(o.regex))],
-  ['hasGroup', (o, a) => (arity('Matcher', 'hasGroup', a, 0), groupCount(o.regex) > 0)],
+  ['groupCount', (o, a) => (arity('Matcher', 'groupCount', a, 0), o.regex.groupCount)],
+  ['hasGroup', (o, a) => (arity('Matcher', 'hasGroup', a, 0), o.regex.groupCount > 0)],
   ['size', (o, a) => (arity('Matcher', 'size', a, 0), matcherItems(o).length)],
   ['getCount', (o, a) => (arity('Matcher', 'getCount', a, 0), matcherItems(o).length)],
   ['reset', (o, a) => (arity('Matcher', 'reset', a, 0), o.reset(), o)],

@@ -1,10 +1,12 @@
 /** Methods on Integer, Long and BigDecimal. */
 import {
+  checkScale,
   decimalToPlainString,
   GDecimal,
   GLong,
   isNumber,
   setScaleHalfUp,
+  stripZeros,
   toBigInt,
   toDecimal,
   toInt,
@@ -23,6 +25,7 @@ function owner(n: GNumber): string {
 export function setScale(d: GDecimal, scale: number, mode: Value): GDecimal {
   const legacy = ['UP', 'DOWN', 'CEILING', 'FLOOR', 'HALF_UP', 'HALF_DOWN', 'HALF_EVEN', 'UNNECESSARY'];
   const name = typeof mode === 'number' ? legacy[mode] : mode === null ? 'UNNECESSARY' : groovyToString(mode);
+  checkScale(scale);
   if (scale >= d.s) return new GDecimal(d.u * 10n ** BigInt(scale - d.s), scale);
   if (name === 'HALF_UP') return setScaleHalfUp(d, scale);
   const div = 10n ** BigInt(d.s - scale);
@@ -162,12 +165,9 @@ export const numberMethods = new Map<string, Method<GNumber>>([
     'stripTrailingZeros',
     (n, a) => {
       arity(owner(n), 'stripTrailingZeros', a, 0);
-      let { u, s } = toDecimal(n);
-      if (u === 0n) return new GDecimal(0n, 0);
-      while (u % 10n === 0n) {
-        u /= 10n;
-        s--;
-      }
+      const d = toDecimal(n);
+      if (d.u === 0n) return new GDecimal(0n, 0);
+      const [u, s] = stripZeros(d.u, d.s);
       return new GDecimal(u, s);
     },
   ],

@@ -1,8 +1,8 @@
 /** String methods: Java's plus the GDK ones (capitalize, tokenize, padLeft, toInteger, isNumber, take, ...). */
 import { isIntegerText, NumberFormatFault, parseDecimal, parseInteger, parseLong } from '../numbers.ts';
 import { minus, multiply, plus, pattern } from '../ops.ts';
-import { javaRegex, javaReplace, javaSplit, replaceWith, wholeRegex } from '../regex.ts';
-import { charge, checkSize, checkStringLength, scriptError } from '../runtime.ts';
+import { javaRegex, javaReplace, javaSplit, replaceWith } from '../regex.ts';
+import { charge, chargeText, checkSize, checkString, checkStringLength, scriptError } from '../runtime.ts';
 import {
   GClosure,
   GMatcher,
@@ -10,6 +10,7 @@ import {
   GRange,
   compareStrings,
   groovyToString,
+  joinValues,
   rangeToList,
   truthy,
   type Value,
@@ -58,14 +59,44 @@ export function stringAt(s: string, index: Value): Value {
     const b = last < 0 ? s.length + last : last;
     if (a < 0 || b < 0 || a >= s.length || b >= s.length)
       throw outOfRange(`range ${first}..${last} is out of range for a string of length ${s.length}`);
-    return a <= b ? s.slice(a, b + 1) : [...s.slice(b, a + 1)].reverse().join('');
+    return a <= b ? s.slice(a, b + 1) : reverseText(s.slice(b, a + 1));
   }
-  if (Array.isArray(index)) return index.map((i) => stringAt(s, i)).join('');
+  if (Array.isArray(index))
+    return joinValues(
+      index.map((i) => stringAt(s, i)),
+      '',
+    );
   throw scriptError(
     `a string index must be an integer or a range, not ${groovyToString(index)}`,
     'type_error',
     'MissingMethodException',
   );
+}
+
+/**
+ * Groovy's String.reverse (StringBuilder.reverse: a surrogate pair keeps its order), one pass into a buffer rather
+ * than an array of a million one-character strings.
+ */
+function reverseText(s: string): string {
+  const n = s.length;
+  chargeText(2 * n);
+  const out = new Uint16Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        out[n - 2 - i] = c;
+        out[n - 1 - i] = d;
+        i++;
+        continue;
+      }
+    }
+    out[n - 1 - i] = c;
+  }
+  const parts: string[] = [];
+  for (let k = 0; k < n; k += 8192) parts.push(String.fromCharCode(...out.subarray(k, k + 8192)));
+  return parts.join('');
 }
 
 function tokenize(s: string, delims: string): string[] {
@@ -89,6 +120,7 @@ function pad(s: string, args: Value[], name: string, left: boolean): string {
   const padding = args.length === 2 ? groovyToString(args[1] as Value) : ' ';
   if (n <= s.length || padding === '') return s;
   checkStringLength(n);
+  chargeText(n);
   const fill = padding.repeat(Math.ceil((n - s.length) / padding.length)).slice(0, n - s.length);
   return left ? fill + s : s + fill;
 }
@@ -103,8 +135,9 @@ export const stringMethods = new Map<string, Method<string>>([
   // biome-ignore lint/suspicious/noControlCharactersInRegex: Java's String.trim removes every character up to U+0020.
   ['trim', (s, a) => (arity('String', 'trim', a, 0), s.replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, ''))],
   ['strip', (s, a) => (arity('String', 'strip', a, 0), s.trim())],
-  ['toLowerCase', (s, a) => (arity('String', 'toLowerCase', a, 0), s.toLowerCase())],
-  ['toUpperCase', (s, a) => (arity('String', 'toUpperCase', a, 0), s.toUpperCase())],
+  // 'ß'.toUpperCase() is 'SS': a conversion can grow the text, and is checked
+  ['toLowerCase', (s, a) => (arity('String', 'toLowerCase', a, 0), checkString(s.toLowerCase()))],
+  ['toUpperCase', (s, a) => (arity('String', 'toUpperCase', a, 0), checkString(s.toUpperCase()))],
   ['capitalize', (s, a) => (arity('String', 'capitalize', a, 0), s.charAt(0).toUpperCase() + s.slice(1))],
   ['uncapitalize', (s, a) => (arity('String', 'uncapitalize', a, 0), s.charAt(0).toLowerCase() + s.slice(1))],
   [
@@ -268,21 +301,19 @@ export const stringMethods = new Map<string, Method<string>>([
       return pad(pad(s, [s.length + left, p], 'padLeft', true), [n, p], 'padRight', false);
     },
   ],
-  ['reverse', (s, a) => (arity('String', 'reverse', a, 0), [...s].reverse().join(''))],
+  ['reverse', (s, a) => (arity('String', 'reverse', a, 0), reverseText(s))],
   [
     'matches',
     (s, a) => {
       arity('String', 'matches', a, 1);
-      return wholeRegex(javaRegex(regexSource(a[0] as Value), true)).test(s);
+      return javaRegex(regexSource(a[0] as Value)).matchesWhole(s);
     },
   ],
   [
     'find',
     (s, a) => {
       arity('String', 'find', a, 1, 2);
-      const re = pattern(a[0] as Value).regex;
-      re.lastIndex = 0;
-      const m = re.exec(s);
+      const m = pattern(a[0] as Value).regex.exec(s, 0);
       if (!m) return null;
       const c = optionalClosure(a, 1);
       return c ? c.call(m.length > 1 ? [...m].map((x) => x ?? null) : [m[0]]) : m[0];
@@ -292,8 +323,7 @@ export const stringMethods = new Map<string, Method<string>>([
     'findAll',
     (s, a) => {
       arity('String', 'findAll', a, 1, 2);
-      const matches = [...s.matchAll(pattern(a[0] as Value).regex)];
-      checkSize(matches.length);
+      const matches = pattern(a[0] as Value).regex.all(s);
       const c = optionalClosure(a, 1);
       return matches.map((m) => (c ? c.call(m.length > 1 ? [...m].map((x) => x ?? null) : [m[0]]) : m[0]));
     },
@@ -303,8 +333,7 @@ export const stringMethods = new Map<string, Method<string>>([
     (s, a) => {
       arity('String', 'eachMatch', a, 2);
       const c = closureArg('String', 'eachMatch', a, 1);
-      const matches = [...s.matchAll(pattern(a[0] as Value).regex)];
-      checkSize(matches.length);
+      const matches = pattern(a[0] as Value).regex.all(s);
       for (const m of matches) c.call(m.length > 1 ? [[...m].map((x) => x ?? null)] : [m[0]]);
       return s;
     },
@@ -373,6 +402,43 @@ export const stringMethods = new Map<string, Method<string>>([
   ['asBoolean', (s, a) => (arity('String', 'asBoolean', a, 0), s.length > 0)],
   ['matcher', (s, a) => (arity('String', 'matcher', a, 1), matcherOf(s, a[0] as Value))],
 ]);
+
+/** Methods that read, search or copy the whole string: each charges its length (chargeText) first. */
+const wholeText = [
+  'isBlank',
+  'trim',
+  'strip',
+  'toLowerCase',
+  'toUpperCase',
+  'contains',
+  'equalsIgnoreCase',
+  'compareTo',
+  'compareToIgnoreCase',
+  'replace',
+  'split',
+  'tokenize',
+  'readLines',
+  'indexOf',
+  'lastIndexOf',
+  'isNumber',
+  'isBigDecimal',
+  'toBigDecimal',
+  'count',
+  'toList',
+  'toCharArray',
+  'each',
+  'any',
+  'every',
+  'normalize',
+  'stripIndent',
+];
+for (const name of wholeText) {
+  const m = stringMethods.get(name) as Method<string>;
+  stringMethods.set(name, (s, a) => {
+    chargeText(s.length);
+    return m(s, a);
+  });
+}
 
 function isDecimalText(s: string): boolean {
   try {
