@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { databasePath, openDatabase } from '../db/client.ts';
 import { connections, instances } from '../db/schema/index.ts';
 import type { AppDeps } from '../src/app/deps.ts';
-import type { HelpdeskDirectory } from '../src/domain/helpdesk.ts';
+import type { Helpdesk } from '../src/domain/helpdesk.ts';
 import { verifySignature } from '../src/domain/request-signing.ts';
 import { createLogger } from '../src/logger.ts';
 import { defaultHealthProbe, pollerNodeClient, runHealthCycle } from '../src/poller/health-check.ts';
@@ -186,16 +186,22 @@ async function main(): Promise<void> {
   if (seeded !== 0) throw new Error(`seeding failed (${seeded})`);
 
   // What the service builds for the poller, without the chat surfaces: this process is the poller only.
-  const helpdesks: HelpdeskDirectory = {
-    async listProjects() {
-      return [];
-    },
-    async verifyCredentials(target) {
-      // One HTTP call to the instance's helpdesk, as a connector's credential check makes.
-      const response = await fetch(`${remoteUrl}/helpdesk/${encodeURIComponent(target.baseUrl)}`);
-      if (!response.ok) throw new Error(`helpdesk answered ${response.status}`);
-      await response.arrayBuffer();
-    },
+  // Each instance's connector, as the service keeps one per instance; the health cycle only checks credentials.
+  const connectors = new Map<string, Pick<Helpdesk, 'verifyCredentials'>>();
+  const helpdeskFor = (instance: { id: string; baseUrl: string }) => {
+    let connector = connectors.get(instance.id);
+    if (!connector) {
+      connector = {
+        async verifyCredentials() {
+          // One HTTP call to the instance's helpdesk, as a connector's credential check makes.
+          const response = await fetch(`${remoteUrl}/helpdesk/${encodeURIComponent(instance.baseUrl)}`);
+          if (!response.ok) throw new Error(`helpdesk answered ${response.status}`);
+          await response.arrayBuffer();
+        },
+      };
+      connectors.set(instance.id, connector);
+    }
+    return connector as Helpdesk;
   };
   const secrets = new SecretBox(Buffer.from(masterKey, 'hex'));
   // The service's node timeout default (DESKBRIDGE_NODE_TIMEOUT_MS).
@@ -207,7 +213,7 @@ async function main(): Promise<void> {
     clock: () => new Date(),
     publicUrl: 'http://127.0.0.1:0',
     invitationTtlMs: 72 * 3_600_000,
-    helpdesks,
+    helpdeskFor,
     remote: client,
     // The health cycle runs no sync rule: the pool starts no worker.
     rules: new RulePool(),

@@ -157,7 +157,7 @@ async function main(): Promise<void> {
     SLACK_BOT_TOKEN: 'xoxb-bench',
     SLACK_API_URL: fake.apiUrl,
   });
-  const service = await startService({ config, logger: createLogger('warn'), helpdesks: fixedHelpdesks() });
+  const service = await startService({ config, logger: createLogger('warn'), connectHelpdesk: fixedHelpdesks() });
   await registerTestInstance(service.deps, 'bench', 'xurrent');
   linkWorkspace(service.deps, { platform: 'slack', tenantId: 'T_BENCH', instance: 'bench', actor: 'bench' });
   const actor = {

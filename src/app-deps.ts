@@ -1,40 +1,67 @@
 import type { Logger } from 'pino';
 import { databasePath, openDatabase, type Db } from '../db/client.ts';
 import { systemClock } from '../adapters/helpdesk/clock.ts';
+import { openAiModel } from '../adapters/ai/openai-model.ts';
 import { createHelpdesk, type ConnectorOptions } from '../adapters/helpdesk/index.ts';
 import type { AppDeps } from './app/deps.ts';
 import { AppEvents } from './app/events.ts';
-import { helpdeskTarget, type InstanceRow } from './app/store/instances.ts';
 import type { Config } from './config.ts';
-import type { Helpdesk, HelpdeskDirectory } from './domain/helpdesk.ts';
+import type { Helpdesk, HelpdeskTarget } from './domain/helpdesk.ts';
 import type { RemoteNodes } from './domain/remote.ts';
 import { NodeClient } from './node/client.ts';
 import { RulePool } from './rules/pool/rule-pool.ts';
 import { outboundPolicy } from './http/outbound-policy.ts';
 import { loadOrCreateKeyFile, SecretBox } from './secrets.ts';
+import type { HelpdeskFor, HelpdeskInstance } from './store/helpdesks.ts';
+import { helpdeskTarget, instanceRowById } from './store/instances.ts';
+
+/** Makes the connector of one helpdesk; the per-instance cache calls it once per instance (and credential change). */
+export type ConnectHelpdesk = (target: HelpdeskTarget, options: ConnectorOptions) => Helpdesk;
 
 export interface AppDepsOptions {
   config: Config;
   logger: Logger;
-  helpdesks: HelpdeskDirectory;
   clock?: () => Date;
   remote?: RemoteNodes;
-  /** Options for the helpdesk connectors the sync engine uses (tests: fast backoff). */
+  /** Options for the helpdesk connectors (tests: fast backoff). */
   connectorOptions?: ConnectorOptions;
+  /** The connectors' maker: the REST connectors of adapters/helpdesk unless a test stands in for a helpdesk. */
+  connectHelpdesk?: ConnectHelpdesk;
 }
 
-/** One connector per instance, so all sync work against an instance shares its rate budget. */
+/** Connectors of instances being registered (not in the database yet) kept at once: a failed attempt leaves no more. */
+const PENDING_CONNECTORS = 8;
+
+/**
+ * One connector per instance id, so all work against an instance shares its rate budget: registration's credential
+ * check, the use-cases, the health check and the sync engine. A connector is made again when the instance's URL or
+ * credentials change. An instance being registered is not in the database yet: its connector is kept among a few
+ * pending ones and becomes the instance's when the instance is there, so a failed registration leaves nothing behind.
+ */
 function connectorsPerInstance(
   secrets: SecretBox,
-  options: ConnectorOptions | undefined,
-): (row: InstanceRow) => Helpdesk {
-  const cache = new Map<string, { baseUrl: string; credentialsEnc: string; helpdesk: Helpdesk }>();
+  connect: (target: HelpdeskTarget) => Helpdesk,
+  registered: (instanceId: string) => boolean,
+): HelpdeskFor {
+  type Held = { baseUrl: string; credentialsEnc: string; helpdesk: Helpdesk };
+  const cache = new Map<string, Held>();
+  const pending = new Map<string, Held>();
+  const fits = (held: Held | undefined, row: HelpdeskInstance): held is Held =>
+    held !== undefined && held.baseUrl === row.baseUrl && held.credentialsEnc === row.credentialsEnc;
   return (row) => {
     const hit = cache.get(row.id);
-    if (hit && hit.baseUrl === row.baseUrl && hit.credentialsEnc === row.credentialsEnc) return hit.helpdesk;
-    const helpdesk = createHelpdesk(helpdeskTarget(row, secrets), options);
-    cache.set(row.id, { baseUrl: row.baseUrl, credentialsEnc: row.credentialsEnc, helpdesk });
-    return helpdesk;
+    if (fits(hit, row)) return hit.helpdesk;
+    const earlier = pending.get(row.id);
+    const held = fits(earlier, row)
+      ? earlier
+      : { baseUrl: row.baseUrl, credentialsEnc: row.credentialsEnc, helpdesk: connect(helpdeskTarget(row, secrets)) };
+    pending.delete(row.id);
+    if (registered(row.id)) cache.set(row.id, held);
+    else {
+      pending.set(row.id, held);
+      if (pending.size > PENDING_CONNECTORS) pending.delete(pending.keys().next().value as string);
+    }
+    return held.helpdesk;
   };
 }
 
@@ -49,29 +76,45 @@ export function buildAppDeps(options: AppDepsOptions): AppDeps {
   );
   const clock = options.clock ?? (() => new Date());
   const outbound = outboundPolicy(config.allowPrivateUrls);
+  const connect = options.connectHelpdesk ?? createHelpdesk;
+  const connectorOptions = { outbound, ...connectorOptionsOn(options.clock, options.connectorOptions) };
   return {
     db,
     secrets,
     clock,
     publicUrl: config.publicUrl,
     invitationTtlMs: config.invitationTtlMs,
-    helpdesks: options.helpdesks,
     remote: options.remote ?? new NodeClient({ timeoutMs: config.nodeTimeoutMs, clock, outbound }),
     outbound,
     logger: options.logger,
     events,
     // Workers start with the first run; a CLI command that runs no rule starts none.
     rules: new RulePool(config.rules),
-    helpdeskFor: connectorsPerInstance(secrets, {
-      outbound,
-      ...connectorOptionsOn(options.clock, options.connectorOptions),
-    }),
+    helpdeskFor: connectorsPerInstance(
+      secrets,
+      (target) => connect(target, connectorOptions),
+      (id) => instanceRowById(db, id) !== undefined,
+    ),
+    ...assistOf(config),
+  };
+}
+
+/** AI Assist when AI_BASE_URL and AI_MODEL are set (config.ts checks they come together). */
+function assistOf(config: Config): Pick<AppDeps, 'assist'> {
+  const { ai } = config;
+  if (!ai.baseUrl || !ai.model) return {};
+  return {
+    assist: {
+      model: openAiModel({ baseUrl: ai.baseUrl, model: ai.model, apiKey: ai.apiKey, timeoutMs: ai.timeoutMs }),
+      sendEntityData: ai.sendEntityData,
+      requestsPerHour: ai.requestsPerHour,
+    },
   };
 }
 
 /**
- * The sync connectors read the node's clock (where a change cursor starts, when a rate window ends), so a node given
- * a clock has one time throughout; they still sleep in real time.
+ * The connectors read the node's clock (where a change cursor starts, when a rate window ends), so a node given a
+ * clock has one time throughout; they still sleep in real time.
  */
 function connectorOptionsOn(clock: (() => Date) | undefined, options: ConnectorOptions = {}): ConnectorOptions {
   if (!clock || options.clock) return options;

@@ -105,6 +105,12 @@ const envSchema = z.object({
   TEAMS_USER_SPECIFIC_VIEWS: z
     .enum(['auto', 'true', 'false'], { error: 'must be auto, true or false' })
     .default('auto'),
+  AI_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  AI_API_KEY: z.string().min(1, 'must not be empty').optional(),
+  AI_MODEL: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
+  AI_TIMEOUT_MS: syncNumber(1000, 600_000, 60_000),
+  AI_SEND_ENTITY_DATA: booleanSchema.default('false'),
+  AI_REQUESTS_PER_HOUR: syncNumber(1, 10_000, 20),
 });
 
 /** Values that are fine alone but not together: the first problem, with the variable it is about. */
@@ -139,6 +145,31 @@ function teamsProblem(e: z.infer<typeof envSchema>): { name: string; message: st
   if (e.MICROSOFT_APP_ID && !e.MICROSOFT_APP_PASSWORD)
     return { name: 'MICROSOFT_APP_PASSWORD', message: 'is required with MICROSOFT_APP_ID' };
   return null;
+}
+
+/** AI Assist needs an endpoint and a model together; a key alone would do nothing without a word. */
+function aiProblem(e: z.infer<typeof envSchema>): { name: string; message: string } | null {
+  if (e.AI_BASE_URL && !e.AI_MODEL) return { name: 'AI_MODEL', message: 'is required with AI_BASE_URL' };
+  if (!e.AI_BASE_URL && (e.AI_MODEL || e.AI_API_KEY))
+    return { name: 'AI_BASE_URL', message: `is required with ${e.AI_MODEL ? 'AI_MODEL' : 'AI_API_KEY'}` };
+  return null;
+}
+
+/**
+ * AI Assist in the rules editor (AI_* variables): an OpenAI-compatible chat-completions endpoint. Null endpoint: not
+ * configured (the Ask AI action then says what to set).
+ */
+export interface AiConfig {
+  /** The endpoint's base URL, up to and without `/chat/completions` (`https://api.openai.com/v1`). */
+  baseUrl: string | null;
+  apiKey: string | null;
+  model: string | null;
+  /** One request's time limit. */
+  timeoutMs: number;
+  /** Whether the fields of entities the admin picks may be sent to the model (off unless set). */
+  sendEntityData: boolean;
+  /** Assist calls one person may make per hour. */
+  requestsPerHour: number;
 }
 
 /**
@@ -190,6 +221,7 @@ export interface Config {
   sync: SyncConfig;
   poller: PollerConfig;
   rules: RulesConfig;
+  ai: AiConfig;
 }
 
 /** Where sync rules run (RULES_* variables): a pool of worker threads, so no script can stall the service. */
@@ -258,7 +290,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const name = String(issue.path[0] ?? 'environment');
     const given = present[name];
     const shown =
-      given === undefined || name === 'DESKBRIDGE_SECRET_KEY' || /SECRET|TOKEN|PASSWORD/.test(name)
+      given === undefined || name === 'DESKBRIDGE_SECRET_KEY' || /SECRET|TOKEN|PASSWORD|API_KEY/.test(name)
         ? ''
         : ` (got "${given}")`;
     throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${shown}.`);
@@ -268,6 +300,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (slackIssue) throw new ConfigError(`Invalid configuration: ${slackIssue.name} ${slackIssue.message}.`);
   const teamsIssue = teamsProblem(e);
   if (teamsIssue) throw new ConfigError(`Invalid configuration: ${teamsIssue.name} ${teamsIssue.message}.`);
+  const aiIssue = aiProblem(e);
+  if (aiIssue) throw new ConfigError(`Invalid configuration: ${aiIssue.name} ${aiIssue.message}.`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -305,6 +339,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       concurrency: e.POLLER_CONCURRENCY,
       privateSilenceMs: e.POLLER_PRIVATE_SILENCE_MS,
       sendIntervalMs: e.POLLER_SEND_INTERVAL_MS,
+    },
+    ai: {
+      baseUrl: e.AI_BASE_URL ? e.AI_BASE_URL.replace(/\/+$/, '') : null,
+      apiKey: e.AI_API_KEY ?? null,
+      model: e.AI_MODEL ?? null,
+      timeoutMs: e.AI_TIMEOUT_MS,
+      sendEntityData: e.AI_SEND_ENTITY_DATA === 'true' || e.AI_SEND_ENTITY_DATA === '1',
+      requestsPerHour: e.AI_REQUESTS_PER_HOUR,
     },
     teams: {
       appId: e.MICROSOFT_APP_ID ?? null,

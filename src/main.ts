@@ -1,9 +1,8 @@
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger } from './logger.ts';
-import { connectorDirectory } from '../adapters/helpdesk/index.ts';
 import { startService } from './service.ts';
 import { PortInUseError } from './http/port-in-use.ts';
-import { ALLOW_PRIVATE_URLS, outboundPolicy } from './http/outbound-policy.ts';
+import { ALLOW_PRIVATE_URLS } from './http/outbound-policy.ts';
 import { clearRunningService, recordRunningService } from './running-service.ts';
 import { isLocalMode, loadLocalSettings, LocalSettingsError, type LocalSettings } from './local/settings.ts';
 
@@ -32,7 +31,6 @@ async function main(): Promise<void> {
   const service = await startService({
     config,
     logger,
-    helpdesks: connectorDirectory({ outbound: outboundPolicy(config.allowPrivateUrls) }),
     localMode: local !== null,
   }).catch((error: unknown) => {
     if (!(error instanceof PortInUseError)) throw error;

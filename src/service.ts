@@ -10,11 +10,12 @@ import { outboundPolicy } from './http/outbound-policy.ts';
 import { nodeProtocolRoutes } from './node/routes.ts';
 import { createSlackSurface, type SlackSurface } from '../adapters/slack/app.ts';
 import { createTeamsSurface, type TeamsSurface } from '../adapters/teams/app.ts';
+import { digestMessage } from './flows/digest.ts';
 import { followAcceptances } from './flows/invitation-message.ts';
-import { webhookRoutes } from '../adapters/helpdesk/webhooks.ts';
+import { statusNotice } from './flows/status-notice.ts';
 import { webhookInstance } from './app/webhook-secrets.ts';
 import { recordWebhookOutcome } from './app/webhook-receipts.ts';
-import { SyncEngine } from './sync/engine.ts';
+import { SyncEngine, webhookRoutes } from './sync/index.ts';
 import { nodeSyncTransport } from './node/sync-transport.ts';
 import { Poller } from './poller/poller.ts';
 import { defaultHealthProbe, pollerNodeClient } from './poller/health-check.ts';
@@ -131,6 +132,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       pollerNodeClient(options.config.nodeTimeoutMs, outboundPolicy(options.config.allowPrivateUrls), deps.clock),
     ),
     notifiers: [...(slack ? [slack.notifier] : []), ...(teams ? [teams.notifier] : [])],
+    // The poller queues notices; the flows make them.
+    views: { statusNotice, digest: digestMessage },
     sync,
   });
   if (options.config.poller.enabled) poller.start();

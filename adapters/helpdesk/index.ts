@@ -1,4 +1,4 @@
-import type { Helpdesk, HelpdeskDirectory, HelpdeskTarget } from '../../src/domain/helpdesk.ts';
+import type { Helpdesk, HelpdeskTarget } from '../../src/domain/helpdesk.ts';
 import { createFreshdeskClient } from './freshdesk/client.ts';
 import { createFreshserviceClient } from './freshservice/client.ts';
 import type { ConnectorOptions } from './transport.ts';
@@ -16,12 +16,4 @@ export function createHelpdesk(target: HelpdeskTarget, options?: ConnectorOption
     case 'xurrent':
       return createXurrentClient(target, options);
   }
-}
-
-/** The helpdesk operations the use-cases need (registering an instance, picking the incoming project). */
-export function connectorDirectory(options?: ConnectorOptions): HelpdeskDirectory {
-  return {
-    listProjects: (target) => createHelpdesk(target, options).listProjects(),
-    verifyCredentials: (target) => createHelpdesk(target, options).verifyCredentials(),
-  };
 }

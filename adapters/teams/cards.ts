@@ -116,7 +116,7 @@ export function formWithErrors(
   mode: CardMode,
 ): AdaptiveCard {
   const form = submitted.cardId
-    ? recallFormView(ctx.deps, { id: submitted.cardId, tenantId: actor.tenantId, userId: actor.userId })
+    ? recallFormView<Form>(ctx.deps, { id: submitted.cardId, tenantId: actor.tenantId, userId: actor.userId })
     : null;
   if (!form)
     return messageCard(notice(`${Object.values(errors).join(' ')} (This form has expired; start again.)`), {

@@ -22,9 +22,9 @@ import {
 import type { AcceptanceConfirmAnswer, AcceptHandshakeResult } from '../domain/remote.ts';
 import type { AppDeps } from './deps.ts';
 import { chooseIncomingProject } from './initiate-connection.ts';
-import { audit } from './store/audit.ts';
-import { recordStatusChange, toConnection } from './store/connections.ts';
-import { findInstanceRow, requireInstanceRow, toInstance, type InstanceRow } from './store/instances.ts';
+import { audit } from '../store/audit.ts';
+import { recordStatusChange, toConnection } from '../store/connections.ts';
+import { findInstanceRow, requireInstanceRow, toInstance, type InstanceRow } from '../store/instances.ts';
 import { validateInput } from './validate.ts';
 
 export interface InvitationPreview {

@@ -10,9 +10,9 @@ import { approvalSettingsOf, isApprover } from './approvers.ts';
 import type { AppDeps } from './deps.ts';
 import { latestTestRun, type TestRunSummary } from './rule-test-run.ts';
 import { assertScripts, platformOf, saveRuleDraft, scriptConnection, type RuleVersionView } from './rule-versions.ts';
-import { audit } from './store/audit.ts';
-import { requireConnectionRow } from './store/connections.ts';
-import { publishedRuleVersion, type RuleVersionRow } from './store/rule-versions.ts';
+import { audit } from '../store/audit.ts';
+import { requireConnectionRow } from '../store/connections.ts';
+import { publishedRuleVersion, type RuleVersionRow } from '../store/rule-versions.ts';
 import { validateInput } from './validate.ts';
 
 /**

@@ -4,7 +4,7 @@ import { DomainError } from '../domain/errors.ts';
 import { actorRef, type ChatActor, type ChatPlatform } from './chat-actor.ts';
 import { requireInstanceAdmin } from './chat-authorization.ts';
 import type { AppDeps } from './deps.ts';
-import { audit } from './store/audit.ts';
+import { audit } from '../store/audit.ts';
 import type { DbOrTx } from '../../db/client.ts';
 
 /**

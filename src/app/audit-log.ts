@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, type SQL } from 'drizzle-orm';
 import { auditLog } from '../../db/schema/index.ts';
 import type { AppDeps } from './deps.ts';
-import { requireConnectionRow } from './store/connections.ts';
+import { requireConnectionRow } from '../store/connections.ts';
 
 export interface AuditEntry {
   id: number;

@@ -4,7 +4,7 @@ import { DomainError } from '../domain/errors.ts';
 import { actorRef, type ChatActor } from './chat-actor.ts';
 import { isAddedAdmin, requireAdmin } from './chat-authorization.ts';
 import type { AppDeps } from './deps.ts';
-import { audit } from './store/audit.ts';
+import { audit } from '../store/audit.ts';
 
 export function listAddedAdmins(deps: AppDeps, actor: ChatActor): string[] {
   requireAdmin(deps, actor, 'list the DeskBridge admins');

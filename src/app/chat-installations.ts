@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { chatInstallations } from '../../db/schema/index.ts';
 import type { ChatPlatform } from './chat-actor.ts';
 import type { AppDeps } from './deps.ts';
-import { audit } from './store/audit.ts';
+import { audit } from '../store/audit.ts';
 
 /**
  * A chat app's installation in a workspace (OAuth): the platform's installation object, tokens included, sealed at

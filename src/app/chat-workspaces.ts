@@ -6,8 +6,8 @@ import { DomainError } from '../domain/errors.ts';
 import { actorRef, type ChatActor, type ChatPlatform } from './chat-actor.ts';
 import type { AppDeps } from './deps.ts';
 import { getInstance, registerInstance, type InstanceView, type RegisterInstanceInput } from './instances.ts';
-import { audit } from './store/audit.ts';
-import { requireInstanceRow } from './store/instances.ts';
+import { audit } from '../store/audit.ts';
+import { requireInstanceRow } from '../store/instances.ts';
 
 export interface WorkspaceRef {
   platform: ChatPlatform;

@@ -28,9 +28,9 @@ import {
 import type { AcceptHandshakeResult } from '../domain/remote.ts';
 import type { AppDeps } from './deps.ts';
 import { INVITATION_SECRET_PURPOSE, INVITATION_SIGNING_PURPOSE } from './initiate-connection.ts';
-import { audit } from './store/audit.ts';
-import { recordStatusChange, type ConnectionRow } from './store/connections.ts';
-import { requireInstanceRow } from './store/instances.ts';
+import { audit } from '../store/audit.ts';
+import { recordStatusChange, type ConnectionRow } from '../store/connections.ts';
+import { requireInstanceRow } from '../store/instances.ts';
 import { validateInput } from './validate.ts';
 
 const handshakeSchema = z.object({

@@ -12,7 +12,7 @@ import {
 import { preparedPerDatabase } from '../../db/prepared.ts';
 import type { Status } from '../domain/connection.ts';
 import type { AppDeps } from './deps.ts';
-import { recordStatusChange } from './store/connections.ts';
+import { recordStatusChange } from '../store/connections.ts';
 
 /** What one health check of a connection found. */
 export type HealthCheckResult =

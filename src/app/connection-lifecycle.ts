@@ -10,9 +10,9 @@ import {
 } from '../domain/connection.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { Actor, AppDeps } from './deps.ts';
-import { audit } from './store/audit.ts';
-import { recordStatusChange, requireConnectionRow, toConnection } from './store/connections.ts';
-import { requireInstanceRow } from './store/instances.ts';
+import { audit } from '../store/audit.ts';
+import { recordStatusChange, requireConnectionRow, toConnection } from '../store/connections.ts';
+import { requireInstanceRow } from '../store/instances.ts';
 import { validateInput } from './validate.ts';
 
 export interface ConnectionRef {

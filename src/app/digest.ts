@@ -1,7 +1,6 @@
 import { and, count, eq, gte, inArray } from 'drizzle-orm';
 import { connections, instances, outbox, statusEvents, syncErrors } from '../../db/schema/index.ts';
 import type { Status } from '../domain/connection.ts';
-import type { Message } from '../ui/model.ts';
 import type { AppDeps } from './deps.ts';
 import { queueNotice } from './notifications.ts';
 import { digestSubscriptions, type Subscription } from './subscriptions.ts';
@@ -26,7 +25,8 @@ export interface Digest {
   lines: DigestLine[];
 }
 
-export type ComposeDigest = (digest: Digest) => Message;
+/** Makes the digest's notice (a view, made by src/flows), stored and sent as it is (see ComposeStatusNotice). */
+export type ComposeDigest = (digest: Digest) => unknown;
 
 const DAY_MS = 86_400_000;
 

@@ -14,9 +14,10 @@ import {
 import { encodeInvitation, hashSecret, invitationSecret } from '../domain/invitation.ts';
 import type { RemoteInstanceInfo } from '../domain/remote.ts';
 import type { AppDeps } from './deps.ts';
-import { audit } from './store/audit.ts';
-import { toConnection } from './store/connections.ts';
-import { helpdeskTarget, requireInstanceRow, toInstance } from './store/instances.ts';
+import { audit } from '../store/audit.ts';
+import { toConnection } from '../store/connections.ts';
+import type { HelpdeskInstance } from '../store/helpdesks.ts';
+import { requireInstanceRow, toInstance } from '../store/instances.ts';
 import { validateInput } from './validate.ts';
 
 export const INVITATION_SIGNING_PURPOSE = 'deskbridge/invitations/v1';
@@ -190,7 +191,7 @@ export async function initiateConnection(deps: AppDeps, input: InitiateConnectio
  */
 export async function chooseIncomingProject(
   deps: AppDeps,
-  instanceRow: Parameters<typeof helpdeskTarget>[0],
+  instanceRow: HelpdeskInstance,
   projectId: string | undefined,
 ): Promise<Project | null> {
   if (!needsIncomingProject(instanceRow.platform)) return null;
@@ -202,7 +203,7 @@ export async function chooseIncomingProject(
       { field: 'incomingProjectId' },
     );
   }
-  const projects = await deps.helpdesks.listProjects(helpdeskTarget(instanceRow, deps.secrets));
+  const projects = await deps.helpdeskFor(instanceRow).listProjects();
   const project = projects.find((p) => p.id === projectId);
   if (!project) {
     throw new DomainError(

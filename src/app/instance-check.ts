@@ -5,8 +5,8 @@ import { isDomainError } from '../domain/errors.ts';
 import type { SetupFinding } from '../domain/helpdesk.ts';
 import { instancePublicUrl, type Platform } from '../domain/instance.ts';
 import type { AppDeps } from './deps.ts';
-import { helpdeskOfInstance } from './store/helpdesks.ts';
-import { requireInstanceRow } from './store/instances.ts';
+import { helpdeskOfInstance } from '../store/helpdesks.ts';
+import { requireInstanceRow } from '../store/instances.ts';
 import { validateInput } from './validate.ts';
 import { webhookReceipts } from './webhook-receipts.ts';
 

@@ -18,8 +18,8 @@ import {
 import { PROTOCOL_VERSION, type RemoteInstanceInfo } from '../domain/remote.ts';
 import type { Mode } from '../domain/connection.ts';
 import type { Actor, AppDeps } from './deps.ts';
-import { audit } from './store/audit.ts';
-import { findInstanceRowBySlug, helpdeskTarget, requireInstanceRow, toInstance } from './store/instances.ts';
+import { audit } from '../store/audit.ts';
+import { findInstanceRowBySlug, requireInstanceRow, toInstance } from '../store/instances.ts';
 import { validateInput } from './validate.ts';
 import { checkUrlShape } from '../http/outbound-policy.ts';
 
@@ -99,8 +99,6 @@ export async function registerInstance(deps: AppDeps, input: RegisterInstanceInp
     );
   }
   const baseUrl = helpdeskBaseUrl(data.platform, data.baseUrl, deps.outbound?.allowPrivate ?? false);
-  await deps.helpdesks.verifyCredentials({ platform: data.platform, baseUrl, credentials });
-
   const now = deps.clock();
   const row = {
     id: randomUUID(),
@@ -114,6 +112,9 @@ export async function registerInstance(deps: AppDeps, input: RegisterInstanceInp
     licenseUntil: data.license === 'evaluation' ? new Date(now.getTime() + data.evaluationDays * 86_400_000) : null,
     createdAt: now,
   };
+  // Through the connector the instance will have (its id, URL and sealed credentials): the check spends the rate
+  // budget that the instance's later calls share.
+  await deps.helpdeskFor(row).verifyCredentials();
   deps.db.transaction((tx) => {
     tx.insert(instances).values(row).run();
     audit(tx, {
@@ -195,8 +196,7 @@ export function publicInstanceInfo(deps: AppDeps, slug: string): RemoteInstanceI
 
 /** The projects incoming entities can be created in, from the instance's helpdesk. */
 export async function listIncomingProjects(deps: AppDeps, instanceRef: string) {
-  const row = requireInstanceRow(deps.db, instanceRef);
-  return deps.helpdesks.listProjects(helpdeskTarget(row, deps.secrets));
+  return deps.helpdeskFor(requireInstanceRow(deps.db, instanceRef)).listProjects();
 }
 
 function view(deps: AppDeps, instance: Instance): InstanceView {

@@ -4,7 +4,7 @@ import { auditLog, invitationMessages } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { ChatPlatform } from './chat-actor.ts';
 import type { AppDeps } from './deps.ts';
-import { audit } from './store/audit.ts';
+import { audit } from '../store/audit.ts';
 
 export interface InvitationMessage {
   id: string;

@@ -1,11 +1,10 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { connections, notificationOutbox, pollerCursors, statusEvents } from '../../db/schema/index.ts';
 import type { StatusEvent } from '../domain/connection.ts';
-import type { Message } from '../ui/model.ts';
 import type { ChatPlatform } from './chat-actor.ts';
 import type { AppDeps } from './deps.ts';
 import type { DbOrTx } from '../../db/client.ts';
-import type { ConnectionRow } from './store/connections.ts';
+import type { ConnectionRow } from '../store/connections.ts';
 import { subscribersOf } from './subscriptions.ts';
 
 /**
@@ -17,7 +16,14 @@ import { subscribersOf } from './subscriptions.ts';
 const NOTIFICATIONS_CURSOR = 'notifications';
 const FAN_OUT_BATCH = 500;
 
-export type ComposeStatusNotice = (event: StatusEvent & { id: number }, connection: ConnectionRow) => Message;
+/** A status event as its notice reports it. */
+export type StatusEventNotice = StatusEvent & { id: number };
+
+/**
+ * Makes the notice of a status event. What it makes (a neutral view, made by src/flows) is stored as JSON and handed
+ * to the chat adapters as it is: the use-cases do not look into it.
+ */
+export type ComposeStatusNotice = (event: StatusEventNotice, connection: ConnectionRow) => unknown;
 
 export interface QueuedNotice {
   id: number;
@@ -25,7 +31,8 @@ export interface QueuedNotice {
   platform: ChatPlatform;
   tenantId: string;
   channelId: string;
-  message: Message;
+  /** As it was composed (see ComposeStatusNotice). */
+  message: unknown;
   attempts: number;
 }
 
@@ -111,7 +118,7 @@ export function queueNotice(
     platform: ChatPlatform;
     tenantId: string;
     channelId: string;
-    message: Message;
+    message: unknown;
     at: Date;
   },
 ): boolean {
@@ -152,7 +159,7 @@ export function dueNotices(deps: AppDeps, platforms: readonly ChatPlatform[], no
       platform: r.platform,
       tenantId: r.tenantId,
       channelId: r.channelId,
-      message: r.message as Message,
+      message: r.message,
       attempts: r.attempts,
     }));
 }

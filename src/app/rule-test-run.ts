@@ -4,12 +4,10 @@ import { instances, ruleTestRuns } from '../../db/schema/index.ts';
 import type { Entity } from '../domain/entity.ts';
 import { isDomainError } from '../domain/errors.ts';
 import { sourceKey } from '../rules/index.ts';
-import { annotate, normalizeReplica } from '../sync/annotate.ts';
-import { ruleInputsOf } from '../sync/rule-inputs.ts';
-import { twinByLocal } from '../sync/store.ts';
+import { annotate, normalizeReplica, ruleInputsOf, twinByLocal } from '../sync/index.ts';
 import type { AppDeps } from './deps.ts';
 import { assertScripts, scriptConnection } from './rule-versions.ts';
-import { helpdeskOfInstance } from './store/helpdesks.ts';
+import { helpdeskOfInstance } from '../store/helpdesks.ts';
 import type { DbOrTx } from '../../db/client.ts';
 import { validateInput } from './validate.ts';
 

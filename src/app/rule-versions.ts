@@ -4,9 +4,9 @@ import { approvalRequests, instances, ruleVersions } from '../../db/schema/index
 import { DomainError } from '../domain/errors.ts';
 import { checkScript, defaultScripts } from '../rules/index.ts';
 import type { AppDeps } from './deps.ts';
-import { audit } from './store/audit.ts';
-import { requireConnectionRow, type ConnectionRow } from './store/connections.ts';
-import { publishedRuleVersion, type RuleVersionRow } from './store/rule-versions.ts';
+import { audit } from '../store/audit.ts';
+import { requireConnectionRow, type ConnectionRow } from '../store/connections.ts';
+import { publishedRuleVersion, type RuleVersionRow } from '../store/rule-versions.ts';
 import { validateInput } from './validate.ts';
 
 export interface RuleVersionView {

@@ -5,9 +5,9 @@ import { chatSubscriptions, connections } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
 import { chatPlatforms, type ChatPlatform } from './chat-actor.ts';
 import type { AppDeps } from './deps.ts';
-import { audit } from './store/audit.ts';
-import { requireConnectionRow } from './store/connections.ts';
-import { requireInstanceRow } from './store/instances.ts';
+import { audit } from '../store/audit.ts';
+import { requireConnectionRow } from '../store/connections.ts';
+import { requireInstanceRow } from '../store/instances.ts';
 import { validateInput } from './validate.ts';
 
 /** A channel subscribed to status changes: of one connection, or of every connection of the instance (`all`). */

@@ -1,11 +1,11 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { changeQueue, outbox, triggers } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
-import { enqueueChange } from '../sync/store.ts';
+import { enqueueChange } from '../sync/index.ts';
 import type { Actor, AppDeps } from './deps.ts';
-import { audit } from './store/audit.ts';
-import { requireConnectionRow } from './store/connections.ts';
-import { helpdeskOfInstance } from './store/helpdesks.ts';
+import { audit } from '../store/audit.ts';
+import { requireConnectionRow } from '../store/connections.ts';
+import { helpdeskOfInstance } from '../store/helpdesks.ts';
 
 export interface BulkSync {
   connectionId: string;

@@ -1,10 +1,10 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { inbox, syncErrors } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
-import { enqueueChange } from '../sync/store.ts';
+import { enqueueChange } from '../sync/index.ts';
 import type { Actor, AppDeps } from './deps.ts';
-import { audit } from './store/audit.ts';
-import { requireConnectionRow } from './store/connections.ts';
+import { audit } from '../store/audit.ts';
+import { requireConnectionRow } from '../store/connections.ts';
 
 export type SyncErrorRow = typeof syncErrors.$inferSelect;
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { approvers, teamsUsers } from '../../db/schema/index.ts';
 import { isApprover } from './approvers.ts';
 import type { AppDeps } from './deps.ts';
-import { audit } from './store/audit.ts';
+import { audit } from '../store/audit.ts';
 import { validateInput } from './validate.ts';
 
 /**

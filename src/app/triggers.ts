@@ -5,11 +5,11 @@ import { instances, triggers } from '../../db/schema/index.ts';
 import { DomainError, isDomainError } from '../domain/errors.ts';
 import type { Platform } from '../domain/instance.ts';
 import type { AppDeps } from './deps.ts';
-import { audit } from './store/audit.ts';
-import { requireConnectionRow, type ConnectionRow } from './store/connections.ts';
-import { helpdeskOfInstance } from './store/helpdesks.ts';
+import { audit } from '../store/audit.ts';
+import { requireConnectionRow, type ConnectionRow } from '../store/connections.ts';
+import { helpdeskOfInstance } from '../store/helpdesks.ts';
 import { validateInput } from './validate.ts';
-import { cursorFrom } from '../sync/store.ts';
+import { cursorFrom } from '../sync/index.ts';
 
 export type TriggerRow = typeof triggers.$inferSelect;
 

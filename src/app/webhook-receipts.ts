@@ -1,5 +1,6 @@
 import { inArray } from 'drizzle-orm';
 import { pollerCursors } from '../../db/schema/index.ts';
+import { type WebhookOutcome, webhookOutcomes } from '../sync/index.ts';
 import type { AppDeps } from './deps.ts';
 
 /**
@@ -8,8 +9,6 @@ import type { AppDeps } from './deps.ts';
  * evidence that it is registered, reachable and carries the secret). Kept as named positions (ms since epoch) in
  * `poller_cursors`, the node's table of named counters, under `webhook.<outcome>:<slug>`: no schema change.
  */
-const outcomes = ['accepted', 'refused-secret', 'refused-body'] as const;
-type WebhookOutcome = (typeof outcomes)[number];
 
 const key = (slug: string, outcome: WebhookOutcome) => `webhook.${outcome}:${slug}`;
 
@@ -42,7 +41,7 @@ export function webhookReceipts(deps: AppDeps, slug: string): Record<WebhookOutc
     .where(
       inArray(
         pollerCursors.name,
-        outcomes.map((o) => key(slug, o)),
+        webhookOutcomes.map((o) => key(slug, o)),
       ),
     )
     .all();

@@ -5,8 +5,8 @@ import { DomainError } from '../domain/errors.ts';
 import type { Platform } from '../domain/instance.ts';
 import { checkWebhookPolicy, type WebhookPolicy } from '../domain/webhook-policy.ts';
 import type { Actor, AppDeps } from './deps.ts';
-import { audit } from './store/audit.ts';
-import { requireInstanceRow } from './store/instances.ts';
+import { audit } from '../store/audit.ts';
+import { requireInstanceRow } from '../store/instances.ts';
 
 export interface WebhookSetup {
   /** Where the helpdesk posts: `{PUBLIC_URL}/webhooks/{slug}`. */

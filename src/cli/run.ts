@@ -19,6 +19,11 @@ const commands: Record<CommandName, (args: string[], io: CliIo, env: Env) => Pro
       (await import('./connections-command.ts')).runConnectionsCommand(deps, args, io, actor),
     ),
   rules: async (args, io, env) => {
+    if (args[0] === 'assist') {
+      return withDeps(env, io, async (deps, actor) =>
+        (await import('./rules-assist-command.ts')).runRulesAssistCommand(deps, args.slice(1), io, actor),
+      );
+    }
     if (args[0] === 'publish') {
       return withDeps(env, io, async (deps, actor) =>
         (await import('./sync-commands.ts')).runRulesPublishCommand(deps, args.slice(1), io, actor),
@@ -118,25 +123,15 @@ async function isConfigError(error: unknown): Promise<boolean> {
  * service's, unless PUBLIC_URL is set here, and then the CLI says that the two differ.
  */
 async function withDeps(env: Env, io: CliIo, work: (deps: AppDeps, actor: string) => Promise<void>): Promise<number> {
-  const [
-    { loadConfig },
-    { createLogger },
-    { buildAppDeps },
-    { connectorDirectory },
-    { userInfo },
-    { findRunningService },
-    { isLocalMode },
-    { outboundPolicy },
-  ] = await Promise.all([
-    import('../config.ts'),
-    import('../logger.ts'),
-    import('../app-deps.ts'),
-    import('../../adapters/helpdesk/index.ts'),
-    import('node:os'),
-    import('../running-service.ts'),
-    import('../local/settings.ts'),
-    import('../http/outbound-policy.ts'),
-  ]);
+  const [{ loadConfig }, { createLogger }, { buildAppDeps }, { userInfo }, { findRunningService }, { isLocalMode }] =
+    await Promise.all([
+      import('../config.ts'),
+      import('../logger.ts'),
+      import('../app-deps.ts'),
+      import('node:os'),
+      import('../running-service.ts'),
+      import('../local/settings.ts'),
+    ]);
   let config = loadConfig(env);
   const running = findRunningService(config.dataDir);
   if (running && running.publicUrl !== config.publicUrl) {
@@ -158,11 +153,7 @@ async function withDeps(env: Env, io: CliIo, work: (deps: AppDeps, actor: string
     // A bad LOCAL_* value: the service would not start in local mode with it either.
   }
   if (local) config = { ...config, allowPrivateUrls: true };
-  const deps = buildAppDeps({
-    config,
-    logger,
-    helpdesks: connectorDirectory({ outbound: outboundPolicy(config.allowPrivateUrls) }),
-  });
+  const deps = buildAppDeps({ config, logger });
   let actor = 'cli:unknown';
   try {
     actor = `cli:${userInfo().username}`;

@@ -29,7 +29,10 @@ deskbridge connections delete <connection> --yes [--instance SLUG]`,
 deskbridge rules run --script FILE --entity ENTITY.json [--replica REPLICA.json] [--first-sync]
                      [--direction outgoing|incoming] [--platform freshdesk|freshservice|xurrent]
 deskbridge rules publish <connection> --outgoing FILE --incoming FILE [--note TEXT] [--instance SLUG]
-    (operator override: publishes without an approval in chat; recorded in the audit log as rules.publish.override)`,
+    (operator override: publishes without an approval in chat; recorded in the audit log as rules.publish.override)
+deskbridge rules assist <connection> --prompt TEXT [--direction outgoing|incoming|both] [--entity KEY ...]
+                        [--insert] [--instance SLUG]
+    (AI Assist: a script from the AI, parsed and test-run before it is shown as a diff; --insert makes it a draft)`,
   approvals: `deskbridge approvals list [--connection X]
 deskbridge approvals approve <request-id>
 deskbridge approvals reject <request-id> --reason TEXT

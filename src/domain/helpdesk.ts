@@ -9,17 +9,6 @@ export interface HelpdeskTarget {
   credentials: Credentials;
 }
 
-/**
- * The helpdesk operations the use-cases need, independent of the platform. The connectors in adapters/helpdesk
- * implement them; tests may use a fixed list.
- */
-export interface HelpdeskDirectory {
-  /** The places incoming entities can be created in: Freshdesk groups, Freshservice workspaces, Xurrent services. */
-  listProjects(target: HelpdeskTarget): Promise<Project[]>;
-  /** Checks the credentials; throws a DomainError a person can act on when they do not work. */
-  verifyCredentials(target: HelpdeskTarget): Promise<void>;
-}
-
 /** A status or priority table of one platform: the helpdesk's codes and the names people use for them. */
 export interface CodeMap {
   /** The option for a helpdesk code; an unknown code (a custom status) still yields an option named after it. */
@@ -93,7 +82,10 @@ export interface ListChangedOptions {
   query?: string | null;
 }
 
-/** One helpdesk instance, seen through its REST API: what the sync engine reads and writes. */
+/**
+ * One helpdesk instance, seen through its REST API: all DeskBridge asks of it, from registration's credential check to
+ * the sync engine's reads and writes (AppDeps.helpdeskFor gives each instance its one connector).
+ */
 export interface Helpdesk {
   readonly platform: Platform;
   readonly statuses: CodeMap;

@@ -10,7 +10,7 @@ import {
   listStatusEvents,
 } from '../app/connection-lifecycle.ts';
 import type { AppDeps } from '../app/deps.ts';
-import { shortConnectionIds } from '../app/store/connections.ts';
+import { shortConnectionIds } from '../store/connections.ts';
 import type { Connection, Status } from '../domain/connection.ts';
 import { modeDescriptions } from '../domain/connection.ts';
 import type { Action, Message, Table } from '../ui/model.ts';

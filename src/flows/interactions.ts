@@ -30,6 +30,7 @@ import {
 import { ACCEPT_INVITATION_ACTION } from './invitation-message.ts';
 import { notice } from './outcome.ts';
 import {
+  ASSIST_FORM,
   backToEditor,
   diffFromHistory,
   downloadFromEditor,
@@ -41,6 +42,7 @@ import {
   saveDraftFromEditor,
   testRunFromEditor,
 } from './rules-editor.ts';
+import { askAiFromEditor, discardAssist, insertFromAssist, submitAssistForm } from './rules-assist.ts';
 import { SETUP_FORM, submitSetup } from './setup.ts';
 import { handleSyncErrorFlow, syncErrorActions } from './sync-errors.ts';
 import {
@@ -132,6 +134,9 @@ export const buttonFlows: ReadonlyMap<string, ButtonFlow> = new Map<string, Butt
     { run: (deps, actor, click) => requestPublishFromEditor(deps, actor, formClick(click)) },
   ],
   [rulesActions.download, { run: (deps, actor, click) => downloadFromEditor(deps, actor, formClick(click)) }],
+  [rulesActions.askAi, { run: (deps, actor, click) => askAiFromEditor(deps, actor, formClick(click)) }],
+  [rulesActions.assistInsert, { run: (deps, actor, click) => insertFromAssist(deps, actor, click) }],
+  [rulesActions.assistDiscard, { run: (deps, actor, click) => discardAssist(deps, actor, click) }],
   [rulesActions.history, { run: (deps, actor, click) => historyFromEditor(deps, actor, { stateId: click.value }) }],
   [rulesActions.back, { run: (deps, actor, click) => backToEditor(deps, actor, formClick(click)) }],
   [rulesActions.diff, { run: (deps, actor, click) => diffFromHistory(deps, actor, formClick(click)) }],
@@ -174,6 +179,7 @@ export const formFlows: ReadonlyMap<string, FormFlow> = new Map<string, FormFlow
   ...Object.values(initiateSteps).map((step): [string, FormFlow] => [step, submitInitiateStep]),
   ...Object.values(acceptSteps).map((step): [string, FormFlow] => [step, submitAcceptStep]),
   [RULES_FORM, saveDraftFromEditor],
+  [ASSIST_FORM, submitAssistForm],
   [REJECT_FORM, submitRejectReason],
   [TRIGGER_FORM, submitTriggerForm],
 ]);

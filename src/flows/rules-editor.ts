@@ -40,7 +40,13 @@ export const rulesActions = {
   back: 'rules.back',
   diff: 'rules.diff',
   rollback: 'rules.rollback',
+  askAi: 'rules.ask-ai',
+  assistInsert: 'rules.assist-insert',
+  assistDiscard: 'rules.assist-discard',
 } as const;
+
+/** The Ask AI form (src/flows/rules-assist.ts). */
+export const ASSIST_FORM = 'rules.assist';
 
 /** The largest script file accepted (the use-case's limit on a script). */
 export const MAX_SCRIPT_BYTES = 200_000;
@@ -51,22 +57,22 @@ export const SCRIPT_INPUT_MAX = 3_000;
 type Script = 'outgoing' | 'incoming';
 
 /** What the form carries: the connection and the version it shows (ids only). */
-interface EditorState {
+export interface EditorState {
   connectionId: string;
   version: number;
 }
 
-function encodeState(state: EditorState): string {
+export function encodeState(state: EditorState): string {
   return `${state.connectionId}|${state.version}`;
 }
 
-function decodeState(stateId: string): EditorState {
+export function decodeState(stateId: string): EditorState {
   const [connectionId = '', version = '0'] = stateId.split('|');
   return { connectionId, version: Number(version) };
 }
 
 /** The actor administers the instance, and the connection is one of its own. */
-function adminConnection(
+export function adminConnection(
   deps: AppDeps,
   actor: ChatActor,
   ref: string,
@@ -83,7 +89,7 @@ const statusLabel: Record<RuleVersionView['status'], string> = {
   rejected: 'rejected',
 };
 
-interface Banner {
+export interface Banner {
   tone: 'ok' | 'problem';
   text: string;
 }
@@ -141,7 +147,7 @@ function testRunItems(run: TestRun): Content[] {
   return items;
 }
 
-function editorForm(
+export function editorForm(
   connection: Connection,
   version: RuleVersionView,
   options: {
@@ -195,6 +201,7 @@ function editorForm(
       kind: 'actions',
       actions: [
         { id: rulesActions.testRun, label: 'Test run', value: encodeState(version) },
+        { id: rulesActions.askAi, label: 'Ask AI', value: encodeState(version) },
         { id: rulesActions.requestPublish, label: 'Request publish', style: 'primary', value: encodeState(version) },
         { id: rulesActions.download, label: 'Download scripts', value: encodeState(version) },
         { id: rulesActions.history, label: 'History', value: encodeState(version) },
@@ -243,7 +250,7 @@ export function openRulesEditor(deps: AppDeps, actor: ChatActor, ref: string): F
 }
 
 /** The scripts as typed; a script too long for the form was not in it and stays as the shown version has it. */
-function typed(version: RuleVersionView, values: FormValues) {
+export function typed(version: RuleVersionView, values: FormValues) {
   const script = (name: Script) => (version[name].length > SCRIPT_INPUT_MAX ? version[name] : (values[name] ?? ''));
   return {
     outgoing: script('outgoing'),
@@ -253,7 +260,7 @@ function typed(version: RuleVersionView, values: FormValues) {
   };
 }
 
-function editorContext(deps: AppDeps, actor: ChatActor, stateId: string, what: string) {
+export function editorContext(deps: AppDeps, actor: ChatActor, stateId: string, what: string) {
   const state = decodeState(stateId);
   const { connection, instanceId } = adminConnection(deps, actor, state.connectionId, what);
   const version = getRuleVersion(deps, { connection: connection.id, version: state.version, instanceId });
@@ -261,7 +268,7 @@ function editorContext(deps: AppDeps, actor: ChatActor, stateId: string, what: s
 }
 
 /** Saves what is typed as a new draft, unless it is the shown version unchanged (a request then names that version). */
-function saveTyped(
+export function saveTyped(
   deps: AppDeps,
   actor: ChatActor,
   ctx: ReturnType<typeof editorContext>,

@@ -1,4 +1,4 @@
-import type { ConnectionRow } from '../app/store/connections.ts';
+import type { ConnectionRow } from '../store/connections.ts';
 import type { StatusEvent, Status } from '../domain/connection.ts';
 import type { Message } from '../ui/model.ts';
 import { connectionActions } from './connections.ts';

@@ -11,7 +11,7 @@ import { startXurrentSimulator, type XurrentSimulator } from '../../adapters/hel
 import { WEBHOOK_SECRET_HEADER } from '../../adapters/helpdesk/webhooks.ts';
 import { findWorkspaceInstance, linkWorkspace } from '../app/chat-workspaces.ts';
 import { registerInstance } from '../app/instances.ts';
-import { findInstanceRow } from '../app/store/instances.ts';
+import { findInstanceRow } from '../store/instances.ts';
 import { instanceWebhook } from '../app/webhook-secrets.ts';
 import type { RunningService } from '../service.ts';
 import { LOCAL_CREDENTIALS, type LocalSettings } from './settings.ts';

@@ -3,16 +3,11 @@ import type { AppDeps } from '../app/deps.ts';
 import { acceptanceConfirmSchema, confirmAcceptance } from '../app/accept-invitation.ts';
 import { completeInvitation } from '../app/complete-invitation.ts';
 import { publicInstanceInfo } from '../app/instances.ts';
-import {
-  admitNodeRequest,
-  authenticateNodeRequest,
-  connectionHealth,
-  messageBatchSchema,
-  receiveMessages,
-} from '../app/node-requests.ts';
-import { messagesAfter } from '../app/sync-messages.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { JsonRoute, RequestContext, RequestHead } from '../http/router.ts';
+import { connectionHealth, messagesAfter, receiveMessages } from './messages.ts';
+import { admitNodeRequest, authenticateNodeRequest } from './request-auth.ts';
+import { messageBatchSchema } from './wire.ts';
 
 /** A batch of sync messages carries files (base64) up to this; every other node request is a few KiB at most. */
 const MAX_MESSAGE_BATCH_BYTES = 8 * 1024 * 1024;
@@ -68,9 +63,7 @@ export function nodeProtocolRoutes(deps: AppDeps): JsonRoute[] {
       beforeBody: admit,
       handle: (ctx) => {
         const row = authenticate(ctx);
-        const result = receiveMessages(deps, row, ctx.json(messageBatchSchema));
-        deps.kickSync?.();
-        return { status: 200, body: result };
+        return { status: 200, body: receiveMessages(deps, row, ctx.json(messageBatchSchema)) };
       },
     },
     {

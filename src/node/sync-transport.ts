@@ -1,9 +1,6 @@
-import { z } from 'zod';
-import { pullAnswerSchema, type PullAnswer } from '../sync/messages.ts';
-import type { OutgoingMessage, PeerAddress, SyncTransport } from '../sync/transport.ts';
+import type { OutgoingMessage, PeerAddress, PullAnswer, SyncTransport } from '../sync/index.ts';
 import type { NodeClient } from './client.ts';
-
-const pushAnswerSchema = z.object({ accepted: z.array(z.string()), duplicates: z.array(z.string()) });
+import { pullAnswerSchema, pushAnswerSchema } from './wire.ts';
 
 /** Sync messages over the node protocol: POST batches to a reachable peer; GET `?after=` from a peer we must pull from. */
 export function nodeSyncTransport(client: NodeClient): SyncTransport {

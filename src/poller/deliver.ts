@@ -1,7 +1,8 @@
 import type { ChatPlatform } from '../app/chat-actor.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { dueNotices, markNoticeFailed, markNoticeSent, postponeNotice } from '../app/notifications.ts';
-import { retryDelayMs } from '../sync/retry.ts';
+import { retryDelayMs } from '../sync/index.ts';
+import type { Message } from '../ui/model.ts';
 import type { Notifier, SendResult } from './notifier.ts';
 
 export interface DeliveryOptions {
@@ -54,7 +55,8 @@ export class NotificationSender {
         try {
           result = await this.#notifiers
             .get(notice.platform)!
-            .send({ tenantId: notice.tenantId, channelId: notice.channelId }, notice.message);
+            // Queued by this poller, from the views it was given (NoticeViews): a neutral Message.
+            .send({ tenantId: notice.tenantId, channelId: notice.channelId }, notice.message as Message);
         } catch (error) {
           result = { kind: 'failed', error: error instanceof Error ? error.message : String(error), permanent: false };
         }

@@ -10,13 +10,13 @@ import {
   type HealthTransition,
 } from '../app/connection-health.ts';
 import type { AppDeps } from '../app/deps.ts';
-import type { ConnectionRow } from '../app/store/connections.ts';
-import { helpdeskTarget, type InstanceRow } from '../app/store/instances.ts';
+import type { ConnectionRow } from '../store/connections.ts';
+import type { InstanceRow } from '../store/instances.ts';
 import { statuses } from '../domain/connection.ts';
 import { isDomainError } from '../domain/errors.ts';
 import { NodeClient } from '../node/client.ts';
 import type { OutboundPolicy } from '../http/outbound-policy.ts';
-import { forEachLimited } from '../sync/retry.ts';
+import { forEachLimited } from '../sync/index.ts';
 
 /** The calls a health check makes; the service uses the node client and the helpdesk directory. */
 export interface HealthProbe {
@@ -36,7 +36,7 @@ export function pollerNodeClient(timeoutMs: number, outbound: OutboundPolicy, cl
 export function defaultHealthProbe(deps: AppDeps, client: NodeClient): HealthProbe {
   return {
     remoteStatus: (peer) => client.signed(peer, 'GET', '/status', undefined, remoteHealthSchema),
-    verifyHelpdesk: (instance) => deps.helpdesks.verifyCredentials(helpdeskTarget(instance, deps.secrets)),
+    verifyHelpdesk: (instance) => deps.helpdeskFor(instance).verifyCredentials(),
   };
 }
 

@@ -3,23 +3,30 @@ import { hostname } from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
 import { expireInvitations, type HealthTransition } from '../app/connection-health.ts';
 import type { AppDeps } from '../app/deps.ts';
-import { queueDigests } from '../app/digest.ts';
-import { fanOutStatusEvents } from '../app/notifications.ts';
+import { queueDigests, type Digest } from '../app/digest.ts';
+import { fanOutStatusEvents, type StatusEventNotice } from '../app/notifications.ts';
 import { acquireLease, releaseLease } from '../app/poller-lease.ts';
 import type { PollerConfig } from '../config.ts';
-import { digestMessage } from '../flows/digest.ts';
-import { statusNotice } from '../flows/status-notice.ts';
-import type { SyncEngine } from '../sync/engine.ts';
+import type { ConnectionRow } from '../store/connections.ts';
+import type { SyncEngine } from '../sync/index.ts';
+import type { Message } from '../ui/model.ts';
 import { NotificationSender, type DeliveryReport } from './deliver.ts';
 import { runHealthCycle, type HealthCycleReport, type HealthProbe } from './health-check.ts';
 import type { Notifier } from './notifier.ts';
 
 export const POLLER_LEASE = 'poller';
 
+/** How the notices the poller queues look: made by src/flows (the service passes them in), sent as they are. */
+export interface NoticeViews {
+  statusNotice(event: StatusEventNotice, connection: ConnectionRow): Message;
+  digest(digest: Digest): Message;
+}
+
 export interface PollerOptions {
   config: PollerConfig;
   probe: HealthProbe;
   notifiers: readonly Notifier[];
+  views: NoticeViews;
   /** The sync engine whose poll step the trigger job runs; null where none runs. */
   sync: SyncEngine | null;
   /** Who this process is in the lease table (host, pid and a random part, so a restarted pid is someone new). */
@@ -84,12 +91,12 @@ export class Poller {
   }
 
   runDigest(): number {
-    return queueDigests(this.deps, digestMessage);
+    return queueDigests(this.deps, this.options.views.digest);
   }
 
   /** Status events not yet queued for their channels, queued. */
   fanOut(): number {
-    return fanOutStatusEvents(this.deps, statusNotice);
+    return fanOutStatusEvents(this.deps, this.options.views.statusNotice);
   }
 
   /** Queues what is new and sends what is due (one notice per channel per call at most). */

@@ -1,14 +1,12 @@
-import { eq } from 'drizzle-orm';
-import { instances } from '../../db/schema/index.ts';
-import type { AppDeps } from '../app/deps.ts';
-import type { ConnectionRow } from '../app/store/connections.ts';
-import { helpdeskOfInstance } from '../app/store/helpdesks.ts';
-import type { InstanceRow } from '../app/store/instances.ts';
-import { publishedRuleVersion } from '../app/store/rule-versions.ts';
+import type { ConnectionRow } from '../store/connections.ts';
+import { helpdeskOfInstance } from '../store/helpdesks.ts';
+import { instanceRowById, type InstanceRow } from '../store/instances.ts';
+import { publishedRuleVersion } from '../store/rule-versions.ts';
 import { MARKER_FIELD, MARKER_PREFIX, type Entity } from '../domain/entity.ts';
 import type { Helpdesk } from '../domain/helpdesk.ts';
 import { defaultScripts } from '../rules/index.ts';
 import type { PooledScript } from '../rules/pool/rule-pool.ts';
+import type { SyncDeps } from './deps.ts';
 import { type ConnectionRuleInputs, ruleInputsOf } from './rule-inputs.ts';
 
 /** What one pass over a connection needs: the connector, and the scripts in effect (run by deps.rules). */
@@ -28,8 +26,8 @@ export interface ConnectionContext {
  * Basic mode runs the platform defaults; Script mode the published version. Each is keyed by what it is, so a rule
  * worker compiles a version once and is sent its source only the first time.
  */
-export function connectionContext(deps: AppDeps, connection: ConnectionRow): ConnectionContext {
-  const instance = deps.db.select().from(instances).where(eq(instances.id, connection.instanceId)).get()!;
+export function connectionContext(deps: SyncDeps, connection: ConnectionRow): ConnectionContext {
+  const instance = instanceRowById(deps.db, connection.instanceId)!;
   const helpdesk = helpdeskOfInstance(deps, connection.instanceId);
   const ruleInputs = ruleInputsOf(deps, connection, instance, helpdesk, { testRun: false });
   if (connection.mode === 'basic') {

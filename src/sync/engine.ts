@@ -1,19 +1,41 @@
-import { and, asc, count, eq, inArray, isNull, lte, or } from 'drizzle-orm';
-import { changeQueue, inbox, outbox, triggers, twinLinks } from '../../db/schema/index.ts';
-import type { AppDeps } from '../app/deps.ts';
-import { receiveMessages } from '../app/node-requests.ts';
-import type { ConnectionRow } from '../app/store/connections.ts';
 import type { ChangeNotice } from '../domain/helpdesk.ts';
 import type { SyncConfig } from '../config.ts';
+import type { ConnectionRow } from '../store/connections.ts';
 import { connectionContext, type ConnectionContext } from './context.ts';
+import type { SyncDeps } from './deps.ts';
 import { noteFailure, noteSuccess, type HealthPolicy } from './health.ts';
-import { ackWrite, applyEntityMessages, type InboxRow } from './incoming.ts';
-import { processChange, type ChangeRow, type PendingWrite, type ProcessedChange } from './outgoing.ts';
+import { ackWrite, applyEntityMessages } from './incoming.ts';
+import { processChange, type PendingWrite, type ProcessedChange } from './outgoing.ts';
 import { forEachLimited, isTransient, retryDelayMs } from './retry.ts';
-import { collecting, running, statementsOf } from './statements.ts';
-import { enqueueChange, enqueueDeferredChange, isBlocked, syncStateOf, updateSyncState } from './store.ts';
-import type { PeerAddress, SyncTransport } from './transport.ts';
-import type { PullAnswer } from './messages.ts';
+import {
+  activeTriggersOf,
+  connectionsCollecting,
+  connectionsCollectingFor,
+  connectionsRunning,
+  dueChanges,
+  enqueueChange,
+  enqueueDeferredChange,
+  firstUnappliedOf,
+  holdChange,
+  holdInbox,
+  isBlocked,
+  markDelivered,
+  nameInboxEntities,
+  nextDueChangeAt,
+  noteSendFailure,
+  outgoingMessageOf,
+  queuedMessages,
+  setTriggerCursor,
+  storeReceived,
+  syncStateOf,
+  twinByLocal,
+  twinCount,
+  unappliedInbox,
+  updateSyncState,
+  type ChangeRow,
+  type InboxRow,
+} from './store.ts';
+import type { PeerAddress, PullAnswer, SyncTransport } from './transport.ts';
 
 /** The engine's pace and patience come from the SYNC_* configuration (described there). */
 export interface SyncEngineOptions
@@ -49,7 +71,7 @@ export class SyncEngine {
   #keys = new Map<string, Buffer>();
 
   constructor(
-    private readonly deps: AppDeps,
+    private readonly deps: SyncDeps,
     private readonly options: SyncEngineOptions,
   ) {}
 
@@ -59,11 +81,6 @@ export class SyncEngine {
 
   private delay(attempt: number): number {
     return retryDelayMs(attempt, this.options.retryBaseMs, this.options.retryMaxMs, this.options.random);
-  }
-
-  private connectionsWith(statuses: typeof collecting | typeof running): ConnectionRow[] {
-    const s = statementsOf(this.deps.db);
-    return (statuses === collecting ? s.connectionsCollecting : s.connectionsRunning).all();
   }
 
   private context(cache: Map<string, ConnectionContext>, row: ConnectionRow): ConnectionContext {
@@ -97,14 +114,11 @@ export class SyncEngine {
   private flushIntakes(): void {
     const pending = this.#intakes;
     this.#intakes = [];
-    const s = statementsOf(this.deps.db);
     const at = this.now();
     try {
       this.deps.db.transaction((tx) => {
         for (const { notice } of pending) {
-          const instance = s.instanceBySlug.get({ slug: notice.instanceSlug });
-          if (!instance) continue;
-          for (const row of s.collectingOfInstance.all({ instanceId: instance.id })) {
+          for (const row of connectionsCollectingFor(tx, notice.instanceSlug)) {
             const settleUntil = this.echoSettleUntil(row.id, notice.entityId);
             if (settleUntil === null) enqueueChange(tx, row.id, notice.entityId, 'webhook', at);
             else
@@ -131,7 +145,7 @@ export class SyncEngine {
   async pollOnce(force = false): Promise<Progress> {
     let progress = 0;
     const now = this.now();
-    for (const row of this.connectionsWith(collecting)) {
+    for (const row of connectionsCollecting(this.deps.db)) {
       const state = syncStateOf(this.deps.db, row.id, now);
       const due =
         force ||
@@ -148,12 +162,7 @@ export class SyncEngine {
         continue;
       }
       try {
-        const active = this.deps.db
-          .select()
-          .from(triggers)
-          .where(and(eq(triggers.connectionId, row.id), eq(triggers.active, true)))
-          .all();
-        for (const trigger of active) {
+        for (const trigger of activeTriggersOf(this.deps.db, row.id)) {
           let cursor = trigger.pollCursor;
           for (let page = 0; page < 20; page++) {
             const batch = await ctx.helpdesk.listChanged(cursor, trigger.query ? { query: trigger.query } : {});
@@ -161,26 +170,18 @@ export class SyncEngine {
             const at = this.now();
             this.deps.db.transaction((tx) => {
               for (const change of batch.changes) enqueueChange(tx, row.id, change.id, 'trigger', at);
-              tx.update(triggers).set({ pollCursor: cursor }).where(eq(triggers.id, trigger.id)).run();
+              setTriggerCursor(tx, trigger.id, cursor);
             });
             progress += batch.changes.length;
             if (!batch.truncated) break;
           }
         }
-        const linked =
-          this.deps.db.select({ n: count() }).from(twinLinks).where(eq(twinLinks.connectionId, row.id)).get()?.n ?? 0;
-        if (linked > 0) {
+        if (twinCount(this.deps.db, row.id) > 0) {
           const batch = await ctx.helpdesk.listChanged(state.pollCursor);
           const at = this.now();
           this.deps.db.transaction((tx) => {
-            for (const change of batch.changes) {
-              const twin = tx
-                .select({ id: twinLinks.localEntityId })
-                .from(twinLinks)
-                .where(and(eq(twinLinks.connectionId, row.id), eq(twinLinks.localEntityId, change.id)))
-                .get();
-              if (twin) enqueueChange(tx, row.id, change.id, 'poll', at);
-            }
+            for (const change of batch.changes)
+              if (twinByLocal(tx, row.id, change.id)) enqueueChange(tx, row.id, change.id, 'poll', at);
             updateSyncState(tx, row.id, { pollCursor: batch.cursor });
           });
         }
@@ -197,33 +198,20 @@ export class SyncEngine {
   /** Turns queued changes into replicas in the outbox (or drops them when nothing the rules send changed). */
   async processChanges(): Promise<Progress> {
     const now = this.now();
-    const live = this.connectionsWith(running);
+    const live = connectionsRunning(this.deps.db);
     if (live.length === 0) return 0;
-    const rows = this.deps.db
-      .select()
-      .from(changeQueue)
-      .where(
-        and(
-          inArray(
-            changeQueue.connectionId,
-            live.map((c) => c.id),
-          ),
-          or(isNull(changeQueue.notBefore), lte(changeQueue.notBefore, now)),
-        ),
-      )
-      .orderBy(asc(changeQueue.id))
-      .limit(this.options.batchSize * 4)
-      .all();
+    const rows = dueChanges(
+      this.deps.db,
+      live.map((c) => c.id),
+      now,
+      this.options.batchSize * 4,
+    );
     const byId = new Map(live.map((c) => [c.id, c]));
     const contexts = new Map<string, ConnectionContext>();
     const writes: Array<{ row: ChangeRow; write: PendingWrite }> = [];
     const retry = (row: ChangeRow) => {
       const attempts = row.attempts + 1;
-      this.deps.db
-        .update(changeQueue)
-        .set({ attempts, notBefore: new Date(this.now().getTime() + this.delay(attempts)) })
-        .where(eq(changeQueue.id, row.id))
-        .run();
+      holdChange(this.deps.db, row.id, { attempts, notBefore: new Date(this.now().getTime() + this.delay(attempts)) });
     };
     let progress = 0;
     await forEachLimited(this.settled(rows), this.options.concurrency, async (row) => {
@@ -301,11 +289,7 @@ export class SyncEngine {
         continue;
       }
       const wait = at + settle - now;
-      this.deps.db
-        .update(changeQueue)
-        .set({ notBefore: new Date(this.now().getTime() + wait) })
-        .where(eq(changeQueue.id, row.id))
-        .run();
+      holdChange(this.deps.db, row.id, { notBefore: new Date(this.now().getTime() + wait) });
     }
     return ready;
   }
@@ -347,7 +331,7 @@ export class SyncEngine {
   /** Posts queued messages in id order, in batches; a failed batch backs off (with jitter) and is sent again whole. */
   async sendOutbox(): Promise<Progress> {
     let progress = 0;
-    for (const row of this.connectionsWith(running)) {
+    for (const row of connectionsRunning(this.deps.db)) {
       if (row.remoteIsPrivate) continue; // a private node is never called: it pulls
       const peer = this.peer(row);
       if (!peer) continue;
@@ -355,30 +339,15 @@ export class SyncEngine {
         const now = this.now();
         const state = syncStateOf(this.deps.db, row.id, now);
         if (state.nextSendAt && state.nextSendAt > now) break;
-        const batch = statementsOf(this.deps.db).queuedMessages.all({
-          connectionId: row.id,
-          limit: this.options.batchSize,
-        });
+        const batch = queuedMessages(this.deps.db, row.id, this.options.batchSize);
         if (batch.length === 0) break;
         try {
-          await this.options.transport.push(
-            peer,
-            batch.map((m) => ({
-              idempotencyKey: m.idempotencyKey,
-              kind: m.kind,
-              entityKey: m.kind === 'replica' ? ((m.payload as { entityKey?: string | null }).entityKey ?? null) : null,
-              payload: m.payload,
-            })),
-          );
+          await this.options.transport.push(peer, batch.map(outgoingMessageOf));
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
           const attempts = state.failedAttempts + 1;
           this.deps.db.transaction((tx) => {
-            for (const m of batch)
-              tx.update(outbox)
-                .set({ attempts: m.attempts + 1, lastError: reason })
-                .where(eq(outbox.id, m.id))
-                .run();
+            noteSendFailure(tx, batch, reason);
             updateSyncState(tx, row.id, { nextSendAt: new Date(now.getTime() + this.delay(attempts)) });
           });
           this.failure(row.id, error);
@@ -389,10 +358,13 @@ export class SyncEngine {
           break;
         }
         const at = this.now();
-        const delivered = statementsOf(this.deps.db).markDelivered;
-        this.deps.db.transaction(() => {
-          for (const m of batch) delivered.run({ id: m.id, atMs: at.getTime() });
-        });
+        this.deps.db.transaction((tx) =>
+          markDelivered(
+            tx,
+            batch.map((m) => m.id),
+            at,
+          ),
+        );
         noteSuccess(this.deps, row.id);
         progress += batch.length;
       }
@@ -403,7 +375,7 @@ export class SyncEngine {
   /** A node the other side cannot call pulls its messages (`GET .../messages?after=`). */
   async pullRemote(): Promise<Progress> {
     let progress = 0;
-    for (const row of this.connectionsWith(running)) {
+    for (const row of connectionsRunning(this.deps.db)) {
       if (row.remoteIsPrivate || row.role !== 'acceptor') continue;
       const peer = this.peer(row);
       if (!peer) continue;
@@ -430,7 +402,7 @@ export class SyncEngine {
           noteSuccess(this.deps, row.id);
           break;
         }
-        receiveMessages(this.deps, row, { messages: answer.messages.map(({ id: _id, ...m }) => m) });
+        this.deps.db.transaction((tx) => storeReceived(tx, row.id, answer.messages, this.now()));
         updateSyncState(this.deps.db, row.id, { pullMode: 'pull', pullAfter: last.id });
         noteSuccess(this.deps, row.id);
         progress += answer.messages.length;
@@ -443,23 +415,13 @@ export class SyncEngine {
 
   /** Applies received messages: per remote entity in order, entities side by side; a blocked entity waits alone. */
   async applyInbox(): Promise<Progress> {
-    const live = this.connectionsWith(running);
+    const live = connectionsRunning(this.deps.db);
     if (live.length === 0) return 0;
-    const rows = this.deps.db
-      .select()
-      .from(inbox)
-      .where(
-        and(
-          inArray(
-            inbox.connectionId,
-            live.map((c) => c.id),
-          ),
-          isNull(inbox.appliedAt),
-        ),
-      )
-      .orderBy(asc(inbox.id))
-      .limit(2000)
-      .all();
+    const rows = unappliedInbox(
+      this.deps.db,
+      live.map((c) => c.id),
+      2000,
+    );
     const groups = new Map<string, InboxRow[]>();
     const named: Array<{ id: number; remoteEntityId: string }> = [];
     for (const row of rows) {
@@ -474,12 +436,7 @@ export class SyncEngine {
       list.push({ ...row, remoteEntityId });
       groups.set(key, list);
     }
-    if (named.length > 0) {
-      this.deps.db.transaction((tx) => {
-        for (const { id, remoteEntityId } of named)
-          tx.update(inbox).set({ remoteEntityId }).where(eq(inbox.id, id)).run();
-      });
-    }
+    if (named.length > 0) this.deps.db.transaction((tx) => nameInboxEntities(tx, named));
     const now = this.now();
     const ready = [...groups.values()].filter((list) => {
       const first = list[0]!;
@@ -520,25 +477,13 @@ export class SyncEngine {
         return 'retry' as const;
       });
       if (outcome === 'retry') {
-        const pending = this.deps.db
-          .select()
-          .from(inbox)
-          .where(
-            and(
-              eq(inbox.connectionId, first.connectionId),
-              eq(inbox.remoteEntityId, first.remoteEntityId!),
-              isNull(inbox.appliedAt),
-            ),
-          )
-          .orderBy(asc(inbox.id))
-          .get();
+        const pending = firstUnappliedOf(this.deps.db, first.connectionId, first.remoteEntityId!);
         if (pending) {
           const attempts = pending.attempts + 1;
-          this.deps.db
-            .update(inbox)
-            .set({ attempts, nextAttemptAt: new Date(this.now().getTime() + this.delay(attempts)) })
-            .where(eq(inbox.id, pending.id))
-            .run();
+          holdInbox(this.deps.db, pending.id, {
+            attempts,
+            nextAttemptAt: new Date(this.now().getTime() + this.delay(attempts)),
+          });
         }
       } else if (outcome === 'applied') {
         progress += list.length;
@@ -581,7 +526,7 @@ export class SyncEngine {
   /** The idle pause: the interval, or less when a held-back change (a backoff, an echo settling) comes due sooner. */
   private idlePause(): number {
     const now = this.now().getTime();
-    const due = statementsOf(this.deps.db).nextDueChange.get({ nowMs: now })?.at ?? null;
+    const due = nextDueChangeAt(this.deps.db, new Date(now));
     if (due === null) return this.options.intervalMs;
     return Math.max(1, Math.min(this.options.intervalMs, due - now + 1));
   }

@@ -1,9 +1,6 @@
-import { eq } from 'drizzle-orm';
-import { connections } from '../../db/schema/index.ts';
-import type { AppDeps } from '../app/deps.ts';
-import { recordStatusChange } from '../app/store/connections.ts';
-import { statementsOf } from './statements.ts';
-import { syncStateOf, updateSyncState } from './store.ts';
+import { recordStatusChange } from '../store/connections.ts';
+import type { SyncDeps } from './deps.ts';
+import { connectionStatusOf, syncStateOf, updateSyncState } from './store.ts';
 
 export interface HealthPolicy {
   /** Consecutive failed attempts before the connection shows `error`... */
@@ -13,18 +10,14 @@ export interface HealthPolicy {
 }
 
 /** Nothing got through (the other node or the helpdesk): after a sustained run of failures the connection is `error`. */
-export function noteFailure(deps: AppDeps, connectionId: string, reason: string, policy: HealthPolicy): void {
+export function noteFailure(deps: SyncDeps, connectionId: string, reason: string, policy: HealthPolicy): void {
   const now = deps.clock();
   deps.db.transaction((tx) => {
     const state = syncStateOf(tx, connectionId, now);
     const failingSince = state.failingSince ?? now;
     const failedAttempts = state.failedAttempts + 1;
     updateSyncState(tx, connectionId, { failingSince, failedAttempts, lastFailure: reason });
-    const row = tx
-      .select({ id: connections.id, status: connections.status })
-      .from(connections)
-      .where(eq(connections.id, connectionId))
-      .get();
+    const row = connectionStatusOf(tx, connectionId);
     if (
       row?.status === 'active' &&
       failedAttempts >= policy.failuresBeforeError &&
@@ -36,10 +29,10 @@ export function noteFailure(deps: AppDeps, connectionId: string, reason: string,
 }
 
 /** Something got through: the failure run ends, and a connection in `error` is active again. */
-export function noteSuccess(deps: AppDeps, connectionId: string): void {
+export function noteSuccess(deps: SyncDeps, connectionId: string): void {
   const now = deps.clock();
   const state = syncStateOf(deps.db, connectionId, now);
-  const row = statementsOf(deps.db).connectionStatus.get({ connectionId });
+  const row = connectionStatusOf(deps.db, connectionId);
   if (state.failedAttempts === 0 && row?.status !== 'error') return;
   deps.db.transaction((tx) => {
     updateSyncState(tx, connectionId, { failingSince: null, failedAttempts: 0, lastFailure: null, nextSendAt: null });

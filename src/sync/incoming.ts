@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
-import { inbox, twinLinks } from '../../db/schema/index.ts';
-import type { AppDeps } from '../app/deps.ts';
 import type { DbOrTx } from '../../db/client.ts';
 import type { Entity, HubAttachment, HubComment } from '../domain/entity.ts';
 import { DomainError } from '../domain/errors.ts';
 import { annotate, LOCAL_ONLY } from './annotate.ts';
 import { replicaHash } from './canonical.ts';
 import type { ConnectionContext } from './context.ts';
+import type { SyncDeps } from './deps.ts';
 import { MARKER_FIELD, MARKER_PREFIX } from '../domain/entity.ts';
 import { createWrite, isEmptyWrite, updateWrite } from './entity-write.ts';
 import { ackPayloadSchema, replicaPayloadSchema, type AckPayload, type ReplicaPayload } from './messages.ts';
@@ -16,16 +14,18 @@ import { isTransient } from './retry.ts';
 import {
   insertTwin,
   markApplied,
+  markApplying,
   queueMessage,
   recordEntityError,
   recordTwinIds,
   touchCounters,
   twinByLocal,
   twinByRemote,
+  updateTwin,
+  type InboxRow,
   type TwinRow,
 } from './store.ts';
 
-export type InboxRow = typeof inbox.$inferSelect;
 export type ApplyOutcome = 'applied' | 'blocked' | 'retry';
 
 function invalidMessage(error: unknown): DomainError {
@@ -40,7 +40,7 @@ function invalidMessage(error: unknown): DomainError {
  * the whole state). Stops at the first message that cannot be applied now.
  */
 export async function applyEntityMessages(
-  deps: AppDeps,
+  deps: SyncDeps,
   ctx: ConnectionContext,
   rows: InboxRow[],
   onFailure: (error: unknown) => void,
@@ -70,13 +70,13 @@ export async function applyEntityMessages(
   return 'applied';
 }
 
-function applyAck(deps: AppDeps, ctx: ConnectionContext, row: InboxRow): void {
+function applyAck(deps: SyncDeps, ctx: ConnectionContext, row: InboxRow): void {
   const write = ackWrite(deps, ctx, row);
   deps.db.transaction((tx) => write(tx));
 }
 
 /** Recording an ack touches only the database: the engine commits the acks of a pass together. */
-export function ackWrite(deps: AppDeps, ctx: ConnectionContext, row: InboxRow): (tx: DbOrTx) => void {
+export function ackWrite(deps: SyncDeps, ctx: ConnectionContext, row: InboxRow): (tx: DbOrTx) => void {
   const parsed = ackPayloadSchema.safeParse(row.payload);
   const at = deps.clock();
   if (!parsed.success) deps.logger.warn({ connectionId: ctx.connection.id, inbox: row.id }, 'unreadable ack dropped');
@@ -131,7 +131,7 @@ function attachmentsToCreate(result: Entity, before: Set<string>): HubAttachment
 }
 
 async function applyReplica(
-  deps: AppDeps,
+  deps: SyncDeps,
   ctx: ConnectionContext,
   row: InboxRow,
   superseded: number[],
@@ -191,11 +191,7 @@ async function applyReplica(
 
     const marker = row.applyMarker ?? `${MARKER_PREFIX}${randomUUID().slice(0, 13)}`;
     if (!replaying) {
-      deps.db
-        .update(inbox)
-        .set({ state: 'applying', applyMarker: marker, applyStartedAt: deps.clock(), remoteEntityId: remoteId })
-        .where(eq(inbox.id, row.id))
-        .run();
+      markApplying(deps.db, row.id, { applyMarker: marker, applyStartedAt: deps.clock(), remoteEntityId: remoteId });
     }
 
     let current: Entity;
@@ -322,10 +318,7 @@ async function applyReplica(
         // Keep ids an ack recorded meanwhile.
         changes.commentMap = { ...existing.commentMap, ...commentMap };
         changes.attachmentMap = { ...existing.attachmentMap, ...attachmentMap };
-        tx.update(twinLinks)
-          .set(changes)
-          .where(and(eq(twinLinks.connectionId, connectionId), eq(twinLinks.localEntityId, final.id)))
-          .run();
+        updateTwin(tx, connectionId, final.id, changes);
       } else {
         insertTwin(tx, linked);
       }

@@ -61,18 +61,3 @@ export const ackPayloadSchema = z.object({
 
 export type ReplicaPayload = z.infer<typeof replicaPayloadSchema>;
 export type AckPayload = z.infer<typeof ackPayloadSchema>;
-
-/** A message as it travels (push and pull). */
-export const wireMessageSchema = z.object({
-  id: z.number().int().optional(),
-  idempotencyKey: z.string().min(1).max(200),
-  kind: z.enum(['replica', 'ack']),
-  entityKey: z.string().max(200).nullable().default(null),
-  payload: z.unknown(),
-});
-
-export const pullAnswerSchema = z.object({
-  mode: z.enum(['pull', 'push']),
-  messages: z.array(wireMessageSchema.extend({ id: z.number().int() })),
-});
-export type PullAnswer = z.infer<typeof pullAnswerSchema>;

@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
-import { changeQueue } from '../../db/schema/index.ts';
-import type { AppDeps } from '../app/deps.ts';
 import type { DbOrTx } from '../../db/client.ts';
 import type { Entity, Replica } from '../domain/entity.ts';
 import { isDomainError, type DomainError } from '../domain/errors.ts';
 import { annotate, AWAITING_ACK, normalizeReplica } from './annotate.ts';
 import { replicaHash } from './canonical.ts';
 import type { ConnectionContext } from './context.ts';
+import type { SyncDeps } from './deps.ts';
 import type { ReplicaPayload } from './messages.ts';
 import { isTransient } from './retry.ts';
-import { statementsOf } from './statements.ts';
 import {
+  dropChange,
+  hasCatchAllTrigger,
   insertTwin,
   isBlocked,
   queueMessage,
@@ -20,10 +19,9 @@ import {
   removeChange,
   touchCounters,
   twinByLocal,
+  type ChangeRow,
   type TwinRow,
 } from './store.ts';
-
-export type ChangeRow = typeof changeQueue.$inferSelect;
 
 export type ChangeOutcome = 'sent' | 'unchanged' | 'skipped' | 'unselected' | 'blocked' | 'failed' | 'retry';
 
@@ -38,7 +36,7 @@ export interface BuiltReplica {
  * node does not send it back), so the script's issueUrl is null here.
  */
 export async function buildReplica(
-  deps: AppDeps,
+  deps: SyncDeps,
   ctx: ConnectionContext,
   entity: Entity,
   twin: TwinRow | undefined,
@@ -57,11 +55,9 @@ export async function buildReplica(
 }
 
 /** An entity without a twin syncs only when an active trigger selected it (or a bulk sync did). */
-function selectedByTrigger(deps: AppDeps, ctx: ConnectionContext, row: ChangeRow): boolean {
+function selectedByTrigger(deps: SyncDeps, ctx: ConnectionContext, row: ChangeRow): boolean {
   if (row.reason === 'trigger' || row.reason === 'bulk' || row.reason === 'retry') return true;
-  return statementsOf(deps.db)
-    .activeTriggers.all({ connectionId: ctx.connection.id })
-    .some((t) => t.query.trim() === '');
+  return hasCatchAllTrigger(deps.db, ctx.connection.id);
 }
 
 /** Database writes a processed change leaves to the engine, which commits those of a pass together (one commit). */
@@ -78,7 +74,7 @@ export interface ProcessedChange {
  * outbox in the same transaction that records its hash and removes the change row.
  */
 export async function processChange(
-  deps: AppDeps,
+  deps: SyncDeps,
   ctx: ConnectionContext,
   row: ChangeRow,
   onFailure: (error: unknown) => void,
@@ -142,7 +138,7 @@ export async function processChange(
         error: error as DomainError,
         at: now(),
       });
-      tx.delete(changeQueue).where(eq(changeQueue.id, row.id)).run();
+      dropChange(tx, row.id);
     });
     deps.logger.warn(
       { connectionId, entity: row.entityId, err: (error as Error).message },

@@ -1,15 +1,13 @@
-import { and, eq } from 'drizzle-orm';
-import { connections } from '../../db/schema/index.ts';
-import type { AppDeps } from '../app/deps.ts';
 import type { DbOrTx } from '../../db/client.ts';
-import type { ConnectionRow } from '../app/store/connections.ts';
-import type { InstanceRow } from '../app/store/instances.ts';
+import type { ConnectionRow } from '../store/connections.ts';
+import type { InstanceRow } from '../store/instances.ts';
 import type { Helpdesk } from '../domain/helpdesk.ts';
 import { instancePublicUrl } from '../domain/instance.ts';
 import type { LocalTwin, UnderSyncQuery } from '../rules/pool/protocol.ts';
 import type { RuleHostHandlers } from '../rules/pool/rule-pool.ts';
+import type { SyncDeps } from './deps.ts';
 import { type ScriptHttpRun, scriptHttpFor } from './script-http.ts';
-import { twinByLocal, twinByRemote } from './store.ts';
+import { connectionIdsNamed, twinByLocal, twinByRemote } from './store.ts';
 
 /**
  * What every rule run of one connection is handed besides its entity and replica (PooledRunInput): httpClient through
@@ -29,13 +27,7 @@ const MAX_ID_LENGTH = 200;
 
 /** The connections of this instance a script names: this one (null), or those with the name (names are not unique). */
 function connectionsNamed(db: DbOrTx, connection: ConnectionRow, name: string | null): string[] {
-  if (name === null) return [connection.id];
-  return db
-    .select({ id: connections.id })
-    .from(connections)
-    .where(and(eq(connections.instanceId, connection.instanceId), eq(connections.name, name)))
-    .all()
-    .map((row) => row.id);
+  return name === null ? [connection.id] : connectionIdsNamed(db, connection.instanceId, name);
 }
 
 /**
@@ -61,7 +53,7 @@ export function localTwinOf(db: DbOrTx, connection: ConnectionRow, remoteId: str
  * only read anyway, so a test run answers them as the sync would.
  */
 export function ruleInputsOf(
-  deps: AppDeps,
+  deps: Pick<SyncDeps, 'db' | 'publicUrl'>,
   connection: ConnectionRow,
   instance: Pick<InstanceRow, 'slug'>,
   helpdesk: Helpdesk,

@@ -27,9 +27,9 @@ export const json = (value: unknown): string | null =>
 export const ms = (value: Date | null | undefined): number | null => (value ? value.getTime() : null);
 
 /** Connections whose changes are collected (a deactivated one queues them). */
-export const collecting = ['active', 'deactivated', 'error'] as const;
+const collecting = ['active', 'deactivated', 'error'] as const;
 /** Connections that process and exchange messages. */
-export const running = ['active', 'error'] as const;
+const running = ['active', 'error'] as const;
 
 /** A queued outbox message, bound from the same parameters whether or not a repeat is ignored. */
 const outboxRow = {

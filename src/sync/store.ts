@@ -1,11 +1,91 @@
-import { eq } from 'drizzle-orm';
-import { syncErrors, syncState, type twinLinks } from '../../db/schema/index.ts';
+import { and, asc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
+import {
+  changeQueue,
+  connections,
+  inbox,
+  outbox,
+  syncErrors,
+  syncState,
+  triggers,
+  twinLinks,
+} from '../../db/schema/index.ts';
 import type { DomainError } from '../domain/errors.ts';
+import type { ConnectionRow } from '../store/connections.ts';
 import { json, ms, statementsOf } from './statements.ts';
+import type { OutgoingMessage } from './transport.ts';
+
+/**
+ * The sync engine's queries: the one place in src/sync that reads or writes the database (the queries that run for
+ * every entity are prepared once, in statements.ts).
+ */
 
 export type TwinRow = typeof twinLinks.$inferSelect;
 export type SyncStateRow = typeof syncState.$inferSelect;
+export type ChangeRow = typeof changeQueue.$inferSelect;
+export type InboxRow = typeof inbox.$inferSelect;
+export type OutboxRow = typeof outbox.$inferSelect;
+export type TriggerRow = typeof triggers.$inferSelect;
+
+// ---- connections ------------------------------------------------------------------------------------------------
+
+/** Connections whose changes are collected: active, in error, or deactivated (which queues them). */
+export function connectionsCollecting(db: DbOrTx): ConnectionRow[] {
+  return statementsOf(db).connectionsCollecting.all();
+}
+
+/** Connections that process and exchange messages: active or in error. */
+export function connectionsRunning(db: DbOrTx): ConnectionRow[] {
+  return statementsOf(db).connectionsRunning.all();
+}
+
+/** The connections collecting changes of the instance a webhook names by its slug (none for an unknown slug). */
+export function connectionsCollectingFor(db: DbOrTx, instanceSlug: string): Array<{ id: string }> {
+  const s = statementsOf(db);
+  const instance = s.instanceBySlug.get({ slug: instanceSlug });
+  return instance ? s.collectingOfInstance.all({ instanceId: instance.id }) : [];
+}
+
+/** The ids of an instance's connections with this name (names are not unique). */
+export function connectionIdsNamed(db: DbOrTx, instanceId: string, name: string): string[] {
+  return db
+    .select({ id: connections.id })
+    .from(connections)
+    .where(and(eq(connections.instanceId, instanceId), eq(connections.name, name)))
+    .all()
+    .map((row) => row.id);
+}
+
+export function connectionStatusOf(db: DbOrTx, connectionId: string): Pick<ConnectionRow, 'id' | 'status'> | undefined {
+  return statementsOf(db).connectionStatus.get({ connectionId });
+}
+
+// ---- change detection -------------------------------------------------------------------------------------------
+
+export function activeTriggersOf(db: DbOrTx, connectionId: string): TriggerRow[] {
+  return db
+    .select()
+    .from(triggers)
+    .where(and(eq(triggers.connectionId, connectionId), eq(triggers.active, true)))
+    .all();
+}
+
+/** Whether an active trigger of the connection has an empty query (it selects every entity). */
+export function hasCatchAllTrigger(db: DbOrTx, connectionId: string): boolean {
+  return statementsOf(db)
+    .activeTriggers.all({ connectionId })
+    .some((t) => t.query.trim() === '');
+}
+
+/** Where a trigger's next poll starts. */
+export function setTriggerCursor(db: DbOrTx, triggerId: string, cursor: string | null): void {
+  db.update(triggers).set({ pollCursor: cursor }).where(eq(triggers.id, triggerId)).run();
+}
+
+/** How many entities the connection has twins for. */
+export function twinCount(db: DbOrTx, connectionId: string): number {
+  return statementsOf(db).twinCount.get({ connectionId })?.n ?? 0;
+}
 
 /** Queues a local entity for the outgoing pipeline; a second change before it is processed joins the first. */
 export function enqueueChange(
@@ -196,4 +276,178 @@ export function markApplied(db: DbOrTx, ids: number[], at: Date): void {
 /** Removes a change row as it was read: one queued again meanwhile (a newer queuedAt) stays for the next pass. */
 export function removeChange(db: DbOrTx, row: { id: number; queuedAt: Date }): void {
   statementsOf(db).removeChange.run({ id: row.id, queuedAtMs: ms(row.queuedAt) });
+}
+
+/** Queued changes of these connections that are due, oldest first. */
+export function dueChanges(db: DbOrTx, connectionIds: string[], now: Date, limit: number): ChangeRow[] {
+  return db
+    .select()
+    .from(changeQueue)
+    .where(
+      and(
+        inArray(changeQueue.connectionId, connectionIds),
+        or(isNull(changeQueue.notBefore), lte(changeQueue.notBefore, now)),
+      ),
+    )
+    .orderBy(asc(changeQueue.id))
+    .limit(limit)
+    .all();
+}
+
+/** A change waits until `notBefore`; with `attempts`, after that many failed tries. */
+export function holdChange(db: DbOrTx, id: number, hold: { notBefore: Date; attempts?: number }): void {
+  db.update(changeQueue).set(hold).where(eq(changeQueue.id, id)).run();
+}
+
+/** A change that can never be sent (its error is recorded): removed whatever was queued after it. */
+export function dropChange(db: DbOrTx, id: number): void {
+  db.delete(changeQueue).where(eq(changeQueue.id, id)).run();
+}
+
+/** When the next held-back change comes due (ms since epoch), or null when none waits. */
+export function nextDueChangeAt(db: DbOrTx, now: Date): number | null {
+  return statementsOf(db).nextDueChange.get({ nowMs: now.getTime() })?.at ?? null;
+}
+
+// ---- outbox -----------------------------------------------------------------------------------------------------
+
+/** The next queued messages of a connection, in id order. */
+export function queuedMessages(db: DbOrTx, connectionId: string, limit: number): OutboxRow[] {
+  return statementsOf(db).queuedMessages.all({ connectionId, limit });
+}
+
+/** A queued message as it travels to the other node (pushed, or pulled by it). */
+export function outgoingMessageOf(row: OutboxRow): OutgoingMessage {
+  return {
+    idempotencyKey: row.idempotencyKey,
+    kind: row.kind,
+    entityKey: row.kind === 'replica' ? ((row.payload as { entityKey?: string | null }).entityKey ?? null) : null,
+    payload: row.payload,
+  };
+}
+
+/** A batch the other node did not take: each message counts the attempt and keeps the reason. */
+export function noteSendFailure(db: DbOrTx, messages: OutboxRow[], reason: string): void {
+  for (const m of messages)
+    db.update(outbox)
+      .set({ attempts: m.attempts + 1, lastError: reason })
+      .where(eq(outbox.id, m.id))
+      .run();
+}
+
+export function markDelivered(db: DbOrTx, ids: number[], at: Date): void {
+  const statement = statementsOf(db).markDelivered;
+  for (const id of ids) statement.run({ id, atMs: at.getTime() });
+}
+
+/** What the other side asks for with `after`: queued messages up to it were received there, so they are delivered. */
+export function markPulledUpTo(db: DbOrTx, connectionId: string, after: number, at: Date): void {
+  db.update(outbox)
+    .set({ status: 'delivered', deliveredAt: at })
+    .where(and(eq(outbox.connectionId, connectionId), eq(outbox.status, 'queued'), lte(outbox.id, after)))
+    .run();
+}
+
+/** Messages of a connection after an id, in id order (delivered or not: the puller decides what it has). */
+export function messagesAfterId(db: DbOrTx, connectionId: string, after: number, limit: number): OutboxRow[] {
+  return db
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.connectionId, connectionId), gt(outbox.id, after)))
+    .orderBy(asc(outbox.id))
+    .limit(limit)
+    .all();
+}
+
+// ---- inbox ------------------------------------------------------------------------------------------------------
+
+/**
+ * Stores messages from the other node in the inbox; one seen before (its idempotency key) is not stored twice. Says
+ * which were new and which were repeats.
+ */
+export function storeReceived(
+  db: DbOrTx,
+  connectionId: string,
+  messages: ReadonlyArray<{
+    idempotencyKey: string;
+    kind: 'replica' | 'ack';
+    entityKey: string | null;
+    payload: unknown;
+  }>,
+  at: Date,
+): { accepted: string[]; duplicates: string[] } {
+  const accepted: string[] = [];
+  const duplicates: string[] = [];
+  for (const message of messages) {
+    const result = db
+      .insert(inbox)
+      .values({
+        connectionId,
+        idempotencyKey: message.idempotencyKey,
+        kind: message.kind,
+        entityKey: message.entityKey,
+        payload: message.payload ?? null,
+        receivedAt: at,
+      })
+      .onConflictDoNothing()
+      .run();
+    (result.changes === 1 ? accepted : duplicates).push(message.idempotencyKey);
+  }
+  return { accepted, duplicates };
+}
+
+/** Received messages of these connections not applied yet, oldest first. */
+export function unappliedInbox(db: DbOrTx, connectionIds: string[], limit: number): InboxRow[] {
+  return db
+    .select()
+    .from(inbox)
+    .where(and(inArray(inbox.connectionId, connectionIds), isNull(inbox.appliedAt)))
+    .orderBy(asc(inbox.id))
+    .limit(limit)
+    .all();
+}
+
+/** Records which remote entity each message is about (read from its payload once). */
+export function nameInboxEntities(db: DbOrTx, named: ReadonlyArray<{ id: number; remoteEntityId: string }>): void {
+  for (const { id, remoteEntityId } of named) db.update(inbox).set({ remoteEntityId }).where(eq(inbox.id, id)).run();
+}
+
+/** The oldest message of a remote entity not applied yet. */
+export function firstUnappliedOf(db: DbOrTx, connectionId: string, remoteEntityId: string): InboxRow | undefined {
+  return db
+    .select()
+    .from(inbox)
+    .where(and(eq(inbox.connectionId, connectionId), eq(inbox.remoteEntityId, remoteEntityId), isNull(inbox.appliedAt)))
+    .orderBy(asc(inbox.id))
+    .get();
+}
+
+/** A message waits until `nextAttemptAt`, after that many failed tries. */
+export function holdInbox(db: DbOrTx, id: number, hold: { attempts: number; nextAttemptAt: Date }): void {
+  db.update(inbox).set(hold).where(eq(inbox.id, id)).run();
+}
+
+/** A replica being applied: the marker its create carries, so a crash halfway can find what it made. */
+export function markApplying(
+  db: DbOrTx,
+  id: number,
+  applying: { applyMarker: string; applyStartedAt: Date; remoteEntityId: string },
+): void {
+  db.update(inbox)
+    .set({ state: 'applying', ...applying })
+    .where(eq(inbox.id, id))
+    .run();
+}
+
+/** Changes a twin link in place (an existing link, after a replica was applied). */
+export function updateTwin(
+  db: DbOrTx,
+  connectionId: string,
+  localEntityId: string,
+  changes: Partial<Omit<TwinRow, 'connectionId' | 'localEntityId' | 'createdAt'>>,
+): void {
+  db.update(twinLinks)
+    .set(changes)
+    .where(and(eq(twinLinks.connectionId, connectionId), eq(twinLinks.localEntityId, localEntityId)))
+    .run();
 }

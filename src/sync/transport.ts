@@ -1,5 +1,3 @@
-import type { PullAnswer } from './messages.ts';
-
 /** Where a connection's messages go: the other node, its key and its id for the connection. */
 export interface PeerAddress {
   key: Buffer;
@@ -7,11 +5,19 @@ export interface PeerAddress {
   remoteConnectionId: string;
 }
 
+/** A sync message as it travels between nodes (src/node/wire.ts checks what arrives). */
 export interface OutgoingMessage {
   idempotencyKey: string;
   kind: 'replica' | 'ack';
   entityKey: string | null;
   payload: unknown;
+}
+
+/** What a node we pull from answers: its messages after the id asked for, or `push` when it can call us itself. */
+export interface PullAnswer {
+  mode: 'pull' | 'push';
+  /** Each with the sender's outbox id: the next pull asks for what comes after the last. */
+  messages: Array<OutgoingMessage & { id: number }>;
 }
 
 /** The node protocol as the sync engine uses it (implemented over signed HTTP in src/node). */

@@ -193,7 +193,7 @@ describe('a private connection (no destination URL)', () => {
       const privateDeps = buildAppDeps({
         config,
         logger: createLogger('silent'),
-        helpdesks: fixedHelpdesks(),
+        connectHelpdesk: fixedHelpdesks(),
         clock: new TestClock().now,
       });
       await registerTestInstance(privateDeps, 'umbrella', 'xurrent');

@@ -8,7 +8,7 @@ import {
   listConnections,
 } from '../../src/app/connection-lifecycle.ts';
 import { getInstance } from '../../src/app/instances.ts';
-import { shortConnectionIds } from '../../src/app/store/connections.ts';
+import { shortConnectionIds } from '../../src/store/connections.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import { startTestNode, type TestNode } from '../support/nodes.ts';
 import { initiateAcmeToGlobex, registerTestInstance, snapshot } from '../support/story.ts';

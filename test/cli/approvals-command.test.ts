@@ -31,7 +31,7 @@ describe('deskbridge approvals', () => {
     buildAppDeps({
       config: loadConfig(env),
       logger: createLogger('silent'),
-      helpdesks: fixedHelpdesks(),
+      connectHelpdesk: fixedHelpdesks(),
       clock: new TestClock().now,
     });
   let requests: string[] = [];

@@ -20,7 +20,11 @@ describe('deskbridge audit', () => {
   let connectionId = '';
 
   beforeAll(async () => {
-    const deps = buildAppDeps({ config: loadConfig(env), logger: createLogger('silent'), helpdesks: fixedHelpdesks() });
+    const deps = buildAppDeps({
+      config: loadConfig(env),
+      logger: createLogger('silent'),
+      connectHelpdesk: fixedHelpdesks(),
+    });
     await registerTestInstance(deps, 'acme', 'freshdesk');
     linkWorkspace(deps, { platform: 'slack', tenantId: 'T_ACME', instance: 'acme', actor: 'test:setup' });
     const { connection } = await initiateConnection(deps, {

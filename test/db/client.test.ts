@@ -36,7 +36,7 @@ function open(dataDir: string) {
   const deps = buildAppDeps({
     config: loadConfig({ DESKBRIDGE_DATA_DIR: dataDir }),
     logger: createLogger('silent'),
-    helpdesks: fixedHelpdesks(),
+    connectHelpdesk: fixedHelpdesks(),
   });
   opened.push(deps.db.$client);
   return deps;

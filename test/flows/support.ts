@@ -14,7 +14,12 @@ export function flowDeps(): { deps: AppDeps; clock: TestClock; close(): void } {
   const dir = tempDir('deskbridge-flows-');
   const config = loadConfig({ DESKBRIDGE_DATA_DIR: dir, PUBLIC_URL: 'http://192.0.2.10:3000' });
   const clock = new TestClock();
-  const deps = buildAppDeps({ config, logger: createLogger('silent'), helpdesks: fixedHelpdesks(), clock: clock.now });
+  const deps = buildAppDeps({
+    config,
+    logger: createLogger('silent'),
+    connectHelpdesk: fixedHelpdesks(),
+    clock: clock.now,
+  });
   return {
     deps,
     clock,

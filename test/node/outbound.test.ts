@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connectorDirectory } from '../../adapters/helpdesk/index.ts';
 import { acceptInvitation } from '../../src/app/accept-invitation.ts';
 import { initiateConnection } from '../../src/app/initiate-connection.ts';
 import { registerInstance } from '../../src/app/instances.ts';
 import { runCli } from '../../src/cli/run.ts';
 import { decodeInvitation, encodeInvitation } from '../../src/domain/invitation.ts';
 import { capturedIo } from '../support/cli-io.ts';
-import { fixedHelpdesks } from '../support/helpdesks.ts';
+import { fixedHelpdesks, realHelpdesks } from '../support/helpdesks.ts';
 import { freePort, startTestNode, type TestNode } from '../support/nodes.ts';
 import { registerTestInstance, snapshot } from '../support/story.ts';
 
@@ -152,7 +151,10 @@ describe('accepting a crafted invitation code', () => {
 describe('registering a helpdesk URL', () => {
   it('takes only the platform URL shape, with a clear error, storing nothing and calling nobody', async () => {
     const helpdesks = fixedHelpdesks();
-    const node = await startTestNode('shape', { helpdesks, env: { DESKBRIDGE_ALLOW_PRIVATE_URLS: 'false' } });
+    const node = await startTestNode('shape', {
+      connectHelpdesk: helpdesks,
+      env: { DESKBRIDGE_ALLOW_PRIVATE_URLS: 'false' },
+    });
     try {
       const before = snapshot(node);
       const register = (baseUrl: string) =>
@@ -191,7 +193,7 @@ describe('registering a helpdesk URL', () => {
 
   it('`instances add` refuses a helpdesk URL that resolves to loopback, without calling it', async () => {
     const node = await startTestNode('cli', {
-      helpdesks: connectorDirectory(),
+      connectHelpdesk: realHelpdesks({}),
       env: { DESKBRIDGE_ALLOW_PRIVATE_URLS: 'false' },
     });
     try {

@@ -120,6 +120,39 @@ describe('signed node requests', () => {
 
     expect(inboxRows(nodes.a)).toEqual(before);
   });
+
+  it('refuses a signed batch that is not one (too long, an unknown kind, no idempotency key) with a 400, storing none of it', async () => {
+    const before = inboxRows(nodes.a);
+    const path = `/v1/connections/${aConnectionId}/messages`;
+    const message = (n: number) => ({ idempotencyKey: `bad-${n}`, kind: 'replica', entityKey: null, payload: {} });
+    const bad = [
+      { messages: Array.from({ length: 501 }, (_, n) => message(n)) },
+      { messages: [message(1), { ...message(2), kind: 'delete' }] },
+      { messages: [message(3), { ...message(4), idempotencyKey: '' }] },
+      { messages: 'all of them' },
+    ];
+    for (const body of bad) {
+      const answer = await send('POST', path, body);
+      expect(answer, JSON.stringify(body).slice(0, 80)).toMatchObject({
+        status: 400,
+        body: { error: { code: 'invalid_input' } },
+      });
+    }
+    expect(inboxRows(nodes.a)).toEqual(before);
+  });
+
+  it('answers a pull with `push` where this node can call the other side, and refuses an `after` that is no message id', async () => {
+    // Globex's node is public here: Acme pushes to it, so there is nothing to pull from Acme.
+    const pulled = await send('GET', `/v1/connections/${aConnectionId}/messages?after=0`, undefined);
+    expect(pulled).toMatchObject({ status: 200, body: { mode: 'push', messages: [] } });
+    for (const after of ['-1', '1.5', 'x']) {
+      const refused = await send('GET', `/v1/connections/${aConnectionId}/messages?after=${after}`, undefined);
+      expect(refused, after).toMatchObject({
+        status: 400,
+        body: { error: { code: 'invalid_input', message: expect.stringMatching(/after must be a message id/) } },
+      });
+    }
+  });
 });
 
 describe('secrets at rest and in logs', () => {

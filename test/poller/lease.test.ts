@@ -25,7 +25,7 @@ async function twoOnOneDataDir(clock: TestClock) {
         POLLER_LEASE_MS: String(LEASE_MS),
       }),
       logger: createLogger('silent', new Writable({ write: (_c, _e, done) => done() })),
-      helpdesks: fixedHelpdesks(),
+      connectHelpdesk: fixedHelpdesks(),
       clock: clock.now,
     });
   const first = await start();

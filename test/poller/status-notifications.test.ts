@@ -3,6 +3,8 @@ import { listConnections, listStatusEvents } from '../../src/app/connection-life
 import { healthOf } from '../../src/app/connection-health.ts';
 import { listNotices } from '../../src/app/notifications.ts';
 import { subscribeChannel } from '../../src/app/subscriptions.ts';
+import { digestMessage } from '../../src/flows/digest.ts';
+import { statusNotice } from '../../src/flows/status-notice.ts';
 import { FakeSlack, type SlackCall } from '../support/fake-slack.ts';
 import { pollerPair } from '../support/poller-nodes.ts';
 
@@ -215,6 +217,7 @@ describe('status changes reach subscribed channels exactly once', () => {
         config: { ...a.config.poller, sendIntervalMs: 1000 },
         probe: { remoteStatus: async () => ({ status: 'active' }), verifyHelpdesk: async () => {} },
         notifiers: [a.service.slack!.notifier],
+        views: { statusNotice, digest: digestMessage },
         sync: null,
       },
     );

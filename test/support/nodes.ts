@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config.ts';
-import type { HelpdeskDirectory } from '../../src/domain/helpdesk.ts';
+import type { ConnectHelpdesk } from '../../src/app-deps.ts';
 import { createLogger } from '../../src/logger.ts';
 import { isLocalMode } from '../../src/local/settings.ts';
 import { startService, type RunningService } from '../../src/service.ts';
@@ -143,7 +143,7 @@ export function localModeEnv(ports: LocalModePorts, dataDir: string): Record<str
 
 export async function startTestNode(
   name: string,
-  options: { clock?: TestClock; helpdesks?: HelpdeskDirectory; env?: Record<string, string> } = {},
+  options: { clock?: TestClock; connectHelpdesk?: ConnectHelpdesk; env?: Record<string, string> } = {},
 ): Promise<TestNode> {
   const dataDir = tempDir(`deskbridge-${name}-`);
   const port = await freePort();
@@ -159,7 +159,7 @@ export async function startTestNode(
   const service = await startService({
     config,
     logger: createLogger('debug', sink),
-    helpdesks: options.helpdesks ?? fixedHelpdesks(),
+    connectHelpdesk: options.connectHelpdesk ?? fixedHelpdesks(),
     clock: clock.now,
     // As `npm start` decides it: no chat credentials (and LOCAL_MODE not off) is local mode.
     localMode: isLocalMode(config, options.env ?? {}),

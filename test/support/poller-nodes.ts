@@ -61,7 +61,7 @@ export async function startRestartableNode(
     const service = await startService({
       config,
       logger: createLogger('debug', sink),
-      helpdesks: fixedHelpdesks(),
+      connectHelpdesk: fixedHelpdesks(),
       clock: options.clock.now,
     });
     // Bolt checks the token (auth.test) when the app is built; let that finish, or a quick test's teardown races it.

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { HelpdeskDirectory } from '../../src/domain/helpdesk.ts';
+import type { ConnectHelpdesk } from '../../src/app-deps.ts';
 import { checkView } from './block-kit.ts';
 import { FakeSlack, type FakeUser } from './fake-slack.ts';
 import { startTestNode, type TestClock, type TestNode } from './nodes.ts';
@@ -49,7 +49,7 @@ export interface SlackNode extends TestNode {
 /** A DeskBridge node with Slack enabled (single-workspace token), talking to its own fake Slack Web API. */
 export async function startSlackNode(
   name: string,
-  options: { clock?: TestClock; helpdesks?: HelpdeskDirectory; env?: Record<string, string> } = {},
+  options: { clock?: TestClock; connectHelpdesk?: ConnectHelpdesk; env?: Record<string, string> } = {},
 ): Promise<SlackNode> {
   const slackApi = await new FakeSlack().start();
   const node = await startTestNode(name, {

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { connectorDirectory, createHelpdesk } from '../../adapters/helpdesk/index.ts';
+import { createHelpdesk } from '../../adapters/helpdesk/index.ts';
 import { startFreshdeskSimulator } from '../../adapters/helpdesk/freshdesk/simulator.ts';
 import { startFreshserviceSimulator } from '../../adapters/helpdesk/freshservice/simulator.ts';
 import { startXurrentSimulator } from '../../adapters/helpdesk/xurrent/simulator.ts';
@@ -73,7 +73,6 @@ export async function startSyncNode(
   const service = await startService({
     config,
     logger: createLogger('warn', sink),
-    helpdesks: connectorDirectory(connectorOptions),
     connectorOptions,
     clock: clock.now,
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import type { HelpdeskDirectory } from '../../src/domain/helpdesk.ts';
+import type { ConnectHelpdesk } from '../../src/app-deps.ts';
 import { checkAdaptiveCard } from './adaptive-cards.ts';
 import { FakeBotConnector, type ConnectorMember } from './fake-bot-connector.ts';
 import { startTestNode, type TestClock, type TestNode } from './nodes.ts';
@@ -75,7 +75,7 @@ export interface TeamsNode extends TestNode {
 
 export async function startTeamsNode(
   name: string,
-  options: { clock?: TestClock; helpdesks?: HelpdeskDirectory; env?: Record<string, string> } = {},
+  options: { clock?: TestClock; connectHelpdesk?: ConnectHelpdesk; env?: Record<string, string> } = {},
 ): Promise<TeamsNode> {
   const connector = await new FakeBotConnector().start();
   const started = await startTestNode(name, options);

@@ -8,7 +8,7 @@ import { addTrigger } from '../../src/app/triggers.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { buildAppDeps } from '../../src/app-deps.ts';
-import { connectorDirectory } from '../../adapters/helpdesk/index.ts';
+import { realHelpdesks } from '../support/helpdesks.ts';
 import { freePort, machineClock, tempDir } from '../support/nodes.ts';
 import { repoRoot, runDeskbridge, startServiceProcess, type ServiceProcess } from '../support/processes.ts';
 import { agentOf, startSimulator, type Simulator } from '../support/sync-nodes.ts';
@@ -56,7 +56,7 @@ function depsOf(node: ProcessNode) {
   return buildAppDeps({
     config: loadConfig(node.env),
     logger: createLogger('silent'),
-    helpdesks: connectorDirectory({ outbound: outboundPolicy(true) }),
+    connectHelpdesk: realHelpdesks({ outbound: outboundPolicy(true) }),
   });
 }
 

@@ -10,8 +10,8 @@ import {
   freshworksWebhookTemplate,
   verifyAndParseWebhook,
   WEBHOOK_SECRET_HEADER,
-  webhookRoutes,
 } from '../../../adapters/helpdesk/webhooks.ts';
+import { webhookRoutes } from '../../../src/sync/webhook-intake.ts';
 import type { ChangeNotice } from '../../../src/domain/helpdesk.ts';
 import { createHttpServer, listen } from '../../../src/http/server.ts';
 

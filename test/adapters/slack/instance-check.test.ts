@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFreshdeskSimulator, type FreshdeskSimulator } from '../../../adapters/helpdesk/freshdesk/simulator.ts';
-import { connectorDirectory } from '../../../adapters/helpdesk/index.ts';
+import { realHelpdesks } from '../../support/helpdesks.ts';
 import { WEBHOOK_SECRET_HEADER } from '../../../adapters/helpdesk/webhooks.ts';
 import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { registerInstance } from '../../../src/app/instances.ts';
@@ -23,7 +23,7 @@ describe('Slack: /bridge check', () => {
       webhookRetryDelayMs: 5,
       seed: { ticketFields: [{ name: 'cf_region', label: 'Region', required_for_agents: true }] },
     });
-    a = await startSlackNode('a', { helpdesks: connectorDirectory(fastConnectorOptions) });
+    a = await startSlackNode('a', { connectHelpdesk: realHelpdesks(fastConnectorOptions) });
     await registerInstance(a.deps, {
       platform: 'freshdesk',
       baseUrl: fd.url,

@@ -120,7 +120,7 @@ describe('signed Slack requests are taken once, and not from the future', () => 
       SLACK_BOT_TOKEN: 'xoxb-a-test-token',
       SLACK_API_URL: a.slackApi.apiUrl,
     });
-    const second = await startService({ config, logger: createLogger('silent'), helpdesks: fixedHelpdesks() });
+    const second = await startService({ config, logger: createLogger('silent'), connectHelpdesk: fixedHelpdesks() });
     others.push(second);
     const add = adminsCommand('admins add <@U_CARL>');
     const timestamp = nowSeconds();

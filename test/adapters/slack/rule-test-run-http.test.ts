@@ -5,7 +5,7 @@
  * the entity's URL as issueUrl (the loopback: a replica shaped like our own).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectorDirectory } from '../../../adapters/helpdesk/index.ts';
+import { realHelpdesks } from '../../support/helpdesks.ts';
 import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import type { Helpdesk } from '../../../src/domain/helpdesk.ts';
 import { defaultScripts } from '../../../src/rules/index.ts';
@@ -39,7 +39,7 @@ describe('Test run from Slack with httpClient', () => {
     [fd, fs] = await Promise.all([startSimulator('freshdesk', clock), startSimulator('freshservice', clock)]);
     a = await startSlackNode('a', {
       clock,
-      helpdesks: connectorDirectory(fastConnectorOptions),
+      connectHelpdesk: realHelpdesks(fastConnectorOptions),
       env: { SYNC_INTERVAL_MS: '0', LOG_LEVEL: 'warn' },
     });
     b = await startSyncNode('b', {}, clock);

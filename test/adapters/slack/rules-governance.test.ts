@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectorDirectory } from '../../../adapters/helpdesk/index.ts';
+import { realHelpdesks } from '../../support/helpdesks.ts';
 import { listAuditLog } from '../../../src/app/audit-log.ts';
 import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { listRuleVersions } from '../../../src/app/rule-versions.ts';
@@ -46,7 +46,7 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
     [fd, fs] = await Promise.all([startSimulator('freshdesk', clock), startSimulator('freshservice', clock)]);
     a = await startSlackNode('a', {
       clock,
-      helpdesks: connectorDirectory(fastConnectorOptions),
+      connectHelpdesk: realHelpdesks(fastConnectorOptions),
       env: { SYNC_INTERVAL_MS: '0', LOG_LEVEL: 'warn' },
     });
     b = await startSyncNode('b', {}, clock);

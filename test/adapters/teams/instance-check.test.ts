@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFreshdeskSimulator, type FreshdeskSimulator } from '../../../adapters/helpdesk/freshdesk/simulator.ts';
-import { connectorDirectory } from '../../../adapters/helpdesk/index.ts';
+import { realHelpdesks } from '../../support/helpdesks.ts';
 import { WEBHOOK_SECRET_HEADER } from '../../../adapters/helpdesk/webhooks.ts';
 import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { registerInstance } from '../../../src/app/instances.ts';
@@ -41,7 +41,7 @@ describe('Teams: check', () => {
       webhookRetryDelayMs: 5,
       seed: { ticketFields: [{ name: 'cf_region', label: 'Region', required_for_agents: true }] },
     });
-    a = await startTeamsNode('a', { helpdesks: connectorDirectory(fastConnectorOptions) });
+    a = await startTeamsNode('a', { connectHelpdesk: realHelpdesks(fastConnectorOptions) });
     a.connector.setMembers('*', [memberOf(alice), memberOf(carl)]);
     await registerInstance(a.deps, {
       platform: 'freshdesk',

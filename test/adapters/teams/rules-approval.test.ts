@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectorDirectory } from '../../../adapters/helpdesk/index.ts';
+import { realHelpdesks } from '../../support/helpdesks.ts';
 import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { listRuleVersions } from '../../../src/app/rule-versions.ts';
 import { listTriggers } from '../../../src/app/triggers.ts';
@@ -83,7 +83,7 @@ describe('rules, approval and triggers over Teams', () => {
     [fd, fs] = await Promise.all([startSimulator('freshdesk', clock), startSimulator('freshservice', clock)]);
     a = await startTeamsNode('a', {
       clock,
-      helpdesks: connectorDirectory(fastConnectorOptions),
+      connectHelpdesk: realHelpdesks(fastConnectorOptions),
       env: { SYNC_INTERVAL_MS: '0', POLLER_ENABLED: 'false', LOG_LEVEL: 'warn', TEAMS_USER_SPECIFIC_VIEWS: 'true' },
     });
     b = await startSyncNode('b', {}, clock);

@@ -1,5 +1,5 @@
-import { auditLog } from '../../../db/schema/index.ts';
-import type { DbOrTx } from '../../../db/client.ts';
+import { auditLog } from '../../db/schema/index.ts';
+import type { DbOrTx } from '../../db/client.ts';
 
 export function audit(
   tx: DbOrTx,

@@ -1,8 +1,8 @@
 import { and, asc, eq, inArray, like, sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../../../db/client.ts';
-import { connections, instances, statusEvents } from '../../../db/schema/index.ts';
-import type { Connection, Status } from '../../domain/connection.ts';
-import { DomainError } from '../../domain/errors.ts';
+import type { Db, DbOrTx } from '../../db/client.ts';
+import { connections, instances, statusEvents } from '../../db/schema/index.ts';
+import type { Connection, Status } from '../domain/connection.ts';
+import { DomainError } from '../domain/errors.ts';
 
 export type ConnectionRow = typeof connections.$inferSelect;
 

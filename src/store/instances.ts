@@ -1,11 +1,11 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../../../db/client.ts';
-import { preparedPerDatabase } from '../../../db/prepared.ts';
-import { instances } from '../../../db/schema/index.ts';
-import { DomainError } from '../../domain/errors.ts';
-import type { HelpdeskTarget } from '../../domain/helpdesk.ts';
-import type { Credentials, Instance } from '../../domain/instance.ts';
-import type { SecretBox } from '../../secrets.ts';
+import type { Db, DbOrTx } from '../../db/client.ts';
+import { preparedPerDatabase } from '../../db/prepared.ts';
+import { instances } from '../../db/schema/index.ts';
+import { DomainError } from '../domain/errors.ts';
+import type { HelpdeskTarget } from '../domain/helpdesk.ts';
+import type { Credentials, Instance } from '../domain/instance.ts';
+import type { SecretBox } from '../secrets.ts';
 
 export type InstanceRow = typeof instances.$inferSelect;
 
@@ -41,6 +41,11 @@ export function findInstanceRowBySlug(db: DbOrTx, slug: string): InstanceRow | u
   return lookups(db).bySlug.get({ ref: slug });
 }
 
+/** By id alone: what a connection row names. */
+export function instanceRowById(db: DbOrTx, id: string): InstanceRow | undefined {
+  return lookups(db).byId.get({ ref: id });
+}
+
 export function findInstanceRow(db: DbOrTx, ref: string): InstanceRow | undefined {
   const { bySlug, byId } = lookups(db);
   return bySlug.get({ ref }) ?? byId.get({ ref });
@@ -63,7 +68,11 @@ export function requireInstanceRow(db: Db, ref: string): InstanceRow {
   );
 }
 
-export function helpdeskTarget(row: InstanceRow, secrets: SecretBox): HelpdeskTarget {
+/** Where an instance's helpdesk is and how to sign in, its credentials opened. */
+export function helpdeskTarget(
+  row: Pick<InstanceRow, 'platform' | 'baseUrl' | 'credentialsEnc'>,
+  secrets: SecretBox,
+): HelpdeskTarget {
   return {
     platform: row.platform,
     baseUrl: row.baseUrl,

@@ -1,8 +1,8 @@
 import { and, desc, eq } from 'drizzle-orm';
-import { ruleVersions } from '../../../db/schema/index.ts';
-import type { Platform } from '../../domain/instance.ts';
-import { defaultScripts } from '../../rules/index.ts';
-import type { DbOrTx } from '../../../db/client.ts';
+import { ruleVersions } from '../../db/schema/index.ts';
+import type { Platform } from '../domain/instance.ts';
+import { defaultScripts } from '../rules/index.ts';
+import type { DbOrTx } from '../../db/client.ts';
 
 export type RuleVersionRow = typeof ruleVersions.$inferSelect;
 

@@ -1,12 +1,9 @@
 import { and, eq, lt } from 'drizzle-orm';
-import { z } from 'zod';
-import { connections, inbox, nodeRequestIds } from '../../db/schema/index.ts';
-import type { Status } from '../domain/connection.ts';
+import { connections, nodeRequestIds } from '../../db/schema/index.ts';
+import type { AppDeps } from '../app/deps.ts';
 import { DomainError } from '../domain/errors.ts';
-import { PROTOCOL_VERSION } from '../domain/remote.ts';
 import { readSignatureHeaders, SIGNATURE_WINDOW_MS, verifySignature } from '../domain/request-signing.ts';
-import type { AppDeps } from './deps.ts';
-import type { ConnectionRow } from './store/connections.ts';
+import type { ConnectionRow } from '../store/connections.ts';
 
 export interface SignedRequest {
   connectionId: string;
@@ -65,59 +62,4 @@ export function authenticateNodeRequest(deps: AppDeps, request: SignedRequest): 
       .run();
   });
   return row;
-}
-
-export interface ConnectionHealth {
-  status: Status;
-  protocol: number;
-  entitiesUnderSync: number;
-  lastSync: { entityKey: string; at: string } | null;
-}
-
-export function connectionHealth(row: ConnectionRow): ConnectionHealth {
-  return {
-    status: row.status,
-    protocol: PROTOCOL_VERSION,
-    entitiesUnderSync: row.entitiesUnderSync,
-    lastSync:
-      row.lastSyncEntity && row.lastSyncAt ? { entityKey: row.lastSyncEntity, at: row.lastSyncAt.toISOString() } : null,
-  };
-}
-
-export const messageBatchSchema = z.object({
-  messages: z
-    .array(
-      z.object({
-        idempotencyKey: z.string().min(1).max(200),
-        kind: z.enum(['replica', 'ack']),
-        entityKey: z.string().max(200).nullable().default(null),
-        payload: z.unknown(),
-      }),
-    )
-    .max(500),
-});
-
-/** Stores a batch of sync messages in the inbox before acknowledging it; a message seen before is acknowledged again, not stored twice. */
-export function receiveMessages(deps: AppDeps, row: ConnectionRow, batch: z.infer<typeof messageBatchSchema>) {
-  const now = deps.clock();
-  const accepted: string[] = [];
-  const duplicates: string[] = [];
-  deps.db.transaction((tx) => {
-    for (const message of batch.messages) {
-      const result = tx
-        .insert(inbox)
-        .values({
-          connectionId: row.id,
-          idempotencyKey: message.idempotencyKey,
-          kind: message.kind,
-          entityKey: message.entityKey,
-          payload: message.payload ?? null,
-          receivedAt: now,
-        })
-        .onConflictDoNothing()
-        .run();
-      (result.changes === 1 ? accepted : duplicates).push(message.idempotencyKey);
-    }
-  });
-  return { accepted, duplicates };
 }
