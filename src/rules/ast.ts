@@ -1,6 +1,8 @@
 /**
  * The syntax tree of a sync script. Every node carries the line and column (1-based) where it starts, so runtime
- * errors can point at the source. Literal values are already converted to runtime values by the parser.
+ * errors can point at the source, and its kind in `k` (`methodCall`, `binary`, `ternary`...), which the compiler
+ * (compiler/expressions.ts, compiler/statements.ts) switches on. Literal values are already converted to runtime
+ * values by the parser.
  */
 import type { Value } from './values.ts';
 
@@ -23,37 +25,37 @@ export interface Param {
 }
 
 export type Expr =
-  | (Pos & { k: 'lit'; v: Value })
-  | (Pos & { k: 'gstr'; parts: (string | Expr)[] })
+  | (Pos & { k: 'literal'; v: Value })
+  | (Pos & { k: 'gstring'; parts: (string | Expr)[] })
   | (Pos & { k: 'name'; name: string })
   | (Pos & { k: 'list'; items: Expr[] })
   | (Pos & { k: 'map'; entries: { key: Expr; value: Expr }[] })
   | (Pos & { k: 'range'; from: Expr; to: Expr; exclusive: boolean })
-  | (Pos & { k: 'prop'; obj: Expr; name: string | Expr; safe: boolean; spread: boolean })
+  | (Pos & { k: 'property'; obj: Expr; name: string | Expr; safe: boolean; spread: boolean })
   | (Pos & { k: 'index'; obj: Expr; index: Expr })
   | (Pos & { k: 'call'; name: string; args: Expr[] })
   | (Pos & { k: 'callValue'; callee: Expr; args: Expr[] })
-  | (Pos & { k: 'mcall'; obj: Expr; name: string; args: Expr[]; safe: boolean; spread: boolean })
+  | (Pos & { k: 'methodCall'; obj: Expr; name: string; args: Expr[]; safe: boolean; spread: boolean })
   | (Pos & { k: 'closure'; params: Param[]; implicitIt: boolean; body: Stmt[] })
   | (Pos & { k: 'unary'; op: '-' | '+' | '!' | '~'; e: Expr })
-  | (Pos & { k: 'incdec'; op: '++' | '--'; prefix: boolean; target: Expr })
-  | (Pos & { k: 'bin'; op: string; l: Expr; r: Expr })
+  | (Pos & { k: 'incrementDecrement'; op: '++' | '--'; prefix: boolean; target: Expr })
+  | (Pos & { k: 'binary'; op: string; l: Expr; r: Expr })
   | (Pos & { k: 'and'; l: Expr; r: Expr })
   | (Pos & { k: 'or'; l: Expr; r: Expr })
-  | (Pos & { k: 'tern'; c: Expr; t: Expr; f: Expr })
+  | (Pos & { k: 'ternary'; c: Expr; t: Expr; f: Expr })
   | (Pos & { k: 'elvis'; l: Expr; r: Expr })
   | (Pos & { k: 'assign'; op: string; target: Expr; value: Expr })
   | (Pos & { k: 'as'; e: Expr; type: TypeRef })
   | (Pos & { k: 'instanceof'; e: Expr; type: TypeRef })
   | (Pos & { k: 'new'; type: TypeRef; args: Expr[] })
-  | (Pos & { k: 'classRef'; type: TypeRef })
+  | (Pos & { k: 'classReference'; type: TypeRef })
   /** The instance a class method runs on; only inside the methods, constructors and field initializers of a class. */
   | (Pos & { k: 'this' });
 
 export type Stmt =
-  | (Pos & { k: 'expr'; e: Expr })
-  | (Pos & { k: 'decl'; type: TypeRef | null; name: string; init: Expr | null })
-  | (Pos & { k: 'multiDecl'; names: string[]; init: Expr })
+  | (Pos & { k: 'expression'; e: Expr })
+  | (Pos & { k: 'declaration'; type: TypeRef | null; name: string; init: Expr | null })
+  | (Pos & { k: 'multipleDeclaration'; names: string[]; init: Expr })
   | (Pos & { k: 'if'; c: Expr; t: Stmt; f: Stmt | null })
   | (Pos & { k: 'forIn'; name: string; iter: Expr; body: Stmt })
   | (Pos & { k: 'for'; init: Stmt[]; cond: Expr | null; update: Expr[]; body: Stmt })

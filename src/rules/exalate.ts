@@ -30,8 +30,8 @@ function isNode(v: unknown): v is Node {
 }
 
 function propName(e: Node): string | null {
-  if (e.k === 'prop' && typeof e.name === 'string') return e.name;
-  if (e.k === 'index' && isNode(e.index) && e.index.k === 'lit' && typeof e.index.v === 'string') return e.index.v;
+  if (e.k === 'property' && typeof e.name === 'string') return e.name;
+  if (e.k === 'index' && isNode(e.index) && e.index.k === 'literal' && typeof e.index.v === 'string') return e.index.v;
   return null;
 }
 
@@ -43,12 +43,12 @@ function propName(e: Node): string | null {
  * trailing `.value` / `.name` is dropped when the parse tree shows that shape: no wrapper object on the hot path.
  */
 function unwrap(e: Node): Node {
-  if (e.k !== 'prop' || !isNode(e.obj)) return e;
+  if (e.k !== 'property' || !isNode(e.obj)) return e;
   const inner = e.obj;
-  if (e.name === 'value' && (inner.k === 'prop' || inner.k === 'index') && isNode(inner.obj)) {
+  if (e.name === 'value' && (inner.k === 'property' || inner.k === 'index') && isNode(inner.obj)) {
     if (propName(inner.obj) === 'customFields') return inner;
   }
-  if (e.name === 'name' && inner.k === 'prop' && inner.name === 'type' && isNode(inner.obj)) {
+  if (e.name === 'name' && inner.k === 'property' && inner.name === 'type' && isNode(inner.obj)) {
     const owner = inner.obj;
     if (owner.k === 'name' && typeof owner.name === 'string' && hubObjects.has(owner.name)) return inner;
   }
@@ -70,14 +70,15 @@ function rewrite(v: unknown): unknown {
 
 /** `entity.customFields."Name"` (or `replica.customFields.name`, `issue.customFields["Name"]`). */
 function isCustomFieldPath(e: unknown): e is Node {
-  if (!isNode(e) || (e.k !== 'prop' && e.k !== 'index') || e.spread === true || propName(e) === null) return false;
+  if (!isNode(e) || (e.k !== 'property' && e.k !== 'index') || e.spread === true || propName(e) === null) return false;
   const fields = e.obj;
-  if (!isNode(fields) || fields.k !== 'prop' || fields.name !== 'customFields' || fields.spread === true) return false;
+  if (!isNode(fields) || fields.k !== 'property' || fields.name !== 'customFields' || fields.spread === true)
+    return false;
   const owner = fields.obj;
   return isNode(owner) && owner.k === 'name' && typeof owner.name === 'string' && hubObjects.has(owner.name);
 }
 
-/** A copy of a custom field path (name, prop and literal index nodes only) at another position. */
+/** A copy of a custom field path (name, property and literal index nodes only) at another position. */
 function clonePath(e: Node, at: Node): Node {
   const copy: Node = { ...e, line: at.line, col: at.col };
   if (isNode(e.obj)) copy.obj = clonePath(e.obj, at);
@@ -104,12 +105,12 @@ function customFieldVariables(program: Program): void {
       return;
     }
     if (!isNode(v)) return;
-    if (v.k === 'decl') {
+    if (v.k === 'declaration') {
       bind(v.name);
       if (isCustomFieldPath(v.init) && typeof v.name === 'string') origins.set(v.name, v.init);
     } else if (v.k === 'forIn' || (v.k === undefined && typeof v.name === 'string' && !('full' in v))) bind(v.name);
     if (Array.isArray(v.names)) for (const n of v.names) bind(n);
-    if ((v.k === 'assign' || v.k === 'incdec') && isNode(v.target) && v.target.k === 'name')
+    if ((v.k === 'assign' || v.k === 'incrementDecrement') && isNode(v.target) && v.target.k === 'name')
       written.add(String(v.target.name));
     for (const key of Object.keys(v)) {
       const child = v[key];
@@ -126,7 +127,7 @@ function customFieldVariables(program: Program): void {
       return v;
     }
     if (!isNode(v)) return v;
-    if (v.k === 'prop' && v.name === 'value' && v.spread !== true && isNode(v.obj) && v.obj.k === 'name') {
+    if (v.k === 'property' && v.name === 'value' && v.spread !== true && isNode(v.obj) && v.obj.k === 'name') {
       const origin = origins.get(String(v.obj.name));
       if (origin) return clonePath(origin, v);
     }
@@ -165,8 +166,12 @@ function declaredNames(...parts: unknown[]): Set<string> {
       return;
     }
     if (!isNode(v)) return;
-    // Name-carrying nodes that are not uses: decl, forIn, params, catch clauses, methods, classes.
-    if (typeof v.name === 'string' && !['name', 'call', 'mcall', 'prop'].includes(String(v.k)) && !('full' in v))
+    // Name-carrying nodes that are not uses: declaration, forIn, params, catch clauses, methods, classes.
+    if (
+      typeof v.name === 'string' &&
+      !['name', 'call', 'methodCall', 'property'].includes(String(v.k)) &&
+      !('full' in v)
+    )
       names.add(v.name);
     if (Array.isArray(v.names)) for (const n of v.names) if (typeof n === 'string') names.add(n);
     if (v.k === 'assign' && isNode(v.target) && v.target.k === 'name' && typeof v.target.name === 'string')
@@ -215,7 +220,7 @@ export function surfaceWarnings(program: Program, platform?: Platform): SurfaceW
     if (!isNode(v)) return;
     const e = v as unknown as Expr;
     // java.time.LocalDate written out in full is a class, not the unknown name `java` (a refused one fails to compile).
-    if (e.k === 'prop' && qualifiedClassName(e)) return;
+    if (e.k === 'property' && qualifiedClassName(e)) return;
     if (e.k === 'name' && inClass && !inClass.declared.has(e.name) && !/^[A-Z]/.test(e.name)) {
       const outside = known.has(e.name) || declared.has(e.name);
       warn({
@@ -236,7 +241,7 @@ export function surfaceWarnings(program: Program, platform?: Platform): SurfaceW
         suggestions: suggest(e.name, [...globals, ...declared]),
       });
     }
-    if (e.k === 'mcall' && e.obj.k === 'name' && !declared.has(e.obj.name)) {
+    if (e.k === 'methodCall' && e.obj.k === 'name' && !declared.has(e.obj.name)) {
       const methods = helpers.get(e.obj.name);
       if (methods && !methods.includes(e.name)) {
         warn({
@@ -249,7 +254,7 @@ export function surfaceWarnings(program: Program, platform?: Platform): SurfaceW
       }
       const first = e.args[0];
       const pathArg = e.obj.name === 'httpClient' ? e.args[e.name === 'http' ? 1 : 0] : undefined;
-      if (methods?.includes(e.name) && pathArg?.k === 'lit' && typeof pathArg.v === 'string') {
+      if (methods?.includes(e.name) && pathArg?.k === 'literal' && typeof pathArg.v === 'string') {
         const problem = scriptPathProblem(encodeScriptPath(pathArg.v), platform);
         if (problem)
           warn({
@@ -263,7 +268,7 @@ export function surfaceWarnings(program: Program, platform?: Platform): SurfaceW
       if (
         e.obj.name === 'nodeHelper' &&
         (e.name === 'getStatus' || e.name === 'getPriority') &&
-        first?.k === 'lit' &&
+        first?.k === 'literal' &&
         typeof first.v === 'string'
       ) {
         const kind = e.name === 'getStatus' ? 'status' : 'priority';

@@ -20,7 +20,7 @@ import {
   type OptionResolver,
 } from './model.ts';
 import { htmlToMarkdown as markdownOf, stripHtmlText as stripHtmlBody } from './html.ts';
-import { chargeText, checkString, R, scriptError } from './runtime.ts';
+import { chargeText, checkString, currentRun, scriptError } from './runtime.ts';
 import { suggest } from '../domain/suggest.ts';
 import { GClosure, GHelper, GMap, GRecord, groovyToString, type HelperMethod, type Value } from './values.ts';
 
@@ -332,7 +332,7 @@ interface HostContext {
 }
 
 function host(): HostContext {
-  return R.host as HostContext;
+  return currentRun().host as HostContext;
 }
 
 /**
@@ -350,7 +350,7 @@ function lookupOrNull(kind: 'status' | 'priority', v: Value): GRecord | null {
   if (found) return optionRecord(found);
   h.log(
     'warn',
-    `line ${R.line}: nodeHelper.get${kind === 'status' ? 'Status' : 'Priority'}('${wanted}') is null: no such ${kind} for ${platformLabels[h.platform]}; known: ${options.map((o) => o.name).join(', ')}`,
+    `line ${currentRun().line}: nodeHelper.get${kind === 'status' ? 'Status' : 'Priority'}('${wanted}') is null: no such ${kind} for ${platformLabels[h.platform]}; known: ${options.map((o) => o.name).join(', ')}`,
   );
   return null;
 }
@@ -507,7 +507,8 @@ const sharedHelpers: [string, Value][] = [
         'error',
         (a) => {
           // debug.error stops the sync with the script's own message, as in Exalate; a script cannot catch it.
-          throw new ScriptFault(a.map((x) => groovyToString(x)).join(' '), 'debug', R.line, R.col);
+          const { line, col } = currentRun();
+          throw new ScriptFault(a.map((x) => groovyToString(x)).join(' '), 'debug', line, col);
         },
       ],
       ['info', logMethod('info')],

@@ -32,7 +32,7 @@ import {
 } from '../domain/script-api.ts';
 import { ScriptException, ScriptFault } from './faults.ts';
 import { parseJson, toJson } from './methods/json.ts';
-import { checkString, forbidden, R, scriptError } from './runtime.ts';
+import { checkString, forbidden, currentRun, scriptError } from './runtime.ts';
 import { GClosure, GHelper, GMap, GRecord, GSet, groovyToString, type HelperMethod, type Value } from './values.ts';
 
 export type { ScriptHttpRequest, ScriptHttpResponse } from '../domain/script-api.ts';
@@ -57,7 +57,7 @@ interface HttpHost {
 }
 
 function run(): HttpRun {
-  return (R.host as HttpHost).http;
+  return (currentRun().host as HttpHost).http;
 }
 
 function shown(path: string): string {
@@ -65,7 +65,8 @@ function shown(path: string): string {
 }
 
 function limitFault(message: string): ScriptFault {
-  return new ScriptFault(message, 'http_limit', R.line, R.col);
+  const { line, col } = currentRun();
+  return new ScriptFault(message, 'http_limit', line, col);
 }
 
 function queryString(v: Value, verb: string): string {
@@ -130,12 +131,13 @@ function parseAnswer(text: string, verb: string): Value {
 }
 
 function checkTime(verb: string): void {
-  if (Date.now() > R.deadline)
+  const { deadline, maxMillis, line, col } = currentRun();
+  if (Date.now() > deadline)
     throw new ScriptFault(
-      `the script ran longer than ${R.maxMillis} ms and was stopped (at httpClient.${verb})`,
+      `the script ran longer than ${maxMillis} ms and was stopped (at httpClient.${verb})`,
       'time',
-      R.line,
-      R.col,
+      line,
+      col,
     );
 }
 
@@ -157,11 +159,12 @@ function send(verb: string, method: ScriptHttpMethod, path: string, body: string
   } catch (e) {
     if (!(e instanceof DomainError)) throw e;
     // The helpdesk being down or throttling is the sync's to retry: it stays that error, with where the script was.
+    const { line, col } = currentRun();
     if (e.code.startsWith('helpdesk_'))
-      throw new DomainError(e.code, `${e.message} (httpClient.${verb} at line ${R.line}:${R.col})`, {
+      throw new DomainError(e.code, `${e.message} (httpClient.${verb} at line ${line}:${col})`, {
         ...e.details,
-        line: R.line,
-        column: R.col,
+        line,
+        column: col,
       });
     const message = `httpClient.${verb}('${shown(path)}'): ${e.message}`;
     throw e.code === 'limit_exceeded' ? limitFault(message) : forbidden(message);

@@ -11,8 +11,9 @@
  * - `runOutgoing({ script, entity, platform?, previous?, ... })` -> the Replica (JSON) the outgoing script built.
  * - `runIncoming({ script, entity | null, replica, previous?, firstSync, platform, lookups?, ... })` -> a new
  *   Entity (the input entity is never mutated; comments and attachments with an empty id are to be created).
- * - `ScriptCache` / `defaultScriptCache`: parsed scripts cached per rule version ("Parsed scripts are cached per
- *   rule version in the service"): key by `${versionId}:${direction}`, or omit the key to key by source hash.
+ * - A script given as text is compiled for that run. The service runs scripts in the rule pool (./pool), whose
+ *   workers keep the compiled scripts they ran by key (a published version: `<connection>:<version>:<direction>`,
+ *   see src/sync/context.ts): that is the one cache of compiled scripts.
  * - `defaultScripts(platform)`: the Basic-mode scripts (not editable), also the Script-mode starting point.
  * Runtime errors are DomainErrors: 'script_error' (details.kind: missing_property, missing_method, null_pointer,
  * unknown_status, thrown, debug, forbidden, ...) or 'limit_exceeded' (steps, time, string_size, collection_size,
@@ -23,12 +24,12 @@ import { DomainError } from '../domain/errors.ts';
 import type { Platform } from '../domain/instance.ts';
 import { caretSnippet, faultToDomainError, ScriptFault } from './faults.ts';
 import { currentOptions, makeHelpers, type LogSink, type NodeLookups } from './helpers.ts';
-import { compileProgram, execute, type CompiledProgram } from './interpreter.ts';
+import { compileProgram, runProgram, type CompiledProgram } from './compiler/index.ts';
 import { desugarExalate, hostNames, surfaceWarnings } from './exalate.ts';
 import type { ScriptHttp } from './http-client.ts';
 import { blankEntity, entityFromRecord, entityRecord, entityType, replicaFromRecord, replicaRecord } from './model.ts';
 import { parseProgram } from './parser.ts';
-import { defaultLimits, newRunState, withRun, type ScriptLimits } from './runtime.ts';
+import { defaultLimits, newRunState, type ScriptLimits } from './runtime.ts';
 import type { GRecord, Value } from './values.ts';
 
 export { defaultScripts, type DefaultScripts } from './defaults/index.ts';
@@ -156,37 +157,7 @@ export function checkScript(source: string, options: CheckOptions = {}): ScriptP
   }
 }
 
-/** A small LRU of compiled scripts. The stored source is compared on every hit, so a reused key never runs stale code. */
-export class ScriptCache {
-  private readonly entries = new Map<string, CompiledScript>();
-  constructor(private readonly maxEntries = 256) {}
-
-  get(source: string, key: string = sourceKey(source)): CompiledScript {
-    const hit = this.entries.get(key);
-    if (hit && hit.source === source) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit;
-    }
-    const compiled = compileScript(source);
-    this.entries.set(key, compiled);
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
-    return compiled;
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  clear(): void {
-    this.entries.clear();
-  }
-}
-
-/** FNV-1a (64-bit) of the source plus its length: a cache key, not a security hash. */
+/** FNV-1a (64-bit) of the source plus its length: names a script (test runs are kept by it); no security hash. */
 export function sourceKey(source: string): string {
   let h = 0xcbf29ce484222325n;
   for (let i = 0; i < source.length; i++) {
@@ -196,10 +167,8 @@ export function sourceKey(source: string): string {
   return `src:${source.length}:${h.toString(16)}`;
 }
 
-export const defaultScriptCache = new ScriptCache();
-
 function compiled(script: string | CompiledScript): CompiledScript {
-  return typeof script === 'string' ? defaultScriptCache.get(script) : script;
+  return typeof script === 'string' ? compileScript(script) : script;
 }
 
 function runCompiled(
@@ -212,7 +181,7 @@ function runCompiled(
   const state = newRunState(limits, globals, options.print ?? (() => {}), options.now ?? (() => Date.now()));
   state.host = host;
   try {
-    withRun(state, () => execute(script.program));
+    runProgram(script.program, state);
   } catch (e) {
     throw toDomainError(e, script.source);
   }

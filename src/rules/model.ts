@@ -9,7 +9,7 @@ import { nativeFields } from '../domain/entity.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { Platform } from '../domain/instance.ts';
 import { decimalToString, GDecimal, GLong, integerValue, isNumber, parseDecimal, toBigInt } from './numbers.ts';
-import { scriptError, R } from './runtime.ts';
+import { scriptError, currentRun } from './runtime.ts';
 import {
   GClosure,
   GDate,
@@ -634,7 +634,7 @@ export function replicaFromRecord(r: GRecord): Replica {
 }
 
 function nowIso(): string {
-  return new Date(R.now()).toISOString();
+  return new Date(currentRun().now()).toISOString();
 }
 
 /** `new X(...)` for the allow-listed classes (see sandbox.newableClasses). */
@@ -656,7 +656,7 @@ export function constructObject(kind: string, args: Value[]): Value {
   };
   switch (kind) {
     case 'Date': {
-      if (args.length === 0) return new GDate(R.now());
+      if (args.length === 0) return new GDate(currentRun().now());
       const a = args[0] as Value;
       if (typeof a === 'number' || a instanceof GLong) return new GDate(Number(toBigInt(a)));
       throw scriptError(

@@ -4,7 +4,7 @@
  * 0.3333333333 like Groovy). There are no doubles: sync rules do money-like arithmetic and BigDecimal is what a
  * Groovy literal such as 1.5 is.
  */
-import { charge, numberTooLarge, R } from './runtime.ts';
+import { charge, numberTooLarge, currentRun } from './runtime.ts';
 
 export class GLong {
   constructor(readonly v: bigint) {}
@@ -35,7 +35,7 @@ export function approxDigits(abs: bigint): number {
  * d² / 100,000 steps (1,000 steps at 10,000 digits) and a loop of big arithmetic meets the step limit.
  */
 function checkDecimal(u: bigint, s: number): void {
-  const max = R.maxDigits;
+  const max = currentRun().maxDigits;
   if (s > max || s < -max) throw numberTooLarge(`a scale of ${s}`);
   const abs = u < 0n ? -u : u;
   if (abs < SMALL) return;
@@ -50,7 +50,8 @@ function checkDecimal(u: bigint, s: number): void {
 
 /** Refuses a scale beyond the limit before anything is computed with it (setScale(2000000000) would be 10^2e9). */
 export function checkScale(scale: number): void {
-  if (scale > R.maxDigits || scale < -R.maxDigits) throw numberTooLarge(`a scale of ${scale}`);
+  const max = currentRun().maxDigits;
+  if (scale > max || scale < -max) throw numberTooLarge(`a scale of ${scale}`);
 }
 
 export type GNumber = number | GLong | GDecimal;
@@ -87,7 +88,8 @@ export function parseDecimal(text: string): GDecimal {
   const frac = m[3] ?? '';
   const exp = m[4] ? parseInt(m[4], 10) : 0;
   // refused before BigInt reads a million digits
-  if (intPart.length + frac.length > R.maxDigits && (intPart + frac).replace(/^0+/, '').length > R.maxDigits)
+  const max = currentRun().maxDigits;
+  if (intPart.length + frac.length > max && (intPart + frac).replace(/^0+/, '').length > max)
     throw numberTooLarge(`${(intPart + frac).replace(/^0+/, '').length} digits`);
   let u = BigInt(intPart + frac || '0');
   if (m[1] === '-') u = -u;

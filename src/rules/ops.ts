@@ -1,5 +1,5 @@
 /**
- * Groovy's operators on runtime values (the interpreter inlines the Integer fast paths and calls these for the
+ * Groovy's operators on runtime values (compiler/operators.ts inlines the Integer fast paths and calls these for the
  * rest), and the conversions behind `as`, typed variables, `instanceof`, `in` and switch cases.
  */
 import {
@@ -33,7 +33,7 @@ import {
   checkString,
   checkStringLength,
   numberTooLarge,
-  R,
+  currentRun,
   retain,
   retainAll,
   scriptError,
@@ -261,7 +261,7 @@ export function power(a: Value, b: Value): Value {
   // at least (bits - 1) * log10(2) digits a factor: refused before 2G ** 100000 is computed
   if (magnitude > 1n) {
     const digits = Math.floor((magnitude.toString(2).length - 1) * Math.LOG10E * Math.LN2 * Number(e));
-    if (digits > R.maxDigits) throw numberTooLarge(`${digits} digits`);
+    if (digits > currentRun().maxDigits) throw numberTooLarge(`${digits} digits`);
   }
   if (e > 10_000n && magnitude <= 1n && !(a instanceof GDecimal && a.s !== 0)) {
     // 0, 1 and -1 to a huge power: no work and no growth

@@ -201,15 +201,15 @@ class Parser {
    */
   /** `@Field def x = v`: a script field, visible inside the script's methods, which is what a binding variable is. */
   private fieldBinding(st: Stmt): Stmt {
-    const decls = st.k === 'decl' ? [st] : st.k === 'block' ? st.body : [];
-    if (decls.length === 0 || decls.some((d) => d.k !== 'decl'))
+    const decls = st.k === 'declaration' ? [st] : st.k === 'block' ? st.body : [];
+    if (decls.length === 0 || decls.some((d) => d.k !== 'declaration'))
       this.fail('@Field must annotate a variable declaration');
     const body: Stmt[] = decls.map((d) => {
-      const x = d as Extract<Stmt, { k: 'decl' }>;
-      const value: Expr = x.init ?? { k: 'lit', v: null, line: x.line, col: x.col };
+      const x = d as Extract<Stmt, { k: 'declaration' }>;
+      const value: Expr = x.init ?? { k: 'literal', v: null, line: x.line, col: x.col };
       const target: Expr = { k: 'name', name: x.name, line: x.line, col: x.col };
       return {
-        k: 'expr',
+        k: 'expression',
         e: { k: 'assign', op: '=', target, value, line: x.line, col: x.col },
         line: x.line,
         col: x.col,
@@ -536,7 +536,7 @@ class Parser {
   }
 
   private fieldOf(x: Stmt, isStatic: boolean): FieldDef {
-    if (x.k !== 'decl') return this.fail('expected a field declaration', x);
+    if (x.k !== 'declaration') return this.fail('expected a field declaration', x);
     return { name: x.name, type: x.type, init: x.init, isStatic, line: x.line, col: x.col };
   }
 
@@ -650,7 +650,7 @@ class Parser {
         this.skipNl();
         init = this.expr();
       }
-      decls.push({ k: 'decl', type, name: name.v, init, line: name.line, col: name.col });
+      decls.push({ k: 'declaration', type, name: name.v, init, line: name.line, col: name.col });
       if (!this.isOp(',')) break;
       this.next();
     }
@@ -671,7 +671,7 @@ class Parser {
     }
     this.expectOp(')');
     this.expectOp('=');
-    return { k: 'multiDecl', names, init: this.expr(), line: start.line, col: start.col };
+    return { k: 'multipleDeclaration', names, init: this.expr(), line: start.line, col: start.col };
   }
 
   private parenExpr(): Expr {
@@ -733,7 +733,7 @@ class Parser {
       } else {
         for (;;) {
           const e = this.expr();
-          init.push({ k: 'expr', e, line: e.line, col: e.col });
+          init.push({ k: 'expression', e, line: e.line, col: e.col });
           if (!this.isOp(',')) break;
           this.next();
         }
@@ -829,7 +829,7 @@ class Parser {
     let e = this.expr();
     const n = this.peek();
     if (
-      (e.k === 'name' || (e.k === 'prop' && typeof e.name === 'string' && !e.spread)) &&
+      (e.k === 'name' || (e.k === 'property' && typeof e.name === 'string' && !e.spread)) &&
       this.startsCommandArgument(n)
     ) {
       // Command expression: `println x`, `log.info "text"`, `debug.error "..."`.
@@ -837,7 +837,7 @@ class Parser {
       if (e.k === 'name') e = { k: 'call', name: e.name, args, line: e.line, col: e.col };
       else
         e = {
-          k: 'mcall',
+          k: 'methodCall',
           obj: e.obj,
           name: e.name as string,
           args,
@@ -847,7 +847,7 @@ class Parser {
           col: e.col,
         };
     }
-    return { k: 'expr', e, line: t.line, col: t.col };
+    return { k: 'expression', e, line: t.line, col: t.col };
   }
 
   private startsCommandArgument(t: Token): boolean {
@@ -882,10 +882,10 @@ class Parser {
       }
       if (t.t === 'op' && assignOps.has(t.v)) {
         if (minBp > 1) break;
-        if (left.k !== 'name' && left.k !== 'prop' && left.k !== 'index')
+        if (left.k !== 'name' && left.k !== 'property' && left.k !== 'index')
           this.fail(`cannot assign to this expression: only variables, properties and [index] can be assigned`, t);
         // `a?.b = v` assigns nothing when a is null, as in Groovy; `list*.b = v` is not supported.
-        if (left.k === 'prop' && left.spread)
+        if (left.k === 'property' && left.spread)
           this.fail('cannot assign through *.: use list.each { it.name = value }', t);
         this.next();
         this.skipNl();
@@ -907,7 +907,7 @@ class Parser {
         this.expectOp(':', 'in the ternary expression (cond ? a : b)');
         this.skipNl();
         const b = this.expr(2);
-        left = { k: 'tern', c: left, t: a, f: b, line: t.line, col: t.col };
+        left = { k: 'ternary', c: left, t: a, f: b, line: t.line, col: t.col };
         continue;
       }
       const key = t.t === 'op' || (t.t === 'kw' && (t.v === 'in' || t.v === 'instanceof' || t.v === 'as')) ? t.v : '';
@@ -928,7 +928,7 @@ class Parser {
       else if (key === '||') left = { k: 'or', l: left, r: right, line: t.line, col: t.col };
       else if (key === '..' || key === '..<')
         left = { k: 'range', from: left, to: right, exclusive: key === '..<', line: t.line, col: t.col };
-      else left = { k: 'bin', op: key, l: left, r: right, line: t.line, col: t.col };
+      else left = { k: 'binary', op: key, l: left, r: right, line: t.line, col: t.col };
     }
     return left;
   }
@@ -941,11 +941,11 @@ class Parser {
         this.enter(t);
         const e = this.unary();
         this.leave();
-        if (t.v === '-' && e.k === 'lit') {
+        if (t.v === '-' && e.k === 'literal') {
           const v = e.v;
-          if (typeof v === 'number') return { k: 'lit', v: -v | 0, line: t.line, col: t.col };
-          if (v instanceof GLong) return { k: 'lit', v: longOf(-v.v), line: t.line, col: t.col };
-          if (v instanceof GDecimal) return { k: 'lit', v: new GDecimal(-v.u, v.s), line: t.line, col: t.col };
+          if (typeof v === 'number') return { k: 'literal', v: -v | 0, line: t.line, col: t.col };
+          if (v instanceof GLong) return { k: 'literal', v: longOf(-v.v), line: t.line, col: t.col };
+          if (v instanceof GDecimal) return { k: 'literal', v: new GDecimal(-v.u, v.s), line: t.line, col: t.col };
         }
         return { k: 'unary', op: t.v, e, line: t.line, col: t.col };
       }
@@ -953,14 +953,14 @@ class Parser {
         this.next();
         const target = this.unary();
         this.checkAssignable(target, t);
-        return { k: 'incdec', op: t.v, prefix: true, target, line: t.line, col: t.col };
+        return { k: 'incrementDecrement', op: t.v, prefix: true, target, line: t.line, col: t.col };
       }
     }
     return this.postfix(this.primary());
   }
 
   private checkAssignable(e: Expr, at: Pos): void {
-    if (e.k !== 'name' && e.k !== 'prop' && e.k !== 'index')
+    if (e.k !== 'name' && e.k !== 'property' && e.k !== 'index')
       this.fail('++ and -- need a variable, property or [index]', at);
   }
 
@@ -998,9 +998,9 @@ class Parser {
           if (typeof name === 'string' && (this.isOp('(') || this.isOp('{'))) {
             const args = this.isOp('(') ? this.arguments(')') : [];
             this.trailingClosures(args);
-            e = { k: 'mcall', obj: e, name, args, safe, spread, line: nameTok.line, col: nameTok.col };
+            e = { k: 'methodCall', obj: e, name, args, safe, spread, line: nameTok.line, col: nameTok.col };
           } else {
-            e = { k: 'prop', obj: e, name, safe, spread, line: nameTok.line, col: nameTok.col };
+            e = { k: 'property', obj: e, name, safe, spread, line: nameTok.line, col: nameTok.col };
           }
           break;
         }
@@ -1035,7 +1035,7 @@ class Parser {
         case '--':
           this.checkAssignable(e, t);
           this.next();
-          e = { k: 'incdec', op: t.v, prefix: false, target: e, line: t.line, col: t.col };
+          e = { k: 'incrementDecrement', op: t.v, prefix: false, target: e, line: t.line, col: t.col };
           break;
         default:
           return e;
@@ -1063,7 +1063,7 @@ class Parser {
         this.next();
         this.next();
         this.skipNl();
-        named.push({ key: { k: 'lit', v: t.v, line: t.line, col: t.col }, value: this.expr() });
+        named.push({ key: { k: 'literal', v: t.v, line: t.line, col: t.col }, value: this.expr() });
       } else {
         args.push(this.expr());
       }
@@ -1084,10 +1084,10 @@ class Parser {
     switch (t.t) {
       case 'num':
         this.next();
-        return { k: 'lit', v: this.numberValue(t), ...at };
+        return { k: 'literal', v: this.numberValue(t), ...at };
       case 'str':
         this.next();
-        return { k: 'lit', v: t.v, ...at };
+        return { k: 'literal', v: t.v, ...at };
       case 'gstr':
         this.next();
         return this.gstring(t);
@@ -1099,10 +1099,10 @@ class Parser {
           case 'true':
           case 'false':
             this.next();
-            return { k: 'lit', v: t.v === 'true', ...at };
+            return { k: 'literal', v: t.v === 'true', ...at };
           case 'null':
             this.next();
-            return { k: 'lit', v: null, ...at };
+            return { k: 'literal', v: null, ...at };
           case 'new': {
             this.next();
             const type = this.typeRef();
@@ -1164,7 +1164,7 @@ class Parser {
       if (sub.peek().t !== 'eof') sub.fail(`unexpected ${sub.describe(sub.peek())} inside \${...}`);
       parts.push(e);
     }
-    return { k: 'gstr', parts, line: t.line, col: t.col };
+    return { k: 'gstring', parts, line: t.line, col: t.col };
   }
 
   private parenthesized(): Expr {
@@ -1219,7 +1219,7 @@ class Parser {
       let key: Expr | null = null;
       if ((t.t === 'id' || t.t === 'kw') && this.isOp(':', this.peek(1))) {
         this.next();
-        key = { k: 'lit', v: t.v, line: t.line, col: t.col };
+        key = { k: 'literal', v: t.v, line: t.line, col: t.col };
       } else {
         const e = this.expr();
         if (this.isOp(':')) key = e;

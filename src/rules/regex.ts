@@ -12,7 +12,15 @@
  */
 import { compileRegexProgram, execRegex, type RegexProgram, worstCaseWork } from './regex-engine.ts';
 import { ScriptFault } from './faults.ts';
-import { checkClock, checkSize, checkStringLength, chargeText, limitFault, R, scriptError } from './runtime.ts';
+import {
+  checkClock,
+  checkSize,
+  checkStringLength,
+  chargeText,
+  limitFault,
+  currentRun,
+  scriptError,
+} from './runtime.ts';
 
 const cache = new Map<string, JavaRegex>();
 const MAX_CACHE = 256;
@@ -273,7 +281,8 @@ export class JavaRegex {
       return execRegex(this.program, input, from, sticky);
     } catch (e) {
       if (!(e instanceof ScriptFault) || (e.kind !== 'steps' && e.kind !== 'time')) throw e;
-      const limit = e.kind === 'steps' ? `the step limit (${R.maxSteps} steps)` : `the time limit (${R.maxMillis} ms)`;
+      const { maxSteps, maxMillis } = currentRun();
+      const limit = e.kind === 'steps' ? `the step limit (${maxSteps} steps)` : `the time limit (${maxMillis} ms)`;
       throw limitFault(
         `the regular expression /${this.source}/ reached ${limit} on a text of ${input.length} characters and was stopped: it backtracks too much on this text; simplify it`,
         e.kind,

@@ -1,9 +1,11 @@
 /**
- * The state of the run in progress and the sandbox limits. Runs are synchronous, so the state lives in one module
- * variable that compiled code reads directly (no context argument threaded through every call, which keeps
- * steps cheap). `withRun` saves and restores it, so a host callback may itself run a script.
+ * The state of a run and the sandbox limits. Compiled code is handed its run (every compiled closure takes the frame
+ * and the run, see compiler/frames.ts) and counts steps, position and control flow on it directly, which keeps steps
+ * cheap. Built-ins (methods, helpers, the regex engine, httpClient) are called without it: they reach the run in
+ * progress through the accessors here, reading it with currentRun() and changing it only through the functions of
+ * this module (charge, retainText, extendDeadline, enterCall/leaveCall...). Runs are synchronous; `withRun` makes a
+ * run the one in progress and restores the previous one after, so a host callback may itself run a script.
  */
-import type { Pos } from './ast.ts';
 import { ScriptException, ScriptFault, type FaultKind } from './faults.ts';
 import type { Value } from './values.ts';
 
@@ -47,13 +49,6 @@ export const CTL_BREAK = 1;
 export const CTL_CONTINUE = 2;
 export const CTL_RETURN = 3;
 
-export interface ScriptMethodImpl {
-  readonly name: string;
-  readonly minArgs: number;
-  readonly maxArgs: number;
-  readonly invoke: (args: Value[]) => Value;
-}
-
 export interface RunState {
   steps: number;
   /** Next step count at which the slow path checks the step limit and the clock. */
@@ -76,7 +71,6 @@ export interface RunState {
   globals: Map<string, Value>;
   /** Context names the script may not reassign (entity, replica, helpers...). */
   readonly protectedGlobals: ReadonlySet<string>;
-  methods: Map<string, ScriptMethodImpl>;
   print: (text: string) => void;
   now: () => number;
   /** What the host handed this run (platform, lookups, log sink); the helpers read it. */
@@ -108,49 +102,69 @@ export function newRunState(
     col: 0,
     globals,
     protectedGlobals: new Set(globals.keys()),
-    methods: new Map(),
     print,
     now,
     host: null,
   };
 }
 
-export let R: RunState = newRunState(
+/** The run in progress; between runs, an idle one with the default limits. */
+let active: RunState = newRunState(
   defaultLimits,
   new Map(),
   () => {},
   () => Date.now(),
 );
 
+/** Makes `state` the run in progress while `body` runs, then restores the one before. */
 export function withRun<T>(state: RunState, body: () => T): T {
-  const saved = R;
-  R = state;
+  const saved = active;
+  active = state;
   try {
     return body();
   } finally {
-    R = saved;
+    active = saved;
   }
+}
+
+/** The run in progress, to read: its limits, position, clock and host. */
+export function currentRun(): Readonly<RunState> {
+  return active;
+}
+
+/**
+ * The run in progress, to change: only for compiled code a built-in calls back into (a script class's method,
+ * constructor or field initializer, reached through getProp, callMethod...), which counts its steps and depth on the
+ * run like all compiled code. Closures need none: they keep the run they were created in.
+ */
+export function runForCallback(): RunState {
+  return active;
+}
+
+/** Moves the time limit of the run in progress by `ms` (time spent waiting for the host is not the script's). */
+export function extendDeadline(ms: number): void {
+  active.deadline += ms;
 }
 
 /** Enforces the time limit alone (for work that is bounded but not counted in steps). */
-export function checkClock(): void {
-  if (Date.now() > R.deadline) {
-    throw new ScriptFault(`the script ran longer than ${R.maxMillis} ms and was stopped`, 'time', R.line, R.col);
+export function checkClock(run: Readonly<RunState> = active): void {
+  if (Date.now() > run.deadline) {
+    throw new ScriptFault(`the script ran longer than ${run.maxMillis} ms and was stopped`, 'time', run.line, run.col);
   }
 }
 
-/** Called when `++R.steps` reaches the checkpoint: enforces the step and time limits. */
-export function checkpoint(): void {
-  if (R.steps > R.maxSteps) {
+/** Called when `++run.steps` reaches the checkpoint: enforces the step and time limits. */
+export function checkpoint(run: RunState): void {
+  if (run.steps > run.maxSteps) {
     throw new ScriptFault(
-      `the script ran more than ${R.maxSteps} steps and was stopped (an endless loop?)`,
+      `the script ran more than ${run.maxSteps} steps and was stopped (an endless loop?)`,
       'steps',
-      R.line,
-      R.col,
+      run.line,
+      run.col,
     );
   }
-  checkClock();
-  R.checkpoint = Math.min(R.steps + 1024, R.maxSteps + 1);
+  checkClock(run);
+  run.checkpoint = Math.min(run.steps + 1024, run.maxSteps + 1);
 }
 
 /**
@@ -159,8 +173,8 @@ export function checkpoint(): void {
  * more than its own duration.
  */
 export function charge(n: number): void {
-  R.steps += n;
-  if (R.steps >= R.checkpoint || n >= 1024) checkpoint();
+  active.steps += n;
+  if (active.steps >= active.checkpoint || n >= 1024) checkpoint(active);
 }
 
 /** Charges the work of visiting or copying `items` elements of a collection (as many a step as characters). */
@@ -175,7 +189,7 @@ export function chargeText(chars: number): void {
 
 /** A limit fault at the current position (limit faults end the run; a script cannot catch them). */
 export function limitFault(message: string, kind: FaultKind): ScriptFault {
-  return new ScriptFault(message, kind, R.line, R.col);
+  return new ScriptFault(message, kind, active.line, active.col);
 }
 
 /**
@@ -183,13 +197,13 @@ export function limitFault(message: string, kind: FaultKind): ScriptFault {
  * the same text added twice counts twice: the budget is generous enough that only runaway growth reaches it.
  */
 export function retainText(chars: number): void {
-  R.memory += 2 * chars;
-  if (R.memory > R.maxMemory) {
+  active.memory += 2 * chars;
+  if (active.memory > active.maxMemory) {
     throw new ScriptFault(
-      `the script put more than ${Math.round(R.maxMemory / 1048576)} MB of text into lists and maps (the run's memory limit)`,
+      `the script put more than ${Math.round(active.maxMemory / 1048576)} MB of text into lists and maps (the run's memory limit)`,
       'memory',
-      R.line,
-      R.col,
+      active.line,
+      active.col,
     );
   }
 }
@@ -207,24 +221,24 @@ export function retainAll(values: readonly unknown[]): void {
 }
 
 export function checkString(s: string): string {
-  if (s.length > R.maxString) {
+  if (s.length > active.maxString) {
     throw new ScriptFault(
-      `a string grew to ${s.length} characters, more than the limit of ${R.maxString}`,
+      `a string grew to ${s.length} characters, more than the limit of ${active.maxString}`,
       'string_size',
-      R.line,
-      R.col,
+      active.line,
+      active.col,
     );
   }
   return s;
 }
 
 export function checkStringLength(n: number): void {
-  if (n > R.maxString) {
+  if (n > active.maxString) {
     throw new ScriptFault(
-      `a string would grow to ${n} characters, more than the limit of ${R.maxString}`,
+      `a string would grow to ${n} characters, more than the limit of ${active.maxString}`,
       'string_size',
-      R.line,
-      R.col,
+      active.line,
+      active.col,
     );
   }
 }
@@ -232,40 +246,40 @@ export function checkStringLength(n: number): void {
 /** Faults when a number would have more digits, or a larger scale, than the limit (ScriptLimits.maxNumberDigits). */
 export function numberTooLarge(what: string): ScriptFault {
   return new ScriptFault(
-    `a number would have ${what}, more than the limit of ${R.maxDigits} digits`,
+    `a number would have ${what}, more than the limit of ${active.maxDigits} digits`,
     'number_size',
-    R.line,
-    R.col,
+    active.line,
+    active.col,
   );
 }
 
 export function checkSize(n: number): void {
-  if (n > R.maxCollection) {
+  if (n > active.maxCollection) {
     throw new ScriptFault(
-      `a collection grew to ${n} elements, more than the limit of ${R.maxCollection}`,
+      `a collection grew to ${n} elements, more than the limit of ${active.maxCollection}`,
       'collection_size',
-      R.line,
-      R.col,
+      active.line,
+      active.col,
     );
   }
 }
 
-export function enterCall(): void {
-  if (++R.depth > R.maxDepth) {
-    R.depth--;
+/** One call deeper in `run` (the run in progress unless given); faults past the depth limit. Pairs with leaveCall. */
+export function enterCall(run: RunState = active): void {
+  if (++run.depth > run.maxDepth) {
+    run.depth--;
     throw new ScriptFault(
-      `calls are nested more than ${R.maxDepth} deep (endless recursion?)`,
+      `calls are nested more than ${run.maxDepth} deep (endless recursion?)`,
       'call_depth',
-      R.line,
-      R.col,
+      run.line,
+      run.col,
     );
   }
 }
 
-/** Marks where the run is, so errors raised deep inside built-ins point at the right source position. */
-export function at(pos: Pos): void {
-  R.line = pos.line;
-  R.col = pos.col;
+/** The call that enterCall counted has ended. */
+export function leaveCall(run: RunState = active): void {
+  run.depth--;
 }
 
 export function scriptError(
@@ -274,9 +288,9 @@ export function scriptError(
   javaType = 'RuntimeException',
   suggestions: readonly string[] = [],
 ): ScriptException {
-  return new ScriptException(message, kind, javaType, R.line, R.col, suggestions);
+  return new ScriptException(message, kind, javaType, active.line, active.col, suggestions);
 }
 
 export function forbidden(message: string): ScriptFault {
-  return new ScriptFault(message, 'forbidden', R.line, R.col);
+  return new ScriptFault(message, 'forbidden', active.line, active.col);
 }

@@ -244,7 +244,7 @@ const packageRoots: ReadonlySet<string> = new Set([
 export function qualifiedClassName(e: Expr): { full: string; root: string } | null {
   const parts: string[] = [];
   let x: Expr = e;
-  while (x.k === 'prop') {
+  while (x.k === 'property') {
     if (x.safe || x.spread || typeof x.name !== 'string') return null;
     parts.unshift(x.name);
     x = x.obj;

@@ -4,12 +4,12 @@
  * named-argument constructor (`new Mapper(limit: 3)`), and static fields kept per run, so nothing a run leaves in a
  * class reaches the next run (compiled scripts are cached and shared between runs).
  *
- * What a method body may see is settled by the compiler (interpreter.ts): its parameters and locals, `this`, the
+ * What a method body may see is settled by the compiler (compiler/classes.ts): its parameters and locals, `this`, the
  * class's fields and methods, other classes. Never the sync's objects (entity, replica, the helpers) unless they are
  * passed in, as in Groovy, where a class defined in a script does not see the script's binding.
  */
 import { suggest } from '../domain/suggest.ts';
-import { enterCall, R, scriptError } from './runtime.ts';
+import { currentRun, enterCall, leaveCall, scriptError } from './runtime.ts';
 import {
   GClosure,
   GMap,
@@ -65,10 +65,11 @@ export class CompiledClass implements ScriptClass {
   }
 
   statics(): Map<string, Value> {
-    let byClass = runStatics.get(R);
+    const run = currentRun();
+    let byClass = runStatics.get(run);
     if (!byClass) {
       byClass = new Map();
-      runStatics.set(R, byClass);
+      runStatics.set(run, byClass);
     }
     let store = byClass.get(this);
     if (!store) {
@@ -239,7 +240,7 @@ export class CompiledClass implements ScriptClass {
       for (const [k, v] of named.m) this.setProp(o, groovyToString(keyValue(k)), v);
       return o;
     } finally {
-      R.depth--;
+      leaveCall();
     }
   }
 }

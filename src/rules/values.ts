@@ -17,7 +17,7 @@ import {
   type GNumber,
 } from './numbers.ts';
 import type { JavaRegex } from './regex.ts';
-import { charge, chargeText, checkSize, checkStringLength, R } from './runtime.ts';
+import { charge, chargeText, checkSize, checkStringLength, currentRun } from './runtime.ts';
 
 export { GDecimal, GLong } from './numbers.ts';
 
@@ -325,13 +325,13 @@ let textLeft = Number.POSITIVE_INFINITY;
 
 function spend(n: number): void {
   textLeft -= n;
-  if (textLeft < 0) checkStringLength(R.maxString - textLeft);
+  if (textLeft < 0) checkStringLength(currentRun().maxString - textLeft);
 }
 
 /** Builds the text of a collection within the string limit, and charges its length. */
 function collectionText(build: () => string): string {
   if (textLeft !== Number.POSITIVE_INFINITY) return build();
-  textLeft = R.maxString;
+  textLeft = currentRun().maxString;
   try {
     const text = build();
     chargeText(text.length);

@@ -300,6 +300,17 @@ new Copier(entity).fill(replica)`,
     expect(replica.summary).toBe('[#1234] Printer on 3rd floor broken');
   });
 
+  it('assigning an undeclared name in a class suggests what the method can see, never the script variables', () => {
+    // The class sees its fields and the member's own parameters and locals; `counter` is the script's, out of reach.
+    const own = outgoingFailure('class Leak { def total\ndef set(int count) { cuont = count } }\nnew Leak().set(2)');
+    expect(own.details).toMatchObject({ kind: 'missing_property', line: 2, suggestions: ['count'] });
+    expect(own.message).toContain('No such property: cuont for class: Leak (declare it: def cuont = ...)');
+    const outside = outgoingFailure('def counter = 1\nclass Leak { def set() { countr = 1 } }\nnew Leak().set()');
+    expect(outside.message).toContain('No such property: countr for class: Leak');
+    expect(outside.message).not.toContain('counter');
+    expect((outside.details as { suggestions?: string[] }).suggestions ?? []).toEqual([]);
+  });
+
   it('recursion in methods, constructors and field initializers is stopped by the call depth limit', () => {
     for (const script of [
       'class R { def f(n) { f(n + 1) } }\nnew R().f(0)',

@@ -6,7 +6,7 @@
  * error (DateTimeException / ArithmeticException), never a crash.
  */
 import { GLong } from '../numbers.ts';
-import { R, scriptError } from '../runtime.ts';
+import { currentRun, scriptError } from '../runtime.ts';
 import { GTime, groovyToString, type Value } from '../values.ts';
 import { arity, signatureError, stringArg, type Method } from './args.ts';
 import { formatDate, parseDate } from './dates.ts';
@@ -525,7 +525,7 @@ const now =
     if (a.length === 1 && !isUtc(groovyToString(a[0] as Value)))
       throw dateTimeError(`sync rules know only the UTC zone, not ${groovyToString(a[0] as Value)}`);
     arity(kind, 'now', a, 0, 1);
-    const ms = R.now();
+    const ms = currentRun().now();
     if (kind === 'LocalDate') return make(kind, Math.floor(ms / DAY) * DAY);
     return make(kind, ms, 0, kind === 'ZonedDateTime' ? 'Z[UTC]' : '');
   };
@@ -673,7 +673,7 @@ export function newTimestamp(args: Value[]): GTime {
   return make('Timestamp', longArg('Timestamp', '<init>', args, 0));
 }
 
-/** The full Java name of each class, for the interpreter's class table. */
+/** The full Java name of each class, for the class names a script may mention (compiler/known-names.ts). */
 export const timeClassNames: [string, string][] = [
   ['LocalDate', 'java.time.LocalDate'],
   ['LocalDateTime', 'java.time.LocalDateTime'],

@@ -3,8 +3,16 @@
  * is iterative in cost (every character charged) and bounded in depth, so hostile input costs a clear fault.
  */
 import { GDecimal, GLong, integerValue, NumberFormatFault, parseDecimal } from '../numbers.ts';
-import { ScriptFault } from '../faults.ts';
-import { charge, chargeText, checkSize, checkString, checkStringLength, R, scriptError } from '../runtime.ts';
+import {
+  charge,
+  chargeText,
+  checkSize,
+  checkString,
+  checkStringLength,
+  currentRun,
+  limitFault,
+  scriptError,
+} from '../runtime.ts';
 import { GDate, GEntry, GMap, GRecord, GSet, groovyToString, type Value } from '../values.ts';
 
 const MAX_DEPTH = 200;
@@ -68,8 +76,7 @@ export function parseJson(text: string): Value {
     }
   };
   const value = (depth: number): Value => {
-    if (depth > MAX_DEPTH)
-      throw new ScriptFault(`JSON nested more than ${MAX_DEPTH} levels deep`, 'nesting', R.line, R.col);
+    if (depth > MAX_DEPTH) throw limitFault(`JSON nested more than ${MAX_DEPTH} levels deep`, 'nesting');
     ws();
     const c = text.charAt(i);
     if (c === '{') {
@@ -175,7 +182,7 @@ let jsonLeft = Number.POSITIVE_INFINITY;
 
 function spend(n: number): void {
   jsonLeft -= n;
-  if (jsonLeft < 0) checkStringLength(R.maxString - jsonLeft);
+  if (jsonLeft < 0) checkStringLength(currentRun().maxString - jsonLeft);
 }
 
 function leaf(text: string): string {
@@ -185,7 +192,7 @@ function leaf(text: string): string {
 
 /** JsonOutput.toJson: Groovy 2.4's compact form (non-ASCII characters escaped as \\uXXXX). */
 export function toJson(v: Value): string {
-  jsonLeft = R.maxString;
+  jsonLeft = currentRun().maxString;
   try {
     const text = jsonOf(v, 0);
     chargeText(text.length);
@@ -196,8 +203,7 @@ export function toJson(v: Value): string {
 }
 
 function jsonOf(v: Value, depth: number): string {
-  if (depth > MAX_DEPTH)
-    throw new ScriptFault(`values are nested too deeply (more than ${MAX_DEPTH} levels)`, 'nesting', R.line, R.col);
+  if (depth > MAX_DEPTH) throw limitFault(`values are nested too deeply (more than ${MAX_DEPTH} levels)`, 'nesting');
   charge(1);
   if (v === null) return leaf('null');
   if (typeof v === 'boolean' || typeof v === 'number' || v instanceof GLong || v instanceof GDecimal)
@@ -240,8 +246,7 @@ export function prettyPrint(text: string): string {
       i = j;
     } else if (c === '{' || c === '[') {
       indent++;
-      if (indent > MAX_DEPTH)
-        throw new ScriptFault(`JSON nested more than ${MAX_DEPTH} levels deep`, 'nesting', R.line, R.col);
+      if (indent > MAX_DEPTH) throw limitFault(`JSON nested more than ${MAX_DEPTH} levels deep`, 'nesting');
       out += `${c}\n${pad()}`;
     } else if (c === '}' || c === ']') {
       indent = Math.max(0, indent - 1);
@@ -253,7 +258,7 @@ export function prettyPrint(text: string): string {
     } else if (!' \t\n\r'.includes(c)) {
       out += c;
     }
-    if (out.length > R.maxString) checkString(out);
+    if (out.length > currentRun().maxString) checkString(out);
   }
   return checkString(out);
 }

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { HubUser } from '../../domain/entity.ts';
 import type { ScriptHttpRequest, ScriptHttpResponse } from '../../domain/script-api.ts';
 import { compileScript, runIncoming, runOutgoing, type CompiledScript, type NodeLookups } from '../index.ts';
-import { R } from '../runtime.ts';
+import { extendDeadline } from '../runtime.ts';
 import { HostBridge } from './host-bridge.ts';
 import {
   CURRENT_RUN,
@@ -40,8 +40,8 @@ let calledHost = false;
 
 const bridge = new HostBridge(control, up, boot.down, boot.hostWaitMs, (ms) => {
   calledHost = true;
-  // Waiting for the host is not the script's time: the interpreter's deadline moves by the wait.
-  R.deadline += ms;
+  // Waiting for the host is not the script's time: the run's deadline moves by the wait.
+  extendDeadline(ms);
 });
 
 class MissingScript extends Error {}
