@@ -105,6 +105,11 @@ const rules: Rule[] = [
       within(i.to, 'src/app', 'src/flows', 'src/ui', 'src/node', 'src/poller', 'adapters/slack', 'adapters/teams'),
   },
   {
+    name: 'src/ui (the neutral view model) stands on src/domain only',
+    broken: (i) =>
+      within(i.from, 'src/ui') && (i.external ? !PURE_PACKAGES.includes(i.to) : !within(i.to, 'src/ui', 'src/domain')),
+  },
+  {
     name: 'src/poller queues notices the flows made for it, and imports no flows',
     broken: (i) => within(i.from, 'src/poller') && !i.external && within(i.to, 'src/flows'),
   },

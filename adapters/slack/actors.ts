@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { ChatActor } from '../../src/app/chat-actor.ts';
+import type { ChatActor } from '../../src/domain/chat-actor.ts';
 
 const TTL_MS = 60_000;
 

@@ -1,7 +1,7 @@
 import type { RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { z } from 'zod';
-import type { ChatActor } from '../../src/app/chat-actor.ts';
+import type { ChatActor } from '../../src/domain/chat-actor.ts';
 import type { FlowResult, Reply } from '../../src/ui/replies.ts';
 import type { SlackContext } from './context.ts';
 import { ANSWER_WITHIN_MS, withinDeadline } from './deadline.ts';

@@ -1,6 +1,6 @@
 import type { RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { ChatActor } from '../../src/app/chat-actor.ts';
+import type { ChatActor } from '../../src/domain/chat-actor.ts';
 import { doneNotice, guarded } from '../../src/flows/outcome.ts';
 import { homeView } from '../../src/flows/home.ts';
 import { invitationPosted } from '../../src/flows/invitation-message.ts';

@@ -1,6 +1,6 @@
 import { TurnContext, type Activity, type ConversationReference } from 'botbuilder';
 import { z } from 'zod';
-import type { ChatActor } from '../../src/app/chat-actor.ts';
+import type { ChatActor } from '../../src/domain/chat-actor.ts';
 import type { AppDeps } from '../../src/app/deps.ts';
 import { rememberTeamsConversation, type TeamsConversationKind } from '../../src/app/teams-conversations.ts';
 import { isTeamsTenantAdmin, recordTeamsUser } from '../../src/app/teams-users.ts';

@@ -1,6 +1,6 @@
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
-import type { ChatActor } from '../../src/app/chat-actor.ts';
+import type { ChatActor } from '../../src/domain/chat-actor.ts';
 import type { AppDeps } from '../../src/app/deps.ts';
 import { findTeamsUser } from '../../src/app/teams-users.ts';
 import type { TeamsConfig } from '../../src/config.ts';

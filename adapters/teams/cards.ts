@@ -1,5 +1,5 @@
 import { CardFactory, type Activity } from 'botbuilder';
-import { chatUserOfRef, type ChatActor } from '../../src/app/chat-actor.ts';
+import { chatUserOfRef, type ChatActor } from '../../src/domain/chat-actor.ts';
 import { getApprovalRequest } from '../../src/app/approvals.ts';
 import { findTeamsConversation, listTeamsChannels } from '../../src/app/teams-conversations.ts';
 import { recallFormView, rememberFormView } from '../../src/app/teams-form-views.ts';

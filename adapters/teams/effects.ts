@@ -1,5 +1,5 @@
 import { TeamsInfo, TurnContext, type ConversationParameters, type ConversationReference } from 'botbuilder';
-import type { ChatActor } from '../../src/app/chat-actor.ts';
+import type { ChatActor } from '../../src/domain/chat-actor.ts';
 import {
   findPersonalConversation,
   rememberTeamsConversation,

@@ -1,6 +1,6 @@
 import type { AdaptiveCardInvokeResponse, TaskModuleResponse, TurnContext } from 'botbuilder';
 import { CardFactory } from 'botbuilder';
-import type { ChatActor } from '../../src/app/chat-actor.ts';
+import type { ChatActor } from '../../src/domain/chat-actor.ts';
 import { doneNotice, notice } from '../../src/flows/outcome.ts';
 import type { Message } from '../../src/ui/model.ts';
 import type { Effect, FlowResult, Reply } from '../../src/ui/replies.ts';

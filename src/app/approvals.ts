@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { approvalRequests, ruleVersions } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
 import { unifiedDiff } from '../domain/line-diff.ts';
-import { actorRef, type ChatActor, type ChatPlatform } from './chat-actor.ts';
+import { actorRef, type ChatActor, type ChatPlatform } from '../domain/chat-actor.ts';
 import { findWorkspaceInstance } from './chat-workspaces.ts';
 import { approvalSettingsOf, isApprover } from './approvers.ts';
 import type { AppDeps } from './deps.ts';

@@ -1,7 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { approvalSettings, approvers } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
-import { actorRef, type ChatActor, type ChatPlatform } from './chat-actor.ts';
+import { actorRef, type ChatActor, type ChatPlatform } from '../domain/chat-actor.ts';
 import { requireInstanceAdmin } from './chat-authorization.ts';
 import type { AppDeps } from './deps.ts';
 import { audit } from '../store/audit.ts';

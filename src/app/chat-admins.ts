@@ -1,7 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { chatAdmins } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
-import { actorRef, type ChatActor } from './chat-actor.ts';
+import { actorRef, type ChatActor } from '../domain/chat-actor.ts';
 import { isAddedAdmin, requireAdmin } from './chat-authorization.ts';
 import type { AppDeps } from './deps.ts';
 import { audit } from '../store/audit.ts';

@@ -3,7 +3,7 @@ import type { DbOrTx } from '../../db/client.ts';
 import { preparedPerDatabase } from '../../db/prepared.ts';
 import { chatAdmins } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
-import type { ChatActor } from './chat-actor.ts';
+import type { ChatActor } from '../domain/chat-actor.ts';
 import { findWorkspaceInstance, requireWorkspaceInstance, type WorkspaceRef } from './chat-workspaces.ts';
 import type { AppDeps } from './deps.ts';
 import type { InstanceView } from './instances.ts';

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { chatInstallations } from '../../db/schema/index.ts';
-import type { ChatPlatform } from './chat-actor.ts';
+import type { ChatPlatform } from '../domain/chat-actor.ts';
 import type { AppDeps } from './deps.ts';
 import { audit } from '../store/audit.ts';
 

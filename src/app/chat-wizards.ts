@@ -4,7 +4,7 @@ import type { DbOrTx } from '../../db/client.ts';
 import { preparedPerDatabase } from '../../db/prepared.ts';
 import { chatWizards } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
-import type { ChatActor } from './chat-actor.ts';
+import type { ChatActor } from '../domain/chat-actor.ts';
 import type { AppDeps } from './deps.ts';
 
 /** A wizard left open longer than this is gone; starting again is cheap. */

@@ -3,7 +3,7 @@ import type { DbOrTx } from '../../db/client.ts';
 import { preparedPerDatabase } from '../../db/prepared.ts';
 import { chatWorkspaces } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
-import { actorRef, type ChatActor, type ChatPlatform } from './chat-actor.ts';
+import { actorRef, type ChatActor, type ChatPlatform } from '../domain/chat-actor.ts';
 import type { AppDeps } from './deps.ts';
 import { getInstance, registerInstance, type InstanceView, type RegisterInstanceInput } from './instances.ts';
 import { audit } from '../store/audit.ts';

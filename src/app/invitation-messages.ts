@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { auditLog, invitationMessages } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
-import type { ChatPlatform } from './chat-actor.ts';
+import type { ChatPlatform } from '../domain/chat-actor.ts';
 import type { AppDeps } from './deps.ts';
 import { audit } from '../store/audit.ts';
 

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { connections, notificationOutbox, pollerCursors, statusEvents } from '../../db/schema/index.ts';
 import type { StatusEvent } from '../domain/connection.ts';
-import type { ChatPlatform } from './chat-actor.ts';
+import type { ChatPlatform } from '../domain/chat-actor.ts';
 import type { AppDeps } from './deps.ts';
 import type { DbOrTx } from '../../db/client.ts';
 import type { ConnectionRow } from '../store/connections.ts';

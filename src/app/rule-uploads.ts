@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, desc, eq, gt, lt } from 'drizzle-orm';
 import { ruleUploads } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
-import type { ChatActor } from './chat-actor.ts';
+import type { ChatActor } from '../domain/chat-actor.ts';
 import type { AppDeps } from './deps.ts';
 import { scriptConnection } from './rule-versions.ts';
 

@@ -3,7 +3,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { chatSubscriptions, connections } from '../../db/schema/index.ts';
 import { DomainError } from '../domain/errors.ts';
-import { chatPlatforms, type ChatPlatform } from './chat-actor.ts';
+import { chatPlatforms, type ChatPlatform } from '../domain/chat-actor.ts';
 import type { AppDeps } from './deps.ts';
 import { audit } from '../store/audit.ts';
 import { requireConnectionRow } from '../store/connections.ts';

@@ -1,5 +1,5 @@
 import { acceptInvitation, previewInvitation, type InvitationPreview } from '../app/accept-invitation.ts';
-import { actorRef, type ChatActor } from '../app/chat-actor.ts';
+import { actorRef, type ChatActor } from '../domain/chat-actor.ts';
 import { authorizePartnerAcceptance, requireInstanceAdmin } from '../app/chat-authorization.ts';
 import { endWizard, loadWizard, saveWizard, startWizard } from '../app/chat-wizards.ts';
 import type { AppDeps } from '../app/deps.ts';

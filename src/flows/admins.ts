@@ -1,5 +1,5 @@
 import { addAdmin, listAddedAdmins, removeAdmin } from '../app/chat-admins.ts';
-import type { ChatActor } from '../app/chat-actor.ts';
+import type { ChatActor } from '../domain/chat-actor.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { requireAdmin } from '../app/chat-authorization.ts';
 import { DomainError } from '../domain/errors.ts';

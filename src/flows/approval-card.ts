@@ -1,4 +1,4 @@
-import { actorRef, type ChatActor } from '../app/chat-actor.ts';
+import { actorRef, type ChatActor } from '../domain/chat-actor.ts';
 import { isAdmin } from '../app/chat-authorization.ts';
 import { findWorkspaceInstance } from '../app/chat-workspaces.ts';
 import { isApprover } from '../app/approvers.ts';

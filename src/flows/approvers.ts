@@ -1,6 +1,6 @@
 import { channelMention } from '../ui/mentions.ts';
 import { addApprover, listApprovers, removeApprover, setApproversChannel, setSelfApproval } from '../app/approvers.ts';
-import type { ChatActor } from '../app/chat-actor.ts';
+import type { ChatActor } from '../domain/chat-actor.ts';
 import { requireInstanceAdmin } from '../app/chat-authorization.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { DomainError } from '../domain/errors.ts';

@@ -1,4 +1,4 @@
-import type { ChatActor } from '../app/chat-actor.ts';
+import type { ChatActor } from '../domain/chat-actor.ts';
 import { isAdmin } from '../app/chat-authorization.ts';
 import { findWorkspaceInstance } from '../app/chat-workspaces.ts';
 import { listConnections } from '../app/connection-lifecycle.ts';

@@ -1,5 +1,5 @@
-import type { ChatActor } from '../app/chat-actor.ts';
-import { actorRef } from '../app/chat-actor.ts';
+import type { ChatActor } from '../domain/chat-actor.ts';
+import { actorRef } from '../domain/chat-actor.ts';
 import { requireInstanceAdmin } from '../app/chat-authorization.ts';
 import { endWizard, loadWizard, saveWizard, startWizard } from '../app/chat-wizards.ts';
 import type { AppDeps } from '../app/deps.ts';

@@ -1,4 +1,4 @@
-import type { ChatActor } from '../app/chat-actor.ts';
+import type { ChatActor } from '../domain/chat-actor.ts';
 import { requireInstanceAdmin } from '../app/chat-authorization.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { checkInstance, type InstanceCheck } from '../app/instance-check.ts';

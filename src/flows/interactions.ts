@@ -1,4 +1,4 @@
-import type { ChatActor } from '../app/chat-actor.ts';
+import type { ChatActor } from '../domain/chat-actor.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { FormValues } from '../ui/model.ts';

@@ -1,4 +1,4 @@
-import { actorRef, chatUserOfRef, type ChatActor, type ChatPlatform } from '../app/chat-actor.ts';
+import { actorRef, chatUserOfRef, type ChatActor, type ChatPlatform } from '../domain/chat-actor.ts';
 import type { AppDeps } from '../app/deps.ts';
 import type { AppEvent } from '../app/events.ts';
 import {

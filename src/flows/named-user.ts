@@ -1,4 +1,4 @@
-import type { ChatActor } from '../app/chat-actor.ts';
+import type { ChatActor } from '../domain/chat-actor.ts';
 import { DomainError } from '../domain/errors.ts';
 import { typedCommand, type ChatSurface } from './help.ts';
 

@@ -1,7 +1,7 @@
 import { channelMention, userMention } from '../ui/mentions.ts';
 import { approvalSettingsOf } from '../app/approvers.ts';
 import { getApprovalRequest, requestRulePublish, rollbackRules, type ApprovalRequestView } from '../app/approvals.ts';
-import { actorRef, type ChatActor } from '../app/chat-actor.ts';
+import { actorRef, type ChatActor } from '../domain/chat-actor.ts';
 import { requireInstanceAdmin } from '../app/chat-authorization.ts';
 import { getConnection } from '../app/connection-lifecycle.ts';
 import type { AppDeps } from '../app/deps.ts';

@@ -1,5 +1,5 @@
 import { setupWorkspaceInstance } from '../app/chat-workspaces.ts';
-import type { ChatActor } from '../app/chat-actor.ts';
+import type { ChatActor } from '../domain/chat-actor.ts';
 import { requireAdmin } from '../app/chat-authorization.ts';
 import { findWorkspaceInstance } from '../app/chat-workspaces.ts';
 import type { AppDeps } from '../app/deps.ts';

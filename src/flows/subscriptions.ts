@@ -1,4 +1,4 @@
-import { actorRef, type ChatActor } from '../app/chat-actor.ts';
+import { actorRef, type ChatActor } from '../domain/chat-actor.ts';
 import { requireInstanceAdmin } from '../app/chat-authorization.ts';
 import type { AppDeps } from '../app/deps.ts';
 import {

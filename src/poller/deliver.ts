@@ -1,4 +1,4 @@
-import type { ChatPlatform } from '../app/chat-actor.ts';
+import type { ChatPlatform } from '../domain/chat-actor.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { dueNotices, markNoticeFailed, markNoticeSent, postponeNotice } from '../app/notifications.ts';
 import { retryDelayMs } from '../sync/index.ts';

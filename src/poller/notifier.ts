@@ -1,4 +1,4 @@
-import type { ChatPlatform } from '../app/chat-actor.ts';
+import type { ChatPlatform } from '../domain/chat-actor.ts';
 import type { Message } from '../ui/model.ts';
 
 /** Where a notice goes: the channel, and the workspace whose app installation posts it. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { actorRefLabel } from '../app/chat-actor.ts';
+import { actorRefLabel } from '../domain/chat-actor.ts';
 
 /**
  * Mentions inside neutral markdown: flows write a token, each renderer turns it into its platform's form (Slack

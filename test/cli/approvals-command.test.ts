@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestRulePublish } from '../../src/app/approvals.ts';
 import { addApprover, setApproversChannel } from '../../src/app/approvers.ts';
-import type { ChatActor } from '../../src/app/chat-actor.ts';
+import type { ChatActor } from '../../src/domain/chat-actor.ts';
 import { linkWorkspace } from '../../src/app/chat-workspaces.ts';
 import { initiateConnection } from '../../src/app/initiate-connection.ts';
 import { listRuleVersions, saveRuleDraft } from '../../src/app/rule-versions.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeMrkdwn, plain } from '../../adapters/slack/render/text.ts';
 import { teamsMarkdown } from '../../adapters/teams/render/text.ts';
-import { actorRef, actorRefLabel, chatUserOfRef, parseActorRef } from '../../src/app/chat-actor.ts';
+import { actorRef, actorRefLabel, chatUserOfRef, parseActorRef } from '../../src/domain/chat-actor.ts';
 import { userMention } from '../../src/ui/mentions.ts';
 
 /** The actor reference: built by `actorRef`, read back by `parseActorRef` only (the audit log, mentions, notices). */

@@ -10,7 +10,7 @@ import { homeActions } from '../../src/flows/home.ts';
 import { initiateSteps, PREVIOUS_ACTION } from '../../src/flows/initiate-wizard.ts';
 import { buttonFlows, formFlows, runButton, runForm, type Click } from '../../src/flows/interactions.ts';
 import { ACCEPT_INVITATION_ACTION } from '../../src/flows/invitation-message.ts';
-import { RULES_FORM, rulesActions } from '../../src/flows/rules-editor.ts';
+import { ASSIST_FORM, RULES_FORM, rulesActions } from '../../src/flows/rules-editor.ts';
 import { SETUP_FORM } from '../../src/flows/setup.ts';
 import { syncErrorActions } from '../../src/flows/sync-errors.ts';
 import { TRIGGER_FORM, triggerActions } from '../../src/flows/trigger-editor.ts';
@@ -62,6 +62,7 @@ describe('buttons and forms -> flows', () => {
       ...Object.values(initiateSteps),
       ...Object.values(acceptSteps),
       RULES_FORM,
+      ASSIST_FORM,
       REJECT_FORM,
       TRIGGER_FORM,
     ];

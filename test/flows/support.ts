@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { AppDeps } from '../../src/app/deps.ts';
-import type { ChatActor } from '../../src/app/chat-actor.ts';
+import type { ChatActor } from '../../src/domain/chat-actor.ts';
 import { loadConfig } from '../../src/config.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import { createLogger } from '../../src/logger.ts';

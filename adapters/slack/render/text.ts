@@ -1,5 +1,5 @@
 import type { MrkdwnElement, PlainTextElement } from '@slack/types';
-import { actorRefLabel, chatUserOfRef } from '../../../src/app/chat-actor.ts';
+import { actorRefLabel, chatUserOfRef } from '../../../src/domain/chat-actor.ts';
 import { plainMention, renderMentions } from '../../../src/ui/mentions.ts';
 
 /** Slack's documented Block Kit limits that the renderers respect (reference §1.3). */

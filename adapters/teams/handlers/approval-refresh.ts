@@ -1,7 +1,7 @@
 import type { AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue } from 'botbuilder';
 import { z } from 'zod';
 import { getApprovalRequest } from '../../../src/app/approvals.ts';
-import type { ChatActor } from '../../../src/app/chat-actor.ts';
+import type { ChatActor } from '../../../src/domain/chat-actor.ts';
 import { isTeamsApprover } from '../../../src/app/teams-users.ts';
 import { approvalCard } from '../../../src/flows/approval-card.ts';
 import { failureMessage } from '../../../src/flows/outcome.ts';

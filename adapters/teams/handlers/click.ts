@@ -1,5 +1,5 @@
 import type { TurnContext } from 'botbuilder';
-import type { ChatActor } from '../../../src/app/chat-actor.ts';
+import type { ChatActor } from '../../../src/domain/chat-actor.ts';
 import { runButton, runForm } from '../../../src/flows/interactions.ts';
 import type { FormValues } from '../../../src/ui/model.ts';
 import type { FlowResult } from '../../../src/ui/replies.ts';

@@ -1,5 +1,5 @@
 import { TeamsInfo, type TurnContext } from 'botbuilder';
-import type { ChatActor } from '../../../src/app/chat-actor.ts';
+import type { ChatActor } from '../../../src/domain/chat-actor.ts';
 import { findTeamsUser, recordTeamsUser, teamsUsersOf } from '../../../src/app/teams-users.ts';
 import type { CommandContext } from '../../../src/flows/command.ts';
 import type { FindPeople } from '../../../src/flows/named-user.ts';

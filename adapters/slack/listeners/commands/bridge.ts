@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { parseCommand, runCommand } from '../../../../src/flows/command.ts';
-import { actorRef } from '../../../../src/app/chat-actor.ts';
+import { actorRef } from '../../../../src/domain/chat-actor.ts';
 import { slackSurface, type SlackContext } from '../../context.ts';
 import { commandPayload } from '../../payloads.ts';
 import { answer } from '../../perform.ts';
