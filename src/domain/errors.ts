@@ -22,7 +22,15 @@ export type DomainErrorCode =
   | 'helpdesk_throttled'
   | 'helpdesk_unavailable'
   | 'script_error'
-  | 'limit_exceeded';
+  | 'limit_exceeded'
+  | 'rate_limited'
+  | 'ai_not_configured'
+  | 'ai_unavailable'
+  | 'ai_refused'
+  | 'ai_timeout'
+  | 'ai_rate_limited'
+  | 'ai_malformed'
+  | 'ai_gave_up';
 
 const httpStatusByCode: Record<DomainErrorCode, number> = {
   invalid_input: 400,
@@ -45,6 +53,14 @@ const httpStatusByCode: Record<DomainErrorCode, number> = {
   helpdesk_unavailable: 503,
   script_error: 422,
   limit_exceeded: 422,
+  rate_limited: 429,
+  ai_not_configured: 503,
+  ai_unavailable: 502,
+  ai_refused: 502,
+  ai_timeout: 504,
+  ai_rate_limited: 503,
+  ai_malformed: 502,
+  ai_gave_up: 422,
 };
 
 export class DomainError extends Error {
