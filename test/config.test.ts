@@ -91,4 +91,92 @@ describe('configuration from the environment', () => {
     expect(message).toMatch(/DESKBRIDGE_SECRET_KEY/);
     expect(message).not.toContain('not-a-key-but-secret');
   });
+
+  describe('AI Assist (AI_*)', () => {
+    const key = 'sk-proj-config-test-9f8e7d6c5b4a';
+
+    it('is off by default: no endpoint, no model, no key; a minute per request, no ticket data, 20 calls an hour', () => {
+      expect(loadConfig({}).ai).toEqual({
+        baseUrl: null,
+        apiKey: null,
+        model: null,
+        timeoutMs: 60_000,
+        sendEntityData: false,
+        requestsPerHour: 20,
+      });
+    });
+
+    it('reads an OpenAI-compatible endpoint with its model and key; the base URL loses its trailing slash', () => {
+      // The base URLs the README names: OpenAI's (platform.openai.com/docs/api-reference) and Ollama's OpenAI
+      // compatibility endpoint (docs.ollama.com/openai), which needs no key.
+      expect(
+        loadConfig({
+          AI_BASE_URL: 'https://api.openai.com/v1/',
+          AI_MODEL: 'gpt-4.1-mini',
+          AI_API_KEY: key,
+          AI_TIMEOUT_MS: '15000',
+          AI_SEND_ENTITY_DATA: 'true',
+          AI_REQUESTS_PER_HOUR: '5',
+        }).ai,
+      ).toEqual({
+        baseUrl: 'https://api.openai.com/v1',
+        apiKey: key,
+        model: 'gpt-4.1-mini',
+        timeoutMs: 15_000,
+        sendEntityData: true,
+        requestsPerHour: 5,
+      });
+      expect(loadConfig({ AI_BASE_URL: 'http://localhost:11434/v1', AI_MODEL: 'llama3.2' }).ai).toMatchObject({
+        baseUrl: 'http://localhost:11434/v1',
+        apiKey: null,
+        model: 'llama3.2',
+      });
+      // An empty variable is "not set", as in .env files: still off.
+      expect(loadConfig({ AI_BASE_URL: '', AI_MODEL: '', AI_API_KEY: '' }).ai.baseUrl).toBeNull();
+      expect(loadConfig({ AI_SEND_ENTITY_DATA: '1' }).ai.sendEntityData).toBe(true);
+    });
+
+    it.each([
+      [{ AI_BASE_URL: 'https://api.openai.com/v1' }, 'Invalid configuration: AI_MODEL is required with AI_BASE_URL.'],
+      [{ AI_MODEL: 'gpt-4.1-mini' }, 'Invalid configuration: AI_BASE_URL is required with AI_MODEL.'],
+      [{ AI_API_KEY: 'sk-alone' }, 'Invalid configuration: AI_BASE_URL is required with AI_API_KEY.'],
+      [
+        { AI_BASE_URL: 'ftp://models.example.com/v1', AI_MODEL: 'm' },
+        'Invalid configuration: AI_BASE_URL must be an http:// or https:// URL (got "ftp://models.example.com/v1").',
+      ],
+      [
+        { AI_BASE_URL: 'api.openai.com/v1', AI_MODEL: 'm' },
+        'Invalid configuration: AI_BASE_URL must be an http:// or https:// URL (got "api.openai.com/v1").',
+      ],
+      [
+        { AI_BASE_URL: 'https://api.openai.com/v1', AI_MODEL: 'm'.repeat(201) },
+        /^Invalid configuration: AI_MODEL must be at most 200 characters/,
+      ],
+      [{ AI_TIMEOUT_MS: '999' }, 'Invalid configuration: AI_TIMEOUT_MS must be at least 1000 (got "999").'],
+      [{ AI_REQUESTS_PER_HOUR: '0' }, 'Invalid configuration: AI_REQUESTS_PER_HOUR must be at least 1 (got "0").'],
+      [{ AI_SEND_ENTITY_DATA: 'yes' }, 'Invalid configuration: AI_SEND_ENTITY_DATA must be true or false (got "yes").'],
+    ])('refuses %o with one line naming the variable', (env, message) => {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(message);
+    });
+
+    it.each([
+      ['the key without an endpoint', { AI_API_KEY: key }],
+      ['an endpoint without a model', { AI_BASE_URL: 'https://api.openai.com/v1', AI_API_KEY: key }],
+      ['a bad endpoint', { AI_BASE_URL: 'ftp://models.example.com', AI_MODEL: 'm', AI_API_KEY: key }],
+      ['a bad time limit', { AI_TIMEOUT_MS: 'soon', AI_BASE_URL: 'https://x.example', AI_MODEL: 'm', AI_API_KEY: key }],
+      ['another variable wrong', { PORT: 'abc', AI_API_KEY: key }],
+    ])('never echoes AI_API_KEY in its error (%s)', (_case, env) => {
+      let message = '';
+      try {
+        loadConfig(env);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        message = String(error);
+      }
+      expect(message).toMatch(/^ConfigError: Invalid configuration: [A-Z_]+ /);
+      expect(message).not.toContain(key);
+      expect(message).not.toContain('sk-proj');
+    });
+  });
 });

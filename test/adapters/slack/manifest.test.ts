@@ -13,7 +13,7 @@ import { initiateSteps, PREVIOUS_ACTION } from '../../../src/flows/initiate-wiza
 import { ACCEPT_INVITATION_ACTION } from '../../../src/flows/invitation-message.ts';
 import { SETUP_FORM } from '../../../src/flows/setup.ts';
 import { approvalActions, REJECT_FORM } from '../../../src/flows/approval-card.ts';
-import { RULES_FORM, rulesActions } from '../../../src/flows/rules-editor.ts';
+import { ASSIST_FORM, RULES_FORM, rulesActions } from '../../../src/flows/rules-editor.ts';
 import { syncErrorActions } from '../../../src/flows/sync-errors.ts';
 import { TRIGGER_FORM, triggerActions } from '../../../src/flows/trigger-editor.ts';
 
@@ -84,6 +84,7 @@ describe('manifest/slack.json matches the code', () => {
         ...Object.values(initiateSteps),
         ...Object.values(acceptSteps),
         RULES_FORM,
+        ASSIST_FORM,
         REJECT_FORM,
         TRIGGER_FORM,
       ].sort(),
