@@ -8,6 +8,7 @@ import { WEBHOOK_SECRET_HEADER } from '../../adapters/helpdesk/webhooks.ts';
 import { acceptInvitation } from '../../src/app/accept-invitation.ts';
 import { initiateConnection } from '../../src/app/initiate-connection.ts';
 import { registerInstance } from '../../src/app/instances.ts';
+import { addTrigger } from '../../src/app/triggers.ts';
 import { instanceWebhook } from '../../src/app/webhook-secrets.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { Helpdesk } from '../../src/domain/helpdesk.ts';
@@ -180,6 +181,45 @@ export async function startSyncPair(
     throw error;
   }
   return { a, b, aSim, bSim, aAgent: agentOf(aSim), bAgent: agentOf(bSim) };
+}
+
+export interface ConnectedPair extends SyncPair {
+  ids: { a: string; b: string };
+}
+
+/**
+ * startSyncPair, then connected (A initiates, B accepts), each side's incoming project its helpdesk's first, with a
+ * trigger selecting every ticket on A (and on B with `triggers: 'both'`). `beforeConnect` seeds the simulators first.
+ */
+export async function startConnectedPair(
+  aSide: { slug: string; platform: Platform },
+  bSide: { slug: string; platform: Platform },
+  options: {
+    mode?: 'basic' | 'script';
+    privateB?: boolean;
+    triggers?: 'a' | 'both';
+    beforeConnect?: (pair: SyncPair) => void;
+  } = {},
+): Promise<ConnectedPair> {
+  const pair = await startSyncPair(aSide, bSide);
+  options.beforeConnect?.(pair);
+  const [aProject] = await pair.aAgent.listProjects();
+  const [bProject] = await pair.bAgent.listProjects();
+  const ids = await connect(pair.a, aSide.slug, pair.b, bSide.slug, {
+    ...(options.mode ? { mode: options.mode } : {}),
+    ...(options.privateB ? { privateB: true } : {}),
+    aProject: aProject!.id,
+    bProject: bProject!.id,
+  });
+  await addTrigger(pair.a.deps, { connection: ids.a, query: '', actor: 'test:alice' });
+  if (options.triggers === 'both') await addTrigger(pair.b.deps, { connection: ids.b, query: '', actor: 'test:bob' });
+  return { ...pair, ids };
+}
+
+/** Stops the nodes, then closes the simulators (any of them may be unset when a set-up failed). */
+export async function stopSyncPair(nodes: (SyncNode | undefined)[], sims: (Simulator | undefined)[]): Promise<void> {
+  await Promise.all(nodes.map((node) => node?.stop()));
+  await Promise.all(sims.map((sim) => sim?.close()));
 }
 
 /** Initiates on A, accepts on B; returns both connection ids. */

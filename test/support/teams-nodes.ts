@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { ConnectHelpdesk } from '../../src/app-deps.ts';
+import type { AppDeps } from '../../src/app/deps.ts';
+import { linkWorkspace } from '../../src/app/chat-workspaces.ts';
+import { claimTeamsTenant } from '../../src/app/teams-users.ts';
 import { checkAdaptiveCard } from './adaptive-cards.ts';
 import { FakeBotConnector, type ConnectorMember } from './fake-bot-connector.ts';
 import { startTestNode, type TestClock, type TestNode } from './nodes.ts';
@@ -40,6 +43,55 @@ export function personalChat(user: TeamsTestUser): TeamsPlace {
 }
 
 export const BOT = { id: '28:deskbridge-bot', name: 'DeskBridge' };
+
+/** A channel place, so its `channelId` can be read without narrowing. */
+export type TeamsChannel = Extract<TeamsPlace, { kind: 'channel' }>;
+
+const ACME_TENANT = 'tenant-acme';
+const ACME_TEAM = '19:acme-team@thread.tacv2';
+
+/** A standard channel of Acme's team: `acmeChannel('ops')` is `19:ops@thread.tacv2`, named `ops`. */
+export function acmeChannel(name: string): TeamsChannel {
+  return { kind: 'channel', teamId: ACME_TEAM, channelId: `19:${name}@thread.tacv2`, name, hostTenantId: ACME_TENANT };
+}
+
+/** Acme's channel shared with a partner: `sharedWith('initech')` is `19:shared-initech@thread.tacv2`, `acme-initech`. */
+export function sharedWith(partner: string): TeamsChannel {
+  return {
+    kind: 'channel',
+    teamId: ACME_TEAM,
+    channelId: `19:shared-${partner}@thread.tacv2`,
+    name: `acme-${partner}`,
+    hostTenantId: ACME_TENANT,
+    channelType: 'shared',
+  };
+}
+
+/** Links a Teams tenant to a registered instance on `deps`, as the set-up actor. */
+export function linkTeamsTenant(deps: AppDeps, tenantId: string, instance: string): void {
+  linkWorkspace(deps, { platform: 'teams', tenantId, instance, actor: 'test:setup' });
+}
+
+/** Makes `user` the DeskBridge admin of their tenant on `deps`. */
+export function claimTenantFor(deps: AppDeps, user: TeamsTestUser): void {
+  claimTeamsTenant(deps, { tenantId: user.tenantId, aadObjectId: user.aadObjectId, mri: user.mri, name: user.name });
+}
+
+/** Acme's tenant linked to `acme` and the partner's to `partnerInstance`, with `partnerAdmin` its tenant's admin. */
+export function linkAcmeAndPartner(deps: AppDeps, partnerAdmin: TeamsTestUser, partnerInstance: string): void {
+  linkTeamsTenant(deps, ACME_TENANT, 'acme');
+  linkTeamsTenant(deps, partnerAdmin.tenantId, partnerInstance);
+  claimTenantFor(deps, partnerAdmin);
+}
+
+/** Stops each node after checking its fake connector saw no malformed call. */
+export async function stopTeamsNodes(...nodes: (TeamsNode | null | undefined)[]): Promise<void> {
+  for (const node of nodes) {
+    if (!node) continue;
+    expect(node.connector.problems).toEqual([]);
+    await node.stop();
+  }
+}
 
 /** Every dialog and in-place card answer is checked as Adaptive Card 1.5 here; connector posts are checked there. */
 export function answeredCard(response: TeamsResponse): Json {

@@ -7,14 +7,13 @@ import {
 } from '../../src/app/connection-lifecycle.ts';
 import { publishRuleVersion, saveRuleDraft } from '../../src/app/rule-versions.ts';
 import { listSyncErrors, retrySyncError } from '../../src/app/sync-errors.ts';
-import { addTrigger } from '../../src/app/triggers.ts';
 import type { Helpdesk } from '../../src/domain/helpdesk.ts';
 import { defaultScripts } from '../../src/rules/index.ts';
 import {
-  connect,
   rows,
   settle,
-  startSyncPair,
+  startConnectedPair,
+  stopSyncPair,
   syncUntil,
   type Simulator,
   type SyncNode,
@@ -31,23 +30,15 @@ describe('failures', () => {
   let ids: { a: string; b: string };
 
   beforeEach(async () => {
-    ({
-      a,
-      b,
-      aSim: fd,
-      bSim: fs,
-      aAgent: fdAgent,
-      bAgent: fsAgent,
-    } = await startSyncPair({ slug: 'acme', platform: 'freshdesk' }, { slug: 'initech', platform: 'freshservice' }));
-    const [group] = await fdAgent.listProjects();
-    const [workspace] = await fsAgent.listProjects();
-    ids = await connect(a, 'acme', b, 'initech', { aProject: group!.id, bProject: workspace!.id });
-    await addTrigger(a.deps, { connection: ids.a, query: '', actor: 'test:alice' });
+    const pair = await startConnectedPair(
+      { slug: 'acme', platform: 'freshdesk' },
+      { slug: 'initech', platform: 'freshservice' },
+    );
+    ({ a, b, aSim: fd, bSim: fs, aAgent: fdAgent, bAgent: fsAgent, ids } = pair);
   }, 30_000);
 
   afterEach(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await Promise.all([fd?.close(), fs?.close()]);
+    await stopSyncPair([a, b], [fd, fs]);
   });
 
   const newTicket = (summary: string) =>

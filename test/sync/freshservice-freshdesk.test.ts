@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTrigger } from '../../src/app/triggers.ts';
 import type { Helpdesk } from '../../src/domain/helpdesk.ts';
-import { connect, settle, startSyncPair, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
+import { settle, startConnectedPair, stopSyncPair, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
 
 describe('Freshservice <-> Freshdesk, Basic mode (the default rules)', () => {
   let a: SyncNode;
@@ -12,25 +11,17 @@ describe('Freshservice <-> Freshdesk, Basic mode (the default rules)', () => {
   let fdAgent: Helpdesk;
 
   beforeAll(async () => {
-    ({
-      a,
-      b,
-      aSim: fs,
-      bSim: fd,
-      aAgent: fsAgent,
-      bAgent: fdAgent,
-    } = await startSyncPair({ slug: 'initech', platform: 'freshservice' }, { slug: 'acme', platform: 'freshdesk' }));
-    const [workspace] = await fsAgent.listProjects();
-    const [group] = await fdAgent.listProjects();
-    const ids = await connect(a, 'initech', b, 'acme', { mode: 'basic', aProject: workspace!.id, bProject: group!.id });
     // An empty query selects every ticket: webhooks alone bring new tickets in.
-    await addTrigger(a.deps, { connection: ids.a, query: '', actor: 'test:alice' });
-    await addTrigger(b.deps, { connection: ids.b, query: '', actor: 'test:bob' });
+    const pair = await startConnectedPair(
+      { slug: 'initech', platform: 'freshservice' },
+      { slug: 'acme', platform: 'freshdesk' },
+      { mode: 'basic', triggers: 'both' },
+    );
+    ({ a, b, aSim: fs, bSim: fd, aAgent: fsAgent, bAgent: fdAgent } = pair);
   }, 30_000);
 
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await Promise.all([fs?.close(), fd?.close()]);
+    await stopSyncPair([a, b], [fs, fd]);
   });
 
   it('syncs summary, description, labels, comments and attachments there and back', async () => {

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTrigger } from '../../src/app/triggers.ts';
 import type { Helpdesk } from '../../src/domain/helpdesk.ts';
-import { connect, settle, startSyncPair, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
+import { settle, startConnectedPair, stopSyncPair, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
 
 /**
  * The two gaps Exalate's documentation lists for these platforms, closed by the default (Basic mode) rules:
@@ -18,27 +17,24 @@ describe('Freshservice <-> Freshdesk: customer replies and custom-field updates 
   let fdAgent: Helpdesk;
 
   beforeAll(async () => {
-    ({
-      a,
-      b,
-      aSim: fs,
-      bSim: fd,
-      aAgent: fsAgent,
-      bAgent: fdAgent,
-    } = await startSyncPair({ slug: 'initech', platform: 'freshservice' }, { slug: 'acme', platform: 'freshdesk' }));
-    if (fs.platform === 'xurrent' || fd.platform === 'xurrent') throw new Error('unexpected platform');
-    fs.seed({ customFieldChoices: { environment: ['Production', 'Staging'] } });
-    fd.seed({ customFieldChoices: { cf_environment: ['Production', 'Staging'] } });
-    const [workspace] = await fsAgent.listProjects();
-    const [group] = await fdAgent.listProjects();
-    const ids = await connect(a, 'initech', b, 'acme', { mode: 'basic', aProject: workspace!.id, bProject: group!.id });
-    await addTrigger(a.deps, { connection: ids.a, query: '', actor: 'test:alice' });
-    await addTrigger(b.deps, { connection: ids.b, query: '', actor: 'test:bob' });
+    const pair = await startConnectedPair(
+      { slug: 'initech', platform: 'freshservice' },
+      { slug: 'acme', platform: 'freshdesk' },
+      {
+        mode: 'basic',
+        triggers: 'both',
+        beforeConnect: ({ aSim, bSim }) => {
+          if (aSim.platform === 'xurrent' || bSim.platform === 'xurrent') throw new Error('unexpected platform');
+          aSim.seed({ customFieldChoices: { environment: ['Production', 'Staging'] } });
+          bSim.seed({ customFieldChoices: { cf_environment: ['Production', 'Staging'] } });
+        },
+      },
+    );
+    ({ a, b, aSim: fs, bSim: fd, aAgent: fsAgent, bAgent: fdAgent } = pair);
   }, 30_000);
 
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await Promise.all([fs?.close(), fd?.close()]);
+    await stopSyncPair([a, b], [fs, fd]);
   });
 
   async function twinIn(agent: Helpdesk, before: Set<string>) {

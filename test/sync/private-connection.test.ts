@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTrigger } from '../../src/app/triggers.ts';
 import type { Helpdesk } from '../../src/domain/helpdesk.ts';
-import { connect, rows, settle, startSyncPair, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
+import {
+  rows,
+  settle,
+  startConnectedPair,
+  stopSyncPair,
+  type Simulator,
+  type SyncNode,
+} from '../support/sync-nodes.ts';
 
 describe('a private connection: the private node is never called, it pulls', () => {
   let a: SyncNode;
@@ -12,31 +18,22 @@ describe('a private connection: the private node is never called, it pulls', () 
   let fsAgent: Helpdesk;
 
   beforeAll(async () => {
-    ({
-      a,
-      b,
-      aSim: fd,
-      bSim: fs,
-      aAgent: fdAgent,
-      bAgent: fsAgent,
-    } = await startSyncPair({ slug: 'acme', platform: 'freshdesk' }, { slug: 'initech', platform: 'freshservice' }));
-    const [group] = await fdAgent.listProjects();
-    const [workspace] = await fsAgent.listProjects();
-    const ids = await connect(a, 'acme', b, 'initech', {
-      privateB: true,
-      aProject: group!.id,
-      bProject: workspace!.id,
-    });
-    await addTrigger(a.deps, { connection: ids.a, query: '', actor: 'test:alice' });
-    await addTrigger(b.deps, { connection: ids.b, query: '', actor: 'test:bob' });
+    const pair = await startConnectedPair(
+      { slug: 'acme', platform: 'freshdesk' },
+      { slug: 'initech', platform: 'freshservice' },
+      {
+        privateB: true,
+        triggers: 'both',
+      },
+    );
+    ({ a, b, aSim: fd, bSim: fs, aAgent: fdAgent, bAgent: fsAgent } = pair);
     // Were A to call B, it would fail: B's server is gone for the whole test.
     b.server.closeAllConnections();
     await new Promise<void>((resolve) => b.server.close(() => resolve()));
   }, 30_000);
 
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await Promise.all([fd?.close(), fs?.close()]);
+    await stopSyncPair([a, b], [fd, fs]);
   });
 
   it('delivers both ways through GET /messages?after= and marks what was pulled delivered', async () => {

@@ -14,16 +14,15 @@ import { connections } from '../../db/schema/index.ts';
 import { initiateConnection } from '../../src/app/initiate-connection.ts';
 import { publishRuleVersion, saveRuleDraft } from '../../src/app/rule-versions.ts';
 import { listSyncErrors } from '../../src/app/sync-errors.ts';
-import { addTrigger } from '../../src/app/triggers.ts';
 import type { Helpdesk } from '../../src/domain/helpdesk.ts';
 import { defaultScripts } from '../../src/rules/index.ts';
 import { replicaPayloadSchema } from '../../src/sync/messages.ts';
 import { isUnderSync, localTwinOf } from '../../src/sync/rule-inputs.ts';
 import {
-  connect,
   rows,
   settle,
-  startSyncPair,
+  startConnectedPair,
+  stopSyncPair,
   syncUntil,
   type Simulator,
   type SyncNode,
@@ -52,18 +51,11 @@ describe('what a published rule is handed in a real sync', () => {
   let ids: { a: string; b: string };
 
   beforeAll(async () => {
-    ({
-      a,
-      b,
-      aSim: fd,
-      bSim: fs,
-      aAgent: fdAgent,
-      bAgent: fsAgent,
-    } = await startSyncPair({ slug: 'acme', platform: 'freshdesk' }, { slug: 'initech', platform: 'freshservice' }));
-    const [group] = await fdAgent.listProjects();
-    const [workspace] = await fsAgent.listProjects();
-    ids = await connect(a, 'acme', b, 'initech', { aProject: group!.id, bProject: workspace!.id });
-    await addTrigger(a.deps, { connection: ids.a, query: '', actor: 'test:alice' });
+    const pair = await startConnectedPair(
+      { slug: 'acme', platform: 'freshdesk' },
+      { slug: 'initech', platform: 'freshservice' },
+    );
+    ({ a, b, aSim: fd, bSim: fs, aAgent: fdAgent, bAgent: fsAgent, ids } = pair);
     saveRuleDraft(a.deps, {
       connection: ids.a,
       outgoing: acmeOutgoing,
@@ -81,8 +73,7 @@ describe('what a published rule is handed in a real sync', () => {
   }, 30_000);
 
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await Promise.all([fd?.close(), fs?.close()]);
+    await stopSyncPair([a, b], [fd, fs]);
   });
 
   /** Initech's twin of an Acme ticket, once the sync made it. */

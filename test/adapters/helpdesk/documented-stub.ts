@@ -1,3 +1,4 @@
+import { afterEach, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -115,3 +116,38 @@ export function shapeGaps(expected: unknown, actual: unknown, nullable: Set<stri
 }
 
 export const basicAuth = (key: string) => `Basic ${Buffer.from(`${key}:X`).toString('base64')}`;
+
+/**
+ * What a documented-examples test file replays: the examples, a copy of one part of an entry, the keys some example
+ * shows as null, and `closers` run (last first) after each test, where `stub` puts the stub servers it starts.
+ */
+export function documentedReplay(name: string) {
+  const docs = loadDocumented(name);
+  const closers: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    while (closers.length > 0) await closers.pop()!();
+  });
+  return {
+    docs,
+    doc: <T>(entry: string, part = 'response') => structuredClone(docs[entry]![part]) as T,
+    nullable: documentedNullables(docs),
+    closers,
+    async stub(answer: (r: Recorded, url: string) => StubAnswer | null) {
+      const server = await documentedServer(answer);
+      closers.push(server.close);
+      return server;
+    },
+  };
+}
+
+/** The request the connector sent is the documented entry's method, path and content type, with `curl -u key:X`. */
+export function expectDocumentedRequest(
+  sent: Recorded,
+  request: { method: string; path: string; contentType?: string },
+  apiKey: string,
+): void {
+  expect(`${sent.method} ${sent.path}`).toBe(`${request.method} ${request.path}`);
+  // `curl -u <key>:X`: Basic auth with the key as user name and X as password.
+  expect(sent.headers.authorization).toBe(basicAuth(apiKey));
+  if (request.contentType) expect(String(sent.headers['content-type'])).toContain(request.contentType);
+}

@@ -1,17 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startFreshdeskSimulator, type FreshdeskSimulator } from '../../../adapters/helpdesk/freshdesk/simulator.ts';
 import { createFreshdeskClient } from '../../../adapters/helpdesk/freshdesk/client.ts';
 import type { FreshworksSeed } from '../../../adapters/helpdesk/freshworks/simulator-core.ts';
 import { parseLinkHeader } from '../../../adapters/helpdesk/link-header.ts';
-import {
-  basicAuth,
-  documentedNullables,
-  documentedServer,
-  loadDocumented,
-  type Recorded,
-  shapeGaps,
-  type StubAnswer,
-} from './documented-stub.ts';
+import { basicAuth, shapeGaps, documentedReplay, expectDocumentedRequest } from './documented-stub.ts';
 import { expectDomainError, fastOptions, manualClock } from './support.ts';
 
 /**
@@ -29,9 +21,7 @@ import { expectDomainError, fastOptions, manualClock } from './support.ts';
  * - "Create a Note" answers without `source` and `from_email`: the connector needs neither.
  * - "A maximum of 300 pages" and "per_page … maximum … 100": the connector asks for 100 a page.
  */
-const docs = loadDocumented('freshdesk-documented-examples.json');
-const doc = <T>(name: string, part = 'response') => structuredClone(docs[name]![part]) as T;
-const nullable = documentedNullables(docs);
+const { docs, doc, nullable, closers, stub } = documentedReplay('freshdesk-documented-examples.json');
 // The docs' examples all have a company; a requester without one (as in the simulator's seed) has company_id null.
 nullable.add('company_id');
 // The docs show an edited conversation; of one never edited they are silent, and the simulator says null.
@@ -41,35 +31,13 @@ nullable.add('last_edited_user_id');
 // has them null, as Freshservice's documented note does: the sources disagree, so a note may show either.
 for (const key of ['from_email', 'cc_emails', 'bcc_emails']) nullable.add(key);
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!();
-});
-
 const API_KEY = 'abcdefgh12345678';
-
-async function stub(answer: (r: Recorded, url: string) => StubAnswer | null) {
-  const server = await documentedServer(answer);
-  closers.push(server.close);
-  return server;
-}
 
 function connector(url: string, clock = manualClock()) {
   return createFreshdeskClient(
     { platform: 'freshdesk', baseUrl: url, credentials: { kind: 'apiKey', apiKey: API_KEY } },
     fastOptions(clock),
   );
-}
-
-function expectDocumentedRequest(sent: Recorded, entry: string) {
-  const request = doc<{ method: string; path: string; contentType?: string; body?: Record<string, unknown> }>(
-    entry,
-    'request',
-  );
-  expect(`${sent.method} ${sent.path}`).toBe(`${request.method} ${request.path}`);
-  // `curl -u yourapikey:X`: Basic auth with the key as user name and X as password.
-  expect(sent.headers.authorization).toBe(basicAuth(API_KEY));
-  if (request.contentType) expect(String(sent.headers['content-type'])).toContain(request.contentType);
 }
 
 /** Every key the connector sent with a value of the documented type (keys the example does not show are listed). */
@@ -92,7 +60,7 @@ describe('Freshdesk documented examples: the connector', () => {
     });
     expect(server.seen).toHaveLength(1);
     const sent = server.seen[0]!;
-    expectDocumentedRequest(sent, 'createTicket');
+    expectDocumentedRequest(sent, doc('createTicket', 'request'), API_KEY);
     const documented = doc<{ body: Record<string, unknown> }>('createTicket', 'request').body;
     expect(sent.body).toEqual({
       subject: documented.subject,
@@ -193,7 +161,7 @@ describe('Freshdesk documented examples: the connector', () => {
       priority: { id: null, name: 'Medium' },
       status: { id: null, name: 'Pending' },
     });
-    expectDocumentedRequest(server.seen[0]!, 'updateTicket');
+    expectDocumentedRequest(server.seen[0]!, doc('updateTicket', 'request'), API_KEY);
     expect(server.seen[0]!.body).toEqual(doc<{ body: unknown }>('updateTicket', 'request').body);
     expect(entity).toMatchObject({ id: '20', status: { id: 3, name: 'Pending' }, priority: { id: 2, name: 'Medium' } });
   });
@@ -202,7 +170,7 @@ describe('Freshdesk documented examples: the connector', () => {
     const server = await stub((r) => (r.method === 'POST' ? { status: 201, body: doc('createNote') } : null));
     const comment = await connector(server.url).addComment('3', { body: 'Hi tom, Still Angry', internal: false });
     expect(server.seen).toHaveLength(1);
-    expectDocumentedRequest(server.seen[0]!, 'createNote');
+    expectDocumentedRequest(server.seen[0]!, doc('createNote', 'request'), API_KEY);
     const documented = doc<{ body: Record<string, unknown> }>('createNote', 'request').body;
     // The docs' note parameters: body, private (default true, so always sent), incoming, notify_emails, user_id.
     expect(server.seen[0]!.body).toEqual({ body: documented.body, private: documented.private });
@@ -222,7 +190,7 @@ describe('Freshdesk documented examples: the connector', () => {
       internal: true,
       attachments: [{ filename: 'attachment1.jpg', mimetype: 'image/jpeg', data: new Uint8Array([1, 2, 3]) }],
     });
-    expectDocumentedRequest(server.seen[0]!, 'createNoteWithAttachment');
+    expectDocumentedRequest(server.seen[0]!, doc('createNoteWithAttachment', 'request'), API_KEY);
     const form = server.seen[0]!.form!;
     expect(form.files.map(([name, file]) => [name, file.filename])).toEqual([['attachments[]', 'attachment1.jpg']]);
     expect(Object.fromEntries(form.fields)).toEqual({ body: 'Hi tom, Still Angry', private: 'true' });

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFreshserviceClient } from '../../../adapters/helpdesk/freshservice/client.ts';
 import {
   type FreshserviceSimulator,
@@ -6,15 +6,7 @@ import {
 } from '../../../adapters/helpdesk/freshservice/simulator.ts';
 import type { FreshworksSeed } from '../../../adapters/helpdesk/freshworks/simulator-core.ts';
 import { parseLinkHeader } from '../../../adapters/helpdesk/link-header.ts';
-import {
-  basicAuth,
-  documentedNullables,
-  documentedServer,
-  loadDocumented,
-  type Recorded,
-  shapeGaps,
-  type StubAnswer,
-} from './documented-stub.ts';
+import { basicAuth, shapeGaps, documentedReplay, expectDocumentedRequest } from './documented-stub.ts';
 import { expectDomainError, fastOptions, manualClock } from './support.ts';
 
 /**
@@ -36,37 +28,16 @@ import { expectDomainError, fastOptions, manualClock } from './support.ts';
  * - Conversation sources differ from Freshdesk's table (here forward_email is 6, there 8); both say 0 for an email
  *   reply and 2 for a note, which is all the simulator uses. The connector does not read `source`.
  */
-const docs = loadDocumented('freshservice-documented-examples.json');
-const doc = <T>(name: string, part = 'response') => structuredClone(docs[name]![part]) as T;
+const { docs, doc, nullable, closers, stub } = documentedReplay('freshservice-documented-examples.json');
 // A key some documented example shows as null (resolution_notes, responder_id, …) may be null in the simulator.
-const nullable = documentedNullables(docs);
-
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!();
-});
 
 const API_KEY = 'api_key';
-
-async function stub(answer: (r: Recorded, url: string) => StubAnswer | null) {
-  const server = await documentedServer(answer);
-  closers.push(server.close);
-  return server;
-}
 
 function connector(url: string, clock = manualClock()) {
   return createFreshserviceClient(
     { platform: 'freshservice', baseUrl: url, credentials: { kind: 'apiKey', apiKey: API_KEY } },
     fastOptions(clock),
   );
-}
-
-function expectDocumentedRequest(sent: Recorded, entry: string) {
-  const request = doc<{ method: string; path: string; contentType?: string }>(entry, 'request');
-  expect(`${sent.method} ${sent.path}`).toBe(`${request.method} ${request.path}`);
-  // `curl -u api_key:X`: Basic auth with the key as user name and X as password.
-  expect(sent.headers.authorization).toBe(basicAuth(API_KEY));
-  if (request.contentType) expect(String(sent.headers['content-type'])).toContain(request.contentType);
 }
 
 describe('Freshservice documented examples: the connector', () => {
@@ -80,7 +51,7 @@ describe('Freshservice documented examples: the connector', () => {
     });
     expect(server.seen).toHaveLength(1);
     const sent = server.seen[0]!;
-    expectDocumentedRequest(sent, 'createTicket');
+    expectDocumentedRequest(sent, doc('createTicket', 'request'), API_KEY);
     const documented = doc<{ body: Record<string, unknown> }>('createTicket', 'request').body;
     // Status and priority are mandatory on a Freshservice create: the connector sends the documented 2 and 1.
     expect(sent.body).toEqual({
@@ -187,7 +158,7 @@ describe('Freshservice documented examples: the connector', () => {
       return null;
     });
     const entity = await connector(server.url).updateEntity('1', { priority: { id: null, name: 'High' } });
-    expectDocumentedRequest(server.seen[0]!, 'updateTicket');
+    expectDocumentedRequest(server.seen[0]!, doc('updateTicket', 'request'), API_KEY);
     expect(server.seen[0]!.body).toEqual(doc<{ body: unknown }>('updateTicket', 'request').body);
     expect(entity).toMatchObject({
       id: '1',
@@ -205,7 +176,7 @@ describe('Freshservice documented examples: the connector', () => {
       attachments: [{ filename: 'api_attach.png', mimetype: 'image/png', data: new Uint8Array([1, 2]) }],
     });
     expect(server.seen).toHaveLength(1);
-    expectDocumentedRequest(server.seen[0]!, 'createNoteWithAttachment');
+    expectDocumentedRequest(server.seen[0]!, doc('createNoteWithAttachment', 'request'), API_KEY);
     const form = server.seen[0]!.form!;
     expect(Object.fromEntries(form.fields)).toEqual(
       doc<{ fields: Record<string, string> }>('createNoteWithAttachment', 'request').fields,

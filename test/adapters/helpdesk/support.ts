@@ -102,37 +102,46 @@ function targetsOf(
   };
 }
 
+/**
+ * The Freshdesk and Freshservice harnesses' start (one simulator core): a simulator with one custom field and a
+ * read-only key, and entities seeded with `ticket`'s fields.
+ */
+async function startFreshworksHarness(
+  platform: 'freshdesk' | 'freshservice',
+  { clock, rateLimitPerMinute, attachmentCapBytes, attachmentUrlTtlSeconds }: StartOptions,
+  customField: string,
+  ticket: (i: number) => Record<string, unknown>,
+): Promise<HarnessStart> {
+  const startSimulator = platform === 'freshdesk' ? startFreshdeskSimulator : startFreshserviceSimulator;
+  const sim = await startSimulator({
+    clock,
+    rateLimitPerMinute,
+    attachmentCapBytes,
+    attachmentUrlTtlSeconds,
+    seed: { customFields: [customField], apiKeys: { 'read-only-key': 'readonly' } },
+  });
+  const target = (apiKey: string): HelpdeskTarget => ({
+    platform,
+    baseUrl: sim.url,
+    credentials: { kind: 'apiKey', apiKey },
+  });
+  return {
+    ...targetsOf(sim, clock, target, { own: sim.apiKey, readOnly: 'read-only-key', wrong: 'wrong-key' }),
+    seed: (count, updatedAt) =>
+      Array.from({ length: count }, (_, i) =>
+        String(sim.addTicket({ ...ticket(i), created_at: updatedAt, updated_at: updatedAt })),
+      ),
+    touch: (id) => sim.agentUpdate(Number(id), { priority: 3 }),
+  };
+}
+
 export const freshdeskHarness: Harness = {
   platform: 'freshdesk',
-  async start({ clock, rateLimitPerMinute, attachmentCapBytes, attachmentUrlTtlSeconds }) {
-    const sim = await startFreshdeskSimulator({
-      clock,
-      rateLimitPerMinute,
-      attachmentCapBytes,
-      attachmentUrlTtlSeconds,
-      seed: { customFields: ['cf_region'], apiKeys: { 'read-only-key': 'readonly' } },
-    });
-    const target = (apiKey: string): HelpdeskTarget => ({
-      platform: 'freshdesk',
-      baseUrl: sim.url,
-      credentials: { kind: 'apiKey', apiKey },
-    });
-    return {
-      ...targetsOf(sim, clock, target, { own: sim.apiKey, readOnly: 'read-only-key', wrong: 'wrong-key' }),
-      seed: (count, updatedAt) =>
-        Array.from({ length: count }, (_, i) =>
-          String(
-            sim.addTicket({
-              subject: `Seeded ${i}`,
-              email: `r${i}@example.com`,
-              created_at: updatedAt,
-              updated_at: updatedAt,
-            }),
-          ),
-        ),
-      touch: (id) => sim.agentUpdate(Number(id), { priority: 3 }),
-    };
-  },
+  start: (options) =>
+    startFreshworksHarness('freshdesk', options, 'cf_region', (i) => ({
+      subject: `Seeded ${i}`,
+      email: `r${i}@example.com`,
+    })),
   newEntity: {
     summary: 'Printer on fire',
     description: '<div>It is <b>really</b> on fire</div>',
@@ -158,38 +167,14 @@ export const freshdeskHarness: Harness = {
 
 export const freshserviceHarness: Harness = {
   platform: 'freshservice',
-  async start({ clock, rateLimitPerMinute, attachmentCapBytes, attachmentUrlTtlSeconds }) {
-    const sim = await startFreshserviceSimulator({
-      clock,
-      rateLimitPerMinute,
-      attachmentCapBytes,
-      attachmentUrlTtlSeconds,
-      seed: { customFields: ['region'], apiKeys: { 'read-only-key': 'readonly' } },
-    });
-    const target = (apiKey: string): HelpdeskTarget => ({
-      platform: 'freshservice',
-      baseUrl: sim.url,
-      credentials: { kind: 'apiKey', apiKey },
-    });
-    return {
-      ...targetsOf(sim, clock, target, { own: sim.apiKey, readOnly: 'read-only-key', wrong: 'wrong-key' }),
-      seed: (count, updatedAt) =>
-        Array.from({ length: count }, (_, i) =>
-          // Spread over two workspaces: the connector must see every workspace, not just the primary one.
-          String(
-            sim.addTicket({
-              subject: `Seeded ${i}`,
-              description: 'seeded',
-              email: `r${i}@example.com`,
-              workspace_id: i % 2 === 0 ? 2 : 3,
-              created_at: updatedAt,
-              updated_at: updatedAt,
-            }),
-          ),
-        ),
-      touch: (id) => sim.agentUpdate(Number(id), { priority: 3 }),
-    };
-  },
+  // Spread over two workspaces: the connector must see every workspace, not just the primary one.
+  start: (options) =>
+    startFreshworksHarness('freshservice', options, 'region', (i) => ({
+      subject: `Seeded ${i}`,
+      description: 'seeded',
+      email: `r${i}@example.com`,
+      workspace_id: i % 2 === 0 ? 2 : 3,
+    })),
   newEntity: {
     summary: 'Laptop will not boot',
     description: '<div>Black screen</div>',

@@ -1,8 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { listConnections } from '../../../src/app/connection-lifecycle.ts';
 import { listTeamsChannels } from '../../../src/app/teams-conversations.ts';
-import { claimTeamsTenant } from '../../../src/app/teams-users.ts';
 import { cardOf } from '../../support/fake-bot-connector.ts';
 import { registerTestInstance } from '../../support/story.ts';
 import {
@@ -16,7 +14,11 @@ import {
   submission,
   teamsUser,
   type TeamsNode,
-  type TeamsPlace,
+  claimTenantFor,
+  linkAcmeAndPartner,
+  linkTeamsTenant,
+  sharedWith,
+  stopTeamsNodes,
 } from '../../support/teams-nodes.ts';
 import { InPlaceCard, initiateOverTeams } from './driver.ts';
 
@@ -24,14 +26,7 @@ const ACME = 'tenant-acme';
 const INITECH = 'tenant-initech';
 const alice = teamsUser('alice', ACME, 'Alice Admin');
 const bob = teamsUser('bob', INITECH, 'Bob Partner');
-const shared: TeamsPlace = {
-  kind: 'channel',
-  teamId: '19:acme-team@thread.tacv2',
-  channelId: '19:shared-initech@thread.tacv2',
-  name: 'acme-initech',
-  hostTenantId: ACME,
-  channelType: 'shared',
-};
+const shared = sharedWith('initech');
 const channelId = '19:shared-initech@thread.tacv2';
 
 describe('a partner tenant accepts an invitation posted into a Teams shared channel', () => {
@@ -40,17 +35,14 @@ describe('a partner tenant accepts an invitation posted into a Teams shared chan
     a = await startTeamsNode('a');
     await registerTestInstance(a.deps, 'acme', 'freshdesk');
     await registerTestInstance(a.deps, 'initech', 'freshservice');
-    linkWorkspace(a.deps, { platform: 'teams', tenantId: ACME, instance: 'acme', actor: 'test:setup' });
-    linkWorkspace(a.deps, { platform: 'teams', tenantId: INITECH, instance: 'initech', actor: 'test:setup' });
-    claimTeamsTenant(a.deps, { tenantId: INITECH, aadObjectId: bob.aadObjectId, mri: bob.mri, name: bob.name });
+    linkAcmeAndPartner(a.deps, bob, 'initech');
     a.connector.setMembers(channelId, [memberOf(alice), memberOf(bob)]);
     await a.installed(alice, shared);
     // Alice has a personal chat with DeskBridge: that is where she hears of the acceptance.
     await a.command(alice, personalChat(alice), 'help');
   });
   afterEach(async () => {
-    expect(a.connector.problems).toEqual([]);
-    await a.stop();
+    await stopTeamsNodes(a);
   });
 
   it('in place: Accept (Action.Execute) posts the confirm card for the partner; Confirm activates, the invitation is updated, the initiator told', async () => {
@@ -137,20 +129,10 @@ describe('a partner tenant accepts an invitation posted into a Teams shared chan
 describe('a partner tenant whose helpdesk is on another DeskBridge', () => {
   const GLOBEX = 'tenant-globex';
   const gina = teamsUser('gina', GLOBEX, 'Gina Globex');
-  const globexShared: TeamsPlace = {
-    kind: 'channel',
-    teamId: '19:acme-team@thread.tacv2',
-    channelId: '19:shared-globex@thread.tacv2',
-    name: 'acme-globex',
-    hostTenantId: ACME,
-    channelType: 'shared',
-  };
+  const globexShared = sharedWith('globex');
   const nodes: TeamsNode[] = [];
   afterEach(async () => {
-    for (const node of nodes.splice(0)) {
-      expect(node.connector.problems).toEqual([]);
-      await node.stop();
-    }
+    await stopTeamsNodes(...nodes.splice(0));
   });
 
   it('is told to accept there; `accept <code>` on their own DeskBridge (in a dialog) activates both sides and updates the posted card', async () => {
@@ -159,9 +141,9 @@ describe('a partner tenant whose helpdesk is on another DeskBridge', () => {
     nodes.push(a, b);
     await registerTestInstance(a.deps, 'acme', 'freshdesk');
     await registerTestInstance(b.deps, 'globex', 'xurrent');
-    linkWorkspace(a.deps, { platform: 'teams', tenantId: ACME, instance: 'acme', actor: 'test:setup' });
-    linkWorkspace(b.deps, { platform: 'teams', tenantId: GLOBEX, instance: 'globex', actor: 'test:setup' });
-    claimTeamsTenant(b.deps, { tenantId: GLOBEX, aadObjectId: gina.aadObjectId, mri: gina.mri, name: gina.name });
+    linkTeamsTenant(a.deps, ACME, 'acme');
+    linkTeamsTenant(b.deps, GLOBEX, 'globex');
+    claimTenantFor(b.deps, gina);
     a.connector.setMembers('19:shared-globex@thread.tacv2', [memberOf(alice), memberOf(gina)]);
     await a.installed(alice, globexShared);
 

@@ -26,19 +26,15 @@ import {
   type TeamsNode,
   type TeamsPlace,
   type TeamsTestUser,
+  acmeChannel,
+  stopTeamsNodes,
 } from '../../support/teams-nodes.ts';
 import { InPlaceCard } from './driver.ts';
 
 const ACME = 'tenant-acme';
 const alice = teamsUser('alice', ACME, 'Alice Admin');
 const carl = teamsUser('carl', ACME, 'Carl Colleague');
-const ops: TeamsPlace = {
-  kind: 'channel',
-  teamId: '19:acme-team@thread.tacv2',
-  channelId: '19:ops@thread.tacv2',
-  name: 'ops',
-  hostTenantId: ACME,
-};
+const ops = acmeChannel('ops');
 
 describe('Teams commands: help, setup, list, admins; who administers a tenant', () => {
   let a: TeamsNode;
@@ -47,8 +43,7 @@ describe('Teams commands: help, setup, list, admins; who administers a tenant', 
     a.connector.setMembers('*', [memberOf(alice), memberOf(carl)]);
   });
   afterEach(async () => {
-    expect(a.connector.problems).toEqual([]);
-    await a.stop();
+    await stopTeamsNodes(a);
   });
 
   async function say(user: TeamsTestUser, place: TeamsPlace, text: string, extra: Record<string, unknown> = {}) {
@@ -189,8 +184,7 @@ describe('Teams: naming a person without a mention (`me`, or a typed name that m
     await a.installed(alice, ops);
   });
   afterEach(async () => {
-    expect(a.connector.problems).toEqual([]);
-    await a.stop();
+    await stopTeamsNodes(a);
   });
 
   async function say(user: TeamsTestUser, text: string): Promise<string> {
@@ -298,8 +292,7 @@ describe("Teams: connections by id: list shows them, commands take a unique pref
     await a.installed(alice, ops);
   });
   afterEach(async () => {
-    expect(a.connector.problems).toEqual([]);
-    await a.stop();
+    await stopTeamsNodes(a);
   });
 
   /** What the answer card shows: its TextBlocks' texts, in order. */

@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { messageCard, type Json } from '../../../adapters/teams/render/card.ts';
-import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { listConnections } from '../../../src/app/connection-lifecycle.ts';
 import { registerInstance } from '../../../src/app/instances.ts';
-import { claimTeamsTenant } from '../../../src/app/teams-users.ts';
 import { approvalCard } from '../../../src/flows/approval-card.ts';
 import { acceptedInvitationMessage } from '../../../src/flows/invitation-message.ts';
 import { userMention, type MentionRenderer } from '../../../src/ui/mentions.ts';
@@ -21,7 +19,9 @@ import {
   teamsUser,
   walkCard,
   type TeamsNode,
-  type TeamsPlace,
+  linkAcmeAndPartner,
+  sharedWith,
+  stopTeamsNodes,
 } from '../../support/teams-nodes.ts';
 import { InPlaceCard, initiateOverTeams } from './driver.ts';
 
@@ -108,18 +108,10 @@ describe('a partner naming itself with the mention token, accepting over Teams (
   const alice = teamsUser('alice', ACME, 'Alice Admin');
   const bob = teamsUser('bob', INITECH, 'Bob Partner');
   const channelId = '19:shared-initech@thread.tacv2';
-  const shared: TeamsPlace = {
-    kind: 'channel',
-    teamId: '19:acme-team@thread.tacv2',
-    channelId,
-    name: 'acme-initech',
-    hostTenantId: ACME,
-    channelType: 'shared',
-  };
+  const shared = sharedWith('initech');
   let a: TeamsNode | null = null;
   afterEach(async () => {
-    expect(a?.connector.problems ?? []).toEqual([]);
-    await a?.stop();
+    await stopTeamsNodes(a);
     a = null;
   });
 
@@ -135,9 +127,7 @@ describe('a partner naming itself with the mention token, accepting over Teams (
       slug: 'initech',
       actor: 'test:admin',
     });
-    linkWorkspace(node.deps, { platform: 'teams', tenantId: ACME, instance: 'acme', actor: 'test:setup' });
-    linkWorkspace(node.deps, { platform: 'teams', tenantId: INITECH, instance: 'initech', actor: 'test:setup' });
-    claimTeamsTenant(node.deps, { tenantId: INITECH, aadObjectId: bob.aadObjectId, mri: bob.mri, name: bob.name });
+    linkAcmeAndPartner(node.deps, bob, 'initech');
     node.connector.setMembers(channelId, [memberOf(alice), memberOf(bob)]);
     await node.installed(alice, shared);
     await node.command(alice, personalChat(alice), 'help');

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { listConnections } from '../../../src/app/connection-lifecycle.ts';
 import { invitationMessagesFor } from '../../../src/app/invitation-messages.ts';
 import { cardOf } from '../../support/fake-bot-connector.ts';
@@ -15,7 +14,9 @@ import {
   submission,
   teamsUser,
   type TeamsNode,
-  type TeamsPlace,
+  linkTeamsTenant,
+  sharedWith,
+  stopTeamsNodes,
 } from '../../support/teams-nodes.ts';
 import { InPlaceCard } from './driver.ts';
 
@@ -23,14 +24,7 @@ const ACME = 'tenant-acme';
 const GLOBEX = 'tenant-globex';
 const alice = teamsUser('alice', ACME, 'Alice Admin');
 const partner = teamsUser('gina', GLOBEX, 'Gina Globex');
-const shared: TeamsPlace = {
-  kind: 'channel',
-  teamId: '19:acme-team@thread.tacv2',
-  channelId: '19:shared-globex@thread.tacv2',
-  name: 'acme-globex',
-  hostTenantId: ACME,
-  channelType: 'shared',
-};
+const shared = sharedWith('globex');
 
 describe('the initiate wizard over Teams, through /api/messages', () => {
   let a: TeamsNode;
@@ -40,14 +34,13 @@ describe('the initiate wizard over Teams, through /api/messages', () => {
     b = await startTestNode('b');
     await registerTestInstance(a.deps, 'acme', 'freshdesk');
     await registerTestInstance(b.deps, 'globex', 'xurrent');
-    linkWorkspace(a.deps, { platform: 'teams', tenantId: ACME, instance: 'acme', actor: 'test:setup' });
+    linkTeamsTenant(a.deps, ACME, 'acme');
     a.connector.setMembers(shared.kind === 'channel' ? shared.channelId : '', [memberOf(alice), memberOf(partner)]);
     // Installing DeskBridge into the team makes Alice the tenant's DeskBridge admin and stores the channel.
     expect((await a.installed(alice, shared)).status).toBe(200);
   });
   afterEach(async () => {
-    expect(a.connector.problems).toEqual([]);
-    await a.stop();
+    await stopTeamsNodes(a);
     await b.stop();
   });
 

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { UNBOUND_CODE_WARNING } from '../../../src/domain/invitation.ts';
 import { cardOf } from '../../support/fake-bot-connector.ts';
 import { startTestNode, type TestNode } from '../../support/nodes.ts';
@@ -10,7 +9,9 @@ import {
   startTeamsNode,
   teamsUser,
   type TeamsNode,
-  type TeamsPlace,
+  linkTeamsTenant,
+  sharedWith,
+  stopTeamsNodes,
 } from '../../support/teams-nodes.ts';
 import { InPlaceCard, initiateOverTeams } from './driver.ts';
 
@@ -18,14 +19,7 @@ const ACME = 'tenant-acme';
 const GLOBEX = 'tenant-globex';
 const alice = teamsUser('alice', ACME, 'Alice Admin');
 const partner = teamsUser('gina', GLOBEX, 'Gina Globex');
-const shared: TeamsPlace = {
-  kind: 'channel',
-  teamId: '19:acme-team@thread.tacv2',
-  channelId: '19:shared-globex@thread.tacv2',
-  name: 'acme-globex',
-  hostTenantId: ACME,
-  channelType: 'shared',
-};
+const shared = sharedWith('globex');
 const channelId = '19:shared-globex@thread.tacv2';
 
 /** Who can accept a code, said where Teams shows it: the wizard card's code step and the card posted in a channel. */
@@ -37,13 +31,12 @@ describe('the invitation code in Teams says who can accept it', () => {
     b = await startTestNode('b');
     await registerTestInstance(a.deps, 'acme', 'freshdesk');
     await registerTestInstance(b.deps, 'globex', 'xurrent');
-    linkWorkspace(a.deps, { platform: 'teams', tenantId: ACME, instance: 'acme', actor: 'test:setup' });
+    linkTeamsTenant(a.deps, ACME, 'acme');
     a.connector.setMembers(channelId, [memberOf(alice), memberOf(partner)]);
     expect((await a.installed(alice, shared)).status).toBe(200);
   });
   afterEach(async () => {
-    expect(a.connector.problems).toEqual([]);
-    await a.stop();
+    await stopTeamsNodes(a);
     await b.stop();
   });
 

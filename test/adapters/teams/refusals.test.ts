@@ -2,11 +2,9 @@ import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isLoopback } from '../../../adapters/teams/http.ts';
 import { serviceUrlProblem, TEAMS_SERVICE_HOSTS } from '../../../adapters/teams/service-url.ts';
-import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { listConnections } from '../../../src/app/connection-lifecycle.ts';
 import { listTeamsChannels, rememberTeamsConversation } from '../../../src/app/teams-conversations.ts';
 import { notice } from '../../../src/flows/outcome.ts';
-import { claimTeamsTenant } from '../../../src/app/teams-users.ts';
 import { cardOf, FakeBotConnector } from '../../support/fake-bot-connector.ts';
 import { startTestNode } from '../../support/nodes.ts';
 import { startSlackNode, type SlackNode } from '../../support/slack-nodes.ts';
@@ -20,7 +18,10 @@ import {
   submission,
   teamsUser,
   type TeamsNode,
-  type TeamsPlace,
+  claimTenantFor,
+  linkAcmeAndPartner,
+  sharedWith,
+  stopTeamsNodes,
 } from '../../support/teams-nodes.ts';
 import { initiateOverTeams } from './driver.ts';
 
@@ -33,22 +34,12 @@ const bob = teamsUser('bob', INITECH, 'Bob Partner');
 const ivy = teamsUser('ivy', INITECH, 'Ivy Initech');
 const ursula = teamsUser('ursula', OTHER, 'Ursula Umbrella');
 const channelId = '19:shared-initech@thread.tacv2';
-const shared: TeamsPlace = {
-  kind: 'channel',
-  teamId: '19:acme-team@thread.tacv2',
-  channelId,
-  name: 'acme-initech',
-  hostTenantId: ACME,
-  channelType: 'shared',
-};
+const shared = sharedWith('initech');
 
 const nodes: TeamsNode[] = [];
 const slackNodes: SlackNode[] = [];
 afterEach(async () => {
-  for (const node of nodes.splice(0)) {
-    expect(node.connector.problems).toEqual([]);
-    await node.stop();
-  }
+  await stopTeamsNodes(...nodes.splice(0));
   for (const node of slackNodes.splice(0)) await node.stop();
 });
 
@@ -72,9 +63,7 @@ async function setUp(): Promise<TeamsNode> {
   nodes.push(a);
   await registerTestInstance(a.deps, 'acme', 'freshdesk');
   await registerTestInstance(a.deps, 'initech', 'freshservice');
-  linkWorkspace(a.deps, { platform: 'teams', tenantId: ACME, instance: 'acme', actor: 'test:setup' });
-  linkWorkspace(a.deps, { platform: 'teams', tenantId: INITECH, instance: 'initech', actor: 'test:setup' });
-  claimTeamsTenant(a.deps, { tenantId: INITECH, aadObjectId: bob.aadObjectId, mri: bob.mri, name: bob.name });
+  linkAcmeAndPartner(a.deps, bob, 'initech');
   a.connector.setMembers(channelId, [memberOf(alice), memberOf(carl), memberOf(bob), memberOf(ivy)]);
   await a.installed(alice, shared);
   return a;
@@ -130,7 +119,7 @@ describe('Teams refusals', () => {
 
   it("a wizard card is its starter's alone: another user submitting it is refused", async () => {
     const a = await setUp();
-    claimTeamsTenant(a.deps, { tenantId: ACME, aadObjectId: carl.aadObjectId, mri: carl.mri, name: carl.name });
+    claimTenantFor(a.deps, carl);
     await a.command(alice, shared, 'connect');
     const wizard = a.connector.posts(channelId).at(-1)!;
     const card = cardOf(wizard);

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realHelpdesks } from '../../support/helpdesks.ts';
-import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { listRuleVersions } from '../../../src/app/rule-versions.ts';
 import { listTriggers } from '../../../src/app/triggers.ts';
 import { DomainError } from '../../../src/domain/errors.ts';
@@ -32,6 +31,8 @@ import {
   type TeamsNode,
   type TeamsPlace,
   type TeamsTestUser,
+  acmeChannel,
+  linkTeamsTenant,
 } from '../../support/teams-nodes.ts';
 import { InPlaceCard } from './driver.ts';
 import { TestClock } from '../../support/nodes.ts';
@@ -42,21 +43,8 @@ const ACME = 'tenant-acme';
 const alice = teamsUser('alice', ACME, 'Alice Admin');
 const bob = teamsUser('bob', ACME, 'Bob Approver');
 const mallory = teamsUser('mallory', ACME, 'Mallory Member');
-const team = '19:acme-team@thread.tacv2';
-const ops: TeamsPlace = {
-  kind: 'channel',
-  teamId: team,
-  channelId: '19:ops@thread.tacv2',
-  name: 'ops',
-  hostTenantId: ACME,
-};
-const approvals: TeamsPlace = {
-  kind: 'channel',
-  teamId: team,
-  channelId: '19:approvals@thread.tacv2',
-  name: 'approvals',
-  hostTenantId: ACME,
-};
+const ops = acmeChannel('ops');
+const approvals = acmeChannel('approvals');
 const APPROVALS = '19:approvals@thread.tacv2';
 const CONNECTION = 'acme to initech';
 
@@ -98,7 +86,7 @@ describe('rules, approval and triggers over Teams', () => {
       bProject: workspace!.id,
     });
     connectionId = ids.a;
-    linkWorkspace(a.deps, { platform: 'teams', tenantId: ACME, instance: 'acme', actor: 'test:setup' });
+    linkTeamsTenant(a.deps, ACME, 'acme');
     a.connector.setMembers('*', [memberOf(alice), memberOf(bob), memberOf(mallory)]);
     await a.installed(alice, ops);
     await a.command(alice, approvals, 'help');

@@ -10,21 +10,16 @@ import {
   submission,
   teamsUser,
   type TeamsNode,
-  type TeamsPlace,
   type TeamsTestUser,
+  acmeChannel,
+  stopTeamsNodes,
 } from '../../support/teams-nodes.ts';
 
 const ACME = 'tenant-acme';
 const alice = teamsUser('alice', ACME, 'Alice Admin');
 const mallory = teamsUser('mallory', ACME, 'Mallory Member');
 const OPS = '19:ops@thread.tacv2';
-const ops: TeamsPlace = {
-  kind: 'channel',
-  teamId: '19:acme-team@thread.tacv2',
-  channelId: OPS,
-  name: 'ops',
-  hostTenantId: ACME,
-};
+const ops = acmeChannel('ops');
 
 describe("subscribe in Teams, and the poller's notices through stored conversation references", () => {
   let a: TeamsNode;
@@ -40,8 +35,7 @@ describe("subscribe in Teams, and the poller's notices through stored conversati
     await a.installed(alice, ops);
   });
   afterEach(async () => {
-    expect(a.connector.problems).toEqual([]);
-    await a.stop();
+    await stopTeamsNodes(a);
   });
 
   async function say(user: TeamsTestUser, text: string): Promise<string> {
