@@ -281,6 +281,12 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** A rejected value as the error shows it: without a URL's user, password or query (credentials travel there), cut short. */
+function shownValue(given: string): string {
+  const bare = given.replace(/\/\/[^/?#\s]*@/, '//…@').replace(/\?.*$/s, '?…');
+  return bare.length > 200 ? `${bare.slice(0, 200)}…` : bare;
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // An empty variable means "not set", as in most operators' .env files.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
@@ -292,7 +298,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const shown =
       given === undefined || name === 'DESKBRIDGE_SECRET_KEY' || /SECRET|TOKEN|PASSWORD|API_KEY/.test(name)
         ? ''
-        : ` (got "${given}")`;
+        : ` (got "${shownValue(given)}")`;
     throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${shown}.`);
   }
   const e = parsed.data;

@@ -92,6 +92,13 @@ describe('configuration from the environment', () => {
     expect(message).not.toContain('not-a-key-but-secret');
   });
 
+  it('shows a rejected URL without its user, password or query, where credentials travel', () => {
+    const error = () => loadConfig({ AI_BASE_URL: 'ftp://u:sk-hidden@h.example/v1?key=sk-also', AI_MODEL: 'm' });
+    expect(error).toThrow(ConfigError);
+    expect(error).toThrow(/AI_BASE_URL .*\(got "ftp:\/\/…@h\.example\/v1\?…"\)/);
+    expect(error).not.toThrow(/sk-hidden|sk-also/);
+  });
+
   describe('AI Assist (AI_*)', () => {
     const key = 'sk-proj-config-test-9f8e7d6c5b4a';
 
