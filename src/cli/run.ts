@@ -47,6 +47,10 @@ const commands: Record<CommandName, (args: string[], io: CliIo, env: Env) => Pro
     withDeps(env, io, async (deps, actor) =>
       (await import('./sync-commands.ts')).runSyncCommand(deps, args, io, actor),
     ),
+  entities: (args, io, env) =>
+    withDeps(env, io, async (deps) => (await import('./sync-status-commands.ts')).runEntitiesCommand(deps, args, io)),
+  queue: (args, io, env) =>
+    withDeps(env, io, async (deps) => (await import('./sync-status-commands.ts')).runQueueCommand(deps, args, io)),
   audit: (args, io, env) =>
     withDeps(env, io, async (deps) => (await import('./audit-command.ts')).runAuditCommand(deps, args, io)),
   simulator: async (args, io) => (await import('./simulator-command.ts')).runSimulatorCommand(args, io),

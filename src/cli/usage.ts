@@ -23,6 +23,7 @@ deskbridge instances remove <instance>`,
 deskbridge connections accept --instance SLUG --code CODE [--project ID]
 deskbridge connections list [--instance SLUG]
 deskbridge connections edit <connection> [--name NAME] [--description TEXT]
+deskbridge connections set <connection> --link-note on|off [--instance SLUG]
 deskbridge connections deactivate|activate <connection> [--instance SLUG]
 deskbridge connections delete <connection> --yes [--instance SLUG]`,
   rules: `deskbridge rules check FILE
@@ -45,6 +46,11 @@ deskbridge triggers activate|deactivate|delete <trigger-id>`,
   errors: `deskbridge errors list <connection> [--all] [--instance SLUG]
 deskbridge errors retry|resolve <error-id>`,
   sync: `deskbridge sync bulk <connection> [--force] [--no-wait] [--instance SLUG]`,
+  entities: `deskbridge entities show <connection> <key> [--instance SLUG]
+    (one ticket: under sync or not, its twin, last sync each way, what waits for it, what blocks it, which triggers
+     select it)`,
+  queue: `deskbridge queue <connection> [--limit N] [--instance SLUG]
+    (per stage on this node: how many wait and the oldest's age, what the other node last took, the slowest items)`,
   audit: `deskbridge audit [--connection X] [--limit N] [--json]`,
   simulator: `deskbridge simulator freshdesk|freshservice|xurrent [--port N] [--seed FILE] [--rate-limit PER_MINUTE]
                      [--webhook URL [--webhook-secret SECRET]]

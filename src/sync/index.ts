@@ -17,3 +17,15 @@ export { ruleInputsOf } from './rule-inputs.ts';
 export { twinByLocal } from './store.ts';
 /** Pacing the poller shares with the engine. */
 export { forEachLimited, retryDelayMs } from './retry.ts';
+/** What waits for an entity and in the queue: the ticket and queue views. */
+export {
+  type WaitingItem,
+  lastDeliveredOf,
+  lastSyncOfEntity,
+  longestWaiting,
+  remoteNameOf,
+  senderStateOf,
+  stageCounts,
+  twinByLocalKey,
+  waitingForEntity,
+} from './store.ts';

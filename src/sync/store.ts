@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNull, lte, max, min, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import {
   changeQueue,
@@ -450,4 +450,254 @@ export function updateTwin(
     .set(changes)
     .where(and(eq(twinLinks.connectionId, connectionId), eq(twinLinks.localEntityId, localEntityId)))
     .run();
+}
+
+// ---- what waits (the ticket and queue views: read only) ---------------------------------------------------------
+
+/** One item waiting in a stage of the pipeline: a change to read, a message to send, a message to apply. */
+export interface WaitingItem {
+  stage: 'change' | 'outbox' | 'inbox';
+  id: number;
+  /** change/outbox: the local entity (for an ack, the other side's); inbox: the other side's entity, once named. */
+  entityId: string | null;
+  entityKey: string | null;
+  kind: string;
+  /** Since when it waits: queued, created or received. */
+  since: Date;
+  attempts: number;
+  /** Not tried again before this (backoff); null when due now. */
+  notBefore: Date | null;
+  lastError: string | null;
+}
+
+const changeItem = (row: ChangeRow, entityKey: string | null): WaitingItem => ({
+  stage: 'change',
+  id: row.id,
+  entityId: row.entityId,
+  entityKey,
+  kind: row.reason,
+  since: row.queuedAt,
+  attempts: row.attempts,
+  notBefore: row.notBefore,
+  lastError: null,
+});
+
+/** A message the other node did not take waits for the sender's next attempt (one backoff for the connection). */
+const outboxItem = (row: OutboxRow, nextSendAt: Date | null): WaitingItem => ({
+  stage: 'outbox',
+  id: row.id,
+  entityId: row.entityId,
+  entityKey: (row.payload as { entityKey?: string | null } | null)?.entityKey ?? null,
+  kind: row.kind,
+  since: row.createdAt,
+  attempts: row.attempts,
+  notBefore: row.attempts > 0 ? nextSendAt : null,
+  lastError: row.lastError,
+});
+
+const inboxItem = (row: InboxRow): WaitingItem => ({
+  stage: 'inbox',
+  id: row.id,
+  entityId: row.remoteEntityId ?? (row.payload as { entityId?: string } | null)?.entityId ?? null,
+  entityKey: row.entityKey,
+  kind: row.kind,
+  since: row.receivedAt,
+  attempts: row.attempts,
+  notBefore: row.nextAttemptAt,
+  lastError: null,
+});
+
+/** What waits for one entity: its queued change and replicas (local id), the other side's messages (remote id). */
+export function waitingForEntity(
+  db: DbOrTx,
+  connectionId: string,
+  localEntityId: string,
+  remoteEntityId: string | null,
+): WaitingItem[] {
+  const key = twinByLocal(db, connectionId, localEntityId)?.localKey ?? null;
+  const changes = db
+    .select()
+    .from(changeQueue)
+    .where(and(eq(changeQueue.connectionId, connectionId), eq(changeQueue.entityId, localEntityId)))
+    .all()
+    .map((row) => changeItem(row, key));
+  const sent = db
+    .select()
+    .from(outbox)
+    .where(
+      and(
+        eq(outbox.connectionId, connectionId),
+        eq(outbox.status, 'queued'),
+        eq(outbox.kind, 'replica'),
+        eq(outbox.entityId, localEntityId),
+      ),
+    )
+    .orderBy(asc(outbox.id))
+    .all()
+    .map((row) => outboxItem(row, senderStateOf(db, connectionId)?.nextSendAt ?? null));
+  const received =
+    remoteEntityId === null
+      ? []
+      : db
+          .select()
+          .from(inbox)
+          .where(
+            and(
+              eq(inbox.connectionId, connectionId),
+              isNull(inbox.appliedAt),
+              or(
+                eq(inbox.remoteEntityId, remoteEntityId),
+                sql`json_extract(${inbox.payload}, '$.entityId') = ${remoteEntityId}`,
+              ),
+            ),
+          )
+          .orderBy(asc(inbox.id))
+          .all()
+          .map(inboxItem);
+  return [...changes, ...sent, ...received];
+}
+
+/** When the entity last went out (a replica the other node took) and last came in (the other side's replica applied). */
+export function lastSyncOfEntity(
+  db: DbOrTx,
+  connectionId: string,
+  localEntityId: string,
+  remoteEntityId: string | null,
+): { sentAt: Date | null; receivedAt: Date | null } {
+  const sent = db
+    .select({ at: max(outbox.deliveredAt) })
+    .from(outbox)
+    .where(and(eq(outbox.connectionId, connectionId), eq(outbox.kind, 'replica'), eq(outbox.entityId, localEntityId)))
+    .get();
+  const received =
+    remoteEntityId === null
+      ? undefined
+      : db
+          .select({ at: max(inbox.appliedAt) })
+          .from(inbox)
+          .where(
+            and(
+              eq(inbox.connectionId, connectionId),
+              eq(inbox.kind, 'replica'),
+              eq(inbox.remoteEntityId, remoteEntityId),
+            ),
+          )
+          .get();
+  const date = (value: unknown) => (value === null || value === undefined ? null : new Date(Number(value)));
+  return { sentAt: date(sent?.at), receivedAt: date(received?.at) };
+}
+
+/** The other side's key and web address for its entity, as its last message about it said (null while unknown). */
+export function remoteNameOf(
+  db: DbOrTx,
+  connectionId: string,
+  remoteEntityId: string,
+): { key: string | null; url: string | null } {
+  const rows = db
+    .select({ kind: inbox.kind, entityKey: inbox.entityKey, payload: inbox.payload })
+    .from(inbox)
+    .where(
+      and(eq(inbox.connectionId, connectionId), sql`json_extract(${inbox.payload}, '$.entityId') = ${remoteEntityId}`),
+    )
+    .orderBy(desc(inbox.id))
+    .limit(20)
+    .all();
+  const payloadOf = (row: (typeof rows)[number]) => row.payload as { entityKey?: unknown; entityUrl?: unknown } | null;
+  const keyed = rows.find((row) => typeof payloadOf(row)?.entityKey === 'string');
+  const url = rows.map((row) => payloadOf(row)?.entityUrl).find((u): u is string => typeof u === 'string');
+  return { key: keyed ? (payloadOf(keyed)!.entityKey as string) : null, url: url ?? null };
+}
+
+/** The twin link of a local entity named by the key people use (`#12`) or its id. */
+export function twinByLocalKey(db: DbOrTx, connectionId: string, key: string): TwinRow | undefined {
+  return db
+    .select()
+    .from(twinLinks)
+    .where(
+      and(eq(twinLinks.connectionId, connectionId), or(eq(twinLinks.localKey, key), eq(twinLinks.localEntityId, key))),
+    )
+    .get();
+}
+
+/** How many items wait in each stage and since when the oldest waits. */
+export function stageCounts(
+  db: DbOrTx,
+  connectionId: string,
+): Record<WaitingItem['stage'], { count: number; oldest: Date | null }> {
+  const figure = (row: { n: number; oldest: unknown } | undefined) => ({
+    count: row?.n ?? 0,
+    oldest: row?.oldest === null || row?.oldest === undefined ? null : new Date(Number(row.oldest)),
+  });
+  return {
+    change: figure(
+      db
+        .select({ n: count(), oldest: min(changeQueue.queuedAt) })
+        .from(changeQueue)
+        .where(eq(changeQueue.connectionId, connectionId))
+        .get(),
+    ),
+    outbox: figure(
+      db
+        .select({ n: count(), oldest: min(outbox.createdAt) })
+        .from(outbox)
+        .where(and(eq(outbox.connectionId, connectionId), eq(outbox.status, 'queued')))
+        .get(),
+    ),
+    inbox: figure(
+      db
+        .select({ n: count(), oldest: min(inbox.receivedAt) })
+        .from(inbox)
+        .where(and(eq(inbox.connectionId, connectionId), isNull(inbox.appliedAt)))
+        .get(),
+    ),
+  };
+}
+
+/** The items that have waited longest, over all stages, oldest first. */
+export function longestWaiting(db: DbOrTx, connectionId: string, limit: number): WaitingItem[] {
+  const changes = db
+    .select({ change: changeQueue, localKey: twinLinks.localKey })
+    .from(changeQueue)
+    .leftJoin(
+      twinLinks,
+      and(eq(twinLinks.connectionId, changeQueue.connectionId), eq(twinLinks.localEntityId, changeQueue.entityId)),
+    )
+    .where(eq(changeQueue.connectionId, connectionId))
+    .orderBy(asc(changeQueue.queuedAt))
+    .limit(limit)
+    .all()
+    .map((row) => changeItem(row.change, row.localKey));
+  const sent = db
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.connectionId, connectionId), eq(outbox.status, 'queued')))
+    .orderBy(asc(outbox.id))
+    .limit(limit)
+    .all()
+    .map((row) => outboxItem(row, senderStateOf(db, connectionId)?.nextSendAt ?? null));
+  const received = db
+    .select()
+    .from(inbox)
+    .where(and(eq(inbox.connectionId, connectionId), isNull(inbox.appliedAt)))
+    .orderBy(asc(inbox.id))
+    .limit(limit)
+    .all()
+    .map(inboxItem);
+  return [...changes, ...sent, ...received].sort((x, y) => x.since.getTime() - y.since.getTime()).slice(0, limit);
+}
+
+/** What the other node last took from us: the last message it acknowledged receiving (pushed, or pulled by it). */
+export function lastDeliveredOf(db: DbOrTx, connectionId: string): { id: number; at: Date } | null {
+  const row = db
+    .select({ id: outbox.id, at: outbox.deliveredAt })
+    .from(outbox)
+    .where(and(eq(outbox.connectionId, connectionId), eq(outbox.status, 'delivered')))
+    .orderBy(desc(outbox.deliveredAt), desc(outbox.id))
+    .get();
+  return row?.at ? { id: row.id, at: row.at } : null;
+}
+
+/** The sender's health without creating the row (a connection that never synced has none). */
+export function senderStateOf(db: DbOrTx, connectionId: string): SyncStateRow | undefined {
+  return statementsOf(db).syncState.get({ connectionId });
 }
