@@ -38,6 +38,8 @@ export const connections = sqliteTable(
     incomingProjectName: text('incoming_project_name'),
     /** The shared HMAC key for node-to-node requests, set once the handshake is done. */
     keyEnc: text('key_enc'),
+    /** On a first sync, a private note on the new twin names the other side's ticket and links to it. */
+    linkNote: integer('link_note', { mode: 'boolean' }).notNull().default(true),
     entitiesUnderSync: integer('entities_under_sync').notNull().default(0),
     lastSyncEntity: text('last_sync_entity'),
     lastSyncAt: integer('last_sync_at', { mode: 'timestamp_ms' }),

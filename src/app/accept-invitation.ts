@@ -148,7 +148,14 @@ export async function acceptInvitation(deps: AppDeps, input: AcceptInvitationInp
       });
     });
     deps.logger.info({ connectionId, instance: instance.slug, initiator: payload.initiatorUrl }, 'invitation accepted');
-    return toConnection({ ...row, status: 'active', entitiesUnderSync: 0, lastSyncEntity: null, lastSyncAt: null });
+    return toConnection({
+      ...row,
+      status: 'active',
+      linkNote: true,
+      entitiesUnderSync: 0,
+      lastSyncEntity: null,
+      lastSyncAt: null,
+    });
   } finally {
     deps.db.delete(pendingAcceptances).where(eq(pendingAcceptances.acceptorConnectionId, connectionId)).run();
   }

@@ -145,3 +145,26 @@ export function listStatusEvents(deps: AppDeps, connectionId: string): StatusEve
     .all()
     .map((e) => ({ connectionId: e.connectionId, from: e.fromStatus, to: e.toStatus, reason: e.reason, at: e.at }));
 }
+
+/**
+ * Whether a first sync leaves a private note on the new twin linking to the other side's ticket (on by default).
+ * Takes effect for tickets synced for the first time from now on; notes already made stay.
+ */
+export function setLinkNote(
+  deps: AppDeps,
+  ref: ConnectionRef & { linkNote: boolean },
+): { name: string; linkNote: boolean } {
+  const row = resolve(deps, ref);
+  deps.db.transaction((tx) => {
+    tx.update(connections).set({ linkNote: ref.linkNote }).where(eq(connections.id, row.id)).run();
+    audit(tx, {
+      at: deps.clock(),
+      actor: ref.actor,
+      action: 'connection.link-note',
+      subjectType: 'connection',
+      subjectId: row.id,
+      details: { from: row.linkNote, to: ref.linkNote },
+    });
+  });
+  return { name: row.name, linkNote: ref.linkNote };
+}

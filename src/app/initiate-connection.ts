@@ -174,6 +174,7 @@ export async function initiateConnection(deps: AppDeps, input: InitiateConnectio
   return {
     connection: toConnection({
       ...row,
+      linkNote: true,
       remoteConnectionId: null,
       keyEnc: null,
       entitiesUnderSync: 0,

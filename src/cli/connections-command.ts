@@ -4,6 +4,7 @@ import {
   deactivateConnection,
   deleteConnection,
   listConnections,
+  setLinkNote,
   updateConnection,
   type ConnectionListItem,
 } from '../app/connection-lifecycle.ts';
@@ -117,6 +118,28 @@ export async function runConnectionsCommand(deps: AppDeps, args: string[], io: C
       });
       if (values.json) printJson(io, connection);
       else io.stdout.write(`Updated "${connection.name}".\n`);
+      return;
+    }
+    case 'set': {
+      const { values, positionals } = parseFlags(rest, {
+        instance: { type: 'string' },
+        'link-note': { type: 'string' },
+      });
+      const linkNote = requireFlag(values, 'link-note');
+      if (linkNote !== 'on' && linkNote !== 'off') throw new UsageError('--link-note must be on or off.');
+      const result = setLinkNote(deps, {
+        connection: requirePositional(positionals, 'set'),
+        instance: optionalFlag(values, 'instance'),
+        linkNote: linkNote === 'on',
+        actor,
+      });
+      if (values.json) printJson(io, result);
+      else
+        io.stdout.write(
+          result.linkNote
+            ? `"${result.name}": a ticket synced for the first time gets a private note linking to its twin.\n`
+            : `"${result.name}": no link note on tickets synced for the first time.\n`,
+        );
       return;
     }
     case 'deactivate':

@@ -10,6 +10,7 @@ import { MARKER_FIELD, MARKER_PREFIX } from '../domain/entity.ts';
 import { createWrite, isEmptyWrite, updateWrite } from './entity-write.ts';
 import { ackPayloadSchema, replicaPayloadSchema, type AckPayload, type ReplicaPayload } from './messages.ts';
 import { buildReplica } from './outgoing.ts';
+import { linkNoteBody } from './link-note.ts';
 import { isTransient } from './retry.ts';
 import {
   insertTwin,
@@ -235,6 +236,19 @@ async function applyReplica(
         commentMap[made.id] = comment.remoteId;
         createdComments.push([made.id, comment.remoteId]);
       }
+    }
+
+    // First sync: a private note on this side's twin links to the sender's ticket (a note of this side, never sent).
+    if (!twin && ctx.connection.linkNote && payload.entityUrl) {
+      const body = linkNoteBody(platform, {
+        remoteName: ctx.connection.remoteShortName,
+        entityKey: payload.entityKey ?? remoteId,
+        url: payload.entityUrl,
+      });
+      const adopted = current.comments.find((c) => !(c.id in commentMap) && c.body === body);
+      const made = adopted ?? (await helpdesk.addComment(current.id, { body, internal: true }));
+      if (!adopted) newComments.push(made);
+      commentMap[made.id] = LOCAL_ONLY;
     }
 
     const beforeAttachments = new Set((annotated?.attachments ?? []).map((a) => a.id));

@@ -6,6 +6,7 @@ import { startFreshserviceSimulator } from '../../adapters/helpdesk/freshservice
 import { startXurrentSimulator } from '../../adapters/helpdesk/xurrent/simulator.ts';
 import { WEBHOOK_SECRET_HEADER } from '../../adapters/helpdesk/webhooks.ts';
 import { acceptInvitation } from '../../src/app/accept-invitation.ts';
+import { setLinkNote } from '../../src/app/connection-lifecycle.ts';
 import { initiateConnection } from '../../src/app/initiate-connection.ts';
 import { registerInstance } from '../../src/app/instances.ts';
 import { addTrigger } from '../../src/app/triggers.ts';
@@ -199,6 +200,7 @@ export async function startConnectedPair(
     privateB?: boolean;
     triggers?: 'a' | 'both';
     beforeConnect?: (pair: SyncPair) => void;
+    linkNote?: boolean;
   } = {},
 ): Promise<ConnectedPair> {
   const pair = await startSyncPair(aSide, bSide);
@@ -208,6 +210,7 @@ export async function startConnectedPair(
   const ids = await connect(pair.a, aSide.slug, pair.b, bSide.slug, {
     ...(options.mode ? { mode: options.mode } : {}),
     ...(options.privateB ? { privateB: true } : {}),
+    ...(options.linkNote ? { linkNote: true } : {}),
     aProject: aProject!.id,
     bProject: bProject!.id,
   });
@@ -228,7 +231,14 @@ export async function connect(
   aSlug: string,
   b: SyncNode,
   bSlug: string,
-  options: { mode?: 'basic' | 'script'; aProject?: string | null; bProject?: string | null; privateB?: boolean } = {},
+  options: {
+    mode?: 'basic' | 'script';
+    aProject?: string | null;
+    bProject?: string | null;
+    privateB?: boolean;
+    /** The first-sync link note (on by default in the product): off here unless asked, as tests count the notes. */
+    linkNote?: boolean;
+  } = {},
 ) {
   const { code, connection } = await initiateConnection(a.deps, {
     instance: aSlug,
@@ -246,6 +256,10 @@ export async function connect(
     ...(options.bProject ? { incomingProjectId: options.bProject } : {}),
     actor: 'test:bob',
   });
+  if (!options.linkNote) {
+    setLinkNote(a.deps, { connection: connection.id, linkNote: false, actor: 'test:alice' });
+    setLinkNote(b.deps, { connection: accepted.id, linkNote: false, actor: 'test:bob' });
+  }
   return { a: connection.id, b: accepted.id };
 }
 

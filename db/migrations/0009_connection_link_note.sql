@@ -1,0 +1,1 @@
+ALTER TABLE `connections` ADD `link_note` integer DEFAULT true NOT NULL;
