@@ -18,6 +18,7 @@ import { approversFlow } from './approvers.ts';
 import { namedUser, type FindPeople } from './named-user.ts';
 import { openRulesEditor, startRulesUpload } from './rules-editor.ts';
 import { syncErrorsFlow } from './sync-errors.ts';
+import { queueStatusFlow, ticketStatusFlow } from './ticket-status.ts';
 import { instanceCheckFlow } from './instance-check.ts';
 import { openTriggersFlow } from './trigger-editor.ts';
 
@@ -109,6 +110,19 @@ export async function runCommand(
       return openTriggersFlow(deps, actor, connection());
     case 'errors':
       return syncErrorsFlow(deps, actor, connection());
+    case 'ticket': {
+      // The key is the last word: connection names may have spaces, ticket keys do not.
+      const key = command.args.length >= 2 ? command.args.at(-1)! : '';
+      const ref = command.rest.slice(0, command.rest.length - key.length).trim();
+      if (!key || !ref)
+        throw new DomainError(
+          'invalid_input',
+          `Name the connection and the ticket: ${typedCommand(ctx.surface, 'ticket <connection name or id> <ticket key>')}.`,
+        );
+      return ticketStatusFlow(deps, actor, { connection: ref, key });
+    }
+    case 'queue':
+      return queueStatusFlow(deps, actor, connection());
     case 'check':
       return instanceCheckFlow(deps, actor);
     case 'approvers':

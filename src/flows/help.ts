@@ -53,6 +53,11 @@ export const subcommands: { usage: string; summary: string; teams?: string }[] =
   { usage: 'triggers <connection>', summary: 'Add, edit, activate or delete triggers; sync existing matches.' },
   { usage: 'errors <connection>', summary: 'Blocked entities and their errors, with Retry and Resolve.' },
   {
+    usage: 'ticket <connection> <key>',
+    summary: 'One ticket: its twin, last sync each way, what waits or blocks it, and which trigger selects it.',
+  },
+  { usage: 'queue <connection>', summary: 'What waits on this node per stage, the last acknowledgement, the slowest.' },
+  {
     usage: 'approvers add|remove @user|me',
     summary: 'Who approves rule publishes: mention them, type their full name, or `me` for yourself.',
   },
