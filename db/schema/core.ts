@@ -40,6 +40,13 @@ export const connections = sqliteTable(
     keyEnc: text('key_enc'),
     /** On a first sync, a private note on the new twin names the other side's ticket and links to it. */
     linkNote: integer('link_note', { mode: 'boolean' }).notNull().default(true),
+    /**
+     * What this side does to its ticket when the other side's twin is deleted: ignore (stop syncing the pair, the
+     * default), close (set our ticket to closed/resolved), or note (add a private note saying so).
+     */
+    onTwinDeleted: text('on_twin_deleted', { enum: ['ignore', 'close', 'note'] })
+      .notNull()
+      .default('ignore'),
     entitiesUnderSync: integer('entities_under_sync').notNull().default(0),
     lastSyncEntity: text('last_sync_entity'),
     lastSyncAt: integer('last_sync_at', { mode: 'timestamp_ms' }),

@@ -147,6 +147,13 @@ export const twinLinks = sqliteTable(
     /** local comment id -> remote comment id */
     commentMap: text('comment_map', { mode: 'json' }).$type<Record<string, string>>().notNull(),
     attachmentMap: text('attachment_map', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+    /**
+     * Set when the pair stopped syncing: an admin unlinked it, or one of the two tickets was deleted. The row stays,
+     * so syncing it again later finds the twin instead of creating another. Null while the pair syncs.
+     */
+    unlinkedAt: timestamp('unlinked_at'),
+    /** Why it stopped: unlinked (an admin, on either side) | deleted_local (ours was deleted) | deleted_remote. */
+    unlinkedReason: text('unlinked_reason', { enum: ['unlinked', 'deleted_local', 'deleted_remote'] }),
     updatedAt: timestamp('updated_at').notNull(),
     createdAt: createdAt(),
   },
