@@ -152,6 +152,7 @@ export async function acceptInvitation(deps: AppDeps, input: AcceptInvitationInp
       ...row,
       status: 'active',
       linkNote: true,
+      onTwinDeleted: 'ignore',
       entitiesUnderSync: 0,
       lastSyncEntity: null,
       lastSyncAt: null,

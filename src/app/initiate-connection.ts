@@ -175,6 +175,7 @@ export async function initiateConnection(deps: AppDeps, input: InitiateConnectio
     connection: toConnection({
       ...row,
       linkNote: true,
+      onTwinDeleted: 'ignore',
       remoteConnectionId: null,
       keyEnc: null,
       entitiesUnderSync: 0,

@@ -308,6 +308,8 @@ async function applyReplica(
       lastAppliedReplica: payload.replica,
       commentMap,
       attachmentMap,
+      unlinkedAt: null,
+      unlinkedReason: null,
       updatedAt: at,
       createdAt: twin?.createdAt ?? at,
     };

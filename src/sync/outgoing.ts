@@ -193,6 +193,8 @@ export async function processChange(
         lastAppliedHash: null,
         lastAppliedReplica: null,
         commentMap: {},
+        unlinkedAt: null,
+        unlinkedReason: null,
         attachmentMap,
         updatedAt: at,
         createdAt: at,
