@@ -84,7 +84,7 @@ export const outbox = sqliteTable(
       .references(() => connections.id, { onDelete: 'cascade' }),
     entityId: text('entity_id').notNull(),
     idempotencyKey: text('idempotency_key').notNull().unique(),
-    kind: text('kind', { enum: ['replica', 'ack'] }).notNull(),
+    kind: text('kind', { enum: ['replica', 'ack', 'link', 'unlink', 'deleted'] }).notNull(),
     payload: text('payload', { mode: 'json' }).$type<unknown>().notNull(),
     status: text('status', { enum: ['queued', 'delivered'] }).notNull(),
     attempts: integer('attempts').notNull().default(0),

@@ -1,13 +1,11 @@
-import { and, count, eq, inArray, isNull, lte, max, min, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, isNull, lte, max, sql } from 'drizzle-orm';
 import {
   connectionHealth,
   connections,
   invitations,
   nodeRequestIds,
-  outbox,
   statusEvents,
   syncErrors,
-  syncState,
 } from '../../db/schema/index.ts';
 import { preparedPerDatabase } from '../../db/prepared.ts';
 import type { Status } from '../domain/connection.ts';
@@ -111,13 +109,11 @@ export function healthOf(deps: AppDeps, connectionId: string) {
   return deps.db.select().from(connectionHealth).where(eq(connectionHealth.connectionId, connectionId)).get() ?? null;
 }
 
-/** What this node knows about a connection's sync without calling anyone: sender health, the queue, open errors. */
+/**
+ * What this node knows about a connection without calling anyone, besides its queue's figures (queueFigures): errors
+ * that block the whole connection, and when the other node was last heard from.
+ */
 export interface SyncFacts {
-  failingSince: Date | null;
-  failedAttempts: number;
-  lastFailure: string | null;
-  queuedMessages: number;
-  oldestQueuedAt: Date | null;
   openConnectionErrors: number;
   /** The last signed request from the other node (a pull, a status check, a batch); null when none is on record. */
   lastHeardAt: Date | null;
@@ -130,12 +126,6 @@ export interface SyncFacts {
 function prepareHealthStatements(db: AppDeps['db']) {
   const id = sql.placeholder('id');
   return {
-    state: db.select().from(syncState).where(eq(syncState.connectionId, id)).prepare(),
-    queue: db
-      .select({ n: count(), oldest: min(outbox.createdAt) })
-      .from(outbox)
-      .where(and(eq(outbox.connectionId, id), eq(outbox.status, 'queued')))
-      .prepare(),
     errors: db
       .select({ n: count() })
       .from(syncErrors)
@@ -172,19 +162,9 @@ const statementsFor = preparedPerDatabase(prepareHealthStatements);
 
 export function syncFacts(deps: AppDeps, connectionId: string): SyncFacts {
   const statements = statementsFor(deps.db);
-  const state = statements.state.get({ id: connectionId });
-  const queue = statements.queue.get({ id: connectionId });
   const errors = statements.errors.get({ id: connectionId });
   const heard = statements.heard.get({ id: connectionId });
-  return {
-    failingSince: state?.failingSince ?? null,
-    failedAttempts: state?.failedAttempts ?? 0,
-    lastFailure: state?.lastFailure ?? null,
-    queuedMessages: queue?.n ?? 0,
-    oldestQueuedAt: queue?.oldest ?? null,
-    openConnectionErrors: errors?.n ?? 0,
-    lastHeardAt: heard?.at ?? null,
-  };
+  return { openConnectionErrors: errors?.n ?? 0, lastHeardAt: heard?.at ?? null };
 }
 
 /** When the connection last became active (the handshake, a recovery): a private side gets that long to first pull. */

@@ -168,3 +168,37 @@ export function setLinkNote(
   });
   return { name: row.name, linkNote: ref.linkNote };
 }
+
+/** What this side does to its ticket when the other side's twin is deleted (the connection's `on_twin_deleted`). */
+export const twinDeletedActions = ['ignore', 'close', 'note'] as const;
+export type TwinDeletedAction = (typeof twinDeletedActions)[number];
+
+/**
+ * Sets what this side does when the other side deletes a synced ticket: `ignore` (stop syncing the pair, the default),
+ * `close` (close this side's ticket) or `note` (a private note on it). Takes effect for deletions from now on.
+ */
+export function setOnTwinDeleted(
+  deps: AppDeps,
+  ref: ConnectionRef & { onTwinDeleted: string },
+): { name: string; onTwinDeleted: TwinDeletedAction } {
+  const wanted = ref.onTwinDeleted;
+  if (!(twinDeletedActions as readonly string[]).includes(wanted))
+    throw new DomainError(
+      'invalid_input',
+      `On a deleted twin this side can ${twinDeletedActions.join(', ')}; not "${wanted}".`,
+    );
+  const onTwinDeleted = wanted as TwinDeletedAction;
+  const row = resolve(deps, ref);
+  deps.db.transaction((tx) => {
+    tx.update(connections).set({ onTwinDeleted }).where(eq(connections.id, row.id)).run();
+    audit(tx, {
+      at: deps.clock(),
+      actor: ref.actor,
+      action: 'connection.on-twin-deleted',
+      subjectType: 'connection',
+      subjectId: row.id,
+      details: { from: row.onTwinDeleted, to: onTwinDeleted },
+    });
+  });
+  return { name: row.name, onTwinDeleted };
+}

@@ -2,6 +2,7 @@ import { and, count, eq, gte, inArray } from 'drizzle-orm';
 import { connections, instances, outbox, statusEvents, syncErrors } from '../../db/schema/index.ts';
 import type { Status } from '../domain/connection.ts';
 import type { AppDeps } from './deps.ts';
+import { queueFigures, stages, type Stage } from './queue-status.ts';
 import { queueNotice } from './notifications.ts';
 import { digestSubscriptions, type Subscription } from './subscriptions.ts';
 
@@ -16,6 +17,15 @@ export interface DigestLine {
   errors: number;
   /** Times the connection went to `error` within the period. */
   outages: number;
+  /** The queue now, from the queue's own figures: items waiting per stage, the oldest's age, sending trouble. */
+  queue: {
+    waiting: Record<Stage, number>;
+    /** How long the oldest item of any stage has waited; null when nothing waits. */
+    oldestAgeMs: number | null;
+    /** Sending to (or pulling from) the other node fails since then, after that many attempts; null while it works. */
+    failingSince: Date | null;
+    failedSends: number;
+  };
 }
 
 export interface Digest {
@@ -48,6 +58,23 @@ export function digestFor(deps: AppDeps, subscriptions: Subscription[], now: Dat
   const instanceName =
     deps.db.select({ name: instances.name }).from(instances).where(eq(instances.id, instanceId)).get()?.name ??
     instanceId;
+  const queueOf = (connectionId: string): DigestLine['queue'] => {
+    const figures = queueFigures(deps, connectionId, now);
+    const ages = stages.flatMap((stage) => {
+      const age = figures.stages[stage].oldestAgeMs;
+      return age === null ? [] : [age];
+    });
+    return {
+      waiting: {
+        change: figures.stages.change.count,
+        outbox: figures.stages.outbox.count,
+        inbox: figures.stages.inbox.count,
+      },
+      oldestAgeMs: ages.length > 0 ? Math.max(...ages) : null,
+      failingSince: figures.sender.failingSince,
+      failedSends: figures.sender.failedAttempts,
+    };
+  };
   const lines = rows.map((c) => ({
     connectionId: c.id,
     name: c.name,
@@ -78,6 +105,7 @@ export function digestFor(deps: AppDeps, subscriptions: Subscription[], now: Dat
         .from(statusEvents)
         .where(and(eq(statusEvents.connectionId, c.id), eq(statusEvents.toStatus, 'error'), gte(statusEvents.at, from)))
         .get()?.n ?? 0,
+    queue: queueOf(c.id),
   }));
   return { instanceName, from, to: now, lines };
 }

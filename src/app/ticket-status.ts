@@ -9,6 +9,7 @@ import {
   lastSyncOfEntity,
   remoteNameOf,
   twinByLocalKey,
+  unlinkedBy,
   type WaitingItem,
   waitingForEntity,
 } from '../sync/index.ts';
@@ -41,11 +42,11 @@ export interface TriggerMatch {
 }
 
 /**
- * synced: a twin and nothing waits; blocked: an open error stops it; waiting: an item waits on a backoff; queued: an
+ * synced: a twin and nothing waits; unlinked: the pair was unlinked (it keeps its twin, and syncs no more); blocked: an open error stops it; waiting: an item waits on a backoff; queued: an
  * item is on its way; selected: no twin yet, an active trigger selects it; unselected: no twin and no active trigger
  * selects it.
  */
-export type TicketState = 'synced' | 'blocked' | 'waiting' | 'queued' | 'selected' | 'unselected';
+export type TicketState = 'synced' | 'unlinked' | 'blocked' | 'waiting' | 'queued' | 'selected' | 'unselected';
 
 export interface TicketStatus {
   connectionId: string;
@@ -55,6 +56,8 @@ export interface TicketStatus {
   entityId: string;
   entity: { key: string; summary: string; url: string; updated: string } | null;
   underSync: boolean;
+  /** When the pair was unlinked and by which side; null while it syncs (or never had a twin). */
+  unlinked: { at: Date; by: 'this side' | 'the other side'; deleted: boolean } | null;
   twin: { remoteEntityId: string | null; remoteKey: string | null; remoteUrl: string | null } | null;
   lastSentAt: Date | null;
   lastReceivedAt: Date | null;
@@ -100,6 +103,25 @@ function when(at: Date): string {
 }
 
 function explain(status: Omit<TicketStatus, 'state' | 'reason'>): { state: TicketState; reason: string } {
+  if (status.unlinked?.deleted) {
+    const twin = status.twin?.remoteKey ?? status.twin?.remoteEntityId ?? 'its twin';
+    return {
+      state: 'unlinked',
+      reason:
+        status.unlinked.by === 'this side'
+          ? `Deleted on this side (noticed on ${when(status.unlinked.at)}): its pair with ${twin} no longer syncs, and the other side was told.`
+          : `Twin deleted on the other side: ${twin} was deleted there (told on ${when(status.unlinked.at)}); this ticket no longer syncs.`,
+    };
+  }
+  if (status.unlinked) {
+    const twin = status.twin?.remoteKey ?? status.twin?.remoteEntityId ?? 'its twin';
+    return {
+      state: 'unlinked',
+      reason:
+        `Unlinked on ${when(status.unlinked.at)} by ${status.unlinked.by}: changes between it and ${twin} are not synced. ` +
+        'Neither ticket was deleted; `deskbridge entities connect` or a bulk sync naming it links them again.',
+    };
+  }
   const [error] = status.blockingErrors;
   if (error) {
     const at = error.line === null ? '' : ` at line ${error.line}:${error.column ?? 0}`;
@@ -112,7 +134,7 @@ function explain(status: Omit<TicketStatus, 'state' | 'reason'>): { state: Ticke
   }
   const backoff = status.waiting.find((w) => w.waitingOnBackoff);
   if (backoff) {
-    const why = backoff.lastError ? `: ${backoff.lastError}` : '';
+    const why = backoff.lastError ? `: ${backoff.lastError.replace(/\.$/, '')}` : '';
     return {
       state: 'waiting',
       reason:
@@ -230,7 +252,20 @@ export async function ticketStatus(deps: AppDeps, request: z.input<typeof input>
     entity: entity
       ? { key: entity.key, summary: entity.summary, url: helpdesk.entityUrl(entity.id), updated: entity.updated }
       : null,
-    underSync: twin !== undefined,
+    underSync: twin !== undefined && twin.unlinkedAt === null,
+    unlinked: twin?.unlinkedAt
+      ? {
+          at: twin.unlinkedAt,
+          // A deleted ticket's side is in the reason; an admin's unlink is found from the messages.
+          by:
+            twin.unlinkedReason === 'deleted_local'
+              ? 'this side'
+              : twin.unlinkedReason === 'deleted_remote'
+                ? 'the other side'
+                : unlinkedBy(deps.db, row.id, twin.localEntityId, remoteEntityId),
+          deleted: twin.unlinkedReason === 'deleted_local' || twin.unlinkedReason === 'deleted_remote',
+        }
+      : null,
     twin: twin ? { remoteEntityId, remoteKey: remote?.key ?? null, remoteUrl: remote?.url ?? null } : null,
     lastSentAt: last.sentAt,
     lastReceivedAt: last.receivedAt,

@@ -5,6 +5,9 @@ import {
   deleteConnection,
   listConnections,
   setLinkNote,
+  setOnTwinDeleted,
+  twinDeletedActions,
+  type TwinDeletedAction,
   updateConnection,
   type ConnectionListItem,
 } from '../app/connection-lifecycle.ts';
@@ -124,7 +127,23 @@ export async function runConnectionsCommand(deps: AppDeps, args: string[], io: C
       const { values, positionals } = parseFlags(rest, {
         instance: { type: 'string' },
         'link-note': { type: 'string' },
+        'on-twin-deleted': { type: 'string' },
       });
+      const onTwinDeleted = optionalFlag(values, 'on-twin-deleted');
+      if (onTwinDeleted !== undefined && values['link-note'] === undefined) {
+        if (!(twinDeletedActions as readonly string[]).includes(onTwinDeleted))
+          throw new UsageError(`--on-twin-deleted must be ${twinDeletedActions.join(', ')}.`);
+        const result = setOnTwinDeleted(deps, {
+          connection: requirePositional(positionals, 'set'),
+          instance: optionalFlag(values, 'instance'),
+          onTwinDeleted,
+          actor,
+        });
+        if (values.json) printJson(io, result);
+        else io.stdout.write(`"${result.name}": ${TWIN_DELETED_SAYS[result.onTwinDeleted]}\n`);
+        return;
+      }
+      if (onTwinDeleted !== undefined) throw new UsageError('Set --link-note or --on-twin-deleted, one at a time.');
       const linkNote = requireFlag(values, 'link-note');
       if (linkNote !== 'on' && linkNote !== 'off') throw new UsageError('--link-note must be on or off.');
       const result = setLinkNote(deps, {
@@ -173,6 +192,13 @@ export async function runConnectionsCommand(deps: AppDeps, args: string[], io: C
       throw new UsageError(sub ? `Unknown connections command "${sub}".` : 'Say what to do with connections.');
   }
 }
+
+/** What each on_twin_deleted setting does, as `connections set` confirms it. */
+const TWIN_DELETED_SAYS: Record<TwinDeletedAction, string> = {
+  ignore: 'when the other side deletes a synced ticket, the pair stops syncing; this side changes nothing.',
+  close: 'when the other side deletes a synced ticket, the pair stops syncing and this side closes its ticket.',
+  note: 'when the other side deletes a synced ticket, the pair stops syncing and its ticket here gets a private note.',
+};
 
 function requirePositional(positionals: string[], sub: string): string {
   const ref = positionals[0];

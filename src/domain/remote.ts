@@ -59,8 +59,36 @@ export interface AcceptanceConfirmAnswer {
   proof: string;
 }
 
+/** Where a connection's other node is and the key its requests are signed with. */
+export interface PeerConnection {
+  key: Buffer;
+  nodeUrl: string;
+  remoteConnectionId: string;
+}
+
+/**
+ * `entities connect` asks the other node about its tickets before linking: by key, or by subject. Subjects travel as
+ * SHA-256 digests of the normalised text, and the other node answers only for its recent tickets whose subject has
+ * one of them: a partner learns of no ticket whose subject it did not already have. At most 200 a request.
+ */
+export type PeerEntityQuery = { keys: string[] } | { subjects: string[] };
+
+/** One ticket as the other node answers about it: found or not, and whether it is linked on that connection. */
+export interface PeerEntity {
+  /** The key asked about (in a subjects answer, the ticket's own key). */
+  key: string;
+  found: boolean;
+  entityId: string | null;
+  entityKey: string | null;
+  /** In a subjects answer, the digest the ticket's subject has; null otherwise. */
+  subject: string | null;
+  linked: boolean;
+}
+
 /** How use-cases reach other DeskBridge nodes; src/node implements it over HTTP. */
 export interface RemoteNodes {
+  /** Asks a connection's other node about its tickets (a signed request). */
+  lookupEntities(peer: PeerConnection, query: PeerEntityQuery): Promise<PeerEntity[]>;
   fetchInstanceInfo(instanceUrl: string): Promise<RemoteInstanceInfo>;
   acceptInvitation(nodeUrl: string, handshake: AcceptHandshake): Promise<AcceptHandshakeResult>;
   confirmAcceptance(nodeUrl: string, request: AcceptanceConfirmRequest): Promise<AcceptanceConfirmAnswer>;

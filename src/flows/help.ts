@@ -56,7 +56,11 @@ export const subcommands: { usage: string; summary: string; teams?: string }[] =
     usage: 'ticket <connection> <key>',
     summary: 'One ticket: its twin, last sync each way, what waits or blocks it, and which trigger selects it.',
   },
-  { usage: 'queue <connection>', summary: 'What waits on this node per stage, the last acknowledgement, the slowest.' },
+  {
+    usage: 'queue <connection>',
+    summary:
+      'What waits on this node per stage, the last acknowledgement, the slowest; Retry now for items on a backoff.',
+  },
   {
     usage: 'approvers add|remove @user|me',
     summary: 'Who approves rule publishes: mention them, type their full name, or `me` for yourself.',

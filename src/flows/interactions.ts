@@ -19,6 +19,7 @@ import {
   connectionStatusFlow,
   deleteConnectionFlow,
 } from './connections.ts';
+import { askUnlinkFlow, cancelUnlinkFlow, confirmUnlinkFlow, entityLinkActions } from './entity-links.ts';
 import { homeActions } from './home.ts';
 import {
   initiateSteps,
@@ -45,6 +46,7 @@ import {
 import { askAiFromEditor, discardAssist, insertFromAssist, submitAssistForm } from './rules-assist.ts';
 import { SETUP_FORM, submitSetup } from './setup.ts';
 import { handleSyncErrorFlow, syncErrorActions } from './sync-errors.ts';
+import { queueActions, retryNowFlow } from './ticket-status.ts';
 import {
   addTriggerForm,
   bulkSyncFlow,
@@ -169,6 +171,14 @@ export const buttonFlows: ReadonlyMap<string, ButtonFlow> = new Map<string, Butt
       redraws: true,
     },
   ],
+  [queueActions.retryNow, { run: (deps, actor, click) => retryNowFlow(deps, actor, click.value), redraws: true }],
+  // The question replaces the ticket view (as Teams' cards are answered in place); its answer replaces the question.
+  [entityLinkActions.unlink, { run: (deps, actor, click) => askUnlinkFlow(deps, actor, click.value), redraws: true }],
+  [
+    entityLinkActions.confirmUnlink,
+    { run: (deps, actor, click) => confirmUnlinkFlow(deps, actor, click.value), redraws: true },
+  ],
+  [entityLinkActions.cancelUnlink, { run: () => cancelUnlinkFlow(), redraws: true }],
 ]);
 
 export type FormFlow = (deps: AppDeps, actor: ChatActor, submission: FormState) => Answer;

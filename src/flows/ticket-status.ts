@@ -1,16 +1,21 @@
-import type { ChatActor } from '../domain/chat-actor.ts';
+import { actorRef, type ChatActor } from '../domain/chat-actor.ts';
 import { requireInstanceAdmin } from '../app/chat-authorization.ts';
 import { getConnection } from '../app/connection-lifecycle.ts';
 import type { AppDeps } from '../app/deps.ts';
-import { queueStatus } from '../app/queue-status.ts';
+import { onBackoffCount, queueStatus, stages as queueStages } from '../app/queue-status.ts';
+import { retryNow } from '../app/retry-now.ts';
 import { ticketStatus, type WaitingItemView } from '../app/ticket-status.ts';
 import type { Connection } from '../domain/connection.ts';
 import type { Message } from '../ui/model.ts';
 import { reply, type FlowResult } from '../ui/replies.ts';
+import { unlinkAction } from './entity-links.ts';
 import { formatDate } from './outcome.ts';
 import { syncErrorActions } from './sync-errors.ts';
 
 /** `/bridge ticket <connection> <key>` and `/bridge queue <connection>`: what is happening to a ticket, and the queue. */
+
+/** The queue view's button: what waits on a backoff is tried again now (its value is the connection id). */
+export const queueActions = { retryNow: 'queue.retry-now' } as const;
 
 function adminConnection(deps: AppDeps, actor: ChatActor, ref: string): Connection {
   const instance = requireInstanceAdmin(deps, actor, 'see the sync status');
@@ -18,7 +23,7 @@ function adminConnection(deps: AppDeps, actor: ChatActor, ref: string): Connecti
 }
 
 /** An age in the largest whole unit that fits: `45s`, `12m`, `3h`, `2d`. */
-function age(ms: number): string {
+export function age(ms: number): string {
   const s = Math.floor(ms / 1000);
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m`;
@@ -115,28 +120,41 @@ export async function ticketStatusFlow(
                       : 'does not select it'),
               ),
       },
+      // A pair under sync can be unlinked from here (admins only, asked first).
+      ...(status.underSync
+        ? [{ kind: 'actions' as const, actions: [unlinkAction(connection.id, status.entityId)] }]
+        : []),
     ],
   };
   return reply({ kind: 'private-message', message });
 }
 
 /** The queue view: per stage how many wait and the oldest age, the last acknowledgement, sending trouble, slowest. */
-export function queueStatusFlow(deps: AppDeps, actor: ChatActor, ref: string): FlowResult {
+export function queueStatusFlow(deps: AppDeps, actor: ChatActor, ref: string, banner?: string): FlowResult {
   const connection = adminConnection(deps, actor, ref);
   const queue = queueStatus(deps, { connection: connection.id });
-  const stages = (['change', 'outbox', 'inbox'] as const).map((stage) => ({
-    cells: [
-      stage,
-      String(queue.stages[stage].count),
-      queue.stages[stage].oldestAgeMs === null ? '-' : age(queue.stages[stage].oldestAgeMs!),
-    ],
-  }));
-  const waiting = queue.stages.change.count + queue.stages.outbox.count + queue.stages.inbox.count;
+  const stages = queueStages.map((stage) => {
+    const figures = queue.stages[stage];
+    const held = [
+      ...(figures.onBackoff > 0 ? [`${figures.onBackoff} on backoff`] : []),
+      ...(figures.blocked > 0 ? [`${figures.blocked} blocked by an error`] : []),
+    ];
+    return {
+      cells: [
+        stage,
+        `${figures.count}${held.length > 0 ? ` (${held.join(', ')})` : ''}`,
+        figures.oldestAgeMs === null ? '-' : age(figures.oldestAgeMs),
+      ],
+    };
+  });
+  const waiting = queueStages.reduce((n, stage) => n + queue.stages[stage].count, 0);
+  const onBackoff = onBackoffCount(queue);
   const sender = queue.sender;
   const message: Message = {
     kind: 'message',
     text: `${connection.name}: ${waiting} item(s) waiting`,
     items: [
+      ...(banner ? [{ kind: 'markdown' as const, text: banner }] : []),
       { kind: 'heading', text: `Queue of ${connection.name}` },
       {
         kind: 'table',
@@ -173,7 +191,37 @@ export function queueStatusFlow(deps: AppDeps, actor: ChatActor, ref: string): F
           empty: 'Nothing waits: everything is synced.',
         },
       },
+      ...(onBackoff > 0
+        ? [
+            {
+              kind: 'actions' as const,
+              actions: [
+                { id: queueActions.retryNow, label: 'Retry now', style: 'primary' as const, value: connection.id },
+              ],
+            },
+            {
+              kind: 'note' as const,
+              text: `Retry now tries the ${onBackoff} item(s) waiting on a backoff at once; items blocked by a sync error wait for Retry or Resolve on the error.`,
+            },
+          ]
+        : []),
     ],
   };
   return reply({ kind: 'private-message', message });
+}
+
+/** Retry now, clicked on the queue view: what waits on a backoff is made due, and the view is redrawn saying so. */
+export function retryNowFlow(deps: AppDeps, actor: ChatActor, connectionId: string): FlowResult {
+  const connection = adminConnection(deps, actor, connectionId);
+  const result = retryNow(deps, { connection: connection.id, actor: actorRef(actor) });
+  const banner =
+    result.total === 0
+      ? 'Nothing waits on a backoff any more; nothing changed.'
+      : `:arrows_counterclockwise: Retrying ${result.total} item(s) now (` +
+        queueStages
+          .filter((stage) => result.moved[stage] > 0)
+          .map((stage) => `${result.moved[stage]} in the ${stage}`)
+          .join(', ') +
+        ').';
+  return queueStatusFlow(deps, actor, connection.id, banner);
 }

@@ -10,6 +10,7 @@ import {
   type HealthTransition,
 } from '../app/connection-health.ts';
 import type { AppDeps } from '../app/deps.ts';
+import { queueFigures, stages } from '../app/queue-status.ts';
 import type { ConnectionRow } from '../store/connections.ts';
 import type { InstanceRow } from '../store/instances.ts';
 import { statuses } from '../domain/connection.ts';
@@ -44,8 +45,11 @@ export interface HealthCheckOptions {
   probe: HealthProbe;
   concurrency: number;
   privateSilenceMs: number;
-  /** Messages waiting longer than this to be delivered count as a failure even when every call succeeds. */
-  staleQueueMs?: number;
+  /**
+   * An item of the queue (a change, a message to send, one to apply) not blocked by an error of its entity and
+   * waiting longer than this fails the check even when every call succeeds (POLLER_STUCK_QUEUE_MS).
+   */
+  stuckQueueMs?: number;
 }
 
 export interface HealthCycleReport {
@@ -55,7 +59,7 @@ export interface HealthCycleReport {
   durationMs: number;
 }
 
-const DEFAULT_STALE_QUEUE_MS = 15 * 60_000;
+const DEFAULT_STUCK_QUEUE_MS = 15 * 60_000;
 
 function message(error: unknown): string {
   if (isDomainError(error)) return error.message;
@@ -77,6 +81,7 @@ async function checkConnection(
   const problems: string[] = [];
   let remoteStatus: string | null = null;
   const facts = syncFacts(deps, row.id);
+  const queue = queueFigures(deps, row.id, now);
 
   if (row.remoteIsPrivate) {
     // The other side cannot be called: it pulls from us. Judge it by when it was last heard from.
@@ -115,19 +120,20 @@ async function checkConnection(
   const helpdeskProblem = await helpdesk;
   if (helpdeskProblem) problems.push(helpdeskProblem);
 
-  if (facts.failedAttempts > 0 && facts.failingSince) {
+  const sender = queue.sender;
+  if (sender.failedAttempts > 0 && sender.failingSince) {
     problems.push(
-      `Sync has been failing since ${facts.failingSince.toISOString()}${facts.lastFailure ? `: ${facts.lastFailure}` : ''}`,
+      `Sync has been failing since ${sender.failingSince.toISOString()}${sender.lastFailure ? `: ${sender.lastFailure}` : ''}`,
     );
   }
-  if (
-    facts.oldestQueuedAt &&
-    now.getTime() - facts.oldestQueuedAt.getTime() > (options.staleQueueMs ?? DEFAULT_STALE_QUEUE_MS)
-  ) {
-    problems.push(
-      `${facts.queuedMessages} message(s) are waiting to be delivered since ${facts.oldestQueuedAt.toISOString()}`,
-    );
-  }
+  const stuckAfter = options.stuckQueueMs ?? DEFAULT_STUCK_QUEUE_MS;
+  const stuck = stages.flatMap((stage) => {
+    const figures = queue.stages[stage];
+    if (figures.oldestUnblockedAgeMs === null || figures.oldestUnblockedAgeMs <= stuckAfter) return [];
+    const since = new Date(now.getTime() - figures.oldestUnblockedAgeMs).toISOString();
+    return [`${figures.count - figures.blocked} item(s) wait in the ${stage}, the oldest since ${since}`];
+  });
+  if (stuck.length > 0) problems.push(`The queue is stuck: ${stuck.join('; ')}`);
   if (facts.openConnectionErrors > 0)
     problems.push(`${facts.openConnectionErrors} unresolved error(s) block the connection`);
 

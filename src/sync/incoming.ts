@@ -11,7 +11,10 @@ import { createWrite, isEmptyWrite, updateWrite } from './entity-write.ts';
 import { ackPayloadSchema, replicaPayloadSchema, type AckPayload, type ReplicaPayload } from './messages.ts';
 import { buildReplica } from './outgoing.ts';
 import { linkNoteBody } from './link-note.ts';
+import { applyLinkMessage, applyUnlinkMessage } from './links.ts';
+import { applyDeletedMessage, isDeletedEntity, localDeletedWrite } from './deleted-twin.ts';
 import { isTransient } from './retry.ts';
+import { requestIdOf } from './request-trace.ts';
 import {
   insertTwin,
   markApplied,
@@ -55,6 +58,22 @@ export async function applyEntityMessages(
       i++;
       continue;
     }
+    if (row.kind === 'link') {
+      if ((await applyLinkMessage(deps, ctx, row)) === 'retry') return 'retry';
+      i++;
+      continue;
+    }
+    if (row.kind === 'unlink') {
+      applyUnlinkMessage(deps, ctx, row);
+      i++;
+      continue;
+    }
+    if (row.kind === 'deleted') {
+      const outcome = await applyDeletedMessage(deps, ctx, row, onFailure);
+      if (outcome !== 'applied') return outcome;
+      i++;
+      continue;
+    }
     let j = i;
     while (j + 1 < rows.length && rows[j + 1]!.kind === 'replica') j++;
     const outcome = await applyReplica(
@@ -80,7 +99,11 @@ function applyAck(deps: SyncDeps, ctx: ConnectionContext, row: InboxRow): void {
 export function ackWrite(deps: SyncDeps, ctx: ConnectionContext, row: InboxRow): (tx: DbOrTx) => void {
   const parsed = ackPayloadSchema.safeParse(row.payload);
   const at = deps.clock();
-  if (!parsed.success) deps.logger.warn({ connectionId: ctx.connection.id, inbox: row.id }, 'unreadable ack dropped');
+  if (!parsed.success)
+    deps.logger.warn(
+      { connectionId: ctx.connection.id, requestId: requestIdOf(row.payload), inbox: row.id },
+      'unreadable ack dropped',
+    );
   return (tx) => {
     if (parsed.success) recordAck(tx, ctx.connection.id, parsed.data, at);
     markApplied(tx, [row.id], at);
@@ -159,7 +182,9 @@ async function applyReplica(
     twinByRemote(deps.db, connectionId, remoteId) ??
     (payload.remoteEntityId ? twinByLocal(deps.db, connectionId, payload.remoteEntityId) : undefined);
   const hash = replicaHash(payload.replica);
-  if (twin && twin.lastAppliedHash === hash) {
+  // An unlinked pair: replicas are not applied, unless the sender syncs it again on purpose (a bulk sync naming it).
+  const relinking = twin?.unlinkedAt != null && payload.relink;
+  if ((twin?.unlinkedAt && !relinking) || (twin && !relinking && twin.lastAppliedHash === hash)) {
     deps.db.transaction((tx) => markApplied(tx, [...superseded, row.id], deps.clock()));
     return 'applied';
   }
@@ -180,7 +205,7 @@ async function applyReplica(
       entity: annotated,
       replica: payload.replica,
       previous: twin?.lastAppliedReplica ?? null,
-      firstSync: !twin,
+      firstSync: !twin || relinking,
       platform,
       ...ctx.ruleInputs,
       // The sender's web address of its entity (the script's issueUrl); null from a node that does not send one.
@@ -355,8 +380,33 @@ async function applyReplica(
     });
     twin = linked;
     if (!local || current !== local || newComments.length > 0 || newAttachments.length > 0) onWritten(final.id);
+    deps.logger.info(
+      {
+        connectionId,
+        requestId: requestIdOf(row.payload),
+        remoteEntity: remoteId,
+        remoteKey: payload.entityKey,
+        localEntity: final.id,
+        localKey: final.key,
+        created: !local,
+        comments: newComments.length,
+        attachments: newAttachments.length,
+      },
+      'sync change applied',
+    );
     return 'applied';
   } catch (error) {
+    // Our ticket of the pair is gone (deleted, or in the trash): the pair stops, the other side is told, no retry.
+    if (twin && !twin.unlinkedAt && isDeletedEntity(error)) {
+      const gone = twin;
+      const at = deps.clock();
+      deps.db.transaction((tx) => {
+        localDeletedWrite(connectionId, gone, at)(tx);
+        markApplied(tx, [...superseded, row.id], at);
+      });
+      deps.logger.warn({ connectionId, entity: gone.localEntityId }, 'the ticket of a pair was deleted here');
+      return 'applied';
+    }
     if (isTransient(error)) {
       onFailure(error);
       return 'retry';
@@ -377,7 +427,7 @@ async function applyReplica(
       at: deps.clock(),
     });
     deps.logger.warn(
-      { connectionId, remoteEntity: remoteId, err: domainError.message },
+      { connectionId, requestId: requestIdOf(row.payload), remoteEntity: remoteId, err: domainError.message },
       'incoming sync blocked for an entity',
     );
     return 'blocked';

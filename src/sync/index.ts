@@ -5,12 +5,20 @@
  */
 export type { SyncDeps } from './deps.ts';
 export { SyncEngine } from './engine.ts';
-export type { OutgoingMessage, PeerAddress, PullAnswer, SyncTransport } from './transport.ts';
+export {
+  messageKinds,
+  type MessageKind,
+  type OutgoingMessage,
+  type PeerAddress,
+  type PullAnswer,
+  type SyncTransport,
+} from './transport.ts';
 /** Change detection: the webhook receiver, and the queue use-cases add to (a bulk sync, a retry, a new trigger). */
 export { type WebhookOutcome, webhookOutcomes, webhookRoutes } from './webhook-intake.ts';
 export { cursorFrom, enqueueChange } from './store.ts';
 /** The node protocol's side of the inbox and outbox: message intake, and the pull side of a private connection. */
 export { markPulledUpTo, messagesAfterId, outgoingMessageOf, storeReceived } from './store.ts';
+export { carryRequestId } from './request-trace.ts';
 /** A rule test run gets what a sync run gets: the entity as the scripts see it, and the run's inputs. */
 export { annotate, normalizeReplica } from './annotate.ts';
 export { ruleInputsOf } from './rule-inputs.ts';
@@ -23,9 +31,14 @@ export {
   lastDeliveredOf,
   lastSyncOfEntity,
   longestWaiting,
+  releaseBackoffs,
   remoteNameOf,
   senderStateOf,
+  type StageCount,
   stageCounts,
   twinByLocalKey,
   waitingForEntity,
 } from './store.ts';
+/** Pairs an admin links (`entities connect`) or unlinks: both sides record it through a signed message. */
+export { linkConflict, linkPairs, unlinkPair } from './links.ts';
+export { twinByRemote, unlinkedBy } from './store.ts';

@@ -1,6 +1,7 @@
 import type { Platform } from '../domain/instance.ts';
 
-function escapeHtml(text: string): string {
+/** Text put into a Freshworks (HTML) note. */
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

@@ -48,6 +48,8 @@ export const replicaPayloadSchema = z.object({
   replica: z.record(z.string(), z.unknown()),
   hash: z.string(),
   files: z.array(fileSchema).default([]),
+  /** Sent again after the pair was unlinked (a bulk sync naming it): the receiver links it again with the twin found. */
+  relink: z.boolean().default(false),
 });
 
 /** "I applied your replica": the acker's entity id and the comment/attachment ids it created for yours. */
@@ -61,3 +63,39 @@ export const ackPayloadSchema = z.object({
 
 export type ReplicaPayload = z.infer<typeof replicaPayloadSchema>;
 export type AckPayload = z.infer<typeof ackPayloadSchema>;
+
+/**
+ * "These two entities are twins from now on" (`deskbridge entities connect`): the sender's entity and ours. The
+ * receiver checks ours against its own helpdesk and its twin links before it records anything.
+ */
+export const linkPayloadSchema = z.object({
+  entityId: z.string().min(1).max(200),
+  entityKey: z.string().max(200).nullable(),
+  remoteEntityId: z.string().min(1).max(200),
+});
+
+/**
+ * "Stop syncing this pair": the sender's entity (and ours, when it knows it). `refused` is a link the receiver would
+ * not record (the reason is in `message`); both stop syncing the pair either way.
+ */
+export const unlinkPayloadSchema = z.object({
+  entityId: z.string().min(1).max(200),
+  remoteEntityId: z.string().min(1).max(200).nullable(),
+  refused: z.boolean().default(false),
+  message: z.string().max(500).default(''),
+});
+
+export type LinkPayload = z.infer<typeof linkPayloadSchema>;
+export type UnlinkPayload = z.infer<typeof unlinkPayloadSchema>;
+
+/**
+ * "Our entity was deleted": the sender's entity id (and key), and ours when the sender knows it. The receiver stops
+ * syncing the pair and does what its connection's on_twin_deleted setting says.
+ */
+export const deletedPayloadSchema = z.object({
+  entityId: z.string().min(1).max(200),
+  entityKey: z.string().max(200).nullable(),
+  remoteEntityId: z.string().min(1).max(200).nullable(),
+});
+
+export type DeletedPayload = z.infer<typeof deletedPayloadSchema>;

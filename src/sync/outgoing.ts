@@ -7,6 +7,7 @@ import { replicaHash } from './canonical.ts';
 import type { ConnectionContext } from './context.ts';
 import type { SyncDeps } from './deps.ts';
 import type { ReplicaPayload } from './messages.ts';
+import { localDeletedWrite } from './deleted-twin.ts';
 import { isTransient } from './retry.ts';
 import {
   dropChange,
@@ -19,6 +20,7 @@ import {
   removeChange,
   touchCounters,
   twinByLocal,
+  updateTwin,
   type ChangeRow,
   type TwinRow,
 } from './store.ts';
@@ -87,6 +89,9 @@ export async function processChange(
   const removeRow: PendingWrite = (tx) => removeChange(tx, row);
   if (isBlocked(deps.db, connectionId, 'outgoing', row.entityId)) return outcome('blocked');
   let twin = twinByLocal(deps.db, connectionId, row.entityId);
+  // An unlinked pair sends nothing, unless a bulk sync names it: then it syncs again, as a first sync with its twin.
+  const relinking = twin?.unlinkedAt != null && row.reason === 'bulk';
+  if (twin?.unlinkedAt && !relinking) return outcome('skipped', removeRow);
   if (!twin && !selectedByTrigger(deps, ctx, row)) {
     // Whether it matches a trigger query only the helpdesk can say: the trigger poll runs next and picks it up.
     return outcome('unselected', removeRow);
@@ -95,11 +100,13 @@ export async function processChange(
   let built: BuiltReplica;
   let files: ReplicaPayload['files'] = [];
   let entityUrl: string;
+  let read = false;
   try {
     entity = await ctx.helpdesk.getEntity(row.entityId);
+    read = true;
     entityUrl = ctx.helpdesk.entityUrl(entity.id);
     built = await buildReplica(deps, ctx, entity, twin);
-    if (built.hash === twin?.lastSentHash && !row.force) {
+    if (built.hash === twin?.lastSentHash && !row.force && !relinking) {
       return outcome('unchanged', removeRow);
     }
     const attachmentMap = twin?.attachmentMap ?? {};
@@ -123,6 +130,8 @@ export async function processChange(
     }
   } catch (error) {
     if (isDomainError(error) && error.code === 'helpdesk_not_found') {
+      // Our ticket of a pair is gone (deleted, or in the trash): the pair stops and the other side is told.
+      if (!read && twin && !twin.unlinkedAt) return outcome('skipped', localDeletedWrite(connectionId, twin, now()));
       return outcome('skipped', removeRow);
     }
     if (isTransient(error)) {
@@ -155,6 +164,7 @@ export async function processChange(
     replica: built.replica,
     hash: built.hash,
     files,
+    relink: relinking,
   };
   return outcome('sent', (tx) => {
     // Re-read inside the transaction: an ack may have landed while the helpdesk was being read.
@@ -182,6 +192,7 @@ export async function processChange(
         },
         at,
       );
+      if (relinking) updateTwin(tx, connectionId, entity.id, { unlinkedAt: null, unlinkedReason: null });
     } else {
       insertTwin(tx, {
         connectionId,

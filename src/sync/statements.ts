@@ -26,6 +26,14 @@ export const json = (value: unknown): string | null =>
 /** A timestamp column's stored milliseconds. */
 export const ms = (value: Date | null | undefined): number | null => (value ? value.getTime() : null);
 
+/** The change row's entity has an unresolved outgoing error (as the engine's isBlocked asks): it waits for that. */
+export const changeBlocked = sql`exists (select 1 from sync_errors e where e.connection_id = "change_queue"."connection_id"
+  and e.direction = 'outgoing' and e.entity_id = "change_queue"."entity_id" and e.resolved_at is null)`;
+/** A received replica of an entity with an unresolved incoming error (acks never block). */
+export const inboxBlocked = sql`("inbox"."kind" <> 'ack' and exists (select 1 from sync_errors e
+  where e.connection_id = "inbox"."connection_id" and e.direction = 'incoming' and e.entity_id = "inbox"."remote_entity_id"
+  and e.resolved_at is null))`;
+
 /** Connections whose changes are collected (a deactivated one queues them). */
 const collecting = ['active', 'deactivated', 'error'] as const;
 /** Connections that process and exchange messages. */
@@ -73,10 +81,11 @@ function prepare(db: DbOrTx) {
         ),
       )
       .prepare(),
+    // An unlinked pair keeps its row (a later sync finds the twin) but is no longer under sync.
     twinCount: db
       .select({ n: count() })
       .from(twinLinks)
-      .where(eq(twinLinks.connectionId, p('connectionId')))
+      .where(and(eq(twinLinks.connectionId, p('connectionId')), isNull(twinLinks.unlinkedAt)))
       .prepare(),
     setCounters: db
       .update(connections)
@@ -237,6 +246,34 @@ function prepare(db: DbOrTx) {
       .select({ query: triggers.query })
       .from(triggers)
       .where(and(eq(triggers.connectionId, p('connectionId')), eq(triggers.active, true)))
+      .prepare(),
+    // The queue's figures per stage (the queue view, the health check of every connection, the digest).
+    stageChange: db
+      .select({
+        n: count(),
+        oldest: sql<number | null>`min(${changeQueue.queuedAt})`,
+        blocked: sql<number>`coalesce(sum(case when ${changeBlocked} then 1 else 0 end), 0)`,
+        onBackoff: sql<number>`coalesce(sum(case when not ${changeBlocked} and ${changeQueue.notBefore} > ${p('nowMs')} then 1 else 0 end), 0)`,
+        oldestUnblocked: sql<number | null>`min(case when not ${changeBlocked} then ${changeQueue.queuedAt} end)`,
+      })
+      .from(changeQueue)
+      .where(eq(changeQueue.connectionId, p('connectionId')))
+      .prepare(),
+    stageInbox: db
+      .select({
+        n: count(),
+        oldest: sql<number | null>`min(${inbox.receivedAt})`,
+        blocked: sql<number>`coalesce(sum(case when ${inboxBlocked} then 1 else 0 end), 0)`,
+        onBackoff: sql<number>`coalesce(sum(case when not ${inboxBlocked} and ${inbox.nextAttemptAt} > ${p('nowMs')} then 1 else 0 end), 0)`,
+        oldestUnblocked: sql<number | null>`min(case when not ${inboxBlocked} then ${inbox.receivedAt} end)`,
+      })
+      .from(inbox)
+      .where(and(eq(inbox.connectionId, p('connectionId')), isNull(inbox.appliedAt)))
+      .prepare(),
+    stageOutbox: db
+      .select({ n: count(), oldest: sql<number | null>`min(${outbox.createdAt})` })
+      .from(outbox)
+      .where(and(eq(outbox.connectionId, p('connectionId')), eq(outbox.status, 'queued')))
       .prepare(),
   };
 }

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, inArray, isNull, lte, max, min, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNull, lte, max, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import {
   changeQueue,
@@ -12,8 +12,8 @@ import {
 } from '../../db/schema/index.ts';
 import type { DomainError } from '../domain/errors.ts';
 import type { ConnectionRow } from '../store/connections.ts';
-import { json, ms, statementsOf } from './statements.ts';
-import type { OutgoingMessage } from './transport.ts';
+import { changeBlocked, inboxBlocked, json, ms, statementsOf } from './statements.ts';
+import type { MessageKind, OutgoingMessage } from './transport.ts';
 
 /**
  * The sync engine's queries: the one place in src/sync that reads or writes the database (the queries that run for
@@ -193,7 +193,7 @@ export function queueMessage(
     connectionId: string;
     entityId: string;
     idempotencyKey: string;
-    kind: 'replica' | 'ack';
+    kind: MessageKind;
     payload: unknown;
     at: Date;
   },
@@ -321,7 +321,10 @@ export function outgoingMessageOf(row: OutboxRow): OutgoingMessage {
   return {
     idempotencyKey: row.idempotencyKey,
     kind: row.kind,
-    entityKey: row.kind === 'replica' ? ((row.payload as { entityKey?: string | null }).entityKey ?? null) : null,
+    entityKey:
+      row.kind === 'replica' || row.kind === 'deleted'
+        ? ((row.payload as { entityKey?: string | null }).entityKey ?? null)
+        : null,
     payload: row.payload,
   };
 }
@@ -370,7 +373,7 @@ export function storeReceived(
   connectionId: string,
   messages: ReadonlyArray<{
     idempotencyKey: string;
-    kind: 'replica' | 'ack';
+    kind: MessageKind;
     entityKey: string | null;
     payload: unknown;
   }>,
@@ -450,6 +453,55 @@ export function updateTwin(
     .set(changes)
     .where(and(eq(twinLinks.connectionId, connectionId), eq(twinLinks.localEntityId, localEntityId)))
     .run();
+}
+
+/** The pair stops syncing (an admin unlinked it on either side): the row stays, so a later sync finds the twin. */
+export function markUnlinked(db: DbOrTx, connectionId: string, localEntityId: string, at: Date): void {
+  updateTwin(db, connectionId, localEntityId, { unlinkedAt: at, unlinkedReason: 'unlinked', updatedAt: at });
+}
+
+/** An unlinked pair's row given up for a new link of one of its entities (to another twin). */
+export function deleteTwin(db: DbOrTx, connectionId: string, localEntityId: string): void {
+  db.delete(twinLinks)
+    .where(and(eq(twinLinks.connectionId, connectionId), eq(twinLinks.localEntityId, localEntityId)))
+    .run();
+}
+
+/** A queued change of an entity whose pair was unlinked: nothing is sent for it any more. */
+export function dropChangesOf(db: DbOrTx, connectionId: string, entityId: string): void {
+  db.delete(changeQueue)
+    .where(and(eq(changeQueue.connectionId, connectionId), eq(changeQueue.entityId, entityId)))
+    .run();
+}
+
+/** Which side unlinked the pair last: this one (it sent the unlink) or the other (it sent one to us). */
+export function unlinkedBy(
+  db: DbOrTx,
+  connectionId: string,
+  localEntityId: string,
+  remoteEntityId: string | null,
+): 'this side' | 'the other side' {
+  const sent = db
+    .select({ at: max(outbox.createdAt) })
+    .from(outbox)
+    .where(and(eq(outbox.connectionId, connectionId), eq(outbox.kind, 'unlink'), eq(outbox.entityId, localEntityId)))
+    .get();
+  const received =
+    remoteEntityId === null
+      ? undefined
+      : db
+          .select({ at: max(inbox.receivedAt) })
+          .from(inbox)
+          .where(
+            and(
+              eq(inbox.connectionId, connectionId),
+              eq(inbox.kind, 'unlink'),
+              sql`json_extract(${inbox.payload}, '$.entityId') = ${remoteEntityId}`,
+            ),
+          )
+          .get();
+  const time = (value: unknown) => (value === null || value === undefined ? -1 : Number(value));
+  return time(received?.at) > time(sent?.at) ? 'the other side' : 'this side';
 }
 
 // ---- what waits (the ticket and queue views: read only) ---------------------------------------------------------
@@ -619,37 +671,40 @@ export function twinByLocalKey(db: DbOrTx, connectionId: string, key: string): T
     .get();
 }
 
-/** How many items wait in each stage and since when the oldest waits. */
-export function stageCounts(
-  db: DbOrTx,
-  connectionId: string,
-): Record<WaitingItem['stage'], { count: number; oldest: Date | null }> {
-  const figure = (row: { n: number; oldest: unknown } | undefined) => ({
+/** Per stage: how many wait, since when the oldest waits, and how many of them wait on what. */
+export interface StageCount {
+  count: number;
+  oldest: Date | null;
+  /** Held by an unresolved error of their entity: they wait for Retry or Resolve on the error, not for time. */
+  blocked: number;
+  /** Not blocked, and not tried again before a later time (a backoff): Retry now makes them due. */
+  onBackoff: number;
+  /** The oldest that is not blocked: what a stuck queue is judged by (a blocked entity is an error of its own). */
+  oldestUnblocked: Date | null;
+}
+
+const dateOf = (value: unknown) => (value === null || value === undefined ? null : new Date(Number(value)));
+
+/** How many items wait in each stage, since when, and how many are blocked or on a backoff at `now`. */
+export function stageCounts(db: DbOrTx, connectionId: string, now: Date): Record<WaitingItem['stage'], StageCount> {
+  const s = statementsOf(db);
+  const nowMs = now.getTime();
+  type Figures = { n: number; oldest: unknown; blocked: unknown; onBackoff: unknown; oldestUnblocked: unknown };
+  const figure = (row: Figures | undefined): StageCount => ({
     count: row?.n ?? 0,
-    oldest: row?.oldest === null || row?.oldest === undefined ? null : new Date(Number(row.oldest)),
+    oldest: dateOf(row?.oldest),
+    blocked: Number(row?.blocked ?? 0),
+    onBackoff: Number(row?.onBackoff ?? 0),
+    oldestUnblocked: dateOf(row?.oldestUnblocked),
   });
+  const sent = s.stageOutbox.get({ connectionId });
+  // Messages to the other node wait on one backoff, the connection's: all of them go when it ends.
+  const nextSendAt = senderStateOf(db, connectionId)?.nextSendAt ?? null;
+  const sending = nextSendAt !== null && nextSendAt.getTime() > nowMs;
   return {
-    change: figure(
-      db
-        .select({ n: count(), oldest: min(changeQueue.queuedAt) })
-        .from(changeQueue)
-        .where(eq(changeQueue.connectionId, connectionId))
-        .get(),
-    ),
-    outbox: figure(
-      db
-        .select({ n: count(), oldest: min(outbox.createdAt) })
-        .from(outbox)
-        .where(and(eq(outbox.connectionId, connectionId), eq(outbox.status, 'queued')))
-        .get(),
-    ),
-    inbox: figure(
-      db
-        .select({ n: count(), oldest: min(inbox.receivedAt) })
-        .from(inbox)
-        .where(and(eq(inbox.connectionId, connectionId), isNull(inbox.appliedAt)))
-        .get(),
-    ),
+    change: figure(s.stageChange.get({ connectionId, nowMs })),
+    outbox: figure(sent && { ...sent, blocked: 0, onBackoff: sending ? sent.n : 0, oldestUnblocked: sent.oldest }),
+    inbox: figure(s.stageInbox.get({ connectionId, nowMs })),
   };
 }
 
@@ -700,4 +755,43 @@ export function lastDeliveredOf(db: DbOrTx, connectionId: string): { id: number;
 /** The sender's health without creating the row (a connection that never synced has none). */
 export function senderStateOf(db: DbOrTx, connectionId: string): SyncStateRow | undefined {
   return statementsOf(db).syncState.get({ connectionId });
+}
+
+// ---- Retry now (the queue view) ---------------------------------------------------------------------------------
+
+/**
+ * Makes what waits on a backoff due now: change rows and received messages past their next attempt time, and the
+ * connection's sending (or pulling) backoff. Items blocked by an unresolved error stay: they wait for Retry or
+ * Resolve on the error. Says how many moved per stage.
+ */
+export function releaseBackoffs(db: DbOrTx, connectionId: string, now: Date): Record<WaitingItem['stage'], number> {
+  const change = db
+    .update(changeQueue)
+    .set({ notBefore: null })
+    .where(and(eq(changeQueue.connectionId, connectionId), gt(changeQueue.notBefore, now), sql`not ${changeBlocked}`))
+    .run().changes;
+  const received = db
+    .update(inbox)
+    .set({ nextAttemptAt: null })
+    .where(
+      and(
+        eq(inbox.connectionId, connectionId),
+        isNull(inbox.appliedAt),
+        gt(inbox.nextAttemptAt, now),
+        sql`not ${inboxBlocked}`,
+      ),
+    )
+    .run().changes;
+  let sent = 0;
+  const nextSendAt = senderStateOf(db, connectionId)?.nextSendAt ?? null;
+  if (nextSendAt !== null && nextSendAt.getTime() > now.getTime()) {
+    sent =
+      db
+        .select({ n: count() })
+        .from(outbox)
+        .where(and(eq(outbox.connectionId, connectionId), eq(outbox.status, 'queued')))
+        .get()?.n ?? 0;
+    updateSyncState(db, connectionId, { nextSendAt: null });
+  }
+  return { change, outbox: sent, inbox: received };
 }

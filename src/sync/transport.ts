@@ -5,10 +5,17 @@ export interface PeerAddress {
   remoteConnectionId: string;
 }
 
+/**
+ * What a sync message is: an entity's replica, an ack of one, a pair linked or unlinked by an admin, or an entity
+ * deleted on the sender's side.
+ */
+export const messageKinds = ['replica', 'ack', 'link', 'unlink', 'deleted'] as const;
+export type MessageKind = (typeof messageKinds)[number];
+
 /** A sync message as it travels between nodes (src/node/wire.ts checks what arrives). */
 export interface OutgoingMessage {
   idempotencyKey: string;
-  kind: 'replica' | 'ack';
+  kind: MessageKind;
   entityKey: string | null;
   payload: unknown;
 }
@@ -22,6 +29,7 @@ export interface PullAnswer {
 
 /** The node protocol as the sync engine uses it (implemented over signed HTTP in src/node). */
 export interface SyncTransport {
-  push(peer: PeerAddress, messages: OutgoingMessage[]): Promise<void>;
-  pull(peer: PeerAddress, after: number): Promise<PullAnswer>;
+  /** `requestId` travels with the request (src/domain/request-id.ts): both nodes log it. */
+  push(peer: PeerAddress, messages: OutgoingMessage[], requestId?: string): Promise<void>;
+  pull(peer: PeerAddress, after: number, requestId?: string): Promise<PullAnswer>;
 }

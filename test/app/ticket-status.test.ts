@@ -156,7 +156,7 @@ ${brokenLine}
 
   it('the other node down: the ticket waits on a backoff, and the queue shows it as the slowest item', async () => {
     const before = queueStatus(a.deps, { connection: ids.a });
-    expect(before.stages.outbox).toEqual({ count: 0, oldestAgeMs: null });
+    expect(before.stages.outbox).toMatchObject({ count: 0, oldestAgeMs: null, onBackoff: 0, blocked: 0 });
     expect(before.lastAcknowledged).not.toBeNull();
 
     const port = Number(new URL(b.url).port);
@@ -179,7 +179,7 @@ ${brokenLine}
       expect(status.reason).toMatch(/^Waiting in the outbox after 1 failed attempt: .+\. Next try not before /);
 
       const queue = queueStatus(a.deps, { connection: ids.a });
-      expect(queue.stages.outbox.count).toBe(1);
+      expect(queue.stages.outbox).toMatchObject({ count: 1, onBackoff: 1, blocked: 0 });
       expect(queue.stages.outbox.oldestAgeMs).toBeGreaterThanOrEqual(0);
       expect(queue.sender.failingSince).toBeInstanceOf(Date);
       expect(queue.sender.failedAttempts).toBe(1);

@@ -8,11 +8,13 @@ import { approvalActions, REJECT_FORM } from '../../src/flows/approval-card.ts';
 import { connectionActions } from '../../src/flows/connections.ts';
 import { homeActions } from '../../src/flows/home.ts';
 import { initiateSteps, PREVIOUS_ACTION } from '../../src/flows/initiate-wizard.ts';
+import { entityLinkActions } from '../../src/flows/entity-links.ts';
 import { buttonFlows, formFlows, runButton, runForm, type Click } from '../../src/flows/interactions.ts';
 import { ACCEPT_INVITATION_ACTION } from '../../src/flows/invitation-message.ts';
 import { ASSIST_FORM, RULES_FORM, rulesActions } from '../../src/flows/rules-editor.ts';
 import { SETUP_FORM } from '../../src/flows/setup.ts';
 import { syncErrorActions } from '../../src/flows/sync-errors.ts';
+import { queueActions } from '../../src/flows/ticket-status.ts';
 import { TRIGGER_FORM, triggerActions } from '../../src/flows/trigger-editor.ts';
 import { registerTestInstance } from '../support/story.ts';
 import { actor, flowDeps, refusal } from './support.ts';
@@ -55,6 +57,8 @@ describe('buttons and forms -> flows', () => {
       ...Object.values(approvalActions),
       ...Object.values(triggerActions),
       ...Object.values(syncErrorActions),
+      ...Object.values(queueActions),
+      ...Object.values(entityLinkActions),
     ];
     expect([...buttonFlows.keys()].sort()).toEqual([...rendered].sort());
     const forms = [

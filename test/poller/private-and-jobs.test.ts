@@ -60,8 +60,10 @@ describe('POLLER_* configuration', () => {
       leaseMs: 30_000,
       concurrency: 64,
       privateSilenceMs: 600_000,
+      stuckQueueMs: 900_000,
       sendIntervalMs: 1000,
     });
+    expect(loadConfig({ POLLER_STUCK_QUEUE_MS: '3600000' }).poller.stuckQueueMs).toBe(3_600_000);
     expect(loadConfig({ POLLER_ENABLED: 'false', POLLER_HEALTH_CRON: '*/30 * * * * *' }).poller).toMatchObject({
       enabled: false,
       healthCron: '*/30 * * * * *',
@@ -89,6 +91,9 @@ describe('POLLER_* configuration', () => {
     );
     expect(message({ POLLER_LEASE_MS: '10' })).toBe(
       'Invalid configuration: POLLER_LEASE_MS must be at least 1000 (got "10").',
+    );
+    expect(message({ POLLER_STUCK_QUEUE_MS: '5000' })).toBe(
+      'Invalid configuration: POLLER_STUCK_QUEUE_MS must be at least 60000 (got "5000").',
     );
     expect(message({ POLLER_EXPIRY_CRON: '* * *' }).split('\n')).toHaveLength(1);
   });

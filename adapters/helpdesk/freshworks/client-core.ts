@@ -203,6 +203,14 @@ export class FreshworksClient implements Helpdesk {
       },
       this.schemas.ticketWithConversations,
     );
+    // A deleted ticket is in the trash: the API still shows it, with `"deleted": true` (restorable until the trash is
+    // emptied, then a 404). It is no ticket to sync: reported as not found, as a permanently deleted one is.
+    if ((ticket as { deleted?: unknown }).deleted === true)
+      throw new DomainError(
+        'helpdesk_not_found',
+        `${this.flavor.label} ticket ${ticketId} is in the trash (deleted); restore it there to work on it again.`,
+        { status: 200, deleted: true },
+      );
     const embedded = ticket.conversations;
     const conversations =
       embedded && embedded.length < EMBEDDED_CONVERSATIONS_CAP ? embedded : await this.conversations(ticketId);

@@ -51,6 +51,10 @@ export interface FreshworksSimulator {
    * requester's contact, as the vendors show a customer reply; fires the webhooks. Returns the conversation id.
    */
   customerReply(id: number, body: string): number;
+  /** An agent deletes the ticket in the UI: it goes to the trash (read with `"deleted": true`); no webhook. */
+  trashTicket(id: number): void;
+  /** The trash is emptied: the ticket is gone for good (a 404). */
+  purgeTicket(id: number): void;
   /** The ticket as the API would show it (with stats and conversations' count), or null. */
   ticket(id: number): Record<string, unknown> | null;
   ticketCount(): number;
@@ -132,6 +136,8 @@ export async function startFreshworksSimulator(
       webhooks.fire('note_added', ticket);
       return conversation.id;
     },
+    trashTicket: (id) => store.trashTicket(ticketOrThrow(id)),
+    purgeTicket: (id) => store.purgeTicket(ticketOrThrow(id).id),
     agentUpdate(id, fields) {
       const ticket = ticketOrThrow(id);
       store.agentUpdate(ticket, fields);

@@ -122,7 +122,7 @@ export class FreshworksRenderer {
       is_escalated: typeof f.due_by === 'number' && f.due_by < now() && ![4, 5].includes(Number(f.status)),
       fr_escalated: typeof f.fr_due_by === 'number' && f.fr_due_by < now() && t.stats.first_responded_at === null,
       spam: false,
-      deleted: false,
+      deleted: t.deleted,
       due_by: date(f.due_by ?? t.created_at + 3 * DAY_MS),
       fr_due_by: date(f.fr_due_by ?? t.created_at + DAY_MS),
       created_at: formatUtcSeconds(t.created_at),

@@ -216,6 +216,30 @@ export function freshworksApi(deps: FreshworksApiDeps): SimPlatform {
     },
     { method: 'PUT', path: `${api}/tickets/:id`, handle: updateTicket },
     {
+      // Delete a Ticket moves it to the trash, answering 204 with no body; it is still read, with "deleted": true
+      // (developers.freshdesk.com/api/#delete_a_ticket, api.freshservice.com/#delete_a_ticket). The docs do not say
+      // what a second delete answers: a ticket already in the trash is taken as not found (the stricter reading).
+      method: 'DELETE',
+      path: `${api}/tickets/:id`,
+      handle: (req) => {
+        const ticket = findTicket(req);
+        if (ticket.deleted) return freshworksNotFound;
+        store.trashTicket(ticket);
+        return { status: 204 };
+      },
+    },
+    {
+      // Restore a Ticket: `PUT /tickets/:id/restore`, 204 with no body.
+      method: 'PUT',
+      path: `${api}/tickets/:id/restore`,
+      handle: (req) => {
+        const ticket = findTicket(req);
+        if (!ticket.deleted) return freshworksNotFound;
+        store.restoreTicket(ticket);
+        return { status: 204 };
+      },
+    },
+    {
       method: 'GET',
       path: `${api}/tickets/:id/conversations`,
       handle: (req) => {

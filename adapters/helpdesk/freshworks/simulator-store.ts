@@ -46,6 +46,8 @@ export interface StoredTicket {
   conversations: StoredConversation[];
   created_at: number;
   updated_at: number;
+  /** In the trash (`DELETE /tickets/:id`): still readable, with `"deleted": true`, until restored or purged. */
+  deleted: boolean;
   stats: {
     first_responded_at: number | null;
     resolved_at: number | null;
@@ -212,6 +214,22 @@ export class FreshworksStore {
     this.applyFields(ticket, fields);
     ticket.attachments.push(...this.storeFiles(files));
     ticket.updated_at = this.now();
+  }
+
+  /** Moved to the trash (the API's delete, or an agent's in the UI). */
+  trashTicket(ticket: StoredTicket): void {
+    ticket.deleted = true;
+    ticket.updated_at = this.now();
+  }
+
+  restoreTicket(ticket: StoredTicket): void {
+    ticket.deleted = false;
+    ticket.updated_at = this.now();
+  }
+
+  /** The trash emptied: the ticket is gone, and the API answers 404 for it. */
+  purgeTicket(id: number): void {
+    this.tickets.delete(id);
   }
 
   /** A change made in the agent's UI: nothing is validated. */
@@ -471,6 +489,7 @@ export class FreshworksStore {
       conversations: [],
       created_at: at,
       updated_at: at,
+      deleted: false,
       stats: { first_responded_at: null, resolved_at: null, closed_at: null, status_updated_at: null },
     };
     if (this.flavor.workspaces) ticket.fields.workspace_id = this.primaryWorkspace();

@@ -72,7 +72,10 @@ export class FreshworksTicketListing {
   list(req: SimRequest): SimResponse {
     const { flavor, store, render, now } = this.deps;
     const updatedSinceRaw = req.query.get('updated_since');
-    let list = [...store.tickets.values()].filter((t) => this.visibleInWorkspace(t, req));
+    // Deleted tickets are listed only with `filter=deleted` (the documented filters: new_and_my_open, watching, spam,
+    // deleted), and then only they.
+    const trash = req.query.get('filter') === 'deleted';
+    let list = [...store.tickets.values()].filter((t) => t.deleted === trash && this.visibleInWorkspace(t, req));
     if (updatedSinceRaw !== null) {
       const since = Date.parse(updatedSinceRaw);
       if (Number.isNaN(since))
@@ -149,7 +152,10 @@ export class FreshworksTicketListing {
     let matches: StoredTicket[];
     try {
       matches = [...store.tickets.values()].filter(
-        (t) => this.visibleInWorkspace(t, req) && evaluateFilter(node, (field) => this.readFilterField(t, field)),
+        (t) =>
+          !t.deleted &&
+          this.visibleInWorkspace(t, req) &&
+          evaluateFilter(node, (field) => this.readFilterField(t, field)),
       );
     } catch (error) {
       if (!(error instanceof FilterQueryError)) throw error;

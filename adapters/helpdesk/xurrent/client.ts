@@ -52,6 +52,8 @@ const nativeWrites: Record<string, string> = {
   template: 'template_id',
   category: 'category',
   impact: 'impact',
+  /** Why a request is completed (required with status completed; "solved" when not given). */
+  completion_reason: 'completion_reason',
 };
 
 function readXurrentFailure(_status: number, body: unknown): { message: string | null; fieldErrors: FieldError[] } {

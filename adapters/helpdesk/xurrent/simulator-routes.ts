@@ -45,7 +45,12 @@ export function xurrentApi(deps: XurrentApiDeps): SimPlatform {
   const list = <T>(req: SimRequest, items: T[], renderItem: (item: T) => Record<string, unknown>) =>
     pagedList(req, items, renderItem, deps.baseUrl());
   const requests = (req: SimRequest, preset: (r: StoredRequest) => boolean = () => true) =>
-    listRequests(req, [...store.requests.values()].filter(preset), (r) => render.request(r), deps.baseUrl());
+    listRequests(
+      req,
+      [...store.requests.values()].filter((r) => !r.trashed && preset(r)),
+      (r) => render.request(r),
+      deps.baseUrl(),
+    );
   const serviceInstance = render.serviceInstance.bind(render);
 
   function bearer(req: SimRequest): string {
@@ -56,10 +61,45 @@ export function xurrentApi(deps: XurrentApiDeps): SimPlatform {
   /** Only called on admitted requests, whose token is known. */
   const caller = (req: SimRequest): TokenGrant => store.tokens.get(bearer(req))!;
 
+  /**
+   * A request by its id; one in the trash is not found. Xurrent's docs do not say what a trashed request's own URL
+   * answers (the Trash API lists it): the simulator takes the stricter reading, a 404, as for a request that never was.
+   */
   function findRequest(req: SimRequest): StoredRequest {
     const request = store.requests.get(Number(req.params.id));
-    if (!request) throw new SimHttpError(xurrentNotFound);
+    if (!request || request.trashed) throw new SimHttpError(xurrentNotFound);
     return request;
+  }
+
+  /**
+   * `POST /requests/:id/trash` answers the trash item as the Trash API shows one (developer.xurrent.com/v1/trash:
+   * id, created_at, trashed_by, trashed "request", and the request reference).
+   */
+  function trashRequest(req: SimRequest): SimResponse {
+    const request = findRequest(req);
+    const item = store.trash(request, caller(req).personId);
+    return {
+      status: 200,
+      json: {
+        id: item.id,
+        created_at: new Date(item.at).toISOString(),
+        trashed_by: render.person(item.by),
+        trashed: 'request',
+        request: {
+          id: request.id,
+          href: `/requests/${request.id}`,
+          display_name: `${request.id} ${String(request.fields.subject ?? '')}`,
+        },
+      },
+    };
+  }
+
+  /** `POST /requests/:id/restore`: the request back from the trash. */
+  function restoreRequest(req: SimRequest): SimResponse {
+    const request = store.requests.get(Number(req.params.id));
+    if (!request?.trashed) return xurrentNotFound;
+    store.restore(request);
+    return { status: 200, json: render.request(request) };
   }
 
   function readJson(req: SimRequest): Record<string, unknown> {
@@ -285,6 +325,8 @@ export function xurrentApi(deps: XurrentApiDeps): SimPlatform {
         },
       }),
     ),
+    { method: 'POST', path: '/v1/requests/:id/trash', handle: trashRequest },
+    { method: 'POST', path: '/v1/requests/:id/restore', handle: restoreRequest },
     {
       method: 'POST',
       path: '/v1/requests/:id/notes',

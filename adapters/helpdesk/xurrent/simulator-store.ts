@@ -69,6 +69,8 @@ export interface StoredRequest {
   notes: StoredNote[];
   created_at: number;
   updated_at: number;
+  /** In the trash (`POST /requests/:id/trash`): the trash item, until the request is restored. */
+  trashed?: { id: number; at: number; by: number };
 }
 
 export interface StoredFile {
@@ -112,6 +114,7 @@ export class XurrentStore {
   /** Upload keys handed out by `GET /attachments/storage` and not used yet. */
   readonly pendingUploads = new Set<string>();
   private nextRequestId = 70001;
+  private nextTrashId = 1;
   private nextNoteId = 3001;
   /** The reference fields a write may set, and where their ids must exist. */
   private readonly refFields: Record<string, Map<number, unknown>> = {
@@ -289,6 +292,18 @@ export class XurrentStore {
     request.notes.push(...notes);
     if (!existing) this.requests.set(request.id, request);
     return { request, notes, previousStatus };
+  }
+
+  /** `POST /requests/:id/trash`: the request moves to the trash, where the Trash API lists it. */
+  trash(request: StoredRequest, personId: number): NonNullable<StoredRequest['trashed']> {
+    request.trashed = { id: this.nextTrashId++, at: this.now(), by: personId };
+    return request.trashed;
+  }
+
+  /** `POST /requests/:id/restore`: out of the trash again. */
+  restore(request: StoredRequest): void {
+    delete request.trashed;
+    request.updated_at = this.now();
   }
 
   /** `POST /requests/:id/notes`: text (not blank, at most 64 KB), `internal`, uploaded `attachments`. */

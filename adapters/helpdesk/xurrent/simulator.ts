@@ -61,6 +61,8 @@ export interface XurrentSimulator {
   addToken(token: string, role: TokenRole, personId?: number): void;
   addRequest(fields: XurrentRequestSeed): number;
   agentUpdate(id: number, fields: Record<string, unknown>): void;
+  /** An agent trashes the request in the UI (no webhook: Xurrent has no trash event); its URL then answers 404. */
+  trashRequest(id: number): void;
   request(id: number): Record<string, unknown> | null;
   requestCount(): number;
   readonly requests: { total: number; throttled: number };
@@ -167,6 +169,11 @@ export async function startXurrentSimulator(options: XurrentSimulatorOptions = {
       const request = store.requests.get(id);
       if (!request) throw new Error(`No request ${id}`);
       webhooks.requestChanged(store.writeRequest(fields, request, AGENT_PERSON_ID), false, AGENT_PERSON_ID);
+    },
+    trashRequest(id) {
+      const request = store.requests.get(id);
+      if (!request) throw new Error(`No request ${id}`);
+      store.trash(request, AGENT_PERSON_ID);
     },
     request: (id) => {
       const request = store.requests.get(id);

@@ -15,6 +15,8 @@ import { SETUP_FORM } from '../../../src/flows/setup.ts';
 import { approvalActions, REJECT_FORM } from '../../../src/flows/approval-card.ts';
 import { ASSIST_FORM, RULES_FORM, rulesActions } from '../../../src/flows/rules-editor.ts';
 import { syncErrorActions } from '../../../src/flows/sync-errors.ts';
+import { queueActions } from '../../../src/flows/ticket-status.ts';
+import { entityLinkActions } from '../../../src/flows/entity-links.ts';
 import { TRIGGER_FORM, triggerActions } from '../../../src/flows/trigger-editor.ts';
 
 const manifest = JSON.parse(readFileSync(new URL('../../../manifest/slack.json', import.meta.url), 'utf8'));
@@ -76,6 +78,8 @@ describe('manifest/slack.json matches the code', () => {
       ...Object.values(approvalActions),
       ...Object.values(triggerActions),
       ...Object.values(syncErrorActions),
+      ...Object.values(queueActions),
+      ...Object.values(entityLinkActions),
     ];
     expect([...code.actions].sort()).toEqual([...rendered].sort());
     expect([...code.views].sort()).toEqual(

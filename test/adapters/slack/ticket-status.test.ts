@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueStatus } from '../../../src/app/queue-status.ts';
 import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
-import { addTrigger } from '../../../src/app/triggers.ts';
-import type { Entity } from '../../../src/domain/entity.ts';
-import type { Helpdesk } from '../../../src/domain/helpdesk.ts';
+import { listSyncErrors } from '../../../src/app/sync-errors.ts';
 import { realHelpdesks } from '../../support/helpdesks.ts';
 import { TestClock } from '../../support/nodes.ts';
 import { startSlackNode, type SlackNode } from '../../support/slack-nodes.ts';
@@ -12,26 +10,45 @@ import {
   connect,
   fastConnectorOptions,
   registerOn,
+  rows,
+  settle,
   startSimulator,
   startSyncNode,
-  syncUntil,
   type Simulator,
   type SyncNode,
 } from '../../support/sync-nodes.ts';
+import { seedTicketStates, SLOW_RETRIES, type TicketStates, TRIGGER_QUERY } from '../../support/ticket-states.ts';
 
 const alice = { id: 'U_ALICE', team_id: 'T_ACME', name: 'Alice Admin', is_admin: true };
 const mallory = { id: 'U_MALLORY', team_id: 'T_ACME', name: 'Mallory Member' };
 const CONNECTION = 'acme to initech';
 
-/** `/bridge ticket` and `/bridge queue` through the real Bolt receiver, on a node that syncs with a second one. */
+/** The buttons of a Block Kit message (its JSON): action id and value, in order. */
+function buttonsIn(json: string): string[][] {
+  const found: string[][] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      if (o['type'] === 'button') found.push([String(o['action_id']), String(o['value'])]);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(JSON.parse(json));
+  return found;
+}
+
+/**
+ * `/bridge ticket` and `/bridge queue` through the real Bolt receiver, on a node that syncs with a second one: the
+ * four states of a ticket (test/support/ticket-states.ts), and Retry now on the queue.
+ */
 describe('the ticket and queue views from Slack', () => {
   let a: SlackNode;
   let b: SyncNode;
   let fd: Simulator;
   let fs: Simulator;
-  let fdAgent: Helpdesk;
-  let fsAgent: Helpdesk;
-  let laptop: Entity;
+  let connectionId: string;
+  let states: TicketStates;
 
   beforeAll(async () => {
     const clock = TestClock.ticking();
@@ -39,33 +56,23 @@ describe('the ticket and queue views from Slack', () => {
     a = await startSlackNode('a', {
       clock,
       connectHelpdesk: realHelpdesks(fastConnectorOptions),
-      env: { SYNC_INTERVAL_MS: '0', LOG_LEVEL: 'warn' },
+      env: { SYNC_INTERVAL_MS: '0', LOG_LEVEL: 'warn', ...SLOW_RETRIES },
     });
     b = await startSyncNode('b', {}, clock);
     a.slackApi.addUser(alice).addUser(mallory);
     const nodeA = a as unknown as SyncNode;
     await registerOn(nodeA, 'acme', fd);
     await registerOn(b, 'initech', fs);
-    fdAgent = agentOf(fd);
-    fsAgent = agentOf(fs);
-    const [group] = await fdAgent.listProjects();
-    const [workspace] = await fsAgent.listProjects();
-    const ids = await connect(nodeA, 'acme', b, 'initech', { aProject: group!.id, bProject: workspace!.id });
-    await addTrigger(a.deps, { connection: ids.a, query: '', actor: 'test:alice' });
+    const [group] = await agentOf(fd).listProjects();
+    const [workspace] = await agentOf(fs).listProjects();
+    connectionId = (await connect(nodeA, 'acme', b, 'initech', { aProject: group!.id, bProject: workspace!.id })).a;
     linkWorkspace(a.deps, { platform: 'slack', tenantId: 'T_ACME', instance: 'acme', actor: 'test:setup' });
-    laptop = await fdAgent.createEntity({
-      summary: 'Laptop broken',
-      description: '<p>Laptop broken</p>',
-      priority: fdAgent.priorities.fromCode(1),
-      reporter: { id: null, email: 'kim@acme.example', displayName: 'Kim' },
-    });
-    await syncUntil([nodeA, b], [fd, fs], async () => (await fsAgent.listChanged(null)).changes.length === 1);
-    // The other node's acknowledgement (naming the twin) comes back too.
-    await syncUntil([nodeA, b], [fd, fs], () => queueStatus(a.deps, { connection: ids.a }).stages.inbox.count === 0);
-  }, 30_000);
+    states = await seedTicketStates(nodeA, b, { fd, fs }, connectionId);
+  }, 60_000);
 
   afterAll(async () => {
     expect(a?.slackApi.problems ?? []).toEqual([]);
+    await states?.reopenB();
     await Promise.all([a?.stop(), b?.stop()]);
     await Promise.all([fd?.close(), fs?.close()]);
   });
@@ -78,20 +85,86 @@ describe('the ticket and queue views from Slack', () => {
   }
 
   it('a synced ticket: its state, the reason, its twin on the other side and the trigger that selects it', async () => {
-    const shown = await ephemeral(alice, `ticket ${CONNECTION} ${laptop.key}`);
-    expect(shown).toContain(`${laptop.key} on ${CONNECTION}: synced`);
-    // The Freshservice simulator numbers its first ticket #1: that is the twin.
-    expect(shown).toMatch(/In sync with #1; last synced at /);
+    const shown = await ephemeral(alice, `ticket ${CONNECTION} ${states.synced.key}`);
+    expect(shown).toContain(`${states.synced.key} on ${CONNECTION}: synced`);
+    expect(shown).toContain(`In sync with ${states.twinKeys.synced}; last synced at `);
     expect(shown).toContain('Laptop broken');
     expect(shown).toMatch(/\*Last sent\*\\n\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
-    expect(shown).toContain('(active, query \\"\\"): selects it');
+    expect(shown).toContain(`(active, query \\"${TRIGGER_QUERY}\\"): selects it`);
   }, 30_000);
 
-  it('the queue: nothing waits after the sync, and the other node acknowledged it', async () => {
+  it('a ticket waiting on the backoff: its state, the failed attempt and when it is tried next', async () => {
+    const shown = await ephemeral(alice, `ticket ${CONNECTION} ${states.waiting.key}`);
+    expect(shown).toContain(`${states.waiting.key} on ${CONNECTION}: waiting`);
+    expect(shown).toMatch(
+      /Waiting in the outbox after 1 failed attempt: Could not reach the other DeskBridge at [^"]+ is running\. Next try not before \d{4}-/,
+    );
+    // The waiting row: stage and kind, the age, 1 attempt and the next try.
+    expect(shown).toContain('*Stage*\\noutbox (replica)');
+    expect(shown).toMatch(/\*Waiting\*\\n\d+s, 1 attempt, next try \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(shown).toContain(`*Twin*\\n${states.twinKeys.waiting}`);
+  }, 30_000);
+
+  it('a ticket blocked by a script error: its state, the error with its line, and Retry and Resolve on it', async () => {
+    const shown = await ephemeral(alice, `ticket ${CONNECTION} ${states.blocked.key}`);
+    const [error] = listSyncErrors(a.deps, { connection: connectionId }).filter(
+      (e) => e.entityId === states.blocked.id,
+    );
+    expect(error).toBeDefined();
+    expect(shown).toContain(`${states.blocked.key} on ${CONNECTION}: blocked`);
+    expect(shown).toContain(`Blocked by sync error ${error!.id} (outgoing, script_error at line ${states.errorLine}:`);
+    expect(shown).toContain(`script_error at line ${states.errorLine}, column`);
+    expect(buttonsIn(shown)).toEqual([
+      ['sync-errors.retry', `${connectionId}|${error!.id}`],
+      ['sync-errors.resolve', `${connectionId}|${error!.id}`],
+    ]);
+  }, 30_000);
+
+  it('a ticket no trigger matches: its state and the reason, naming the trigger and its query', async () => {
+    const shown = await ephemeral(alice, `ticket ${CONNECTION} ${states.unselected.key}`);
+    expect(shown).toContain(`${states.unselected.key} on ${CONNECTION}: unselected`);
+    expect(shown).toContain(
+      `Not under sync: the active trigger ${states.triggerId} (query \\"${TRIGGER_QUERY}\\") does not match it.`,
+    );
+    expect(shown).toContain(`(active, query \\"${TRIGGER_QUERY}\\"): does not select it`);
+    expect(shown).not.toContain('sync-errors.retry');
+  }, 30_000);
+
+  it('the queue: the item on the backoff, with Retry now; a non-admin click changes nothing; an admin click retries it', async () => {
     const shown = await ephemeral(alice, `queue ${CONNECTION}`);
     expect(shown).toContain(`Queue of ${CONNECTION}`);
-    expect(shown).toContain('Nothing waits: everything is synced.');
+    expect(shown).toContain('1 (1 on backoff)');
     expect(shown).toMatch(/\*Last acknowledged\*\\nmessage \d+ at /);
+    expect(buttonsIn(shown)).toEqual([['queue.retry-now', connectionId]]);
+    const retries = () =>
+      rows(a as unknown as SyncNode, "select actor, details from audit_log where action = 'queue.retry-now'");
+
+    const click = async (user: { id: string; team_id: string; name: string }): Promise<Record<string, unknown>> => {
+      const before = a.slackApi.callsTo('response_url').length;
+      await a.click(
+        user,
+        { actionId: 'queue.retry-now', value: connectionId },
+        { channelId: 'C_OPS', messageTs: '1.1' },
+      );
+      await a.slackApi.waitFor('response_url', () => a.slackApi.callsTo('response_url').length > before);
+      return a.slackApi.callsTo('response_url').at(-1)!.args;
+    };
+    const refused = await click(mallory);
+    expect(JSON.stringify(refused)).toMatch(/Only DeskBridge admins/);
+    expect(queueStatus(a.deps, { connection: connectionId }).stages.outbox.onBackoff).toBe(1);
+    expect(retries()).toEqual([]);
+
+    const answered = await click(alice);
+    // The queue view is redrawn in place of the one clicked, saying what was done, without the button now.
+    expect(answered['replace_original']).toBe(true);
+    expect(JSON.stringify(answered)).toContain('Retrying 1 item(s) now (1 in the outbox).');
+    expect(buttonsIn(JSON.stringify(answered))).toEqual([]);
+    expect(retries()).toEqual([{ actor: 'slack:T_ACME/U_ALICE', details: '{"change":0,"outbox":1,"inbox":0}' }]);
+
+    await states.reopenB();
+    await settle([a as unknown as SyncNode, b], [fd, fs]);
+    expect(await ephemeral(alice, `queue ${CONNECTION}`)).toContain('Nothing waits: everything is synced.');
+    expect(await ephemeral(alice, `ticket ${CONNECTION} ${states.waiting.key}`)).toContain(': synced');
   }, 30_000);
 
   it('help lists both commands', async () => {
@@ -102,7 +175,7 @@ describe('the ticket and queue views from Slack', () => {
   });
 
   it('a non-admin is refused both views, and sees nothing of the ticket', async () => {
-    const ticket = await ephemeral(mallory, `ticket ${CONNECTION} ${laptop.key}`);
+    const ticket = await ephemeral(mallory, `ticket ${CONNECTION} ${states.synced.key}`);
     expect(ticket).toMatch(/Only DeskBridge admins/);
     expect(ticket).not.toContain('Laptop broken');
     const queue = await ephemeral(mallory, `queue ${CONNECTION}`);
@@ -111,7 +184,7 @@ describe('the ticket and queue views from Slack', () => {
   });
 
   it('bad input gets a clear answer: an unknown connection, a missing key, a ticket that does not exist, a key with markup', async () => {
-    expect(await ephemeral(alice, `ticket no such link ${laptop.key}`)).toMatch(/no such link/i);
+    expect(await ephemeral(alice, `ticket no such link ${states.synced.key}`)).toMatch(/no such link/i);
     expect(await ephemeral(alice, 'queue no such link')).toMatch(/no such link/i);
     expect(await ephemeral(alice, 'ticket')).toContain('Name the connection and the ticket: `/bridge ticket');
     expect(await ephemeral(alice, 'queue')).toContain('Name the connection: `/bridge queue');

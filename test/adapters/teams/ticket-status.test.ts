@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueStatus } from '../../../src/app/queue-status.ts';
-import { addTrigger } from '../../../src/app/triggers.ts';
-import type { Entity } from '../../../src/domain/entity.ts';
-import type { Helpdesk } from '../../../src/domain/helpdesk.ts';
-import { cardOf } from '../../support/fake-bot-connector.ts';
+import { listSyncErrors } from '../../../src/app/sync-errors.ts';
+import { cardOf, type ConnectorCall } from '../../support/fake-bot-connector.ts';
 import { realHelpdesks } from '../../support/helpdesks.ts';
 import { TestClock } from '../../support/nodes.ts';
 import {
@@ -11,22 +9,28 @@ import {
   connect,
   fastConnectorOptions,
   registerOn,
+  rows,
+  settle,
   startSimulator,
   startSyncNode,
-  syncUntil,
   type Simulator,
   type SyncNode,
 } from '../../support/sync-nodes.ts';
 import {
   acmeChannel,
+  answeredCard,
+  cardActions,
   cardText,
+  findAction,
   linkTeamsTenant,
   memberOf,
   startTeamsNode,
+  submission,
   teamsUser,
   type TeamsNode,
   type TeamsTestUser,
 } from '../../support/teams-nodes.ts';
+import { seedTicketStates, SLOW_RETRIES, type TicketStates, TRIGGER_QUERY } from '../../support/ticket-states.ts';
 
 const ACME = 'tenant-acme';
 const alice = teamsUser('alice', ACME, 'Alice Admin');
@@ -34,13 +38,17 @@ const mallory = teamsUser('mallory', ACME, 'Mallory Member');
 const ops = acmeChannel('ops');
 const CONNECTION = 'acme to initech';
 
-/** `@DeskBridge ticket …` and `@DeskBridge queue …` through the real botbuilder endpoint. */
+/**
+ * `@DeskBridge ticket …` and `@DeskBridge queue …` through the real botbuilder endpoint: the four states of a ticket
+ * (test/support/ticket-states.ts), and Retry now on the queue card.
+ */
 describe('the ticket and queue views over Teams', () => {
   let a: TeamsNode;
   let b: SyncNode;
   let fd: Simulator;
   let fs: Simulator;
-  let laptop: Entity;
+  let connectionId: string;
+  let states: TicketStates;
 
   beforeAll(async () => {
     const clock = TestClock.ticking();
@@ -48,64 +56,125 @@ describe('the ticket and queue views over Teams', () => {
     a = await startTeamsNode('a', {
       clock,
       connectHelpdesk: realHelpdesks(fastConnectorOptions),
-      env: { SYNC_INTERVAL_MS: '0', POLLER_ENABLED: 'false', LOG_LEVEL: 'warn' },
+      env: { SYNC_INTERVAL_MS: '0', POLLER_ENABLED: 'false', LOG_LEVEL: 'warn', ...SLOW_RETRIES },
     });
     b = await startSyncNode('b', {}, clock);
     const nodeA = a as unknown as SyncNode;
     await registerOn(nodeA, 'acme', fd);
     await registerOn(b, 'initech', fs);
-    const fdAgent: Helpdesk = agentOf(fd);
-    const fsAgent: Helpdesk = agentOf(fs);
-    const [group] = await fdAgent.listProjects();
-    const [workspace] = await fsAgent.listProjects();
-    const ids = await connect(nodeA, 'acme', b, 'initech', { aProject: group!.id, bProject: workspace!.id });
-    await addTrigger(a.deps, { connection: ids.a, query: '', actor: 'test:alice' });
+    const [group] = await agentOf(fd).listProjects();
+    const [workspace] = await agentOf(fs).listProjects();
+    connectionId = (await connect(nodeA, 'acme', b, 'initech', { aProject: group!.id, bProject: workspace!.id })).a;
     linkTeamsTenant(a.deps, ACME, 'acme');
     a.connector.setMembers('*', [memberOf(alice), memberOf(mallory)]);
     // The first person to add the bot to a team administers it.
     await a.installed(alice, ops);
-    laptop = await fdAgent.createEntity({
-      summary: 'Laptop broken',
-      description: '<p>Laptop broken</p>',
-      priority: fdAgent.priorities.fromCode(1),
-      reporter: { id: null, email: 'kim@acme.example', displayName: 'Kim' },
-    });
-    await syncUntil([nodeA, b], [fd, fs], async () => (await fsAgent.listChanged(null)).changes.length === 1);
-    await syncUntil([nodeA, b], [fd, fs], () => queueStatus(a.deps, { connection: ids.a }).stages.inbox.count === 0);
-  }, 30_000);
+    states = await seedTicketStates(nodeA, b, { fd, fs }, connectionId);
+  }, 60_000);
 
   afterAll(async () => {
     expect(a?.connector.problems ?? []).toEqual([]);
+    await states?.reopenB();
     await Promise.all([a?.stop(), b?.stop()]);
     await Promise.all([fd?.close(), fs?.close()]);
   });
 
-  async function say(user: TeamsTestUser, text: string): Promise<string> {
+  async function posted(user: TeamsTestUser, text: string): Promise<ConnectorCall> {
     const mark = a.connector.calls.length;
     await a.command(user, ops, text);
-    const post = await a.connector.waitFor(
+    return a.connector.waitFor(
       (c) => a.connector.calls.indexOf(c) >= mark && c.method === 'POST' && c.conversationId === ops.channelId,
     );
-    return cardText(cardOf(post));
+  }
+
+  /** The buttons of a card: the flow action each runs, and its value. */
+  const buttonsOf = (card: Record<string, unknown>) =>
+    cardActions(card).flatMap((action) => {
+      const db = (action['data'] as { db?: { kind?: string; action?: string; value?: string } } | undefined)?.db;
+      return db?.kind === 'action' ? [[db.action, db.value]] : [];
+    });
+
+  async function say(user: TeamsTestUser, text: string): Promise<string> {
+    return cardText(cardOf(await posted(user, text)));
   }
 
   it('a synced ticket: its state, the reason with its twin, and the trigger that selects it', async () => {
-    const shown = await say(alice, `ticket ${CONNECTION} ${laptop.key}`);
-    expect(shown).toContain(`${laptop.key} on ${CONNECTION}: synced`);
-    // The Freshservice simulator numbers its first ticket #1: that is the twin.
-    expect(shown).toMatch(/In sync with #1; last synced at /);
+    const shown = await say(alice, `ticket ${CONNECTION} ${states.synced.key}`);
+    expect(shown).toContain(`${states.synced.key} on ${CONNECTION}: synced`);
+    expect(shown).toContain(`In sync with ${states.twinKeys.synced}; last synced at `);
     expect(shown).toContain('Laptop broken');
-    expect(shown).toContain('selects it');
+    expect(shown).toContain(`(active, query \\"${TRIGGER_QUERY}\\"): selects it`);
   }, 30_000);
 
-  it('the queue: nothing waits after the sync', async () => {
-    const shown = await say(alice, `queue ${CONNECTION}`);
-    expect(shown).toContain(`Queue of ${CONNECTION}`);
-    expect(shown).toContain('Nothing waits: everything is synced.');
+  it('a ticket waiting on the backoff: its state, the failed attempt and when it is tried next', async () => {
+    const shown = await say(alice, `ticket ${CONNECTION} ${states.waiting.key}`);
+    expect(shown).toContain(`${states.waiting.key} on ${CONNECTION}: waiting`);
+    expect(shown).toMatch(
+      /Waiting in the outbox after 1 failed attempt: Could not reach the other DeskBridge at [^"]+ is running\. Next try not before \d{4}-/,
+    );
+    expect(shown).toContain('outbox (replica)');
+    expect(shown).toMatch(/\d+s, 1 attempt, next try \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+  }, 30_000);
+
+  it('a ticket blocked by a script error: its state, the error with its line, and Retry and Resolve on it', async () => {
+    const card = cardOf(await posted(alice, `ticket ${CONNECTION} ${states.blocked.key}`));
+    const [error] = listSyncErrors(a.deps, { connection: connectionId }).filter(
+      (e) => e.entityId === states.blocked.id,
+    );
+    expect(error).toBeDefined();
+    const shown = cardText(card);
+    expect(shown).toContain(`${states.blocked.key} on ${CONNECTION}: blocked`);
+    expect(shown).toContain(`Blocked by sync error ${error!.id} (outgoing, script_error at line ${states.errorLine}:`);
+    expect(buttonsOf(card)).toEqual([
+      ['sync-errors.retry', `${connectionId}|${error!.id}`],
+      ['sync-errors.resolve', `${connectionId}|${error!.id}`],
+    ]);
+  }, 30_000);
+
+  it('a ticket no trigger matches: its state and the reason, naming the trigger and its query', async () => {
+    const card = cardOf(await posted(alice, `ticket ${CONNECTION} ${states.unselected.key}`));
+    const shown = cardText(card);
+    expect(shown).toContain(`${states.unselected.key} on ${CONNECTION}: unselected`);
+    expect(shown).toContain(
+      `Not under sync: the active trigger ${states.triggerId} (query \\"${TRIGGER_QUERY}\\") does not match it.`,
+    );
+    expect(shown).toContain('does not select it');
+    expect(buttonsOf(card)).toEqual([]);
+  }, 30_000);
+
+  it('the queue card: Retry now on the item waiting; a non-admin click changes nothing; an admin click retries it', async () => {
+    const post = await posted(alice, `queue ${CONNECTION}`);
+    const card = cardOf(post);
+    expect(cardText(card)).toContain(`Queue of ${CONNECTION}`);
+    expect(cardText(card)).toContain('1 (1 on backoff)');
+    expect(buttonsOf(card)).toEqual([['queue.retry-now', connectionId]]);
+    const retries = () =>
+      rows(a as unknown as SyncNode, "select actor, details from audit_log where action = 'queue.retry-now'");
+    const click = (user: TeamsTestUser) => {
+      const action = findAction(card, 'action', 'queue.retry-now');
+      return a.execute(user, ops, { verb: String(action['verb']), data: submission(card, action) }, post.resultId!);
+    };
+
+    const refused = cardText(answeredCard(await click(mallory)));
+    expect(refused).toMatch(/Only DeskBridge admins/);
+    expect(queueStatus(a.deps, { connection: connectionId }).stages.outbox.onBackoff).toBe(1);
+    expect(retries()).toEqual([]);
+
+    const answered = answeredCard(await click(alice));
+    expect(cardText(answered)).toContain('Retrying 1 item(s) now (1 in the outbox).');
+    expect(buttonsOf(answered)).toEqual([]);
+    expect(retries()).toEqual([
+      { actor: `teams:${ACME}/${alice.aadObjectId}`, details: '{"change":0,"outbox":1,"inbox":0}' },
+    ]);
+
+    await states.reopenB();
+    await settle([a as unknown as SyncNode, b], [fd, fs]);
+    expect(await say(alice, `queue ${CONNECTION}`)).toContain('Nothing waits: everything is synced.');
+    expect(await say(alice, `ticket ${CONNECTION} ${states.waiting.key}`)).toContain(': synced');
   }, 30_000);
 
   it('a non-admin is refused, an unknown connection and an unknown ticket get a clear answer', async () => {
-    const refused = await say(mallory, `ticket ${CONNECTION} ${laptop.key}`);
+    const refused = await say(mallory, `ticket ${CONNECTION} ${states.synced.key}`);
     expect(refused).toMatch(/Only DeskBridge admins/);
     expect(refused).not.toContain('Laptop broken');
     expect(await say(mallory, `queue ${CONNECTION}`)).toMatch(/Only DeskBridge admins/);

@@ -1,0 +1,597 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activateConnection, deactivateConnection } from '../../src/app/connection-lifecycle.ts';
+import { connectEntities, unlinkEntity } from '../../src/app/entity-links.ts';
+import { startBulkSync } from '../../src/app/sync-bulk.ts';
+import { ticketStatus } from '../../src/app/ticket-status.ts';
+import { addTrigger } from '../../src/app/triggers.ts';
+import { runCli } from '../../src/cli/run.ts';
+import { runEntitiesCommand } from '../../src/cli/sync-status-commands.ts';
+import { storeReceived } from '../../src/sync/index.ts';
+import { capturedIo } from '../support/cli-io.ts';
+import {
+  connect,
+  rows,
+  settle,
+  startConnectedPair,
+  startSyncPair,
+  stopSyncPair,
+  type ConnectedPair,
+  type SyncNode,
+  type Simulator,
+  type SyncPair,
+} from '../support/sync-nodes.ts';
+
+type FreshworksSim = Exclude<Simulator, { platform: 'xurrent' }>;
+
+/** Both sides here are Freshworks simulators, which add tickets directly (no API call, no sync). */
+function freshworks(sim: Simulator): FreshworksSim {
+  if (sim.platform === 'xurrent') throw new Error('expected a Freshworks simulator');
+  return sim;
+}
+
+/**
+ * `entities connect` and `entities unlink` between two real nodes: A is Freshdesk ("acme"), B Freshservice
+ * ("initech"). Tickets are made on each simulator directly; neither side has a trigger, so only what is linked syncs.
+ */
+describe('connecting existing pairs and unlinking them', () => {
+  let pair: SyncPair;
+  let aSim: FreshworksSim;
+  let bSim: FreshworksSim;
+  let ids: { a: string; b: string };
+
+  beforeAll(async () => {
+    pair = await startSyncPair({ slug: 'acme', platform: 'freshdesk' }, { slug: 'initech', platform: 'freshservice' });
+    aSim = freshworks(pair.aSim);
+    bSim = freshworks(pair.bSim);
+    aSim.seed({ customFields: ['cf_partner_key'] });
+    const [aProject] = await pair.aAgent.listProjects();
+    const [bProject] = await pair.bAgent.listProjects();
+    ids = await connect(pair.a, 'acme', pair.b, 'initech', { aProject: aProject!.id, bProject: bProject!.id });
+  }, 60_000);
+
+  afterAll(async () => {
+    await stopSyncPair([pair?.a, pair?.b], [pair?.aSim, pair?.bSim]);
+  });
+
+  const sync = () => settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
+  const onA = (subject: string) => aSim.addTicket({ subject, email: 'kim@acme.example' });
+  const onB = (subject: string) => bSim.addTicket({ subject, email: 'lee@initech.example' });
+  const twins = (node: SyncNode, connectionId: string) =>
+    rows<{ local: string; remote: string | null; unlinkedAt: number | null; reason: string | null }>(
+      node,
+      'SELECT local_entity_id AS local, remote_entity_id AS remote, unlinked_at AS unlinkedAt, unlinked_reason AS reason FROM twin_links WHERE connection_id = ? ORDER BY local_entity_id',
+      connectionId,
+    );
+  /** What a refused connect must leave as it was: both twin tables, A's outbox, and both helpdesks. */
+  const snapshot = () => ({
+    a: twins(pair.a, ids.a),
+    b: twins(pair.b, ids.b),
+    outbox: rows(pair.a, 'SELECT id FROM outbox WHERE connection_id = ?', ids.a).length,
+    tickets: [aSim.ticketCount(), bSim.ticketCount()],
+  });
+  const connectOne = (local: string, remote: string, dryRun = false) =>
+    connectEntities(pair.a.deps, { connection: ids.a, actor: 'test:alice', pairs: [{ local, remote }], dryRun });
+  /** A ticket's comments as text; the default incoming scripts put "<author> commented: " before a synced one. */
+  const bodies = async (agent: SyncPair['aAgent'], id: number) =>
+    (await agent.getEntity(String(id))).comments.map((c) =>
+      c.body.replace(/<[^>]*>/g, '').replace(/^[^:]* commented: /, ''),
+    );
+
+  it('links one pair: nothing is created, the comments already there stay put, later changes flow both ways', async () => {
+    const x = onA('VPN drops every hour');
+    const y = onB('VPN drops every hour (migrated)');
+    await pair.aAgent.addComment(String(x), { body: 'Old note on acme', internal: true });
+    const tickets = [aSim.ticketCount(), bSim.ticketCount()];
+
+    const result = await connectOne(`#${x}`, `#${y}`);
+    expect(result.pairs).toEqual([
+      { local: `#${x}`, localEntityId: String(x), remote: `#${y}`, remoteEntityId: String(y), line: null },
+    ]);
+    await sync();
+    expect(twins(pair.a, ids.a)).toContainEqual({
+      local: String(x),
+      remote: String(y),
+      unlinkedAt: null,
+      reason: null,
+    });
+    expect(twins(pair.b, ids.b)).toContainEqual({
+      local: String(y),
+      remote: String(x),
+      unlinkedAt: null,
+      reason: null,
+    });
+    // The link alone writes nothing: B's ticket keeps its subject, and A's old note stays on A.
+    expect((await pair.bAgent.getEntity(String(y))).summary).toBe('VPN drops every hour (migrated)');
+
+    await pair.aAgent.addComment(String(x), { body: 'New note after the link', internal: false });
+    await sync();
+    expect(await bodies(pair.bAgent, y)).toEqual(['New note after the link']);
+    bSim.agentUpdate(y, { subject: 'VPN drops (initech)' });
+    await sync();
+    expect((await pair.aAgent.getEntity(String(x))).summary).toBe('VPN drops (initech)');
+    expect([aSim.ticketCount(), bSim.ticketCount()]).toEqual(tickets);
+    const status = await ticketStatus(pair.a.deps, { connection: ids.a, key: `#${x}` });
+    expect(status).toMatchObject({ state: 'synced', underSync: true, unlinked: null });
+  }, 30_000);
+
+  it('refuses, changing nothing, a missing key on either side, a ticket linked already, a bad key and a paused connection', async () => {
+    const free = onA('Free on acme');
+    const freeB = onB('Free on initech');
+    const linkedA = onA('Linked on acme');
+    const linkedB = onB('Linked on initech');
+    await connectOne(`#${linkedA}`, `#${linkedB}`);
+    await sync();
+    const before = snapshot();
+
+    await expect(connectOne('#99999', `#${freeB}`)).rejects.toThrow(
+      /Nothing was linked: there is no ticket #99999 here/,
+    );
+    await expect(connectOne(`#${free}`, '#88888')).rejects.toThrow(
+      /Nothing was linked: there is no ticket #88888 on the other side/,
+    );
+    await expect(connectOne(`#${linkedA}`, `#${freeB}`)).rejects.toThrow(
+      new RegExp(`Nothing was linked: #${linkedA}: it is already linked to ${linkedB}`),
+    );
+    await expect(connectOne(`#${free}`, `#${linkedB}`)).rejects.toThrow(
+      new RegExp(`Nothing was linked: #${linkedB} is already linked on the other side`),
+    );
+    await expect(connectOne(`#${free}`, '<!channel>')).rejects.toThrow(/a ticket key is its number or id/);
+    deactivateConnection(pair.a.deps, { connection: ids.a, actor: 'test:alice' });
+    try {
+      await expect(connectOne(`#${free}`, `#${freeB}`)).rejects.toThrow(
+        /is deactivated; pairs are linked on an active one/,
+      );
+    } finally {
+      activateConnection(pair.a.deps, { connection: ids.a, actor: 'test:alice' });
+    }
+    await sync();
+    expect(snapshot()).toEqual(before);
+  }, 30_000);
+
+  it('a dry run lists what it would link and what it could not (with why), and changes nothing', async () => {
+    const good = onA('Dry good');
+    const goodB = onB('Dry good');
+    const linked = twins(pair.a, ids.a).find((t) => t.unlinkedAt === null)!;
+    const before = snapshot();
+    const result = await connectEntities(pair.a.deps, {
+      connection: ids.a,
+      actor: 'test:alice',
+      dryRun: true,
+      pairs: [
+        { local: `#${good}`, remote: `#${goodB}`, line: 2 },
+        { local: `#${good}`, remote: '#77777', line: 3 },
+        { local: `#${linked.local}`, remote: '#77777', line: 4 },
+        { local: '#66666', remote: `#${goodB}`, line: 5 },
+      ],
+    });
+    expect(result.dryRun).toBe(true);
+    expect(result.pairs).toEqual([
+      { local: `#${good}`, localEntityId: String(good), remote: `#${goodB}`, remoteEntityId: String(goodB), line: 2 },
+    ]);
+    expect(result.unmatched).toEqual([
+      { local: `#${good}`, remote: '#77777', line: 3, reason: `#${good} is named twice (also on line 2)` },
+      { local: '#66666', remote: `#${goodB}`, line: 5, reason: `#${goodB} is named twice (also on line 2)` },
+      { local: `#${linked.local}`, remote: '#77777', line: 4, reason: 'there is no ticket #77777 on the other side' },
+    ]);
+    await sync();
+    expect(snapshot()).toEqual(before);
+  }, 30_000);
+
+  it('--match subject pairs tickets whose subject is found once on each side, and says why the others are not', async () => {
+    const printer = onA('Printer jam on floor 3');
+    const printerB = onB('  printer jam on FLOOR 3 ');
+    const twice = onA('Password reset');
+    onB('Password reset');
+    onB('Password reset');
+    const alone = onA('Only on acme');
+    const dry = await connectEntities(pair.a.deps, {
+      connection: ids.a,
+      actor: 'test:alice',
+      match: { kind: 'subject' },
+      dryRun: true,
+    });
+    const forPrinter = dry.pairs.find((p) => p.localEntityId === String(printer));
+    expect(forPrinter).toMatchObject({ remote: `#${printerB}`, remoteEntityId: String(printerB) });
+    expect(dry.unmatched).toContainEqual(
+      expect.objectContaining({
+        local: `#${twice}`,
+        reason: expect.stringMatching(/^2 tickets on the other side have its subject/),
+      }),
+    );
+    expect(dry.unmatched).toContainEqual(
+      expect.objectContaining({ local: `#${alone}`, reason: 'no ticket on the other side has its subject' }),
+    );
+    const real = await connectEntities(pair.a.deps, {
+      connection: ids.a,
+      actor: 'test:alice',
+      match: { kind: 'subject' },
+    });
+    expect(real.pairs.map((p) => p.localEntityId)).toContain(String(printer));
+    await sync();
+    expect(twins(pair.b, ids.b)).toContainEqual({
+      local: String(printerB),
+      remote: String(printer),
+      unlinkedAt: null,
+      reason: null,
+    });
+  }, 30_000);
+
+  it('unlink: neither side syncs the pair, both say so; a bulk sync naming it links it again without a duplicate', async () => {
+    const x = onA('Unlink me');
+    const y = onB('Unlink me too');
+    await connectOne(`#${x}`, `#${y}`);
+    await sync();
+    await pair.aAgent.addComment(String(x), { body: 'Before the unlink', internal: false });
+    await sync();
+    expect(await bodies(pair.bAgent, y)).toEqual(['Before the unlink']);
+
+    const unlinked = unlinkEntity(pair.a.deps, { connection: ids.a, key: `#${x}`, actor: 'test:alice' });
+    expect(unlinked).toMatchObject({ localKey: `#${x}`, remoteEntityId: String(y) });
+    await sync();
+    expect(twins(pair.a, ids.a).find((t) => t.local === String(x))).toMatchObject({ reason: 'unlinked' });
+    expect(twins(pair.b, ids.b).find((t) => t.local === String(y))).toMatchObject({ reason: 'unlinked' });
+    const here = await ticketStatus(pair.a.deps, { connection: ids.a, key: `#${x}` });
+    expect(here).toMatchObject({ state: 'unlinked', underSync: false });
+    expect(here.reason).toMatch(/^Unlinked on \S+ by this side: changes between it and/);
+    const there = await ticketStatus(pair.b.deps, { connection: ids.b, key: `#${y}` });
+    expect(there.reason).toMatch(/^Unlinked on \S+ by the other side/);
+    expect(rows(pair.b, "SELECT * FROM audit_log WHERE action = 'entities.unlink'")).toHaveLength(1);
+    expect(() => unlinkEntity(pair.a.deps, { connection: ids.a, key: `#${x}`, actor: 'test:alice' })).toThrow(
+      /was already unlinked on/,
+    );
+
+    // Changes on either side stay there now: nothing is even sent.
+    const replicasOf = (node: SyncNode, connectionId: string, entityId: number) =>
+      rows(
+        node,
+        "SELECT id FROM outbox WHERE connection_id = ? AND kind = 'replica' AND entity_id = ?",
+        connectionId,
+        String(entityId),
+      ).length;
+    const sent = [replicasOf(pair.a, ids.a, x), replicasOf(pair.b, ids.b, y)];
+    const tickets = [aSim.ticketCount(), bSim.ticketCount()];
+    aSim.agentUpdate(x, { subject: 'Changed on acme while unlinked', tags: ['resync'] });
+    await pair.aAgent.addComment(String(x), { body: 'While unlinked', internal: false });
+    bSim.agentUpdate(y, { subject: 'Changed on initech while unlinked' });
+    await sync();
+    expect((await pair.bAgent.getEntity(String(y))).summary).toBe('Changed on initech while unlinked');
+    expect((await pair.aAgent.getEntity(String(x))).summary).toBe('Changed on acme while unlinked');
+    expect(await bodies(pair.bAgent, y)).toEqual(['Before the unlink']);
+    expect([replicasOf(pair.a, ids.a, x), replicasOf(pair.b, ids.b, y)]).toEqual(sent);
+
+    // A bulk sync naming it (a trigger selecting it): a first sync with the twin found, not a second ticket.
+    await addTrigger(pair.a.deps, { connection: ids.a, query: "tag:'resync'", actor: 'test:alice' });
+    const bulk = await startBulkSync(pair.a.deps, { connection: ids.a, actor: 'test:alice' });
+    expect(bulk.entityIds).toEqual([String(x)]);
+    await sync();
+    expect([aSim.ticketCount(), bSim.ticketCount()]).toEqual(tickets);
+    expect((await pair.bAgent.getEntity(String(y))).summary).toBe('Changed on acme while unlinked');
+    expect(await bodies(pair.bAgent, y)).toEqual(['Before the unlink', 'While unlinked']);
+    expect(twins(pair.a, ids.a).find((t) => t.local === String(x))).toMatchObject({ remote: String(y), reason: null });
+    expect(twins(pair.b, ids.b).find((t) => t.local === String(y))).toMatchObject({ remote: String(x), reason: null });
+
+    // And it syncs as before: a new comment arrives once, the old ones are not doubled.
+    await pair.aAgent.addComment(String(x), { body: 'After the relink', internal: false });
+    await sync();
+    expect(await bodies(pair.bAgent, y)).toEqual(['Before the unlink', 'While unlinked', 'After the relink']);
+    expect([aSim.ticketCount(), bSim.ticketCount()]).toEqual(tickets);
+  }, 30_000);
+
+  it('a replica already on its way when the pair is unlinked is not applied', async () => {
+    const x = onA('In flight on acme');
+    const y = onB('In flight on initech');
+    await connectOne(`#${x}`, `#${y}`);
+    await sync();
+    unlinkEntity(pair.a.deps, { connection: ids.a, key: `#${x}`, actor: 'test:alice' });
+    // B has not heard of the unlink yet: its change goes out and reaches A's inbox.
+    bSim.agentUpdate(y, { subject: 'Sent before B knew' });
+    await bSim.webhooks.settle();
+    await pair.b.sync.processChanges();
+    expect(await pair.b.sync.sendOutbox()).toBe(1);
+    await sync();
+    expect((await pair.aAgent.getEntity(String(x))).summary).toBe('In flight on acme');
+    expect(twins(pair.b, ids.b).find((t) => t.local === String(y))).toMatchObject({ reason: 'unlinked' });
+  }, 30_000);
+
+  it('unlink then connect the same pair again: the twin row is reused, nothing is created or doubled', async () => {
+    const x = onA('Relink by connect');
+    const y = onB('Relink by connect');
+    await connectOne(`#${x}`, `#${y}`);
+    await sync();
+    await pair.bAgent.addComment(String(y), { body: 'From initech', internal: false });
+    await sync();
+    expect(await bodies(pair.aAgent, x)).toEqual(['From initech']);
+    unlinkEntity(pair.b.deps, { connection: ids.b, key: `#${y}`, actor: 'test:bob' });
+    await sync();
+    const tickets = [aSim.ticketCount(), bSim.ticketCount()];
+    await connectOne(`#${x}`, `#${y}`);
+    await sync();
+    await pair.bAgent.addComment(String(y), { body: 'Second from initech', internal: false });
+    await sync();
+    expect(await bodies(pair.aAgent, x)).toEqual(['From initech', 'Second from initech']);
+    expect([aSim.ticketCount(), bSim.ticketCount()]).toEqual(tickets);
+  }, 30_000);
+
+  it('a link message from the other node naming one of our tickets that is linked, or missing, is refused', async () => {
+    const linked = twins(pair.a, ids.a).find((t) => t.unlinkedAt === null)!;
+    const before = twins(pair.a, ids.a);
+    pair.a.deps.db.transaction((tx) =>
+      storeReceived(
+        tx,
+        ids.a,
+        [
+          {
+            idempotencyKey: 'hostile:1',
+            kind: 'link',
+            entityKey: null,
+            payload: { entityId: '424242', entityKey: '#424242', remoteEntityId: linked.local },
+          },
+          {
+            idempotencyKey: 'hostile:2',
+            kind: 'link',
+            entityKey: null,
+            payload: { entityId: '434343', entityKey: '#434343', remoteEntityId: '99999' },
+          },
+        ],
+        pair.a.clock.now(),
+      ),
+    );
+    await pair.a.sync.applyInbox();
+    expect(twins(pair.a, ids.a)).toEqual(before);
+    const refusals = rows<{ payload: string }>(
+      pair.a,
+      "SELECT payload FROM outbox WHERE connection_id = ? AND kind = 'unlink' AND idempotency_key LIKE '%:refused:%'",
+      ids.a,
+    ).map((r) => JSON.parse(r.payload) as { refused: boolean; message: string });
+    expect(refusals).toEqual([
+      expect.objectContaining({ refused: true, message: expect.stringContaining('is already linked') }),
+      expect.objectContaining({ refused: true, message: expect.stringContaining('there is no such ticket here') }),
+    ]);
+  }, 30_000);
+
+  it('--match field:<name> pairs each ticket with the key its custom field holds', async () => {
+    const target = onB('Keyed on initech');
+    const keyed = aSim.addTicket({
+      subject: 'Keyed on acme',
+      email: 'kim@acme.example',
+      custom_fields: { cf_partner_key: `#${target}` },
+    });
+    const junk = aSim.addTicket({
+      subject: 'Junk key',
+      email: 'kim@acme.example',
+      custom_fields: { cf_partner_key: '<!here> 12' },
+    });
+    const match = { kind: 'field' as const, field: 'cf_partner_key' };
+    const dry = await connectEntities(pair.a.deps, { connection: ids.a, actor: 'test:alice', match, dryRun: true });
+    expect(dry.pairs).toContainEqual({
+      local: `#${keyed}`,
+      localEntityId: String(keyed),
+      remote: `#${target}`,
+      remoteEntityId: String(target),
+      line: null,
+    });
+    expect(dry.unmatched).toContainEqual({
+      local: `#${junk}`,
+      remote: null,
+      line: null,
+      reason: 'its field cf_partner_key holds no ticket key (<!here> 12)',
+    });
+    await connectEntities(pair.a.deps, { connection: ids.a, actor: 'test:alice', match });
+    await sync();
+    expect(twins(pair.b, ids.b)).toContainEqual({
+      local: String(target),
+      remote: String(keyed),
+      unlinkedAt: null,
+      reason: null,
+    });
+  }, 30_000);
+
+  it('the lookup route takes signed, bounded requests only', async () => {
+    const [row] = rows<{ url: string; id: string; key: string }>(
+      pair.a,
+      'SELECT remote_node_url AS url, remote_connection_id AS id, key_enc AS key FROM connections WHERE id = ?',
+      ids.a,
+    );
+    const peer = {
+      key: Buffer.from(pair.a.deps.secrets.open(row!.key), 'base64'),
+      nodeUrl: row!.url,
+      remoteConnectionId: row!.id,
+    };
+    const target = onB('Lookup by subject 42');
+    const before = snapshot();
+    const unsigned = await fetch(`${row!.url}/v1/connections/${row!.id}/entities/lookup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ keys: ['#1'] }),
+    });
+    expect(unsigned.status).toBe(401);
+    const tooMany = Array.from({ length: 201 }, (_, i) => `#${i + 1}`);
+    await expect(pair.a.deps.remote.lookupEntities(peer, { keys: tooMany })).rejects.toThrow(/Invalid request/);
+    await expect(pair.a.deps.remote.lookupEntities(peer, { keys: ['<script>'] })).rejects.toThrow(
+      /a ticket key is its number or id/,
+    );
+    await expect(pair.a.deps.remote.lookupEntities(peer, { subjects: ['Printer jam on floor 3'] })).rejects.toThrow(
+      /a subject is sent as its SHA-256 digest/,
+    );
+    const found = await pair.a.deps.remote.lookupEntities(peer, { keys: [`#${target}`, '#987654'] });
+    expect(found.map((e) => [e.key, e.found]).sort()).toEqual([
+      [`#${target}`, true],
+      ['#987654', false],
+    ]);
+    // By subject: only the other side's tickets whose subject has the digest asked about, and no subject text.
+    const digest = createHash('sha256').update('lookup by subject 42').digest('hex');
+    const bySubject = await pair.a.deps.remote.lookupEntities(peer, { subjects: [digest] });
+    expect(bySubject).toEqual([
+      {
+        key: `#${target}`,
+        found: true,
+        entityId: String(target),
+        entityKey: `#${target}`,
+        subject: digest,
+        linked: false,
+      },
+    ]);
+    expect(JSON.stringify(bySubject)).not.toMatch(/lookup/i);
+    expect(snapshot()).toEqual(before);
+  }, 30_000);
+
+  it('a lookup answer about keys that were not asked about is ignored, and links nothing', async () => {
+    const x = onA('Hostile answer');
+    const before = snapshot();
+    const remote = pair.a.deps.remote;
+    const real = remote.lookupEntities.bind(remote);
+    // The other node answers as a hostile one would: the key asked about is missing, another is "found".
+    remote.lookupEntities = async (peer, query) => [
+      ...(await real(peer, query)).filter((e) => e.found),
+      { key: '#31337', found: true, entityId: '31337', entityKey: '#31337', subject: null, linked: false },
+    ];
+    try {
+      await expect(connectOne(`#${x}`, '#5555')).rejects.toThrow(
+        /Nothing was linked: there is no ticket #5555 on the other side/,
+      );
+    } finally {
+      remote.lookupEntities = real;
+    }
+    await sync();
+    expect(snapshot()).toEqual(before);
+  }, 30_000);
+
+  describe('the CLI', () => {
+    const cli = async (...args: string[]) => {
+      const c = capturedIo();
+      const code = await runCli(args, c.io, { DESKBRIDGE_DATA_DIR: pair.a.dataDir, LOG_LEVEL: 'silent' });
+      return { code, stdout: c.out(), stderr: c.err() };
+    };
+
+    it('usage errors name what is missing', async () => {
+      const none = await cli('entities', 'connect', 'acme to initech');
+      expect(none.code).toBe(2);
+      expect(none.stderr).toContain(
+        'Give one of: --local KEY --remote KEY, --csv FILE, or --match subject|field:<name>.',
+      );
+      const half = await cli('entities', 'connect', 'acme to initech', '--local', '#1');
+      expect(half.code).toBe(2);
+      expect(half.stderr).toContain('Give both --local and --remote.');
+      const match = await cli('entities', 'connect', 'acme to initech', '--match', 'colour');
+      expect(match.code).toBe(2);
+      expect(match.stderr).toContain('--match is `subject` or `field:<custom field>`');
+      const unlink = await cli('entities', 'unlink', 'acme to initech');
+      expect(unlink.code).toBe(2);
+      expect(unlink.stderr).toContain('Give the ticket key (like #123).');
+    });
+
+    it('a CSV with bad lines is refused with their line numbers, and nothing changes', async () => {
+      const { writeFileSync } = await import('node:fs');
+      const file = `${pair.a.dataDir}/pairs.csv`;
+      writeFileSync(file, 'local,remote\n#1,#2\n\n#3\n#4,<script>\n#5,#6,#7\n');
+      const before = snapshot();
+      const result = await cli('entities', 'connect', 'acme to initech', '--csv', file);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('Nothing was linked: 3 bad lines in the CSV');
+      expect(result.stderr).toContain('line 4: expected two columns (local,remote), found 1');
+      expect(result.stderr).toContain('line 5: the remote key is not a ticket key');
+      expect(result.stderr).toContain('line 6: expected two columns (local,remote), found 3');
+      writeFileSync(file, `local,remote\n${'#1,#2\n'.repeat(100_000)}`);
+      const big = await cli('entities', 'connect', 'acme to initech', '--csv', file);
+      expect(big.code).toBe(2);
+      expect(big.stderr).toContain('is larger than 512 KiB; split it');
+      expect(snapshot()).toEqual(before);
+    });
+
+    it("connect and unlink as the node's own CLI command: the dry-run tables, progress, and the summary", async () => {
+      const { writeFileSync } = await import('node:fs');
+      const x = onA('CLI pair');
+      const y = onB('CLI pair');
+      const file = `${pair.a.dataDir}/cli-pairs.csv`;
+      writeFileSync(file, `local,remote\n#${x},#${y}\n#${x},#424242\n`);
+      // The command's own code on this node's deps (runCli opens the data dir with the wall clock, which the other
+      // node, on the test clock, would refuse in a signature).
+      const run = async (...args: string[]) => {
+        const c = capturedIo();
+        await runEntitiesCommand(pair.a.deps, args, c.io, 'cli:test');
+        return c.out();
+      };
+      const dry = await run('connect', 'acme to initech', '--csv', file, '--dry-run');
+      expect(dry).toContain('Would link:\nLINE  LOCAL  REMOTE\n');
+      expect(dry).toMatch(new RegExp(`^2 +#${x} +#${y}$`, 'm'));
+      expect(dry).toContain('Could not link:\n');
+      expect(dry).toMatch(new RegExp(`^3 +#${x} +#424242 +#${x} is named twice \\(also on line 2\\)$`, 'm'));
+      expect(dry).toContain('Dry run: 1 pair(s) would be linked, 1 could not; nothing changed.');
+      expect(twins(pair.a, ids.a).some((t) => t.local === String(x))).toBe(false);
+
+      const real = await run('connect', 'acme to initech', '--local', `#${x}`, '--remote', `#${y}`);
+      expect(real).toContain('linked 1/1\n');
+      expect(real).toContain(
+        '1 pair(s) linked on "acme to initech" (nothing created in either helpdesk); 0 not linked.',
+      );
+      await sync();
+      expect(twins(pair.b, ids.b)).toContainEqual({
+        local: String(y),
+        remote: String(x),
+        unlinkedAt: null,
+        reason: null,
+      });
+
+      const unlinked = await run('unlink', 'acme to initech', `#${x}`);
+      expect(unlinked).toContain(`#${x} on "acme to initech" is unlinked: it and its twin no longer sync`);
+      const shown = await (async () => {
+        const c = capturedIo();
+        await runEntitiesCommand(pair.a.deps, ['show', 'acme to initech', `#${x}`], c.io, 'cli:test');
+        return c.out();
+      })();
+      expect(shown).toContain(`#${x} on "acme to initech": unlinked`);
+      expect(shown).toMatch(/Unlinked on \S+ by this side/);
+    }, 30_000);
+
+    it('unlink of a ticket not under sync is refused', async () => {
+      const result = await cli('entities', 'unlink', 'acme to initech', '#55555');
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('Ticket #55555 is not under sync on connection "acme to initech".');
+    });
+  });
+});
+
+/** A private node (one the other cannot call) connects pairs itself; its partner is told to run it there. */
+describe('connecting pairs on a private connection', () => {
+  let pair: ConnectedPair;
+
+  beforeAll(async () => {
+    pair = await startConnectedPair(
+      { slug: 'acme', platform: 'freshdesk' },
+      { slug: 'initech', platform: 'freshservice' },
+      { privateB: true },
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await stopSyncPair([pair?.a, pair?.b], [pair?.aSim, pair?.bSim]);
+  });
+
+  it('the public side refuses, pointing at the other side; the private side links the pair', async () => {
+    const x = freshworks(pair.aSim).addTicket({ subject: 'Private pair', email: 'kim@acme.example' });
+    const y = freshworks(pair.bSim).addTicket({ subject: 'Private pair', email: 'lee@initech.example' });
+    await expect(
+      connectEntities(pair.a.deps, {
+        connection: pair.ids.a,
+        actor: 'test:alice',
+        pairs: [{ local: `#${x}`, remote: `#${y}` }],
+      }),
+    ).rejects.toThrow(/it is private\): run `deskbridge entities connect` on the other side/);
+    const result = await connectEntities(pair.b.deps, {
+      connection: pair.ids.b,
+      actor: 'test:bob',
+      pairs: [{ local: `#${y}`, remote: `#${x}` }],
+    });
+    expect(result.pairs).toHaveLength(1);
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
+    expect(
+      rows(
+        pair.a,
+        'SELECT remote_entity_id AS remote FROM twin_links WHERE connection_id = ? AND local_entity_id = ?',
+        pair.ids.a,
+        String(x),
+      ),
+    ).toEqual([{ remote: String(y) }]);
+  }, 30_000);
+});
