@@ -12,6 +12,9 @@ import { NodeClient } from './node/client.ts';
 import { RulePool } from './rules/pool/rule-pool.ts';
 import { outboundPolicy } from './http/outbound-policy.ts';
 import { loadOrCreateKeyFile, SecretBox } from './secrets.ts';
+import { helpdeskCallObserver } from './metrics/helpdesk-calls.ts';
+import type { Metrics } from './metrics/registry.ts';
+import { meteredRules } from './metrics/rule-runs.ts';
 import type { HelpdeskFor, HelpdeskInstance } from './store/helpdesks.ts';
 import { helpdeskTarget, instanceRowById } from './store/instances.ts';
 
@@ -27,6 +30,8 @@ export interface AppDepsOptions {
   connectorOptions?: ConnectorOptions;
   /** The connectors' maker: the REST connectors of adapters/helpdesk unless a test stands in for a helpdesk. */
   connectHelpdesk?: ConnectHelpdesk;
+  /** Counts what the connectors, the rule runs and the engine do (the service's, when /metrics is served). */
+  metrics?: Metrics;
 }
 
 /** Connectors of instances being registered (not in the database yet) kept at once: a failed attempt leaves no more. */
@@ -78,6 +83,9 @@ export function buildAppDeps(options: AppDepsOptions): AppDeps {
   const outbound = outboundPolicy(config.allowPrivateUrls);
   const connect = options.connectHelpdesk ?? createHelpdesk;
   const connectorOptions = { outbound, ...connectorOptionsOn(options.clock, options.connectorOptions) };
+  const { metrics } = options;
+  const observed = (target: HelpdeskTarget): ConnectorOptions =>
+    metrics ? { ...connectorOptions, observer: helpdeskCallObserver(metrics, target.platform) } : connectorOptions;
   return {
     db,
     secrets,
@@ -89,13 +97,14 @@ export function buildAppDeps(options: AppDepsOptions): AppDeps {
     logger: options.logger,
     events,
     // Workers start with the first run; a CLI command that runs no rule starts none.
-    rules: new RulePool(config.rules),
+    rules: metrics ? meteredRules(new RulePool(config.rules), metrics) : new RulePool(config.rules),
     helpdeskFor: connectorsPerInstance(
       secrets,
-      (target) => connect(target, connectorOptions),
+      (target) => connect(target, observed(target)),
       (id) => instanceRowById(db, id) !== undefined,
     ),
     ...assistOf(config),
+    ...(metrics ? { metrics } : {}),
   };
 }
 

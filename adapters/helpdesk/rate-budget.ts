@@ -36,15 +36,18 @@ export class RateBudget {
     this.marginMs = options.marginMs ?? 50;
   }
 
-  /** Waits until one more request fits, then counts it. */
-  async acquire(): Promise<void> {
+  /** Waits until one more request fits, then counts it; returns how long it waited (ms). */
+  async acquire(): Promise<number> {
+    let waited = 0;
     for (;;) {
       const wait = this.waitNeeded(this.clock.now());
       if (wait <= 0) break;
       await this.clock.sleep(wait);
+      waited += wait;
     }
     this.sent.push(this.clock.now());
     if (this.remaining !== null) this.remaining -= 1;
+    return waited;
   }
 
   observe(reading: QuotaReading): void {

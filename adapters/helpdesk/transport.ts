@@ -31,7 +31,25 @@ export interface ConnectorOptions {
   backoff?: BackoffPolicy;
   random?: () => number;
   logger?: Logger;
+  /** Told of every call and every wait for the rate budget (src/metrics counts them). */
+  observer?: HelpdeskCallObserver;
 }
+
+/**
+ * What happened to one HTTP exchange with the helpdesk: its answer handed back (`ok`), tried again (`retried`: a 429
+ * waited out, a 5xx or a network failure), or the request failed with it (`failed`).
+ */
+export type HelpdeskCallOutcome = 'ok' | 'retried' | 'failed';
+
+/** What a connector reports of its calls; each report is one HTTP exchange (or one wait for the rate budget). */
+export interface HelpdeskCallObserver {
+  /** `status` is null when no answer came (a network failure, a timeout, an address the policy refused). */
+  exchanged(status: number | null, outcome: HelpdeskCallOutcome, ms: number): void;
+  /** Time spent waiting until the instance's rate budget allowed the next call (0 when none). */
+  waited(ms: number): void;
+}
+
+const unobserved: HelpdeskCallObserver = { exchanged: () => {}, waited: () => {} };
 
 /** How one platform speaks HTTP: where, how to sign in, how it reports quota and failures. */
 export interface TransportConfig {
@@ -88,6 +106,7 @@ export class HelpdeskTransport {
   private readonly maxRetryAfterMs: number;
   private readonly backoff: BackoffPolicy;
   private readonly random: () => number;
+  private readonly report: HelpdeskCallObserver;
 
   constructor(
     private readonly config: TransportConfig,
@@ -102,6 +121,7 @@ export class HelpdeskTransport {
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 5 * 60_000;
     this.backoff = options.backoff ?? defaultBackoff;
     this.random = options.random ?? Math.random;
+    this.report = options.observer ?? unobserved;
   }
 
   get label(): string {
@@ -122,14 +142,20 @@ export class HelpdeskTransport {
     let failures = 0;
     let throttles = 0;
     for (;;) {
-      if (!spec.anonymous) await this.budget.acquire();
+      if (!spec.anonymous) this.report.waited(await this.budget.acquire());
+      const started = performance.now();
+      const exchanged = (status: number | null, outcome: HelpdeskCallOutcome) =>
+        this.report.exchanged(status, outcome, performance.now() - started);
       let response: RawResponse;
       try {
         response = await this.attempt(spec, url);
       } catch (error) {
+        const retried =
+          error instanceof AttemptFailure && (idempotent || error.notSent) && failures + 1 < this.maxAttempts;
+        exchanged(null, retried ? 'retried' : 'failed');
         if (!(error instanceof AttemptFailure)) throw error;
         failures += 1;
-        if ((idempotent || error.notSent) && failures < this.maxAttempts) {
+        if (retried) {
           this.options.logger?.warn(
             { helpdesk: this.config.label, method: spec.method, reason: error.reason, failures },
             'helpdesk request failed; retrying',
@@ -141,12 +167,15 @@ export class HelpdeskTransport {
       }
       if (!spec.anonymous) this.budget.observe(this.config.readQuota(response.headers));
       const { status } = response;
-      if (status >= 200 && status < 300) return response;
-      if (spec.passStatuses?.includes(status)) return response;
+      if ((status >= 200 && status < 300) || spec.passStatuses?.includes(status)) {
+        exchanged(status, 'ok');
+        return response;
+      }
       if (status === 429) {
         const retryAfterMs = retryAfterToMs(response.headers.get('retry-after'), this.clock.now());
         throttles += 1;
         if (throttles <= this.maxThrottleRetries && retryAfterMs <= this.maxRetryAfterMs) {
+          exchanged(status, 'retried');
           this.options.logger?.warn(
             { helpdesk: this.config.label, retryAfterMs },
             'helpdesk throttled the request; waiting',
@@ -155,12 +184,14 @@ export class HelpdeskTransport {
           this.budget.exhaustedFor(retryAfterMs);
           continue;
         }
+        exchanged(status, 'failed');
         throw this.failure(response, spec, Math.ceil(retryAfterMs / 1000));
       }
       if (status >= 500) {
         failures += 1;
         const notProcessed = status === 502 || status === 503 || status === 504;
         if ((idempotent || notProcessed) && failures < this.maxAttempts) {
+          exchanged(status, 'retried');
           this.options.logger?.warn(
             { helpdesk: this.config.label, method: spec.method, status, failures },
             'helpdesk answered 5xx; retrying',
@@ -169,6 +200,7 @@ export class HelpdeskTransport {
           continue;
         }
       }
+      exchanged(status, 'failed');
       throw this.failure(response, spec, null);
     }
   }
@@ -195,7 +227,8 @@ export class HelpdeskTransport {
     }
     const headers: Record<string, string> = { accept: 'application/json', ...this.config.authHeaders };
     if (call.body !== undefined) headers['content-type'] = 'application/json';
-    await this.budget.acquire();
+    this.report.waited(await this.budget.acquire());
+    const started = performance.now();
     let response: Awaited<ReturnType<typeof lightRequest>>;
     try {
       response = await lightRequest(
@@ -210,6 +243,7 @@ export class HelpdeskTransport {
         this.agents,
       );
     } catch (error) {
+      this.report.exchanged(null, 'failed', performance.now() - started);
       if (error instanceof OutboundRefusal) throw this.refused(error, url.toString());
       if (error instanceof ResponseTooLarge) {
         throw new DomainError(
@@ -224,6 +258,7 @@ export class HelpdeskTransport {
       throw unreachableError(this.config.label, failure.reason, call.method !== 'GET' && !failure.notSent);
     }
     this.budget.observe(this.config.readQuota(response.headers));
+    this.report.exchanged(response.status, response.status === 429 ? 'failed' : 'ok', performance.now() - started);
     if (response.status === 429) {
       this.budget.exhaustedFor(retryAfterToMs(response.headers.get('retry-after'), this.clock.now()));
       throw this.failure(response, { method: call.method, path: call.path, what: 'a sync script call' }, null);

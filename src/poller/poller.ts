@@ -65,11 +65,14 @@ export class Poller {
   // ---- the jobs ---------------------------------------------------------------------------------------------------
 
   async runHealthCheck(): Promise<HealthCycleReport> {
+    const timed = this.deps.metrics?.pollerCycleDuration.startTimer({ job: 'health' });
     const report = await runHealthCycle(this.deps, {
       probe: this.options.probe,
       concurrency: this.options.config.concurrency,
       privateSilenceMs: this.options.config.privateSilenceMs,
+      stuckQueueMs: this.options.config.stuckQueueMs,
     });
+    timed?.();
     this.#logTransitions(report.transitions);
     this.fanOut();
     return report;
@@ -85,7 +88,9 @@ export class Poller {
   /** For helpdesks that send no webhooks: the sync engine's poll step, on the poller's schedule. */
   async runTriggerPoll(): Promise<number> {
     if (!this.options.sync) return 0;
+    const timed = this.deps.metrics?.pollerCycleDuration.startTimer({ job: 'triggers' });
     const found = await this.options.sync.pollOnce(true);
+    timed?.();
     if (found > 0) this.deps.kickSync?.();
     return found;
   }

@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.ts';
 import type { RuleRunner } from '../rules/pool/rule-pool.ts';
 import type { SecretBox } from '../secrets.ts';
 import type { HelpdeskFor } from '../store/helpdesks.ts';
+import type { Metrics } from '../metrics/registry.ts';
 
 /**
  * What the sync engine uses. It is the part of AppDeps (src/app/deps.ts) the engine needs, so a use-case hands its
@@ -20,4 +21,6 @@ export interface SyncDeps {
   logger: Logger;
   /** An instance's one connector: registration, the use-cases and the engine share its rate budget. */
   helpdeskFor: HelpdeskFor;
+  /** The service's Prometheus metrics (src/metrics); absent when /metrics is not served (METRICS_* unset). */
+  metrics?: Metrics;
 }
