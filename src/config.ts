@@ -62,6 +62,7 @@ const envSchema = z.object({
     .max(60_000, 'must be at most 60000 (a minute)')
     .default(5000),
   DESKBRIDGE_ALLOW_PRIVATE_URLS: booleanSchema.default('false'),
+  SHUTDOWN_TIMEOUT_MS: syncNumber(1000, 600_000, 10_000),
   SYNC_INTERVAL_MS: syncNumber(0, 3_600_000, 1000),
   SYNC_POLL_INTERVAL_MS: syncNumber(100, 86_400_000, 60_000),
   SYNC_CONCURRENCY: syncNumber(1, 64, 8),
@@ -83,6 +84,7 @@ const envSchema = z.object({
   POLLER_LEASE_MS: syncNumber(1000, 600_000, 30_000),
   POLLER_CONCURRENCY: syncNumber(1, 512, 64),
   POLLER_PRIVATE_SILENCE_MS: syncNumber(10_000, 86_400_000, 600_000),
+  POLLER_STUCK_QUEUE_MS: syncNumber(60_000, 604_800_000, 900_000),
   POLLER_SEND_INTERVAL_MS: syncNumber(0, 60_000, 1000),
   SLACK_SIGNING_SECRET: z.string().min(8, 'must be the signing secret from the Slack app settings').optional(),
   SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'must be a bot token (xoxb-...)').optional(),
@@ -111,7 +113,21 @@ const envSchema = z.object({
   AI_TIMEOUT_MS: syncNumber(1000, 600_000, 60_000),
   AI_SEND_ENTITY_DATA: booleanSchema.default('false'),
   AI_REQUESTS_PER_HOUR: syncNumber(1, 10_000, 20),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters (a random string: openssl rand -hex 32)')
+    .max(512, 'must be at most 512 characters')
+    .regex(/^[A-Za-z0-9._~+/-]+=*$/, 'must be a bearer token: letters, digits and - . _ ~ + / (= at the end)')
+    .optional(),
+  METRICS_PORT: portSchema.optional(),
 });
+
+/** The metrics port is a second listener: it cannot be the service's own port. */
+function metricsProblem(e: z.infer<typeof envSchema>): { name: string; message: string } | null {
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT)
+    return { name: 'METRICS_PORT', message: `must differ from PORT (${e.PORT})` };
+  return null;
+}
 
 /** Values that are fine alone but not together: the first problem, with the variable it is about. */
 function slackProblem(e: z.infer<typeof envSchema>): { name: string; message: string } | null {
@@ -216,12 +232,32 @@ export interface Config {
    * point at loopback, private, link-local or metadata addresses. Off unless set; main.ts turns it on in local mode.
    */
   allowPrivateUrls: boolean;
+  /**
+   * SHUTDOWN_TIMEOUT_MS: how long a SIGTERM's shutdown (in-flight work finishing, queues flushed to disk) may take;
+   * past it the process logs what it abandoned and exits 1 (the apply markers recover that work on the next start).
+   */
+  shutdownTimeoutMs: number;
   slack: SlackConfig | null;
   teams: TeamsConfig;
   sync: SyncConfig;
   poller: PollerConfig;
   rules: RulesConfig;
   ai: AiConfig;
+  metrics: MetricsConfig;
+}
+
+/**
+ * GET /metrics in the Prometheus text format (METRICS_* variables). Off unless one of them is set, and never open on
+ * the public port:
+ * - METRICS_TOKEN alone: on the public port (PORT), for `Authorization: Bearer <token>` only (401 otherwise).
+ * - METRICS_PORT alone: on 127.0.0.1:METRICS_PORT only, open to this machine (the public port answers 404).
+ * - both: on 127.0.0.1:METRICS_PORT only, with the token asked there too.
+ */
+export interface MetricsConfig {
+  /** The bearer token a scrape must send; null: none. */
+  token: string | null;
+  /** The port on 127.0.0.1 that serves /metrics instead of the public port; null: none. */
+  port: number | null;
 }
 
 /** Where sync rules run (RULES_* variables): a pool of worker threads, so no script can stall the service. */
@@ -250,6 +286,8 @@ export interface PollerConfig {
   concurrency: number;
   /** A private connection (the other side pulls) is failing when it has not pulled for this long. */
   privateSilenceMs: number;
+  /** A connection's queue is stuck (its health check fails) when an item not blocked by an error waits this long. */
+  stuckQueueMs: number;
   /** At most one notice per channel per this interval (Slack: about one message per second per channel). */
   sendIntervalMs: number;
 }
@@ -308,6 +346,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (teamsIssue) throw new ConfigError(`Invalid configuration: ${teamsIssue.name} ${teamsIssue.message}.`);
   const aiIssue = aiProblem(e);
   if (aiIssue) throw new ConfigError(`Invalid configuration: ${aiIssue.name} ${aiIssue.message}.`);
+  const metricsIssue = metricsProblem(e);
+  if (metricsIssue) throw new ConfigError(`Invalid configuration: ${metricsIssue.name} ${metricsIssue.message}.`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -318,6 +358,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     invitationTtlMs: e.DESKBRIDGE_INVITATION_TTL_HOURS * 3_600_000,
     nodeTimeoutMs: e.DESKBRIDGE_NODE_TIMEOUT_MS,
     allowPrivateUrls: e.DESKBRIDGE_ALLOW_PRIVATE_URLS === 'true' || e.DESKBRIDGE_ALLOW_PRIVATE_URLS === '1',
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     sync: {
       intervalMs: e.SYNC_INTERVAL_MS,
       pollIntervalMs: e.SYNC_POLL_INTERVAL_MS,
@@ -344,6 +385,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       leaseMs: e.POLLER_LEASE_MS,
       concurrency: e.POLLER_CONCURRENCY,
       privateSilenceMs: e.POLLER_PRIVATE_SILENCE_MS,
+      stuckQueueMs: e.POLLER_STUCK_QUEUE_MS,
       sendIntervalMs: e.POLLER_SEND_INTERVAL_MS,
     },
     ai: {
@@ -354,6 +396,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sendEntityData: e.AI_SEND_ENTITY_DATA === 'true' || e.AI_SEND_ENTITY_DATA === '1',
       requestsPerHour: e.AI_REQUESTS_PER_HOUR,
     },
+    metrics: { token: e.METRICS_TOKEN ?? null, port: e.METRICS_PORT ?? null },
     teams: {
       appId: e.MICROSOFT_APP_ID ?? null,
       appPassword: e.MICROSOFT_APP_PASSWORD ?? null,

@@ -6,6 +6,9 @@ import { ALLOW_PRIVATE_URLS } from './http/outbound-policy.ts';
 import { clearRunningService, recordRunningService } from './running-service.ts';
 import { isLocalMode, loadLocalSettings, LocalSettingsError, type LocalSettings } from './local/settings.ts';
 
+/** A signal within this long of the first is taken for the same one, relayed by a wrapper process. */
+const RELAYED_SIGNAL_MS = 500;
+
 /** The composition root: configuration, logger, the service on one HTTP server, and a clean shutdown. */
 async function main(): Promise<void> {
   let config: Config;
@@ -45,17 +48,45 @@ async function main(): Promise<void> {
   );
   // Signals are handled from here on, so a stop during local mode's start-up still stops its children.
   let localMode: Promise<{ close(): Promise<void> } | null> = Promise.resolve(null);
+  let stoppingSince: number | null = null;
   const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    void localMode
-      .catch(() => null)
+    if (stoppingSince !== null) {
+      // The same signal relayed by a wrapper (npm, tsx) moments after the first is not a second one.
+      if (Date.now() - stoppingSince < RELAYED_SIGNAL_MS) return;
+      // A second signal while shutting down: the operator wants out now (the apply markers recover the rest).
+      logger.warn({ signal, abandoned: service.sync.inFlight() }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stoppingSince = Date.now();
+    const startedAt = stoppingSince;
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+    const bound = setTimeout(() => {
+      logger.error(
+        { timeoutMs: config.shutdownTimeoutMs, abandoned: service.sync.inFlight() },
+        'shutdown did not finish in time (SHUTDOWN_TIMEOUT_MS); exiting with the work named here abandoned',
+      );
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    bound.unref();
+    // The service first: its in-flight helpdesk writes may go to local mode's simulators, which stop after it.
+    void service
+      .close()
+      .then(() => localMode.catch(() => null))
       .then((local) => local?.close())
-      .then(() => service.close())
       .then(() => clearRunningService(config.dataDir))
-      .then(() => process.exit(0));
+      .then(
+        () => {
+          logger.info({ signal, ms: Date.now() - startedAt }, 'shut down cleanly');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutting down failed');
+          process.exit(1);
+        },
+      );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 
   if (local) {
     logger.info('no Slack or Microsoft credentials: starting LOCAL MODE');

@@ -19,6 +19,11 @@ import { SyncEngine, webhookRoutes } from './sync/index.ts';
 import { nodeSyncTransport } from './node/sync-transport.ts';
 import { Poller } from './poller/poller.ts';
 import { defaultHealthProbe, pollerNodeClient } from './poller/health-check.ts';
+import { readinessRoute, type ServicePhase, shutdownGate } from './readiness.ts';
+import { Metrics } from './metrics/registry.ts';
+import { metricsServed, publicMetricsRoutes, startMetricsServer, stopMetricsServer } from './metrics/endpoint.ts';
+import { observeRequests } from './metrics/http-requests.ts';
+import { metricsSources } from './app/metrics-sources.ts';
 
 /** The sync engine over this node's data, sending to other nodes through the node protocol. */
 export function buildSyncEngine(deps: AppDeps, config: Config): SyncEngine {
@@ -85,7 +90,11 @@ export interface ServiceOptions extends AppDepsOptions {
 
 /** Opens the data dir, mounts every route on one HTTP server and listens. */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
-  const deps = buildAppDeps(options);
+  // Metrics only when /metrics is served (METRICS_TOKEN or METRICS_PORT); its own port first, before anything opens.
+  const metrics = metricsServed(options.config.metrics) ? new Metrics() : undefined;
+  const metricsServer = await startMetricsServer(metrics, options.config.metrics, options.logger);
+  const deps = buildAppDeps(metrics ? { ...options, metrics } : options);
+  metrics?.readFrom(metricsSources(deps));
   const slack = options.config.slack
     ? createSlackSurface({
         deps,
@@ -110,7 +119,21 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ...(slack ? { slack: slack.performAddressed } : {}),
     ...(teams ? { teams: teams.performAddressed } : {}),
   });
-  const server = createHttpServer(serviceRoutes(deps, slack, sync, teams), options.logger);
+  // starting -> running once the engine runs -> stopping from the first moment of close(): what /readyz reports.
+  let phase: ServicePhase = 'starting';
+  const readiness = { phase: () => phase, database: deps.db.$client, engineRunning: () => sync.running };
+  const routes = [
+    readinessRoute(readiness),
+    ...serviceRoutes(deps, slack, sync, teams),
+    ...publicMetricsRoutes(metrics, options.config.metrics),
+  ];
+  const server = createHttpServer(
+    routes,
+    options.logger,
+    undefined,
+    shutdownGate(() => phase, ['/metrics']),
+  );
+  if (metrics) observeRequests(server, routes, metrics);
   await slack?.start();
   const { port, host } = options.config;
   const address = await listeningOn(port, host, 'DeskBridge', 'PORT', () => listen(server, port, host)).catch(
@@ -120,6 +143,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await teams?.stop();
       await deps.rules.close();
       deps.db.$client.close();
+      await stopMetricsServer(metricsServer);
       throw error;
     },
   );
@@ -137,6 +161,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     sync,
   });
   if (options.config.poller.enabled) poller.start();
+  phase = 'running';
   return {
     deps,
     server,
@@ -145,7 +170,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     sync,
     poller,
     url: `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
+    /**
+     * Shuts down without losing work: new requests are refused first (503 with Retry-After: webhooks, node pushes and
+     * chat requests are sent again), the engine finishes what is in flight and starts nothing new, webhooks taken are
+     * written, and the WAL is checkpointed into the database file before it is closed.
+     */
     async close() {
+      phase = 'stopping';
       stopFollowingAcceptances();
       await poller.stop();
       await slack?.stop();
@@ -155,6 +186,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await deps.rules.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopMetricsServer(metricsServer);
+      deps.db.$client.pragma('wal_checkpoint(TRUNCATE)');
       deps.db.$client.close();
     },
   };

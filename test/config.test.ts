@@ -16,7 +16,18 @@ describe('configuration from the environment', () => {
       nodeTimeoutMs: 5000,
       // Private, loopback and metadata addresses are refused unless the operator allows them (issue 18, finding 4).
       allowPrivateUrls: false,
+      shutdownTimeoutMs: 10_000,
     });
+  });
+
+  it('bounds a shutdown by SHUTDOWN_TIMEOUT_MS, between a second and ten minutes', () => {
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '30000' }).shutdownTimeoutMs).toBe(30_000);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '500' })).toThrow(
+      'Invalid configuration: SHUTDOWN_TIMEOUT_MS must be at least 1000 (got "500").',
+    );
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: 'soon' })).toThrow(
+      'Invalid configuration: SHUTDOWN_TIMEOUT_MS must be a number (got "soon").',
+    );
   });
 
   it('allows private URLs only when DESKBRIDGE_ALLOW_PRIVATE_URLS says so', () => {

@@ -38,10 +38,14 @@ describe('npm start', () => {
       expect(body, output).toEqual({ status: 'ok' });
       expect(output).toContain(`DeskBridge is running at http://localhost:${port}`);
     } finally {
-      const exited = new Promise((r) => child.once('exit', r));
+      // 'close', not 'exit': npm may exit before the node it started has written its last lines to the shared pipe.
+      const exited = new Promise((r) => child.once('close', r));
       process.kill(-child.pid!, 'SIGTERM');
       await exited;
     }
+    // The whole process group got the signal (npm, tsx and the node; the wrappers relay it too): one shutdown, clean.
+    expect(output).toContain('shut down cleanly');
+    expect(output).not.toContain('second signal');
   });
 
   it('stops with one line naming the variable when the configuration is bad', () => {

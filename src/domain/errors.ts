@@ -30,7 +30,9 @@ export type DomainErrorCode =
   | 'ai_timeout'
   | 'ai_rate_limited'
   | 'ai_malformed'
-  | 'ai_gave_up';
+  | 'ai_gave_up'
+  /** The service is shutting down: the caller sends again later (503 with Retry-After). */
+  | 'shutting_down';
 
 const httpStatusByCode: Record<DomainErrorCode, number> = {
   invalid_input: 400,
@@ -61,6 +63,7 @@ const httpStatusByCode: Record<DomainErrorCode, number> = {
   ai_rate_limited: 503,
   ai_malformed: 502,
   ai_gave_up: 422,
+  shutting_down: 503,
 };
 
 export class DomainError extends Error {

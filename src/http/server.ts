@@ -8,6 +8,7 @@ import {
   matchRoute,
   parseJsonBody,
   type RequestContext,
+  type HttpResponse,
   type RequestHead,
   type Route,
 } from './router.ts';
@@ -54,11 +55,18 @@ function pathOnly(url: string | undefined): string {
   return query === -1 ? path : path.slice(0, query);
 }
 
+/**
+ * Answers a request before its route is looked at and its body read, or lets it through (null): the service refuses
+ * new work this way while it shuts down.
+ */
+export type RequestGate = (method: string, path: string) => HttpResponse | null;
+
 /** The service's one HTTP server: every surface (node protocol, webhooks, Slack, Teams) is a route on it. */
 export function createHttpServer(
   routes: Route[],
   logger: Logger,
   timeouts: ServerTimeouts = defaultServerTimeouts,
+  gate: RequestGate = () => null,
 ): Server {
   const compiled = compileRoutes(routes);
   const server = createServer(
@@ -105,6 +113,13 @@ export function createHttpServer(
       throw new DomainError('invalid_input', 'The request path is not a valid URL path.');
     }
     const method = req.method ?? 'GET';
+    const refused = gate(method, url.pathname);
+    if (refused) {
+      // The body is not read: close the connection rather than drain it.
+      res.shouldKeepAlive = false;
+      sendJson(res, refused.status, refused.body, { ...refused.headers, connection: 'close' });
+      return;
+    }
     const match = matchRoute(compiled, method, url.pathname);
     if (match === null) {
       throw new DomainError('not_found', `Nothing is served at ${url.pathname}.`);

@@ -9,11 +9,16 @@ import type {
   AcceptanceConfirmRequest,
   AcceptHandshake,
   AcceptHandshakeResult,
+  PeerConnection,
+  PeerEntity,
+  PeerEntityQuery,
   RemoteInstanceInfo,
   RemoteNodes,
 } from '../domain/remote.ts';
+import { idempotencyKeyFor, REQUEST_ID_HEADER } from '../domain/request-id.ts';
 import { signedHeaders } from '../domain/request-signing.ts';
 import { parseJsonText } from '../http/json-depth.ts';
+import { entityLookupAnswerSchema } from './wire.ts';
 import { lightRequest, type LightResponse } from '../http/light-client.ts';
 import {
   checkUrlShape,
@@ -77,6 +82,17 @@ export class NodeClient implements RemoteNodes {
     this.#clock = options.clock ?? (() => new Date());
   }
 
+  async lookupEntities(peer: PeerConnection, query: PeerEntityQuery): Promise<PeerEntity[]> {
+    const answer = await this.signed(peer, 'POST', '/entities/lookup', query);
+    const parsed = entityLookupAnswerSchema.safeParse(answer);
+    if (!parsed.success)
+      throw new DomainError(
+        'remote_error',
+        `The other DeskBridge at ${peer.nodeUrl} gave an answer we could not read.`,
+      );
+    return parsed.data.entities;
+  }
+
   async fetchInstanceInfo(instanceUrl: string): Promise<RemoteInstanceInfo> {
     checkUrlShape(instanceUrl, {
       what: 'The destination instance URL',
@@ -130,6 +146,8 @@ export class NodeClient implements RemoteNodes {
     pathAfterConnection: string,
     body?: unknown,
     schema?: z.ZodType<T>,
+    /** Sent as `x-deskbridge-request-id`, bound to the signature through the idempotency key (src/domain/request-id.ts). */
+    requestId?: string,
   ): Promise<T> {
     const path = `/v1/connections/${encodeURIComponent(connection.remoteConnectionId)}${pathAfterConnection}`;
     const text = body === undefined ? '' : JSON.stringify(body);
@@ -138,13 +156,17 @@ export class NodeClient implements RemoteNodes {
       path,
       body: text,
       timestamp: this.#clock().getTime(),
-      idempotencyKey: randomUUID(),
+      idempotencyKey: requestId === undefined ? randomUUID() : idempotencyKeyFor(requestId),
     });
     const result = await this.#request(
       `${connection.nodeUrl}${path}`,
       {
         method,
-        headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          ...headers,
+          ...(requestId === undefined ? {} : { [REQUEST_ID_HEADER]: requestId }),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         ...(body === undefined ? {} : { body: text }),
       },
       `the other DeskBridge at ${connection.nodeUrl}`,

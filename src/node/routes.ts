@@ -2,12 +2,14 @@ import { z } from 'zod';
 import type { AppDeps } from '../app/deps.ts';
 import { acceptanceConfirmSchema, confirmAcceptance } from '../app/accept-invitation.ts';
 import { completeInvitation } from '../app/complete-invitation.ts';
+import { answerEntityLookup } from '../app/entity-links.ts';
 import { publicInstanceInfo } from '../app/instances.ts';
 import { DomainError } from '../domain/errors.ts';
+import { receivedRequestId } from '../domain/request-id.ts';
 import type { JsonRoute, RequestContext, RequestHead } from '../http/router.ts';
 import { connectionHealth, messagesAfter, receiveMessages } from './messages.ts';
 import { admitNodeRequest, authenticateNodeRequest } from './request-auth.ts';
-import { messageBatchSchema } from './wire.ts';
+import { entityLookupSchema, messageBatchSchema } from './wire.ts';
 
 /** A batch of sync messages carries files (base64) up to this; every other node request is a few KiB at most. */
 const MAX_MESSAGE_BATCH_BYTES = 8 * 1024 * 1024;
@@ -63,7 +65,20 @@ export function nodeProtocolRoutes(deps: AppDeps): JsonRoute[] {
       beforeBody: admit,
       handle: (ctx) => {
         const row = authenticate(ctx);
-        return { status: 200, body: receiveMessages(deps, row, ctx.json(messageBatchSchema)) };
+        return {
+          status: 200,
+          body: receiveMessages(deps, row, ctx.json(messageBatchSchema), receivedRequestId(ctx.headers)),
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/connections/:id/entities/lookup',
+      maxBodyBytes: 32 * 1024,
+      beforeBody: admit,
+      handle: async (ctx) => {
+        const row = authenticate(ctx);
+        return { status: 200, body: { entities: await answerEntityLookup(deps, row, ctx.json(entityLookupSchema)) } };
       },
     },
     {
@@ -76,7 +91,7 @@ export function nodeProtocolRoutes(deps: AppDeps): JsonRoute[] {
         const after = Number(ctx.query.get('after') ?? '0');
         if (!Number.isSafeInteger(after) || after < 0)
           throw new DomainError('invalid_input', 'after must be a message id (a whole number, 0 or more).');
-        return { status: 200, body: messagesAfter(deps, row, after) };
+        return { status: 200, body: messagesAfter(deps, row, after, receivedRequestId(ctx.headers)) };
       },
     },
   ];

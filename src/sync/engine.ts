@@ -1,5 +1,9 @@
 import type { ChangeNotice } from '../domain/helpdesk.ts';
+import { DomainError } from '../domain/errors.ts';
+import { newRequestId } from '../domain/request-id.ts';
+import { carryRequestId, requestIdOf } from './request-trace.ts';
 import type { SyncConfig } from '../config.ts';
+import type { SyncStep } from '../metrics/registry.ts';
 import type { ConnectionRow } from '../store/connections.ts';
 import { connectionContext, type ConnectionContext } from './context.ts';
 import type { SyncDeps } from './deps.ts';
@@ -69,6 +73,10 @@ export class SyncEngine {
   #written = new Map<string, number>();
   #writtenPrunedAt = 0;
   #keys = new Map<string, Buffer>();
+  /** Set by stop(): no step starts new work (an entity, a batch, a page); what is in flight finishes. */
+  #stopping = false;
+  /** What is in flight now (`incoming <connection> <entity>`, `send <connection> <request id>`...): what a shutdown past its bound abandons. */
+  #inFlight = new Set<string>();
 
   constructor(
     private readonly deps: SyncDeps,
@@ -92,6 +100,27 @@ export class SyncEngine {
     return ctx;
   }
 
+  /**
+   * Runs `work` over `items`, `concurrency` at a time, each noted as in flight under its label while it runs. Once the
+   * engine is stopping no further item starts: an entity is worked on whole or not at all.
+   */
+  private async each<T>(items: T[], label: (item: T) => string, work: (item: T) => Promise<void>): Promise<void> {
+    await forEachLimited(
+      items,
+      this.options.concurrency,
+      async (item) => {
+        const name = label(item);
+        this.#inFlight.add(name);
+        try {
+          await work(item);
+        } finally {
+          this.#inFlight.delete(name);
+        }
+      },
+      () => this.#stopping,
+    );
+  }
+
   private failure(connectionId: string, error: unknown): void {
     const reason = error instanceof Error ? error.message : String(error);
     noteFailure(this.deps, connectionId, reason, this.options.health);
@@ -105,6 +134,10 @@ export class SyncEngine {
    * answered only when its change is durable. The engine is woken at once rather than at its next timer pass.
    */
   intake(notice: ChangeNotice): Promise<void> {
+    if (this.#stopping && !this.#loop)
+      return Promise.reject(
+        new DomainError('shutting_down', 'DeskBridge is shutting down; the helpdesk sends the webhook again later.'),
+      );
     return new Promise((resolve, reject) => {
       this.#intakes.push({ notice, resolve, reject });
       if (this.#intakes.length === 1) setImmediate(() => this.flushIntakes());
@@ -112,6 +145,7 @@ export class SyncEngine {
   }
 
   private flushIntakes(): void {
+    if (this.#intakes.length === 0) return;
     const pending = this.#intakes;
     this.#intakes = [];
     const at = this.now();
@@ -146,6 +180,7 @@ export class SyncEngine {
     let progress = 0;
     const now = this.now();
     for (const row of connectionsCollecting(this.deps.db)) {
+      if (this.#stopping) break;
       const state = syncStateOf(this.deps.db, row.id, now);
       const due =
         force ||
@@ -164,7 +199,7 @@ export class SyncEngine {
       try {
         for (const trigger of activeTriggersOf(this.deps.db, row.id)) {
           let cursor = trigger.pollCursor;
-          for (let page = 0; page < 20; page++) {
+          for (let page = 0; page < 20 && !this.#stopping; page++) {
             const batch = await ctx.helpdesk.listChanged(cursor, trigger.query ? { query: trigger.query } : {});
             cursor = batch.cursor;
             const at = this.now();
@@ -214,7 +249,8 @@ export class SyncEngine {
       holdChange(this.deps.db, row.id, { attempts, notBefore: new Date(this.now().getTime() + this.delay(attempts)) });
     };
     let progress = 0;
-    await forEachLimited(this.settled(rows), this.options.concurrency, async (row) => {
+    const outgoingLabel = (row: ChangeRow) => `outgoing ${row.connectionId} ${row.entityId}`;
+    await this.each(this.settled(rows), outgoingLabel, async (row) => {
       const connection = byId.get(row.connectionId)!;
       let ok = false;
       const processed = await processChange(this.deps, this.context(contexts, connection), row, (error) =>
@@ -227,6 +263,7 @@ export class SyncEngine {
       if (processed.write) writes.push({ row, write: processed.write });
       if (outcome === 'retry') {
         retry(row);
+        this.deps.metrics?.syncFailures.inc({ connection: row.connectionId, stage: 'change' });
       } else if (outcome === 'skipped') {
         ok = true;
       } else if (outcome === 'sent' || outcome === 'unchanged') {
@@ -335,14 +372,18 @@ export class SyncEngine {
       if (row.remoteIsPrivate) continue; // a private node is never called: it pulls
       const peer = this.peer(row);
       if (!peer) continue;
-      for (;;) {
+      while (!this.#stopping) {
         const now = this.now();
         const state = syncStateOf(this.deps.db, row.id, now);
         if (state.nextSendAt && state.nextSendAt > now) break;
         const batch = queuedMessages(this.deps.db, row.id, this.options.batchSize);
         if (batch.length === 0) break;
+        // One id per batch, sent with it: both nodes log it with their connection id (src/domain/request-id.ts).
+        const requestId = newRequestId();
+        const sending = `send ${row.id} ${requestId}`;
+        this.#inFlight.add(sending);
         try {
-          await this.options.transport.push(peer, batch.map(outgoingMessageOf));
+          await this.options.transport.push(peer, batch.map(outgoingMessageOf), requestId);
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
           const attempts = state.failedAttempts + 1;
@@ -350,12 +391,15 @@ export class SyncEngine {
             noteSendFailure(tx, batch, reason);
             updateSyncState(tx, row.id, { nextSendAt: new Date(now.getTime() + this.delay(attempts)) });
           });
+          this.deps.metrics?.syncFailures.inc({ connection: row.id, stage: 'outbox' }, batch.length);
           this.failure(row.id, error);
           this.deps.logger.warn(
-            { connectionId: row.id, attempts, err: reason },
+            { connectionId: row.id, requestId, attempts, err: reason },
             'sending to the other node failed; will retry',
           );
           break;
+        } finally {
+          this.#inFlight.delete(sending);
         }
         const at = this.now();
         this.deps.db.transaction((tx) =>
@@ -366,6 +410,11 @@ export class SyncEngine {
           ),
         );
         noteSuccess(this.deps, row.id);
+        this.deps.metrics?.syncMessagesSent.inc({ connection: row.id }, batch.length);
+        this.deps.logger.info(
+          { connectionId: row.id, requestId, messages: batch.length, entities: batch.map((m) => m.entityId) },
+          'sync messages sent to the other node',
+        );
         progress += batch.length;
       }
     }
@@ -379,15 +428,20 @@ export class SyncEngine {
       if (row.remoteIsPrivate || row.role !== 'acceptor') continue;
       const peer = this.peer(row);
       if (!peer) continue;
-      for (;;) {
+      while (!this.#stopping) {
         const now = this.now();
         const state = syncStateOf(this.deps.db, row.id, now);
         if (state.pullMode === 'push' || (state.nextSendAt && state.nextSendAt > now)) break;
         let answer: PullAnswer;
+        const requestId = newRequestId();
         try {
-          answer = await this.options.transport.pull(peer, state.pullAfter);
+          answer = await this.options.transport.pull(peer, state.pullAfter, requestId);
         } catch (error) {
           const attempts = state.failedAttempts + 1;
+          this.deps.logger.warn(
+            { connectionId: row.id, requestId, attempts, err: error instanceof Error ? error.message : String(error) },
+            'pulling from the other node failed; will retry',
+          );
           updateSyncState(this.deps.db, row.id, { nextSendAt: new Date(now.getTime() + this.delay(attempts)) });
           this.failure(row.id, error);
           break;
@@ -402,7 +456,12 @@ export class SyncEngine {
           noteSuccess(this.deps, row.id);
           break;
         }
-        this.deps.db.transaction((tx) => storeReceived(tx, row.id, answer.messages, this.now()));
+        const messages = carryRequestId(answer.messages, requestId);
+        this.deps.db.transaction((tx) => storeReceived(tx, row.id, messages, this.now()));
+        this.deps.logger.info(
+          { connectionId: row.id, requestId, messages: messages.length },
+          'sync messages pulled from the other node',
+        );
         updateSyncState(this.deps.db, row.id, { pullMode: 'pull', pullAfter: last.id });
         noteSuccess(this.deps, row.id);
         progress += answer.messages.length;
@@ -459,11 +518,16 @@ export class SyncEngine {
       for (const row of list) ackWrites.push({ row, write: ackWrite(this.deps, ctx, row) });
     }
     this.commitAll(ackWrites, (row, error) =>
-      this.deps.logger.error({ err: error, connectionId: row.connectionId, inbox: row.id }, 'recording an ack failed'),
+      this.deps.logger.error(
+        { err: error, connectionId: row.connectionId, requestId: requestIdOf(row.payload), inbox: row.id },
+        'recording an ack failed',
+      ),
     );
     progress += ackWrites.length;
     for (const { row } of ackWrites) if (row.attempts > 0) noteSuccess(this.deps, row.connectionId);
-    await forEachLimited(withReplicas, this.options.concurrency, async (list) => {
+    for (const { row } of ackWrites) this.deps.metrics?.syncMessagesApplied.inc({ connection: row.connectionId });
+    const applyLabel = (list: InboxRow[]) => `incoming ${list[0]!.connectionId} ${list[0]!.remoteEntityId}`;
+    await this.each(withReplicas, applyLabel, async (list) => {
       const first = list[0]!;
       const connection = byId.get(first.connectionId)!;
       const outcome = await applyEntityMessages(
@@ -473,10 +537,14 @@ export class SyncEngine {
         (error) => this.failure(first.connectionId, error),
         (localEntityId) => this.noteWritten(first.connectionId, localEntityId),
       ).catch((error: unknown) => {
-        this.deps.logger.error({ err: error, connectionId: first.connectionId }, 'incoming sync failed unexpectedly');
+        this.deps.logger.error(
+          { err: error, connectionId: first.connectionId, requestId: requestIdOf(first.payload) },
+          'incoming sync failed unexpectedly',
+        );
         return 'retry' as const;
       });
       if (outcome === 'retry') {
+        this.deps.metrics?.syncFailures.inc({ connection: first.connectionId, stage: 'inbox' });
         const pending = firstUnappliedOf(this.deps.db, first.connectionId, first.remoteEntityId!);
         if (pending) {
           const attempts = pending.attempts + 1;
@@ -487,6 +555,7 @@ export class SyncEngine {
         }
       } else if (outcome === 'applied') {
         progress += list.length;
+        this.deps.metrics?.syncMessagesApplied.inc({ connection: first.connectionId }, list.length);
         if (list.some((r) => r.attempts > 0)) noteSuccess(this.deps, first.connectionId);
       }
     });
@@ -498,12 +567,21 @@ export class SyncEngine {
   /** One pass of every step; returns how much moved. */
   async tick(): Promise<Progress> {
     let progress = 0;
-    progress += await this.pollOnce();
-    progress += await this.processChanges();
-    progress += await this.sendOutbox();
-    progress += await this.pullRemote();
-    progress += await this.applyInbox();
-    progress += await this.sendOutbox();
+    const steps: Array<[SyncStep, () => Promise<Progress>]> = [
+      ['poll', () => this.pollOnce()],
+      ['process', () => this.processChanges()],
+      ['send', () => this.sendOutbox()],
+      ['pull', () => this.pullRemote()],
+      ['apply', () => this.applyInbox()],
+      ['send', () => this.sendOutbox()],
+    ];
+    for (const [name, step] of steps) {
+      // Stopping: the steps not begun are left for the next start (their work is all in the database).
+      if (this.#stopping) break;
+      const timed = this.deps.metrics?.syncStepDuration.startTimer({ step: name });
+      progress += await step();
+      timed?.();
+    }
     return progress;
   }
 
@@ -533,6 +611,7 @@ export class SyncEngine {
 
   start(): void {
     if (this.#loop || this.options.intervalMs <= 0) return;
+    this.#stopping = false;
     const timer: { stop: boolean; wake: (() => void) | null } = { stop: false, wake: null };
     this.#timer = timer;
     this.#loop = (async () => {
@@ -562,13 +641,31 @@ export class SyncEngine {
     })();
   }
 
+  /**
+   * Stops the timer loop: no step starts new work, and what is in flight (a rule run, a helpdesk write, a batch on its
+   * way) finishes, so no entity is left half-applied. Webhooks taken but not yet written are written; later ones are
+   * refused (the helpdesk sends them again).
+   */
   async stop(): Promise<void> {
-    if (!this.#timer) return;
-    this.#timer.stop = true;
-    this.#timer.wake?.();
-    await this.#loop;
+    this.#stopping = true;
+    if (this.#timer) {
+      this.#timer.stop = true;
+      this.#timer.wake?.();
+      await this.#loop;
+    }
     this.#timer = null;
     this.#loop = null;
+    this.flushIntakes();
+  }
+
+  /** Whether the timer loop runs (and is not stopping): what /readyz reports. */
+  get running(): boolean {
+    return this.#loop !== null && !this.#stopping;
+  }
+
+  /** What is in flight right now: what a shutdown that runs out of time abandons (logged then). */
+  inFlight(): string[] {
+    return [...this.#inFlight];
   }
 
   get busy(): boolean {

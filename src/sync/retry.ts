@@ -14,14 +14,21 @@ export function retryDelayMs(
 /** Failures that go away by themselves (a helpdesk or the other node busy or down): retried, never blocking an entity. */
 export function isTransient(error: unknown): boolean {
   if (!isDomainError(error)) return true;
-  return ['helpdesk_throttled', 'helpdesk_unavailable', 'remote_unreachable', 'remote_error'].includes(error.code);
+  return ['helpdesk_throttled', 'helpdesk_unavailable', 'remote_unreachable', 'remote_error', 'shutting_down'].includes(
+    error.code,
+  );
 }
 
-/** Runs `work` over `items`, at most `limit` at a time. */
-export async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` over `items`, at most `limit` at a time; once `stopped()` holds, no further item is started. */
+export async function forEachLimited<T>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+  stopped: () => boolean = () => false,
+): Promise<void> {
   let next = 0;
   const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
+    while (next < items.length && !stopped()) {
       const item = items[next++]!;
       await work(item);
     }

@@ -74,7 +74,7 @@ export async function startSyncNode(
   };
   const service = await startService({
     config,
-    logger: createLogger('warn', sink),
+    logger: createLogger(config.logLevel, sink),
     connectorOptions,
     clock: clock.now,
   });
@@ -166,13 +166,14 @@ export interface SyncPair {
 export async function startSyncPair(
   aSide: { slug: string; platform: Platform },
   bSide: { slug: string; platform: Platform },
+  nodeEnv: { a?: Record<string, string>; b?: Record<string, string> } = {},
 ): Promise<SyncPair> {
   const clock = TestClock.ticking();
   const [aSim, bSim] = await Promise.all([
     startSimulator(aSide.platform, clock),
     startSimulator(bSide.platform, clock),
   ]);
-  const [a, b] = await Promise.all([startSyncNode('a', {}, clock), startSyncNode('b', {}, clock)]);
+  const [a, b] = await Promise.all([startSyncNode('a', nodeEnv.a, clock), startSyncNode('b', nodeEnv.b, clock)]);
   try {
     await registerOn(a, aSide.slug, aSim);
     await registerOn(b, bSide.slug, bSim);
@@ -201,9 +202,11 @@ export async function startConnectedPair(
     triggers?: 'a' | 'both';
     beforeConnect?: (pair: SyncPair) => void;
     linkNote?: boolean;
+    /** Settings of either node (SYNC_INTERVAL_MS for a running engine, LOG_LEVEL to read its info lines). */
+    nodeEnv?: { a?: Record<string, string>; b?: Record<string, string> };
   } = {},
 ): Promise<ConnectedPair> {
-  const pair = await startSyncPair(aSide, bSide);
+  const pair = await startSyncPair(aSide, bSide, options.nodeEnv);
   options.beforeConnect?.(pair);
   const [aProject] = await pair.aAgent.listProjects();
   const [bProject] = await pair.bAgent.listProjects();

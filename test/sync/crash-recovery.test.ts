@@ -1,73 +1,15 @@
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acceptInvitation } from '../../src/app/accept-invitation.ts';
 import { initiateConnection } from '../../src/app/initiate-connection.ts';
 import { registerInstance } from '../../src/app/instances.ts';
 import { addTrigger } from '../../src/app/triggers.ts';
-import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
-import { buildAppDeps } from '../../src/app-deps.ts';
-import { realHelpdesks } from '../support/helpdesks.ts';
-import { freePort, machineClock, tempDir } from '../support/nodes.ts';
-import { repoRoot, runDeskbridge, startServiceProcess, type ServiceProcess } from '../support/processes.ts';
+import { machineClock } from '../support/nodes.ts';
+import { runDeskbridge, startServiceProcess } from '../support/processes.ts';
+import { depsOf, processNode, serviceCommand, waitFor, type ProcessNode } from '../support/process-nodes.ts';
 import { agentOf, startSimulator, type Simulator } from '../support/sync-nodes.ts';
-import { outboundPolicy } from '../../src/http/outbound-policy.ts';
 
 const TICKETS = 300;
-
-/**
- * The service as one process (`node --import tsx src/main.ts`): the `tsx` command would run it in a child of its own,
- * and a SIGKILL of the wrapper would leave the node itself running (orphaned, still serving the port).
- */
-const serviceCommand = [process.execPath, '--import', 'tsx', join(repoRoot, 'src', 'main.ts')];
-
-interface ProcessNode {
-  env: Record<string, string>;
-  url: string;
-  dataDir: string;
-  service: ServiceProcess | null;
-}
-
-async function processNode(name: string): Promise<ProcessNode> {
-  const port = await freePort();
-  const dataDir = tempDir(`deskbridge-crash-${name}-`);
-  const url = `http://127.0.0.1:${port}`;
-  const env = {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: url,
-    DESKBRIDGE_DATA_DIR: dataDir,
-    DESKBRIDGE_SECRET_KEY: 'a'.repeat(64),
-    DESKBRIDGE_NODE_TIMEOUT_MS: '2000',
-    LOG_LEVEL: 'warn',
-    SYNC_INTERVAL_MS: '20',
-    SYNC_POLL_INTERVAL_MS: '3600000',
-    SYNC_RETRY_BASE_MS: '50',
-    SYNC_RETRY_MAX_MS: '400',
-    // Its partner and the simulators are on loopback.
-    DESKBRIDGE_ALLOW_PRIVATE_URLS: 'true',
-  };
-  return { env, url, dataDir, service: await startServiceProcess(env, `${url}/healthz`, serviceCommand) };
-}
-
-/** Use-cases on a node's data dir from the test process (setup only; the node's own process does the syncing). */
-function depsOf(node: ProcessNode) {
-  return buildAppDeps({
-    config: loadConfig(node.env),
-    logger: createLogger('silent'),
-    connectHelpdesk: realHelpdesks({ outbound: outboundPolicy(true) }),
-  });
-}
-
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 40_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('exactly once across a SIGKILL of the receiving node', () => {
   let fs: Simulator;
