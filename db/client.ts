@@ -12,7 +12,7 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
 export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export const DB_FILE_NAME = 'deskbridge.db';
-const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+export const MIGRATIONS_FOLDER = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 /** The database and its WAL and shared-memory files (all hold sync data and sealed secrets). */
 function databaseFiles(path: string): string[] {
@@ -38,7 +38,7 @@ export function openDatabase(path: string): Db {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = drizzle(sqlite, { schema });
-  migrate(db, { migrationsFolder });
+  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   return db;
 }
 

@@ -48,13 +48,19 @@ const commands: Record<CommandName, (args: string[], io: CliIo, env: Env) => Pro
       (await import('./sync-commands.ts')).runSyncCommand(deps, args, io, actor),
     ),
   entities: (args, io, env) =>
-    withDeps(env, io, async (deps) => (await import('./sync-status-commands.ts')).runEntitiesCommand(deps, args, io)),
+    withDeps(env, io, async (deps, actor) =>
+      (await import('./sync-status-commands.ts')).runEntitiesCommand(deps, args, io, actor),
+    ),
   queue: (args, io, env) =>
-    withDeps(env, io, async (deps) => (await import('./sync-status-commands.ts')).runQueueCommand(deps, args, io)),
+    withDeps(env, io, async (deps, actor) =>
+      (await import('./sync-status-commands.ts')).runQueueCommand(deps, args, io, actor),
+    ),
   audit: (args, io, env) =>
     withDeps(env, io, async (deps) => (await import('./audit-command.ts')).runAuditCommand(deps, args, io)),
   simulator: async (args, io) => (await import('./simulator-command.ts')).runSimulatorCommand(args, io),
   local: async (args, io, env) => (await import('./local-command.ts')).runLocalCommand(args, io, env),
+  backup: async (args, io, env) => (await import('./backup-command.ts')).runBackupCommand(args, io, env),
+  restore: async (args, io, env) => (await import('./backup-command.ts')).runRestoreCommand(args, io, env),
 };
 
 const helpFlags = new Set(['--help', '-h']);

@@ -24,6 +24,7 @@ deskbridge connections accept --instance SLUG --code CODE [--project ID]
 deskbridge connections list [--instance SLUG]
 deskbridge connections edit <connection> [--name NAME] [--description TEXT]
 deskbridge connections set <connection> --link-note on|off [--instance SLUG]
+deskbridge connections set <connection> --on-twin-deleted ignore|close|note [--instance SLUG]
 deskbridge connections deactivate|activate <connection> [--instance SLUG]
 deskbridge connections delete <connection> --yes [--instance SLUG]`,
   rules: `deskbridge rules check FILE
@@ -48,9 +49,19 @@ deskbridge errors retry|resolve <error-id>`,
   sync: `deskbridge sync bulk <connection> [--force] [--no-wait] [--instance SLUG]`,
   entities: `deskbridge entities show <connection> <key> [--instance SLUG]
     (one ticket: under sync or not, its twin, last sync each way, what waits for it, what blocks it, which triggers
-     select it)`,
+     select it)
+deskbridge entities connect <connection> --local KEY --remote KEY [--dry-run] [--instance SLUG]
+deskbridge entities connect <connection> --csv FILE [--dry-run]
+    (link tickets that exist on both sides; nothing is created. CSV: local,remote per line, a header allowed,
+     at most 512 KiB and 5000 pairs)
+deskbridge entities connect <connection> --match subject|field:<custom field> [--dry-run]
+    (pairs found by subject, or by a custom field holding the other side's key; the 200 latest tickets each side)
+deskbridge entities unlink <connection> <key> [--instance SLUG]
+    (stop syncing one pair on both sides; neither ticket is deleted)`,
   queue: `deskbridge queue <connection> [--limit N] [--instance SLUG]
-    (per stage on this node: how many wait and the oldest's age, what the other node last took, the slowest items)`,
+    (per stage on this node: how many wait and the oldest's age, what the other node last took, the slowest items)
+deskbridge queue <connection> --retry-now
+    (what waits on a backoff is tried again now; items blocked by a sync error wait for errors retry)`,
   audit: `deskbridge audit [--connection X] [--limit N] [--json]`,
   simulator: `deskbridge simulator freshdesk|freshservice|xurrent [--port N] [--seed FILE] [--rate-limit PER_MINUTE]
                      [--webhook URL [--webhook-secret SECRET]]
@@ -58,6 +69,12 @@ deskbridge errors retry|resolve <error-id>`,
      automation rule sending SECRET in the x-deskbridge-secret header, Xurrent webhooks for request.create,
      request.update and request.note-added with ?secret=SECRET; deskbridge instances webhook prints both)`,
   local: `deskbridge local ticket "SUMMARY" [--priority 1-4]   (local mode: a ticket in the simulated Freshdesk)`,
+  backup: `deskbridge backup FILE [--force] [--with-key]
+    (an online copy of the database, safe while the service runs; the master key stays out of it unless --with-key
+     copies it to FILE.key: then the two files together are as secret as the key)`,
+  restore: `deskbridge restore FILE
+    (with the service stopped: checks FILE, then puts it in place of the database, keeping the old one as
+     deskbridge.db.before-restore-<time>; the next start migrates it forward; FILE.key is used when there is no key)`,
 } as const;
 
 export type CommandName = keyof typeof commandUsage;

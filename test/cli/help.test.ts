@@ -46,7 +46,7 @@ describe('deskbridge help', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
       'deskbridge: Unknown command "conections". Did you mean "connections"?\n\n' +
-        'Commands: instances, connections, rules, approvals, triggers, errors, sync, entities, queue, audit, simulator, local.\n' +
+        'Commands: instances, connections, rules, approvals, triggers, errors, sync, entities, queue, audit, simulator, local, backup, restore.\n' +
         '"deskbridge help <command>" shows one command; "deskbridge --help" shows them all.\n',
     );
     const far = await runDeskbridge(['zzz'], env);

@@ -1,0 +1,307 @@
+import Database from 'better-sqlite3';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { MIGRATIONS_FOLDER } from './client.ts';
+
+/**
+ * The SQLite side of `deskbridge backup` and `restore`: an online copy through SQLite's backup API, the checks a copy
+ * must pass before it replaces a node's database, and the swap itself. What the copy's sealed values need (the
+ * master key) is the CLI's part: this module knows where sealed values are, not how to open them.
+ */
+
+/** A problem with a backup or a data dir that the operator can act on; nothing was changed. */
+export class BackupError extends Error {
+  override readonly name = 'BackupError';
+}
+
+export interface Migration {
+  tag: string;
+  /** drizzle's `folderMillis`: what `__drizzle_migrations.created_at` records for it. */
+  when: number;
+  hash: string;
+}
+
+/** The committed migrations, oldest first, as drizzle's migrator reads them. */
+export function knownMigrations(): Migration[] {
+  const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
+    entries: { tag: string; when: number }[];
+  };
+  const files = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
+  return journal.entries.map((entry, i) => ({ tag: entry.tag, when: entry.when, hash: files[i]!.hash }));
+}
+
+export interface DatabaseSummary {
+  bytes: number;
+  /** Tables and their rows, by name (drizzle's and SQLite's own tables left out). */
+  tables: { name: string; rows: number }[];
+  /** The last migration applied to it. */
+  schemaVersion: string;
+  /** Whether it is at this code's last migration (false: the next start migrates it forward). */
+  current: boolean;
+  /** A sealed value found in it (to check a key against), or null when it holds none. */
+  sealedSample: string | null;
+}
+
+/** Columns holding values sealed with the master key, most likely filled first. */
+const SEALED_COLUMNS: [table: string, column: string][] = [
+  ['instances', 'credentials_enc'],
+  ['connections', 'key_enc'],
+  ['webhook_secrets', 'secret_enc'],
+  ['chat_installations', 'installation_enc'],
+  ['xurrent_webhook_policies', 'key_enc'],
+];
+
+const SQLITE_HEADER = 'SQLite format 3\0';
+
+function hasSqliteHeader(path: string): boolean {
+  const header = Buffer.alloc(SQLITE_HEADER.length);
+  const fd = openSync(path, 'r');
+  try {
+    return readSync(fd, header, 0, header.length, 0) === header.length && header.toString('latin1') === SQLITE_HEADER;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Opens `path` read-only and checks that it is a whole DeskBridge database this code can run on: SQLite, intact
+ * (`PRAGMA integrity_check`), with drizzle's migrations table, and every migration applied to it one of ours (a copy
+ * from a newer DeskBridge is refused). Throws a BackupError saying what is wrong.
+ */
+export function inspectDatabase(path: string, what = path): DatabaseSummary {
+  let stats: ReturnType<typeof statSync>;
+  try {
+    stats = statSync(path);
+  } catch {
+    throw new BackupError(`${what} does not exist.`);
+  }
+  if (!stats.isFile()) throw new BackupError(`${what} is not a file.`);
+  if (!hasSqliteHeader(path)) throw new BackupError(`${what} is not a SQLite database.`);
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    throw new BackupError(`${what} cannot be opened as a SQLite database: ${(error as Error).message}.`);
+  }
+  try {
+    let problems: string[];
+    try {
+      problems = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
+    } catch (error) {
+      throw new BackupError(`${what} is damaged (${(error as Error).message}); it may be truncated.`);
+    }
+    if (problems.length !== 1 || problems[0] !== 'ok')
+      throw new BackupError(`${what} is damaged: ${problems.slice(0, 3).join('; ')}.`);
+    const tables = (
+      db
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .all() as { name: string }[]
+    ).map((t) => t.name);
+    if (!tables.includes('__drizzle_migrations'))
+      throw new BackupError(`${what} is a SQLite database, but not a DeskBridge one (it has no migrations table).`);
+    try {
+      const schemaVersion = checkMigrations(db, what);
+      return summaryOf(db, stats.size, tables, schemaVersion === knownMigrations().at(-1)!.tag, schemaVersion);
+    } catch (error) {
+      // A table it cannot read (a virtual table of a module we lack, a migrations table of another shape).
+      if (error instanceof BackupError) throw error;
+      throw new BackupError(`${what} cannot be read as a DeskBridge database: ${(error as Error).message}.`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+function summaryOf(
+  db: Database.Database,
+  bytes: number,
+  tables: string[],
+  current: boolean,
+  schemaVersion: string,
+): DatabaseSummary {
+  return {
+    bytes,
+    tables: tables
+      .filter((name) => name !== '__drizzle_migrations')
+      .map((name) => ({
+        name,
+        rows: (db.prepare(`SELECT count(*) AS n FROM "${name.replaceAll('"', '""')}"`).get() as { n: number }).n,
+      })),
+    schemaVersion,
+    current,
+    sealedSample: sealedSample(db, tables),
+  };
+}
+
+/** The tag of the last migration applied, after checking that each applied one is ours. */
+function checkMigrations(db: Database.Database, what: string): string {
+  const known = knownMigrations();
+  const byHash = new Map(known.map((m) => [m.hash, m]));
+  const applied = db.prepare('SELECT hash, created_at FROM __drizzle_migrations ORDER BY created_at, id').all() as {
+    hash: string;
+    created_at: number;
+  }[];
+  if (applied.length === 0) throw new BackupError(`${what} is a DeskBridge database with no migration applied.`);
+  const newest = known.at(-1)!;
+  let last: Migration | undefined;
+  for (const row of applied) {
+    const migration = byHash.get(row.hash);
+    if (!migration) {
+      if (Number(row.created_at) > newest.when)
+        throw new BackupError(
+          `${what} was made by a newer DeskBridge (its schema has migrations this version does not know, newer ` +
+            `than ${newest.tag}); install that version or a later one to restore it.`,
+        );
+      throw new BackupError(`${what} has a migration that is not one of DeskBridge's; it cannot be restored.`);
+    }
+    last = migration;
+  }
+  return last!.tag;
+}
+
+function sealedSample(db: Database.Database, tables: string[]): string | null {
+  for (const [table, column] of SEALED_COLUMNS) {
+    if (!tables.includes(table)) continue;
+    const row = db.prepare(`SELECT ${column} AS value FROM ${table} WHERE ${column} IS NOT NULL LIMIT 1`).get() as
+      | { value: string }
+      | undefined;
+    if (row) return row.value;
+  }
+  return null;
+}
+
+/** `path.12345.tmp` beside `path`: renamed into place once whole, so no reader sees half a file. */
+function temporaryBeside(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+}
+
+/**
+ * Copies the database at `source` to `target` while the service may be writing to it: SQLite's online backup API on
+ * a read-only connection, into a temporary file (0600) renamed into place. The copy is a single file (rollback
+ * journal, no -wal beside it). An existing `target` is replaced only with `force`.
+ */
+export async function backupDatabase(source: string, target: string, options: { force: boolean }): Promise<void> {
+  if (!existsSync(source)) throw new BackupError(`There is no database at ${source}.`);
+  if (existsSync(target) && !options.force) throw new BackupError(`${target} exists; add --force to replace it.`);
+  if (existsSync(target) && !statSync(target).isFile()) throw new BackupError(`${target} is not a file.`);
+  if (!existsSync(dirname(target))) throw new BackupError(`The folder ${dirname(target)} does not exist.`);
+  const temporary = temporaryBeside(target);
+  rmSync(temporary, { force: true });
+  const db = new Database(source, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    closeSync(openSync(temporary, 'wx', 0o600));
+    // All remaining pages in one step, inside one read transaction: a copy of one moment, however busy the service
+    // is (stepping 100 pages at a time, as by default, starts over each time another process writes). In WAL mode
+    // the service's writes are not held up by the read.
+    await db.backup(temporary, { progress: () => 0x7fffffff });
+    const copy = new Database(temporary);
+    try {
+      copy.pragma('journal_mode = DELETE');
+    } finally {
+      copy.close();
+    }
+    chmodSync(temporary, 0o600);
+    syncFile(temporary);
+    renameSync(temporary, target);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  } finally {
+    db.close();
+  }
+}
+
+function syncFile(path: string): void {
+  const fd = openSync(path, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The second guard against restoring under a running service (the first is its service.json): SQLite's exclusive
+ * locking mode is refused while any other connection has the database open, even idle, in WAL mode. While it is held,
+ * the database's WAL is checkpointed into the file, so the copy kept aside is whole on its own.
+ */
+export function assertNotInUse(path: string): void {
+  if (!existsSync(path)) return;
+  let db: Database.Database;
+  try {
+    db = new Database(path, { fileMustExist: true });
+  } catch (error) {
+    throw new BackupError(`The database at ${path} cannot be opened: ${(error as Error).message}.`);
+  }
+  try {
+    db.pragma('busy_timeout = 0');
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE; COMMIT');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch {
+    throw new BackupError(
+      `The database at ${path} is in use by another process (a DeskBridge service?); stop it and try again.`,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * A restored database is behind its helpdesks and its partners: tickets made or linked after the backup are on the
+ * helpdesk but not in its twin table, and a partner names them in what it sends. So every connection polls its
+ * triggers on the first pass of the engine, which comes before that pass applies the partners' messages: the
+ * tickets are linked again first, and a partner's update finds its twin instead of making another.
+ */
+function pollFirst(path: string): void {
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    const hasSyncState = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sync_state'").get();
+    if (hasSyncState) db.prepare('UPDATE sync_state SET trigger_poll_due = 1').run();
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Puts the (checked) copy at `source` in place of the database at `target`: the copy is written beside it first, the
+ * current database is kept as `<name>.before-restore-<stamp>` (a hard link, so there is no moment without a
+ * database), the stale -wal and -shm are removed, and a rename swaps the copy in. Returns the kept path, or null when
+ * there was no database.
+ */
+export function replaceDatabase(source: string, target: string, stamp: string): string | null {
+  const temporary = temporaryBeside(target);
+  copyFileSync(source, temporary);
+  chmodSync(temporary, 0o600);
+  pollFirst(temporary);
+  syncFile(temporary);
+  let kept: string | null = null;
+  try {
+    if (existsSync(target)) {
+      kept = `${target}.before-restore-${stamp}`;
+      linkSync(target, kept);
+    }
+    for (const stale of [`${target}-wal`, `${target}-shm`]) rmSync(stale, { force: true });
+    renameSync(temporary, target);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    if (kept) rmSync(kept, { force: true });
+    throw error;
+  }
+  return kept;
+}
