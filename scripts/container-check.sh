@@ -37,8 +37,18 @@ fail() {
 }
 step() { echo "container-check: $*" >&2; }
 
-for tool in podman curl node; do command -v "$tool" >/dev/null || fail "$tool is not installed"; done
 [ "$(id -u)" -eq 0 ] || fail "run as root (debootstrap, and the data dir is given to uid 10001)"
+# What the check needs comes from Debian's packages, installed here when missing (a fresh machine has none of them).
+missing=()
+for tool in podman debootstrap curl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if [ "${#missing[@]}" -gt 0 ]; then
+  step "installing ${missing[*]} from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 ||
+    { apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null; } ||
+    fail "apt-get install ${missing[*]} failed"
+fi
+command -v node >/dev/null || fail "node is not installed"
 
 work=$(mktemp -d /tmp/deskbridge-container-check.XXXXXX)
 cleanup() {

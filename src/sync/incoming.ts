@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { DbOrTx } from '../../db/client.ts';
 import type { Entity, HubAttachment, HubComment } from '../domain/entity.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -6,7 +5,7 @@ import { annotate, LOCAL_ONLY } from './annotate.ts';
 import { replicaHash } from './canonical.ts';
 import type { ConnectionContext } from './context.ts';
 import type { SyncDeps } from './deps.ts';
-import { MARKER_FIELD, MARKER_PREFIX } from '../domain/entity.ts';
+import { adoptMarkedTwin, creationMarker, findByMarker } from './creation-marker.ts';
 import { createWrite, isEmptyWrite, updateWrite } from './entity-write.ts';
 import { ackPayloadSchema, replicaPayloadSchema, type AckPayload, type ReplicaPayload } from './messages.ts';
 import { buildReplica } from './outgoing.ts';
@@ -131,21 +130,6 @@ function recordAck(tx: DbOrTx, connectionId: string, ack: AckPayload, at: Date):
   );
 }
 
-/** After a crash between "the helpdesk created it" and "we recorded it": the entity carrying our marker, if any. */
-async function findByMarker(ctx: ConnectionContext, marker: string, since: Date): Promise<string | null> {
-  const from = new Date(since.getTime() - 120_000).toISOString();
-  if (ctx.instance.platform === 'xurrent') {
-    const batch = await ctx.helpdesk.listChanged(from);
-    for (const change of [...batch.changes].reverse().slice(0, 50)) {
-      const entity = await ctx.helpdesk.getEntity(change.id);
-      if (entity.customFields[MARKER_FIELD] === marker) return entity.id;
-    }
-    return null;
-  }
-  const batch = await ctx.helpdesk.listChanged(from, { query: `tag:'${marker}'` });
-  return batch.changes[0]?.id ?? null;
-}
-
 function commentsToCreate(result: Entity, before: Set<string>): HubComment[] {
   return result.comments.filter((c) => c.id === '' || !before.has(c.id));
 }
@@ -191,12 +175,21 @@ async function applyReplica(
   const platform = ctx.instance.platform;
   const helpdesk = ctx.helpdesk;
   try {
+    // Rows already applying keep the marker stored then (a random one from before keyed markers).
+    const marker = row.applyMarker ?? creationMarker(deps.secrets, connectionId, remoteId);
     let local: Entity | null = null;
     if (twin) local = await helpdesk.getEntity(twin.localEntityId);
     else if (replaying && row.applyMarker) {
       const found = await findByMarker(ctx, row.applyMarker, row.applyStartedAt ?? deps.clock());
       if (found) local = await helpdesk.getEntity(found);
     }
+    // No twin link, but the sender names our entity as its twin: ours if this node created it for that entity (the
+    // link was lost, e.g. to a restore from an older backup). Then it is a first sync onto it, not a second ticket.
+    const adoptedTwin =
+      !twin && !local && payload.remoteEntityId ? await adoptMarkedTwin(ctx, payload.remoteEntityId, marker) : null;
+    if (adoptedTwin) local = adoptedTwin;
+    // Notes and files the earlier attempt (or the lost link's sync) made are recognised, not made again.
+    const recovering = replaying || adoptedTwin !== null;
     const commentMap: Record<string, string> = { ...(twin?.commentMap ?? {}) };
     const attachmentMap: Record<string, string> = { ...(twin?.attachmentMap ?? {}) };
     const annotated = local ? annotate(local, commentMap, attachmentMap) : null;
@@ -215,7 +208,6 @@ async function applyReplica(
     const pendingLocalChange =
       local && twin ? (await buildReplica(deps, ctx, local, twin)).hash !== twin.lastSentHash : false;
 
-    const marker = row.applyMarker ?? `${MARKER_PREFIX}${randomUUID().slice(0, 13)}`;
     if (!replaying) {
       markApplying(deps.db, row.id, { applyMarker: marker, applyStartedAt: deps.clock(), remoteEntityId: remoteId });
     }
@@ -249,7 +241,7 @@ async function applyReplica(
     const newComments: HubComment[] = [];
     for (const comment of commentsToCreate(result, beforeComments)) {
       // On a replay, a note with the same text that no twin claims is the one the interrupted attempt made.
-      const adopted = replaying
+      const adopted = recovering
         ? current.comments.find(
             (c) => !(c.id in commentMap) && c.body === comment.body && !createdComments.some(([id]) => id === c.id),
           )
@@ -282,7 +274,7 @@ async function applyReplica(
     for (const attachment of attachmentsToCreate(result, beforeAttachments)) {
       const file = payload.files.find((f) => f.id === attachment.remoteId);
       if (!file || !attachment.remoteId) continue;
-      const adopted = replaying
+      const adopted = recovering
         ? current.attachments.find(
             (a) =>
               !(a.id in attachmentMap) &&
@@ -389,6 +381,7 @@ async function applyReplica(
         localEntity: final.id,
         localKey: final.key,
         created: !local,
+        adopted: adoptedTwin !== null,
         comments: newComments.length,
         attachments: newAttachments.length,
       },

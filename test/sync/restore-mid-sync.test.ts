@@ -38,8 +38,9 @@ import {
  *   failed so before the fix in db/backup.ts);
  * - B's updates to T2, whose twin link on A has no remote id yet (the ack went to the lost A): B names A's entity id
  *   in its replica, and A finds the twin by it.
- * Not covered (a known gap): a ticket the lost A made for B that A's own triggers do not select. Polling does not find
- * it again, so B's next update to it makes a second ticket on A; A's trigger here selects every ticket.
+ * A ticket the lost A made for B that A's own triggers do not select is not found by polling; B's next update names it,
+ * and A takes it up by its keyed creation marker: test/sync/restore-created-twin.test.ts. A's trigger here selects
+ * every ticket.
  */
 const KEY = 'c'.repeat(64);
 const POLL_MS = 60_000;
