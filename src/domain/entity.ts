@@ -117,9 +117,10 @@ export const nativeFields: Record<Platform, readonly string[]> = {
 };
 
 /**
- * Crash markers: written into an entity the sync creates, so a replay finds it. They never travel: Freshdesk and
- * Freshservice carry them as a tag (searchable); for Xurrent the engine writes MARKER_FIELD as a custom field, which
- * its connector keeps in the request's source/sourceID (adapters/helpdesk/xurrent/marker.ts).
+ * Crash markers: written into an entity the sync creates, so a replay finds it, and keyed to the pair
+ * (src/sync/creation-marker.ts), so a node restored from an older backup knows it made it. They never travel:
+ * Freshdesk and Freshservice carry them as a tag (searchable); for Xurrent the engine writes MARKER_FIELD as a custom
+ * field, which its connector keeps in the request's source/sourceID (adapters/helpdesk/xurrent/marker.ts).
  */
 export const MARKER_PREFIX = 'deskbridge-';
 export const MARKER_FIELD = 'deskbridge_marker';
