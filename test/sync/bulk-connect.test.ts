@@ -62,7 +62,6 @@ describe('bulk connect of 200 existing pairs', () => {
     expect(before).toEqual({ a: PAIRS, b: PAIRS });
     const csv = ['local,remote', ...aIds.map((id, i) => `#${id},#${bIds[i]}`), '', ''].join('\n');
     const progress: Array<[number, number]> = [];
-    const started = Date.now();
     const result = await connectEntities(pair.a.deps, {
       connection: ids.a,
       actor: 'test:alice',
@@ -77,7 +76,6 @@ describe('bulk connect of 200 existing pairs', () => {
     expect(progress.length).toBeGreaterThan(1);
 
     await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
-    expect(Date.now() - started).toBeLessThan(15_000);
 
     const onA = linked(pair.a, ids.a);
     const onB = linked(pair.b, ids.b);
