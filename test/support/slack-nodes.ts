@@ -1,6 +1,8 @@
 import { expect } from 'vitest';
 import type { ConnectHelpdesk } from '../../src/app-deps.ts';
+import { linkWorkspace } from '../../src/app/chat-workspaces.ts';
 import { checkView } from './block-kit.ts';
+import { startChatAdminWithPartner, type ChatPartner } from './chat-partner.ts';
 import { FakeSlack, type FakeUser } from './fake-slack.ts';
 import { startTestNode, type TestClock, type TestNode } from './nodes.ts';
 import {
@@ -239,4 +241,61 @@ export function inputBlock(view: View, blockId: string): Record<string, unknown>
 
 export function viewText(view: { blocks: Record<string, unknown>[] }): string {
   return JSON.stringify(view.blocks);
+}
+
+/**
+ * A ChatPartner (test/support/chat-partner.ts) whose node A serves Slack: `users` are known to its fake Slack and
+ * Acme's workspace (T_ACME) is linked to `acme`. `env` adds to A's settings.
+ */
+export function startSlackAdminWithConnection(options: {
+  users: FakeUser[];
+  env?: Record<string, string>;
+}): Promise<ChatPartner<SlackNode>> {
+  return startChatAdminWithPartner(
+    {
+      start: (nodeOptions) => startSlackNode('a', nodeOptions),
+      checkProblems: (node) => expect(node.slackApi.problems).toEqual([]),
+      prepare(node) {
+        for (const user of options.users) node.slackApi.addUser(user);
+        linkWorkspace(node.deps, { platform: 'slack', tenantId: 'T_ACME', instance: 'acme', actor: 'test:setup' });
+      },
+    },
+    options.env,
+  );
+}
+
+/** `/bridge <text>` from `user`: the ephemeral answer posted to its response_url, as JSON. */
+export async function ephemeralReply(node: SlackNode, user: FakeUser, text: string): Promise<string> {
+  const before = node.slackApi.callsTo('response_url').length;
+  await node.command(user, text);
+  await node.slackApi.waitFor('response_url', () => node.slackApi.callsTo('response_url').length > before);
+  return JSON.stringify(node.slackApi.callsTo('response_url').at(-1)!.args);
+}
+
+/** A click by `user` on a button of a message (in C_OPS unless `where` says): the answer posted to its response_url. */
+export async function clickReply(
+  node: SlackNode,
+  user: FakeUser,
+  action: { actionId: string; value: string },
+  where: { channelId: string; messageTs: string } = { channelId: 'C_OPS', messageTs: '1.1' },
+): Promise<Record<string, unknown>> {
+  const before = node.slackApi.callsTo('response_url').length;
+  await node.click(user, action, where);
+  await node.slackApi.waitFor('response_url', () => node.slackApi.callsTo('response_url').length > before);
+  return node.slackApi.callsTo('response_url').at(-1)!.args;
+}
+
+/** The buttons of a Block Kit message (its JSON): action id and value, in order. */
+export function buttonsIn(json: string): string[][] {
+  const found: string[][] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      if (o['type'] === 'button') found.push([String(o['action_id']), String(o['value'])]);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(JSON.parse(json));
+  return found;
 }

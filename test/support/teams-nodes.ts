@@ -5,7 +5,8 @@ import type { AppDeps } from '../../src/app/deps.ts';
 import { linkWorkspace } from '../../src/app/chat-workspaces.ts';
 import { claimTeamsTenant } from '../../src/app/teams-users.ts';
 import { checkAdaptiveCard } from './adaptive-cards.ts';
-import { FakeBotConnector, type ConnectorMember } from './fake-bot-connector.ts';
+import { startChatAdminWithPartner, type ChatPartner } from './chat-partner.ts';
+import { FakeBotConnector, type ConnectorCall, type ConnectorMember } from './fake-bot-connector.ts';
 import { startTestNode, type TestClock, type TestNode } from './nodes.ts';
 import type { TeamsSurface } from '../../adapters/teams/app.ts';
 
@@ -304,4 +305,53 @@ export function submission(card: Json, action: Json, values: Record<string, stri
     else inputs[key] = value;
   }
   return { ...inputs, ...(action['data'] as Json) };
+}
+
+// ---- an admin's node connected to a partner ----------------------------------------------------------------------
+
+/**
+ * A ChatPartner (test/support/chat-partner.ts) whose node A serves Teams: Acme's tenant linked to `acme`, `members`
+ * the members the connector lists, and `admin` the first to add the bot (in Acme's `ops` channel), so its DeskBridge
+ * admin. `env` adds to A's settings.
+ */
+export function startTeamsAdminWithConnection(options: {
+  admin: TeamsTestUser;
+  members: TeamsTestUser[];
+  env?: Record<string, string>;
+}): Promise<ChatPartner<TeamsNode>> {
+  return startChatAdminWithPartner(
+    {
+      start: (nodeOptions) => startTeamsNode('a', nodeOptions),
+      checkProblems: (node) => expect(node.connector.problems).toEqual([]),
+      async prepare(node) {
+        linkTeamsTenant(node.deps, ACME_TENANT, 'acme');
+        node.connector.setMembers('*', options.members.map(memberOf));
+        // The first person to add the bot to a team administers it.
+        await node.installed(options.admin, acmeChannel('ops'));
+      },
+    },
+    options.env,
+  );
+}
+
+/** `@DeskBridge <text>` from `user` in `channel`: the connector call that posted DeskBridge's answer there. */
+export async function postedAnswer(
+  node: TeamsNode,
+  user: TeamsTestUser,
+  channel: TeamsChannel,
+  text: string,
+): Promise<ConnectorCall> {
+  const mark = node.connector.calls.length;
+  await node.command(user, channel, text);
+  return node.connector.waitFor(
+    (c) => node.connector.calls.indexOf(c) >= mark && c.method === 'POST' && c.conversationId === channel.channelId,
+  );
+}
+
+/** The buttons of a card: the flow action each runs, and its value. */
+export function flowButtons(card: Json): (string | undefined)[][] {
+  return cardActions(card).flatMap((action) => {
+    const db = (action['data'] as { db?: { kind?: string; action?: string; value?: string } } | undefined)?.db;
+    return db?.kind === 'action' ? [[db.action, db.value]] : [];
+  });
 }

@@ -5,22 +5,11 @@
  * the entity's URL as issueUrl (the loopback: a replica shaped like our own).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { realHelpdesks } from '../../support/helpdesks.ts';
-import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import type { Helpdesk } from '../../../src/domain/helpdesk.ts';
 import { defaultScripts } from '../../../src/rules/index.ts';
-import { TestClock } from '../../support/nodes.ts';
-import { startSlackNode, viewText, type OpenModal, type SlackNode } from '../../support/slack-nodes.ts';
-import {
-  agentOf,
-  connect,
-  fastConnectorOptions,
-  registerOn,
-  startSimulator,
-  startSyncNode,
-  type Simulator,
-  type SyncNode,
-} from '../../support/sync-nodes.ts';
+import type { ChatPartner } from '../../support/chat-partner.ts';
+import { startSlackAdminWithConnection, viewText, type OpenModal, type SlackNode } from '../../support/slack-nodes.ts';
+import type { Simulator } from '../../support/sync-nodes.ts';
 
 const alice = { id: 'U_ALICE', team_id: 'T_ACME', name: 'Alice Admin', is_admin: true };
 const CONNECTION = 'acme to initech';
@@ -28,36 +17,18 @@ const CONNECTION = 'acme to initech';
 type View = OpenModal['view'];
 
 describe('Test run from Slack with httpClient', () => {
+  let partner: ChatPartner<SlackNode>;
   let a: SlackNode;
-  let b: SyncNode;
   let fd: Simulator;
-  let fs: Simulator;
   let fdAgent: Helpdesk;
 
   beforeAll(async () => {
-    const clock = TestClock.ticking();
-    [fd, fs] = await Promise.all([startSimulator('freshdesk', clock), startSimulator('freshservice', clock)]);
-    a = await startSlackNode('a', {
-      clock,
-      connectHelpdesk: realHelpdesks(fastConnectorOptions),
-      env: { SYNC_INTERVAL_MS: '0', LOG_LEVEL: 'warn' },
-    });
-    b = await startSyncNode('b', {}, clock);
-    a.slackApi.addUser(alice);
-    const nodeA = a as unknown as SyncNode;
-    await registerOn(nodeA, 'acme', fd);
-    await registerOn(b, 'initech', fs);
-    fdAgent = agentOf(fd);
-    const [group] = await fdAgent.listProjects();
-    const [workspace] = await agentOf(fs).listProjects();
-    await connect(nodeA, 'acme', b, 'initech', { mode: 'script', aProject: group!.id, bProject: workspace!.id });
-    linkWorkspace(a.deps, { platform: 'slack', tenantId: 'T_ACME', instance: 'acme', actor: 'test:setup' });
+    partner = await startSlackAdminWithConnection({ users: [alice] });
+    ({ a, fd, fdAgent } = partner);
   }, 30_000);
 
   afterAll(async () => {
-    expect(a?.slackApi.problems ?? []).toEqual([]);
-    await Promise.all([a?.stop(), b?.stop()]);
-    await Promise.all([fd?.close(), fs?.close()]);
+    await partner?.stop();
   });
 
   async function testRun(modal: OpenModal, typed: Record<string, string>): Promise<string> {

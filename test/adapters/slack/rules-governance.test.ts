@@ -1,27 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { realHelpdesks } from '../../support/helpdesks.ts';
 import { listAuditLog } from '../../../src/app/audit-log.ts';
-import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { listRuleVersions } from '../../../src/app/rule-versions.ts';
 import { addTrigger } from '../../../src/app/triggers.ts';
 import type { Helpdesk } from '../../../src/domain/helpdesk.ts';
 import { defaultScripts } from '../../../src/rules/index.ts';
 import { recordEntityError } from '../../../src/sync/store.ts';
 import { DomainError } from '../../../src/domain/errors.ts';
-import { TestClock } from '../../support/nodes.ts';
-import { startSlackNode, viewText, type OpenModal, type SlackNode } from '../../support/slack-nodes.ts';
-import type { SlackCall } from '../../support/fake-slack.ts';
+import type { ChatPartner } from '../../support/chat-partner.ts';
 import {
-  agentOf,
-  connect,
-  fastConnectorOptions,
-  registerOn,
-  startSimulator,
-  startSyncNode,
-  syncUntil,
-  type Simulator,
-  type SyncNode,
-} from '../../support/sync-nodes.ts';
+  clickReply,
+  ephemeralReply,
+  startSlackAdminWithConnection,
+  viewText,
+  type OpenModal,
+  type SlackNode,
+} from '../../support/slack-nodes.ts';
+import type { SlackCall } from '../../support/fake-slack.ts';
+import { syncUntil, type Simulator, type SyncNode } from '../../support/sync-nodes.ts';
 
 const alice = { id: 'U_ALICE', team_id: 'T_ACME', name: 'Alice Admin', is_admin: true };
 const bob = { id: 'U_BOB', team_id: 'T_ACME', name: 'Bob Approver' };
@@ -32,6 +27,7 @@ const CONNECTION = 'acme to initech';
 type View = OpenModal['view'];
 
 describe('rules governance from Slack: edit, test run, request publish, approve', () => {
+  let partner: ChatPartner<SlackNode>;
   let a: SlackNode;
   let b: SyncNode;
   let fd: Simulator;
@@ -41,50 +37,22 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
   let connectionId: string;
 
   beforeAll(async () => {
-    // One clock for both nodes and both helpdesks: node requests are signed and checked with it.
-    const clock = TestClock.ticking();
-    [fd, fs] = await Promise.all([startSimulator('freshdesk', clock), startSimulator('freshservice', clock)]);
-    a = await startSlackNode('a', {
-      clock,
-      connectHelpdesk: realHelpdesks(fastConnectorOptions),
-      env: { SYNC_INTERVAL_MS: '0', LOG_LEVEL: 'warn' },
-    });
-    b = await startSyncNode('b', {}, clock);
-    a.slackApi.addUser(alice).addUser(bob).addUser(mallory);
+    partner = await startSlackAdminWithConnection({ users: [alice, bob, mallory] });
+    ({ a, b, fd, fs, fdAgent, fsAgent } = partner);
     a.slackApi.botToken = 'xoxb-a-test-token';
-    // A SlackNode is a node like any other for the sync helpers.
-    const nodeA = a as unknown as SyncNode;
-    await registerOn(nodeA, 'acme', fd);
-    await registerOn(b, 'initech', fs);
-    fdAgent = agentOf(fd);
-    fsAgent = agentOf(fs);
-    const [group] = await fdAgent.listProjects();
-    const [workspace] = await fsAgent.listProjects();
-    const ids = await connect(nodeA, 'acme', b, 'initech', {
-      mode: 'script',
-      aProject: group!.id,
-      bProject: workspace!.id,
-    });
-    connectionId = ids.a;
-    await addTrigger(a.deps, { connection: ids.a, query: '', actor: 'test:alice' });
-    await addTrigger(b.deps, { connection: ids.b, query: '', actor: 'test:bob' });
-    linkWorkspace(a.deps, { platform: 'slack', tenantId: 'T_ACME', instance: 'acme', actor: 'test:setup' });
+    connectionId = partner.ids.a;
+    await addTrigger(a.deps, { connection: partner.ids.a, query: '', actor: 'test:alice' });
+    await addTrigger(b.deps, { connection: partner.ids.b, query: '', actor: 'test:bob' });
   }, 30_000);
 
   afterAll(async () => {
-    expect(a?.slackApi.problems ?? []).toEqual([]);
-    await Promise.all([a?.stop(), b?.stop()]);
-    await Promise.all([fd?.close(), fs?.close()]);
+    await partner?.stop();
   });
 
-  const engines = () => [a as unknown as SyncNode, b];
+  const engines = () => [partner.nodeA, b];
 
-  async function ephemeral(user: { id: string; team_id: string; name: string }, text: string): Promise<string> {
-    const before = a.slackApi.callsTo('response_url').length;
-    await a.command(user, text);
-    await a.slackApi.waitFor('response_url', () => a.slackApi.callsTo('response_url').length > before);
-    return JSON.stringify(a.slackApi.callsTo('response_url').at(-1)!.args);
-  }
+  const ephemeral = (user: { id: string; team_id: string; name: string }, text: string) =>
+    ephemeralReply(a, user, text);
 
   /** The view a views.update call after `after` put up (the answer to a click inside a modal). */
   async function updatedView(after: number, predicate: (view: View) => boolean = () => true): Promise<View> {
@@ -502,14 +470,12 @@ describe('rules governance from Slack: edit, test run, request publish, approve'
     expect(list).toContain('at line 3, column 5');
     const blocks = JSON.parse(list).blocks as View['blocks'];
     const resolveValue = buttonValue({ blocks } as View, 'sync-errors.resolve');
-    const before = a.slackApi.callsTo('response_url').length;
-    await a.click(
+    const redrawn = await clickReply(
+      a,
       alice,
       { actionId: 'sync-errors.resolve', value: resolveValue },
       { channelId: 'C_GENERAL', messageTs: '1700000000.000001' },
     );
-    await a.slackApi.waitFor('response_url', () => a.slackApi.callsTo('response_url').length > before);
-    const redrawn = a.slackApi.callsTo('response_url').at(-1)!.args;
     expect(redrawn['replace_original']).toBe(true);
     expect(JSON.stringify(redrawn)).toMatch(/Resolved the error of #(998|999)/);
     expect(listAuditLog(a.deps, { connection: connectionId }).some((e) => e.action === 'sync-error.resolve')).toBe(

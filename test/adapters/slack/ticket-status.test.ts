@@ -1,88 +1,45 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueStatus } from '../../../src/app/queue-status.ts';
-import { linkWorkspace } from '../../../src/app/chat-workspaces.ts';
 import { listSyncErrors } from '../../../src/app/sync-errors.ts';
-import { realHelpdesks } from '../../support/helpdesks.ts';
-import { TestClock } from '../../support/nodes.ts';
-import { startSlackNode, type SlackNode } from '../../support/slack-nodes.ts';
+import type { ChatPartner } from '../../support/chat-partner.ts';
 import {
-  agentOf,
-  connect,
-  fastConnectorOptions,
-  registerOn,
-  rows,
-  settle,
-  startSimulator,
-  startSyncNode,
-  type Simulator,
-  type SyncNode,
-} from '../../support/sync-nodes.ts';
+  buttonsIn,
+  clickReply,
+  ephemeralReply,
+  startSlackAdminWithConnection,
+  type SlackNode,
+} from '../../support/slack-nodes.ts';
+import { rows } from '../../support/sync-nodes.ts';
 import { seedTicketStates, SLOW_RETRIES, type TicketStates, TRIGGER_QUERY } from '../../support/ticket-states.ts';
 
 const alice = { id: 'U_ALICE', team_id: 'T_ACME', name: 'Alice Admin', is_admin: true };
 const mallory = { id: 'U_MALLORY', team_id: 'T_ACME', name: 'Mallory Member' };
 const CONNECTION = 'acme to initech';
 
-/** The buttons of a Block Kit message (its JSON): action id and value, in order. */
-function buttonsIn(json: string): string[][] {
-  const found: string[][] = [];
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      const o = node as Record<string, unknown>;
-      if (o['type'] === 'button') found.push([String(o['action_id']), String(o['value'])]);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(JSON.parse(json));
-  return found;
-}
-
 /**
  * `/bridge ticket` and `/bridge queue` through the real Bolt receiver, on a node that syncs with a second one: the
  * four states of a ticket (test/support/ticket-states.ts), and Retry now on the queue.
  */
 describe('the ticket and queue views from Slack', () => {
+  let partner: ChatPartner<SlackNode>;
   let a: SlackNode;
-  let b: SyncNode;
-  let fd: Simulator;
-  let fs: Simulator;
   let connectionId: string;
   let states: TicketStates;
 
   beforeAll(async () => {
-    const clock = TestClock.ticking();
-    [fd, fs] = await Promise.all([startSimulator('freshdesk', clock), startSimulator('freshservice', clock)]);
-    a = await startSlackNode('a', {
-      clock,
-      connectHelpdesk: realHelpdesks(fastConnectorOptions),
-      env: { SYNC_INTERVAL_MS: '0', LOG_LEVEL: 'warn', ...SLOW_RETRIES },
-    });
-    b = await startSyncNode('b', {}, clock);
-    a.slackApi.addUser(alice).addUser(mallory);
-    const nodeA = a as unknown as SyncNode;
-    await registerOn(nodeA, 'acme', fd);
-    await registerOn(b, 'initech', fs);
-    const [group] = await agentOf(fd).listProjects();
-    const [workspace] = await agentOf(fs).listProjects();
-    connectionId = (await connect(nodeA, 'acme', b, 'initech', { aProject: group!.id, bProject: workspace!.id })).a;
-    linkWorkspace(a.deps, { platform: 'slack', tenantId: 'T_ACME', instance: 'acme', actor: 'test:setup' });
-    states = await seedTicketStates(nodeA, b, { fd, fs }, connectionId);
+    partner = await startSlackAdminWithConnection({ users: [alice, mallory], env: SLOW_RETRIES });
+    a = partner.a;
+    connectionId = partner.ids.a;
+    states = await seedTicketStates(partner.nodeA, partner.b, partner, connectionId);
   }, 60_000);
 
   afterAll(async () => {
-    expect(a?.slackApi.problems ?? []).toEqual([]);
     await states?.reopenB();
-    await Promise.all([a?.stop(), b?.stop()]);
-    await Promise.all([fd?.close(), fs?.close()]);
+    await partner?.stop();
   });
 
-  async function ephemeral(user: { id: string; team_id: string; name: string }, text: string): Promise<string> {
-    const before = a.slackApi.callsTo('response_url').length;
-    await a.command(user, text);
-    await a.slackApi.waitFor('response_url', () => a.slackApi.callsTo('response_url').length > before);
-    return JSON.stringify(a.slackApi.callsTo('response_url').at(-1)!.args);
-  }
+  const ephemeral = (user: { id: string; team_id: string; name: string }, text: string) =>
+    ephemeralReply(a, user, text);
 
   it('a synced ticket: its state, the reason, its twin on the other side and the trigger that selects it', async () => {
     const shown = await ephemeral(alice, `ticket ${CONNECTION} ${states.synced.key}`);
@@ -136,19 +93,10 @@ describe('the ticket and queue views from Slack', () => {
     expect(shown).toContain('1 (1 on backoff)');
     expect(shown).toMatch(/\*Last acknowledged\*\\nmessage \d+ at /);
     expect(buttonsIn(shown)).toEqual([['queue.retry-now', connectionId]]);
-    const retries = () =>
-      rows(a as unknown as SyncNode, "select actor, details from audit_log where action = 'queue.retry-now'");
+    const retries = () => rows(partner.nodeA, "select actor, details from audit_log where action = 'queue.retry-now'");
 
-    const click = async (user: { id: string; team_id: string; name: string }): Promise<Record<string, unknown>> => {
-      const before = a.slackApi.callsTo('response_url').length;
-      await a.click(
-        user,
-        { actionId: 'queue.retry-now', value: connectionId },
-        { channelId: 'C_OPS', messageTs: '1.1' },
-      );
-      await a.slackApi.waitFor('response_url', () => a.slackApi.callsTo('response_url').length > before);
-      return a.slackApi.callsTo('response_url').at(-1)!.args;
-    };
+    const click = (user: { id: string; team_id: string; name: string }) =>
+      clickReply(a, user, { actionId: 'queue.retry-now', value: connectionId });
     const refused = await click(mallory);
     expect(JSON.stringify(refused)).toMatch(/Only DeskBridge admins/);
     expect(queueStatus(a.deps, { connection: connectionId }).stages.outbox.onBackoff).toBe(1);
@@ -162,7 +110,7 @@ describe('the ticket and queue views from Slack', () => {
     expect(retries()).toEqual([{ actor: 'slack:T_ACME/U_ALICE', details: '{"change":0,"outbox":1,"inbox":0}' }]);
 
     await states.reopenB();
-    await settle([a as unknown as SyncNode, b], [fd, fs]);
+    await partner.settle();
     expect(await ephemeral(alice, `queue ${CONNECTION}`)).toContain('Nothing waits: everything is synced.');
     expect(await ephemeral(alice, `ticket ${CONNECTION} ${states.waiting.key}`)).toContain(': synced');
   }, 30_000);

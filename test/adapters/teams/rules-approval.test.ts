@@ -1,21 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { realHelpdesks } from '../../support/helpdesks.ts';
 import { listRuleVersions } from '../../../src/app/rule-versions.ts';
 import { listTriggers } from '../../../src/app/triggers.ts';
 import { DomainError } from '../../../src/domain/errors.ts';
 import { defaultScripts } from '../../../src/rules/index.ts';
 import { recordEntityError } from '../../../src/sync/store.ts';
+import type { ChatPartner } from '../../support/chat-partner.ts';
 import { cardOf, type ConnectorCall } from '../../support/fake-bot-connector.ts';
-import {
-  agentOf,
-  connect,
-  fastConnectorOptions,
-  registerOn,
-  startSimulator,
-  startSyncNode,
-  type Simulator,
-  type SyncNode,
-} from '../../support/sync-nodes.ts';
+import { agentOf, type Simulator } from '../../support/sync-nodes.ts';
 import {
   answeredCard,
   BOT,
@@ -23,19 +14,16 @@ import {
   cardText,
   findAction,
   findInput,
-  memberOf,
   personalChat,
-  startTeamsNode,
+  startTeamsAdminWithConnection,
   submission,
   teamsUser,
   type TeamsNode,
   type TeamsPlace,
   type TeamsTestUser,
   acmeChannel,
-  linkTeamsTenant,
 } from '../../support/teams-nodes.ts';
 import { InPlaceCard } from './driver.ts';
-import { TestClock } from '../../support/nodes.ts';
 
 type Json = Record<string, unknown>;
 
@@ -59,44 +47,25 @@ function mentioning(user: TeamsTestUser): Json {
 }
 
 describe('rules, approval and triggers over Teams', () => {
+  let partner: ChatPartner<TeamsNode>;
   let a: TeamsNode;
-  let b: SyncNode;
   let fd: Simulator;
-  let fs: Simulator;
   let connectionId: string;
 
   beforeAll(async () => {
-    // One clock for both nodes and both helpdesks: invitations expire and node requests are checked by it.
-    const clock = TestClock.ticking();
-    [fd, fs] = await Promise.all([startSimulator('freshdesk', clock), startSimulator('freshservice', clock)]);
-    a = await startTeamsNode('a', {
-      clock,
-      connectHelpdesk: realHelpdesks(fastConnectorOptions),
-      env: { SYNC_INTERVAL_MS: '0', POLLER_ENABLED: 'false', LOG_LEVEL: 'warn', TEAMS_USER_SPECIFIC_VIEWS: 'true' },
+    partner = await startTeamsAdminWithConnection({
+      admin: alice,
+      members: [alice, bob, mallory],
+      env: { TEAMS_USER_SPECIFIC_VIEWS: 'true' },
     });
-    b = await startSyncNode('b', {}, clock);
-    const nodeA = a as unknown as SyncNode;
-    await registerOn(nodeA, 'acme', fd);
-    await registerOn(b, 'initech', fs);
-    const [group] = await agentOf(fd).listProjects();
-    const [workspace] = await agentOf(fs).listProjects();
-    const ids = await connect(nodeA, 'acme', b, 'initech', {
-      mode: 'script',
-      aProject: group!.id,
-      bProject: workspace!.id,
-    });
-    connectionId = ids.a;
-    linkTeamsTenant(a.deps, ACME, 'acme');
-    a.connector.setMembers('*', [memberOf(alice), memberOf(bob), memberOf(mallory)]);
-    await a.installed(alice, ops);
+    ({ a, fd } = partner);
+    connectionId = partner.ids.a;
     await a.command(alice, approvals, 'help');
     await a.command(alice, personalChat(alice), 'help');
   }, 30_000);
 
   afterAll(async () => {
-    expect(a?.connector.problems ?? []).toEqual([]);
-    await Promise.all([a?.stop(), b?.stop()]);
-    await Promise.all([fd?.close(), fs?.close()]);
+    await partner?.stop();
   });
 
   /** The text of the last card DeskBridge posted into a conversation. */

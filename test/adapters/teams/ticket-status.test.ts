@@ -1,30 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueStatus } from '../../../src/app/queue-status.ts';
 import { listSyncErrors } from '../../../src/app/sync-errors.ts';
-import { cardOf, type ConnectorCall } from '../../support/fake-bot-connector.ts';
-import { realHelpdesks } from '../../support/helpdesks.ts';
-import { TestClock } from '../../support/nodes.ts';
-import {
-  agentOf,
-  connect,
-  fastConnectorOptions,
-  registerOn,
-  rows,
-  settle,
-  startSimulator,
-  startSyncNode,
-  type Simulator,
-  type SyncNode,
-} from '../../support/sync-nodes.ts';
+import type { ChatPartner } from '../../support/chat-partner.ts';
+import { cardOf } from '../../support/fake-bot-connector.ts';
+import { rows } from '../../support/sync-nodes.ts';
 import {
   acmeChannel,
   answeredCard,
-  cardActions,
   cardText,
   findAction,
-  linkTeamsTenant,
-  memberOf,
-  startTeamsNode,
+  flowButtons,
+  postedAnswer,
+  startTeamsAdminWithConnection,
   submission,
   teamsUser,
   type TeamsNode,
@@ -43,56 +30,24 @@ const CONNECTION = 'acme to initech';
  * (test/support/ticket-states.ts), and Retry now on the queue card.
  */
 describe('the ticket and queue views over Teams', () => {
+  let partner: ChatPartner<TeamsNode>;
   let a: TeamsNode;
-  let b: SyncNode;
-  let fd: Simulator;
-  let fs: Simulator;
   let connectionId: string;
   let states: TicketStates;
 
   beforeAll(async () => {
-    const clock = TestClock.ticking();
-    [fd, fs] = await Promise.all([startSimulator('freshdesk', clock), startSimulator('freshservice', clock)]);
-    a = await startTeamsNode('a', {
-      clock,
-      connectHelpdesk: realHelpdesks(fastConnectorOptions),
-      env: { SYNC_INTERVAL_MS: '0', POLLER_ENABLED: 'false', LOG_LEVEL: 'warn', ...SLOW_RETRIES },
-    });
-    b = await startSyncNode('b', {}, clock);
-    const nodeA = a as unknown as SyncNode;
-    await registerOn(nodeA, 'acme', fd);
-    await registerOn(b, 'initech', fs);
-    const [group] = await agentOf(fd).listProjects();
-    const [workspace] = await agentOf(fs).listProjects();
-    connectionId = (await connect(nodeA, 'acme', b, 'initech', { aProject: group!.id, bProject: workspace!.id })).a;
-    linkTeamsTenant(a.deps, ACME, 'acme');
-    a.connector.setMembers('*', [memberOf(alice), memberOf(mallory)]);
-    // The first person to add the bot to a team administers it.
-    await a.installed(alice, ops);
-    states = await seedTicketStates(nodeA, b, { fd, fs }, connectionId);
+    partner = await startTeamsAdminWithConnection({ admin: alice, members: [alice, mallory], env: SLOW_RETRIES });
+    a = partner.a;
+    connectionId = partner.ids.a;
+    states = await seedTicketStates(partner.nodeA, partner.b, partner, connectionId);
   }, 60_000);
 
   afterAll(async () => {
-    expect(a?.connector.problems ?? []).toEqual([]);
     await states?.reopenB();
-    await Promise.all([a?.stop(), b?.stop()]);
-    await Promise.all([fd?.close(), fs?.close()]);
+    await partner?.stop();
   });
 
-  async function posted(user: TeamsTestUser, text: string): Promise<ConnectorCall> {
-    const mark = a.connector.calls.length;
-    await a.command(user, ops, text);
-    return a.connector.waitFor(
-      (c) => a.connector.calls.indexOf(c) >= mark && c.method === 'POST' && c.conversationId === ops.channelId,
-    );
-  }
-
-  /** The buttons of a card: the flow action each runs, and its value. */
-  const buttonsOf = (card: Record<string, unknown>) =>
-    cardActions(card).flatMap((action) => {
-      const db = (action['data'] as { db?: { kind?: string; action?: string; value?: string } } | undefined)?.db;
-      return db?.kind === 'action' ? [[db.action, db.value]] : [];
-    });
+  const posted = (user: TeamsTestUser, text: string) => postedAnswer(a, user, ops, text);
 
   async function say(user: TeamsTestUser, text: string): Promise<string> {
     return cardText(cardOf(await posted(user, text)));
@@ -125,7 +80,7 @@ describe('the ticket and queue views over Teams', () => {
     const shown = cardText(card);
     expect(shown).toContain(`${states.blocked.key} on ${CONNECTION}: blocked`);
     expect(shown).toContain(`Blocked by sync error ${error!.id} (outgoing, script_error at line ${states.errorLine}:`);
-    expect(buttonsOf(card)).toEqual([
+    expect(flowButtons(card)).toEqual([
       ['sync-errors.retry', `${connectionId}|${error!.id}`],
       ['sync-errors.resolve', `${connectionId}|${error!.id}`],
     ]);
@@ -139,7 +94,7 @@ describe('the ticket and queue views over Teams', () => {
       `Not under sync: the active trigger ${states.triggerId} (query \\"${TRIGGER_QUERY}\\") does not match it.`,
     );
     expect(shown).toContain('does not select it');
-    expect(buttonsOf(card)).toEqual([]);
+    expect(flowButtons(card)).toEqual([]);
   }, 30_000);
 
   it('the queue card: Retry now on the item waiting; a non-admin click changes nothing; an admin click retries it', async () => {
@@ -147,9 +102,8 @@ describe('the ticket and queue views over Teams', () => {
     const card = cardOf(post);
     expect(cardText(card)).toContain(`Queue of ${CONNECTION}`);
     expect(cardText(card)).toContain('1 (1 on backoff)');
-    expect(buttonsOf(card)).toEqual([['queue.retry-now', connectionId]]);
-    const retries = () =>
-      rows(a as unknown as SyncNode, "select actor, details from audit_log where action = 'queue.retry-now'");
+    expect(flowButtons(card)).toEqual([['queue.retry-now', connectionId]]);
+    const retries = () => rows(partner.nodeA, "select actor, details from audit_log where action = 'queue.retry-now'");
     const click = (user: TeamsTestUser) => {
       const action = findAction(card, 'action', 'queue.retry-now');
       return a.execute(user, ops, { verb: String(action['verb']), data: submission(card, action) }, post.resultId!);
@@ -162,13 +116,13 @@ describe('the ticket and queue views over Teams', () => {
 
     const answered = answeredCard(await click(alice));
     expect(cardText(answered)).toContain('Retrying 1 item(s) now (1 in the outbox).');
-    expect(buttonsOf(answered)).toEqual([]);
+    expect(flowButtons(answered)).toEqual([]);
     expect(retries()).toEqual([
       { actor: `teams:${ACME}/${alice.aadObjectId}`, details: '{"change":0,"outbox":1,"inbox":0}' },
     ]);
 
     await states.reopenB();
-    await settle([a as unknown as SyncNode, b], [fd, fs]);
+    await partner.settle();
     expect(await say(alice, `queue ${CONNECTION}`)).toContain('Nothing waits: everything is synced.');
     expect(await say(alice, `ticket ${CONNECTION} ${states.waiting.key}`)).toContain(': synced');
   }, 30_000);
