@@ -32,6 +32,13 @@ interface ScrapeFigures {
   statuses: Record<string, number>;
 }
 
+/** A metric's name, help and label names (label values from closed sets only, see above). */
+interface MetricConfig<L extends string> {
+  name: string;
+  help: string;
+  labelNames: readonly L[];
+}
+
 /** The steps of a sync engine pass (SyncEngine.tick). */
 export type SyncStep = 'poll' | 'process' | 'send' | 'pull' | 'apply';
 
@@ -42,97 +49,88 @@ export class Metrics {
   private readonly registry = new Registry();
   #sources: ScrapeSources | null = null;
 
+  /** A counter, and below a histogram, on this node's own registry. */
+  #counter<L extends string>(config: MetricConfig<L>): Counter<L> {
+    return new Counter<L>({ ...config, registers: [this.registry] });
+  }
+
+  #histogram<L extends string>(buckets: number[], config: MetricConfig<L>): Histogram<L> {
+    return new Histogram<L>({ ...config, buckets, registers: [this.registry] });
+  }
+
   // ---- the sync engine --------------------------------------------------------------------------------------------
-  readonly syncMessagesSent = new Counter({
+  readonly syncMessagesSent = this.#counter({
     name: 'deskbridge_sync_messages_sent_total',
     help: 'Sync messages (replicas and acks) the other node took from this one, pushed to it.',
     labelNames: ['connection'] as const,
-    registers: [this.registry],
   });
-  readonly syncMessagesApplied = new Counter({
+  readonly syncMessagesApplied = this.#counter({
     name: 'deskbridge_sync_messages_applied_total',
     help: 'Received sync messages applied (replicas written to the helpdesk, acks recorded).',
     labelNames: ['connection'] as const,
-    registers: [this.registry],
   });
-  readonly syncFailures = new Counter({
+  readonly syncFailures = this.#counter({
     name: 'deskbridge_sync_failures_total',
     help: 'Failed sync attempts, retried later: a change that could not be made a replica (stage=change), messages that could not be sent (stage=outbox, per message), an entity whose messages could not be applied (stage=inbox).',
     labelNames: ['connection', 'stage'] as const,
-    registers: [this.registry],
   });
-  readonly syncStepDuration = new Histogram({
+  readonly syncStepDuration = this.#histogram(SLOW_BUCKETS, {
     name: 'deskbridge_sync_step_duration_seconds',
     help: 'How long one step of a sync engine pass took, over all connections.',
     labelNames: ['step'] as const,
-    buckets: SLOW_BUCKETS,
-    registers: [this.registry],
   });
 
   // ---- helpdesk connectors ----------------------------------------------------------------------------------------
-  readonly helpdeskRequests = new Counter({
+  readonly helpdeskRequests = this.#counter({
     name: 'deskbridge_helpdesk_requests_total',
     help: 'HTTP exchanges with helpdesks: status is the code (common ones) or its class (4xx), none when no answer came; outcome ok (handed back), retried, or failed.',
     labelNames: ['platform', 'status', 'outcome'] as const,
-    registers: [this.registry],
   });
-  readonly helpdeskRequestDuration = new Histogram({
+  readonly helpdeskRequestDuration = this.#histogram(SLOW_BUCKETS, {
     name: 'deskbridge_helpdesk_request_duration_seconds',
     help: 'How long one HTTP exchange with a helpdesk took.',
     labelNames: ['platform'] as const,
-    buckets: SLOW_BUCKETS,
-    registers: [this.registry],
   });
-  readonly helpdeskThrottled = new Counter({
+  readonly helpdeskThrottled = this.#counter({
     name: 'deskbridge_helpdesk_throttled_total',
     help: 'Answers 429 (too many requests) from helpdesks.',
     labelNames: ['platform'] as const,
-    registers: [this.registry],
   });
-  readonly helpdeskRateWait = new Counter({
+  readonly helpdeskRateWait = this.#counter({
     name: 'deskbridge_helpdesk_rate_limit_wait_seconds_total',
     help: "Time calls waited for their instance's rate budget (the helpdesk's quota, or a Retry-After) before going out.",
     labelNames: ['platform'] as const,
-    registers: [this.registry],
   });
 
   // ---- sync rules ---------------------------------------------------------------------------------------------------
-  readonly ruleRuns = new Counter({
+  readonly ruleRuns = this.#counter({
     name: 'deskbridge_rule_runs_total',
     help: 'Sync-rule runs: outcome ok, script_error (the script failed), limit (a step, time, size or memory limit stopped it), busy (the pool queue was full), stopped (the service was shutting down) or failed.',
     labelNames: ['direction', 'outcome'] as const,
-    registers: [this.registry],
   });
-  readonly ruleRunDuration = new Histogram({
+  readonly ruleRunDuration = this.#histogram(FAST_BUCKETS, {
     name: 'deskbridge_rule_run_duration_seconds',
     help: 'How long a sync-rule run took, from submission to the pool to its result (waiting for a worker included).',
     labelNames: ['direction'] as const,
-    buckets: FAST_BUCKETS,
-    registers: [this.registry],
   });
 
   // ---- HTTP (node protocol, webhooks, Slack, Teams) ------------------------------------------------------------------
-  readonly httpRequests = new Counter({
+  readonly httpRequests = this.#counter({
     name: 'deskbridge_http_requests_total',
     help: 'Requests to this node by route template (/v1/connections/:id/messages, /slack/events, /api/messages; unmatched for any other path), method and status (aborted when the client left before an answer).',
     labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
   });
-  readonly httpRequestDuration = new Histogram({
+  readonly httpRequestDuration = this.#histogram(SLOW_BUCKETS, {
     name: 'deskbridge_http_request_duration_seconds',
     help: "From a request's arrival to the end of its answer: for /slack/events and /api/messages, the ack latency Slack and Teams see.",
     labelNames: ['method', 'route'] as const,
-    buckets: SLOW_BUCKETS,
-    registers: [this.registry],
   });
 
   // ---- the poller ---------------------------------------------------------------------------------------------------
-  readonly pollerCycleDuration = new Histogram({
+  readonly pollerCycleDuration = this.#histogram(SLOW_BUCKETS, {
     name: 'deskbridge_poller_cycle_duration_seconds',
     help: 'How long a poller job took (health: the health check of every connection; triggers: the trigger poll).',
     labelNames: ['job'] as const,
-    buckets: SLOW_BUCKETS,
-    registers: [this.registry],
   });
 
   // ---- read at scrape time ------------------------------------------------------------------------------------------
@@ -149,7 +147,7 @@ export class Metrics {
 
   /** A gauge whose values are read from the sources at each scrape (what is gone since the last one disappears). */
   #scraped<L extends string>(
-    config: { name: string; help: string; labelNames: readonly L[] },
+    config: MetricConfig<L>,
     read: (figures: ScrapeFigures) => Array<[Partial<Record<L, string>>, number]>,
   ): Gauge<L> {
     const figures = () => this.#figures();

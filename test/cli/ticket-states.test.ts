@@ -5,19 +5,13 @@ import { runCli } from '../../src/cli/run.ts';
 import { holdChange } from '../../src/sync/store.ts';
 import { capturedIo } from '../support/cli-io.ts';
 import { machineClock } from '../support/nodes.ts';
+import { agentOf, rows, settle, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
 import {
-  agentOf,
-  connect,
-  registerOn,
-  rows,
-  settle,
-  startSimulator,
-  startSyncNode,
-  stopSyncPair,
-  type Simulator,
-  type SyncNode,
-} from '../support/sync-nodes.ts';
-import { seedTicketStates, SLOW_RETRIES, type TicketStates, TRIGGER_QUERY } from '../support/ticket-states.ts';
+  startTicketStatesPair,
+  TRIGGER_QUERY,
+  type TicketStates,
+  type TicketStatesPair,
+} from '../support/ticket-states.ts';
 
 const CONNECTION = 'acme to initech';
 
@@ -29,23 +23,16 @@ describe('the ticket states and Retry now from the CLI', () => {
   let fs: Simulator;
   let connectionId: string;
   let states: TicketStates;
+  let pair: TicketStatesPair | undefined;
 
   beforeAll(async () => {
     // runCli reads the machine's clock: so do the nodes and simulators here (as for nodes in processes of their own).
-    const clock = machineClock;
-    [fd, fs] = await Promise.all([startSimulator('freshdesk', clock), startSimulator('freshservice', clock)]);
-    [a, b] = await Promise.all([startSyncNode('a', SLOW_RETRIES, clock), startSyncNode('b', {}, clock)]);
-    await registerOn(a, 'acme', fd);
-    await registerOn(b, 'initech', fs);
-    const [group] = await agentOf(fd).listProjects();
-    const [workspace] = await agentOf(fs).listProjects();
-    connectionId = (await connect(a, 'acme', b, 'initech', { aProject: group!.id, bProject: workspace!.id })).a;
-    states = await seedTicketStates(a, b, { fd, fs }, connectionId);
+    pair = await startTicketStatesPair(machineClock);
+    ({ a, b, fd, fs, connectionId, states } = pair);
   }, 60_000);
 
   afterAll(async () => {
-    await states?.reopenB();
-    await stopSyncPair([a, b], [fd, fs]);
+    await pair?.close();
   });
 
   const cli = async (...args: string[]) => {

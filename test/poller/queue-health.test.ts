@@ -5,19 +5,8 @@ import { digestFor } from '../../src/app/digest.ts';
 import { digestSubscriptions, subscribeChannel } from '../../src/app/subscriptions.ts';
 import { digestMessage } from '../../src/flows/digest.ts';
 import { TestClock } from '../support/nodes.ts';
-import {
-  agentOf,
-  connect,
-  registerOn,
-  rows,
-  settle,
-  startSimulator,
-  startSyncNode,
-  stopSyncPair,
-  type Simulator,
-  type SyncNode,
-} from '../support/sync-nodes.ts';
-import { seedTicketStates, SLOW_RETRIES, type TicketStates } from '../support/ticket-states.ts';
+import { agentOf, rows, settle, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
+import { startTicketStatesPair, type TicketStates, type TicketStatesPair } from '../support/ticket-states.ts';
 
 const STUCK_MS = 10 * 60_000;
 
@@ -33,20 +22,12 @@ describe('the queue in the health check and the digest', () => {
   let fs: Simulator;
   let connectionId: string;
   let states: TicketStates;
+  let pair: TicketStatesPair | undefined;
 
   beforeAll(async () => {
     clock = TestClock.ticking();
-    [fd, fs] = await Promise.all([startSimulator('freshdesk', clock), startSimulator('freshservice', clock)]);
-    [a, b] = await Promise.all([
-      startSyncNode('a', { ...SLOW_RETRIES, POLLER_STUCK_QUEUE_MS: String(STUCK_MS) }, clock),
-      startSyncNode('b', {}, clock),
-    ]);
-    await registerOn(a, 'acme', fd);
-    await registerOn(b, 'initech', fs);
-    const [group] = await agentOf(fd).listProjects();
-    const [workspace] = await agentOf(fs).listProjects();
-    connectionId = (await connect(a, 'acme', b, 'initech', { aProject: group!.id, bProject: workspace!.id })).a;
-    states = await seedTicketStates(a, b, { fd, fs }, connectionId);
+    pair = await startTicketStatesPair(clock, { POLLER_STUCK_QUEUE_MS: String(STUCK_MS) });
+    ({ a, b, fd, fs, connectionId, states } = pair);
     // The other node answers again; the replica still waits for the sending backoff to end.
     await states.reopenB();
     // The blocked ticket changes again: that change waits behind its error, which is reported as an error of its own.
@@ -65,8 +46,7 @@ describe('the queue in the health check and the digest', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await states?.reopenB();
-    await stopSyncPair([a, b], [fd, fs]);
+    await pair?.close();
   });
 
   it('the digest line carries the queue: items waiting per stage, the oldest age, the failing sends', () => {

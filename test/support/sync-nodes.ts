@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createHelpdesk } from '../../adapters/helpdesk/index.ts';
 import { startFreshdeskSimulator } from '../../adapters/helpdesk/freshdesk/simulator.ts';
 import { startFreshserviceSimulator } from '../../adapters/helpdesk/freshservice/simulator.ts';
@@ -99,6 +100,15 @@ export type Simulator = { clock: SharedClock } & (
   | (Awaited<ReturnType<typeof startXurrentSimulator>> & { platform: 'xurrent' })
 );
 
+/** A Freshdesk or Freshservice simulator, whose tickets a test can add, trash and purge directly (no API call). */
+export type FreshworksSimulator = Extract<Simulator, { platform: 'freshdesk' | 'freshservice' }>;
+
+/** The simulator as a Freshworks one; throws for Xurrent's. */
+export function freshworks(sim: Simulator): FreshworksSimulator {
+  if (sim.platform === 'xurrent') throw new Error('a Freshworks simulator was expected');
+  return sim;
+}
+
 /** A helpdesk simulator on the test's clock (the one its nodes share). */
 export async function startSimulator(
   platform: Platform,
@@ -191,7 +201,8 @@ export interface ConnectedPair extends SyncPair {
 
 /**
  * startSyncPair, then connected (A initiates, B accepts), each side's incoming project its helpdesk's first, with a
- * trigger selecting every ticket on A (and on B with `triggers: 'both'`). `beforeConnect` seeds the simulators first.
+ * trigger selecting every ticket on A (and on B with `triggers: 'both'`; on neither with `triggers: 'none'`, where
+ * only linked tickets sync). `beforeConnect` seeds the simulators first.
  */
 export async function startConnectedPair(
   aSide: { slug: string; platform: Platform },
@@ -199,7 +210,7 @@ export async function startConnectedPair(
   options: {
     mode?: 'basic' | 'script';
     privateB?: boolean;
-    triggers?: 'a' | 'both';
+    triggers?: 'a' | 'both' | 'none';
     beforeConnect?: (pair: SyncPair) => void;
     linkNote?: boolean;
     /** Settings of either node (SYNC_INTERVAL_MS for a running engine, LOG_LEVEL to read its info lines). */
@@ -217,9 +228,39 @@ export async function startConnectedPair(
     aProject: aProject!.id,
     bProject: bProject!.id,
   });
-  await addTrigger(pair.a.deps, { connection: ids.a, query: '', actor: 'test:alice' });
+  if (options.triggers !== 'none') await addTrigger(pair.a.deps, { connection: ids.a, query: '', actor: 'test:alice' });
   if (options.triggers === 'both') await addTrigger(pair.b.deps, { connection: ids.b, query: '', actor: 'test:bob' });
   return { ...pair, ids };
+}
+
+/**
+ * startConnectedPair for the tests of one describe block: before them (in beforeAll, or in beforeEach with `each`),
+ * then `setUp`; stopped after them. The pair's fields are set once that hook has run.
+ */
+export function connectedPairForTests(
+  aSide: { slug: string; platform: Platform },
+  bSide: { slug: string; platform: Platform },
+  options: Parameters<typeof startConnectedPair>[2] & {
+    each?: boolean;
+    setUp?: (pair: ConnectedPair) => void | Promise<void>;
+    /** For the start and `setUp` (30 s unless set). */
+    timeoutMs?: number;
+  } = {},
+): ConnectedPair {
+  const pair = {} as ConnectedPair;
+  /** What this round started, so a failed start does not stop the last round's nodes again. */
+  let started: ConnectedPair | undefined;
+  const [before, after] = options.each ? [beforeEach, afterEach] : [beforeAll, afterAll];
+  before(async () => {
+    started = await startConnectedPair(aSide, bSide, options);
+    Object.assign(pair, started);
+    await options.setUp?.(pair);
+  }, options.timeoutMs ?? 30_000);
+  after(async () => {
+    await stopSyncPair([started?.a, started?.b], [started?.aSim, started?.bSim]);
+    started = undefined;
+  });
+  return pair;
 }
 
 /** Stops the nodes, then closes the simulators (any of them may be unset when a set-up failed). */

@@ -4,7 +4,19 @@ import { addTrigger } from '../../src/app/triggers.ts';
 import type { Entity } from '../../src/domain/entity.ts';
 import type { Helpdesk } from '../../src/domain/helpdesk.ts';
 import { defaultScripts } from '../../src/rules/index.ts';
-import { agentOf, settle, syncUntil, type Simulator, type SyncNode } from './sync-nodes.ts';
+import type { SharedClock } from './nodes.ts';
+import {
+  agentOf,
+  connect,
+  registerOn,
+  settle,
+  startSimulator,
+  startSyncNode,
+  stopSyncPair,
+  syncUntil,
+  type Simulator,
+  type SyncNode,
+} from './sync-nodes.ts';
 
 /**
  * The four states of the ticket view ("Must show" of issue 21), on one connection A -> B (A's Freshdesk, B's
@@ -107,4 +119,49 @@ export async function seedTicketStates(
       await new Promise<void>((resolve) => b.server.listen(port, '127.0.0.1', () => resolve()));
     },
   };
+}
+
+/** The four states seeded on a pair of this test's own, and how to stop it. */
+export interface TicketStatesPair {
+  a: SyncNode;
+  b: SyncNode;
+  fd: Simulator;
+  fs: Simulator;
+  /** A's connection "acme to initech" (Script mode, each side's first project incoming). */
+  connectionId: string;
+  states: TicketStates;
+  /** Brings B back and stops both nodes and simulators. */
+  close(): Promise<void>;
+}
+
+/**
+ * Node A (Acme's Freshdesk, SLOW_RETRIES and `aEnv`) and node B (Initech's Freshservice) on `clock`, connected, with
+ * the four states seeded. Stops what it started when a step fails.
+ */
+export async function startTicketStatesPair(
+  clock: SharedClock,
+  aEnv: Record<string, string> = {},
+): Promise<TicketStatesPair> {
+  const [fd, fs] = await Promise.all([startSimulator('freshdesk', clock), startSimulator('freshservice', clock)]);
+  const [a, b] = await Promise.all([
+    startSyncNode('a', { ...SLOW_RETRIES, ...aEnv }, clock),
+    startSyncNode('b', {}, clock),
+  ]);
+  let states: TicketStates | undefined;
+  const close = async () => {
+    await states?.reopenB();
+    await stopSyncPair([a, b], [fd, fs]);
+  };
+  try {
+    await registerOn(a, 'acme', fd);
+    await registerOn(b, 'initech', fs);
+    const [group] = await agentOf(fd).listProjects();
+    const [workspace] = await agentOf(fs).listProjects();
+    const connectionId = (await connect(a, 'acme', b, 'initech', { aProject: group!.id, bProject: workspace!.id })).a;
+    states = await seedTicketStates(a, b, { fd, fs }, connectionId);
+    return { a, b, fd, fs, connectionId, states, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

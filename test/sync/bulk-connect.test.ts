@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectEntities, parsePairsCsv } from '../../src/app/entity-links.ts';
 import {
-  connect,
+  type ConnectedPair,
+  connectedPairForTests,
+  freshworks,
+  type FreshworksSimulator,
   rows,
   settle,
-  startSyncPair,
-  stopSyncPair,
-  type Simulator,
-  type SyncPair,
 } from '../support/sync-nodes.ts';
-
-type FreshworksSim = Exclude<Simulator, { platform: 'xurrent' }>;
-
-/** Both sides here are Freshworks simulators, which add tickets directly (no API call, no sync). */
-function freshworks(sim: Simulator): FreshworksSim {
-  if (sim.platform === 'xurrent') throw new Error('expected a Freshworks simulator');
-  return sim;
-}
 
 /**
  * Issue 21's "Bulk connect of 200 existing pairs from a CSV on two nodes": 200 tickets made on each simulator
@@ -24,33 +15,30 @@ function freshworks(sim: Simulator): FreshworksSim {
  * its pair. A is Freshdesk ("acme"), B Freshservice ("initech"); neither has a trigger, so only the links sync.
  */
 describe('bulk connect of 200 existing pairs', () => {
-  let pair: SyncPair;
-  let aSim: FreshworksSim;
-  let bSim: FreshworksSim;
-  let ids: { a: string; b: string };
+  let aSim: FreshworksSimulator;
+  let bSim: FreshworksSimulator;
   const aIds: number[] = [];
   const bIds: number[] = [];
   const PAIRS = 200;
-
-  beforeAll(async () => {
-    pair = await startSyncPair({ slug: 'acme', platform: 'freshdesk' }, { slug: 'initech', platform: 'freshservice' });
-    aSim = freshworks(pair.aSim);
-    bSim = freshworks(pair.bSim);
-    for (let i = 0; i < PAIRS; i++) {
-      aIds.push(aSim.addTicket({ subject: `Migrated ${i}`, email: `r${i}@acme.example` }));
-      bIds.push(bSim.addTicket({ subject: `Migrated ${i}`, email: `r${i}@initech.example` }));
-    }
-    const [aProject] = await pair.aAgent.listProjects();
-    const [bProject] = await pair.bAgent.listProjects();
-    ids = await connect(pair.a, 'acme', pair.b, 'initech', { aProject: aProject!.id, bProject: bProject!.id });
-  }, 60_000);
-
-  afterAll(async () => {
-    await stopSyncPair([pair?.a, pair?.b], [pair?.aSim, pair?.bSim]);
-  });
+  const pair = connectedPairForTests(
+    { slug: 'acme', platform: 'freshdesk' },
+    { slug: 'initech', platform: 'freshservice' },
+    {
+      triggers: 'none',
+      beforeConnect: (started) => {
+        aSim = freshworks(started.aSim);
+        bSim = freshworks(started.bSim);
+        for (let i = 0; i < PAIRS; i++) {
+          aIds.push(aSim.addTicket({ subject: `Migrated ${i}`, email: `r${i}@acme.example` }));
+          bIds.push(bSim.addTicket({ subject: `Migrated ${i}`, email: `r${i}@initech.example` }));
+        }
+      },
+      timeoutMs: 60_000,
+    },
+  );
 
   const counts = () => ({ a: aSim.ticketCount(), b: bSim.ticketCount() });
-  const linked = (node: SyncPair['a'], connectionId: string) =>
+  const linked = (node: ConnectedPair['a'], connectionId: string) =>
     rows<{ local: string; remote: string }>(
       node,
       'SELECT local_entity_id AS local, remote_entity_id AS remote FROM twin_links WHERE connection_id = ? AND unlinked_at IS NULL ORDER BY CAST(local_entity_id AS INTEGER)',
@@ -63,7 +51,7 @@ describe('bulk connect of 200 existing pairs', () => {
     const csv = ['local,remote', ...aIds.map((id, i) => `#${id},#${bIds[i]}`), '', ''].join('\n');
     const progress: Array<[number, number]> = [];
     const result = await connectEntities(pair.a.deps, {
-      connection: ids.a,
+      connection: pair.ids.a,
       actor: 'test:alice',
       pairs: parsePairsCsv(csv),
       onProgress: (done, total) => progress.push([done, total]),
@@ -77,15 +65,15 @@ describe('bulk connect of 200 existing pairs', () => {
 
     await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
 
-    const onA = linked(pair.a, ids.a);
-    const onB = linked(pair.b, ids.b);
+    const onA = linked(pair.a, pair.ids.a);
+    const onB = linked(pair.b, pair.ids.b);
     expect(onA).toHaveLength(PAIRS);
     expect(onB).toHaveLength(PAIRS);
     expect(onA).toEqual(aIds.map((id, i) => ({ local: String(id), remote: String(bIds[i]) })));
     expect(onB).toEqual(bIds.map((id, i) => ({ local: String(id), remote: String(aIds[i]) })));
     expect(counts()).toEqual(before);
     expect(
-      rows<{ n: number }>(pair.a, 'SELECT entities_under_sync AS n FROM connections WHERE id = ?', ids.a)[0]!.n,
+      rows<{ n: number }>(pair.a, 'SELECT entities_under_sync AS n FROM connections WHERE id = ?', pair.ids.a)[0]!.n,
     ).toBe(PAIRS);
 
     // A change on A reaches its pair on B, and one on B its pair on A; still nothing created.

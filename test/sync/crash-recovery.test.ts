@@ -1,12 +1,15 @@
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acceptInvitation } from '../../src/app/accept-invitation.ts';
-import { initiateConnection } from '../../src/app/initiate-connection.ts';
-import { registerInstance } from '../../src/app/instances.ts';
-import { addTrigger } from '../../src/app/triggers.ts';
 import { machineClock } from '../support/nodes.ts';
 import { runDeskbridge, startServiceProcess } from '../support/processes.ts';
-import { depsOf, processNode, serviceCommand, waitFor, type ProcessNode } from '../support/process-nodes.ts';
+import {
+  connectInitechToAcme,
+  processNode,
+  seedNotedTickets,
+  serviceCommand,
+  waitFor,
+  type ProcessNode,
+} from '../support/process-nodes.ts';
 import { agentOf, startSimulator, type Simulator } from '../support/sync-nodes.ts';
 
 const TICKETS = 300;
@@ -30,48 +33,9 @@ describe('exactly once across a SIGKILL of the receiving node', () => {
       startSimulator('freshdesk', machineClock),
     ]);
     if (fs.platform === 'xurrent' || fd.platform === 'xurrent') throw new Error('unexpected platform');
-    for (let i = 0; i < TICKETS; i++) {
-      fs.addTicket({
-        subject: `Ticket ${i}`,
-        description: `<p>Body ${i}</p>`,
-        email: `user${i}@initech.example`,
-        conversations: [{ body: `Note for ${i}`, private: false }],
-      });
-    }
+    seedNotedTickets(fs, TICKETS);
     [a, b] = await Promise.all([processNode('a'), processNode('b')]);
-    const aDeps = depsOf(a);
-    const bDeps = depsOf(b);
-    await registerInstance(aDeps, {
-      platform: 'freshservice',
-      baseUrl: fs.url,
-      credentials: { kind: 'apiKey', apiKey: fs.apiKey },
-      name: 'Initech',
-      slug: 'initech',
-      actor: 'test',
-    });
-    await registerInstance(bDeps, {
-      platform: 'freshdesk',
-      baseUrl: fd.url,
-      credentials: { kind: 'apiKey', apiKey: fd.apiKey },
-      name: 'Acme',
-      slug: 'acme',
-      actor: 'test',
-    });
-    const [workspace] = await agentOf(fs).listProjects();
-    const [group] = await agentOf(fd).listProjects();
-    const { code, connection } = await initiateConnection(aDeps, {
-      instance: 'initech',
-      destinationUrl: `${b.url}/i/acme`,
-      mode: 'basic',
-      localShortName: 'Initech',
-      remoteShortName: 'Acme',
-      name: 'Initech to Acme',
-      incomingProjectId: workspace!.id,
-      actor: 'test',
-    });
-    await acceptInvitation(bDeps, { instance: 'acme', code, incomingProjectId: group!.id, actor: 'test' });
-    await addTrigger(aDeps, { connection: connection.id, query: '', actor: 'test' });
-    aDeps.db.$client.close();
+    const bDeps = await connectInitechToAcme({ a, b }, { fs, fd });
 
     // Slow creates down a little, so the kill lands while some are between "created" and "recorded".
     fd.faults.add({ kind: 'latency', ms: 15, method: 'POST', times: 100_000 });

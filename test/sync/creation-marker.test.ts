@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publishRuleVersion, saveRuleDraft } from '../../src/app/rule-versions.ts';
+import { describe, expect, it } from 'vitest';
 import { type Entity, MARKER_FIELD } from '../../src/domain/entity.ts';
-import type { Helpdesk } from '../../src/domain/helpdesk.ts';
 import { defaultScripts } from '../../src/rules/index.ts';
 import { SecretBox } from '../../src/secrets.ts';
 import { creationMarker } from '../../src/sync/creation-marker.ts';
-import {
-  rows,
-  settle,
-  startConnectedPair,
-  stopSyncPair,
-  type Simulator,
-  type SyncNode,
-} from '../support/sync-nodes.ts';
+import { connectedPairForTests, rows, settle } from '../support/sync-nodes.ts';
+import { publishScripts, xurrentIncidentIncoming } from '../support/sync-rules.ts';
 
 const reporter = { id: null, email: 'pat@acme.example', displayName: 'Pat' };
 
@@ -54,67 +46,47 @@ describe('the creation marker', () => {
  * A's outbox before they are sent, as a hostile node would send them.
  */
 describe("a partner's replica naming one of our tickets, with no twin link", () => {
-  let a: SyncNode;
-  let b: SyncNode;
-  let fd: Simulator;
-  let fs: Simulator;
-  let fdAgent: Helpdesk;
-  let fsAgent: Helpdesk;
-  let ids: { a: string; b: string };
-
-  beforeAll(async () => {
-    ({
-      a,
-      b,
-      aSim: fd,
-      bSim: fs,
-      aAgent: fdAgent,
-      bAgent: fsAgent,
-      ids,
-    } = await startConnectedPair(
-      { slug: 'acme', platform: 'freshdesk' },
-      { slug: 'initech', platform: 'freshservice' },
-      { mode: 'basic' },
-    ));
-  }, 30_000);
-
-  afterAll(async () => {
-    await stopSyncPair([a, b], [fd, fs]);
-  });
+  const pair = connectedPairForTests(
+    { slug: 'acme', platform: 'freshdesk' },
+    { slug: 'initech', platform: 'freshservice' },
+    { mode: 'basic' },
+  );
 
   const twinOnB = (remote: string) =>
     rows<{ local_entity_id: string }>(
-      b,
+      pair.b,
       'select local_entity_id from twin_links where connection_id = ? and remote_entity_id = ?',
-      ids.b,
+      pair.ids.b,
       remote,
     )[0]?.local_entity_id;
 
   it('leaves an unrelated ticket untouched and unlinked; takes the one it made for that very ticket', async () => {
-    const p1 = await fdAgent.createEntity({ summary: 'P1 printer', description: '<p>P1</p>', reporter });
-    await fdAgent.addComment(p1.id, { body: 'note A0', internal: false });
-    await fdAgent.uploadAttachment(p1.id, {
+    const p1 = await pair.aAgent.createEntity({ summary: 'P1 printer', description: '<p>P1</p>', reporter });
+    await pair.aAgent.addComment(p1.id, { body: 'note A0', internal: false });
+    await pair.aAgent.uploadAttachment(p1.id, {
       filename: 'printer.log',
       mimetype: 'text/plain',
       data: Buffer.from('paper jam at tray 2\n'),
     });
-    await settle([a, b], [fd, fs]);
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
     const x1 = twinOnB(p1.id)!;
-    expect((await fsAgent.getEntity(x1)).labels).toContain(creationMarker(b.deps.secrets, ids.b, p1.id));
+    expect((await pair.bAgent.getEntity(x1)).labels).toContain(creationMarker(pair.b.deps.secrets, pair.ids.b, p1.id));
     // B's own ticket, not under sync (B has no trigger).
-    const unrelated = await fsAgent.createEntity({ summary: 'U payroll', description: '<p>secret</p>', reporter });
-    await fsAgent.addComment(unrelated.id, { body: 'internal figures', internal: true });
+    const unrelated = await pair.bAgent.createEntity({ summary: 'U payroll', description: '<p>secret</p>', reporter });
+    await pair.bAgent.addComment(unrelated.id, { body: 'internal figures', internal: true });
     // B lost its link of P1 (as a restore from an older backup loses it), and its ack of note A0 and the file never
     // reached A.
-    b.deps.db.$client.prepare('delete from twin_links where connection_id = ? and local_entity_id = ?').run(ids.b, x1);
-    a.deps.db.$client
+    pair.b.deps.db.$client
+      .prepare('delete from twin_links where connection_id = ? and local_entity_id = ?')
+      .run(pair.ids.b, x1);
+    pair.a.deps.db.$client
       .prepare(
         "update twin_links set comment_map = '{}', attachment_map = '{}' where connection_id = ? and local_entity_id = ?",
       )
-      .run(ids.a, p1.id);
+      .run(pair.ids.a, p1.id);
     const before = {
-      unrelated: await fsAgent.getEntity(unrelated.id),
-      x1: withoutLinks(await fsAgent.getEntity(x1)),
+      unrelated: await pair.bAgent.getEntity(unrelated.id),
+      x1: withoutLinks(await pair.bAgent.getEntity(x1)),
     };
 
     const named: Array<{ summary: string; target: string }> = [
@@ -125,116 +97,84 @@ describe("a partner's replica naming one of our tickets, with no twin link", () 
     ];
     const hostile: Entity[] = [];
     for (const n of named)
-      hostile.push(await fdAgent.createEntity({ summary: n.summary, description: '<p>h</p>', reporter }));
-    await fd.webhooks.settle();
-    await a.sync.processChanges();
+      hostile.push(await pair.aAgent.createEntity({ summary: n.summary, description: '<p>h</p>', reporter }));
+    await pair.aSim.webhooks.settle();
+    await pair.a.sync.processChanges();
     for (const [i, n] of named.entries()) {
-      const changed = a.deps.db.$client
+      const changed = pair.a.deps.db.$client
         .prepare(
           "update outbox set payload = json_set(payload, '$.remoteEntityId', ?) where kind = 'replica' and status = 'queued' and entity_id = ?",
         )
         .run(n.target, hostile[i]!.id).changes;
       expect(changed).toBe(1);
     }
-    await settle([a, b], [fd, fs]);
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
 
     // Each got a ticket of its own on B; the named ones are as they were and linked to nothing.
     for (const [i, n] of named.entries()) {
       const made = twinOnB(hostile[i]!.id);
       expect(made).toBeDefined();
       expect(made).not.toBe(n.target);
-      expect((await fsAgent.getEntity(made!)).summary).toBe(n.summary);
+      expect((await pair.bAgent.getEntity(made!)).summary).toBe(n.summary);
     }
-    expect(await fsAgent.getEntity(unrelated.id)).toEqual(before.unrelated);
-    expect(withoutLinks(await fsAgent.getEntity(x1))).toEqual(before.x1);
-    expect(rows(b, 'select * from twin_links where local_entity_id in (?, ?)', unrelated.id, x1)).toEqual([]);
+    expect(await pair.bAgent.getEntity(unrelated.id)).toEqual(before.unrelated);
+    expect(withoutLinks(await pair.bAgent.getEntity(x1))).toEqual(before.x1);
+    expect(rows(pair.b, 'select * from twin_links where local_entity_id in (?, ?)', unrelated.id, x1)).toEqual([]);
     // Nothing of the unrelated ticket went to A.
-    const onA = await fdAgent.listChanged(null);
+    const onA = await pair.aAgent.listChanged(null);
     expect(onA.changes).toHaveLength(1 + named.length);
 
     // P1's own next update names x1, which carries the marker made for P1: B takes it up again, no second ticket.
-    await fdAgent.addComment(p1.id, { body: 'note A1', internal: false });
-    await settle([a, b], [fd, fs]);
+    await pair.aAgent.addComment(p1.id, { body: 'note A1', internal: false });
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
     expect(twinOnB(p1.id)).toBe(x1);
     // The note B made from note A0 is recognised by its text, not made again.
-    expect((await fsAgent.getEntity(x1)).comments.map((c) => /note A\d/.exec(c.body)?.[0])).toEqual([
+    expect((await pair.bAgent.getEntity(x1)).comments.map((c) => /note A\d/.exec(c.body)?.[0])).toEqual([
       'note A0',
       'note A1',
     ]);
-    expect((await fsAgent.getEntity(x1)).attachments.map((f) => f.filename)).toEqual(['printer.log']);
-    const onB = await fsAgent.listChanged(null);
+    expect((await pair.bAgent.getEntity(x1)).attachments.map((f) => f.filename)).toEqual(['printer.log']);
+    const onB = await pair.bAgent.listChanged(null);
     expect(onB.changes).toHaveLength(2 + named.length);
-    expect(rows(a, 'select * from sync_errors where resolved_at is null')).toEqual([]);
-    expect(rows(b, 'select * from sync_errors where resolved_at is null')).toEqual([]);
+    expect(rows(pair.a, 'select * from sync_errors where resolved_at is null')).toEqual([]);
+    expect(rows(pair.b, 'select * from sync_errors where resolved_at is null')).toEqual([]);
   }, 30_000);
 });
 
-/** B's incoming script on Xurrent: a new request needs a category, and an incident an impact. */
-const xurrentIncoming = `if (firstSync) {
-    entity.category = "incident"
-    entity.priority = nodeHelper.getPriority("medium")
-}
-entity.summary     = replica.summary
-entity.description = replica.description
-entity.comments    = commentHelper.mergeComments(entity, replica)
-`;
-
 describe('on Xurrent, where the marker is the request sourceID', () => {
-  let a: SyncNode;
-  let b: SyncNode;
-  let fd: Simulator;
-  let xr: Simulator;
-  let fdAgent: Helpdesk;
-  let xrAgent: Helpdesk;
-  let ids: { a: string; b: string };
-
-  beforeAll(async () => {
-    ({
-      a,
-      b,
-      aSim: fd,
-      bSim: xr,
-      aAgent: fdAgent,
-      bAgent: xrAgent,
-      ids,
-    } = await startConnectedPair({ slug: 'acme', platform: 'freshdesk' }, { slug: 'globex', platform: 'xurrent' }));
-    saveRuleDraft(b.deps, {
-      connection: ids.b,
-      outgoing: defaultScripts('xurrent').outgoing,
-      incoming: xurrentIncoming,
-      actor: 'test:author',
-    });
-    publishRuleVersion(b.deps, { connection: ids.b, actor: 'test:admin' });
-  }, 30_000);
-
-  afterAll(async () => {
-    await stopSyncPair([a, b], [fd, xr]);
-  });
+  const pair = connectedPairForTests(
+    { slug: 'acme', platform: 'freshdesk' },
+    { slug: 'globex', platform: 'xurrent' },
+    {
+      setUp: ({ b, ids }) =>
+        publishScripts(b, ids.b, { outgoing: defaultScripts('xurrent').outgoing, incoming: xurrentIncidentIncoming }),
+    },
+  );
 
   it('a request made for the ticket is taken up again after its link was lost, with each note once', async () => {
-    const ticket = await fdAgent.createEntity({ summary: 'Badge reader', description: '<p>Door 3</p>', reporter });
-    await fdAgent.addComment(ticket.id, { body: 'note A1', internal: false });
-    await settle([a, b], [fd, xr]);
+    const ticket = await pair.aAgent.createEntity({ summary: 'Badge reader', description: '<p>Door 3</p>', reporter });
+    await pair.aAgent.addComment(ticket.id, { body: 'note A1', internal: false });
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
     const [link] = rows<{ local_entity_id: string }>(
-      b,
+      pair.b,
       'select local_entity_id from twin_links where remote_entity_id = ?',
       ticket.id,
     );
     const request = link!.local_entity_id;
-    expect((await xrAgent.getEntity(request)).customFields[MARKER_FIELD]).toBe(
-      creationMarker(b.deps.secrets, ids.b, ticket.id),
+    expect((await pair.bAgent.getEntity(request)).customFields[MARKER_FIELD]).toBe(
+      creationMarker(pair.b.deps.secrets, pair.ids.b, ticket.id),
     );
-    b.deps.db.$client.prepare('delete from twin_links where local_entity_id = ?').run(request);
+    pair.b.deps.db.$client.prepare('delete from twin_links where local_entity_id = ?').run(request);
 
-    await fdAgent.addComment(ticket.id, { body: 'note A2', internal: false });
-    await settle([a, b], [fd, xr]);
-    const requests = await xrAgent.listChanged(null);
+    await pair.aAgent.addComment(ticket.id, { body: 'note A2', internal: false });
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
+    const requests = await pair.bAgent.listChanged(null);
     expect(requests.changes.map((c) => c.id)).toEqual([request]);
-    const notes = (await xrAgent.getEntity(request)).comments.map((c) => /note A\d/.exec(c.body)?.[0] ?? c.body);
+    const notes = (await pair.bAgent.getEntity(request)).comments.map((c) => /note A\d/.exec(c.body)?.[0] ?? c.body);
     expect(notes.sort()).toEqual(['note A1', 'note A2']);
-    expect(rows(b, 'select local_entity_id from twin_links where remote_entity_id = ?', ticket.id)).toEqual([
+    expect(rows(pair.b, 'select local_entity_id from twin_links where remote_entity_id = ?', ticket.id)).toEqual([
       { local_entity_id: request },
     ]);
-    expect(rows(b, 'select * from sync_errors where resolved_at is null')).toEqual([]);
+    expect(rows(pair.b, 'select * from sync_errors where resolved_at is null')).toEqual([]);
   }, 30_000);
 });

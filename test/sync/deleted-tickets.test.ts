@@ -1,28 +1,39 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setOnTwinDeleted } from '../../src/app/connection-lifecycle.ts';
-import { publishRuleVersion, saveRuleDraft } from '../../src/app/rule-versions.ts';
 import { ticketStatus } from '../../src/app/ticket-status.ts';
 import { runCli } from '../../src/cli/run.ts';
 import type { Entity } from '../../src/domain/entity.ts';
-import type { Helpdesk } from '../../src/domain/helpdesk.ts';
 import { defaultScripts } from '../../src/rules/index.ts';
 import { enqueueChange, storeReceived } from '../../src/sync/index.ts';
 import { capturedIo } from '../support/cli-io.ts';
 import { TestClock } from '../support/nodes.ts';
 import {
+  type ConnectedPair,
+  connectedPairForTests,
+  freshworks,
   rows,
   settle,
-  startConnectedPair,
-  stopSyncPair,
   syncUntil,
-  type Simulator,
   type SyncNode,
 } from '../support/sync-nodes.ts';
+import { publishScripts, xurrentIncidentIncoming } from '../support/sync-rules.ts';
 
-/** A Freshdesk or Freshservice simulator, whose agents can trash and purge tickets. */
-function freshworks(sim: Simulator) {
-  if (sim.platform === 'xurrent') throw new Error('a Freshworks simulator was expected');
-  return sim;
+/** A new ticket on A's Freshdesk, synced: the ticket, and the id of its twin on B. */
+async function newSyncedTicket(pair: ConnectedPair, summary: string): Promise<{ ticket: Entity; twinId: string }> {
+  const ticket = await pair.aAgent.createEntity({
+    summary,
+    description: '<div>Details</div>',
+    reporter: { id: null, email: 'pat@acme.example', displayName: 'Pat' },
+  });
+  await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
+  const [link] = rows<{ local_entity_id: string }>(
+    pair.b,
+    'SELECT local_entity_id FROM twin_links WHERE connection_id = ? AND remote_entity_id = ?',
+    pair.ids.b,
+    ticket.id,
+  );
+  expect(link, 'the twin on B').toBeDefined();
+  return { ticket, twinId: link!.local_entity_id };
 }
 
 /**
@@ -31,26 +42,11 @@ function freshworks(sim: Simulator) {
  * that finds it stops the pair and tells the other once; the other does what its on_twin_deleted setting says.
  */
 describe('deleted tickets: the pair stops, the other side is told, each setting does what it says', () => {
-  let a: SyncNode;
-  let b: SyncNode;
-  let fd: Simulator;
-  let fs: Simulator;
-  let fdAgent: Helpdesk;
-  let fsAgent: Helpdesk;
-  let ids: { a: string; b: string };
-
-  beforeAll(async () => {
-    const pair = await startConnectedPair(
-      { slug: 'acme', platform: 'freshdesk' },
-      { slug: 'initech', platform: 'freshservice' },
-      { mode: 'basic', triggers: 'both' },
-    );
-    ({ a, b, aSim: fd, bSim: fs, aAgent: fdAgent, bAgent: fsAgent, ids } = pair);
-  }, 30_000);
-
-  afterAll(async () => {
-    await stopSyncPair([a, b], [fd, fs]);
-  });
+  const pair = connectedPairForTests(
+    { slug: 'acme', platform: 'freshdesk' },
+    { slug: 'initech', platform: 'freshservice' },
+    { mode: 'basic', triggers: 'both' },
+  );
 
   const cli = async (node: SyncNode, ...args: string[]) => {
     const c = capturedIo();
@@ -61,27 +57,15 @@ describe('deleted tickets: the pair stops, the other side is told, each setting 
 
   /** A Freshdesk ticket synced to Freshservice: the ticket, and its twin there. */
   async function syncedTicket(summary: string): Promise<{ ticket: Entity; twin: Entity }> {
-    const ticket = await fdAgent.createEntity({
-      summary,
-      description: '<div>Details</div>',
-      reporter: { id: null, email: 'pat@acme.example', displayName: 'Pat' },
-    });
-    await settle([a, b], [fd, fs]);
-    const [link] = rows<{ local_entity_id: string }>(
-      b,
-      'SELECT local_entity_id FROM twin_links WHERE connection_id = ? AND remote_entity_id = ?',
-      ids.b,
-      ticket.id,
-    );
-    expect(link, 'the twin on B').toBeDefined();
-    return { ticket, twin: await fsAgent.getEntity(link!.local_entity_id) };
+    const { ticket, twinId } = await newSyncedTicket(pair, summary);
+    return { ticket, twin: await pair.bAgent.getEntity(twinId) };
   }
 
   /** An agent edits the ticket (its webhook queues the change), then deletes it before the sync reads it. */
   async function editThenTrash(ticket: Entity): Promise<void> {
-    await fdAgent.updateEntity(ticket.id, { summary: `${ticket.summary} (edited)` });
-    freshworks(fd).trashTicket(Number(ticket.id));
-    await fd.webhooks.settle();
+    await pair.aAgent.updateEntity(ticket.id, { summary: `${ticket.summary} (edited)` });
+    freshworks(pair.aSim).trashTicket(Number(ticket.id));
+    await pair.aSim.webhooks.settle();
   }
 
   const twinRow = (node: SyncNode, connectionId: string, localEntityId: string) =>
@@ -94,27 +78,34 @@ describe('deleted tickets: the pair stops, the other side is told, each setting 
 
   /** Passes of A's engine with the clock moved past any backoff (the test nodes cap it at 200 ms) before each. */
   async function passesOfA(n: number): Promise<void> {
-    if (!(a.clock instanceof TestClock)) throw new Error('the pair runs on a TestClock');
+    if (!(pair.a.clock instanceof TestClock)) throw new Error('the pair runs on a TestClock');
     for (let i = 0; i < n; i++) {
-      a.clock.advance(1000);
-      await a.sync.tick();
+      pair.a.clock.advance(1000);
+      await pair.a.sync.tick();
     }
   }
 
   it('ignore (the default): A stops without retrying, tells B once; B stops and leaves its ticket as it was', async () => {
-    expect(rows(b, 'SELECT on_twin_deleted FROM connections WHERE id = ?', ids.b)).toEqual([
+    expect(rows(pair.b, 'SELECT on_twin_deleted FROM connections WHERE id = ?', pair.ids.b)).toEqual([
       { on_twin_deleted: 'ignore' },
     ]);
     const { ticket, twin } = await syncedTicket('Printer jammed');
     await editThenTrash(ticket);
-    expect(rows(a, 'SELECT entity_id FROM change_queue WHERE connection_id = ?', ids.a)).toEqual([
+    expect(rows(pair.a, 'SELECT entity_id FROM change_queue WHERE connection_id = ?', pair.ids.a)).toEqual([
       { entity_id: ticket.id },
     ]);
 
-    await a.sync.tick();
-    expect(twinRow(a, ids.a, ticket.id)).toEqual({ unlinked_reason: 'deleted_local', unlinked_at: expect.any(Number) });
-    expect(rows(a, 'SELECT count(*) AS n FROM change_queue WHERE connection_id = ?', ids.a)).toEqual([{ n: 0 }]);
-    expect(rows(a, "SELECT kind, payload FROM outbox WHERE connection_id = ? AND kind = 'deleted'", ids.a)).toEqual([
+    await pair.a.sync.tick();
+    expect(twinRow(pair.a, pair.ids.a, ticket.id)).toEqual({
+      unlinked_reason: 'deleted_local',
+      unlinked_at: expect.any(Number),
+    });
+    expect(rows(pair.a, 'SELECT count(*) AS n FROM change_queue WHERE connection_id = ?', pair.ids.a)).toEqual([
+      { n: 0 },
+    ]);
+    expect(
+      rows(pair.a, "SELECT kind, payload FROM outbox WHERE connection_id = ? AND kind = 'deleted'", pair.ids.a),
+    ).toEqual([
       {
         kind: 'deleted',
         payload: JSON.stringify({ entityId: ticket.id, entityKey: ticket.key, remoteEntityId: twin.id }),
@@ -122,86 +113,90 @@ describe('deleted tickets: the pair stops, the other side is told, each setting 
     ]);
 
     // More changes of the deleted ticket (an agent edits it in the trash): no helpdesk call, nothing queued, no error.
-    fd.agentUpdate(Number(ticket.id), { subject: 'Edited in the trash' });
-    await fd.webhooks.settle();
-    const before = fd.requests.total;
+    pair.aSim.agentUpdate(Number(ticket.id), { subject: 'Edited in the trash' });
+    await pair.aSim.webhooks.settle();
+    const before = pair.aSim.requests.total;
     await passesOfA(5);
-    expect(fd.requests.total - before).toBe(0);
-    expect(rows(a, 'SELECT count(*) AS n FROM change_queue WHERE connection_id = ?', ids.a)).toEqual([{ n: 0 }]);
-    expect(rows(a, 'SELECT count(*) AS n FROM sync_errors WHERE connection_id = ?', ids.a)).toEqual([{ n: 0 }]);
+    expect(pair.aSim.requests.total - before).toBe(0);
+    expect(rows(pair.a, 'SELECT count(*) AS n FROM change_queue WHERE connection_id = ?', pair.ids.a)).toEqual([
+      { n: 0 },
+    ]);
+    expect(rows(pair.a, 'SELECT count(*) AS n FROM sync_errors WHERE connection_id = ?', pair.ids.a)).toEqual([
+      { n: 0 },
+    ]);
 
-    await settle([a, b], [fd, fs]);
-    expect(twinRow(b, ids.b, twin.id)).toMatchObject({ unlinked_reason: 'deleted_remote' });
-    const after = await fsAgent.getEntity(twin.id);
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
+    expect(twinRow(pair.b, pair.ids.b, twin.id)).toMatchObject({ unlinked_reason: 'deleted_remote' });
+    const after = await pair.bAgent.getEntity(twin.id);
     expect(after.status).toEqual(twin.status);
     expect(after.comments).toEqual(twin.comments);
     expect(after.summary).toBe('Printer jammed');
-    expect(rows(a, "SELECT count(*) AS n FROM outbox WHERE kind = 'deleted'")).toEqual([{ n: 1 }]);
+    expect(rows(pair.a, "SELECT count(*) AS n FROM outbox WHERE kind = 'deleted'")).toEqual([{ n: 1 }]);
 
     // The ticket view says which side it was.
-    const here = await ticketStatus(a.deps, { connection: ids.a, key: ticket.key });
+    const here = await ticketStatus(pair.a.deps, { connection: pair.ids.a, key: ticket.key });
     expect(here).toMatchObject({ state: 'unlinked', underSync: false });
     expect(here.reason).toMatch(/^Deleted on this side \(noticed on .+\): its pair with .+ no longer syncs/);
-    const there = await ticketStatus(b.deps, { connection: ids.b, key: twin.key });
+    const there = await ticketStatus(pair.b.deps, { connection: pair.ids.b, key: twin.key });
     expect(there.reason).toMatch(/^Twin deleted on the other side: .+ was deleted there/);
   });
 
   it('a change of a ticket that never synced and is not found stays what it was: skipped, nobody told', async () => {
-    enqueueChange(a.deps.db, ids.a, '987654', 'bulk', a.clock.now());
-    await a.sync.tick();
-    expect(rows(a, "SELECT count(*) AS n FROM change_queue WHERE entity_id = '987654'")).toEqual([{ n: 0 }]);
-    expect(rows(a, "SELECT count(*) AS n FROM twin_links WHERE local_entity_id = '987654'")).toEqual([{ n: 0 }]);
-    expect(rows(a, "SELECT count(*) AS n FROM outbox WHERE kind = 'deleted'")).toEqual([{ n: 1 }]);
+    enqueueChange(pair.a.deps.db, pair.ids.a, '987654', 'bulk', pair.a.clock.now());
+    await pair.a.sync.tick();
+    expect(rows(pair.a, "SELECT count(*) AS n FROM change_queue WHERE entity_id = '987654'")).toEqual([{ n: 0 }]);
+    expect(rows(pair.a, "SELECT count(*) AS n FROM twin_links WHERE local_entity_id = '987654'")).toEqual([{ n: 0 }]);
+    expect(rows(pair.a, "SELECT count(*) AS n FROM outbox WHERE kind = 'deleted'")).toEqual([{ n: 1 }]);
   });
 
   it('close: B closes its twin (Freshservice status 5 Closed) and sends nothing back for that write', async () => {
-    setOnTwinDeleted(b.deps, { connection: ids.b, onTwinDeleted: 'close', actor: 'test:bob' });
+    setOnTwinDeleted(pair.b.deps, { connection: pair.ids.b, onTwinDeleted: 'close', actor: 'test:bob' });
     const { ticket, twin } = await syncedTicket('VPN down');
     expect(twin.status?.id).toBe(2);
-    const repliesBefore = rows(a, "SELECT count(*) AS n FROM inbox WHERE kind = 'replica'");
+    const repliesBefore = rows(pair.a, "SELECT count(*) AS n FROM inbox WHERE kind = 'replica'");
     await editThenTrash(ticket);
-    await settle([a, b], [fd, fs]);
-    expect((await fsAgent.getEntity(twin.id)).status).toMatchObject({ id: 5, name: 'Closed' });
-    expect(twinRow(b, ids.b, twin.id)).toMatchObject({ unlinked_reason: 'deleted_remote' });
-    expect(rows(a, "SELECT count(*) AS n FROM inbox WHERE kind = 'replica'")).toEqual(repliesBefore);
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
+    expect((await pair.bAgent.getEntity(twin.id)).status).toMatchObject({ id: 5, name: 'Closed' });
+    expect(twinRow(pair.b, pair.ids.b, twin.id)).toMatchObject({ unlinked_reason: 'deleted_remote' });
+    expect(rows(pair.a, "SELECT count(*) AS n FROM inbox WHERE kind = 'replica'")).toEqual(repliesBefore);
   });
 
   it('note: B adds one private note naming the twin; a replayed deleted message changes nothing', async () => {
-    setOnTwinDeleted(b.deps, { connection: ids.b, onTwinDeleted: 'note', actor: 'test:bob' });
+    setOnTwinDeleted(pair.b.deps, { connection: pair.ids.b, onTwinDeleted: 'note', actor: 'test:bob' });
     const { ticket, twin } = await syncedTicket('Badge reader offline');
     await editThenTrash(ticket);
-    await settle([a, b], [fd, fs]);
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
     const note = `<div>The twin ${ticket.key} on acme was deleted; this ticket is no longer synced.</div>`;
-    const noted = await fsAgent.getEntity(twin.id);
+    const noted = await pair.bAgent.getEntity(twin.id);
     expect(noted.comments.filter((c) => c.body === note)).toEqual([expect.objectContaining({ internal: true })]);
     expect(noted.status).toEqual(twin.status);
 
     // The same message again (its key: a duplicate), and under a new key (a replay): no second note, no other change.
     const [sent] = rows<{ idempotency_key: string; payload: string }>(
-      a,
+      pair.a,
       "SELECT idempotency_key, payload FROM outbox WHERE kind = 'deleted' AND entity_id = ?",
       ticket.id,
     );
     const message = { kind: 'deleted' as const, entityKey: ticket.key, payload: JSON.parse(sent!.payload) as unknown };
     const stored = storeReceived(
-      b.deps.db,
-      ids.b,
+      pair.b.deps.db,
+      pair.ids.b,
       [
         { ...message, idempotencyKey: sent!.idempotency_key },
         { ...message, idempotencyKey: `${sent!.idempotency_key}:replayed` },
       ],
-      b.clock.now(),
+      pair.b.clock.now(),
     );
     expect(stored).toEqual({ accepted: [`${sent!.idempotency_key}:replayed`], duplicates: [sent!.idempotency_key] });
-    const callsBefore = fs.requests.total;
-    await settle([a, b], [fd, fs]);
-    expect(fs.requests.total).toBe(callsBefore);
-    expect((await fsAgent.getEntity(twin.id)).comments).toEqual(noted.comments);
-    expect(rows(b, 'SELECT count(*) AS n FROM inbox WHERE applied_at IS NULL')).toEqual([{ n: 0 }]);
+    const callsBefore = pair.bSim.requests.total;
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
+    expect(pair.bSim.requests.total).toBe(callsBefore);
+    expect((await pair.bAgent.getEntity(twin.id)).comments).toEqual(noted.comments);
+    expect(rows(pair.b, 'SELECT count(*) AS n FROM inbox WHERE applied_at IS NULL')).toEqual([{ n: 0 }]);
   });
 
   it('a deleted message naming a ticket that is not its twin, or unreadable, changes nothing', async () => {
-    setOnTwinDeleted(b.deps, { connection: ids.b, onTwinDeleted: 'close', actor: 'test:bob' });
+    setOnTwinDeleted(pair.b.deps, { connection: pair.ids.b, onTwinDeleted: 'close', actor: 'test:bob' });
     const { ticket, twin } = await syncedTicket('Keyboard sticky');
     const hostile = (idempotencyKey: string, payload: unknown) => ({
       idempotencyKey,
@@ -210,8 +205,8 @@ describe('deleted tickets: the pair stops, the other side is told, each setting 
       payload,
     });
     storeReceived(
-      b.deps.db,
-      ids.b,
+      pair.b.deps.db,
+      pair.ids.b,
       [
         // Another entity of theirs claiming our ticket, whose twin is known: not its twin.
         hostile('hostile-1', { entityId: '424242', entityKey: '#424242', remoteEntityId: twin.id }),
@@ -219,174 +214,146 @@ describe('deleted tickets: the pair stops, the other side is told, each setting 
         hostile('hostile-3', { entityId: ticket.id, entityKey: 'x'.repeat(5000), remoteEntityId: twin.id }),
         hostile('hostile-4', 'not an object'),
       ],
-      b.clock.now(),
+      pair.b.clock.now(),
     );
-    const callsBefore = fs.requests.total;
-    await settle([a, b], [fd, fs]);
-    expect(fs.requests.total).toBe(callsBefore);
-    expect(twinRow(b, ids.b, twin.id)).toEqual({ unlinked_reason: null, unlinked_at: null });
-    expect((await fsAgent.getEntity(twin.id)).status).toEqual(twin.status);
-    expect(rows(b, 'SELECT count(*) AS n FROM inbox WHERE applied_at IS NULL')).toEqual([{ n: 0 }]);
-    expect(rows(b, 'SELECT count(*) AS n FROM sync_errors WHERE connection_id = ?', ids.b)).toEqual([{ n: 0 }]);
+    const callsBefore = pair.bSim.requests.total;
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
+    expect(pair.bSim.requests.total).toBe(callsBefore);
+    expect(twinRow(pair.b, pair.ids.b, twin.id)).toEqual({ unlinked_reason: null, unlinked_at: null });
+    expect((await pair.bAgent.getEntity(twin.id)).status).toEqual(twin.status);
+    expect(rows(pair.b, 'SELECT count(*) AS n FROM inbox WHERE applied_at IS NULL')).toEqual([{ n: 0 }]);
+    expect(rows(pair.b, 'SELECT count(*) AS n FROM sync_errors WHERE connection_id = ?', pair.ids.b)).toEqual([
+      { n: 0 },
+    ]);
   });
 
   it('an update from B to a ticket deleted on A: no retries, A stops the pair and tells B', async () => {
-    setOnTwinDeleted(b.deps, { connection: ids.b, onTwinDeleted: 'ignore', actor: 'test:bob' });
+    setOnTwinDeleted(pair.b.deps, { connection: pair.ids.b, onTwinDeleted: 'ignore', actor: 'test:bob' });
     const { ticket, twin } = await syncedTicket('Laptop will not boot');
     // Gone for good (the trash emptied): Freshdesk answers 404. No webhook tells A.
-    freshworks(fd).trashTicket(Number(ticket.id));
-    freshworks(fd).purgeTicket(Number(ticket.id));
-    await fsAgent.updateEntity(twin.id, { summary: 'Laptop will not boot (BIOS)' });
-    await settle([a, b], [fd, fs]);
+    freshworks(pair.aSim).trashTicket(Number(ticket.id));
+    freshworks(pair.aSim).purgeTicket(Number(ticket.id));
+    await pair.bAgent.updateEntity(twin.id, { summary: 'Laptop will not boot (BIOS)' });
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
 
-    expect(twinRow(a, ids.a, ticket.id)).toMatchObject({ unlinked_reason: 'deleted_local' });
-    expect(twinRow(b, ids.b, twin.id)).toMatchObject({ unlinked_reason: 'deleted_remote' });
-    expect(rows(a, 'SELECT count(*) AS n FROM sync_errors WHERE connection_id = ?', ids.a)).toEqual([{ n: 0 }]);
-    expect(rows(a, 'SELECT count(*) AS n FROM inbox WHERE applied_at IS NULL')).toEqual([{ n: 0 }]);
+    expect(twinRow(pair.a, pair.ids.a, ticket.id)).toMatchObject({ unlinked_reason: 'deleted_local' });
+    expect(twinRow(pair.b, pair.ids.b, twin.id)).toMatchObject({ unlinked_reason: 'deleted_remote' });
+    expect(rows(pair.a, 'SELECT count(*) AS n FROM sync_errors WHERE connection_id = ?', pair.ids.a)).toEqual([
+      { n: 0 },
+    ]);
+    expect(rows(pair.a, 'SELECT count(*) AS n FROM inbox WHERE applied_at IS NULL')).toEqual([{ n: 0 }]);
 
     // B's later edits are not sent (its pair stopped), and A makes no more calls for the ticket.
-    await fsAgent.updateEntity(twin.id, { summary: 'Laptop will not boot (BIOS, again)' });
-    const before = fd.requests.total;
-    await settle([a, b], [fd, fs]);
+    await pair.bAgent.updateEntity(twin.id, { summary: 'Laptop will not boot (BIOS, again)' });
+    const before = pair.aSim.requests.total;
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
     await passesOfA(5);
-    expect(fd.requests.total - before).toBe(0);
-    expect(rows(b, 'SELECT count(*) AS n FROM change_queue WHERE connection_id = ?', ids.b)).toEqual([{ n: 0 }]);
+    expect(pair.aSim.requests.total - before).toBe(0);
+    expect(rows(pair.b, 'SELECT count(*) AS n FROM change_queue WHERE connection_id = ?', pair.ids.b)).toEqual([
+      { n: 0 },
+    ]);
   });
 
   it('connections set --on-twin-deleted: a bad value is refused and changes nothing; a good one is audited', async () => {
-    const bad = await cli(b, 'connections', 'set', ids.b, '--on-twin-deleted', 'delete');
+    const bad = await cli(pair.b, 'connections', 'set', pair.ids.b, '--on-twin-deleted', 'delete');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--on-twin-deleted must be ignore, close, note.');
-    expect(rows(b, 'SELECT on_twin_deleted FROM connections WHERE id = ?', ids.b)).toEqual([
+    expect(rows(pair.b, 'SELECT on_twin_deleted FROM connections WHERE id = ?', pair.ids.b)).toEqual([
       { on_twin_deleted: 'ignore' },
     ]);
     const audited = () =>
       rows(
-        b,
+        pair.b,
         "SELECT count(*) AS n FROM audit_log WHERE action = 'connection.on-twin-deleted' AND subject_id = ?",
-        ids.b,
+        pair.ids.b,
       );
     const auditsBefore = audited();
 
-    const good = await cli(b, 'connections', 'set', ids.b, '--on-twin-deleted', 'close');
+    const good = await cli(pair.b, 'connections', 'set', pair.ids.b, '--on-twin-deleted', 'close');
     expect(good).toMatchObject({ code: 0, stderr: '' });
     expect(good.stdout).toContain('this side closes its ticket');
-    expect(rows(b, 'SELECT on_twin_deleted FROM connections WHERE id = ?', ids.b)).toEqual([
+    expect(rows(pair.b, 'SELECT on_twin_deleted FROM connections WHERE id = ?', pair.ids.b)).toEqual([
       { on_twin_deleted: 'close' },
     ]);
     expect(
       rows(
-        b,
+        pair.b,
         "SELECT actor, details FROM audit_log WHERE action = 'connection.on-twin-deleted' AND subject_id = ? ORDER BY id DESC LIMIT 1",
-        ids.b,
+        pair.ids.b,
       ),
     ).toEqual([{ actor: expect.stringMatching(/^cli:/), details: JSON.stringify({ from: 'ignore', to: 'close' }) }]);
     expect(audited()).toEqual([{ n: (auditsBefore[0] as { n: number }).n + 1 }]);
 
-    expect(() => setOnTwinDeleted(b.deps, { connection: ids.b, onTwinDeleted: 'archive', actor: 'test:bob' })).toThrow(
-      'On a deleted twin this side can ignore, close, note; not "archive".',
-    );
-    expect(rows(b, 'SELECT on_twin_deleted FROM connections WHERE id = ?', ids.b)).toEqual([
+    expect(() =>
+      setOnTwinDeleted(pair.b.deps, { connection: pair.ids.b, onTwinDeleted: 'archive', actor: 'test:bob' }),
+    ).toThrow('On a deleted twin this side can ignore, close, note; not "archive".');
+    expect(rows(pair.b, 'SELECT on_twin_deleted FROM connections WHERE id = ?', pair.ids.b)).toEqual([
       { on_twin_deleted: 'close' },
     ]);
   });
 
   it('close while the helpdesk is down is retried with backoff until it works; a twin gone here too is no error', async () => {
-    setOnTwinDeleted(b.deps, { connection: ids.b, onTwinDeleted: 'close', actor: 'test:bob' });
+    setOnTwinDeleted(pair.b.deps, { connection: pair.ids.b, onTwinDeleted: 'close', actor: 'test:bob' });
     const { ticket, twin } = await syncedTicket('Projector lamp out');
-    fs.faults.add({ kind: 'status', status: 503, method: 'PUT', path: `/api/v2/tickets/${twin.id}`, times: 8 });
+    pair.bSim.faults.add({ kind: 'status', status: 503, method: 'PUT', path: `/api/v2/tickets/${twin.id}`, times: 8 });
     await editThenTrash(ticket);
-    await syncUntil([a, b], [fd, fs], async () => (await fsAgent.getEntity(twin.id)).status?.id === 5);
-    expect(fs.faults.fired.filter((f) => f.method === 'PUT')).toHaveLength(8);
+    await syncUntil(
+      [pair.a, pair.b],
+      [pair.aSim, pair.bSim],
+      async () => (await pair.bAgent.getEntity(twin.id)).status?.id === 5,
+    );
+    expect(pair.bSim.faults.fired.filter((f) => f.method === 'PUT')).toHaveLength(8);
     const [held] = rows<{ attempts: number; applied_at: number | null }>(
-      b,
+      pair.b,
       "SELECT attempts, applied_at FROM inbox WHERE kind = 'deleted' AND remote_entity_id = ?",
       ticket.id,
     );
     expect(held!.attempts).toBeGreaterThan(0);
     expect(held!.applied_at).not.toBeNull();
-    expect(twinRow(b, ids.b, twin.id)).toMatchObject({ unlinked_reason: 'deleted_remote' });
+    expect(twinRow(pair.b, pair.ids.b, twin.id)).toMatchObject({ unlinked_reason: 'deleted_remote' });
 
     // Both tickets deleted: there is nothing to close on B, and that is no error.
     const second = await syncedTicket('Desk phone dead');
-    freshworks(fs).trashTicket(Number(second.twin.id));
+    freshworks(pair.bSim).trashTicket(Number(second.twin.id));
     await editThenTrash(second.ticket);
-    await settle([a, b], [fd, fs]);
-    expect(twinRow(b, ids.b, second.twin.id)).toMatchObject({ unlinked_reason: 'deleted_remote' });
-    expect(rows(b, 'SELECT count(*) AS n FROM sync_errors WHERE connection_id = ?', ids.b)).toEqual([{ n: 0 }]);
-    expect(rows(b, 'SELECT count(*) AS n FROM inbox WHERE applied_at IS NULL')).toEqual([{ n: 0 }]);
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
+    expect(twinRow(pair.b, pair.ids.b, second.twin.id)).toMatchObject({ unlinked_reason: 'deleted_remote' });
+    expect(rows(pair.b, 'SELECT count(*) AS n FROM sync_errors WHERE connection_id = ?', pair.ids.b)).toEqual([
+      { n: 0 },
+    ]);
+    expect(rows(pair.b, 'SELECT count(*) AS n FROM inbox WHERE applied_at IS NULL')).toEqual([{ n: 0 }]);
   });
 });
 
-/** B's incoming script on Xurrent: a new request needs a category, and an incident an impact. */
-const xurrentIncoming = `if (firstSync) {
-    entity.category = "incident"
-    entity.priority = nodeHelper.getPriority("medium")
-}
-entity.summary     = replica.summary
-entity.description = replica.description
-entity.comments    = commentHelper.mergeComments(entity, replica)
-`;
-
 describe('deleted tickets with Xurrent on the other side: close completes the request, note is plain text', () => {
-  let a: SyncNode;
-  let b: SyncNode;
-  let fd: Simulator;
-  let xr: Simulator;
-  let fdAgent: Helpdesk;
-  let xrAgent: Helpdesk;
-  let ids: { a: string; b: string };
-
-  beforeAll(async () => {
-    const pair = await startConnectedPair(
-      { slug: 'acme', platform: 'freshdesk' },
-      { slug: 'globex', platform: 'xurrent' },
-    );
-    ({ a, b, aSim: fd, bSim: xr, aAgent: fdAgent, bAgent: xrAgent, ids } = pair);
-    saveRuleDraft(b.deps, {
-      connection: ids.b,
-      outgoing: defaultScripts('xurrent').outgoing,
-      incoming: xurrentIncoming,
-      actor: 'test:author',
-    });
-    publishRuleVersion(b.deps, { connection: ids.b, actor: 'test:admin' });
-  }, 30_000);
-
-  afterAll(async () => {
-    await stopSyncPair([a, b], [fd, xr]);
-  });
+  const pair = connectedPairForTests(
+    { slug: 'acme', platform: 'freshdesk' },
+    { slug: 'globex', platform: 'xurrent' },
+    {
+      setUp: ({ b, ids }) =>
+        publishScripts(b, ids.b, { outgoing: defaultScripts('xurrent').outgoing, incoming: xurrentIncidentIncoming }),
+    },
+  );
 
   async function syncedThenDeleted(summary: string): Promise<{ ticket: Entity; twinId: string }> {
-    const ticket = await fdAgent.createEntity({
-      summary,
-      description: '<div>Details</div>',
-      reporter: { id: null, email: 'pat@acme.example', displayName: 'Pat' },
-    });
-    await settle([a, b], [fd, xr]);
-    const [link] = rows<{ local_entity_id: string }>(
-      b,
-      'SELECT local_entity_id FROM twin_links WHERE connection_id = ? AND remote_entity_id = ?',
-      ids.b,
-      ticket.id,
-    );
-    expect(link, 'the twin on B').toBeDefined();
-    await fdAgent.updateEntity(ticket.id, { summary: `${summary} (edited)` });
-    freshworks(fd).trashTicket(Number(ticket.id));
-    await settle([a, b], [fd, xr]);
-    return { ticket, twinId: link!.local_entity_id };
+    const { ticket, twinId } = await newSyncedTicket(pair, summary);
+    await pair.aAgent.updateEntity(ticket.id, { summary: `${summary} (edited)` });
+    freshworks(pair.aSim).trashTicket(Number(ticket.id));
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
+    return { ticket, twinId };
   }
 
   it('close: the request is completed with the reason "withdrawn" (Xurrent requires a completion reason)', async () => {
-    setOnTwinDeleted(b.deps, { connection: ids.b, onTwinDeleted: 'close', actor: 'test:bob' });
+    setOnTwinDeleted(pair.b.deps, { connection: pair.ids.b, onTwinDeleted: 'close', actor: 'test:bob' });
     const { twinId } = await syncedThenDeleted('Mailbox full');
-    if (xr.platform !== 'xurrent') throw new Error('not xurrent');
-    expect(xr.request(Number(twinId))).toMatchObject({ status: 'completed', completion_reason: 'withdrawn' });
+    if (pair.bSim.platform !== 'xurrent') throw new Error('not xurrent');
+    expect(pair.bSim.request(Number(twinId))).toMatchObject({ status: 'completed', completion_reason: 'withdrawn' });
   });
 
   it('note: one internal note in plain text', async () => {
-    setOnTwinDeleted(b.deps, { connection: ids.b, onTwinDeleted: 'note', actor: 'test:bob' });
+    setOnTwinDeleted(pair.b.deps, { connection: pair.ids.b, onTwinDeleted: 'note', actor: 'test:bob' });
     const { ticket, twinId } = await syncedThenDeleted('Monitor flickers');
-    const notes = (await xrAgent.getEntity(twinId)).comments.filter((c) => c.body.startsWith('The twin'));
+    const notes = (await pair.bAgent.getEntity(twinId)).comments.filter((c) => c.body.startsWith('The twin'));
     expect(notes).toEqual([
       expect.objectContaining({
         internal: true,

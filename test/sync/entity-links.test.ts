@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { activateConnection, deactivateConnection } from '../../src/app/connection-lifecycle.ts';
 import { connectEntities, unlinkEntity } from '../../src/app/entity-links.ts';
 import { startBulkSync } from '../../src/app/sync-bulk.ts';
@@ -10,49 +10,35 @@ import { runEntitiesCommand } from '../../src/cli/sync-status-commands.ts';
 import { storeReceived } from '../../src/sync/index.ts';
 import { capturedIo } from '../support/cli-io.ts';
 import {
-  connect,
+  type ConnectedPair,
+  connectedPairForTests,
+  freshworks,
+  type FreshworksSimulator,
   rows,
   settle,
-  startConnectedPair,
-  startSyncPair,
-  stopSyncPair,
-  type ConnectedPair,
   type SyncNode,
-  type Simulator,
-  type SyncPair,
 } from '../support/sync-nodes.ts';
-
-type FreshworksSim = Exclude<Simulator, { platform: 'xurrent' }>;
-
-/** Both sides here are Freshworks simulators, which add tickets directly (no API call, no sync). */
-function freshworks(sim: Simulator): FreshworksSim {
-  if (sim.platform === 'xurrent') throw new Error('expected a Freshworks simulator');
-  return sim;
-}
 
 /**
  * `entities connect` and `entities unlink` between two real nodes: A is Freshdesk ("acme"), B Freshservice
  * ("initech"). Tickets are made on each simulator directly; neither side has a trigger, so only what is linked syncs.
  */
 describe('connecting existing pairs and unlinking them', () => {
-  let pair: SyncPair;
-  let aSim: FreshworksSim;
-  let bSim: FreshworksSim;
-  let ids: { a: string; b: string };
-
-  beforeAll(async () => {
-    pair = await startSyncPair({ slug: 'acme', platform: 'freshdesk' }, { slug: 'initech', platform: 'freshservice' });
-    aSim = freshworks(pair.aSim);
-    bSim = freshworks(pair.bSim);
-    aSim.seed({ customFields: ['cf_partner_key'] });
-    const [aProject] = await pair.aAgent.listProjects();
-    const [bProject] = await pair.bAgent.listProjects();
-    ids = await connect(pair.a, 'acme', pair.b, 'initech', { aProject: aProject!.id, bProject: bProject!.id });
-  }, 60_000);
-
-  afterAll(async () => {
-    await stopSyncPair([pair?.a, pair?.b], [pair?.aSim, pair?.bSim]);
-  });
+  let aSim: FreshworksSimulator;
+  let bSim: FreshworksSimulator;
+  const pair = connectedPairForTests(
+    { slug: 'acme', platform: 'freshdesk' },
+    { slug: 'initech', platform: 'freshservice' },
+    {
+      triggers: 'none',
+      beforeConnect: (started) => {
+        aSim = freshworks(started.aSim);
+        bSim = freshworks(started.bSim);
+        aSim.seed({ customFields: ['cf_partner_key'] });
+      },
+      timeoutMs: 60_000,
+    },
+  );
 
   const sync = () => settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
   const onA = (subject: string) => aSim.addTicket({ subject, email: 'kim@acme.example' });
@@ -65,15 +51,15 @@ describe('connecting existing pairs and unlinking them', () => {
     );
   /** What a refused connect must leave as it was: both twin tables, A's outbox, and both helpdesks. */
   const snapshot = () => ({
-    a: twins(pair.a, ids.a),
-    b: twins(pair.b, ids.b),
-    outbox: rows(pair.a, 'SELECT id FROM outbox WHERE connection_id = ?', ids.a).length,
+    a: twins(pair.a, pair.ids.a),
+    b: twins(pair.b, pair.ids.b),
+    outbox: rows(pair.a, 'SELECT id FROM outbox WHERE connection_id = ?', pair.ids.a).length,
     tickets: [aSim.ticketCount(), bSim.ticketCount()],
   });
   const connectOne = (local: string, remote: string, dryRun = false) =>
-    connectEntities(pair.a.deps, { connection: ids.a, actor: 'test:alice', pairs: [{ local, remote }], dryRun });
+    connectEntities(pair.a.deps, { connection: pair.ids.a, actor: 'test:alice', pairs: [{ local, remote }], dryRun });
   /** A ticket's comments as text; the default incoming scripts put "<author> commented: " before a synced one. */
-  const bodies = async (agent: SyncPair['aAgent'], id: number) =>
+  const bodies = async (agent: ConnectedPair['aAgent'], id: number) =>
     (await agent.getEntity(String(id))).comments.map((c) =>
       c.body.replace(/<[^>]*>/g, '').replace(/^[^:]* commented: /, ''),
     );
@@ -89,13 +75,13 @@ describe('connecting existing pairs and unlinking them', () => {
       { local: `#${x}`, localEntityId: String(x), remote: `#${y}`, remoteEntityId: String(y), line: null },
     ]);
     await sync();
-    expect(twins(pair.a, ids.a)).toContainEqual({
+    expect(twins(pair.a, pair.ids.a)).toContainEqual({
       local: String(x),
       remote: String(y),
       unlinkedAt: null,
       reason: null,
     });
-    expect(twins(pair.b, ids.b)).toContainEqual({
+    expect(twins(pair.b, pair.ids.b)).toContainEqual({
       local: String(y),
       remote: String(x),
       unlinkedAt: null,
@@ -111,7 +97,7 @@ describe('connecting existing pairs and unlinking them', () => {
     await sync();
     expect((await pair.aAgent.getEntity(String(x))).summary).toBe('VPN drops (initech)');
     expect([aSim.ticketCount(), bSim.ticketCount()]).toEqual(tickets);
-    const status = await ticketStatus(pair.a.deps, { connection: ids.a, key: `#${x}` });
+    const status = await ticketStatus(pair.a.deps, { connection: pair.ids.a, key: `#${x}` });
     expect(status).toMatchObject({ state: 'synced', underSync: true, unlinked: null });
   }, 30_000);
 
@@ -137,13 +123,13 @@ describe('connecting existing pairs and unlinking them', () => {
       new RegExp(`Nothing was linked: #${linkedB} is already linked on the other side`),
     );
     await expect(connectOne(`#${free}`, '<!channel>')).rejects.toThrow(/a ticket key is its number or id/);
-    deactivateConnection(pair.a.deps, { connection: ids.a, actor: 'test:alice' });
+    deactivateConnection(pair.a.deps, { connection: pair.ids.a, actor: 'test:alice' });
     try {
       await expect(connectOne(`#${free}`, `#${freeB}`)).rejects.toThrow(
         /is deactivated; pairs are linked on an active one/,
       );
     } finally {
-      activateConnection(pair.a.deps, { connection: ids.a, actor: 'test:alice' });
+      activateConnection(pair.a.deps, { connection: pair.ids.a, actor: 'test:alice' });
     }
     await sync();
     expect(snapshot()).toEqual(before);
@@ -152,10 +138,10 @@ describe('connecting existing pairs and unlinking them', () => {
   it('a dry run lists what it would link and what it could not (with why), and changes nothing', async () => {
     const good = onA('Dry good');
     const goodB = onB('Dry good');
-    const linked = twins(pair.a, ids.a).find((t) => t.unlinkedAt === null)!;
+    const linked = twins(pair.a, pair.ids.a).find((t) => t.unlinkedAt === null)!;
     const before = snapshot();
     const result = await connectEntities(pair.a.deps, {
-      connection: ids.a,
+      connection: pair.ids.a,
       actor: 'test:alice',
       dryRun: true,
       pairs: [
@@ -186,7 +172,7 @@ describe('connecting existing pairs and unlinking them', () => {
     onB('Password reset');
     const alone = onA('Only on acme');
     const dry = await connectEntities(pair.a.deps, {
-      connection: ids.a,
+      connection: pair.ids.a,
       actor: 'test:alice',
       match: { kind: 'subject' },
       dryRun: true,
@@ -203,13 +189,13 @@ describe('connecting existing pairs and unlinking them', () => {
       expect.objectContaining({ local: `#${alone}`, reason: 'no ticket on the other side has its subject' }),
     );
     const real = await connectEntities(pair.a.deps, {
-      connection: ids.a,
+      connection: pair.ids.a,
       actor: 'test:alice',
       match: { kind: 'subject' },
     });
     expect(real.pairs.map((p) => p.localEntityId)).toContain(String(printer));
     await sync();
-    expect(twins(pair.b, ids.b)).toContainEqual({
+    expect(twins(pair.b, pair.ids.b)).toContainEqual({
       local: String(printerB),
       remote: String(printer),
       unlinkedAt: null,
@@ -226,18 +212,18 @@ describe('connecting existing pairs and unlinking them', () => {
     await sync();
     expect(await bodies(pair.bAgent, y)).toEqual(['Before the unlink']);
 
-    const unlinked = unlinkEntity(pair.a.deps, { connection: ids.a, key: `#${x}`, actor: 'test:alice' });
+    const unlinked = unlinkEntity(pair.a.deps, { connection: pair.ids.a, key: `#${x}`, actor: 'test:alice' });
     expect(unlinked).toMatchObject({ localKey: `#${x}`, remoteEntityId: String(y) });
     await sync();
-    expect(twins(pair.a, ids.a).find((t) => t.local === String(x))).toMatchObject({ reason: 'unlinked' });
-    expect(twins(pair.b, ids.b).find((t) => t.local === String(y))).toMatchObject({ reason: 'unlinked' });
-    const here = await ticketStatus(pair.a.deps, { connection: ids.a, key: `#${x}` });
+    expect(twins(pair.a, pair.ids.a).find((t) => t.local === String(x))).toMatchObject({ reason: 'unlinked' });
+    expect(twins(pair.b, pair.ids.b).find((t) => t.local === String(y))).toMatchObject({ reason: 'unlinked' });
+    const here = await ticketStatus(pair.a.deps, { connection: pair.ids.a, key: `#${x}` });
     expect(here).toMatchObject({ state: 'unlinked', underSync: false });
     expect(here.reason).toMatch(/^Unlinked on \S+ by this side: changes between it and/);
-    const there = await ticketStatus(pair.b.deps, { connection: ids.b, key: `#${y}` });
+    const there = await ticketStatus(pair.b.deps, { connection: pair.ids.b, key: `#${y}` });
     expect(there.reason).toMatch(/^Unlinked on \S+ by the other side/);
     expect(rows(pair.b, "SELECT * FROM audit_log WHERE action = 'entities.unlink'")).toHaveLength(1);
-    expect(() => unlinkEntity(pair.a.deps, { connection: ids.a, key: `#${x}`, actor: 'test:alice' })).toThrow(
+    expect(() => unlinkEntity(pair.a.deps, { connection: pair.ids.a, key: `#${x}`, actor: 'test:alice' })).toThrow(
       /was already unlinked on/,
     );
 
@@ -249,7 +235,7 @@ describe('connecting existing pairs and unlinking them', () => {
         connectionId,
         String(entityId),
       ).length;
-    const sent = [replicasOf(pair.a, ids.a, x), replicasOf(pair.b, ids.b, y)];
+    const sent = [replicasOf(pair.a, pair.ids.a, x), replicasOf(pair.b, pair.ids.b, y)];
     const tickets = [aSim.ticketCount(), bSim.ticketCount()];
     aSim.agentUpdate(x, { subject: 'Changed on acme while unlinked', tags: ['resync'] });
     await pair.aAgent.addComment(String(x), { body: 'While unlinked', internal: false });
@@ -258,18 +244,24 @@ describe('connecting existing pairs and unlinking them', () => {
     expect((await pair.bAgent.getEntity(String(y))).summary).toBe('Changed on initech while unlinked');
     expect((await pair.aAgent.getEntity(String(x))).summary).toBe('Changed on acme while unlinked');
     expect(await bodies(pair.bAgent, y)).toEqual(['Before the unlink']);
-    expect([replicasOf(pair.a, ids.a, x), replicasOf(pair.b, ids.b, y)]).toEqual(sent);
+    expect([replicasOf(pair.a, pair.ids.a, x), replicasOf(pair.b, pair.ids.b, y)]).toEqual(sent);
 
     // A bulk sync naming it (a trigger selecting it): a first sync with the twin found, not a second ticket.
-    await addTrigger(pair.a.deps, { connection: ids.a, query: "tag:'resync'", actor: 'test:alice' });
-    const bulk = await startBulkSync(pair.a.deps, { connection: ids.a, actor: 'test:alice' });
+    await addTrigger(pair.a.deps, { connection: pair.ids.a, query: "tag:'resync'", actor: 'test:alice' });
+    const bulk = await startBulkSync(pair.a.deps, { connection: pair.ids.a, actor: 'test:alice' });
     expect(bulk.entityIds).toEqual([String(x)]);
     await sync();
     expect([aSim.ticketCount(), bSim.ticketCount()]).toEqual(tickets);
     expect((await pair.bAgent.getEntity(String(y))).summary).toBe('Changed on acme while unlinked');
     expect(await bodies(pair.bAgent, y)).toEqual(['Before the unlink', 'While unlinked']);
-    expect(twins(pair.a, ids.a).find((t) => t.local === String(x))).toMatchObject({ remote: String(y), reason: null });
-    expect(twins(pair.b, ids.b).find((t) => t.local === String(y))).toMatchObject({ remote: String(x), reason: null });
+    expect(twins(pair.a, pair.ids.a).find((t) => t.local === String(x))).toMatchObject({
+      remote: String(y),
+      reason: null,
+    });
+    expect(twins(pair.b, pair.ids.b).find((t) => t.local === String(y))).toMatchObject({
+      remote: String(x),
+      reason: null,
+    });
 
     // And it syncs as before: a new comment arrives once, the old ones are not doubled.
     await pair.aAgent.addComment(String(x), { body: 'After the relink', internal: false });
@@ -283,7 +275,7 @@ describe('connecting existing pairs and unlinking them', () => {
     const y = onB('In flight on initech');
     await connectOne(`#${x}`, `#${y}`);
     await sync();
-    unlinkEntity(pair.a.deps, { connection: ids.a, key: `#${x}`, actor: 'test:alice' });
+    unlinkEntity(pair.a.deps, { connection: pair.ids.a, key: `#${x}`, actor: 'test:alice' });
     // B has not heard of the unlink yet: its change goes out and reaches A's inbox.
     bSim.agentUpdate(y, { subject: 'Sent before B knew' });
     await bSim.webhooks.settle();
@@ -291,7 +283,7 @@ describe('connecting existing pairs and unlinking them', () => {
     expect(await pair.b.sync.sendOutbox()).toBe(1);
     await sync();
     expect((await pair.aAgent.getEntity(String(x))).summary).toBe('In flight on acme');
-    expect(twins(pair.b, ids.b).find((t) => t.local === String(y))).toMatchObject({ reason: 'unlinked' });
+    expect(twins(pair.b, pair.ids.b).find((t) => t.local === String(y))).toMatchObject({ reason: 'unlinked' });
   }, 30_000);
 
   it('unlink then connect the same pair again: the twin row is reused, nothing is created or doubled', async () => {
@@ -302,7 +294,7 @@ describe('connecting existing pairs and unlinking them', () => {
     await pair.bAgent.addComment(String(y), { body: 'From initech', internal: false });
     await sync();
     expect(await bodies(pair.aAgent, x)).toEqual(['From initech']);
-    unlinkEntity(pair.b.deps, { connection: ids.b, key: `#${y}`, actor: 'test:bob' });
+    unlinkEntity(pair.b.deps, { connection: pair.ids.b, key: `#${y}`, actor: 'test:bob' });
     await sync();
     const tickets = [aSim.ticketCount(), bSim.ticketCount()];
     await connectOne(`#${x}`, `#${y}`);
@@ -314,12 +306,12 @@ describe('connecting existing pairs and unlinking them', () => {
   }, 30_000);
 
   it('a link message from the other node naming one of our tickets that is linked, or missing, is refused', async () => {
-    const linked = twins(pair.a, ids.a).find((t) => t.unlinkedAt === null)!;
-    const before = twins(pair.a, ids.a);
+    const linked = twins(pair.a, pair.ids.a).find((t) => t.unlinkedAt === null)!;
+    const before = twins(pair.a, pair.ids.a);
     pair.a.deps.db.transaction((tx) =>
       storeReceived(
         tx,
-        ids.a,
+        pair.ids.a,
         [
           {
             idempotencyKey: 'hostile:1',
@@ -338,11 +330,11 @@ describe('connecting existing pairs and unlinking them', () => {
       ),
     );
     await pair.a.sync.applyInbox();
-    expect(twins(pair.a, ids.a)).toEqual(before);
+    expect(twins(pair.a, pair.ids.a)).toEqual(before);
     const refusals = rows<{ payload: string }>(
       pair.a,
       "SELECT payload FROM outbox WHERE connection_id = ? AND kind = 'unlink' AND idempotency_key LIKE '%:refused:%'",
-      ids.a,
+      pair.ids.a,
     ).map((r) => JSON.parse(r.payload) as { refused: boolean; message: string });
     expect(refusals).toEqual([
       expect.objectContaining({ refused: true, message: expect.stringContaining('is already linked') }),
@@ -363,7 +355,12 @@ describe('connecting existing pairs and unlinking them', () => {
       custom_fields: { cf_partner_key: '<!here> 12' },
     });
     const match = { kind: 'field' as const, field: 'cf_partner_key' };
-    const dry = await connectEntities(pair.a.deps, { connection: ids.a, actor: 'test:alice', match, dryRun: true });
+    const dry = await connectEntities(pair.a.deps, {
+      connection: pair.ids.a,
+      actor: 'test:alice',
+      match,
+      dryRun: true,
+    });
     expect(dry.pairs).toContainEqual({
       local: `#${keyed}`,
       localEntityId: String(keyed),
@@ -377,9 +374,9 @@ describe('connecting existing pairs and unlinking them', () => {
       line: null,
       reason: 'its field cf_partner_key holds no ticket key (<!here> 12)',
     });
-    await connectEntities(pair.a.deps, { connection: ids.a, actor: 'test:alice', match });
+    await connectEntities(pair.a.deps, { connection: pair.ids.a, actor: 'test:alice', match });
     await sync();
-    expect(twins(pair.b, ids.b)).toContainEqual({
+    expect(twins(pair.b, pair.ids.b)).toContainEqual({
       local: String(target),
       remote: String(keyed),
       unlinkedAt: null,
@@ -391,7 +388,7 @@ describe('connecting existing pairs and unlinking them', () => {
     const [row] = rows<{ url: string; id: string; key: string }>(
       pair.a,
       'SELECT remote_node_url AS url, remote_connection_id AS id, key_enc AS key FROM connections WHERE id = ?',
-      ids.a,
+      pair.ids.a,
     );
     const peer = {
       key: Buffer.from(pair.a.deps.secrets.open(row!.key), 'base64'),
@@ -518,7 +515,7 @@ describe('connecting existing pairs and unlinking them', () => {
       expect(dry).toContain('Could not link:\n');
       expect(dry).toMatch(new RegExp(`^3 +#${x} +#424242 +#${x} is named twice \\(also on line 2\\)$`, 'm'));
       expect(dry).toContain('Dry run: 1 pair(s) would be linked, 1 could not; nothing changed.');
-      expect(twins(pair.a, ids.a).some((t) => t.local === String(x))).toBe(false);
+      expect(twins(pair.a, pair.ids.a).some((t) => t.local === String(x))).toBe(false);
 
       const real = await run('connect', 'acme to initech', '--local', `#${x}`, '--remote', `#${y}`);
       expect(real).toContain('linked 1/1\n');
@@ -526,7 +523,7 @@ describe('connecting existing pairs and unlinking them', () => {
         '1 pair(s) linked on "acme to initech" (nothing created in either helpdesk); 0 not linked.',
       );
       await sync();
-      expect(twins(pair.b, ids.b)).toContainEqual({
+      expect(twins(pair.b, pair.ids.b)).toContainEqual({
         local: String(y),
         remote: String(x),
         unlinkedAt: null,
@@ -554,19 +551,11 @@ describe('connecting existing pairs and unlinking them', () => {
 
 /** A private node (one the other cannot call) connects pairs itself; its partner is told to run it there. */
 describe('connecting pairs on a private connection', () => {
-  let pair: ConnectedPair;
-
-  beforeAll(async () => {
-    pair = await startConnectedPair(
-      { slug: 'acme', platform: 'freshdesk' },
-      { slug: 'initech', platform: 'freshservice' },
-      { privateB: true },
-    );
-  }, 60_000);
-
-  afterAll(async () => {
-    await stopSyncPair([pair?.a, pair?.b], [pair?.aSim, pair?.bSim]);
-  });
+  const pair = connectedPairForTests(
+    { slug: 'acme', platform: 'freshdesk' },
+    { slug: 'initech', platform: 'freshservice' },
+    { privateB: true, timeoutMs: 60_000 },
+  );
 
   it('the public side refuses, pointing at the other side; the private side links the pair', async () => {
     const x = freshworks(pair.aSim).addTicket({ subject: 'Private pair', email: 'kim@acme.example' });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTrigger } from '../../src/app/triggers.ts';
-import { publishRuleVersion, saveRuleDraft } from '../../src/app/rule-versions.ts';
 import { listConnections } from '../../src/app/connection-lifecycle.ts';
 import type { Helpdesk } from '../../src/domain/helpdesk.ts';
 import { connect, settle, startSyncPair, type Simulator, type SyncNode } from '../support/sync-nodes.ts';
+import { publishScripts } from '../support/sync-rules.ts';
 
 const xurrentIncoming = `if (firstSync) {
     entity.category = "incident"
@@ -51,13 +51,7 @@ describe('Freshdesk <-> Xurrent, two nodes, Script mode', () => {
     ] as const) {
       const { defaultScripts } = await import('../../src/rules/index.ts');
       const platform = node === a ? 'freshdesk' : 'xurrent';
-      saveRuleDraft(node.deps, {
-        connection: id,
-        outgoing: defaultScripts(platform).outgoing,
-        incoming,
-        actor: 'test:author',
-      });
-      publishRuleVersion(node.deps, { connection: id, actor: 'test:admin' });
+      publishScripts(node, id, { outgoing: defaultScripts(platform).outgoing, incoming });
     }
     await addTrigger(a.deps, { connection: ids.a, query: "tag:'sync'", actor: 'test:alice' });
     await addTrigger(b.deps, { connection: ids.b, query: 'category=incident', actor: 'test:bob' });

@@ -1,22 +1,6 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { addTrigger } from '../../src/app/triggers.ts';
-import type { Entity } from '../../src/domain/entity.ts';
-import type { Helpdesk } from '../../src/domain/helpdesk.ts';
-import { freePort, tempDir, TestClock } from '../support/nodes.ts';
-import { runDeskbridge } from '../support/processes.ts';
-import {
-  agentOf,
-  connect,
-  registerOn,
-  rows,
-  settle,
-  startSimulator,
-  startSyncNode,
-  type Simulator,
-  type SyncNode,
-} from '../support/sync-nodes.ts';
+import { describe, afterAll, expect, it } from 'vitest';
+import { liveLinks, RestorePair, ticketContents as contents } from '../support/restore-pair.ts';
+import { rows, settle } from '../support/sync-nodes.ts';
 
 /**
  * The gap test/sync/restore-mid-sync.test.ts left open: node A is restored from a backup older than a ticket it
@@ -29,69 +13,23 @@ const KEY = 'd'.repeat(64);
 const POLL_MS = 60_000;
 const reporter = { id: null, email: 'pat@acme.example', displayName: 'Pat' };
 
-async function allTickets(agent: Helpdesk): Promise<Entity[]> {
-  const { changes } = await agent.listChanged(null);
-  return Promise.all(changes.map((c) => agent.getEntity(c.id)));
-}
-
-/** Each ticket's summary with its comments' texts (the author decoration of a synced note aside). */
-async function contents(agent: Helpdesk): Promise<{ summary: string; comments: string[] }[]> {
-  const tickets = await allTickets(agent);
-  return tickets
-    .map((t) => ({
-      summary: t.summary,
-      comments: t.comments.map((c) => /note [A-Z]\d/.exec(c.body)?.[0] ?? c.body).sort(),
-    }))
-    .sort((x, y) => x.summary.localeCompare(y.summary));
-}
-
-const liveLinks = (node: SyncNode) =>
-  rows<{ local_entity_id: string; remote_entity_id: string }>(
-    node,
-    'select local_entity_id, remote_entity_id from twin_links where unlinked_at is null',
-  );
-
 describe('a restored node, a ticket it created for the partner after the backup, not selected by its trigger', () => {
-  let a: SyncNode | undefined;
-  let restored: SyncNode | undefined;
-  let b: SyncNode | undefined;
-  let fd: Simulator | undefined;
-  let fs: Simulator | undefined;
-  let work: string | undefined;
+  let pair: RestorePair | undefined;
 
   afterAll(async () => {
-    await Promise.all([a?.stop(), restored?.stop(), b?.stop()]);
-    await Promise.all([fd?.close(), fs?.close()]);
-    if (work) rmSync(work, { recursive: true, force: true });
+    await pair?.close();
   });
 
   it("takes the partner's next update onto that ticket: one ticket per pair on both sides", async () => {
-    const clock = TestClock.ticking();
-    [fd, fs] = await Promise.all([startSimulator('freshdesk', clock), startSimulator('freshservice', clock)]);
-    const port = await freePort();
-    work = tempDir('deskbridge-restore-twin-');
-    const dataDir = join(work, 'a');
-    const aEnv = {
-      PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      DESKBRIDGE_SECRET_KEY: KEY,
-      SYNC_POLL_INTERVAL_MS: String(POLL_MS),
-    };
-    a = await startSyncNode('a', { ...aEnv, DESKBRIDGE_DATA_DIR: dataDir }, clock);
-    b = await startSyncNode('b', { SYNC_POLL_INTERVAL_MS: String(POLL_MS) }, clock);
-    await registerOn(a, 'acme', fd);
-    await registerOn(b, 'initech', fs);
-    const fdAgent = agentOf(fd);
-    const fsAgent = agentOf(fs);
-    const [aProject] = await fdAgent.listProjects();
-    const [bProject] = await fsAgent.listProjects();
-    const ids = await connect(a, 'acme', b, 'initech', {
-      mode: 'basic',
-      aProject: aProject!.id,
-      bProject: bProject!.id,
+    const started = await RestorePair.start({
+      key: KEY,
+      pollMs: POLL_MS,
+      aTrigger: "tag:'sync'",
+      workPrefix: 'deskbridge-restore-twin-',
     });
-    await addTrigger(a.deps, { connection: ids.a, query: "tag:'sync'", actor: 'test:alice' });
-    await addTrigger(b.deps, { connection: ids.b, query: '', actor: 'test:bob' });
+    pair = started.pair;
+    const { a, b, fd, fs, fdAgent, fsAgent } = started;
+    const { clock } = pair;
 
     // Before the backup: one ticket each way.
     const t1 = await fdAgent.createEntity({
@@ -103,8 +41,7 @@ describe('a restored node, a ticket it created for the partner after the backup,
     await fdAgent.addComment(t1.id, { body: 'note A1', internal: false });
     await fsAgent.createEntity({ summary: 'S1 laptop', description: '<p>S1</p>', reporter });
     await settle([a, b], [fd, fs]);
-    const backup = join(work, 'a.backup');
-    const taken = await runDeskbridge(['backup', backup], { DESKBRIDGE_DATA_DIR: dataDir, DESKBRIDGE_SECRET_KEY: KEY });
+    const taken = await pair.backup();
     expect(taken.code).toBe(0);
 
     // After it: B's new ticket, which A creates for B (without A's `sync` tag), and a note on each side of that pair.
@@ -123,15 +60,9 @@ describe('a restored node, a ticket it created for the partner after the backup,
     expect(await contents(fdAgent)).toEqual(await contents(fsAgent));
 
     // A is lost and restored from the backup, which knows nothing of the pair S2 / x.
-    await a.stop();
-    a = undefined;
-    const freshDir = join(work, 'a-restored');
-    const restoredCli = await runDeskbridge(['restore', backup], {
-      DESKBRIDGE_DATA_DIR: freshDir,
-      DESKBRIDGE_SECRET_KEY: KEY,
-    });
+    const restoredCli = await pair.loseA();
     expect(restoredCli.code).toBe(0);
-    restored = await startSyncNode('a', { ...aEnv, DESKBRIDGE_DATA_DIR: freshDir }, clock);
+    const restored = await pair.startRestored();
     expect(rows(restored, 'select * from twin_links where local_entity_id = ?', x)).toEqual([]);
 
     // B's next update of S2 names x as its twin.

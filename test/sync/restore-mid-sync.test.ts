@@ -1,22 +1,7 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addTrigger } from '../../src/app/triggers.ts';
-import type { Entity } from '../../src/domain/entity.ts';
 import type { Helpdesk } from '../../src/domain/helpdesk.ts';
-import { freePort, tempDir, TestClock } from '../support/nodes.ts';
-import { runDeskbridge } from '../support/processes.ts';
-import {
-  agentOf,
-  connect,
-  registerOn,
-  rows,
-  settle,
-  startSimulator,
-  startSyncNode,
-  type Simulator,
-  type SyncNode,
-} from '../support/sync-nodes.ts';
+import { liveLinks, RestorePair, ticketContents as contents } from '../support/restore-pair.ts';
+import { rows, settle } from '../support/sync-nodes.ts';
 
 /**
  * The operator's restore, mid-sync: node A (Freshdesk) and node B (Freshservice) sync both ways; a backup of A is
@@ -45,64 +30,23 @@ import {
 const KEY = 'c'.repeat(64);
 const POLL_MS = 60_000;
 
-let a: SyncNode | undefined;
-let restored: SyncNode | undefined;
-let b: SyncNode | undefined;
-let fd: Simulator | undefined;
-let fs: Simulator | undefined;
-let work: string | undefined;
+let pair: RestorePair | undefined;
 
 afterAll(async () => {
-  await Promise.all([a?.stop(), restored?.stop(), b?.stop()]);
-  await Promise.all([fd?.close(), fs?.close()]);
-  if (work) rmSync(work, { recursive: true, force: true });
+  await pair?.close();
 });
-
-async function allTickets(agent: Helpdesk): Promise<Entity[]> {
-  const { changes } = await agent.listChanged(null);
-  return Promise.all(changes.map((c) => agent.getEntity(c.id)));
-}
-
-/** Each ticket's summary with its comments' texts (the sync's own link markers and decorations aside). */
-async function contents(agent: Helpdesk): Promise<{ summary: string; comments: string[] }[]> {
-  const tickets = await allTickets(agent);
-  return tickets
-    .map((t) => ({
-      summary: t.summary,
-      comments: t.comments.map((c) => /note [A-Z]\d/.exec(c.body)?.[0] ?? c.body).sort(),
-    }))
-    .sort((x, y) => x.summary.localeCompare(y.summary));
-}
 
 describe('a backup taken mid-sync, restored onto a fresh data dir', () => {
   it('carries on with nothing lost or doubled', async () => {
-    const clock = TestClock.ticking();
-    [fd, fs] = await Promise.all([startSimulator('freshdesk', clock), startSimulator('freshservice', clock)]);
-    const port = await freePort();
-    work = tempDir('deskbridge-restore-');
-    const dataDir = join(work, 'a');
-    // A's own address and key stay the same across the restore (B calls it there; its credentials are sealed with it).
-    const aEnv = {
-      PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      DESKBRIDGE_SECRET_KEY: KEY,
-      SYNC_POLL_INTERVAL_MS: String(POLL_MS),
-    };
-    a = await startSyncNode('a', { ...aEnv, DESKBRIDGE_DATA_DIR: dataDir }, clock);
-    b = await startSyncNode('b', { SYNC_POLL_INTERVAL_MS: String(POLL_MS) }, clock);
-    await registerOn(a, 'acme', fd);
-    await registerOn(b, 'initech', fs);
-    const fdAgent = agentOf(fd);
-    const fsAgent = agentOf(fs);
-    const [aProject] = await fdAgent.listProjects();
-    const [bProject] = await fsAgent.listProjects();
-    const ids = await connect(a, 'acme', b, 'initech', {
-      mode: 'basic',
-      aProject: aProject!.id,
-      bProject: bProject!.id,
+    const started = await RestorePair.start({
+      key: KEY,
+      pollMs: POLL_MS,
+      aTrigger: '',
+      workPrefix: 'deskbridge-restore-',
     });
-    await addTrigger(a.deps, { connection: ids.a, query: '', actor: 'test:alice' });
-    await addTrigger(b.deps, { connection: ids.b, query: '', actor: 'test:bob' });
+    pair = started.pair;
+    const { a, b, fd, fs, fdAgent, fsAgent } = started;
+    const { clock } = pair;
     const reporter = { id: null, email: 'pat@acme.example', displayName: 'Pat' };
     const created = new Map<string, string>();
     const ticketOn = async (agent: Helpdesk, summary: string) => {
@@ -113,7 +57,7 @@ describe('a backup taken mid-sync, restored onto a fresh data dir', () => {
     const twinOnB = (summary: string) => {
       const local = created.get(summary)!;
       const [link] = rows<{ local_entity_id: string }>(
-        b!,
+        b,
         'select local_entity_id from twin_links where remote_entity_id = ?',
         local,
       );
@@ -139,8 +83,7 @@ describe('a backup taken mid-sync, restored onto a fresh data dir', () => {
     );
     expect(queuedOnA.length).toBeGreaterThan(0);
     expect(rows(b, "select * from outbox where status = 'queued'").length).toBeGreaterThan(0);
-    const backup = join(work, 'a.backup');
-    const taken = await runDeskbridge(['backup', backup], { DESKBRIDGE_DATA_DIR: dataDir, DESKBRIDGE_SECRET_KEY: KEY });
+    const taken = await pair.backup();
     expect(taken.stderr).toBe('');
     expect(taken.code).toBe(0);
 
@@ -156,16 +99,10 @@ describe('a backup taken mid-sync, restored onto a fresh data dir', () => {
     expect(before.fd.map((t) => t.summary)).toEqual(['S1 laptop', 'S2 phone', 'T1 printer', 'T2 badge', 'T3 monitor']);
 
     // A is lost; its backup goes onto a fresh data dir, and A starts there on the same address with the same key.
-    await a.stop();
-    a = undefined;
-    const freshDir = join(work, 'a-restored');
-    const restoredCli = await runDeskbridge(['restore', backup], {
-      DESKBRIDGE_DATA_DIR: freshDir,
-      DESKBRIDGE_SECRET_KEY: KEY,
-    });
+    const restoredCli = await pair.loseA();
     expect(restoredCli.stderr).toBe('');
     expect(restoredCli.code).toBe(0);
-    restored = await startSyncNode('a', { ...aEnv, DESKBRIDGE_DATA_DIR: freshDir }, clock);
+    const restored = await pair.startRestored();
     // Before the restored A has run a single pass, B writes to the twins of tickets A lost track of (T2: A's link has
     // no remote id, the ack went to the lost A; T3: made on A after the backup; S2: made on A by the lost A, for B)
     // and delivers that to A, where it waits in the inbox.
@@ -194,13 +131,8 @@ describe('a backup taken mid-sync, restored onto a fresh data dir', () => {
     expect(after.fd).toEqual(expected);
     expect(after.fs).toEqual(expected);
     // One twin link per ticket on each node, each pointing at a ticket that exists.
-    const links = (node: SyncNode) =>
-      rows<{ local_entity_id: string; remote_entity_id: string }>(
-        node,
-        'select local_entity_id, remote_entity_id from twin_links where unlinked_at is null',
-      );
-    expect(links(restored)).toHaveLength(5);
-    expect(links(b)).toHaveLength(5);
+    expect(liveLinks(restored)).toHaveLength(5);
+    expect(liveLinks(b)).toHaveLength(5);
     // What A had queued at the backup was sent again after the restore, and B's inbox took each message once.
     for (const { idempotency_key } of queuedOnA) {
       expect(rows(restored, 'select status from outbox where idempotency_key = ?', idempotency_key)).toEqual([

@@ -9,7 +9,6 @@
  * thread. A stripHtml that is linear by itself lets the ticket through; the test accepts either outcome for it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publishRuleVersion, saveRuleDraft } from '../../src/app/rule-versions.ts';
 import { listSyncErrors } from '../../src/app/sync-errors.ts';
 import { addTrigger } from '../../src/app/triggers.ts';
 import type { Helpdesk } from '../../src/domain/helpdesk.ts';
@@ -25,6 +24,7 @@ import {
   type Simulator,
   type SyncNode,
 } from '../support/sync-nodes.ts';
+import { publishScripts } from '../support/sync-rules.ts';
 
 const TIME_LIMIT_MS = 1000;
 const HEALTH_BOUND_MS = 300;
@@ -82,13 +82,10 @@ describe('a sync rule cannot stall the node', () => {
     ids = await connect(a, 'acme', b, 'initech');
     await addTrigger(a.deps, { connection: ids.a, query: '', actor: 'test:alice' });
     // The issue's rule: the default outgoing script, with the description stripped of its HTML.
-    saveRuleDraft(a.deps, {
-      connection: ids.a,
+    publishScripts(a, ids.a, {
       outgoing: `${defaultScripts('xurrent').outgoing}\nreplica.description = nodeHelper.stripHtml(entity.description)\n`,
       incoming: defaultScripts('xurrent').incoming,
-      actor: 'test:author',
     });
-    publishRuleVersion(a.deps, { connection: ids.a, actor: 'test:admin' });
   }, 30_000);
 
   afterAll(async () => {

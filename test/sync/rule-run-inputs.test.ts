@@ -9,24 +9,15 @@
  *   getRemoteExalateUrl from the two instances' URLs.
  */
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connections } from '../../db/schema/index.ts';
 import { initiateConnection } from '../../src/app/initiate-connection.ts';
-import { publishRuleVersion, saveRuleDraft } from '../../src/app/rule-versions.ts';
 import { listSyncErrors } from '../../src/app/sync-errors.ts';
-import type { Helpdesk } from '../../src/domain/helpdesk.ts';
 import { defaultScripts } from '../../src/rules/index.ts';
 import { replicaPayloadSchema } from '../../src/sync/messages.ts';
 import { isUnderSync, localTwinOf } from '../../src/sync/rule-inputs.ts';
-import {
-  rows,
-  settle,
-  startConnectedPair,
-  stopSyncPair,
-  syncUntil,
-  type Simulator,
-  type SyncNode,
-} from '../support/sync-nodes.ts';
+import { connectedPairForTests, rows, settle, syncUntil } from '../support/sync-nodes.ts';
+import { publishScripts } from '../support/sync-rules.ts';
 
 /** Acme's outgoing rule: the subject as the helpdesk's API answers it, and whether the ticket was under sync yet. */
 const acmeOutgoing = `${defaultScripts('freshdesk').outgoing}
@@ -42,61 +33,47 @@ entity.description = "from " + issueUrl + " | twin " + syncHelper.getLocalIssueK
 `;
 
 describe('what a published rule is handed in a real sync', () => {
-  let a: SyncNode;
-  let b: SyncNode;
-  let fd: Simulator;
-  let fs: Simulator;
-  let fdAgent: Helpdesk;
-  let fsAgent: Helpdesk;
-  let ids: { a: string; b: string };
-
-  beforeAll(async () => {
-    const pair = await startConnectedPair(
-      { slug: 'acme', platform: 'freshdesk' },
-      { slug: 'initech', platform: 'freshservice' },
-    );
-    ({ a, b, aSim: fd, bSim: fs, aAgent: fdAgent, bAgent: fsAgent, ids } = pair);
-    saveRuleDraft(a.deps, {
-      connection: ids.a,
-      outgoing: acmeOutgoing,
-      incoming: defaultScripts('freshdesk').incoming,
-      actor: 'test:alice',
-    });
-    publishRuleVersion(a.deps, { connection: ids.a, actor: 'test:admin' });
-    saveRuleDraft(b.deps, {
-      connection: ids.b,
-      outgoing: defaultScripts('freshservice').outgoing,
-      incoming: initechIncoming,
-      actor: 'test:bob',
-    });
-    publishRuleVersion(b.deps, { connection: ids.b, actor: 'test:admin' });
-  }, 30_000);
-
-  afterAll(async () => {
-    await stopSyncPair([a, b], [fd, fs]);
-  });
-
+  const pair = connectedPairForTests(
+    { slug: 'acme', platform: 'freshdesk' },
+    { slug: 'initech', platform: 'freshservice' },
+    {
+      setUp: ({ a, b, ids }) => {
+        publishScripts(
+          a,
+          ids.a,
+          { outgoing: acmeOutgoing, incoming: defaultScripts('freshdesk').incoming },
+          'test:alice',
+        );
+        publishScripts(
+          b,
+          ids.b,
+          { outgoing: defaultScripts('freshservice').outgoing, incoming: initechIncoming },
+          'test:bob',
+        );
+      },
+    },
+  );
   /** Initech's twin of an Acme ticket, once the sync made it. */
   async function twinOf(acmeTicketId: string) {
     let twinId: string | undefined;
-    await syncUntil([a, b], [fd, fs], () => {
+    await syncUntil([pair.a, pair.b], [pair.aSim, pair.bSim], () => {
       twinId = rows<{ local_entity_id: string }>(
-        b,
+        pair.b,
         'SELECT local_entity_id FROM twin_links WHERE connection_id = ? AND remote_entity_id = ?',
-        ids.b,
+        pair.ids.b,
         acmeTicketId,
       )[0]?.local_entity_id;
       return twinId !== undefined;
     });
-    await settle([a, b], [fd, fs]);
-    return fsAgent.getEntity(twinId!);
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
+    return pair.bAgent.getEntity(twinId!);
   }
 
-  const acmeUrl = () => `${a.config.publicUrl}/i/acme`;
-  const initechUrl = () => `${b.config.publicUrl}/i/initech`;
+  const acmeUrl = () => `${pair.a.config.publicUrl}/i/acme`;
+  const initechUrl = () => `${pair.b.config.publicUrl}/i/initech`;
 
   it("httpClient, issueUrl and syncHelper reach the runs: the twin carries the sender's ticket URL", async () => {
-    const ticket = await fdAgent.createEntity({
+    const ticket = await pair.aAgent.createEntity({
       summary: 'Printer jam',
       description: '<p>Tray 2</p>',
       labels: ['printer'],
@@ -107,38 +84,40 @@ describe('what a published rule is handed in a real sync', () => {
     expect(twin.summary).toBe('Printer jam (checked)');
     // The Freshdesk agent's URL of the ticket (test/adapters/helpdesk/entity-url.test.ts names the vendor's form).
     expect(twin.description).toBe(
-      `from ${fd.url}/a/tickets/${ticket.id} | twin null | remote ${acmeUrl()} | here ${initechUrl()}`,
+      `from ${pair.aSim.url}/a/tickets/${ticket.id} | twin null | remote ${acmeUrl()} | here ${initechUrl()}`,
     );
     expect(twin.labels).toEqual(expect.arrayContaining(['printer', 'synced-false']));
-    expect(listSyncErrors(a.deps, { connection: ids.a })).toEqual([]);
-    expect(listSyncErrors(b.deps, { connection: ids.b })).toEqual([]);
+    expect(listSyncErrors(pair.a.deps, { connection: pair.ids.a })).toEqual([]);
+    expect(listSyncErrors(pair.b.deps, { connection: pair.ids.b })).toEqual([]);
 
     // The next change: the ticket is under sync now, and Initech's script finds its own twin of it.
-    await fdAgent.updateEntity(ticket.id, { summary: 'Printer jam on floor 3' });
-    await syncUntil([a, b], [fd, fs], async () => (await fsAgent.getEntity(twin.id)).summary.includes('floor 3'));
-    await settle([a, b], [fd, fs]);
-    const updated = await fsAgent.getEntity(twin.id);
+    await pair.aAgent.updateEntity(ticket.id, { summary: 'Printer jam on floor 3' });
+    await syncUntil([pair.a, pair.b], [pair.aSim, pair.bSim], async () =>
+      (await pair.bAgent.getEntity(twin.id)).summary.includes('floor 3'),
+    );
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
+    const updated = await pair.bAgent.getEntity(twin.id);
     expect(updated.summary).toBe('Printer jam on floor 3 (checked)');
     expect(updated.description).toBe(
-      `from ${fd.url}/a/tickets/${ticket.id} | twin ${twin.id} | remote ${acmeUrl()} | here ${initechUrl()}`,
+      `from ${pair.aSim.url}/a/tickets/${ticket.id} | twin ${twin.id} | remote ${acmeUrl()} | here ${initechUrl()}`,
     );
     expect(updated.labels).toEqual(expect.arrayContaining(['printer', 'synced-true']));
     expect(updated.labels).not.toContain('synced-false');
     // Nothing more moves: the scripts' answers do not make an echo loop.
-    expect(await a.sync.tick()).toBe(0);
-    expect(await b.sync.tick()).toBe(0);
+    expect(await pair.a.sync.tick()).toBe(0);
+    expect(await pair.b.sync.tick()).toBe(0);
   }, 30_000);
 
   it('isUnderSync names connections of this instance; getLocalIssueKeyFromRemoteId finds only linked twins', async () => {
-    const ticket = await fdAgent.createEntity({
+    const ticket = await pair.aAgent.createEntity({
       summary: 'Badge reader',
       description: '<p>Door 4</p>',
       reporter: { id: null, email: 'sam@acme.example', displayName: 'Sam' },
     });
     const twin = await twinOf(ticket.id);
     // A second connection of the same instance, with nothing synced through it yet.
-    const [group] = await fdAgent.listProjects();
-    await initiateConnection(a.deps, {
+    const [group] = await pair.aAgent.listProjects();
+    await initiateConnection(pair.a.deps, {
       incomingProjectId: group!.id,
       instance: 'acme',
       destinationUrl: null,
@@ -148,10 +127,10 @@ describe('what a published rule is handed in a real sync', () => {
       name: 'acme to globex',
       actor: 'test:alice',
     });
-    const acmeRow = a.deps.db.select().from(connections).where(eq(connections.id, ids.a)).get()!;
-    const initechRow = b.deps.db.select().from(connections).where(eq(connections.id, ids.b)).get()!;
+    const acmeRow = pair.a.deps.db.select().from(connections).where(eq(connections.id, pair.ids.a)).get()!;
+    const initechRow = pair.b.deps.db.select().from(connections).where(eq(connections.id, pair.ids.b)).get()!;
     const asked = (entityId: string, connection: string | null) =>
-      isUnderSync(a.deps.db, acmeRow, { entityId, connection });
+      isUnderSync(pair.a.deps.db, acmeRow, { entityId, connection });
     expect(asked(ticket.id, null)).toBe(true);
     expect(asked(ticket.id, 'acme to initech')).toBe(true);
     expect(asked(ticket.id, 'acme to globex')).toBe(false);
@@ -159,11 +138,11 @@ describe('what a published rule is handed in a real sync', () => {
     // A ticket never synced is not under sync, and an id past any bound is not looked up.
     expect(asked('999999', null)).toBe(false);
     expect(asked('1'.repeat(10_000), null)).toBe(false);
-    expect(localTwinOf(b.deps.db, initechRow, ticket.id)).toEqual({ id: twin.id, key: twin.key });
-    expect(localTwinOf(b.deps.db, initechRow, '999999')).toBeNull();
-    expect(localTwinOf(b.deps.db, initechRow, '1'.repeat(10_000))).toBeNull();
+    expect(localTwinOf(pair.b.deps.db, initechRow, ticket.id)).toEqual({ id: twin.id, key: twin.key });
+    expect(localTwinOf(pair.b.deps.db, initechRow, '999999')).toBeNull();
+    expect(localTwinOf(pair.b.deps.db, initechRow, '1'.repeat(10_000))).toBeNull();
     // Initech's connection is not the one a different instance's entity is linked through.
-    expect(isUnderSync(b.deps.db, initechRow, { entityId: twin.id, connection: 'acme to globex' })).toBe(false);
+    expect(isUnderSync(pair.b.deps.db, initechRow, { entityId: twin.id, connection: 'acme to globex' })).toBe(false);
   }, 30_000);
 
   it("a replica message's URL from the other node is dropped unless it is a plain web address; none is fine too", async () => {
@@ -186,19 +165,19 @@ describe('what a published rule is handed in a real sync', () => {
     const tickets = [];
     for (const c of cases) {
       tickets.push(
-        await fdAgent.createEntity({
+        await pair.aAgent.createEntity({
           summary: c.summary,
           description: '<p>x</p>',
           reporter: { id: null, email: 'sam@acme.example', displayName: 'Sam' },
         }),
       );
     }
-    await fd.webhooks.settle();
-    await a.sync.pollOnce(true);
-    await a.sync.processChanges();
+    await pair.aSim.webhooks.settle();
+    await pair.a.sync.pollOnce(true);
+    await pair.a.sync.processChanges();
     // The replica messages wait in Acme's outbox: rewrite them as a hostile (or older) node would send them.
     for (const [i, c] of cases.entries()) {
-      const changed = a.deps.db.$client
+      const changed = pair.a.deps.db.$client
         .prepare(
           `UPDATE outbox SET payload = ${c.tamper} WHERE kind = 'replica' AND status = 'queued' AND entity_id = ?`,
         )
@@ -210,7 +189,7 @@ describe('what a published rule is handed in a real sync', () => {
       expect(twin.summary).toBe(`${c.summary} (checked)`);
       expect(twin.description).toBe(`from null | twin null | remote ${acmeUrl()} | here ${initechUrl()}`);
     }
-    expect(listSyncErrors(b.deps, { connection: ids.b })).toEqual([]);
+    expect(listSyncErrors(pair.b.deps, { connection: pair.ids.b })).toEqual([]);
   }, 30_000);
 });
 

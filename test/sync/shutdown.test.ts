@@ -1,22 +1,22 @@
 import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acceptInvitation } from '../../src/app/accept-invitation.ts';
-import { setLinkNote } from '../../src/app/connection-lifecycle.ts';
-import { initiateConnection } from '../../src/app/initiate-connection.ts';
-import { registerInstance } from '../../src/app/instances.ts';
-import { addTrigger } from '../../src/app/triggers.ts';
 import { databasePath } from '../../db/client.ts';
 import { machineClock } from '../support/nodes.ts';
 import { runDeskbridge, startServiceProcess, type CliResult } from '../support/processes.ts';
-import { depsOf, processNode, serviceCommand, waitFor, type ProcessNode } from '../support/process-nodes.ts';
-import { agentOf, startSimulator, type Simulator } from '../support/sync-nodes.ts';
-
-type Freshworks = Extract<Simulator, { platform: 'freshdesk' | 'freshservice' }>;
+import {
+  connectInitechToAcme,
+  processNode,
+  seedNotedTickets,
+  serviceCommand,
+  waitFor,
+  type ProcessNode,
+} from '../support/process-nodes.ts';
+import { agentOf, type FreshworksSimulator, startSimulator } from '../support/sync-nodes.ts';
 
 interface BulkPair {
-  fs: Freshworks;
-  fd: Freshworks;
+  fs: FreshworksSimulator;
+  fd: FreshworksSimulator;
   a: ProcessNode;
   b: ProcessNode;
   /** `deskbridge sync bulk` on A, running until every ticket is synced. */
@@ -46,58 +46,13 @@ async function startBulkPair(
   const [fs, fd] = (await Promise.all([
     startSimulator('freshservice', machineClock),
     startSimulator('freshdesk', machineClock),
-  ])) as [Freshworks, Freshworks];
+  ])) as [FreshworksSimulator, FreshworksSimulator];
   started = { fs, fd };
-  for (let i = 0; i < tickets; i++) {
-    fs.addTicket({
-      subject: `Ticket ${i}`,
-      description: `<p>Body ${i}</p>`,
-      email: `user${i}@initech.example`,
-      conversations: [{ body: `Note for ${i}`, private: false }],
-    });
-  }
+  seedNotedTickets(fs, tickets);
   const [a, b] = await Promise.all([processNode('a', env), processNode('b', env)]);
   started = { fs, fd, a, b };
-  const aDeps = depsOf(a);
-  const bDeps = depsOf(b);
-  await registerInstance(aDeps, {
-    platform: 'freshservice',
-    baseUrl: fs.url,
-    credentials: { kind: 'apiKey', apiKey: fs.apiKey },
-    name: 'Initech',
-    slug: 'initech',
-    actor: 'test',
-  });
-  await registerInstance(bDeps, {
-    platform: 'freshdesk',
-    baseUrl: fd.url,
-    credentials: { kind: 'apiKey', apiKey: fd.apiKey },
-    name: 'Acme',
-    slug: 'acme',
-    actor: 'test',
-  });
-  const [workspace] = await agentOf(fs).listProjects();
-  const [group] = await agentOf(fd).listProjects();
-  const { code, connection } = await initiateConnection(aDeps, {
-    instance: 'initech',
-    destinationUrl: `${b.url}/i/acme`,
-    mode: 'basic',
-    localShortName: 'Initech',
-    remoteShortName: 'Acme',
-    name: 'Initech to Acme',
-    incomingProjectId: workspace!.id,
-    actor: 'test',
-  });
-  const accepted = await acceptInvitation(bDeps, {
-    instance: 'acme',
-    code,
-    incomingProjectId: group!.id,
-    actor: 'test',
-  });
   // No first-sync link note: the counts below are of the synced notes alone.
-  setLinkNote(bDeps, { connection: accepted.id, linkNote: false, actor: 'test' });
-  await addTrigger(aDeps, { connection: connection.id, query: '', actor: 'test' });
-  aDeps.db.$client.close();
+  const bDeps = await connectInitechToAcme({ a, b }, { fs, fd }, { linkNote: false });
   bDeps.db.$client.close();
   fd.faults.add({ kind: 'latency', method: 'POST', ...slowWrites });
   const bulk = runDeskbridge(['sync', 'bulk', 'Initech to Acme'], a.env);
