@@ -15,7 +15,7 @@ import {
   recordEntityError,
   touchCounters,
   twinByLocal,
-  twinByRemote,
+  twinNamedBySender,
   updateTwin,
   type InboxRow,
   type TwinRow,
@@ -110,18 +110,6 @@ async function actOnTwinDeleted(ctx: ConnectionContext, twin: TwinRow, payload: 
 }
 
 /**
- * The twin a 'deleted' message names: the one of the sender's entity; before its ack arrived, ours by the id the
- * sender gives, but only while no other entity of theirs is recorded as its twin.
- */
-function twinNamed(db: DbOrTx, connectionId: string, payload: DeletedPayload): TwinRow | undefined {
-  const byRemote = twinByRemote(db, connectionId, payload.entityId);
-  if (byRemote) return byRemote;
-  if (payload.remoteEntityId === null) return undefined;
-  const byLocal = twinByLocal(db, connectionId, payload.remoteEntityId);
-  return byLocal && byLocal.remoteEntityId === null ? byLocal : undefined;
-}
-
-/**
  * The other side's ticket of a pair was deleted. A pair already stopped (a replay, or both deleted) and an unknown
  * entity change nothing. A helpdesk that is busy or down is retried with the usual backoff; our ticket gone as well
  * leaves nothing to close or note; any other refusal blocks the entity as a sync error.
@@ -134,7 +122,9 @@ export async function applyDeletedMessage(
 ): Promise<'applied' | 'blocked' | 'retry'> {
   const connectionId = ctx.connection.id;
   const parsed = deletedPayloadSchema.safeParse(row.payload);
-  const twin = parsed.success ? twinNamed(deps.db, connectionId, parsed.data) : undefined;
+  const twin = parsed.success
+    ? twinNamedBySender(deps.db, connectionId, parsed.data.entityId, parsed.data.remoteEntityId)
+    : undefined;
   if (!parsed.success || !twin || twin.unlinkedAt) {
     if (!parsed.success) deps.logger.warn({ connectionId, inbox: row.id }, 'unreadable deleted message dropped');
     deps.db.transaction((tx) => markApplied(tx, [row.id], deps.clock()));

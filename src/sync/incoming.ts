@@ -23,7 +23,7 @@ import {
   recordTwinIds,
   touchCounters,
   twinByLocal,
-  twinByRemote,
+  twinNamedBySender,
   updateTwin,
   type InboxRow,
   type TwinRow,
@@ -162,9 +162,7 @@ async function applyReplica(
   const payload: ReplicaPayload = parsed.data;
   const remoteId = payload.entityId;
   const replaying = row.state === 'applying';
-  let twin: TwinRow | undefined =
-    twinByRemote(deps.db, connectionId, remoteId) ??
-    (payload.remoteEntityId ? twinByLocal(deps.db, connectionId, payload.remoteEntityId) : undefined);
+  let twin: TwinRow | undefined = twinNamedBySender(deps.db, connectionId, remoteId, payload.remoteEntityId);
   const hash = replicaHash(payload.replica);
   // An unlinked pair: replicas are not applied, unless the sender syncs it again on purpose (a bulk sync naming it).
   const relinking = twin?.unlinkedAt != null && payload.relink;
@@ -174,12 +172,17 @@ async function applyReplica(
   }
   const platform = ctx.instance.platform;
   const helpdesk = ctx.helpdesk;
+  // Only a failed read of our ticket of the pair says it is gone: a 404 from a note, an upload or a lookup is an
+  // ordinary error (the helpdesk's 404 may as well mean these credentials cannot see that record).
+  let readingTwin = twin !== undefined;
   try {
     // Rows already applying keep the marker stored then (a random one from before keyed markers).
     const marker = row.applyMarker ?? creationMarker(deps.secrets, connectionId, remoteId);
     let local: Entity | null = null;
-    if (twin) local = await helpdesk.getEntity(twin.localEntityId);
-    else if (replaying && row.applyMarker) {
+    if (twin) {
+      local = await helpdesk.getEntity(twin.localEntityId);
+      readingTwin = false;
+    } else if (replaying && row.applyMarker) {
       const found = await findByMarker(ctx, row.applyMarker, row.applyStartedAt ?? deps.clock());
       if (found) local = await helpdesk.getEntity(found);
     }
@@ -390,7 +393,7 @@ async function applyReplica(
     return 'applied';
   } catch (error) {
     // Our ticket of the pair is gone (deleted, or in the trash): the pair stops, the other side is told, no retry.
-    if (twin && !twin.unlinkedAt && isDeletedEntity(error)) {
+    if (readingTwin && twin && !twin.unlinkedAt && isDeletedEntity(error)) {
       const gone = twin;
       const at = deps.clock();
       deps.db.transaction((tx) => {

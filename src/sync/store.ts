@@ -120,6 +120,24 @@ export function twinByRemote(db: DbOrTx, connectionId: string, remoteEntityId: s
   return statementsOf(db).twinByRemote.get({ connectionId, entityId: remoteEntityId });
 }
 
+/**
+ * Our twin of an entity of the other side, for a message it sent: the row recorded for its entity; before its ack
+ * arrived, ours by the id the sender names, but only while that row records no entity of theirs (a sender cannot
+ * claim another pair's ticket, nor a pair it unlinked from another of its entities).
+ */
+export function twinNamedBySender(
+  db: DbOrTx,
+  connectionId: string,
+  senderEntityId: string,
+  namedLocalId: string | null | undefined,
+): TwinRow | undefined {
+  const bySender = twinByRemote(db, connectionId, senderEntityId);
+  if (bySender) return bySender;
+  if (!namedLocalId) return undefined;
+  const named = twinByLocal(db, connectionId, namedLocalId);
+  return named && named.remoteEntityId === null ? named : undefined;
+}
+
 export function syncStateOf(db: DbOrTx, connectionId: string, now: Date): SyncStateRow {
   const row = statementsOf(db).syncState.get({ connectionId });
   if (row) return row;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Entity, MARKER_FIELD } from '../../src/domain/entity.ts';
+import { unlinkEntity } from '../../src/app/entity-links.ts';
 import { defaultScripts } from '../../src/rules/index.ts';
 import { SecretBox } from '../../src/secrets.ts';
 import { creationMarker } from '../../src/sync/creation-marker.ts';
@@ -137,6 +138,84 @@ describe("a partner's replica naming one of our tickets, with no twin link", () 
     const onB = await pair.bAgent.listChanged(null);
     expect(onB.changes).toHaveLength(2 + named.length);
     expect(rows(pair.a, 'select * from sync_errors where resolved_at is null')).toEqual([]);
+    expect(rows(pair.b, 'select * from sync_errors where resolved_at is null')).toEqual([]);
+  }, 30_000);
+});
+
+/**
+ * A partner's replica of one of its entities naming our ticket of another pair (linked, or unlinked), with `relink`
+ * set as a bulk sync of an unlinked pair sets it. The sender names our ticket only to find its twin before its ack
+ * arrived: a ticket that already has a twin of theirs is not its to claim. The named tickets stay as they were, each
+ * still paired with its own twin; the hostile entity gets a ticket of its own, as on any first sync.
+ */
+describe("a partner's replica naming our ticket of another pair, with relink set", () => {
+  const pair = connectedPairForTests(
+    { slug: 'acme', platform: 'freshdesk' },
+    { slug: 'initech', platform: 'freshservice' },
+    { mode: 'basic' },
+  );
+
+  const twinRowOnB = (local: string) =>
+    rows<{ remote_entity_id: string | null; unlinked_reason: string | null }>(
+      pair.b,
+      'select remote_entity_id, unlinked_reason from twin_links where connection_id = ? and local_entity_id = ?',
+      pair.ids.b,
+      local,
+    );
+  const twinOnB = (remote: string) =>
+    rows<{ local_entity_id: string }>(
+      pair.b,
+      'select local_entity_id from twin_links where connection_id = ? and remote_entity_id = ?',
+      pair.ids.b,
+      remote,
+    )[0]?.local_entity_id;
+
+  it('leaves the named tickets as they were, each linked (or unlinked) with its own twin', async () => {
+    const w = await pair.aAgent.createEntity({ summary: 'W linked', description: '<p>W</p>', reporter });
+    const w2 = await pair.aAgent.createEntity({ summary: 'W2 unlinked', description: '<p>W2</p>', reporter });
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
+    const z = twinOnB(w.id)!;
+    const z2 = twinOnB(w2.id)!;
+    unlinkEntity(pair.a.deps, { connection: pair.ids.a, key: w2.key, actor: 'test:alice' });
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
+    expect(twinRowOnB(z2)).toEqual([{ remote_entity_id: w2.id, unlinked_reason: 'unlinked' }]);
+    const before = { z: await pair.bAgent.getEntity(z), z2: await pair.bAgent.getEntity(z2) };
+
+    const named = [
+      { summary: 'H1 claims the linked ticket', target: z },
+      { summary: 'H2 claims the unlinked ticket', target: z2 },
+    ];
+    const hostile: Entity[] = [];
+    for (const n of named)
+      hostile.push(await pair.aAgent.createEntity({ summary: n.summary, description: '<p>h</p>', reporter }));
+    await pair.aSim.webhooks.settle();
+    await pair.a.sync.processChanges();
+    for (const [i, n] of named.entries()) {
+      const changed = pair.a.deps.db.$client
+        .prepare(
+          "update outbox set payload = json_set(payload, '$.remoteEntityId', ?, '$.relink', json('true')) where kind = 'replica' and status = 'queued' and entity_id = ?",
+        )
+        .run(n.target, hostile[i]!.id).changes;
+      expect(changed).toBe(1);
+    }
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
+
+    expect(await pair.bAgent.getEntity(z)).toEqual(before.z);
+    expect(await pair.bAgent.getEntity(z2)).toEqual(before.z2);
+    expect(twinRowOnB(z)).toEqual([{ remote_entity_id: w.id, unlinked_reason: null }]);
+    expect(twinRowOnB(z2)).toEqual([{ remote_entity_id: w2.id, unlinked_reason: 'unlinked' }]);
+    for (const [i, n] of named.entries()) {
+      const made = twinOnB(hostile[i]!.id);
+      expect(made).toBeDefined();
+      expect([z, z2]).not.toContain(made);
+      expect((await pair.bAgent.getEntity(made!)).summary).toBe(n.summary);
+    }
+
+    // The linked pair syncs on with its own twin.
+    await pair.aAgent.updateEntity(w.id, { summary: 'W linked (edited)' });
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
+    expect((await pair.bAgent.getEntity(z)).summary).toBe('W linked (edited)');
+    expect(twinOnB(w.id)).toBe(z);
     expect(rows(pair.b, 'select * from sync_errors where resolved_at is null')).toEqual([]);
   }, 30_000);
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { setOnTwinDeleted } from '../../src/app/connection-lifecycle.ts';
+import { retrySyncError } from '../../src/app/sync-errors.ts';
 import { ticketStatus } from '../../src/app/ticket-status.ts';
 import { runCli } from '../../src/cli/run.ts';
 import type { Entity } from '../../src/domain/entity.ts';
@@ -252,6 +253,43 @@ describe('deleted tickets: the pair stops, the other side is told, each setting 
     expect(rows(pair.b, 'SELECT count(*) AS n FROM change_queue WHERE connection_id = ?', pair.ids.b)).toEqual([
       { n: 0 },
     ]);
+  });
+
+  it('a 404 on a note of an update (not on reading the ticket) is an ordinary sync error: the pair keeps syncing', async () => {
+    setOnTwinDeleted(pair.b.deps, { connection: pair.ids.b, onTwinDeleted: 'close', actor: 'test:bob' });
+    const { ticket, twin } = await syncedTicket('Scanner offline');
+    // The ticket reads fine; only the note Freshdesk is asked to add is answered 404 (the API's answer to a record
+    // these credentials cannot see, as much as to a deleted one).
+    const notes = `/api/v2/tickets/${ticket.id}/notes`;
+    pair.aSim.faults.add({ kind: 'status', status: 404, method: 'POST', path: notes });
+    await pair.bAgent.addComment(twin.id, { body: 'Rebooted it, still offline', internal: false });
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
+
+    expect(pair.aSim.faults.fired).toEqual([{ kind: 'status', method: 'POST', path: notes }]);
+    expect(twinRow(pair.a, pair.ids.a, ticket.id)).toEqual({ unlinked_reason: null, unlinked_at: null });
+    expect(
+      rows(pair.a, "SELECT count(*) AS n FROM outbox WHERE kind = 'deleted' AND entity_id = ?", ticket.id),
+    ).toEqual([{ n: 0 }]);
+    expect(twinRow(pair.b, pair.ids.b, twin.id)).toEqual({ unlinked_reason: null, unlinked_at: null });
+    expect((await pair.bAgent.getEntity(twin.id)).status).toEqual(twin.status);
+    const [blocked] = rows<{ id: number; entity_id: string; type: string }>(
+      pair.a,
+      "SELECT id, entity_id, type FROM sync_errors WHERE connection_id = ? AND direction = 'incoming' AND resolved_at IS NULL",
+      pair.ids.a,
+    );
+    expect(blocked).toMatchObject({ entity_id: twin.id, type: 'helpdesk_not_found' });
+
+    // Retried once the helpdesk answers: the note arrives on A and the pair syncs on.
+    retrySyncError(pair.a.deps, { id: blocked!.id, actor: 'test:alice' });
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
+    expect((await pair.aAgent.getEntity(ticket.id)).comments.map((c) => c.body)).toContain(
+      'Rebooted it, still offline',
+    );
+    expect(twinRow(pair.a, pair.ids.a, ticket.id)).toEqual({ unlinked_reason: null, unlinked_at: null });
+    expect(
+      rows(pair.a, "SELECT count(*) AS n FROM outbox WHERE kind = 'deleted' AND entity_id = ?", ticket.id),
+    ).toEqual([{ n: 0 }]);
+    setOnTwinDeleted(pair.b.deps, { connection: pair.ids.b, onTwinDeleted: 'ignore', actor: 'test:bob' });
   });
 
   it('connections set --on-twin-deleted: a bad value is refused and changes nothing; a good one is audited', async () => {
