@@ -7,7 +7,15 @@ import type { PeerConnection, PeerEntity, PeerEntityQuery } from '../domain/remo
 import { audit } from '../store/audit.ts';
 import { type ConnectionRow, requireConnectionRow } from '../store/connections.ts';
 import { helpdeskOfInstance } from '../store/helpdesks.ts';
-import { forEachLimited, linkConflict, linkPairs, twinByLocal, twinByLocalKey, unlinkPair } from '../sync/index.ts';
+import {
+  forEachLimited,
+  linkConflict,
+  linkPairs,
+  sharedByTriggers,
+  twinByLocal,
+  twinByLocalKey,
+  unlinkPair,
+} from '../sync/index.ts';
 import type { Actor, AppDeps } from './deps.ts';
 import { validateInput } from './validate.ts';
 
@@ -15,7 +23,7 @@ import { validateInput } from './validate.ts';
  * Connecting tickets that already exist on both sides (`entities connect`, Exalate's Bulk Connect) and unlinking a
  * pair (`entities unlink`, Exalate's Unexalate). The other node is asked about its tickets with a signed lookup
  * before anything is linked; the link itself travels as a signed 'link' message, which the other node checks again
- * against its own helpdesk. Nothing is created or deleted in either helpdesk.
+ * against its own helpdesk and triggers. Nothing is created or deleted in either helpdesk.
  */
 
 /** The most pairs one connect links (a CSV's lines, or the tickets a match looks at on each side). */
@@ -126,22 +134,37 @@ async function localEntity(helpdesk: Helpdesk, key: string): Promise<Entity | nu
   }
 }
 
-/** The most recently updated tickets (ids), at most `limit`: what a match looks at. */
-async function recentIds(helpdesk: Helpdesk, limit: number): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | null = '2000-01-01T00:00:00.000Z';
-  for (let page = 0; page < 100; page++) {
-    const batch = await helpdesk.listChanged(cursor);
-    for (const change of batch.changes) ids.push(change.id);
-    cursor = batch.cursor;
-    if (!batch.truncated) break;
+/**
+ * How far back a match (and the other node's subject lookup) reads this side's changes: the last day, then the last
+ * week, then the last 30 days, until a window holds enough tickets; each window at most RECENT_PAGES pages of the
+ * helpdesk's listing. So one match costs at most 3 x RECENT_PAGES listing calls however large the helpdesk (the other
+ * node can ask for it repeatedly). Tickets not updated in 30 days (and, on a helpdesk busier than those pages, the
+ * ones beyond them) are linked from a CSV of pairs.
+ */
+const RECENT_WINDOWS_DAYS = [1, 7, 30];
+const RECENT_PAGES = 2;
+
+/** The most recently updated tickets (ids), at most `limit`, oldest first: what a match looks at (bounded above). */
+async function recentIds(helpdesk: Helpdesk, limit: number, now: Date): Promise<string[]> {
+  let ids: string[] = [];
+  for (const days of RECENT_WINDOWS_DAYS) {
+    ids = [];
+    let cursor = new Date(now.getTime() - days * 86_400_000).toISOString();
+    for (let page = 0; page < RECENT_PAGES; page++) {
+      const batch = await helpdesk.listChanged(cursor);
+      for (const change of batch.changes) ids.push(change.id);
+      cursor = batch.cursor;
+      if (!batch.truncated) break;
+    }
+    ids = [...new Set(ids)];
+    if (ids.length >= limit) break;
   }
-  return [...new Set(ids)].slice(-limit);
+  return ids.slice(-limit);
 }
 
 /** This side's most recently updated tickets not under sync on the connection (read a few at a time), oldest first. */
 async function unlinkedCandidates(deps: AppDeps, row: ConnectionRow, helpdesk: Helpdesk): Promise<Entity[]> {
-  const ids = (await recentIds(helpdesk, MAX_MATCH_CANDIDATES)).filter((id) => {
+  const ids = (await recentIds(helpdesk, MAX_MATCH_CANDIDATES, deps.clock())).filter((id) => {
     const twin = twinByLocal(deps.db, row.id, id);
     return !twin || twin.unlinkedAt !== null;
   });
@@ -342,23 +365,41 @@ export async function connectEntities(
   };
   if (data.dryRun || ready.length === 0) return result;
 
-  for (let i = 0; i < ready.length; i += LINK_CHUNK) {
-    await linkPairs(deps, row, ready.slice(i, i + LINK_CHUNK));
-    request.onProgress?.(Math.min(i + LINK_CHUNK, ready.length), ready.length);
+  // Each chunk is linked all or none; what the committed chunks linked is audited and sent even when a later one fails.
+  let linked = 0;
+  const audited = (failure?: string) => {
+    const done = pairs.slice(0, linked);
+    audit(deps.db, {
+      at: deps.clock(),
+      actor: data.actor,
+      action: 'entities.connect',
+      subjectType: 'connection',
+      subjectId: row.id,
+      details: {
+        linked: done.length,
+        unmatched: unmatched.length,
+        pairs: done.slice(0, 50).map((p) => [p.local, p.remote]),
+        ...(failure === undefined ? {} : { failed: failure, notLinked: ready.length - linked }),
+      },
+    });
+    if (linked > 0) deps.kickSync?.();
+  };
+  try {
+    for (let i = 0; i < ready.length; i += LINK_CHUNK) {
+      await linkPairs(deps, row, ready.slice(i, i + LINK_CHUNK));
+      linked = Math.min(i + LINK_CHUNK, ready.length);
+      request.onProgress?.(linked, ready.length);
+    }
+  } catch (error) {
+    audited((error as Error).message);
+    if (linked === 0 || !isDomainError(error)) throw error;
+    throw new DomainError(
+      error.code,
+      `${linked} of ${ready.length} pairs were linked; the rest were not: ${error.message}`,
+      error.details,
+    );
   }
-  audit(deps.db, {
-    at: deps.clock(),
-    actor: data.actor,
-    action: 'entities.connect',
-    subjectType: 'connection',
-    subjectId: row.id,
-    details: {
-      linked: pairs.length,
-      unmatched: unmatched.length,
-      pairs: pairs.slice(0, 50).map((p) => [p.local, p.remote]),
-    },
-  });
-  deps.kickSync?.();
+  audited();
   return result;
 }
 
@@ -368,8 +409,9 @@ const lookupsRunning = new Set<string>();
 /**
  * The other node's lookup (`POST /v1/connections/{id}/entities/lookup`): its keys looked up in this side's helpdesk,
  * or this side's recent tickets whose subject has one of the digests it sent; each says whether it is linked on this
- * connection already. No subject text leaves this node, and one lookup at a time runs per connection (each costs
- * helpdesk calls of this side's rate budget).
+ * connection already. Only tickets this side shares (selected by an active trigger, or linked) are found. No subject
+ * text leaves this node, and one lookup at a time runs per connection (each costs helpdesk calls of this side's rate
+ * budget).
  */
 export async function answerEntityLookup(
   deps: AppDeps,
@@ -388,20 +430,27 @@ export async function answerEntityLookup(
     const helpdesk = helpdeskOfInstance(deps, row.instanceId);
     const byKey = 'keys' in query;
     const wanted = byKey ? null : new Set(query.subjects);
-    const keys = byKey ? [...new Set(query.keys)] : await recentIds(helpdesk, MAX_MATCH_CANDIDATES);
+    const keys = byKey ? [...new Set(query.keys)] : await recentIds(helpdesk, MAX_MATCH_CANDIDATES, deps.clock());
     const answer: PeerEntity[] = [];
     await forEachLimited(keys, LOOKUP_CONCURRENCY, async (key) => {
-      const entity = await localEntity(helpdesk, key);
+      let entity = await localEntity(helpdesk, key);
       const digest = entity && wanted ? subjectDigest(entity.summary) : null;
       if (wanted && (digest === null || !wanted.has(digest))) return;
       const twin = entity ? twinByLocal(deps.db, row.id, entity.id) : undefined;
+      const linked = twin !== undefined && twin.unlinkedAt === null;
+      // A ticket this side does not share (no active trigger selects it, and it is not linked) is answered as one
+      // that does not exist: the other node learns nothing of it, and a link to it would be refused.
+      if (entity && !linked && !(await sharedByTriggers(deps.db, row.id, helpdesk, entity))) {
+        if (wanted) return;
+        entity = null;
+      }
       answer.push({
         key: byKey ? key : (entity?.key ?? key),
         found: entity !== null,
         entityId: entity?.id ?? null,
         entityKey: entity?.key ?? null,
-        subject: digest,
-        linked: twin !== undefined && twin.unlinkedAt === null,
+        subject: entity ? digest : null,
+        linked: entity !== null && linked,
       });
     });
     return answer;

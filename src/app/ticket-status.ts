@@ -1,16 +1,15 @@
 import { z } from 'zod';
 import { DomainError, isDomainError } from '../domain/errors.ts';
 import type { Entity } from '../domain/entity.ts';
-import type { Helpdesk } from '../domain/helpdesk.ts';
 import { requireConnectionRow } from '../store/connections.ts';
 import { helpdeskOfInstance } from '../store/helpdesks.ts';
 import {
-  cursorFrom,
   lastSyncOfEntity,
   remoteNameOf,
   twinByLocalKey,
   unlinkedBy,
   type WaitingItem,
+  triggerSelects,
   waitingForEntity,
 } from '../sync/index.ts';
 import type { AppDeps } from './deps.ts';
@@ -78,25 +77,6 @@ const input = z.object({
     .max(100, 'the ticket key must be at most 100 characters')
     .regex(/^#?[A-Za-z0-9_.-]+$/, 'a ticket key is its number or id, like #123 or 70001'),
 });
-
-/** How many pages of a trigger query are read looking for the entity (each up to the helpdesk's page cap). */
-const MAX_MATCH_PAGES = 5;
-
-/**
- * Whether a trigger's query selects the entity, asked the way the engine's trigger poll asks: the helpdesk runs the
- * query for changes since just before the entity's last update, and the entity is among them or not.
- */
-async function triggerSelects(helpdesk: Helpdesk, query: string, entity: Entity): Promise<boolean> {
-  if (query.trim() === '') return true;
-  let cursor = cursorFrom(new Date(entity.updated));
-  for (let page = 0; page < MAX_MATCH_PAGES; page++) {
-    const batch = await helpdesk.listChanged(cursor, { query });
-    if (batch.changes.some((c) => c.id === entity.id)) return true;
-    if (!batch.truncated) return false;
-    cursor = batch.cursor;
-  }
-  return false;
-}
 
 function when(at: Date): string {
   return at.toISOString();

@@ -41,4 +41,6 @@ export {
 } from './store.ts';
 /** Pairs an admin links (`entities connect`) or unlinks: both sides record it through a signed message. */
 export { linkConflict, linkPairs, unlinkPair } from './links.ts';
+/** Whether a trigger (or any active one of a connection) selects an entity: the ticket view, links and lookups. */
+export { sharedByTriggers, triggerSelects } from './trigger-match.ts';
 export { twinByRemote, unlinkedBy } from './store.ts';

@@ -10,6 +10,7 @@ import type { SyncDeps } from './deps.ts';
 import { linkPayloadSchema, unlinkPayloadSchema, type LinkPayload, type UnlinkPayload } from './messages.ts';
 import { buildReplica } from './outgoing.ts';
 import { isTransient } from './retry.ts';
+import { sharedByTriggers } from './trigger-match.ts';
 import {
   deleteTwin,
   dropChangesOf,
@@ -55,10 +56,18 @@ export function linkConflict(
  * existed before the link: copying their histories across would double them). Ids a former link of the same pair
  * mapped stay mapped.
  */
-async function baselineOf(deps: SyncDeps, ctx: ConnectionContext, entity: Entity, former: TwinRow | undefined) {
-  const commentMap: Record<string, string> = { ...(former?.commentMap ?? {}) };
+async function baselineOf(
+  deps: SyncDeps,
+  ctx: ConnectionContext,
+  entity: Entity,
+  remoteEntityId: string,
+  former: TwinRow | undefined,
+) {
+  // A former row that paired the entity with another twin maps ids of that twin's comments: none of them stay.
+  const samePair = former?.remoteEntityId === remoteEntityId ? former : undefined;
+  const commentMap: Record<string, string> = { ...(samePair?.commentMap ?? {}) };
   for (const c of entity.comments) commentMap[c.id] ??= LOCAL_ONLY;
-  const attachmentMap = { ...(former?.attachmentMap ?? {}) };
+  const attachmentMap = { ...(samePair?.attachmentMap ?? {}) };
   const seed = { commentMap, attachmentMap, lastSentReplica: null } as unknown as TwinRow;
   const built = await buildReplica(deps, ctx, entity, seed);
   return { commentMap, attachmentMap, lastSentHash: built.hash, lastSentReplica: built.replica };
@@ -90,9 +99,11 @@ function writeLink(
 }
 
 /**
- * Links local entities (read by the caller) to their twins on the other side (ids the other node gave), all or
- * none: each twin row is written and a 'link' message queued for the other node in one transaction. Throws a
- * DomainError naming the first pair that cannot be linked (checked again here, inside the transaction).
+ * Links local entities (read by the caller) to their twins on the other side (ids the other node gave), all of the
+ * pairs given or none: each twin row is written and a 'link' message queued for the other node in one transaction (a
+ * caller linking many pairs calls it once per chunk: what earlier calls linked stays linked). Throws a DomainError
+ * naming the first pair that cannot be linked (checked again here, inside the transaction); then nothing of the call
+ * is written.
  */
 export async function linkPairs(
   deps: SyncDeps,
@@ -102,7 +113,15 @@ export async function linkPairs(
   const ctx = connectionContext(deps, connection);
   const baselines: Array<Awaited<ReturnType<typeof baselineOf>>> = [];
   for (const pair of pairs)
-    baselines.push(await baselineOf(deps, ctx, pair.entity, twinByLocal(deps.db, connection.id, pair.entity.id)));
+    baselines.push(
+      await baselineOf(
+        deps,
+        ctx,
+        pair.entity,
+        pair.remoteEntityId,
+        twinByLocal(deps.db, connection.id, pair.entity.id),
+      ),
+    );
   const at = deps.clock();
   deps.db.transaction((tx) => {
     pairs.forEach(({ entity, remoteEntityId }, i) => {
@@ -148,9 +167,13 @@ export function unlinkPair(deps: SyncDeps, connectionId: string, twin: TwinRow, 
 
 export type LinkOutcome = 'applied' | 'retry';
 
+/** Why a link the other node asked for is refused when no active trigger of this side selects our ticket. */
+const NOT_SELECTED = "not selected by this side's triggers";
+
 /**
- * The other node linked one of its entities to one of ours. Ours must exist in this side's helpdesk and be free on
- * this connection (the message names an entity of this connection only through our twin table and our helpdesk);
+ * The other node linked one of its entities to one of ours. Ours must exist in this side's helpdesk, be free on this
+ * connection (the message names an entity of this connection only through our twin table and our helpdesk) and be
+ * selected by one of this side's active triggers (a link must not share a ticket this side does not share already);
  * otherwise the link is refused with an 'unlink' back, so the other side stops too.
  */
 export async function applyLinkMessage(deps: SyncDeps, ctx: ConnectionContext, row: InboxRow): Promise<LinkOutcome> {
@@ -167,14 +190,22 @@ export async function applyLinkMessage(deps: SyncDeps, ctx: ConnectionContext, r
   if (refusal === null) {
     try {
       entity = await ctx.helpdesk.getEntity(link.remoteEntityId);
+      // A link shares no more than this side's triggers already do: no local admin chose this ticket.
+      if (!(await sharedByTriggers(deps.db, connectionId, ctx.helpdesk, entity))) {
+        entity = null;
+        refusal = NOT_SELECTED;
+      }
     } catch (error) {
       if (isTransient(error)) return 'retry';
+      entity = null;
       refusal = isDomainError(error) && error.code === 'helpdesk_not_found' ? 'there is no such ticket here' : null;
       if (refusal === null) refusal = `it could not be read: ${(error as Error).message}`;
     }
   }
   const baseline =
-    entity === null ? null : await baselineOf(deps, ctx, entity, twinByLocal(deps.db, connectionId, entity.id));
+    entity === null
+      ? null
+      : await baselineOf(deps, ctx, entity, link.entityId, twinByLocal(deps.db, connectionId, entity.id));
   const at = deps.clock();
   deps.db.transaction((tx) => {
     const conflict = entity === null ? refusal : linkConflict(tx, connectionId, entity.id, link.entityId, 'relink');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connectEntities, parsePairsCsv } from '../../src/app/entity-links.ts';
+import { addTrigger } from '../../src/app/triggers.ts';
 import {
   type ConnectedPair,
   connectedPairForTests,
@@ -12,7 +13,9 @@ import {
 /**
  * Issue 21's "Bulk connect of 200 existing pairs from a CSV on two nodes": 200 tickets made on each simulator
  * directly (not by syncing), then linked from a CSV; nothing is created, and a later change on either side reaches
- * its pair. A is Freshdesk ("acme"), B Freshservice ("initech"); neither has a trigger, so only the links sync.
+ * its pair. A is Freshdesk ("acme"), B Freshservice ("initech"). A has no trigger (its admin links by hand); B has one
+ * selecting every ticket (B accepts a link only to a ticket its triggers share), and B's tickets were last updated
+ * before it began (migrated ones: its poll never sends them), so only the links sync.
  */
 describe('bulk connect of 200 existing pairs', () => {
   let aSim: FreshworksSimulator;
@@ -30,12 +33,20 @@ describe('bulk connect of 200 existing pairs', () => {
         bSim = freshworks(started.bSim);
         for (let i = 0; i < PAIRS; i++) {
           aIds.push(aSim.addTicket({ subject: `Migrated ${i}`, email: `r${i}@acme.example` }));
-          bIds.push(bSim.addTicket({ subject: `Migrated ${i}`, email: `r${i}@initech.example` }));
+          bIds.push(onB(`Migrated ${i}`, `r${i}@initech.example`, started.b.clock.ms()));
         }
+      },
+      setUp: async (started) => {
+        await addTrigger(started.b.deps, { connection: started.ids.b, query: '', actor: 'test:bob' });
       },
       timeoutMs: 60_000,
     },
   );
+  /** A ticket on B last updated an hour before `now`. */
+  function onB(subject: string, email: string, now: number): number {
+    const hourAgo = new Date(now - 3_600_000).toISOString();
+    return bSim.addTicket({ subject, email, created_at: hourAgo, updated_at: hourAgo });
+  }
 
   const counts = () => ({ a: aSim.ticketCount(), b: bSim.ticketCount() });
   const linked = (node: ConnectedPair['a'], connectionId: string) =>
@@ -86,5 +97,60 @@ describe('bulk connect of 200 existing pairs', () => {
     expect((await pair.bAgent.getEntity(String(bIds[8]))).summary).toBe('Migrated 8');
     expect((await pair.aAgent.getEntity(String(aIds[151]))).summary).toBe('Migrated 151');
     expect(counts()).toEqual(before);
+  }, 60_000);
+
+  it('a chunk that fails links none of its pairs; the chunks before stay linked, are audited and reach the other side', async () => {
+    const more = 120;
+    const locals: number[] = [];
+    const remotes: number[] = [];
+    for (let i = 0; i < more; i++) {
+      locals.push(aSim.addTicket({ subject: `Second batch ${i}`, email: `s${i}@acme.example` }));
+      remotes.push(onB(`Second batch ${i}`, `s${i}@initech.example`, pair.b.clock.ms()));
+    }
+    const csv = ['local,remote', ...locals.map((id, i) => `#${id},#${remotes[i]}`)].join('\n');
+    // Once the first chunk (50 pairs) is in, the 60th local ticket gets linked elsewhere (another admin's connect):
+    // the second chunk's own check, inside its transaction, finds it.
+    const taken = locals[59]!;
+    let interfered = false;
+    const onProgress = () => {
+      if (interfered) return;
+      interfered = true;
+      const at = pair.a.clock.ms();
+      pair.a.deps.db.$client
+        .prepare(
+          "INSERT INTO twin_links (connection_id, local_entity_id, local_key, remote_entity_id, comment_map, attachment_map, updated_at, created_at) VALUES (?, ?, ?, 'elsewhere', '{}', '{}', ?, ?)",
+        )
+        .run(pair.ids.a, String(taken), `#${taken}`, at, at);
+    };
+    await expect(
+      connectEntities(pair.a.deps, {
+        connection: pair.ids.a,
+        actor: 'test:alice',
+        pairs: parsePairsCsv(csv),
+        onProgress,
+      }),
+    ).rejects.toThrow(
+      new RegExp(
+        `^50 of ${more} pairs were linked; the rest were not: #${taken} cannot be linked: it is already linked to elsewhere\\.$`,
+      ),
+    );
+    const audits = rows<{ details: string }>(
+      pair.a,
+      "SELECT details FROM audit_log WHERE action = 'entities.connect' AND subject_id = ? ORDER BY id",
+      pair.ids.a,
+    ).map((r) => JSON.parse(r.details) as { linked: number; notLinked?: number; failed?: string });
+    expect(audits.at(-1)).toMatchObject({
+      linked: 50,
+      notLinked: more - 50,
+      failed: `#${taken} cannot be linked: it is already linked to elsewhere.`,
+    });
+    await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
+    const second = new Set(locals.map(String));
+    const linkedHere = linked(pair.a, pair.ids.a).filter((t) => second.has(t.local) && t.remote !== 'elsewhere');
+    expect(linkedHere).toEqual(locals.slice(0, 50).map((id, i) => ({ local: String(id), remote: String(remotes[i]) })));
+    const theirs = new Set(remotes.map(String));
+    expect(linked(pair.b, pair.ids.b).filter((t) => theirs.has(t.local))).toEqual(
+      remotes.slice(0, 50).map((id, i) => ({ local: String(id), remote: String(locals[i]) })),
+    );
   }, 60_000);
 });

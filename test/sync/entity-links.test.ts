@@ -4,7 +4,7 @@ import { activateConnection, deactivateConnection } from '../../src/app/connecti
 import { connectEntities, unlinkEntity } from '../../src/app/entity-links.ts';
 import { startBulkSync } from '../../src/app/sync-bulk.ts';
 import { ticketStatus } from '../../src/app/ticket-status.ts';
-import { addTrigger } from '../../src/app/triggers.ts';
+import { addTrigger, setTriggerActive } from '../../src/app/triggers.ts';
 import { runCli } from '../../src/cli/run.ts';
 import { runEntitiesCommand } from '../../src/cli/sync-status-commands.ts';
 import { storeReceived } from '../../src/sync/index.ts';
@@ -21,11 +21,14 @@ import {
 
 /**
  * `entities connect` and `entities unlink` between two real nodes: A is Freshdesk ("acme"), B Freshservice
- * ("initech"). Tickets are made on each simulator directly; neither side has a trigger, so only what is linked syncs.
+ * ("initech"). Tickets are made on each simulator directly. A has no trigger (its admin links by hand); B has one
+ * selecting every ticket (a link from A is accepted only for a ticket B's triggers share), and B's tickets were last
+ * updated before that trigger began (migrated ones: selected, never sent by its poll), so only what is linked syncs.
  */
 describe('connecting existing pairs and unlinking them', () => {
   let aSim: FreshworksSimulator;
   let bSim: FreshworksSimulator;
+  let bTrigger: string;
   const pair = connectedPairForTests(
     { slug: 'acme', platform: 'freshdesk' },
     { slug: 'initech', platform: 'freshservice' },
@@ -36,13 +39,33 @@ describe('connecting existing pairs and unlinking them', () => {
         bSim = freshworks(started.bSim);
         aSim.seed({ customFields: ['cf_partner_key'] });
       },
+      setUp: async (started) => {
+        bTrigger = (await addTrigger(started.b.deps, { connection: started.ids.b, query: '', actor: 'test:bob' })).id;
+      },
       timeoutMs: 60_000,
     },
   );
 
   const sync = () => settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
   const onA = (subject: string) => aSim.addTicket({ subject, email: 'kim@acme.example' });
-  const onB = (subject: string) => bSim.addTicket({ subject, email: 'lee@initech.example' });
+  /** Last updated an hour ago: before B's trigger began, so its poll never sends it, yet the trigger selects it. */
+  const onB = (subject: string) => {
+    const hourAgo = new Date(pair.b.clock.ms() - 3_600_000).toISOString();
+    return bSim.addTicket({ subject, email: 'lee@initech.example', created_at: hourAgo, updated_at: hourAgo });
+  };
+  /** How A's node calls B's for this connection (what `entities connect` on A uses for its lookups). */
+  const peerOfA = () => {
+    const [row] = rows<{ url: string; id: string; key: string }>(
+      pair.a,
+      'SELECT remote_node_url AS url, remote_connection_id AS id, key_enc AS key FROM connections WHERE id = ?',
+      pair.ids.a,
+    );
+    return {
+      key: Buffer.from(pair.a.deps.secrets.open(row!.key), 'base64'),
+      nodeUrl: row!.url,
+      remoteConnectionId: row!.id,
+    };
+  };
   const twins = (node: SyncNode, connectionId: string) =>
     rows<{ local: string; remote: string | null; unlinkedAt: number | null; reason: string | null }>(
       node,
@@ -203,6 +226,38 @@ describe('connecting existing pairs and unlinking them', () => {
     });
   }, 30_000);
 
+  it('--match looks only at tickets updated in the last 30 days, on either side (older ones are linked from a CSV)', async () => {
+    const daysAgo = (node: SyncNode, days: number) => new Date(node.clock.ms() - days * 86_400_000).toISOString();
+    const staleA = aSim.addTicket({
+      subject: 'Stale on acme, fresh on initech',
+      email: 'kim@acme.example',
+      created_at: daysAgo(pair.a, 40),
+      updated_at: daysAgo(pair.a, 40),
+    });
+    onB('Stale on acme, fresh on initech');
+    const freshA = onA('Fresh on acme, stale on initech');
+    bSim.addTicket({
+      subject: 'Fresh on acme, stale on initech',
+      email: 'lee@initech.example',
+      created_at: daysAgo(pair.b, 40),
+      updated_at: daysAgo(pair.b, 40),
+    });
+    const dry = await connectEntities(pair.a.deps, {
+      connection: pair.ids.a,
+      actor: 'test:alice',
+      match: { kind: 'subject' },
+      dryRun: true,
+    });
+    const about = (id: number) => [
+      ...dry.pairs.filter((p) => p.localEntityId === String(id)),
+      ...dry.unmatched.filter((u) => u.local === `#${id}`),
+    ];
+    expect(about(staleA)).toEqual([]);
+    expect(about(freshA)).toEqual([
+      { local: `#${freshA}`, remote: null, line: null, reason: 'no ticket on the other side has its subject' },
+    ]);
+  }, 30_000);
+
   it('unlink: neither side syncs the pair, both say so; a bulk sync naming it links it again without a duplicate', async () => {
     const x = onA('Unlink me');
     const y = onB('Unlink me too');
@@ -305,8 +360,10 @@ describe('connecting existing pairs and unlinking them', () => {
     expect([aSim.ticketCount(), bSim.ticketCount()]).toEqual(tickets);
   }, 30_000);
 
-  it('a link message from the other node naming one of our tickets that is linked, or missing, is refused', async () => {
+  it('a link message from the other node naming one of our tickets that is linked, missing, or not shared is refused', async () => {
     const linked = twins(pair.a, pair.ids.a).find((t) => t.unlinkedAt === null)!;
+    // A has no trigger: a free ticket of A's is one A does not share, and a link from B must not share it.
+    const unshared = onA('Free, but acme shares nothing by trigger');
     const before = twins(pair.a, pair.ids.a);
     pair.a.deps.db.transaction((tx) =>
       storeReceived(
@@ -325,6 +382,12 @@ describe('connecting existing pairs and unlinking them', () => {
             entityKey: null,
             payload: { entityId: '434343', entityKey: '#434343', remoteEntityId: '99999' },
           },
+          {
+            idempotencyKey: 'hostile:3',
+            kind: 'link',
+            entityKey: null,
+            payload: { entityId: '444444', entityKey: '#444444', remoteEntityId: String(unshared) },
+          },
         ],
         pair.a.clock.now(),
       ),
@@ -339,7 +402,106 @@ describe('connecting existing pairs and unlinking them', () => {
     expect(refusals).toEqual([
       expect.objectContaining({ refused: true, message: expect.stringContaining('is already linked') }),
       expect.objectContaining({ refused: true, message: expect.stringContaining('there is no such ticket here') }),
+      expect.objectContaining({
+        refused: true,
+        message: `The other side did not link ${unshared}: not selected by this side's triggers.`,
+      }),
     ]);
+  }, 30_000);
+
+  it("a link to a ticket B's triggers do not select is refused on B: nothing links, and none of it reaches A", async () => {
+    const x = onA('Asks for a ticket initech does not share');
+    const y = onB('Internal to initech: payroll');
+    await pair.bAgent.addComment(String(y), { body: 'Salary figures', internal: true });
+    const tickets = [aSim.ticketCount(), bSim.ticketCount()];
+    setTriggerActive(pair.b.deps, { trigger: bTrigger, active: false, actor: 'test:bob' });
+    try {
+      // B's answer does not tell the ticket apart from one that does not exist, by key or by subject.
+      const answer = await pair.a.deps.remote.lookupEntities(peerOfA(), { keys: [`#${y}`, '#987654'] });
+      const missing = { found: false, entityId: null, entityKey: null, subject: null, linked: false };
+      expect(answer).toHaveLength(2);
+      expect(answer.find((e) => e.key === `#${y}`)).toEqual({ key: `#${y}`, ...missing });
+      expect(answer.find((e) => e.key === '#987654')).toEqual({ key: '#987654', ...missing });
+      const digest = createHash('sha256').update('internal to initech: payroll').digest('hex');
+      expect(await pair.a.deps.remote.lookupEntities(peerOfA(), { subjects: [digest] })).toEqual([]);
+      await expect(connectOne(`#${x}`, `#${y}`)).rejects.toThrow(
+        new RegExp(`Nothing was linked: there is no ticket #${y} on the other side`),
+      );
+
+      // A partner that skips the lookup (or lies about it) links anyway: B refuses, and A's side stops too.
+      const remote = pair.a.deps.remote;
+      const real = remote.lookupEntities.bind(remote);
+      remote.lookupEntities = async () => [
+        { key: `#${y}`, found: true, entityId: String(y), entityKey: `#${y}`, subject: null, linked: false },
+      ];
+      try {
+        await connectOne(`#${x}`, `#${y}`);
+      } finally {
+        remote.lookupEntities = real;
+      }
+      await sync();
+      expect(twins(pair.b, pair.ids.b).some((t) => t.local === String(y))).toBe(false);
+      expect(twins(pair.a, pair.ids.a).find((t) => t.local === String(x))).toMatchObject({
+        remote: String(y),
+        reason: 'unlinked',
+      });
+      expect(twins(pair.a, pair.ids.a).find((t) => t.local === String(x))!.unlinkedAt).not.toBeNull();
+      const refusals = rows<{ details: string }>(
+        pair.a,
+        "SELECT details FROM audit_log WHERE action = 'entities.link.refused' AND subject_id = ?",
+        pair.ids.a,
+      ).map((r) => JSON.parse(r.details) as Record<string, string>);
+      expect(refusals).toContainEqual({
+        entity: `#${x}`,
+        remoteEntityId: String(y),
+        reason: `The other side did not link ${y}: not selected by this side's triggers.`,
+      });
+
+      // Later edits and comments on B's ticket stay on B.
+      bSim.agentUpdate(y, { subject: 'Internal to initech: payroll 2027' });
+      await pair.bAgent.addComment(String(y), { body: 'Bonus figures', internal: false });
+      await sync();
+      expect((await pair.aAgent.getEntity(String(x))).summary).toBe('Asks for a ticket initech does not share');
+      expect(await bodies(pair.aAgent, x)).toEqual([]);
+      expect([aSim.ticketCount(), bSim.ticketCount()]).toEqual(tickets);
+    } finally {
+      setTriggerActive(pair.b.deps, { trigger: bTrigger, active: true, actor: 'test:bob' });
+    }
+  }, 30_000);
+
+  it("linking a ticket to another twin than before keeps none of the former twin's comment ids", async () => {
+    const x = onA('Relinked to another twin');
+    const first = onB('First twin');
+    const second = onB('Second twin');
+    await connectOne(`#${x}`, `#${first}`);
+    await sync();
+    await pair.bAgent.addComment(String(first), { body: 'From the first twin', internal: false });
+    await sync();
+    expect(await bodies(pair.aAgent, x)).toEqual(['From the first twin']);
+    const firstComments = (await pair.bAgent.getEntity(String(first))).comments.map((c) => c.id);
+    const mapOf = () =>
+      JSON.parse(
+        rows<{ map: string }>(
+          pair.a,
+          'SELECT comment_map AS map FROM twin_links WHERE connection_id = ? AND local_entity_id = ?',
+          pair.ids.a,
+          String(x),
+        )[0]!.map,
+      ) as Record<string, string>;
+    expect(Object.values(mapOf())).toEqual(expect.arrayContaining(firstComments));
+
+    unlinkEntity(pair.a.deps, { connection: pair.ids.a, key: `#${x}`, actor: 'test:alice' });
+    await sync();
+    await connectOne(`#${x}`, `#${second}`);
+    await sync();
+    // The comment that came from the first twin is A's own now ('-': kept to this side), not mapped to that twin.
+    const map = mapOf();
+    expect(Object.values(map).filter((id) => firstComments.includes(id))).toEqual([]);
+    expect(Object.values(map).every((id) => id === '-')).toBe(true);
+    await pair.bAgent.addComment(String(second), { body: 'From the second twin', internal: false });
+    await sync();
+    expect(await bodies(pair.aAgent, x)).toEqual(['From the first twin', 'From the second twin']);
+    expect(await bodies(pair.bAgent, second)).toEqual(['From the second twin']);
   }, 30_000);
 
   it('--match field:<name> pairs each ticket with the key its custom field holds', async () => {
@@ -385,19 +547,10 @@ describe('connecting existing pairs and unlinking them', () => {
   }, 30_000);
 
   it('the lookup route takes signed, bounded requests only', async () => {
-    const [row] = rows<{ url: string; id: string; key: string }>(
-      pair.a,
-      'SELECT remote_node_url AS url, remote_connection_id AS id, key_enc AS key FROM connections WHERE id = ?',
-      pair.ids.a,
-    );
-    const peer = {
-      key: Buffer.from(pair.a.deps.secrets.open(row!.key), 'base64'),
-      nodeUrl: row!.url,
-      remoteConnectionId: row!.id,
-    };
+    const peer = peerOfA();
     const target = onB('Lookup by subject 42');
     const before = snapshot();
-    const unsigned = await fetch(`${row!.url}/v1/connections/${row!.id}/entities/lookup`, {
+    const unsigned = await fetch(`${peer.nodeUrl}/v1/connections/${peer.remoteConnectionId}/entities/lookup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ keys: ['#1'] }),
