@@ -1,21 +1,23 @@
 import Database from 'better-sqlite3';
-import { readMigrationFiles } from 'drizzle-orm/migrator';
 import {
   chmodSync,
   closeSync,
-  copyFileSync,
+  constants,
   existsSync,
+  fstatSync,
   fsyncSync,
   linkSync,
   openSync,
-  readFileSync,
   readSync,
   renameSync,
+  rmdirSync,
   rmSync,
   statSync,
+  writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { MIGRATIONS_FOLDER } from './client.ts';
+import { ensureDataDir } from './data-dir.ts';
+import { migrationState, type MigrationState } from './migration-status.ts';
 
 /**
  * The SQLite side of `deskbridge backup` and `restore`: an online copy through SQLite's backup API, the checks a copy
@@ -26,22 +28,6 @@ import { MIGRATIONS_FOLDER } from './client.ts';
 /** A problem with a backup or a data dir that the operator can act on; nothing was changed. */
 export class BackupError extends Error {
   override readonly name = 'BackupError';
-}
-
-export interface Migration {
-  tag: string;
-  /** drizzle's `folderMillis`: what `__drizzle_migrations.created_at` records for it. */
-  when: number;
-  hash: string;
-}
-
-/** The committed migrations, oldest first, as drizzle's migrator reads them. */
-export function knownMigrations(): Migration[] {
-  const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
-    entries: { tag: string; when: number }[];
-  };
-  const files = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
-  return journal.entries.map((entry, i) => ({ tag: entry.tag, when: entry.when, hash: files[i]!.hash }));
 }
 
 export interface DatabaseSummary {
@@ -114,8 +100,8 @@ export function inspectDatabase(path: string, what = path): DatabaseSummary {
     if (!tables.includes('__drizzle_migrations'))
       throw new BackupError(`${what} is a SQLite database, but not a DeskBridge one (it has no migrations table).`);
     try {
-      const schemaVersion = checkMigrations(db, what);
-      return summaryOf(db, stats.size, tables, schemaVersion === knownMigrations().at(-1)!.tag, schemaVersion);
+      const migrations = checkMigrations(db, what);
+      return summaryOf(db, stats.size, tables, migrations.standing === 'current', migrations.last!.tag);
     } catch (error) {
       // A table it cannot read (a virtual table of a module we lack, a migrations table of another shape).
       if (error instanceof BackupError) throw error;
@@ -147,30 +133,19 @@ function summaryOf(
   };
 }
 
-/** The tag of the last migration applied, after checking that each applied one is ours. */
-function checkMigrations(db: Database.Database, what: string): string {
-  const known = knownMigrations();
-  const byHash = new Map(known.map((m) => [m.hash, m]));
-  const applied = db.prepare('SELECT hash, created_at FROM __drizzle_migrations ORDER BY created_at, id').all() as {
-    hash: string;
-    created_at: number;
-  }[];
-  if (applied.length === 0) throw new BackupError(`${what} is a DeskBridge database with no migration applied.`);
-  const newest = known.at(-1)!;
-  let last: Migration | undefined;
-  for (const row of applied) {
-    const migration = byHash.get(row.hash);
-    if (!migration) {
-      if (Number(row.created_at) > newest.when)
-        throw new BackupError(
-          `${what} was made by a newer DeskBridge (its schema has migrations this version does not know, newer ` +
-            `than ${newest.tag}); install that version or a later one to restore it.`,
-        );
-      throw new BackupError(`${what} has a migration that is not one of DeskBridge's; it cannot be restored.`);
-    }
-    last = migration;
-  }
-  return last!.tag;
+/** What its migrations table says, after checking that each applied migration is one of ours. */
+function checkMigrations(db: Database.Database, what: string): MigrationState {
+  const migrations = migrationState(db);
+  if (migrations.applied.length === 0)
+    throw new BackupError(`${what} is a DeskBridge database with no migration applied.`);
+  if (migrations.standing === 'newer')
+    throw new BackupError(
+      `${what} was made by a newer DeskBridge (its schema has migrations this version does not know, newer ` +
+        `than ${migrations.newest.tag}); install that version or a later one to restore it.`,
+    );
+  if (migrations.standing === 'foreign')
+    throw new BackupError(`${what} has a migration that is not one of DeskBridge's; it cannot be restored.`);
+  return migrations;
 }
 
 function sealedSample(db: Database.Database, tables: string[]): string | null {
@@ -236,33 +211,6 @@ function syncFile(path: string): void {
 }
 
 /**
- * The second guard against restoring under a running service (the first is its service.json): SQLite's exclusive
- * locking mode is refused while any other connection has the database open, even idle, in WAL mode. While it is held,
- * the database's WAL is checkpointed into the file, so the copy kept aside is whole on its own.
- */
-export function assertNotInUse(path: string): void {
-  if (!existsSync(path)) return;
-  let db: Database.Database;
-  try {
-    db = new Database(path, { fileMustExist: true });
-  } catch (error) {
-    throw new BackupError(`The database at ${path} cannot be opened: ${(error as Error).message}.`);
-  }
-  try {
-    db.pragma('busy_timeout = 0');
-    db.pragma('locking_mode = EXCLUSIVE');
-    db.exec('BEGIN EXCLUSIVE; COMMIT');
-    db.pragma('wal_checkpoint(TRUNCATE)');
-  } catch {
-    throw new BackupError(
-      `The database at ${path} is in use by another process (a DeskBridge service?); stop it and try again.`,
-    );
-  } finally {
-    db.close();
-  }
-}
-
-/**
  * A restored database is behind its helpdesks and its partners: tickets made or linked after the backup are on the
  * helpdesk but not in its twin table, and a partner names them in what it sends. So every connection polls its
  * triggers on the first pass of the engine, which comes before that pass applies the partners' messages: the
@@ -279,29 +227,106 @@ function pollFirst(path: string): void {
 }
 
 /**
- * Puts the (checked) copy at `source` in place of the database at `target`: the copy is written beside it first, the
- * current database is kept as `<name>.before-restore-<stamp>` (a hard link, so there is no moment without a
- * database), the stale -wal and -shm are removed, and a rename swaps the copy in. Returns the kept path, or null when
- * there was no database.
+ * The second guard against restoring under a running service (the first is its service.json), held across the swap:
+ * SQLite's exclusive locking mode is refused while any other connection has the database open, even idle, in WAL
+ * mode, and once taken no other process can read or write it until it is released. The database is switched to a
+ * rollback journal on the way (its WAL checkpointed into the file and removed), so the copy kept aside is whole on its
+ * own; the hold then keeps its journal in memory, so closing it touches no file: closing in WAL mode would checkpoint
+ * into and delete a `-wal` by its name, and in DELETE mode a `-journal`, which by then belong to the restored
+ * database. Null when there is no database.
  */
-export function replaceDatabase(source: string, target: string, stamp: string): string | null {
-  const temporary = temporaryBeside(target);
-  copyFileSync(source, temporary);
-  chmodSync(temporary, 0o600);
-  pollFirst(temporary);
-  syncFile(temporary);
-  let kept: string | null = null;
+function holdExclusively(path: string): Database.Database | null {
+  if (!existsSync(path)) return null;
+  let db: Database.Database;
   try {
-    if (existsSync(target)) {
-      kept = `${target}.before-restore-${stamp}`;
-      linkSync(target, kept);
-    }
-    for (const stale of [`${target}-wal`, `${target}-shm`]) rmSync(stale, { force: true });
-    renameSync(temporary, target);
+    db = new Database(path, { fileMustExist: true });
   } catch (error) {
-    rmSync(temporary, { force: true });
-    if (kept) rmSync(kept, { force: true });
+    throw new BackupError(`The database at ${path} cannot be opened: ${(error as Error).message}.`);
+  }
+  try {
+    db.pragma('busy_timeout = 0');
+    db.pragma('locking_mode = EXCLUSIVE');
+    if (db.pragma('journal_mode = DELETE', { simple: true }) !== 'delete') throw new Error('still in WAL mode');
+    db.pragma('journal_mode = MEMORY');
+    db.exec('BEGIN EXCLUSIVE; COMMIT');
+    return db;
+  } catch {
+    db.close();
+    throw new BackupError(
+      `The database at ${path} is in use by another process (a DeskBridge service?); stop it and try again.`,
+    );
+  }
+}
+
+/** Copies the file at `source` (a regular file, opened once: what is copied is what was found) to a new `target`. */
+function copyRegularFile(source: string, target: string): void {
+  let from: number;
+  try {
+    from = openSync(source, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    throw new BackupError(`${source} does not exist.`);
+  }
+  try {
+    if (!fstatSync(from).isFile()) throw new BackupError(`${source} is not a file.`);
+    const to = openSync(target, 'wx', 0o600);
+    try {
+      const chunk = Buffer.alloc(1024 * 1024);
+      for (let read = readSync(from, chunk); read > 0; read = readSync(from, chunk)) writeSync(to, chunk, 0, read);
+      fsyncSync(to);
+    } finally {
+      closeSync(to);
+    }
+  } finally {
+    closeSync(from);
+  }
+}
+
+/**
+ * Restores the backup at `source` as the database at `target`. The backup is copied beside `target` first and every
+ * check runs on that copy (`inspectDatabase`, then `accept`, the caller's own: the key), so the bytes checked are the
+ * bytes installed, whatever happens to `source` meanwhile. Then, holding the current database exclusively, it is kept
+ * as `<name>.before-restore-<stamp>` (a hard link, so there is no moment without a database), its stale -wal, -shm and
+ * -journal are removed, and a rename swaps the copy in. Returns what the copy holds and the kept path (null when there was no
+ * database). Refused: nothing is changed (a data dir it made for the copy is removed again).
+ */
+export function restoreDatabase(
+  source: string,
+  target: string,
+  stamp: string,
+  accept: (summary: DatabaseSummary) => void,
+): { summary: DatabaseSummary; kept: string | null } {
+  const dataDir = dirname(target);
+  const madeDataDir = !existsSync(dataDir);
+  ensureDataDir(dataDir);
+  const temporary = temporaryBeside(target);
+  rmSync(temporary, { force: true });
+  let kept: string | null = null;
+  let installed = false;
+  try {
+    copyRegularFile(source, temporary);
+    const summary = inspectDatabase(temporary, source);
+    accept(summary);
+    pollFirst(temporary);
+    syncFile(temporary);
+    const hold = holdExclusively(target);
+    try {
+      if (hold) {
+        kept = `${target}.before-restore-${stamp}`;
+        linkSync(target, kept);
+      }
+      for (const stale of [`${target}-wal`, `${target}-shm`, `${target}-journal`]) rmSync(stale, { force: true });
+      renameSync(temporary, target);
+      installed = true;
+    } finally {
+      hold?.close();
+    }
+    return { summary, kept };
+  } catch (error) {
+    if (!installed) {
+      for (const file of [temporary, `${temporary}-wal`, `${temporary}-shm`]) rmSync(file, { force: true });
+      if (kept) rmSync(kept, { force: true });
+      if (madeDataDir) rmdirSync(dataDir);
+    }
     throw error;
   }
-  return kept;
 }

@@ -58,6 +58,22 @@ describe('/readyz', () => {
     expect(await probe(node, '/readyz')).toEqual({ status: 200, body: { status: 'ready' } });
   });
 
+  it('is not ready when the newest migration has our journal time but not our hash (as restore refuses it)', async () => {
+    const node = await startSyncNode('spoofed', { SYNC_INTERVAL_MS: '50' });
+    started.push(node);
+    const sqlite = node.deps.db.$client;
+    const newest = journal.at(-1)!;
+    // drizzle's migrator records a migration's SQL hash and its journal time: this row is another migration's.
+    sqlite.prepare('update __drizzle_migrations set hash = ? where created_at = ?').run('e'.repeat(64), newest.when);
+    expect(await probe(node, '/readyz')).toEqual({
+      status: 503,
+      body: {
+        status: 'starting',
+        reason: `the database is not migrated: its newest migration is one that is not DeskBridge's (hash eeeeeeeeeeee), this code's is ${newest.tag}`,
+      },
+    });
+  });
+
   it('is not ready while the sync engine does not run (SYNC_INTERVAL_MS=0)', async () => {
     const node = await startSyncNode('no-engine', { SYNC_INTERVAL_MS: '0' });
     started.push(node);

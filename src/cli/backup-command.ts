@@ -1,16 +1,14 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
-  assertNotInUse,
   BackupError,
   backupDatabase,
   inspectDatabase,
-  knownMigrations,
-  replaceDatabase,
+  restoreDatabase,
   type DatabaseSummary,
 } from '../../db/backup.ts';
 import { databasePath } from '../../db/client.ts';
-import { ensureDataDir } from '../../db/data-dir.ts';
+import { knownMigrations } from '../../db/migration-status.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { findRunningService } from '../running-service.ts';
 import { KEY_FILE_NAME, SecretBox } from '../secrets.ts';
@@ -64,6 +62,14 @@ function nodeKey(config: Config): Buffer | null {
   if (config.secretKey) return config.secretKey;
   const file = join(config.dataDir, KEY_FILE_NAME);
   return existsSync(file) ? readKeyFile(file) : null;
+}
+
+function refuseWhileServiceRuns(dataDir: string): void {
+  const running = findRunningService(dataDir);
+  if (running)
+    throw new BackupError(
+      `A DeskBridge service (pid ${running.pid}) is running on the data dir ${dataDir}; stop it first.`,
+    );
 }
 
 /** Runs a backup or restore command: its problems are printed as one line, exit code 1. */
@@ -135,35 +141,37 @@ export async function runRestoreCommand(args: string[], io: CliIo, env: Env): Pr
   const source = oneFile(positionals, 'restore');
   const config = loadConfig(env);
   return reporting(io, async () => {
-    const running = findRunningService(config.dataDir);
-    if (running)
-      throw new BackupError(
-        `A DeskBridge service (pid ${running.pid}) is running on the data dir ${config.dataDir}; stop it first.`,
-      );
-    const summary = inspectDatabase(source);
+    refuseWhileServiceRuns(config.dataDir);
     const bundledKeyFile = keyFileOf(source);
     const ownKey = nodeKey(config);
     const bundledKey = !ownKey && existsSync(bundledKeyFile) ? readKeyFile(bundledKeyFile) : null;
     const key = ownKey ?? bundledKey;
-    if (summary.sealedSample !== null) {
-      if (!key)
-        throw new BackupError(
-          `${source} holds sealed credentials and there is no key to read them: set DESKBRIDGE_SECRET_KEY, put ` +
-            `the key file at ${join(config.dataDir, KEY_FILE_NAME)}, or keep the backup's key at ${bundledKeyFile}.`,
-        );
-      try {
-        new SecretBox(key).open(summary.sealedSample);
-      } catch {
-        const used = ownKey ? keyLocation(config) : bundledKeyFile;
-        throw new BackupError(
-          `Wrong key: ${used} cannot open the credentials sealed in ${source}; it was made with another key.`,
-        );
-      }
-    }
     const target = databasePath(config.dataDir);
-    ensureDataDir(config.dataDir);
-    assertNotInUse(target);
-    const kept = replaceDatabase(source, target, new Date().toISOString().replace(/[-:]|\.\d+/g, ''));
+    // Every check runs on the copy that is installed (see restoreDatabase), the key's too.
+    const { summary, kept } = restoreDatabase(
+      source,
+      target,
+      new Date().toISOString().replace(/[-:]|\.\d+/g, ''),
+      (copy) => {
+        if (copy.sealedSample !== null) {
+          if (!key)
+            throw new BackupError(
+              `${source} holds sealed credentials and there is no key to read them: set DESKBRIDGE_SECRET_KEY, put ` +
+                `the key file at ${join(config.dataDir, KEY_FILE_NAME)}, or keep the backup's key at ${bundledKeyFile}.`,
+            );
+          try {
+            new SecretBox(key).open(copy.sealedSample);
+          } catch {
+            const used = ownKey ? keyLocation(config) : bundledKeyFile;
+            throw new BackupError(
+              `Wrong key: ${used} cannot open the credentials sealed in ${source}; it was made with another key.`,
+            );
+          }
+        }
+        // Checked again just before the swap: a service started while the copy was made and checked.
+        refuseWhileServiceRuns(config.dataDir);
+      },
+    );
     if (bundledKey)
       writeFileSync(join(config.dataDir, KEY_FILE_NAME), `${bundledKey.toString('base64')}\n`, {
         mode: 0o600,

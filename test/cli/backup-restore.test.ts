@@ -12,7 +12,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { knownMigrations } from '../../db/backup.ts';
+import { restoreDatabase } from '../../db/backup.ts';
+import { knownMigrations } from '../../db/migration-status.ts';
 import { DB_FILE_NAME } from '../../db/client.ts';
 import { freePort, TestClock, tempDir } from '../support/nodes.ts';
 import { createDatabaseAt } from '../support/old-schema.ts';
@@ -213,6 +214,79 @@ describe('deskbridge backup and restore', () => {
     ]);
   });
 
+  it('checks the bytes it installs: a backup whose -wal hides a bad migration is refused, not installed', async () => {
+    // A database copied with cp while open: its migrations table, as the file alone has it, holds a migration that is
+    // not ours; the -wal beside it deletes that row. Read with its -wal it looks fine, but only the file is restored.
+    const { dir, env } = freshDir('hidden-by-wal');
+    expect((await runDeskbridge(['restore', backup], env)).code).toBe(0);
+    const before = snapshot(dir);
+    const live = join(work, 'live-copy.db');
+    copyFileSync(backup, live);
+    const db = new Database(live);
+    db.pragma('journal_mode = WAL');
+    db.prepare('insert into __drizzle_migrations (hash, created_at) values (?, ?)').run('d'.repeat(64), 1);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.pragma('wal_autocheckpoint = 0');
+    db.prepare('delete from __drizzle_migrations where hash = ?').run('d'.repeat(64));
+    const copied = join(work, 'copied-with-cp.db');
+    copyFileSync(live, copied);
+    copyFileSync(`${live}-wal`, `${copied}-wal`);
+    db.close();
+
+    const result = await runDeskbridge(['restore', copied], env);
+    expect(result.stderr).toBe(
+      `deskbridge: ${copied} has a migration that is not one of DeskBridge's; it cannot be restored. Nothing was ` +
+        'changed.\n',
+    );
+    expect(result.code).toBe(1);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('installs the copy it checked, even when the backup is replaced after the check', () => {
+    const { dir } = freshDir('replaced-source');
+    const source = join(work, 'replaced-source.backup');
+    copyFileSync(backup, source);
+    const other = new Database(join(work, 'replaced-by.db'));
+    other.exec("create table notes (id integer primary key, body text); insert into notes (body) values ('hi')");
+    other.close();
+    const target = join(dir, DB_FILE_NAME);
+    const { summary, kept } = restoreDatabase(source, target, '20260101T000000Z', () => {
+      // Between the checks and the swap, another file takes the backup's name.
+      copyFileSync(join(work, 'replaced-by.db'), source);
+    });
+    expect(kept).toBeNull();
+    expect(summary.tables).toContainEqual({ name: 'instances', rows: 1 });
+    const installed = new Database(target, { readonly: true });
+    expect(installed.prepare('select slug from instances').all()).toEqual([{ slug: 'acme' }]);
+    installed.close();
+    expect(readdirSync(dir)).toEqual([DB_FILE_NAME]);
+  });
+
+  it('keeps the replaced database whole when what it last wrote is still in its -wal (as a crash leaves it)', () => {
+    const { dir } = freshDir('crashed');
+    const target = join(dir, DB_FILE_NAME);
+    restoreDatabase(backup, target, '20260101T000000Z', () => {});
+    // A copy of it, written to and not checkpointed, put in its place with its -wal: no process has it open.
+    copyFileSync(target, join(work, 'crashed-writer.db'));
+    const live = new Database(join(work, 'crashed-writer.db'));
+    live.pragma('journal_mode = WAL');
+    live.pragma('wal_autocheckpoint = 0');
+    live.prepare("update instances set name = 'Acme after the backup'").run();
+    copyFileSync(join(work, 'crashed-writer.db'), target);
+    copyFileSync(join(work, 'crashed-writer.db-wal'), `${target}-wal`);
+    live.close();
+
+    const { kept } = restoreDatabase(backup, target, '20260101T000001Z', () => {});
+    expect(readdirSync(dir).sort()).toEqual([DB_FILE_NAME, `${DB_FILE_NAME}.before-restore-20260101T000001Z`]);
+    const keptDb = new Database(kept!, { readonly: true });
+    expect(keptDb.prepare('select name from instances').all()).toEqual([{ name: 'Acme after the backup' }]);
+    expect(keptDb.pragma('journal_mode', { simple: true })).toBe('delete');
+    keptDb.close();
+    const restored = new Database(target, { readonly: true });
+    expect(restored.prepare('select name from instances').all()).toEqual([{ name: 'Acme' }]);
+    restored.close();
+  });
+
   it('refuses while another process has the database open, even with no service.json (the second guard)', async () => {
     const { dir, env } = freshDir('in-use');
     expect((await runDeskbridge(['restore', backup], env)).code).toBe(0);
@@ -253,6 +327,8 @@ describe('deskbridge backup and restore', () => {
         newer: join(bad, 'newer.db'),
         unknownMigration: join(bad, 'unknown-migration.db'),
         otherShape: join(bad, 'other-shape.db'),
+        spoofedNewest: join(bad, 'spoofed-newest.db'),
+        misdated: join(bad, 'misdated.db'),
       };
       mkdirSync(bad);
       copyFileSync(backup, files.newer);
@@ -269,6 +345,17 @@ describe('deskbridge backup and restore', () => {
         'a database with a migration that is not ours',
         'unknownMigration',
         /unknown-migration\.db has a migration that is not one of DeskBridge's/,
+      ],
+      // drizzle records each migration as its hash and its journal time: both must be ours.
+      [
+        'a database whose newest migration has our journal time but not our hash',
+        'spoofedNewest',
+        /spoofed-newest\.db has a migration that is not one of DeskBridge's/,
+      ],
+      [
+        'a database with our first migration dated as our newest (drizzle would apply none of the rest)',
+        'misdated',
+        /misdated\.db has a migration that is not one of DeskBridge's/,
       ],
       [
         'a migrations table of another shape',
@@ -299,6 +386,16 @@ describe('deskbridge backup and restore', () => {
       const otherShape = new Database(files.otherShape);
       otherShape.exec('create table __drizzle_migrations (version text); create table instances (id text)');
       otherShape.close();
+      const [first, newest] = [knownMigrations()[0]!, knownMigrations().at(-1)!];
+      copyFileSync(backup, files.spoofedNewest);
+      const spoofed = new Database(files.spoofedNewest);
+      spoofed.prepare('update __drizzle_migrations set hash = ? where created_at = ?').run('e'.repeat(64), newest.when);
+      spoofed.close();
+      copyFileSync(backup, files.misdated);
+      const misdated = new Database(files.misdated);
+      misdated.prepare('delete from __drizzle_migrations where hash != ?').run(first.hash);
+      misdated.prepare('update __drizzle_migrations set created_at = ?').run(newest.when);
+      misdated.close();
 
       const result = await runDeskbridge(['restore', path], env);
       expect(result.code).toBe(1);

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { knownMigrations } from '../../db/backup.ts';
+import { knownMigrations } from '../../db/migration-status.ts';
 import { databasePath } from '../../db/client.ts';
 import { listConnections, listStatusEvents } from '../../src/app/connection-lifecycle.ts';
 import type { AppDeps } from '../../src/app/deps.ts';
