@@ -104,15 +104,25 @@ export function ackWrite(deps: SyncDeps, ctx: ConnectionContext, row: InboxRow):
       'unreadable ack dropped',
     );
   return (tx) => {
-    if (parsed.success) recordAck(tx, ctx.connection.id, parsed.data, at);
+    if (parsed.success && recordAck(tx, ctx.connection.id, parsed.data, at) === 'other pair')
+      deps.logger.warn(
+        { connectionId: ctx.connection.id, requestId: requestIdOf(row.payload), inbox: row.id },
+        'ack naming a ticket of another pair dropped',
+      );
     markApplied(tx, [row.id], at);
   };
 }
 
-/** The other side created our entity's twin (or its comments): remember their ids, so nothing is created twice. */
-function recordAck(tx: DbOrTx, connectionId: string, ack: AckPayload, at: Date): void {
+/**
+ * The other side created our entity's twin (or its comments): remember their ids, so nothing is created twice. Only
+ * for the pair of the acker's entity: an ack naming our ticket of another of its entities changes nothing.
+ */
+function recordAck(tx: DbOrTx, connectionId: string, ack: AckPayload, at: Date): 'recorded' | 'unknown' | 'other pair' {
   const twin = twinByLocal(tx, connectionId, ack.remoteEntityId);
-  if (!twin) return;
+  if (!twin) return 'unknown';
+  // Ours while it records no entity of theirs, or the acker's; and the acker's entity is paired with no other of ours.
+  if (twinNamedBySender(tx, connectionId, ack.entityId, ack.remoteEntityId)?.localEntityId !== twin.localEntityId)
+    return 'other pair';
   const commentMap = { ...twin.commentMap };
   for (const [theirs, ours] of ack.comments) commentMap[ours] = theirs;
   const attachmentMap = { ...twin.attachmentMap };
@@ -128,6 +138,7 @@ function recordAck(tx: DbOrTx, connectionId: string, ack: AckPayload, at: Date):
     },
     at,
   );
+  return 'recorded';
 }
 
 function commentsToCreate(result: Entity, before: Set<string>): HubComment[] {
