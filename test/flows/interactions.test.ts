@@ -3,19 +3,11 @@ import { linkWorkspace } from '../../src/app/chat-workspaces.ts';
 import type { AppDeps } from '../../src/app/deps.ts';
 import { initiateConnection } from '../../src/app/initiate-connection.ts';
 import { listConnections } from '../../src/app/connection-lifecycle.ts';
-import { acceptSteps } from '../../src/flows/accept-wizard.ts';
-import { approvalActions, REJECT_FORM } from '../../src/flows/approval-card.ts';
 import { connectionActions } from '../../src/flows/connections.ts';
-import { homeActions } from '../../src/flows/home.ts';
-import { initiateSteps, PREVIOUS_ACTION } from '../../src/flows/initiate-wizard.ts';
-import { entityLinkActions } from '../../src/flows/entity-links.ts';
+import { PREVIOUS_ACTION } from '../../src/flows/initiate-wizard.ts';
 import { buttonFlows, formFlows, runButton, runForm, type Click } from '../../src/flows/interactions.ts';
-import { ACCEPT_INVITATION_ACTION } from '../../src/flows/invitation-message.ts';
-import { ASSIST_FORM, RULES_FORM, rulesActions } from '../../src/flows/rules-editor.ts';
-import { SETUP_FORM } from '../../src/flows/setup.ts';
-import { syncErrorActions } from '../../src/flows/sync-errors.ts';
-import { queueActions } from '../../src/flows/ticket-status.ts';
-import { TRIGGER_FORM, triggerActions } from '../../src/flows/trigger-editor.ts';
+import { rulesActions } from '../../src/flows/rules-editor.ts';
+import { renderedButtonIds, renderedFormIds } from '../support/rendered-ids.ts';
 import { registerTestInstance } from '../support/story.ts';
 import { actor, flowDeps, refusal } from './support.ts';
 
@@ -48,29 +40,8 @@ describe('buttons and forms -> flows', () => {
   const state = () => listConnections(deps).map((c) => [c.id, c.status]);
 
   it('every button and form step the flows render has a flow', () => {
-    const rendered = [
-      PREVIOUS_ACTION,
-      ACCEPT_INVITATION_ACTION,
-      ...Object.values(homeActions),
-      ...Object.values(connectionActions),
-      ...Object.values(rulesActions),
-      ...Object.values(approvalActions),
-      ...Object.values(triggerActions),
-      ...Object.values(syncErrorActions),
-      ...Object.values(queueActions),
-      ...Object.values(entityLinkActions),
-    ];
-    expect([...buttonFlows.keys()].sort()).toEqual([...rendered].sort());
-    const forms = [
-      SETUP_FORM,
-      ...Object.values(initiateSteps),
-      ...Object.values(acceptSteps),
-      RULES_FORM,
-      ASSIST_FORM,
-      REJECT_FORM,
-      TRIGGER_FORM,
-    ];
-    expect([...formFlows.keys()].sort()).toEqual([...forms].sort());
+    expect([...buttonFlows.keys()].sort()).toEqual([...renderedButtonIds].sort());
+    expect([...formFlows.keys()].sort()).toEqual([...renderedFormIds].sort());
   });
 
   it("a click runs its button's flow with the button's value", async () => {

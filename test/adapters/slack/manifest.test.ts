@@ -5,19 +5,9 @@ import { botScopes, SLACK_EVENTS_PATH, SLACK_OAUTH_REDIRECT_PATH } from '../../.
 import type { SlackContext } from '../../../adapters/slack/context.ts';
 import type { IdPattern } from '../../../adapters/slack/listeners/exact-ids.ts';
 import { registerListeners } from '../../../adapters/slack/listeners/index.ts';
-import { acceptSteps } from '../../../src/flows/accept-wizard.ts';
-import { connectionActions } from '../../../src/flows/connections.ts';
 import { subcommands } from '../../../src/flows/help.ts';
-import { homeActions } from '../../../src/flows/home.ts';
-import { initiateSteps, PREVIOUS_ACTION } from '../../../src/flows/initiate-wizard.ts';
-import { ACCEPT_INVITATION_ACTION } from '../../../src/flows/invitation-message.ts';
-import { SETUP_FORM } from '../../../src/flows/setup.ts';
-import { approvalActions, REJECT_FORM } from '../../../src/flows/approval-card.ts';
-import { ASSIST_FORM, RULES_FORM, rulesActions } from '../../../src/flows/rules-editor.ts';
-import { syncErrorActions } from '../../../src/flows/sync-errors.ts';
-import { queueActions } from '../../../src/flows/ticket-status.ts';
-import { entityLinkActions } from '../../../src/flows/entity-links.ts';
-import { TRIGGER_FORM, triggerActions } from '../../../src/flows/trigger-editor.ts';
+
+import { renderedButtonIds, renderedFormIds } from '../../support/rendered-ids.ts';
 
 const manifest = JSON.parse(readFileSync(new URL('../../../manifest/slack.json', import.meta.url), 'utf8'));
 
@@ -69,30 +59,8 @@ describe('manifest/slack.json matches the code', () => {
       is_enabled: true,
       request_url: expect.stringMatching(/\/slack\/events$/),
     });
-    const rendered = [
-      PREVIOUS_ACTION,
-      ACCEPT_INVITATION_ACTION,
-      ...Object.values(homeActions),
-      ...Object.values(connectionActions),
-      ...Object.values(rulesActions),
-      ...Object.values(approvalActions),
-      ...Object.values(triggerActions),
-      ...Object.values(syncErrorActions),
-      ...Object.values(queueActions),
-      ...Object.values(entityLinkActions),
-    ];
-    expect([...code.actions].sort()).toEqual([...rendered].sort());
-    expect([...code.views].sort()).toEqual(
-      [
-        SETUP_FORM,
-        ...Object.values(initiateSteps),
-        ...Object.values(acceptSteps),
-        RULES_FORM,
-        ASSIST_FORM,
-        REJECT_FORM,
-        TRIGGER_FORM,
-      ].sort(),
-    );
+    expect([...code.actions].sort()).toEqual([...renderedButtonIds].sort());
+    expect([...code.views].sort()).toEqual([...renderedFormIds].sort());
   });
 
   it('asks for the scopes the code uses, with the OAuth redirect it serves', () => {
