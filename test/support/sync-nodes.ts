@@ -342,3 +342,31 @@ export async function syncUntil(
 export function rows<T = Record<string, unknown>>(node: SyncNode, sql: string, ...params: unknown[]): T[] {
   return node.deps.db.$client.prepare(sql).all(...params) as T[];
 }
+
+/** The local entity a node pairs with the other side's entity, or undefined when it has no twin row for it. */
+export function localTwinOf(node: SyncNode, connectionId: string, remoteEntityId: string): string | undefined {
+  return rows<{ local_entity_id: string }>(
+    node,
+    'select local_entity_id from twin_links where connection_id = ? and remote_entity_id = ?',
+    connectionId,
+    remoteEntityId,
+  )[0]?.local_entity_id;
+}
+
+/**
+ * A hostile partner, played by rewriting a message a node has queued but not sent: each field of `fields` is set in its
+ * JSON payload (values as JSON). Returns how many messages were rewritten (1 when the message was there).
+ */
+export function forgeQueued(
+  node: SyncNode,
+  message: { kind: 'replica' | 'ack'; entityId: string },
+  fields: Record<string, unknown>,
+): number {
+  const paths = Object.keys(fields);
+  const setters = paths.map(() => '?, json(?)').join(', ');
+  return node.deps.db.$client
+    .prepare(
+      `update outbox set payload = json_set(payload, ${setters}) where kind = ? and status = 'queued' and entity_id = ?`,
+    )
+    .run(...paths.flatMap((p) => [`$.${p}`, JSON.stringify(fields[p])]), message.kind, message.entityId).changes;
+}

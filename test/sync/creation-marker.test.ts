@@ -4,7 +4,7 @@ import { unlinkEntity } from '../../src/app/entity-links.ts';
 import { defaultScripts } from '../../src/rules/index.ts';
 import { SecretBox } from '../../src/secrets.ts';
 import { creationMarker } from '../../src/sync/creation-marker.ts';
-import { connectedPairForTests, rows, settle } from '../support/sync-nodes.ts';
+import { connectedPairForTests, forgeQueued, localTwinOf, rows, settle } from '../support/sync-nodes.ts';
 import { publishScripts, xurrentIncidentIncoming } from '../support/sync-rules.ts';
 
 const reporter = { id: null, email: 'pat@acme.example', displayName: 'Pat' };
@@ -53,13 +53,7 @@ describe("a partner's replica naming one of our tickets, with no twin link", () 
     { mode: 'basic' },
   );
 
-  const twinOnB = (remote: string) =>
-    rows<{ local_entity_id: string }>(
-      pair.b,
-      'select local_entity_id from twin_links where connection_id = ? and remote_entity_id = ?',
-      pair.ids.b,
-      remote,
-    )[0]?.local_entity_id;
+  const twinOnB = (remote: string) => localTwinOf(pair.b, pair.ids.b, remote);
 
   it('leaves an unrelated ticket untouched and unlinked; takes the one it made for that very ticket', async () => {
     const p1 = await pair.aAgent.createEntity({ summary: 'P1 printer', description: '<p>P1</p>', reporter });
@@ -102,11 +96,7 @@ describe("a partner's replica naming one of our tickets, with no twin link", () 
     await pair.aSim.webhooks.settle();
     await pair.a.sync.processChanges();
     for (const [i, n] of named.entries()) {
-      const changed = pair.a.deps.db.$client
-        .prepare(
-          "update outbox set payload = json_set(payload, '$.remoteEntityId', ?) where kind = 'replica' and status = 'queued' and entity_id = ?",
-        )
-        .run(n.target, hostile[i]!.id).changes;
+      const changed = forgeQueued(pair.a, { kind: 'replica', entityId: hostile[i]!.id }, { remoteEntityId: n.target });
       expect(changed).toBe(1);
     }
     await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);
@@ -162,13 +152,7 @@ describe("a partner's replica naming our ticket of another pair, with relink set
       pair.ids.b,
       local,
     );
-  const twinOnB = (remote: string) =>
-    rows<{ local_entity_id: string }>(
-      pair.b,
-      'select local_entity_id from twin_links where connection_id = ? and remote_entity_id = ?',
-      pair.ids.b,
-      remote,
-    )[0]?.local_entity_id;
+  const twinOnB = (remote: string) => localTwinOf(pair.b, pair.ids.b, remote);
 
   it('leaves the named tickets as they were, each linked (or unlinked) with its own twin', async () => {
     const w = await pair.aAgent.createEntity({ summary: 'W linked', description: '<p>W</p>', reporter });
@@ -191,11 +175,11 @@ describe("a partner's replica naming our ticket of another pair, with relink set
     await pair.aSim.webhooks.settle();
     await pair.a.sync.processChanges();
     for (const [i, n] of named.entries()) {
-      const changed = pair.a.deps.db.$client
-        .prepare(
-          "update outbox set payload = json_set(payload, '$.remoteEntityId', ?, '$.relink', json('true')) where kind = 'replica' and status = 'queued' and entity_id = ?",
-        )
-        .run(n.target, hostile[i]!.id).changes;
+      const changed = forgeQueued(
+        pair.a,
+        { kind: 'replica', entityId: hostile[i]!.id },
+        { remoteEntityId: n.target, relink: true },
+      );
       expect(changed).toBe(1);
     }
     await settle([pair.a, pair.b], [pair.aSim, pair.bSim]);

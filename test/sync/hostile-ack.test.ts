@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectedPairForTests, rows, settle } from '../support/sync-nodes.ts';
+import { connectedPairForTests, forgeQueued, localTwinOf, rows, settle } from '../support/sync-nodes.ts';
 
 const reporter = { id: null, email: 'pat@acme.example', displayName: 'Pat' };
 
@@ -23,13 +23,7 @@ describe("a partner's ack naming our ticket of another pair", () => {
       pair.ids.a,
       local,
     )[0];
-  const twinOnB = (remote: string) =>
-    rows<{ local_entity_id: string }>(
-      pair.b,
-      'select local_entity_id from twin_links where connection_id = ? and remote_entity_id = ?',
-      pair.ids.b,
-      remote,
-    )[0]?.local_entity_id;
+  const twinOnB = (remote: string) => localTwinOf(pair.b, pair.ids.b, remote);
 
   it('leaves the other pair as it was: its comment map unchanged, its next note synced', async () => {
     const p1 = await pair.aAgent.createEntity({ summary: 'P1 printer', description: '<p>P1</p>', reporter });
@@ -57,17 +51,15 @@ describe("a partner's ack naming our ticket of another pair", () => {
 
     // B's ack now names P1 (paired with X1) from X2, and claims a note already on X1 as the twin of A's note on P1
     // (the receiver skips a replica's note that names one of its own notes as its twin: it would never be made).
-    const changed = pair.b.deps.db.$client
-      .prepare(
-        `update outbox set payload = json_set(payload, '$.remoteEntityId', ?, '$.comments', json(?),
-           '$.attachments', json(?)) where kind = 'ack' and status = 'queued' and entity_id = ?`,
-      )
-      .run(
-        p1.id,
-        JSON.stringify([[noteA0OnX1.id, c1.id]]),
-        JSON.stringify([['their-file-9', 'our-file-9']]),
-        p2.id,
-      ).changes;
+    const changed = forgeQueued(
+      pair.b,
+      { kind: 'ack', entityId: p2.id },
+      {
+        remoteEntityId: p1.id,
+        comments: [[noteA0OnX1.id, c1.id]],
+        attachments: [['their-file-9', 'our-file-9']],
+      },
+    );
     expect(changed).toBe(1);
     const logsBefore = pair.a.logs.length;
     await pair.b.sync.sendOutbox();
@@ -107,11 +99,7 @@ describe("a partner's ack naming our ticket of another pair", () => {
     const x3 = twinOnB(p3.id)!;
     expect(x3).toBeDefined();
     expect(twinRowOnA(p3.id)!.remote_entity_id).toBeNull();
-    const changed = pair.b.deps.db.$client
-      .prepare(
-        "update outbox set payload = json_set(payload, '$.entityId', ?) where kind = 'ack' and status = 'queued' and entity_id = ?",
-      )
-      .run(x2, p3.id).changes;
+    const changed = forgeQueued(pair.b, { kind: 'ack', entityId: p3.id }, { entityId: x2 });
     expect(changed).toBe(1);
     const logsBefore = pair.a.logs.length;
     await pair.b.sync.sendOutbox();
